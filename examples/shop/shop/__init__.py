@@ -1,0 +1,1 @@
+"""A small order service used to demonstrate caveat."""
