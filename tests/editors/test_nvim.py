@@ -1,0 +1,64 @@
+"""caveat in a real headless Neovim 0.11: diagnostics in vim.diagnostic, quick-fix, save."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from editor_harness import REPO, find_exe, missing, run_bounded, version_tuple
+
+pytestmark = pytest.mark.editor
+
+SCRIPT = Path(__file__).with_name("nvim_e2e.lua")
+
+
+@pytest.fixture(scope="session")
+def nvim() -> str:
+    exe = find_exe("nvim")
+    if exe is None:
+        missing("Neovim (nvim >= 0.11)")
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30,
+                         env={"XDG_STATE_HOME": "/tmp", "PATH": "/usr/bin:/bin"}).stdout
+    if version_tuple(out) < (0, 11):
+        missing(f"Neovim >= 0.11 (found {out.splitlines()[0] if out else exe})")
+    return exe
+
+
+@pytest.mark.parametrize("alongside", ["alone", "with-ruff"])
+def test_quickfix_in_neovim(nvim, caveat_exe, shop, isolated_env, tmp_path, alongside):
+    ruff = ""
+    if alongside == "with-ruff":
+        ruff = find_exe("ruff") or ""
+        if not ruff:
+            pytest.skip("ruff is not installed (it comes with caveat's [test] extra)")
+    target = shop / "shop" / "config.py"
+    result_file = tmp_path / "nvim-result.json"
+    proc = run_bounded(
+        [nvim, "--headless", "--clean", "-l", str(SCRIPT), str(REPO), str(target), caveat_exe,
+         str(result_file), ruff],
+        timeout=180,
+        env=isolated_env,
+        cwd=shop,
+    )
+    assert result_file.exists(), f"nvim wrote no result (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr}"
+    result = json.loads(result_file.read_text())
+    print(json.dumps(result, indent=1))
+    assert result["ok"], f"{result.get('error')}\n{json.dumps(result, indent=1)}\n{proc.stderr[-3000:]}"
+
+    # caveat's diagnostic in Neovim's own store, exactly once (no push + pull duplicate)
+    b506 = [d for d in result["diagnostics_before"] if d["code"] == "B506"]
+    assert len(b506) == 1, f"expected one B506 diagnostic, got {b506}"
+    assert b506[0]["lnum"] == 8  # `return yaml.load(handle)` is line 9
+    # the fix came through Neovim's own code-action path
+    titles = [a["title"] for a in result["code_actions"]]
+    assert any("safe_load" in t for t in titles), titles
+    assert any(t.startswith("Suppress B506") for t in titles), titles
+    # on disk, and the diagnostic is gone
+    text = target.read_text()
+    assert "yaml.safe_load(handle)" in text
+    assert "yaml.load(handle)" not in text
+    assert not [d for d in result["diagnostics_after"] if d["code"] == "B506"]
+    if ruff:
+        assert result["clients"] == ["caveat", "ruff"], result.get("clients")
