@@ -1,0 +1,180 @@
+"""The command line: ``caveat serve | check | rule | rules``.
+
+Exit codes of ``check``: 0 no findings, 1 findings, 2 usage or configuration error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+from caveat import __version__
+from caveat.project import ConfigError, Settings, settings_for, settings_from_mapping
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        print(f"caveat: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="caveat", description="Find the defects AI coding assistants write.")
+    parser.add_argument("--version", action="version", version=f"caveat {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for editors that pass it)")
+    serve.add_argument("--log-file", help="also write the server log to this file")
+    serve.set_defaults(run=_serve)
+
+    check = sub.add_parser("check", help="check files or folders and report findings")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    check.add_argument("--select", help="comma-separated codes, prefixes or categories to enable (replaces the default)")
+    check.add_argument("--extend-select", help="codes to enable on top of the selection")
+    check.add_argument("--ignore", help="codes, prefixes or categories to disable")
+    check.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
+                       help="override a code's severity (error, warning, info, hint); repeatable")
+    check.add_argument("--exclude", help="comma-separated globs of paths to skip (added to the configured ones)")
+    check.add_argument("--python", help="the project's environment: an interpreter or a venv folder")
+    check.add_argument("--config", help="pyproject.toml to read [tool.caveat] from (default: nearest one)")
+    check.add_argument("--report-unused-suppressions", action="store_true", default=None)
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk result cache")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--output", "-o", help="write the report to this file instead of stdout")
+    check.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+    check.set_defaults(run=_check)
+
+    rule = sub.add_parser("rule", help="print the documentation of a rule")
+    rule.add_argument("code")
+    rule.set_defaults(run=_rule)
+
+    rules = sub.add_parser("rules", help="list all rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.set_defaults(run=_rules)
+    return parser
+
+
+def _serve(args) -> int:
+    from caveat.lsp.server import run_server
+
+    run_server(tcp=args.tcp, log_file=args.log_file)
+    return 0
+
+
+def _check(args) -> int:
+    from caveat.check import CheckRun
+
+    settings = _settings_from_args(args)
+    run = CheckRun(settings, use_cache=not args.no_cache,
+                   progress=not args.no_progress and sys.stderr.isatty() and args.format == "text")
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise ConfigError(f"no such file or directory: {', '.join(missing)}")
+    results = run.check(paths)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            from caveat.report.json_report import write_json
+
+            write_json(results, out)
+        elif args.format == "sarif":
+            from caveat.report.sarif import write_sarif
+
+            write_sarif(results, out, settings.root or os.getcwd())
+        else:
+            from caveat.report.text import write_text
+
+            write_text(results, out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    for note in run.notes:
+        print(f"caveat: {note}", file=sys.stderr)
+    found = any(r.findings for r in results)
+    return 0 if args.exit_zero or not found else 1
+
+
+def _settings_from_args(args) -> Settings:
+    if args.config:
+        from caveat.project import load_pyproject
+
+        settings = load_pyproject(Path(args.config))
+    else:
+        first = Path(args.paths[0]) if args.paths else Path(".")
+        settings, _ = settings_for(first if first.exists() else Path("."))
+    overrides: dict = {}
+    for key in ("select", "extend_select", "ignore"):
+        value = getattr(args, key)
+        if value is not None:
+            overrides[key] = value
+    if args.exclude:
+        overrides["exclude"] = list(settings.exclude) + [p.strip() for p in args.exclude.split(",") if p.strip()]
+    if args.python:
+        overrides["python"] = str(Path(args.python).resolve())
+    if args.report_unused_suppressions:
+        overrides["report_unused_suppressions"] = True
+    if args.severity:
+        table = dict((code, level.label) for code, level in settings.severity)
+        for item in args.severity:
+            code, sep, level = item.partition("=")
+            if not sep:
+                raise ConfigError(f"--severity expects CODE=LEVEL, got `{item}`")
+            table[code.strip()] = level.strip()
+        overrides["severity"] = table
+    return settings_from_mapping(overrides, "command line", settings) if overrides else settings
+
+
+def _rule(args) -> int:
+    from caveat.rules import all_rules
+
+    infos = all_rules()
+    info = infos.get(args.code.upper()) or next((i for i in infos.values() if i.name == args.code), None)
+    if info is None:
+        print(f"caveat: error: unknown rule `{args.code}`; `caveat rules` lists them", file=sys.stderr)
+        return 2
+    cwe = f"CWE-{info.cwe}" if info.cwe else "no CWE"
+    print(f"# {info.code} {info.name}\n")
+    print(f"Category: {info.category} · {cwe} · default severity: {info.severity.label} · "
+          f"fix: {'yes' if info.fixable else 'no'} · from: {info.origin}\n")
+    print(info.doc)
+    return 0
+
+
+def _rules(args) -> int:
+    from caveat.rules import all_rules, default_off
+
+    off = default_off()
+    rows = [
+        {"code": i.code, "name": i.name, "category": i.category, "cwe": i.cwe,
+         "severity": i.severity.label, "fixable": i.fixable, "origin": i.origin,
+         "default": "off" if i.code in off else "on", "summary": i.summary}
+        for i in all_rules().values()
+    ]
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{'code':<7} {'name':<40} {'category':<26} {'cwe':<8} {'fix':<4} default")
+    for r in rows:
+        cwe = f"CWE-{r['cwe']}" if r["cwe"] else "-"
+        print(f"{r['code']:<7} {r['name'][:40]:<40} {r['category']:<26} {cwe:<8} {'yes' if r['fixable'] else '-':<4} {r['default']}")
+    return 0

@@ -1,0 +1,1 @@
+"""One document version in, findings out: blocks, cache, providers, suppressions."""

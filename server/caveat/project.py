@@ -1,0 +1,221 @@
+"""Workspace facts: settings from ``[tool.caveat]``, the CLI and the editor.
+
+All sources are validated into one typed ``Settings`` object. Invalid input
+raises ``ConfigError`` with a message that names the source and the key; the
+CLI turns it into exit code 2, the server into a window/showMessage and
+defaults.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from caveat.engine.findings import ALL_CATEGORIES, Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+    "build", "dist", "site-packages", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".caveat_cache",
+)
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None  # None: the default selection
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    exclude: tuple[str, ...] = ()
+    python: str | None = None
+    max_file_size_kb: int = 2048
+    report_unused_suppressions: bool = False
+    options: tuple[tuple[str, Any], ...] = ()  # rule options, e.g. ("timeout", 10)
+    root: str = ""  # the project root the relative globs and python path refer to
+
+    # --- selection ------------------------------------------------------
+    def is_enabled(self, code: str, category: str, default_off: frozenset[str] = frozenset()) -> bool:
+        selected = _best(self.select if self.select is not None else ("CAV", "B"), code, category)
+        extended = _best(self.extend_select, code, category)
+        if extended is not None and (selected is None or extended > selected):
+            selected = extended
+        if selected is None:
+            return False
+        ignored = _best(self.ignore, code, category)
+        if self.select is None and code in default_off and (extended is None or extended < len(code)):
+            return False
+        return ignored is None or selected > ignored
+
+    def severity_for(self, code: str, default: Severity) -> Severity:
+        best, best_len = default, -1
+        for prefix, level in self.severity:
+            if code.startswith(prefix) and len(prefix) > best_len:
+                best, best_len = level, len(prefix)
+        return best
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return dict(self.options).get(name, default)
+
+    def is_excluded(self, path: str | Path) -> bool:
+        path = Path(path)
+        try:
+            relative = path.resolve().relative_to(Path(self.root).resolve()) if self.root else path
+        except ValueError:
+            relative = path
+        text = relative.as_posix()
+        parts = set(relative.parts[:-1]) | {relative.name}
+        if any(part in DEFAULT_EXCLUDE for part in relative.parts[:-1]):
+            return True
+        for pattern in self.exclude:
+            pattern = pattern.rstrip("/")
+            if fnmatch.fnmatch(text, pattern) or fnmatch.fnmatch(text, pattern + "/*") or pattern in parts:
+                return True
+        return False
+
+    def cache_key(self) -> str:
+        return repr((self.select, self.extend_select, self.ignore, self.severity, self.options, self.max_file_size_kb))
+
+
+def _best(entries: Iterable[str], code: str, category: str) -> int | None:
+    """Specificity of the most specific entry matching ``code``, or None."""
+    best = None
+    for entry in entries:
+        if entry == "ALL":
+            score = 0
+        elif entry == category:
+            score = 1
+        elif code.startswith(entry):
+            score = len(entry)
+        else:
+            continue
+        best = score if best is None or score > best else best
+    return best
+
+
+# --- parsing ---------------------------------------------------------------
+_KEYS = {
+    "select", "extend-select", "ignore", "severity", "exclude", "python",
+    "max-file-size-kb", "report-unused-suppressions", "options",
+}
+
+
+def settings_from_mapping(data: Mapping[str, Any], source: str, base: Settings | None = None,
+                          known_codes: Iterable[str] | None = None) -> Settings:
+    """Validate ``data`` (pyproject table or editor settings) over ``base``."""
+    settings = base or Settings()
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: expected a table of settings, got {type(data).__name__}")
+    changes: dict[str, Any] = {}
+    for raw_key, value in data.items():
+        key = str(raw_key).replace("_", "-")
+        if key not in _KEYS:
+            if key in {"path", "interpreter", "trace", "enable", "server"}:
+                continue  # editor-only settings, used by the client
+            raise ConfigError(f"{source}: unknown setting `{raw_key}` (known: {', '.join(sorted(_KEYS))})")
+        if value is None:
+            continue
+        if key in {"select", "extend-select", "ignore", "exclude"}:
+            items = _string_list(value, source, key)
+            if key != "exclude":
+                items = tuple(_check_code(item, source, key, known_codes) for item in items)
+            changes[key.replace("-", "_")] = items
+        elif key == "severity":
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{source}: `severity` must be a table of CODE = \"error|warning|info|hint\"")
+            pairs = []
+            for code, level in value.items():
+                _check_code(str(code), source, "severity", known_codes)
+                try:
+                    pairs.append((str(code).upper(), Severity.parse(str(level))))
+                except ValueError as error:
+                    raise ConfigError(f"{source}: severity for {code}: {error}") from None
+            changes["severity"] = tuple(pairs)
+        elif key == "python":
+            if not isinstance(value, str):
+                raise ConfigError(f"{source}: `python` must be a path string")
+            changes["python"] = value or None
+        elif key == "max-file-size-kb":
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{source}: `max-file-size-kb` must be a positive integer")
+            changes["max_file_size_kb"] = value
+        elif key == "report-unused-suppressions":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: `report-unused-suppressions` must be true or false")
+            changes["report_unused_suppressions"] = value
+        elif key == "options":
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{source}: `options` must be a table")
+            changes["options"] = tuple(sorted(dict(settings.options, **value).items()))
+    return replace(settings, **changes)
+
+
+def _string_list(value: Any, source: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: `{key}` must be a list of strings")
+    return tuple(value)
+
+
+def _check_code(item: str, source: str, key: str, known_codes: Iterable[str] | None) -> str:
+    if item in ALL_CATEGORIES or item == "ALL":
+        return item
+    code = item.upper()
+    if known_codes is None:
+        from caveat.rules import all_rules
+
+        known_codes = all_rules().keys()
+    if not any(known.startswith(code) for known in known_codes):
+        raise ConfigError(f"{source}: unknown rule code or category `{item}` in `{key}`")
+    return code
+
+
+def find_pyproject(start: Path) -> Path | None:
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else [start.parent, *start.parent.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_pyproject(path: Path, base: Settings | None = None) -> Settings:
+    """Settings from ``[tool.caveat]`` of ``path``; ConfigError when it is broken."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    table = data.get("tool", {}).get("caveat", {})
+    settings = settings_from_mapping(table, f"{path} [tool.caveat]", base)
+    return replace(settings, root=str(path.parent))
+
+
+def settings_for(start: Path) -> tuple[Settings, Path | None]:
+    pyproject = find_pyproject(start)
+    if pyproject is None:
+        root = start if start.is_dir() else start.parent
+        return Settings(root=str(root.resolve())), None
+    return load_pyproject(pyproject), pyproject
+
+
+def environment_python(settings: Settings) -> str | None:
+    """The configured environment, relative paths taken from the project root."""
+    if not settings.python:
+        return None
+    path = Path(os.path.expanduser(settings.python))
+    if not path.is_absolute() and settings.root:
+        path = Path(settings.root) / path
+    return str(path)

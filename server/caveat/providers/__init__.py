@@ -1,0 +1,1 @@
+"""Providers turn one parsed block into findings: bandit, caveat's rules, jedi."""

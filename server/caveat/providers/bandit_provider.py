@@ -1,0 +1,152 @@
+"""Bandit, in process, one block at a time.
+
+Bandit tracks imports as it walks a file, so a block analysed alone would see
+fewer imports than it does in the whole file (``sp.call(..., shell=True)``
+would become B604 instead of B602). The visitor is seeded with the imports
+of the blocks above, which reproduces bandit's whole-file results. Whole-file
+checks (B613) run once per buffer. Plugin crashes are caught by bandit and
+reported here as notes instead of vanishing into bandit's log.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import logging
+import threading
+import tokenize
+from dataclasses import dataclass
+from functools import lru_cache
+
+from caveat.engine.findings import Finding
+from caveat.rules.bandit import catalog, fixes
+from caveat.rules.base import RuleContext
+
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class BanditResult:
+    findings: tuple[Finding, ...]
+    errors: tuple[str, ...]
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage().split("Traceback")[0].strip())
+
+
+@lru_cache(maxsize=1)
+def _test_set():
+    from bandit.core import config, test_set
+
+    logging.getLogger("bandit").setLevel(logging.ERROR)
+    return test_set.BanditTestSet(config.BanditConfig(), profile={})
+
+
+def _nosec_lines(source: str) -> dict[int, set[str]]:
+    from bandit.core.manager import _parse_nosec_comment
+
+    lines: dict[int, set[str]] = {}
+    if "nosec" not in source:
+        return lines
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT and "nosec" in tok.string:
+                parsed = _parse_nosec_comment(tok.string)
+                if parsed is not None:
+                    lines[tok.start[0]] = parsed
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return lines
+
+
+def run_block(parse_text: str, modules_before: frozenset[str], aliases: dict[str, str],
+              path: str, imports: dict[str, str]) -> BanditResult:
+    """Bandit's findings for one block, in the block's own line numbers."""
+    from bandit.core import meta_ast, metrics, node_visitor
+
+    tree = ast.parse(parse_text)
+    source_bytes = parse_text.encode("utf-8", "surrogatepass")
+    stats = metrics.Metrics()
+    stats.begin(path or "<buffer>")
+    visitor = node_visitor.BanditNodeVisitor(
+        path or "<buffer>", io.BytesIO(source_bytes), meta_ast.BanditMetaAst(), _test_set(),
+        False, _nosec_lines(parse_text), stats,
+    )
+    visitor.imports = set(modules_before)
+    visitor.import_aliases = dict(aliases)
+    collector = _Collector()
+    tester_log = logging.getLogger("bandit.core.tester")
+    with _LOCK:  # the log handler is process-wide
+        tester_log.addHandler(collector)
+        try:
+            visitor.generic_visit(tree)
+        finally:
+            tester_log.removeHandler(collector)
+    issues = visitor.tester.results
+    findings = tuple(_to_finding(issue, parse_text, path, imports) for issue in issues)
+    return BanditResult(findings, tuple(collector.messages))
+
+
+def run_file_checks(text: str, path: str) -> BanditResult:
+    """Checks bandit runs on the whole source rather than the AST (B613)."""
+    from bandit.core import metrics, tester
+
+    if text.isascii():
+        return BanditResult((), ())  # B613 looks for bidirectional control characters
+    data = text.encode("utf-8", "surrogatepass")
+    stats = metrics.Metrics()
+    stats.begin(path or "<buffer>")
+    run = tester.BanditTester(_test_set(), False, {}, stats)
+    context = {"file_data": io.BytesIO(data), "filename": path or "<buffer>", "lineno": 0,
+               "linerange": [0, 1], "col_offset": 0}
+    run.run_tests(context, "File")
+    return BanditResult(tuple(_to_finding(i, text, path, {}) for i in run.results), ())
+
+
+def _to_finding(issue, parse_text: str, path: str, imports: dict[str, str]) -> Finding:
+    lines = parse_text.splitlines(keepends=True)
+    line = max(1, issue.lineno or 1)
+    text_line = lines[line - 1] if line <= len(lines) else ""
+    col = _code_points(text_line, max(0, issue.col_offset or 0))
+    end_line = max(issue.linerange) if issue.linerange else line
+    end_col = _code_points(text_line, issue.end_col_offset) if issue.end_col_offset and end_line == line else len(text_line.rstrip("\r\n"))
+    end_line = line if end_line < line else end_line
+    if end_line != line:
+        end_line, end_col = line, len(text_line.rstrip("\r\n"))
+    info = catalog.bandit_rules().get(issue.test_id)
+    cwe = int(issue.cwe.id) if getattr(issue, "cwe", None) and issue.cwe.id else (info.cwe if info else None)
+    fix = None
+    fixer = fixes.FIXERS.get(issue.test_id)
+    if fixer is not None:
+        fix = _fix_for(fixer, parse_text, line, issue.col_offset or 0, path, imports)
+    return Finding(
+        code=issue.test_id, name=info.name if info else issue.test, category=catalog.CATEGORY.get(issue.test_id, "other"),
+        cwe=cwe, severity=catalog.severity_of(issue.severity), message=issue.text.strip(),
+        line=line, col=col, end_line=end_line, end_col=max(end_col, col), fix=fix, source="bandit",
+        extra=(("confidence", str(issue.confidence).lower()),),
+    )
+
+
+def _fix_for(fixer, parse_text: str, line: int, byte_col: int, path: str, imports: dict[str, str]):
+    tree = ast.parse(parse_text)
+    ctx = RuleContext(tree, parse_text, imports, {}, path)
+    for call in ctx.nodes(ast.Call):
+        if call.lineno == line and (call.col_offset == byte_col or call.func.col_offset == byte_col):
+            return fixer(ctx, call)
+    for call in ctx.nodes(ast.Call):
+        if call.lineno <= line <= (call.end_lineno or call.lineno):
+            fix = fixer(ctx, call)
+            if fix is not None:
+                return fix
+    return None
+
+
+def _code_points(line: str, byte_col: int) -> int:
+    if line.isascii():
+        return byte_col
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8", "replace"))

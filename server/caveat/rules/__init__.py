@@ -1,0 +1,56 @@
+"""The rule registry: caveat's own rules (one module each), bandit's, and meta codes.
+
+Rules are discovered from the modules of ``caveat.rules.security``,
+``caveat.rules.edge`` and ``caveat.rules.api``; adding a rule is adding a file.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from caveat.rules.base import Rule, RuleInfo
+
+FAMILIES = ("security", "edge", "api")
+
+
+@lru_cache(maxsize=1)
+def caveat_rules() -> tuple[type[Rule], ...]:
+    found: dict[str, type[Rule]] = {}
+    for family in FAMILIES:
+        package = importlib.import_module(f"caveat.rules.{family}")
+        for module_info in pkgutil.iter_modules(package.__path__):
+            if module_info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            for value in vars(module).values():
+                if (isinstance(value, type) and issubclass(value, Rule) and value is not Rule
+                        and value.__module__ == module.__name__ and getattr(value, "code", None)):
+                    if value.code in found:
+                        raise RuntimeError(f"duplicate rule code {value.code} in {module.__name__}")
+                    found[value.code] = value
+    return tuple(sorted(found.values(), key=lambda rule: rule.code))
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> dict[str, RuleInfo]:
+    from caveat.rules import meta
+    from caveat.rules.bandit.catalog import bandit_rules
+
+    infos: dict[str, RuleInfo] = {}
+    for info in meta.META_RULES:
+        infos[info.code] = info
+    for rule in caveat_rules():
+        infos[rule.code] = rule.info()
+    infos.update(bandit_rules())
+    return dict(sorted(infos.items()))
+
+
+@lru_cache(maxsize=1)
+def default_off() -> frozenset[str]:
+    """Codes off unless selected by exact code: noisy bandit tests, and bandit
+    tests that an enabled-by-default caveat rule replaces."""
+    from caveat.rules.bandit.catalog import NOISY
+
+    replaced = {code for rule in caveat_rules() for code in getattr(rule, "replaces", ())}
+    return frozenset(NOISY | replaced)

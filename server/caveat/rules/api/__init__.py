@@ -1,0 +1,1 @@
+"""caveat's own api rules: one module per rule."""

@@ -1,0 +1,1 @@
+"""Bandit's tests as caveat codes: catalog (category, docs) and quick-fixes."""

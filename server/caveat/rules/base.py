@@ -1,0 +1,236 @@
+"""The rule anatomy: metadata, documentation and a check over one block's AST.
+
+A rule module holds one ``Rule`` subclass; its documentation is the module
+docstring (sections: What it does / Why is this bad? / Example / Use instead /
+Fix safety / References). ``check`` receives a ``RuleContext`` and calls
+``ctx.report``. Rules never resolve names themselves: they ask the context for
+qualified names, parents and source text, so resolution lives in one place.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+from typing import Callable, ClassVar, Iterable, Iterator, TypeVar
+
+from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
+
+N = TypeVar("N", bound=ast.AST)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What listings, hover and reports need to know about any code."""
+
+    code: str
+    name: str
+    category: str
+    cwe: int | None
+    severity: Severity
+    fixable: bool
+    doc: str
+    origin: str  # "caveat" or "bandit"
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of 'What it does'."""
+        text = self.doc.split("## What it does", 1)[-1].strip()
+        first = text.split("\n\n", 1)[0].replace("\n", " ").strip()
+        return first or self.name
+
+    @property
+    def url(self) -> str:
+        if self.origin == "bandit":
+            return f"https://bandit.readthedocs.io/en/latest/search.html?q={self.code}"
+        return f"https://github.com/caveat-dev/caveat/blob/main/docs/rules.md#{self.code.lower()}"
+
+
+class Rule:
+    """Subclass with class attributes and a ``check`` method; one per module."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[str]
+    cwe: ClassVar[int | None] = None
+    severity: ClassVar[Severity] = Severity.WARNING
+    fixable: ClassVar[bool] = False
+    # Bandit test ids this rule reports more specifically; when both fire on the
+    # same line, the bandit finding is dropped (one defect, one diagnostic).
+    supersedes: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, ctx: "RuleContext") -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        doc = sys.modules[cls.__module__].__doc__ or cls.__doc__ or ""
+        return RuleInfo(cls.code, cls.name, cls.category, cls.cwe, cls.severity,
+                        cls.fixable, doc.strip(), "caveat")
+
+
+class RuleContext:
+    """One parsed block, with the module's facts and the helpers rules share.
+
+    Line numbers are those of the parsed text (``ast`` convention); the engine
+    shifts them into the document. Columns are ``ast`` UTF-8 byte offsets on the
+    way in and are converted to code points when reported.
+    """
+
+    def __init__(self, tree: ast.Module, parse_text: str, imports: dict[str, str],
+                 functions: dict[str, ast.AST], path: str = "", first_line: int = 1,
+                 options: dict | None = None) -> None:
+        self.tree = tree
+        self.text = parse_text
+        self.lines = parse_text.splitlines(keepends=True)
+        self.path = path
+        # Lines before this one belong to the stub class header of a member block.
+        self.first_line = first_line
+        self.module_functions = functions
+        self.options = options or {}
+        self.findings: list[Finding] = []
+        self._parents: dict[ast.AST, ast.AST] = {}
+        self._by_type: dict[type, list[ast.AST]] = {}
+        for parent in ast.walk(tree):
+            self._by_type.setdefault(type(parent), []).append(parent)
+            for child in ast.iter_child_nodes(parent):
+                self._parents[child] = parent
+        self.imports = dict(imports)
+        for node in self.nodes(ast.Import, ast.ImportFrom):
+            for local, qualified in _bindings(node):
+                self.imports[local] = qualified
+
+    # --- navigation -------------------------------------------------------
+    def nodes(self, *types: type[N]) -> list[N]:
+        """All nodes of the given types in the block, in source order."""
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
+        found = [n for t in types for n in self._by_type.get(t, ())]
+        found.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+        return found
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self._parents.get(node)
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        node = self._parents.get(node)
+        while node is not None:
+            yield node
+            node = self._parents.get(node)
+
+    def enclosing(self, node: ast.AST, *types: type[N]) -> N | None:
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, types):
+                return ancestor
+        return None
+
+    def enclosing_function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        return self.enclosing(node, ast.FunctionDef, ast.AsyncFunctionDef)
+
+    def statement_of(self, node: ast.AST) -> ast.stmt:
+        while not isinstance(node, ast.stmt):
+            node = self._parents[node]
+        return node
+
+    # --- names ------------------------------------------------------------
+    def qualified_name(self, node: ast.AST) -> str | None:
+        """``sp.run`` -> ``subprocess.run`` after ``import subprocess as sp``.
+
+        Names bound by no import resolve to themselves only for builtins
+        (``open`` -> ``open``); other unresolved names give None.
+        """
+        if isinstance(node, ast.Call):
+            node = node.func
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.imports.get(node.id)
+        if base is None:
+            if node.id in _BUILTINS and not parts:
+                return node.id
+            return None
+        return ".".join([base, *reversed(parts)])
+
+    def dotted_name(self, node: ast.AST) -> str | None:
+        """The source-level dotted name (``cursor.execute``), resolved or not."""
+        if isinstance(node, ast.Call):
+            node = node.func
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            return ".".join([node.id, *reversed(parts)])
+        return None
+
+    def is_imported(self, module: str) -> bool:
+        """True when the block or module imports ``module`` or something under it."""
+        prefix = module + "."
+        return any(q == module or q.startswith(prefix) for q in self.imports.values())
+
+    # --- source -----------------------------------------------------------
+    def source(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.text, node) or ""
+
+    def position(self, line: int, byte_col: int) -> Position:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return Position(line, byte_col)
+        return Position(line, len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace")))
+
+    def start(self, node: ast.AST) -> Position:
+        return self.position(node.lineno, node.col_offset)
+
+    def end(self, node: ast.AST) -> Position:
+        return self.position(node.end_lineno or node.lineno, node.end_col_offset or node.col_offset)
+
+    def replace(self, node: ast.AST, text: str) -> TextEdit:
+        return TextEdit(self.start(node), self.end(node), text)
+
+    def insert(self, at: Position, text: str) -> TextEdit:
+        return TextEdit(at, at, text)
+
+    def indent_of(self, node: ast.AST) -> str:
+        line = self.lines[node.lineno - 1]
+        return line[: len(line) - len(line.lstrip(" \t"))]
+
+    # --- output -----------------------------------------------------------
+    def report(self, rule: type[Rule] | Rule, node: ast.AST | None, message: str, *,
+               fix: Fix | None = None, severity: Severity | None = None,
+               start: Position | None = None, end: Position | None = None) -> None:
+        """Record a finding on ``node`` (or the explicit ``start``/``end``)."""
+        if start is None:
+            start = self.start(node)
+        if end is None:
+            end = self.end(node) if node is not None else start
+        if start.line != end.line and node is not None and not isinstance(node, ast.stmt):
+            # Multi-line expressions: underline the first line only, as editors
+            # render long squiggles badly; the fix still covers the whole node.
+            first = self.lines[start.line - 1].rstrip("\r\n")
+            end = Position(start.line, len(first))
+        self.findings.append(Finding(
+            code=rule.code, name=rule.name, category=rule.category, cwe=rule.cwe,
+            severity=severity or rule.severity, message=message,
+            line=start.line, col=start.col, end_line=end.line, end_col=end.col, fix=fix,
+        ))
+
+
+def _bindings(node: ast.Import | ast.ImportFrom) -> Iterable[tuple[str, str]]:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                yield alias.name.split(".")[0], alias.name.split(".")[0]
+    else:
+        base = ("." * node.level) + (node.module or "")
+        for alias in node.names:
+            if alias.name != "*":
+                yield alias.asname or alias.name, f"{base}.{alias.name}" if base else alias.name
+
+
+_BUILTINS = frozenset(dir(__import__("builtins")))
+
+CheckFn = Callable[[RuleContext], None]

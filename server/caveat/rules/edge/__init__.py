@@ -1,0 +1,1 @@
+"""caveat's own edge rules: one module per rule."""

@@ -1,0 +1,1 @@
+"""caveat's own security rules: one module per rule."""
