@@ -59,6 +59,6 @@ def test_quickfix_in_neovim(nvim, caveat_exe, shop, isolated_env, tmp_path, alon
     text = target.read_text()
     assert "yaml.safe_load(handle)" in text
     assert "yaml.load(handle)" not in text
-    assert not [d for d in result["diagnostics_after"] if d["code"] == "B506"]
+    assert not [d for d in (result["diagnostics_after"] or []) if d["code"] == "B506"]
     if ruff:
         assert result["clients"] == ["caveat", "ruff"], result.get("clients")

@@ -1,0 +1,64 @@
+"""caveat in a real batch Emacs with Eglot: diagnostics in Flymake, quick-fix, save."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from editor_harness import REPO, missing, run_bounded, version_tuple
+
+pytestmark = pytest.mark.editor
+
+SCRIPT = Path(__file__).with_name("emacs_e2e.el")
+
+
+@pytest.fixture(scope="session")
+def emacs() -> str:
+    exe = shutil.which("emacs")
+    if exe is None:
+        missing("Emacs (emacs-nox, with elpa-eglot)")
+    out = subprocess.run(
+        [exe, "--batch", "-q", "--eval",
+         "(progn (package-initialize) (princ (if (require 'eglot nil t) \"eglot-ok\" \"no-eglot\")))"],
+        capture_output=True, text=True, timeout=60,
+    )
+    if "eglot-ok" not in out.stdout:
+        missing("Eglot for Emacs (Debian's elpa-eglot)")
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
+    if version_tuple(version) < (28, 1):
+        missing(f"Emacs >= 28.1 (found {version.splitlines()[0]})")
+    return exe
+
+
+def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path):
+    # a project as Emacs's project.el sees one: a Git repository
+    subprocess.run(["git", "init", "-q", str(shop)], check=True, env=isolated_env, timeout=30)
+    target = shop / "shop" / "config.py"
+    result_file = tmp_path / "emacs-result.json"
+    proc = run_bounded(
+        [emacs, "--batch", "-q", "-l", str(SCRIPT), str(REPO), str(target), caveat_exe, str(result_file)],
+        timeout=180,
+        env=isolated_env,
+        cwd=shop,
+        input="\n",  # RET in Eglot's code-action menu: the preferred (default) action
+    )
+    assert result_file.exists(), f"emacs wrote no result (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr[-4000:]}"
+    result = json.loads(result_file.read_text())
+    events = result.pop("events", "")
+    print(json.dumps(result, indent=1))
+    assert result["ok"] is True, f"{result.get('error')}\n{json.dumps(result, indent=1)}\n{proc.stderr[-3000:]}\n{events}"
+
+    assert result["server_class"] == "caveat-eglot-server"
+    b506 = [d for d in (result["diagnostics_before"] or []) if d["code"] == "B506"]
+    assert len(b506) == 1, f"expected one B506 diagnostic in Flymake, got {b506}"
+    assert b506[0]["line"] == 9
+    prompt, titles = result["menu"]
+    assert any("safe_load" in t for t in titles), titles
+    assert "safe_load" in prompt, f"the preferred action should be the menu's default: {prompt!r}"
+    text = target.read_text()
+    assert "yaml.safe_load(handle)" in text
+    assert "yaml.load(handle)" not in text
+    assert not [d for d in (result["diagnostics_after"] or []) if d["code"] == "B506"]
