@@ -37,6 +37,7 @@ class Analysis:
     notes: list[str] = field(default_factory=list)  # what the user should be told
     blocks: int = 0
     analysed_blocks: int = 0  # blocks that missed the cache
+    raw: list[Finding] = field(default_factory=list)  # before selection and suppressions
 
 
 class _LRU(OrderedDict):
@@ -83,7 +84,7 @@ class Engine:
             info = meta.FILE_TOO_LARGE
             finding = Finding(info.code, info.name, info.category, None, info.severity,
                               note, 1, 0, 1, 0, source="caveat")
-            return Analysis(self._filter([finding], text, settings), [note])
+            return Analysis(self._filter([finding], text, settings), [note], raw=[finding])
 
         blocks = split_blocks(text)
         context, facts = build_context(blocks)
@@ -112,7 +113,27 @@ class Engine:
         file_level = bandit_provider.run_file_checks(text, path)
         findings.extend(file_level.findings)
         findings = self._dedupe(findings)
-        return Analysis(self._filter(findings, text, settings, infos), notes, len(blocks), missed)
+        return Analysis(self._filter(findings, text, settings, infos), notes, len(blocks), missed, findings)
+
+    def analyze_api(self, text: str, path: str, settings: Settings,
+                    is_cancelled: Callable[[], bool] = lambda: False) -> Analysis:
+        """The slow stage: API reality checks against the project's environment.
+
+        Returns unfiltered findings in ``raw`` (combine them with ``merge``);
+        ``notes`` says what the user should know (environment in use, failures).
+        """
+        try:
+            from caveat.providers.api import provider_for
+        except ImportError:
+            return Analysis([])
+        provider = provider_for(settings)
+        raw, notes = provider.analyze(text, path, settings, is_cancelled)
+        return Analysis([], list(notes), raw=list(raw))
+
+    def merge(self, text: str, settings: Settings, *parts: Analysis) -> list[Finding]:
+        """Selection, suppressions and dedupe over the raw findings of several stages."""
+        raw = [finding for part in parts for finding in part.raw]
+        return self._filter(self._dedupe(raw), text, settings)
 
     # --- providers ----------------------------------------------------------
     def _analyse_block(self, block: Block, facts: BlockFacts, context: ModuleContext,

@@ -1,0 +1,175 @@
+"""caveat in the real VS Code workbench (code-server) driven by headless Chromium.
+
+The extension is the .vsix built from editors/vscode, installed into a fresh extensions
+dir; the Problems panel, the quick-fix widget (Ctrl+.) and save (Ctrl+S) are the
+workbench's own. A screenshot of the Problems panel goes to tests/artifacts/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from editor_harness import ARTIFACTS, CACHE, REPO, kill_group, missing, run_bounded
+
+pytestmark = pytest.mark.editor
+
+SCRIPT = Path(__file__).with_name("vscode_e2e.js")
+EXT_DIR = REPO / "editors" / "vscode"
+NODE_MODULES = CACHE / "node" / "node_modules"
+CODE_SERVER = NODE_MODULES / ".bin" / "code-server"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _newest_source_mtime() -> float:
+    files = [EXT_DIR / "package.json", EXT_DIR / "README.md", *(EXT_DIR / "src").glob("*.ts")]
+    return max(f.stat().st_mtime for f in files if f.exists())
+
+
+@pytest.fixture(scope="session")
+def vsix() -> Path:
+    """The extension package; rebuilt when the sources are newer (needs editors/vscode/node_modules)."""
+    built = sorted(EXT_DIR.glob("caveat-*.vsix"))
+    stale = not built or built[-1].stat().st_mtime < _newest_source_mtime()
+    if stale and (EXT_DIR / "node_modules" / ".bin" / "vsce").exists():
+        proc = subprocess.run(["npm", "run", "--silent", "package"], cwd=EXT_DIR, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, f"building the .vsix failed:\n{proc.stdout}\n{proc.stderr}"
+        built = sorted(EXT_DIR.glob("caveat-*.vsix"))
+    if not built:
+        missing("the caveat .vsix (editors/vscode/node_modules for building it)")
+    return built[-1]
+
+
+@pytest.fixture(scope="session")
+def vscode_tools() -> dict[str, str]:
+    node = shutil.which("node")
+    if node is None:
+        missing("node")
+    if not CODE_SERVER.exists():
+        missing(f"code-server ({CODE_SERVER})")
+    if not (NODE_MODULES / "playwright-core").is_dir():
+        missing(f"playwright-core ({NODE_MODULES})")
+    if not Path(CHROMIUM).exists():
+        missing("Chromium (Debian's chromium)")
+    return {"node": node, "code_server": str(CODE_SERVER), "chromium": CHROMIUM}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"code-server exited with {proc.returncode}:\n{log.read_text()[-4000:]}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"code-server not healthy after {timeout}s:\n{log.read_text()[-4000:]}", pytrace=False)
+
+
+def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, tmp_path):
+    user_data = tmp_path / "user-data"
+    extensions = tmp_path / "extensions"
+    (user_data / "User").mkdir(parents=True)
+    extensions.mkdir()
+    (user_data / "User" / "settings.json").write_text(json.dumps({
+        "caveat.path": caveat_exe,
+        "security.workspace.trust.enabled": False,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "workbench.enableExperiments": False,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "extensions.ignoreRecommendations": True,
+        "update.mode": "none",
+        "files.autoSave": "off",
+        "window.restoreWindows": "none",
+        "git.enabled": False,
+        "editor.lightbulb.enabled": "off",
+    }, indent=1))
+    env = dict(isolated_env)
+    t0 = time.monotonic()
+    install = run_bounded(
+        [vscode_tools["code_server"], "--user-data-dir", str(user_data), "--extensions-dir", str(extensions),
+         "--install-extension", str(vsix)],
+        timeout=180, env=env,
+    )
+    assert install.returncode == 0, f"installing the .vsix failed:\n{install.stdout}\n{install.stderr}"
+    assert any(p.name.startswith("caveat.caveat-") for p in extensions.iterdir()), list(extensions.iterdir())
+    install_s = time.monotonic() - t0
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "code-server.log"
+    with log.open("w") as log_fh:
+        server = subprocess.Popen(
+            [vscode_tools["code_server"], "--auth", "none", "--bind-addr", f"127.0.0.1:{port}",
+             "--user-data-dir", str(user_data), "--extensions-dir", str(extensions),
+             "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+             "--disable-getting-started-override", "--ignore-last-opened", str(shop)],
+            env=env, stdout=log_fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # one process group: file watchers and the language server die with it
+        )
+        try:
+            _wait_healthy(url, server, 120, log)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            screenshot = ARTIFACTS / "vscode-problems.png"
+            for old in ARTIFACTS.glob("vscode-problems*.png"):
+                old.unlink()
+            result_file = tmp_path / "vscode-result.json"
+            config = {
+                "url": url,
+                "folder": str(shop),
+                "file": "shop/config.py",
+                "line": 9,
+                "column": 20,  # inside `yaml.load`
+                "result": str(result_file),
+                "screenshot": str(screenshot),
+                "screenshotAfter": str(ARTIFACTS / "vscode-problems-after-fix.png"),
+                "chromium": vscode_tools["chromium"],
+                "timeoutMs": 90000,
+            }
+            cfg_file = tmp_path / "vscode-e2e.json"
+            cfg_file.write_text(json.dumps(config))
+            node_env = dict(env, NODE_PATH=str(NODE_MODULES))
+            proc = run_bounded([vscode_tools["node"], str(SCRIPT), str(cfg_file)], timeout=300, env=node_env)
+        finally:
+            kill_group(server)
+    assert result_file.exists(), f"the driver wrote no result (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr[-4000:]}"
+    result = json.loads(result_file.read_text())
+    result["install_s"] = round(install_s, 1)
+    print(json.dumps(result, indent=1))
+    output_logs = sorted(user_data.glob("logs/**/*caveat*.log"))
+    assert result["ok"], (
+        f"{result.get('error')}\n{json.dumps(result, indent=1)}\n{proc.stderr[-3000:]}\n"
+        f"--- code-server ---\n{log.read_text()[-3000:]}\n"
+        + "".join(f"--- {p.name} ---\n{p.read_text()[-3000:]}\n" for p in output_logs)
+    )
+
+    b506 = [row for row in result["problemsBefore"] if "B506" in row]
+    assert len(b506) == 1, f"expected one B506 row in the Problems panel, got {result['problemsBefore']}"
+    assert "caveat" in b506[0]
+    assert screenshot.exists() and screenshot.stat().st_size > 1000
+    assert any("safe_load" in a["text"] for a in result["actions"])
+    assert result["statusBar"], "no caveat status bar item"
+    text = (shop / "shop" / "config.py").read_text()
+    assert "yaml.safe_load(handle)" in text
+    assert "yaml.load(handle)" not in text
+    assert not [row for row in result["problemsAfter"] if "B506" in row]
