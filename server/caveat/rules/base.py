@@ -57,6 +57,9 @@ class Rule:
     # Bandit test ids this rule reports more specifically; when both fire on the
     # same line, the bandit finding is dropped (one defect, one diagnostic).
     supersedes: ClassVar[tuple[str, ...]] = ()
+    # Bandit test ids this rule covers precisely enough that they are off by
+    # default (a user can still select them by exact code).
+    replaces: ClassVar[tuple[str, ...]] = ()
 
     def check(self, ctx: "RuleContext") -> None:
         raise NotImplementedError
