@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -83,9 +84,17 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float, log: Path) -
     pytest.fail(f"code-server not healthy after {timeout}s:\n{log.read_text()[-4000:]}", pytrace=False)
 
 
-def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, tmp_path):
-    user_data = tmp_path / "user-data"
-    extensions = tmp_path / "extensions"
+@pytest.fixture
+def short_tmp():
+    """A short temp dir: Chromium's and code-server's unix sockets live under it (108-byte limit)."""
+    path = Path(tempfile.mkdtemp(prefix="cv-vsc-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, tmp_path, short_tmp):
+    user_data = short_tmp / "u"
+    extensions = short_tmp / "e"
     (user_data / "User").mkdir(parents=True)
     extensions.mkdir()
     (user_data / "User" / "settings.json").write_text(json.dumps({
@@ -105,6 +114,8 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
         "editor.lightbulb.enabled": "off",
     }, indent=1))
     env = dict(isolated_env)
+    (short_tmp / "t").mkdir()
+    env["TMPDIR"] = str(short_tmp / "t")
     t0 = time.monotonic()
     install = run_bounded(
         [vscode_tools["code_server"], "--user-data-dir", str(user_data), "--extensions-dir", str(extensions),

@@ -18,7 +18,7 @@ const step = (name, data) => {
 const write = () => fs.writeFileSync(cfg.result, JSON.stringify(result, null, 1));
 
 async function problemsRows(page) {
-  return page.$$eval('.markers-panel .monaco-list-row', (rows) => rows.map((r) => (r.getAttribute('aria-label') || r.textContent || '').replace(/\s+/g, ' ').trim()));
+  return page.$$eval('.markers-panel .monaco-list-row', (rows) => rows.map((r) => `${r.textContent || ''} | ${r.getAttribute('aria-label') || ''}`.replace(/\s+/g, ' ').trim()));
 }
 
 async function editorText(page) {
