@@ -16,10 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from caveat.engine.findings import ALL_CATEGORIES, Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+import tomllib
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",

@@ -1,0 +1,1 @@
+"""The language server: pygls wiring only (sync, scheduling, publish, actions, hover, settings)."""

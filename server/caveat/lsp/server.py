@@ -1,0 +1,359 @@
+"""caveat's language server: one small function per LSP feature.
+
+didOpen/didChange/didSave only record the new text and schedule analysis
+(cheap and synchronous, as pygls requires for notifications); analysis runs
+in worker threads: local checks first (published as soon as they are ready),
+then the API stage. A newer version of a document cancels the stale work.
+Clients that support pull diagnostics get them pulled; others get pushes.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from caveat import __version__
+from caveat.engine.analyzer import Analysis, Cancelled, Engine
+from caveat.engine.findings import Finding, Position
+from caveat.lsp import convert
+from caveat.lsp.settings import SettingsStore, editor_table
+from caveat.project import Settings
+from caveat.rules import all_rules
+
+log = logging.getLogger("caveat.lsp")
+API_WAIT_FOR_PULL = 2.0  # seconds a pull waits for API results when the client cannot be told to re-pull
+
+
+@dataclass
+class DocumentState:
+    generation: int = 0  # bumped on every change; our own, as LSP versions may be absent
+    version: int | None = None
+    published_generation: int = -1
+    api_done_generation: int = -1
+    lines: list[str] = field(default_factory=list)  # the text the findings refer to
+    local: Analysis | None = None
+    api: Analysis | None = None
+    findings: list[Finding] = field(default_factory=list)
+    task: asyncio.Task | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class CaveatServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("caveat", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.engine = Engine()
+        self.settings = SettingsStore(self.show_warning)
+        self.documents: dict[str, DocumentState] = {}
+        self.local_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-local")
+        self.api_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-api")
+        self.pull_mode = False
+        self.refresh_support = False
+        self.config_support = False
+        self.environment: str | None = None
+        self._logged: set[str] = set()
+
+    # --- messages ---------------------------------------------------------
+    def show_warning(self, message: str) -> None:
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+
+    def log_once(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
+        if message not in self._logged:
+            self._logged.add(message)
+            self.window_log_message(types.LogMessageParams(type=level, message=message))
+
+    # --- scheduling -------------------------------------------------------
+    def schedule(self, uri: str) -> None:
+        document = self.workspace.get_text_document(uri)
+        state = self.documents.setdefault(uri, DocumentState())
+        state.generation += 1
+        state.version = document.version
+        if state.task is not None and not state.task.done():
+            state.task.cancel()
+        state.task = asyncio.ensure_future(self._analyse(uri, state, state.generation, document.source))
+
+    async def _analyse(self, uri: str, state: DocumentState, generation: int, text: str) -> None:
+        path = to_fs_path(uri) or uri
+        settings = self.settings.for_path(path)
+
+        def cancelled() -> bool:
+            return state.generation != generation or self.documents.get(uri) is not state
+
+        loop = asyncio.get_running_loop()
+        try:
+            local = await loop.run_in_executor(self.local_pool, self.engine.analyze, text, path, settings, cancelled)
+        except Cancelled:
+            return
+        except Exception as error:  # a bug in caveat must not take the server down
+            log.exception("analysis failed for %s", uri)
+            self.log_once(f"caveat: analysis of {path} failed: {error!r}", types.MessageType.Error)
+            local = Analysis([])
+        if cancelled():
+            return
+        for note in local.notes:
+            self.log_once(f"caveat: {path}: {note}")
+        lines = text.splitlines(keepends=True)
+        kept_api = _still_valid(state.api, state.lines, lines) if state.api else None
+        state.lines, state.local = lines, local
+        state.findings = self.engine.merge(text, settings, local, kept_api) if kept_api else local.findings
+        self._published(uri, state, generation)
+
+        try:
+            api = await loop.run_in_executor(self.api_pool, self.engine.analyze_api, text, path, settings, cancelled)
+        except Cancelled:
+            return
+        except Exception as error:
+            log.exception("API checks failed for %s", uri)
+            self.log_once(f"caveat: API checks of {path} failed: {error!r}", types.MessageType.Error)
+            api = Analysis([])
+        if cancelled():
+            return
+        for note in api.notes:
+            if note.startswith("environment:"):
+                self.environment = note.split(":", 1)[1].strip()
+            self.log_once(f"caveat: {note}")
+        state.api = api
+        state.api_done_generation = generation
+        if api.raw or kept_api:
+            state.findings = self.engine.merge(text, settings, local, api)
+            self._published(uri, state, generation, refresh=True)
+        else:
+            state.changed.set()
+
+    def _published(self, uri: str, state: DocumentState, generation: int, refresh: bool = False) -> None:
+        state.published_generation = generation
+        state.changed.set()
+        state.changed = asyncio.Event()
+        if not self.pull_mode:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=uri, version=state.version, diagnostics=self.diagnostics(uri, state)))
+        elif refresh and self.refresh_support:
+            self.workspace_diagnostic_refresh(None)
+
+    def diagnostics(self, uri: str, state: DocumentState) -> list[types.Diagnostic]:
+        codec = self.workspace.position_codec
+        infos = all_rules()
+        return [convert.to_diagnostic(codec, state.lines, f, infos.get(f.code)) for f in state.findings]
+
+    def state_of(self, uri: str) -> DocumentState:
+        state = self.documents.get(uri)
+        if state is None:
+            raise JsonRpcInvalidParams(f"caveat: document is not open: {uri}")
+        return state
+
+    def reanalyse_all(self) -> None:
+        for uri in list(self.documents):
+            self.schedule(uri)
+
+
+def _still_valid(api: Analysis, old_lines: list[str], new_lines: list[str]) -> Analysis | None:
+    """API findings survive an edit that keeps the line count and their lines' text,
+    so they do not flicker while the API stage re-runs."""
+    if len(old_lines) != len(new_lines):
+        return None
+    kept = [f for f in api.raw if 0 < f.line <= len(new_lines) and old_lines[f.line - 1] == new_lines[f.line - 1]]
+    return Analysis([], raw=kept)
+
+
+server = CaveatServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: CaveatServer, params: types.InitializeParams) -> None:
+    from pathlib import Path
+
+    root = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
+    if root:
+        ls.settings.root = Path(to_fs_path(root) or ".")
+    options = params.initialization_options or {}
+    mode = editor_table(options).get("diagnosticMode", "auto") if isinstance(options, dict) else "auto"
+    capabilities = params.capabilities
+    text_caps = capabilities.text_document
+    supports_pull = bool(text_caps and text_caps.diagnostic is not None)
+    ls.pull_mode = mode == "pull" or (mode == "auto" and supports_pull)
+    workspace_caps = capabilities.workspace
+    ls.refresh_support = bool(workspace_caps and workspace_caps.diagnostics and workspace_caps.diagnostics.refresh_support)
+    ls.config_support = bool(workspace_caps and workspace_caps.configuration)
+    table = {k: v for k, v in editor_table(options).items() if k != "diagnosticMode"}
+    ls.settings.set_editor(table)
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: CaveatServer, params: types.InitializedParams) -> None:
+    ls.log_once(f"caveat {__version__} ready ({'pull' if ls.pull_mode else 'push'} diagnostics)")
+    await _pull_configuration(ls)
+
+
+async def _pull_configuration(ls: CaveatServer) -> None:
+    if not ls.config_support:
+        return
+    try:
+        result = await asyncio.wait_for(ls.workspace_configuration_async(types.ConfigurationParams(
+            items=[types.ConfigurationItem(section="caveat")])), timeout=5)
+    except Exception as error:  # the client may not answer; editor settings then stay as they were
+        log.info("workspace/configuration failed: %r", error)
+        return
+    if result and isinstance(result[0], dict) and result[0]:
+        table = {k: v for k, v in editor_table(result[0]).items() if k != "diagnosticMode"}
+        ls.settings.set_editor(table)
+        ls.reanalyse_all()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: CaveatServer, params: types.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and editor_table(settings):
+        ls.settings.set_editor({k: v for k, v in editor_table(settings).items() if k != "diagnosticMode"})
+        ls.reanalyse_all()
+    else:
+        await _pull_configuration(ls)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: CaveatServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: CaveatServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: CaveatServer, params: types.DidSaveTextDocumentParams) -> None:
+    if params.text_document.uri in ls.documents:
+        ls.schedule(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: CaveatServer, params: types.DidCloseTextDocumentParams) -> None:
+    state = ls.documents.pop(params.text_document.uri, None)
+    if state and state.task and not state.task.done():
+        state.task.cancel()
+    if not ls.pull_mode:
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+
+@server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                types.DiagnosticOptions(identifier="caveat", inter_file_dependencies=False, workspace_diagnostics=False))
+async def pull_diagnostics(ls: CaveatServer, params: types.DocumentDiagnosticParams):
+    uri = params.text_document.uri
+    state = ls.state_of(uri)
+    while state.published_generation != state.generation:
+        event = state.changed
+        await event.wait()
+        if ls.documents.get(uri) is not state:
+            raise JsonRpcInvalidParams(f"caveat: document was closed: {uri}")
+    if not ls.refresh_support and state.api_done_generation != state.generation:
+        generation = state.generation
+        try:
+            async with asyncio.timeout(API_WAIT_FOR_PULL):
+                while state.api_done_generation != generation and state.generation == generation:
+                    await state.changed.wait()
+        except TimeoutError:
+            pass
+    result_id = f"{state.published_generation}.{state.api_done_generation}"
+    if params.previous_result_id == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+    return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(uri, state), result_id=result_id)
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=False))
+def code_action(ls: CaveatServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    state = ls.state_of(uri)
+    only = params.context.only
+    if only and not any(kind.startswith(types.CodeActionKind.QuickFix) or types.CodeActionKind.QuickFix.startswith(kind)
+                        for kind in only):
+        return []
+    codec = ls.workspace.position_codec
+    start = convert.from_lsp_position(codec, state.lines, params.range.start)
+    end = convert.from_lsp_position(codec, state.lines, params.range.end)
+    infos = all_rules()
+    actions: list[types.CodeAction] = []
+    suppressions: list[types.CodeAction] = []
+    for finding in state.findings:
+        if not _overlaps(finding, start, end):
+            continue
+        diagnostic = convert.to_diagnostic(codec, state.lines, finding, infos.get(finding.code))
+        if finding.fix:
+            actions.append(types.CodeAction(
+                title=finding.fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                is_preferred=finding.fix.safe,
+                edit=convert.to_workspace_edit(codec, state.lines, uri, state.version, finding.fix)))
+        suppress = _suppress_action(codec, state, uri, finding, diagnostic)
+        if suppress:
+            suppressions.append(suppress)
+    return actions + suppressions
+
+
+def _overlaps(finding: Finding, start: Position, end: Position) -> bool:
+    f_start = (finding.line, finding.col)
+    f_end = (finding.end_line, max(finding.end_col, finding.col + 1)) if finding.end_line == finding.line else (finding.end_line, finding.end_col)
+    if finding.end_line == finding.line and finding.end_col <= finding.col:
+        f_end = (finding.line, 10**9)
+    return (start.line, start.col) <= f_end and f_start <= (end.line, end.col)
+
+
+def _suppress_action(codec, state: DocumentState, uri: str, finding: Finding, diagnostic) -> types.CodeAction | None:
+    from caveat.engine.blocks import _scan_line, LineState
+    from caveat.engine.findings import Fix, TextEdit
+    import re
+
+    if not (0 < finding.line <= len(state.lines)):
+        return None
+    text = state.lines[finding.line - 1].rstrip("\r\n")
+    existing = re.search(r"#\s*caveat\s*:\s*ignore\[([^\]]*)\]", text)
+    if existing:
+        codes = [c.strip() for c in existing.group(1).split(",") if c.strip()]
+        if finding.code in codes:
+            return None
+        new_comment = f"# caveat: ignore[{', '.join(codes + [finding.code])}]"
+        edit = TextEdit(Position(finding.line, existing.start()), Position(finding.line, existing.end()), new_comment)
+    else:
+        # Appending a comment inside a multi-line string would change the string.
+        state_before = LineState()
+        for line in state.lines[: finding.line - 1]:
+            state_before = _scan_line(state_before, line)
+        after = _scan_line(state_before, state.lines[finding.line - 1])
+        if state_before.string or after.string or after.backslash:
+            return None
+        edit = TextEdit(Position(finding.line, len(text)), Position(finding.line, len(text)),
+                        f"  # caveat: ignore[{finding.code}]")
+    fix = Fix(f"Suppress {finding.code} with `# caveat: ignore[{finding.code}]`", (edit,), safe=False)
+    return types.CodeAction(title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                            is_preferred=False,
+                            edit=convert.to_workspace_edit(codec, state.lines, uri, state.version, fix))
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+def hover(ls: CaveatServer, params: types.HoverParams) -> types.Hover | None:
+    state = ls.state_of(params.text_document.uri)
+    codec = ls.workspace.position_codec
+    pos = convert.from_lsp_position(codec, state.lines, params.position)
+    hits = [f for f in state.findings if _overlaps(f, pos, pos)]
+    if not hits:
+        return None
+    markdown = convert.hover_markdown(hits, all_rules(), ls.environment)
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown))
+
+
+def run_server(tcp: str | None = None, log_file: str | None = None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file))
+    logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()

@@ -1,0 +1,84 @@
+"""Settings for each document: ``[tool.caveat]`` of its project, overridden by the editor.
+
+Invalid editor settings or a broken pyproject.toml never stop the server:
+the problem is reported once (window/showMessage) and the last valid layer
+(or the defaults) is used.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+from caveat.project import ConfigError, Settings, find_pyproject, load_pyproject, settings_from_mapping
+
+log = logging.getLogger("caveat.lsp.settings")
+
+
+def editor_table(raw: Any) -> dict:
+    """Accept both ``{"caveat": {...}}`` and the bare table."""
+    if isinstance(raw, dict) and isinstance(raw.get("caveat"), dict):
+        raw = raw["caveat"]
+    return dict(raw) if isinstance(raw, dict) else {}
+
+
+class SettingsStore:
+    def __init__(self, report: Callable[[str], None]) -> None:
+        self._report = report
+        self._editor: dict = {}
+        self._reported: set[str] = set()
+        self._file_cache: dict[Path, tuple[float, Settings | None]] = {}
+        self.root: Path | None = None
+
+    def set_editor(self, raw: Any) -> bool:
+        """Replace the editor layer; returns False (and reports) when invalid."""
+        table = editor_table(raw)
+        try:
+            settings_from_mapping(table, "editor settings")
+        except ConfigError as error:
+            self._report_once(f"caveat: {error}; using the project's settings and defaults instead")
+            self._editor = {}
+            return False
+        self._editor = table
+        return True
+
+    def for_path(self, path: str | None) -> Settings:
+        base = self._file_settings(Path(path) if path else None)
+        if not self._editor:
+            return base
+        try:
+            merged = settings_from_mapping(self._editor, "editor settings", base)
+        except ConfigError as error:
+            self._report_once(f"caveat: {error}")
+            return base
+        if merged.python and not os.path.isabs(merged.python) and self.root:
+            merged = replace(merged, python=str(self.root / merged.python))
+        return merged
+
+    def _file_settings(self, path: Path | None) -> Settings:
+        start = path.parent if path else self.root
+        pyproject = find_pyproject(start) if start and start.exists() else None
+        if pyproject is None:
+            return Settings(root=str(self.root or (start or Path.cwd())))
+        try:
+            mtime = pyproject.stat().st_mtime
+        except OSError:
+            return Settings(root=str(pyproject.parent))
+        cached = self._file_cache.get(pyproject)
+        if cached and cached[0] == mtime:
+            return cached[1] or Settings(root=str(pyproject.parent))
+        try:
+            settings = load_pyproject(pyproject)
+        except ConfigError as error:
+            self._report_once(f"caveat: {error}; using default settings for this project")
+            settings = None
+        self._file_cache[pyproject] = (mtime, settings)
+        return settings or Settings(root=str(pyproject.parent))
+
+    def _report_once(self, message: str) -> None:
+        if message not in self._reported:
+            self._reported.add(message)
+            log.warning(message)
+            self._report(message)
