@@ -40,6 +40,7 @@ async def post_order(body: dict) -> dict:
     # expect: lost-exception-context
     except IntegrityError:
         raise HTTPException(status_code=409, detail="duplicate order")
+    # ok: swallowed-exception -- logged with traceback and turned into a 500
     except Exception:
         log.exception("order creation failed")
         # ok: lost-exception-context -- logged with the traceback just above

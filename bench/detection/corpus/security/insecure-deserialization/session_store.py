@@ -84,6 +84,6 @@ def run_job(payload: bytes) -> None:
 
 def legacy_profile(user_id: str) -> dict:
     """Read a profile from the legacy shelve database that this server wrote itself."""
+    # ok: insecure-deserialization -- server-owned file; the user id is only a key
     with shelve.open("/var/lib/shop/legacy_profiles") as db:
-        # ok: insecure-deserialization -- server-owned file; the user id is only a key
         return dict(db.get(user_id, {}))
