@@ -118,14 +118,19 @@ else the project's [tool.caveat] setting.  caveat never runs code from it."
       (puthash (car cell) (cdr cell) table))))
 
 (defun caveat-settings (&optional root)
-  "caveat's settings for project ROOT, as a plist ready for JSON."
+  "caveat's settings for project ROOT, ready for JSON.
+Only settings that are set are included: an empty `select' would mean
+\"no rules\" to the server, and empty values would replace the project's
+[tool.caveat] ones."
   (let* ((root (or root (caveat--project-root)))
          (python (caveat--detect-python root))
-         (settings (list :select (caveat--vector caveat-select)
-                         :ignore (caveat--vector caveat-ignore)
-                         :severity (caveat--object caveat-severity)
-                         :exclude (caveat--vector caveat-exclude))))
-    (if python (append settings (list :python python)) settings)))
+         (settings nil))
+    (when caveat-select (setq settings (plist-put settings :select (caveat--vector caveat-select))))
+    (when caveat-ignore (setq settings (plist-put settings :ignore (caveat--vector caveat-ignore))))
+    (when caveat-severity (setq settings (plist-put settings :severity (caveat--object caveat-severity))))
+    (when caveat-exclude (setq settings (plist-put settings :exclude (caveat--vector caveat-exclude))))
+    (when python (setq settings (plist-put settings :python python)))
+    (or settings (make-hash-table))))
 
 (defun caveat--settings-for-directory (dir)
   "Settings as seen from DIR, with its directory-local variables applied."
@@ -133,7 +138,8 @@ else the project's [tool.caveat] setting.  caveat never runs code from it."
     (setq default-directory (file-name-as-directory dir))
     (setq-local major-mode (car caveat-modes))
     (hack-dir-local-variables-non-file-buffer)
-    (let ((override (plist-get (eglot--workspace-configuration-plist nil) :caveat)))
+    (let ((override (ignore-errors
+                      (plist-get (eglot--workspace-configuration-plist nil) :caveat))))
       (or override (caveat-settings dir)))))
 
 (cl-defmethod eglot-initialization-options ((server caveat-eglot-server))

@@ -64,11 +64,14 @@ return {
   },
   before_init = function(params, config)
     config.settings = config.settings or {}
-    local s = vim.deepcopy(config.settings.caveat or {})
-    s.select = s.select or {}
-    s.ignore = s.ignore or {}
-    s.exclude = s.exclude or {}
-    s.severity = as_object(s.severity)
+    -- Send only what is set: an empty `select` would mean "no rules" to the server, and
+    -- empty lists/tables would replace the project's [tool.caveat] values.
+    local s = {}
+    for key, value in pairs(config.settings.caveat or {}) do
+      if type(value) ~= 'table' or next(value) ~= nil then
+        s[key] = value
+      end
+    end
     if s.python == nil or s.python == '' then
       s.python = nil
       local root = config.root_dir or vim.fn.getcwd()
@@ -86,6 +89,7 @@ return {
     end
     -- The same object answers workspace/configuration (the client keeps a reference
     -- to config.settings) and is sent as initializationOptions.
+    s = as_object(s)
     config.settings.caveat = s
     params.initializationOptions = s
   end,

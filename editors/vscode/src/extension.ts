@@ -192,7 +192,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.commands.registerCommand('caveat.restart', () => restart(context)),
     vscode.commands.registerCommand('caveat.showOutput', () => output.show(true)),
-    vscode.commands.registerCommand('caveat.scanWorkspace', () => scanner.scan(server)),
+    vscode.commands.registerCommand('caveat.scanWorkspace', () =>
+      scanner.scan(server, (folder) => readSettings(folder.uri, fallbackPython)),
+    ),
     vscode.commands.registerCommand('caveat.clearScanResults', () => scanner.clear()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (CLIENT_KEYS.some((key) => e.affectsConfiguration(key))) {

@@ -4,6 +4,7 @@ import * as cp from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ServerCommand } from './server';
+import { CaveatSettings } from './settings';
 
 /** One finding of `caveat check --format json`. */
 export interface Finding {
@@ -48,6 +49,27 @@ export function toDiagnostic(f: Finding): vscode.Diagnostic {
   return diag;
 }
 
+/** The editor's settings as `caveat check` options (the same layer the server applies). */
+export function checkArgs(settings: CaveatSettings): string[] {
+  const args: string[] = [];
+  if (settings.select?.length) {
+    args.push('--select', settings.select.join(','));
+  }
+  if (settings.ignore?.length) {
+    args.push('--ignore', settings.ignore.join(','));
+  }
+  if (settings.exclude?.length) {
+    args.push('--exclude', settings.exclude.join(','));
+  }
+  for (const [code, level] of Object.entries(settings.severity ?? {})) {
+    args.push('--severity', `${code}=${level}`);
+  }
+  if (settings.python) {
+    args.push('--python', settings.python);
+  }
+  return args;
+}
+
 export class WorkspaceScanner implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('caveat-scan');
   private readonly disposables: vscode.Disposable[] = [this.collection];
@@ -69,7 +91,7 @@ export class WorkspaceScanner implements vscode.Disposable {
     this.collection.clear();
   }
 
-  async scan(server: ServerCommand | undefined): Promise<void> {
+  async scan(server: ServerCommand | undefined, settingsFor: (folder: vscode.WorkspaceFolder) => CaveatSettings): Promise<void> {
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (!server) {
       void vscode.window.showErrorMessage('caveat: the server executable was not found, so the workspace cannot be scanned.');
@@ -91,7 +113,7 @@ export class WorkspaceScanner implements vscode.Disposable {
             break;
           }
           progress.report({ message: folder.name });
-          const findings = await this.run(server, folder, token);
+          const findings = await this.run(server, folder, settingsFor(folder), token);
           if (findings === undefined) {
             continue;
           }
@@ -129,8 +151,13 @@ export class WorkspaceScanner implements vscode.Disposable {
     );
   }
 
-  private run(server: ServerCommand, folder: vscode.WorkspaceFolder, token: vscode.CancellationToken): Promise<Finding[] | undefined> {
-    const args = [...server.prefix, 'check', '--format', 'json', '.'];
+  private run(
+    server: ServerCommand,
+    folder: vscode.WorkspaceFolder,
+    settings: CaveatSettings,
+    token: vscode.CancellationToken,
+  ): Promise<Finding[] | undefined> {
+    const args = [...server.prefix, 'check', '--format', 'json', '--no-progress', ...checkArgs(settings), '.'];
     this.output.appendLine(`[scan] ${server.command} ${args.join(' ')}  (in ${folder.uri.fsPath})`);
     return new Promise((resolve) => {
       const child = cp.spawn(server.command, args, { cwd: folder.uri.fsPath, env: process.env });

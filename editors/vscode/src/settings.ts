@@ -2,11 +2,16 @@
 import * as vscode from 'vscode';
 import { expandPath } from './server';
 
+/**
+ * Only the settings the user set are sent: an empty `select` would mean "no rules" to the
+ * server and an empty `ignore`/`exclude`/`severity` would replace the project's
+ * `[tool.caveat]` values, while an empty VS Code setting means "not set".
+ */
 export interface CaveatSettings {
-  select: string[];
-  ignore: string[];
-  severity: Record<string, string>;
-  exclude: string[];
+  select?: string[];
+  ignore?: string[];
+  severity?: Record<string, string>;
+  exclude?: string[];
   python?: string;
 }
 
@@ -29,12 +34,16 @@ export function readSettings(scope: vscode.Uri | undefined, fallbackPython?: str
       }
     }
   }
-  const settings: CaveatSettings = {
-    select: list('select'),
-    ignore: list('ignore'),
-    severity,
-    exclude: list('exclude'),
-  };
+  const settings: CaveatSettings = {};
+  for (const key of ['select', 'ignore', 'exclude'] as const) {
+    const value = list(key);
+    if (value.length > 0) {
+      settings[key] = value;
+    }
+  }
+  if (Object.keys(severity).length > 0) {
+    settings.severity = severity;
+  }
   const python = (cfg.get<string>('python') || '').trim();
   if (python) {
     settings.python = expandPath(python, folder);

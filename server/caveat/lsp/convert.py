@@ -49,7 +49,7 @@ def to_diagnostic(codec: PositionCodec, lines: Sequence[str], finding: Finding, 
         message=display_message(finding),
         severity=_SEVERITY[finding.severity],
         code=finding.code,
-        code_description=types.CodeDescription(href=info.url) if info else None,
+        code_description=types.CodeDescription(href=info.url) if info and info.url else None,
         source=SOURCE,
         data=data,
     )

@@ -31,7 +31,7 @@ def sarif_document(results: list[FileResult], root: str = "") -> dict:
             "shortDescription": {"text": info.summary},
             "fullDescription": {"text": info.summary},
             "help": {"text": info.doc, "markdown": info.doc},
-            "helpUri": info.url,
+            **({"helpUri": info.url} if info.url else {}),
             "defaultConfiguration": {"level": _LEVEL[info.severity]},
             "properties": {"tags": tags, "category": info.category,
                            **({"cwe": f"CWE-{info.cwe}"} if info.cwe else {})},
@@ -75,7 +75,7 @@ def sarif_document(results: list[FileResult], root: str = "") -> dict:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "caveat", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": "https://github.com/caveat-dev/caveat", "rules": rules}},
+                                "rules": rules}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": _root_uri(root)}},
             "results": sarif_results,
             "columnKind": "unicodeCodePoints",

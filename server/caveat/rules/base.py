@@ -39,10 +39,13 @@ class RuleInfo:
         return first or self.name
 
     @property
-    def url(self) -> str:
+    def url(self) -> str | None:
+        """A real page about the code: bandit's docs for bandit tests, else the CWE entry."""
         if self.origin == "bandit":
             return f"https://bandit.readthedocs.io/en/latest/search.html?q={self.code}"
-        return f"https://github.com/caveat-dev/caveat/blob/main/docs/rules.md#{self.code.lower()}"
+        if self.cwe:
+            return f"https://cwe.mitre.org/data/definitions/{self.cwe}.html"
+        return None
 
 
 class Rule:
