@@ -85,6 +85,8 @@ BANDIT = {
     "B306": "race-toctou",
     # eval
     "B307": "code-injection",
+    # random: "standard pseudo-random generators are not suitable for security/cryptographic purposes"
+    "B311": "insecure-random",
     # django mark_safe (blacklist call)
     "B308": "xss",
     # urlopen & co: "audit url open for permitted schemes" -- fetching caller-chosen URLs

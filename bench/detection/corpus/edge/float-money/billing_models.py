@@ -38,10 +38,11 @@ class Wallet(Base):
     # ok: float-money -- a ratio, not an amount of money
     cashback_rate = mapped_column(Float, default=0.01)
 
+    # expect: float-money @withdraw
     def withdraw(self, amount: float) -> None:
         if amount > self.balance:
             raise ValueError("insufficient funds")
-        # expect: float-money
+        # expect: float-money @withdraw
         self.balance -= amount
 
 

@@ -13,9 +13,10 @@ VAT_RATE_D = Decimal("0.20")
 CENT = Decimal("0.01")
 
 
+# expect: float-money @line
 def line_total(unit_price: float, qty: int) -> float:
     """Price of one cart line."""
-    # expect: float-money
+    # expect: float-money @line
     return unit_price * qty
 
 
@@ -28,9 +29,10 @@ def line_total_decimal(unit_price: Decimal, qty: int) -> Decimal:
 def price_cart():
     """Price a cart sent by the browser: ``{"items": [{"price": "19.99", "qty": 2}]}``."""
     items = request.get_json(force=True)["items"]
+    # expect: float-money @sub
     subtotal = 0.0
     for item in items:
-        # expect: float-money
+        # expect: float-money @sub
         subtotal += float(item["price"]) * int(item["qty"])
     # expect: float-money
     total = round(subtotal * (1 + VAT_RATE), 2)
@@ -46,9 +48,10 @@ def price_cart_v2():
     return jsonify({"subtotal": str(subtotal), "total": str(total)})
 
 
+# expect: float-money @cents
 def to_cents(amount: float) -> int:
     """Convert a price in euros to integer cents for the payment provider."""
-    # expect: float-money
+    # expect: float-money @cents
     return int(amount * 100)
 
 
@@ -62,6 +65,7 @@ def apply_coupon(total_cents: int, percent_off: int) -> int:
     return total_cents - (total_cents * percent_off) // 100
 
 
+# ok: float-money -- the float parameter is a weight
 def shipping_fee(weight_kg: float) -> Decimal:
     """Fee by weight band; the weight itself is naturally a float."""
     # ok: float-money -- weight, not money

@@ -15,9 +15,10 @@ def load_sales(path: Path) -> list[dict[str, str]]:
 
 
 def revenue_by_region(rows: list[dict[str, str]]) -> dict[str, float]:
+    # expect: float-money @region
     totals: dict[str, float] = defaultdict(float)
     for row in rows:
-        # expect: float-money
+        # expect: float-money @region
         totals[row["region"]] += float(row["net_amount"])
     return dict(totals)
 
@@ -43,9 +44,10 @@ def commission(total: Decimal, rate: Decimal = Decimal("0.035")) -> Decimal:
     return (total * rate).quantize(Decimal("0.01"))
 
 
+# expect: float-money @bonus
 def split_bonus_pool(pool: float, people: int) -> list[float]:
     """Split the sales bonus pool evenly (finance pays out exactly these amounts)."""
-    # expect: float-money
+    # expect: float-money @bonus
     share = round(pool / people, 2)
     return [share] * people
 

@@ -52,7 +52,9 @@ async def put_order(order_id: int, body: OrderIn) -> dict:
     try:
         return await update_order(order_id, body.sku, body.qty)
     # expect: lost-exception-context
+    # ok: swallowed-exception -- it is re-raised (as another exception)
     except Exception as e:
+        # expect: stacktrace-disclosure -- the exception text goes to the client
         raise HTTPException(status_code=500, detail=f"update failed: {e}")
 
 

@@ -80,7 +80,8 @@ def etag_for(body: bytes) -> str:
 
 def signed_download_path(path: str, expires: int, secret: str) -> str:
     """Signature query parameter for time-limited download links (nginx secure_link style)."""
+    # expect: weak-crypto @dl
     algo = "md5"
-    # expect: weak-crypto
+    # expect: weak-crypto @dl
     token = hashlib.new(algo, f"{expires}{path} {secret}".encode()).hexdigest()
     return f"{path}?md5={token}&expires={expires}"
