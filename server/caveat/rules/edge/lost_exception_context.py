@@ -1,0 +1,188 @@
+"""## What it does
+
+Detects `raise NewError(...)` inside an `except` block without `from`: the new
+exception does not record the one being handled as its cause.
+
+## Why is this bad?
+
+Translating a low-level error into a domain error is good practice, but without
+`from exc` the original exception is only attached as implicit `__context__`: the
+traceback then reads "During handling of the above exception, *another* exception
+occurred", as if the handler itself had crashed, and tools that follow `__cause__`
+(error trackers, `raise_for_status` wrappers, tests asserting the cause) lose the
+root cause. Passing `str(exc)` into the new message keeps the text but still drops
+the original type and traceback (CWE-755).
+
+## Example
+```python
+try:
+    row = db.fetch_user(user_id)
+except DatabaseError as exc:
+    raise UserLookupError(f"cannot load user {user_id}: {exc}")
+```
+
+## Use instead
+```python
+try:
+    row = db.fetch_user(user_id)
+except DatabaseError as exc:
+    raise UserLookupError(f"cannot load user {user_id}") from exc
+```
+(or `from None` when hiding the original error is deliberate).
+
+## What it does not flag
+- A bare `raise`, or re-raising the caught exception (`raise exc`,
+  `raise exc.with_traceback(tb)`).
+- `raise ... from exc`, `raise ... from None` (an explicit decision either way).
+- A `raise` inside a function, lambda or class defined in the handler (it runs later,
+  not while the exception is being handled), or in the `else:` / `finally:` of the
+  `try`.
+- `raise SystemExit(...)` / `typer.Exit` / `click.Abort`: leaving the program is not
+  translating an error.
+- Raising a lower-case name that holds an exception object stored earlier
+  (`raise last_error`): it was not created here, and may carry its own cause.
+
+Passing the caught exception as an argument (`raise AppError(str(exc))`,
+`raise AppError(exc)`) is still flagged: the argument keeps the text, not the
+cause chain.
+
+Overlaps ruff's B904; caveat also explains the consequence and offers the fix.
+
+## Fix safety
+The fix appends `from <name>` and, when the handler has no `as` name, binds one
+(`except KeyError as exc:`; a bare `except:` becomes `except BaseException as exc:`,
+which catches exactly the same exceptions). It only sets `__cause__`, so the fix is
+safe.
+
+## References
+- https://cwe.mitre.org/data/definitions/755.html
+- https://docs.python.org/3/reference/simple_stmts.html#the-raise-statement
+- https://docs.astral.sh/ruff/rules/raise-without-from-inside-except/
+"""
+from __future__ import annotations
+
+import ast
+
+from caveat.analysis.flow import value_before
+from caveat.engine.findings import Fix, Position, Severity, TextEdit
+from caveat.rules.base import Rule, RuleContext
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_EXITS = {"SystemExit", "typer.Exit", "typer.Abort", "click.Abort", "click.exceptions.Exit",
+          "click.exceptions.Abort", "KeyboardInterrupt"}
+_NAME_CHOICES = ("exc", "err", "error", "original_exc", "caught_exc")
+
+
+class LostExceptionContext(Rule):
+    code = "CAV202"
+    name = "lost-exception-context"
+    category = "lost-exception-context"
+    cwe = 755
+    severity = Severity.WARNING
+    fixable = True
+
+    def check(self, ctx: RuleContext) -> None:
+        raises = ctx.nodes(ast.Raise)
+        if not raises:
+            return
+        for node in raises:
+            if node.exc is None or node.cause is not None:
+                continue
+            handler = _handling(ctx, node)
+            if handler is None:
+                continue
+            if _reraises_caught(ctx, node.exc, handler) or _is_exit(ctx, node.exc):
+                continue
+            new = _raised_label(ctx, node.exc)
+            if handler.name:
+                cause = f"`from {handler.name}`"
+            else:
+                cause = "`from exc` (binding the caught exception with `as exc`)"
+            message = (f"`raise {new}` inside `except` drops the exception being handled as its "
+                       f"cause: the traceback will claim the handler itself failed and the original "
+                       f"error's type and traceback are lost to error trackers; add {cause}, or "
+                       f"`from None` if hiding it is deliberate.")
+            ctx.report(self, node, message, fix=_fix(ctx, node, handler))
+
+
+def _handling(ctx: RuleContext, node: ast.Raise) -> ast.ExceptHandler | None:
+    """The except handler whose body (not a nested scope) contains ``node``."""
+    child: ast.AST = node
+    for ancestor in ctx.ancestors(node):
+        if isinstance(ancestor, _SCOPES):
+            return None
+        if isinstance(ancestor, ast.ExceptHandler):
+            if any(child is stmt for stmt in ancestor.body):
+                return ancestor
+            return None
+        child = ancestor
+    return None
+
+
+def _reraises_caught(ctx: RuleContext, exc: ast.expr, handler: ast.ExceptHandler) -> bool:
+    if isinstance(exc, ast.Call) and isinstance(exc.func, ast.Attribute) and exc.func.attr == "with_traceback":
+        exc = exc.func.value
+    if not isinstance(exc, ast.Name):
+        return False
+    if exc.id == handler.name:
+        return True
+    # any enclosing handler's name (nested try inside a handler)
+    for ancestor in ctx.ancestors(handler):
+        if isinstance(ancestor, ast.ExceptHandler) and ancestor.name == exc.id:
+            return True
+        if isinstance(ancestor, _SCOPES):
+            break
+    value = value_before(ctx, exc)
+    if isinstance(value, ast.Call):
+        return False  # `error = ApiError(...); raise error`
+    if isinstance(value, ast.Name) and value.id == handler.name:
+        return True  # `err = exc; raise err`
+    # A lower-case name holding an exception object from elsewhere: may carry its own cause.
+    # An upper-case name is an exception class (`raise ValueError`): flagged.
+    return exc.id[:1].islower() or exc.id.startswith("_")
+
+
+def _is_exit(ctx: RuleContext, exc: ast.expr) -> bool:
+    """``raise SystemExit(1)`` / ``raise typer.Exit(1)``: leaving the program, not translating."""
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    name = ctx.qualified_name(target) or ctx.dotted_name(target) or ""
+    return name in _EXITS
+
+
+def _raised_label(ctx: RuleContext, exc: ast.expr) -> str:
+    if isinstance(exc, ast.Call):
+        name = ctx.dotted_name(exc.func)
+        return f"{name}(...)" if name else "..."
+    name = ctx.dotted_name(exc)
+    return name or "..."
+
+
+def _free_name(ctx: RuleContext, handler: ast.ExceptHandler) -> str:
+    scope = ctx.enclosing(handler, ast.FunctionDef, ast.AsyncFunctionDef) or ctx.tree
+    # `except ... as name` unbinds `name` when the handler ends: never reuse a name
+    # the function reads, assigns or takes as a parameter.
+    used = {n.id if isinstance(n, ast.Name) else n.arg for n in ast.walk(scope)
+            if isinstance(n, (ast.Name, ast.arg))}
+    for choice in _NAME_CHOICES:
+        if choice not in used:
+            return choice
+    index = 2
+    while f"exc{index}" in used:
+        index += 1
+    return f"exc{index}"
+
+
+def _fix(ctx: RuleContext, node: ast.Raise, handler: ast.ExceptHandler) -> Fix | None:
+    edits: list[TextEdit] = []
+    name = handler.name
+    if name is None:
+        name = _free_name(ctx, handler)
+        if handler.type is None:
+            at = Position(handler.lineno, ctx.start(handler).col + len("except"))
+            edits.append(TextEdit(at, at, f" BaseException as {name}"))
+        else:
+            end = ctx.end(handler.type)
+            edits.append(TextEdit(end, end, f" as {name}"))
+    end = ctx.end(node.exc)
+    edits.append(TextEdit(end, end, f" from {name}"))
+    return Fix(f"Chain the original exception: `from {name}`", tuple(edits), safe=True)
