@@ -1,0 +1,1256 @@
+"""The user-input model shared by the security rules: where values come from.
+
+One small intraprocedural evaluator answers "what is this expression built
+from?" with a set of :class:`Origin` s. Rules ask two different questions of it:
+
+* :func:`is_user_input` / :func:`user_input_sources` - is the expression (or
+  anything it is built from) controlled by whoever sends the request or runs the
+  script? Use this for sinks where *only* attacker-controlled data is a defect
+  (shell commands, file paths, URLs fetched, HTML responses).
+* :func:`is_constant` / :func:`unsafe_origins` - is the expression proven to be
+  developer-controlled (literals, module constants, ``int()`` results, values
+  checked against a literal allowlist)? Use this for sinks where interpolating
+  *any* unproven value is already the defect - SQL text, ``Markup(...)`` - because
+  the safe API (driver parameters, ``Markup.format``) exists precisely so values
+  never enter the text.
+
+Sources (``Origin.kind == "user"``):
+
+* parameters of route handlers, except framework-injected ones (``request``,
+  ``self``, ``Depends(...)``, ``Request``/``Session``/``BackgroundTasks`` ...) and
+  parameters typed or converted to something that cannot carry text
+  (``<int:id>`` in a Flask route, ``user_id: int`` / ``UUID`` / ``bool`` /
+  ``Literal[...]`` in FastAPI). Route handlers are: functions decorated with
+  ``@<x>.route/get/post/put/patch/delete/api_route/websocket(...)`` (Flask,
+  blueprints, FastAPI apps and routers, Quart, Sanic, Litestar) or DRF's
+  ``@api_view``; Django function views and Starlette/aiohttp endpoints (first
+  parameter ``request``); methods ``get/post/put/patch/delete`` of classes
+  deriving from a view/resource/endpoint/handler class, or taking ``request``;
+* attributes of the request object: ``request.args/form/values/json/data/files/
+  headers/cookies/GET/POST/FILES/META/body/query_params/path_params/
+  match_info/query/url/path/...``, its ``get_json()/get_data()``, awaited
+  ``request.json()/form()/body()/text()/post()``, ``self.request...`` and
+  Tornado's ``self.get_argument(...)`` family. The request object is
+  ``flask.request`` (and Quart's/Sanic's), or a name ``request``/``req``;
+* ``input()``, ``sys.argv``, ``sys.stdin``, ``argparse`` results (``args.x``
+  after ``args = parser.parse_args()``);
+* ``os.environ`` / ``os.getenv`` only when asked (``include_env=True``):
+  Origin kind ``"env"``.
+
+Everything else that is not constant has kind ``"unknown"`` (e.g. a parameter of
+a function that is not a route handler, a database row, a call of an unknown
+function on such a value). ``is_user_input`` ignores those; ``is_constant``
+does not.
+
+Flow: assignments (all bindings above the use, in every branch), augmented
+assignments (also in loops), ``for`` targets and comprehensions, ``with ... as``,
+list/dict/set mutation (``parts.append(x)``, ``d[k] = x``), f-strings, ``%``,
+``.format``, ``+``, ``join``, string methods, containers, ``await``, the walrus,
+closures (names of the enclosing function), and simple helpers of the same
+module (``ctx.module_functions``: what the helper returns, with its parameters
+replaced by the call's arguments).
+
+Sanitizers cut the flow: type conversions (``int/float/bool/uuid.UUID/
+Decimal/len``), lookups in constant tables (``COLUMNS[key]``,
+``SORTS.get(key, "id")``), and *guards* on a name above the use:
+``if col not in {"name", "date"}: abort(400)`` (or raise / return / continue),
+``if col in ALLOWED:`` (inside its body), ``assert col in ALLOWED``,
+``if not re.fullmatch(PATTERN, col): raise``, ``if not col.isdigit(): ...``,
+``col = col if col in ALLOWED else "id"``, and a statement call of a
+validating helper (``validate_column(col)``, or a same-module helper that
+raises on a failed allowlist/regex test). Allowlists are literal
+sets/lists/tuples/dicts, UPPER_CASE names or attributes (module constants),
+names bound to such literals, and their ``.keys()``. Escaping functions are
+kind-specific (``kind="html"``: ``html.escape``/``markupsafe.escape``/
+``bleach.clean``...; ``"shell"``: ``shlex.quote``; ``"path"``:
+``os.path.basename``/``secure_filename``; ``"url"``: ``urllib.parse.quote``);
+helper names containing sanitize/escape/quote/clean/validate are trusted for
+every kind. A length check is *not* a sanitizer (see input-length-only).
+
+Everything is memoized per rule context (one block), so each function is
+indexed once and each expression evaluated once per kind.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from caveat.rules.base import RuleContext
+
+# --------------------------------------------------------------------------- vocabulary
+
+REQUEST_NAMES = frozenset({"request", "req", "rq"})
+REQUEST_MODULES = ("flask", "quart", "sanic", "werkzeug", "bottle", "pyramid")
+# Attributes of a request object that carry client-controlled data.
+REQUEST_ATTRS = frozenset({
+    "args", "form", "values", "json", "data", "files", "headers", "cookies",
+    "GET", "POST", "FILES", "META", "COOKIES", "body", "query_params", "path_params",
+    "match_info", "query", "query_string", "url", "path", "full_path", "base_url",
+    "url_root", "host", "host_url", "view_args", "stream", "raw_post_data",
+    "content", "rel_url", "params", "form_data", "authorization", "environ",
+    "referrer", "user_agent", "url_params", "query_arguments", "body_arguments",
+    "arguments", "uri", "raw_args", "media", "PUT", "PATCH",
+})
+REQUEST_METHODS = frozenset({
+    "get_json", "get_data", "json", "form", "body", "text", "post", "read",
+    "get_body", "stream", "multipart", "get_full_path", "build_absolute_uri",
+    "get_argument", "get_arguments", "get_query_argument", "get_query_arguments",
+    "get_body_argument", "get_body_arguments", "get_cookie", "get_secure_cookie",
+})
+# Tornado RequestHandler methods returning client data (called on ``self``).
+HANDLER_SELF_METHODS = frozenset({
+    "get_argument", "get_arguments", "get_query_argument", "get_query_arguments",
+    "get_body_argument", "get_body_arguments", "get_cookie", "get_json_body",
+})
+ROUTE_DECORATORS = frozenset({
+    "route", "get", "post", "put", "patch", "delete", "head", "options",
+    "api_route", "websocket", "websocket_route", "add_api_route", "view",
+})
+VIEW_DECORATORS = frozenset({"api_view", "view_config", "require_http_methods", "require_GET", "require_POST",
+                             "require_safe", "csrf_exempt", "login_required", "action"})
+VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options",
+                          "list", "create", "retrieve", "update", "partial_update", "destroy",
+                          "dispatch", "form_valid", "handle", "on_get", "on_post", "on_put",
+                          "on_patch", "on_delete"})
+VIEW_BASES = re.compile(r"(View|ViewSet|Resource|Endpoint|Handler|APIView|Mixin)$")
+# Parameters a framework injects (never client text).
+INJECTED_PARAM_NAMES = frozenset({"self", "cls", "request", "req", "db", "session", "background_tasks",
+                                  "response", "websocket", "ws", "current_user", "user", "settings",
+                                  "conn", "connection", "cursor", "app", "g", "context", "ctx"})
+INJECTED_ANNOTATIONS = re.compile(
+    r"(^|\.)(Request|HttpRequest|HTTPConnection|WebSocket|Response|BackgroundTasks|Session|"
+    r"AsyncSession|Connection|AsyncConnection|Engine|User|SecurityScopes|HTTPAuthorizationCredentials|"
+    r"OAuth2PasswordRequestForm|Depends|Annotated\[.*Depends.*\])$")
+SAFE_ANNOTATIONS = re.compile(
+    r"^(Optional\[|Annotated\[|typing\.Optional\[)?\s*(int|float|bool|complex|Decimal|decimal\.Decimal|"
+    r"UUID|uuid\.UUID|UUID4|date|datetime|time|timedelta|datetime\.\w+|PositiveInt|NonNegativeInt|"
+    r"conint\(.*\)|confloat\(.*\)|Literal\[.*\]|typing\.Literal\[.*\])\s*(\]|,.*\]|\s*\|\s*None)?$")
+SAFE_CONVERTERS = frozenset({"int", "float", "uuid"})
+
+CONVERSIONS = frozenset({
+    "int", "float", "bool", "complex", "len", "abs", "round", "hash", "id", "ord", "isinstance",
+    "uuid.UUID", "decimal.Decimal", "fractions.Fraction", "datetime.date", "datetime.datetime",
+    "datetime.datetime.fromisoformat", "datetime.date.fromisoformat", "datetime.datetime.strptime",
+    "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.date.today", "time.time",
+    "math.floor", "math.ceil", "hmac.compare_digest", "secrets.compare_digest", "uuid.uuid4",
+    "uuid.uuid1", "secrets.token_hex", "secrets.token_urlsafe", "callable", "hasattr", "any", "all",
+    "sum", "min", "max", "ipaddress.ip_address", "ipaddress.ip_network", "flask.url_for", "url_for",
+    "django.urls.reverse", "reverse", "flask.render_template", "render_template",
+    "django.shortcuts.render", "render", "range", "enumerate.__index__",
+})
+ESCAPERS = {
+    "html": frozenset({"html.escape", "markupsafe.escape", "flask.escape", "jinja2.escape",
+                       "django.utils.html.escape", "django.utils.html.conditional_escape",
+                       "django.utils.html.format_html", "markupsafe.Markup.escape", "bleach.clean",
+                       "bleach.linkify", "cgi.escape", "xml.sax.saxutils.escape", "nh3.clean",
+                       "markupsafe.Markup.format", "django.utils.html.strip_tags",
+                       "werkzeug.utils.escape", "escape", "format_html"}),
+    "shell": frozenset({"shlex.quote", "pipes.quote", "shlex.join", "mslex.quote"}),
+    "path": frozenset({"os.path.basename", "werkzeug.utils.secure_filename", "secure_filename",
+                       "posixpath.basename", "ntpath.basename", "pathvalidate.sanitize_filename",
+                       "django.utils.text.get_valid_filename"}),
+    "url": frozenset({"urllib.parse.quote", "urllib.parse.quote_plus", "urllib.parse.urlencode",
+                      "requests.utils.quote"}),
+    "sql": frozenset(),
+    "code": frozenset({"ast.literal_eval"}),
+}
+SANITIZER_NAME = re.compile(r"(saniti[sz]e|escape|quote|clean|validate|whitelist|allowlist|safe_|"
+                            r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
+VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
+# String methods: result is built from the receiver (and the arguments).
+TRANSPARENT_METHODS = frozenset({
+    "strip", "lstrip", "rstrip", "lower", "upper", "title", "capitalize", "casefold", "swapcase",
+    "replace", "split", "rsplit", "splitlines", "partition", "rpartition", "join", "format",
+    "format_map", "encode", "decode", "get", "getlist", "pop", "values", "items", "keys", "copy",
+    "removeprefix", "removesuffix", "ljust", "rjust", "center", "zfill", "expandtabs", "translate",
+    "setdefault", "read", "readline", "readlines", "getvalue", "to_dict", "dict", "model_dump",
+    "get_all", "getall", "getone", "first", "as_posix", "resolve", "joinpath", "with_name",
+})
+PREDICATE_METHODS = frozenset({
+    "startswith", "endswith", "isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
+    "isidentifier", "islower", "isupper", "isspace", "isascii", "istitle", "isprintable", "count",
+    "find", "rfind", "index", "rindex", "exists", "is_file", "is_dir", "__len__", "__contains__",
+    "is_relative_to", "match", "fullmatch", "search",
+})
+CONTENT_PREDICATES = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
+                                "isidentifier"})
+REGEX_CHECKS = frozenset({"re.fullmatch", "re.match", "re.search", "regex.fullmatch", "regex.match"})
+TERMINATORS = re.compile(r"(^|\.)(abort|exit|_exit|fail|deny|forbid|reject|bad_request|"
+                         r"raise_\w+|error_response|http_error|PermissionDenied|"
+                         r"HTTPException|Http404|SuspiciousOperation|ValidationError|"
+                         r"BadRequest\w*|NotFound|Forbidden|Unauthorized)$")
+UPPER = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where (part of) a value comes from. ``kind``: "user", "env" or "unknown"."""
+
+    kind: str
+    label: str
+
+
+NONE: frozenset[Origin] = frozenset()
+
+
+# --------------------------------------------------------------------------- public API
+
+def origins(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) -> frozenset[Origin]:
+    """Every non-constant origin of ``expr`` after the sanitizers for ``kind``."""
+    return _state(ctx).eval(expr, kind)
+
+
+def is_user_input(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None,
+                  include_env: bool = False) -> bool:
+    """Is ``expr``, or anything it is built from, controlled by the client / the
+    person running the script? ``kind`` ("sql", "shell", "path", "url", "html",
+    "code") also applies that kind's escaping functions as sanitizers."""
+    wanted = ("user", "env") if include_env else ("user",)
+    return any(o.kind in wanted for o in origins(ctx, expr, kind=kind))
+
+
+def user_input_sources(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None,
+                       include_env: bool = False) -> list[str]:
+    """Human-readable names of the user-input sources of ``expr`` (sorted, unique),
+    e.g. ``request.args['q']`` or ``parameter `name` of route handler `greet```."""
+    wanted = ("user", "env") if include_env else ("user",)
+    return sorted({o.label for o in origins(ctx, expr, kind=kind) if o.kind in wanted})
+
+
+def unsafe_origins(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) -> list[Origin]:
+    """Origins that are not proven developer-controlled (user input first)."""
+    found = [o for o in origins(ctx, expr, kind=kind) if o.kind != "env"]
+    return sorted(found, key=lambda o: (o.kind != "user", o.label))
+
+
+def is_constant(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) -> bool:
+    """True when nothing but literals, module constants and sanitized values reach
+    ``expr`` (environment variables count as configuration, i.e. constant)."""
+    return not unsafe_origins(ctx, expr, kind=kind)
+
+
+def is_sanitized(ctx: RuleContext, expr: ast.AST, kind: str | None = None) -> bool:
+    """Is ``expr`` itself a sanitizer application (``int(x)``, ``shlex.quote(x)``
+    for kind "shell", a constant-table lookup), or a name that a guard above the
+    use validated (allowlist membership, regex full match, ``isdigit``)?"""
+    state = _state(ctx)
+    if isinstance(expr, ast.Name):
+        return state.guarded(expr)
+    if isinstance(expr, ast.Call):
+        return state.sanitizer(expr, kind)
+    if isinstance(expr, ast.Subscript):
+        return state.is_allowlist(expr.value)
+    return False
+
+
+def is_validated(ctx: RuleContext, name: ast.Name) -> bool:
+    """A guard above this use checks the *content* of ``name`` (allowlist,
+    regex, ``isdigit``...) - length checks do not count."""
+    return _state(ctx).guarded(name)
+
+
+def handler_info(ctx: RuleContext, func: ast.AST | None) -> "Handler | None":
+    """The route-handler facts of ``func`` (None when it is not a handler)."""
+    if func is None or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    return _state(ctx).handler(func)
+
+
+def is_route_handler(ctx: RuleContext, func: ast.AST | None) -> bool:
+    return handler_info(ctx, func) is not None
+
+
+def request_source(ctx: RuleContext, expr: ast.AST) -> str | None:
+    """``request.args.get("q")`` -> "request.args['q']": the label when ``expr``
+    reads client data from a request object directly, else None."""
+    return _state(ctx).request_label(expr, _scope_of(ctx, _state(ctx), expr))
+
+
+def is_request_object(ctx: RuleContext, expr: ast.AST) -> bool:
+    return _state(ctx).is_request(expr, _scope_of(ctx, _state(ctx), expr))
+
+
+def is_allowlist(ctx: RuleContext, expr: ast.AST) -> bool:
+    """A literal collection of constants, an UPPER_CASE constant, a name bound
+    to such a literal, or ``.keys()`` of one."""
+    return _state(ctx).is_allowlist(expr)
+
+
+def bindings_before(ctx: RuleContext, name: ast.Name) -> list["Binding"]:
+    """The bindings of ``name`` in its function that can reach the use (all
+    branches, loop-carried ones included), in source order."""
+    state = _state(ctx)
+    scope = _scope_of(ctx, state, name)
+    return state.reaching(scope, name)
+
+
+def function_of(ctx: RuleContext, node: ast.AST) -> ast.AST | None:
+    """The innermost function around ``node`` (also inside same-module helpers)."""
+    state = _state(ctx)
+    scope = _scope_of(ctx, state, node)
+    return scope.node if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def parent_of(ctx: RuleContext, node: ast.AST) -> ast.AST | None:
+    """``ctx.parent`` that also works inside helpers from ``ctx.module_functions``."""
+    return _state(ctx).parent(node)
+
+
+# --------------------------------------------------------------------------- internals
+
+@dataclass
+class Binding:
+    """One binding of a name: ``kind`` is assign / aug / for / comp / with / param /
+    mutate (``x.append(v)``, ``x[k] = v``) / opaque (except, import, unpacking...)."""
+
+    kind: str
+    stmt: ast.AST          # the statement (or comprehension) that binds
+    value: ast.AST | None  # assigned value / iterable / appended value
+    pos: tuple[int, int]   # where the binding takes effect
+    target: ast.AST | None = None
+
+
+@dataclass
+class Handler:
+    """A route handler: ``framework`` guess and per-parameter facts."""
+
+    func: ast.AST
+    framework: str
+    user_params: frozenset[str]
+    safe_params: frozenset[str]
+    request_params: frozenset[str]
+
+
+@dataclass
+class _Scope:
+    node: ast.AST
+    parent_scope: "_Scope | None"
+    names: dict[str, list[Binding]] = field(default_factory=dict)
+    params: list[str] = field(default_factory=list)
+    guards: dict[str, list[tuple[str, ast.AST]]] = field(default_factory=dict)
+    loops: list[ast.AST] = field(default_factory=list)
+
+
+def _state(ctx: RuleContext) -> "_State":
+    state = ctx.__dict__.get("_taint_state")
+    if state is None:
+        state = _State(ctx)
+        ctx.__dict__["_taint_state"] = state
+    return state
+
+
+def _scope_of(ctx: RuleContext, state: "_State", node: ast.AST) -> _Scope:
+    func = state.enclosing_function(node)
+    return state.scope(func)
+
+
+def _pos(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+
+
+def _terminates(body: list[ast.stmt]) -> bool:
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (ast.Raise, ast.Return, ast.Continue, ast.Break)):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        name = _dotted(last.value.func) or ""
+        return bool(TERMINATORS.search(name)) or name in {"sys.exit", "exit", "quit", "os._exit"}
+    if isinstance(last, ast.If):
+        return _terminates(last.body) and _terminates(last.orelse)
+    return False
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return ".".join([node.id, *reversed(parts)])
+    if isinstance(node, ast.Call):
+        inner = _dotted(node.func)
+        if inner:
+            return ".".join([inner + "()", *reversed(parts)])
+    return None
+
+
+def _names_in(node: ast.AST) -> Iterable[ast.Name]:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            yield sub
+
+
+class _State:
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+        self.scopes: dict[int, _Scope] = {}
+        self.memo: dict[tuple[int, str | None], frozenset[Origin]] = {}
+        self.active: set[tuple[int, str | None]] = set()
+        self.handlers: dict[int, Handler | None] = {}
+        self.helper_parents: dict[ast.AST, ast.AST] = {}
+        self.helper_summaries: dict[tuple[int, str | None], tuple[frozenset[Origin], dict[str, bool]]] = {}
+        self.indexed_helpers: set[int] = set()
+        self.guard_memo: dict[int, bool] = {}
+
+    # --- tree navigation (block or same-module helper) --------------------
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        found = self.ctx.parent(node)
+        if found is None:
+            found = self.helper_parents.get(node)
+        return found
+
+    def enclosing_function(self, node: ast.AST) -> ast.AST | None:
+        current = self.parent(node)
+        while current is not None:
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return current
+            current = self.parent(current)
+        return None
+
+    def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
+        current = self.parent(node)
+        while current is not None:
+            if isinstance(current, ast.ClassDef):
+                return current
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                pass
+            current = self.parent(current)
+        return None
+
+    def index_helper(self, func: ast.AST) -> None:
+        if id(func) in self.indexed_helpers or self.ctx.parent(func) is not None or func is self.ctx.tree:
+            return
+        self.indexed_helpers.add(id(func))
+        for parent in ast.walk(func):
+            for child in ast.iter_child_nodes(parent):
+                self.helper_parents[child] = parent
+
+    # --- scopes -------------------------------------------------------------
+    def scope(self, func: ast.AST | None) -> _Scope:
+        key = id(func) if func is not None else 0
+        found = self.scopes.get(key)
+        if found is not None:
+            return found
+        node = func if func is not None else self.ctx.tree
+        outer = self.enclosing_function(func) if func is not None else None
+        parent_scope = self.scope(outer) if func is not None else None
+        scope = _Scope(node, parent_scope)
+        self.scopes[key] = scope
+        self._index(scope)
+        return scope
+
+    def _add(self, scope: _Scope, name: str, binding: Binding) -> None:
+        scope.names.setdefault(name, []).append(binding)
+
+    def _index(self, scope: _Scope) -> None:
+        node = scope.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            args = node.args
+            all_args = args.posonlyargs + args.args + args.kwonlyargs
+            if args.vararg:
+                all_args.append(args.vararg)
+            if args.kwarg:
+                all_args.append(args.kwarg)
+            for arg in all_args:
+                scope.params.append(arg.arg)
+                self._add(scope, arg.arg, Binding("param", node, None, (0, 0), arg))
+            body: list[ast.AST] = node.body if isinstance(node.body, list) else [node.body]
+        else:
+            body = list(node.body) if hasattr(node, "body") else []
+        stack = list(reversed(body))
+        while stack:
+            sub = stack.pop()
+            if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._add(scope, sub.name, Binding("opaque", sub, None, _pos(sub)))
+                for deco in sub.decorator_list:
+                    stack.append(deco)
+                continue
+            if isinstance(sub, ast.Lambda):
+                continue
+            self._bind(scope, sub)
+            stack.extend(reversed(list(ast.iter_child_nodes(sub))))
+        for bindings in scope.names.values():
+            bindings.sort(key=lambda b: b.pos)
+
+    def _bind(self, scope: _Scope, node: ast.AST) -> None:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._bind_target(scope, target, node, node.value, "assign")
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            self._bind_target(scope, node.target, node, node.value, "assign")
+        elif isinstance(node, ast.AugAssign):
+            if isinstance(node.target, ast.Name):
+                self._add(scope, node.target.id, Binding("aug", node, node.value, _end(node)))
+            else:
+                self._mutation(scope, node.target, node, node.value)
+        elif isinstance(node, ast.NamedExpr):
+            self._add(scope, node.target.id, Binding("assign", node, node.value, _end(node)))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            scope.loops.append(node)
+            self._bind_target(scope, node.target, node, node.iter, "for")
+        elif isinstance(node, (ast.While,)):
+            scope.loops.append(node)
+        elif isinstance(node, ast.comprehension):
+            self._bind_target(scope, node.target, node, node.iter, "comp")
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            self._bind_target(scope, node.optional_vars, node, node.context_expr, "with")
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self._add(scope, node.name, Binding("except", node, node.type, _pos(node)))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                self._add(scope, local, Binding("import", node, None, _pos(node)))
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                self._add(scope, name, Binding("global", node, None, _pos(node)))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in {
+                    "append", "extend", "add", "update", "insert", "appendleft", "extendleft", "write",
+                    "setdefault"}:
+                for arg in call.args[1:] if func.attr in {"insert", "setdefault"} else call.args:
+                    self._add(scope, func.value.id, Binding("mutate", node, arg, _end(node)))
+                for kw in call.keywords:
+                    self._add(scope, func.value.id, Binding("mutate", node, kw.value, _end(node)))
+        elif isinstance(node, ast.If):
+            self._guards(scope, node)
+        elif isinstance(node, ast.Assert):
+            for name, how in self._positive_checks(node.test):
+                scope.guards.setdefault(name, []).append(("after", node))
+
+    def _bind_target(self, scope: _Scope, target: ast.AST, stmt: ast.AST, value: ast.AST, kind: str) -> None:
+        where = _end(stmt) if kind in ("assign", "with") else _pos(stmt)
+        if kind == "for":
+            where = _end(stmt.iter)
+        if kind == "comp":
+            where = _pos(target)
+        if isinstance(target, ast.Name):
+            self._add(scope, target.id, Binding(kind, stmt, value, where, target))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) else None
+            for i, element in enumerate(target.elts):
+                if isinstance(element, ast.Starred):
+                    element = element.value
+                if values is not None:
+                    self._bind_target(scope, element, stmt, values[i], kind)
+                elif isinstance(element, ast.Name):
+                    # Unpacking: every element is built from the whole value, except the
+                    # index of enumerate() and constants.
+                    sub_kind = kind
+                    if kind in ("for", "comp") and i == 0 and isinstance(value, ast.Call) and _dotted(value.func) == "enumerate":
+                        sub_kind = "index"
+                    self._add(scope, element.id, Binding(sub_kind if sub_kind == "index" else kind + "*",
+                                                         stmt, value, where, element))
+        elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            self._mutation(scope, target, stmt, value)
+
+    def _mutation(self, scope: _Scope, target: ast.AST, stmt: ast.AST, value: ast.AST) -> None:
+        base = target
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if isinstance(base, ast.Name) and isinstance(target, ast.Subscript):
+            self._add(scope, base.id, Binding("mutate", stmt, value, _end(stmt)))
+
+    # --- guards -------------------------------------------------------------
+    def _guards(self, scope: _Scope, node: ast.If) -> None:
+        for name, _how in self._positive_checks(node.test):
+            scope.guards.setdefault(name, []).append(("body", node))
+            if _terminates(node.orelse):
+                scope.guards.setdefault(name, []).append(("after", node))
+        for name, _how in self._negative_checks(node.test):
+            if _terminates(node.body):
+                scope.guards.setdefault(name, []).append(("after", node))
+            scope.guards.setdefault(name, []).append(("else", node))
+
+    def _positive_checks(self, test: ast.AST) -> list[tuple[str, str]]:
+        """Names whose content ``test`` proves valid when it is true."""
+        found: list[tuple[str, str]] = []
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            for value in test.values:
+                found.extend(self._positive_checks(value))
+        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            found.extend(self._negative_checks(test.operand))
+        elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+            op = test.ops[0]
+            left, right = test.left, test.comparators[0]
+            if isinstance(op, ast.In) and self.is_allowlist(right):
+                found.extend((n, "allowlist") for n in self._checked_names(left))
+            elif isinstance(op, (ast.IsNot, ast.NotEq)) and _is_none(right) and isinstance(left, ast.Call):
+                found.extend(self._regex_names(left))
+            elif isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+                found.extend((n, "equals") for n in self._checked_names(left))
+        elif isinstance(test, ast.Call):
+            found.extend(self._regex_names(test))
+            func = test.func
+            if isinstance(func, ast.Attribute) and func.attr in CONTENT_PREDICATES:
+                found.extend((n, "predicate") for n in self._checked_names(func.value))
+            name = _dotted(func) or ""
+            if name.split(".")[-1] in {"isinstance"} and len(test.args) == 2:
+                kinds = _dotted(test.args[1]) or ""
+                if kinds in {"int", "float", "bool"}:
+                    found.extend((n, "type") for n in self._checked_names(test.args[0]))
+            elif re.search(r"(^|\.)_?(is_valid|is_safe|is_allowed|valid|allowed|is_\w+_valid|validate\w*)$", name):
+                for arg in test.args:
+                    found.extend((n, "validator") for n in self._checked_names(arg))
+        return found
+
+    def _negative_checks(self, test: ast.AST) -> list[tuple[str, str]]:
+        """Names whose content is proven valid when ``test`` is false."""
+        found: list[tuple[str, str]] = []
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+            for value in test.values:
+                found.extend(self._negative_checks(value))
+        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            found.extend(self._positive_checks(test.operand))
+        elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+            op = test.ops[0]
+            left, right = test.left, test.comparators[0]
+            if isinstance(op, ast.NotIn) and self.is_allowlist(right):
+                found.extend((n, "allowlist") for n in self._checked_names(left))
+            elif isinstance(op, (ast.Is, ast.Eq)) and _is_none(right) and isinstance(left, ast.Call):
+                found.extend(self._regex_names(left))
+        return found
+
+    def _regex_names(self, call: ast.Call) -> list[tuple[str, str]]:
+        func = call.func
+        name = self.ctx.qualified_name(func) or _dotted(func) or ""
+        if name in REGEX_CHECKS and len(call.args) >= 2:
+            return [(n, "regex") for n in self._checked_names(call.args[1])]
+        if isinstance(func, ast.Attribute) and func.attr in {"fullmatch", "match"} and call.args:
+            receiver = _dotted(func.value) or ""
+            if receiver.split(".")[-1].isupper() or "re.compile" in receiver or receiver.lower().endswith(("_re", "pattern", "regex", "_rx")):
+                return [(n, "regex") for n in self._checked_names(call.args[0])]
+        return []
+
+    def _checked_names(self, expr: ast.AST) -> list[str]:
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in {
+                "lower", "upper", "strip", "casefold"}:
+            expr = expr.func.value
+        if isinstance(expr, ast.Name):
+            return [expr.id]
+        return []
+
+    def guarded(self, name: ast.Name) -> bool:
+        key = id(name)
+        found = self.guard_memo.get(key)
+        if found is None:
+            found = self._guarded(name)
+            self.guard_memo[key] = found
+        return found
+
+    def _guarded(self, name: ast.Name) -> bool:
+        scope = self.scope(self.enclosing_function(name))
+        use = _pos(name)
+        for how, node in scope.guards.get(name.id, ()):
+            if how == "after" and _end(node) <= use:
+                # No rebinding between the guard and the use.
+                if not any(_end(node) < b.pos <= use for b in scope.names.get(name.id, ()) if b.kind != "param"):
+                    return True
+            elif how in ("body", "else"):
+                branch = node.body if how == "body" else node.orelse
+                if branch and _pos(branch[0]) <= use <= _end(branch[-1]):
+                    return True
+        # IfExp: ``col if col in ALLOWED else "id"``
+        child, current = name, self.parent(name)
+        while current is not None and not isinstance(current, ast.stmt):
+            if isinstance(current, ast.IfExp):
+                if child is current.body and any(n == name.id for n, _ in self._positive_checks(current.test)):
+                    return True
+                if child is current.orelse and any(n == name.id for n, _ in self._negative_checks(current.test)):
+                    return True
+            child, current = current, self.parent(current)
+        # ``validate_column(col)`` as a statement above the use
+        for binding in scope.names.get(name.id, ()):
+            pass
+        return self._validated_by_call(scope, name)
+
+    def _validated_by_call(self, scope: _Scope, name: ast.Name) -> bool:
+        use = _pos(name)
+        calls = self._validator_calls(scope)
+        for call_stmt, names in calls:
+            if name.id in names and _end(call_stmt) <= use:
+                return True
+        return False
+
+    def _validator_calls(self, scope: _Scope) -> list[tuple[ast.AST, set[str]]]:
+        cached = getattr(scope, "_validators", None)
+        if cached is not None:
+            return cached
+        found: list[tuple[ast.AST, set[str]]] = []
+        for node in ast.walk(scope.node) if not isinstance(scope.node, ast.Module) else ():
+            if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Call, ast.Await)):
+                call = node.value.value if isinstance(node.value, ast.Await) else node.value
+                if not isinstance(call, ast.Call):
+                    continue
+                callee = _dotted(call.func) or ""
+                short = callee.split(".")[-1]
+                helper = self.ctx.module_functions.get(callee) if "." not in callee else None
+                if VALIDATOR_CALL.match(short) or (helper is not None and self._helper_validates(helper)):
+                    names = {n.id for arg in call.args for n in ([arg] if isinstance(arg, ast.Name) else [])}
+                    if names:
+                        found.append((node, names))
+        scope._validators = found  # type: ignore[attr-defined]
+        return found
+
+    def _helper_validates(self, helper: ast.AST) -> bool:
+        self.index_helper(helper)
+        scope = self.scope(helper)
+        return any(how == "after" for guards in scope.guards.values() for how, _ in guards)
+
+    # --- allowlists ---------------------------------------------------------
+    def is_allowlist(self, expr: ast.AST) -> bool:
+        if isinstance(expr, (ast.Set, ast.List, ast.Tuple)):
+            return bool(expr.elts) and all(isinstance(e, ast.Constant) or self._is_constant_name(e) for e in expr.elts)
+        if isinstance(expr, ast.Dict):
+            return bool(expr.keys) and all(isinstance(k, ast.Constant) for k in expr.keys if k is not None)
+        if isinstance(expr, ast.Call):
+            func = _dotted(expr.func) or ""
+            if func in {"frozenset", "set", "tuple", "list"} and expr.args:
+                return self.is_allowlist(expr.args[0])
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr in {"keys", "values"}:
+                return self.is_allowlist(expr.func.value)
+            return False
+        if isinstance(expr, ast.Attribute):
+            return bool(UPPER.match(expr.attr)) or expr.attr == "__members__"
+        if isinstance(expr, ast.Name):
+            if UPPER.match(expr.id):
+                return True
+            scope = self.scope(self.enclosing_function(expr))
+            bound = [b for b in self.reaching(scope, expr)]
+            return bool(bound) and all(b.kind == "assign" and b.value is not None and self.is_allowlist(b.value)
+                                       for b in bound)
+        return False
+
+    def _is_constant_name(self, expr: ast.AST) -> bool:
+        return isinstance(expr, ast.Attribute) and bool(UPPER.match(expr.attr)) or (
+            isinstance(expr, ast.Name) and bool(UPPER.match(expr.id)))
+
+    # --- reaching bindings --------------------------------------------------
+    def reaching(self, scope: _Scope, name: ast.Name) -> list[Binding]:
+        """Bindings of ``name`` in ``scope`` above the use, plus loop-carried ones."""
+        bindings = scope.names.get(name.id)
+        if not bindings:
+            return []
+        use = _pos(name)
+        statement = self._statement(name)
+        found = []
+        for b in bindings:
+            if b.kind == "param":
+                found.append(b)
+            elif isinstance(b.stmt, ast.comprehension):
+                if _contains(self.parent(b.stmt), name):
+                    found.append(b)
+            elif b.pos <= use and b.stmt is not statement:
+                found.append(b)
+            elif b.pos > use and self._same_loop(scope, b, name):
+                found.append(b)
+        # A plain (re)assignment hides everything before it on the straight line.
+        straight = [b for b in found if b.kind in ("assign", "with", "for", "opaque", "except", "import")
+                    and b.pos <= use and self._dominates(b, name)]
+        if straight:
+            last = straight[-1]
+            found = [b for b in found if b.pos >= last.pos or isinstance(b.stmt, ast.comprehension)]
+            if last.kind != "param":
+                found = [b for b in found if b.kind != "param"]
+        return found
+
+    def _statement(self, node: ast.AST) -> ast.AST | None:
+        while node is not None and not isinstance(node, ast.stmt):
+            node = self.parent(node)
+        return node
+
+    def _dominates(self, binding: Binding, use: ast.AST) -> bool:
+        """The binding's statement sits in a block that also contains the use."""
+        stmt = binding.stmt
+        if not isinstance(stmt, ast.stmt):
+            return False
+        block_parent = self.parent(stmt)
+        current = use
+        while current is not None:
+            current = self.parent(current)
+            if current is block_parent:
+                return True
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return block_parent is current
+        return False
+
+    def _same_loop(self, scope: _Scope, binding: Binding, use: ast.AST) -> bool:
+        for loop in scope.loops:
+            if _contains(loop, use) and _contains(loop, binding.stmt) and binding.stmt is not loop:
+                return True
+        return False
+
+    # --- handlers -----------------------------------------------------------
+    def handler(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Handler | None:
+        key = id(func)
+        if key not in self.handlers:
+            self.handlers[key] = self._handler(func)
+        return self.handlers[key]
+
+    def _handler(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Handler | None:
+        framework = None
+        safe: set[str] = set()
+        path_params: set[str] = set()
+        for deco in func.decorator_list:
+            call = deco if isinstance(deco, ast.Call) else None
+            target = deco.func if call else deco
+            name = _dotted(target) or ""
+            short = name.split(".")[-1]
+            if short in ROUTE_DECORATORS and "." in name and (call is not None or short == "view"):
+                path = None
+                if call is not None and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+                    path = call.args[0].value
+                elif call is not None:
+                    for kw in call.keywords:
+                        if kw.arg in ("path", "rule", "url") and isinstance(kw.value, ast.Constant):
+                            path = kw.value.value
+                if call is not None and path is None and not call.args and short in {"get", "post", "put", "patch", "delete"}:
+                    path = ""
+                if path is None and short not in {"route", "api_route", "websocket", "view"}:
+                    continue
+                framework = "route"
+                for conv, pname in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", path or ""):
+                    (safe if conv in SAFE_CONVERTERS else path_params).add(pname)
+                for pname, conv in re.findall(r"\{(\w+)(?::(\w+))?\}", path or ""):
+                    (safe if conv in SAFE_CONVERTERS else path_params).add(pname)
+            elif short in VIEW_DECORATORS:
+                framework = framework or "django"
+        params = [a for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
+        first = params[0].arg if params else None
+        owner = self.enclosing_class(func)
+        if framework is None and owner is not None and self.enclosing_function(func) is None:
+            bases = [_dotted(b) or "" for b in owner.bases]
+            if func.name in VIEW_METHODS and (any(VIEW_BASES.search(b.split(".")[-1]) for b in bases)
+                                              or (len(params) > 1 and params[1].arg in REQUEST_NAMES)):
+                framework = "class-view"
+        if framework is None and first in REQUEST_NAMES and owner is None:
+            framework = "request-view"
+        if framework is None and params and self._annotation(params[0]).split(".")[-1] in {"HttpRequest", "Request", "WSGIRequest", "ASGIRequest"}:
+            framework = "request-view"
+        if framework is None:
+            return None
+        user: set[str] = set()
+        requests_: set[str] = set()
+        defaults = _defaults(func)
+        for arg in params + ([func.args.vararg] if func.args.vararg else []) + ([func.args.kwarg] if func.args.kwarg else []):
+            annotation = self._annotation(arg)
+            default = defaults.get(arg.arg)
+            default_name = (_dotted(default.func) if isinstance(default, ast.Call) else "") or ""
+            if arg.arg in REQUEST_NAMES or annotation.split(".")[-1] in {"Request", "HttpRequest", "WSGIRequest", "ASGIRequest"}:
+                requests_.add(arg.arg)
+                continue
+            if arg.arg in path_params and not (annotation and SAFE_ANNOTATIONS.match(annotation)):
+                user.add(arg.arg)
+                continue
+            if arg.arg in ("self", "cls") or default_name.split(".")[-1] in {"Depends", "Security"}:
+                continue
+            if "Depends(" in annotation or "Security(" in annotation:
+                continue
+            if INJECTED_ANNOTATIONS.search(annotation.replace(" ", "")) or (arg.arg in INJECTED_PARAM_NAMES and not annotation):
+                continue
+            if arg.arg in safe or (annotation and SAFE_ANNOTATIONS.match(annotation)):
+                safe.add(arg.arg)
+                continue
+            if default_name.split(".")[-1] in {"Query", "Path", "Body", "Form", "Header", "Cookie", "File"} and \
+                    self._safe_default(default):
+                safe.add(arg.arg)
+                continue
+            user.add(arg.arg)
+        return Handler(func, framework, frozenset(user), frozenset(safe), frozenset(requests_))
+
+    def _annotation(self, arg: ast.arg) -> str:
+        if arg.annotation is None:
+            return ""
+        return ast.unparse(arg.annotation)
+
+    def _safe_default(self, default: ast.Call) -> bool:
+        for kw in default.keywords:
+            if kw.arg in ("regex", "pattern"):
+                return True
+        return False
+
+    # --- requests -----------------------------------------------------------
+    def is_request(self, expr: ast.AST, scope: _Scope) -> bool:
+        if isinstance(expr, ast.Name):
+            qualified = self.ctx.qualified_name(expr) or ""
+            if qualified.endswith(".request") and qualified.split(".")[0] in REQUEST_MODULES:
+                return True
+            if expr.id in REQUEST_NAMES:
+                return True
+            return False
+        if isinstance(expr, ast.Attribute) and expr.attr in ("request", "req") and isinstance(expr.value, ast.Name) \
+                and expr.value.id in ("self", "cls"):
+            return True
+        return False
+
+    def request_label(self, expr: ast.AST, scope: _Scope) -> str | None:
+        """A label when ``expr`` reads client data from the request object."""
+        node = expr
+        if isinstance(node, ast.Await):
+            node = node.value
+        key = ""
+        if isinstance(node, ast.Subscript):
+            key = _key_text(node.slice)
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {
+                "get", "getlist", "get_all", "getall", "getone", "pop"} and node.args:
+            key = _key_text(node.args[0])
+            node = node.func.value
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in REQUEST_METHODS and self.is_request(node.func.value, scope):
+                return f"{_dotted(node.func) or 'request'}()" + (f"[{key}]" if key else "")
+            if node.func.attr in HANDLER_SELF_METHODS and isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
+                arg = _key_text(node.args[0]) if node.args else ""
+                return f"self.{node.func.attr}({arg})"
+        if isinstance(node, ast.Attribute):
+            if node.attr in REQUEST_ATTRS and self.is_request(node.value, scope):
+                base = _dotted(node) or f"request.{node.attr}"
+                return f"{base}[{key}]" if key else base
+            # request.headers.get(...) etc. one level deeper: request.json.get
+            inner = node.value
+            if isinstance(inner, ast.Attribute) and inner.attr in REQUEST_ATTRS and self.is_request(inner.value, scope):
+                return _dotted(node)
+        return None
+
+    # --- evaluation ---------------------------------------------------------
+    def eval(self, expr: ast.AST, kind: str | None) -> frozenset[Origin]:
+        key = (id(expr), kind)
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        if key in self.active:
+            return NONE
+        self.active.add(key)
+        try:
+            found = self._eval(expr, kind)
+        finally:
+            self.active.discard(key)
+        self.memo[key] = found
+        return found
+
+    def _union(self, nodes: Iterable[ast.AST | None], kind: str | None) -> frozenset[Origin]:
+        result: set[Origin] = set()
+        for node in nodes:
+            if node is not None:
+                result |= self.eval(node, kind)
+        return frozenset(result)
+
+    def _eval(self, expr: ast.AST, kind: str | None) -> frozenset[Origin]:
+        if isinstance(expr, ast.Constant) or expr is None:
+            return NONE
+        if isinstance(expr, (ast.Compare, ast.Lambda)):
+            return NONE
+        if isinstance(expr, ast.UnaryOp):
+            return NONE if isinstance(expr.op, ast.Not) else self.eval(expr.operand, kind)
+        scope = self.scope(self.enclosing_function(expr))
+        label = self.request_label(expr, scope)
+        if label is not None:
+            return frozenset({Origin("user", label)})
+        if isinstance(expr, ast.Name):
+            return self._name(expr, scope, kind)
+        if isinstance(expr, ast.Attribute):
+            return self._attribute(expr, scope, kind)
+        if isinstance(expr, ast.Subscript):
+            if self.is_allowlist(expr.value) or (isinstance(expr.value, ast.Attribute) and self._is_constant_name(expr.value)):
+                return NONE
+            base = _dotted(expr.value)
+            qualified = self.ctx.qualified_name(expr.value) or ""
+            if qualified == "sys.argv":
+                return frozenset({Origin("user", f"sys.argv[{_key_text(expr.slice)}]")})
+            if qualified == "os.environ":
+                return frozenset({Origin("env", f"os.environ[{_key_text(expr.slice)}]")})
+            if isinstance(expr.slice, ast.Slice):
+                return self.eval(expr.value, kind)
+            del base
+            return self.eval(expr.value, kind)
+        if isinstance(expr, ast.Call):
+            return self._call(expr, scope, kind)
+        if isinstance(expr, ast.JoinedStr):
+            return self._union(expr.values, kind)
+        if isinstance(expr, ast.FormattedValue):
+            if expr.format_spec is not None and _numeric_spec(expr.format_spec):
+                return NONE
+            return self.eval(expr.value, kind)
+        if isinstance(expr, ast.BinOp):
+            if isinstance(expr.op, ast.Mod) and isinstance(expr.left, ast.Constant) and isinstance(expr.left.value, str) \
+                    and not re.search(r"%[-#0 +]*\d*(\.\d+)?[sr]|%\(\w+\)[sr]", expr.left.value):
+                return NONE  # only numeric conversions (%d, %f)
+            if isinstance(expr.op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Pow, ast.BitAnd, ast.BitOr, ast.BitXor,
+                                    ast.LShift, ast.RShift)):
+                return NONE
+            if isinstance(expr.op, ast.Mult):
+                for side in (expr.left, expr.right):
+                    if isinstance(side, (ast.Constant, ast.List, ast.Tuple)) and self.eval(side, kind) == NONE:
+                        return NONE  # "?" * n, ["%s"] * len(ids)
+            return self._union((expr.left, expr.right), kind)
+        if isinstance(expr, ast.BoolOp):
+            return self._union(expr.values, kind)
+        if isinstance(expr, ast.IfExp):
+            return self._union((expr.body, expr.orelse), kind)
+        if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+            return self._union(expr.elts, kind)
+        if isinstance(expr, ast.Dict):
+            return self._union([*expr.keys, *expr.values], kind)
+        if isinstance(expr, (ast.Starred, ast.Await, ast.NamedExpr, ast.keyword, ast.FormattedValue)):
+            return self.eval(expr.value, kind)
+        if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return self._comprehension(expr, [expr.elt], kind)
+        if isinstance(expr, ast.DictComp):
+            return self._comprehension(expr, [expr.key, expr.value], kind)
+        return NONE
+
+    def _comprehension(self, expr: ast.AST, parts: list[ast.AST], kind: str | None) -> frozenset[Origin]:
+        return self._union(parts, kind)
+
+    def _name(self, name: ast.Name, scope: _Scope, kind: str | None) -> frozenset[Origin]:
+        if self.guarded(name):
+            return NONE
+        current: _Scope | None = scope
+        while current is not None:
+            if name.id in current.names:
+                break
+            current = current.parent_scope
+        if current is None or isinstance(current.node, ast.Module) and current is not scope:
+            # A module-level name (constant, imported function, configuration).
+            qualified = self.ctx.qualified_name(name) or ""
+            if qualified == "sys.argv":
+                return frozenset({Origin("user", "sys.argv")})
+            return NONE
+        if current is not scope:
+            bindings = current.names[name.id]
+        else:
+            bindings = self.reaching(scope, name)
+        if isinstance(current.node, ast.Module):
+            bindings = [b for b in bindings if b.kind != "param"]
+            if not bindings:
+                return NONE
+        result: set[Origin] = set()
+        for b in bindings:
+            result |= self._binding(b, current, name, kind)
+        return frozenset(result)
+
+    def _binding(self, b: Binding, scope: _Scope, name: ast.Name, kind: str | None) -> frozenset[Origin]:
+        if b.kind == "param":
+            return self._param(b, scope, name)
+        if b.kind in ("assign", "aug", "mutate", "with"):
+            if b.kind == "with" and isinstance(b.value, ast.Call):
+                callee = self.ctx.qualified_name(b.value.func) or ""
+                if callee in {"open", "io.open"} or callee.endswith(("connect", "cursor", "Session", "Client")):
+                    return NONE
+            if b.kind == "assign" and isinstance(b.value, ast.Call) and self._is_argparse(b.value):
+                return frozenset({Origin("user", "command-line arguments")})
+            found = self.eval(b.value, kind) if b.value is not None else NONE
+            return found
+        if b.kind in ("for", "comp", "for*", "comp*"):
+            if isinstance(b.value, ast.Call) and (_dotted(b.value.func) or "") in {"range"}:
+                return NONE
+            return self.eval(b.value, kind) if b.value is not None else NONE
+        if b.kind == "index":
+            return NONE
+        if b.kind in ("import", "opaque", "except", "global"):
+            return NONE
+        return frozenset({Origin("unknown", f"`{name.id}`")})
+
+    def _is_argparse(self, call: ast.Call) -> bool:
+        return isinstance(call.func, ast.Attribute) and call.func.attr in {"parse_args", "parse_known_args"}
+
+    def _param(self, b: Binding, scope: _Scope, name: ast.Name) -> frozenset[Origin]:
+        func = scope.node
+        if name.id in ("self", "cls") or isinstance(func, ast.Lambda):
+            return NONE
+        if getattr(func, "_caveat_helper_params", None) is not None:
+            return frozenset({Origin("param", name.id)})
+        handler = self.handler(func) if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        if handler is not None:
+            if name.id in handler.user_params:
+                return frozenset({Origin("user", f"parameter `{name.id}` of route handler `{func.name}`")})
+            if name.id in handler.safe_params or name.id in handler.request_params:
+                return NONE
+            return NONE
+        annotation = self._annotation(b.target) if isinstance(b.target, ast.arg) else ""
+        if annotation and SAFE_ANNOTATIONS.match(annotation):
+            return NONE
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return frozenset({Origin("unknown", f"parameter `{name.id}` of `{func.name}`")})
+        return frozenset({Origin("unknown", f"`{name.id}`")})
+
+    def _attribute(self, expr: ast.Attribute, scope: _Scope, kind: str | None) -> frozenset[Origin]:
+        if UPPER.match(expr.attr):
+            return NONE
+        base = expr.value
+        if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+            return NONE
+        qualified = self.ctx.qualified_name(expr)
+        if qualified is not None:
+            if qualified == "sys.argv":
+                return frozenset({Origin("user", "sys.argv")})
+            if qualified in ("sys.stdin", "sys.stdin.buffer", "fileinput.input"):
+                return frozenset({Origin("user", "sys.stdin")})
+            return NONE  # a module attribute: configuration, functions, constants
+        if expr.attr == "value" and isinstance(base, ast.Name):
+            # Enum members of handler parameters typed with an Enum: ``sort.value``.
+            found = self.eval(base, kind)
+            if found and all(o.kind == "user" and o.label.startswith("parameter") for o in found):
+                func = scope.node
+                if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for arg in func.args.args + func.args.kwonlyargs:
+                        if arg.arg == base.id and arg.annotation is not None and isinstance(arg.annotation, (ast.Name, ast.Attribute)):
+                            if (_dotted(arg.annotation) or "") not in {"str", "Any", "dict"}:
+                                return NONE
+            return found
+        return self.eval(base, kind)
+
+    def sanitizer(self, call: ast.Call, kind: str | None) -> bool:
+        func = call.func
+        qualified = self.ctx.qualified_name(func) or ""
+        dotted = _dotted(func) or ""
+        short = dotted.split(".")[-1]
+        if qualified in CONVERSIONS or dotted in CONVERSIONS:
+            if qualified in ("str",):
+                return False
+            return True
+        if kind is not None:
+            table = ESCAPERS.get(kind, frozenset())
+            if qualified in table or (not qualified and dotted in table):
+                return True
+        if qualified and any(qualified in table for table in ESCAPERS.values()):
+            return False  # a known escaper of another kind
+        if SANITIZER_NAME.search(short):
+            return True
+        if isinstance(func, ast.Attribute) and func.attr == "get" and self.is_allowlist(func.value):
+            return True  # SORTS.get(key, "id")
+        return False
+
+    def _call(self, call: ast.Call, scope: _Scope, kind: str | None) -> frozenset[Origin]:
+        func = call.func
+        qualified = self.ctx.qualified_name(func) or ""
+        dotted = _dotted(func) or ""
+        if self.sanitizer(call, kind):
+            return NONE
+        if qualified in {"input", "raw_input", "getpass.getpass"}:
+            return frozenset({Origin("user", f"{qualified}()")})
+        if qualified.startswith("sys.stdin") or dotted.startswith("sys.stdin"):
+            return frozenset({Origin("user", "sys.stdin")})
+        if qualified in {"os.getenv", "os.environ.get", "os.getenvb"}:
+            key = _key_text(call.args[0]) if call.args else ""
+            return frozenset({Origin("env", f"os.environ[{key}]")})
+        if qualified in {"flask.request.get_json", "flask.request.get_data"}:
+            return frozenset({Origin("user", f"{dotted}()")})
+        if isinstance(func, ast.Attribute):
+            receiver = func.value
+            if func.attr in PREDICATE_METHODS:
+                return NONE
+            if func.attr == "format" and isinstance(receiver, ast.Constant):
+                return self._union([*call.args, *call.keywords], kind)
+            if func.attr == "join" and isinstance(receiver, ast.Constant):
+                return self._union(call.args, kind)
+            if qualified:
+                # A module function (json.loads, base64.b64decode, os.path.join...).
+                return self._union([*call.args, *call.keywords], kind)
+            return self._union([receiver, *call.args, *call.keywords], kind)
+        if isinstance(func, ast.Name):
+            helper = self.ctx.module_functions.get(func.id)
+            if helper is not None and func.id not in scope.names and qualified == "":
+                return self._helper(helper, call, kind)
+        return self._union([*call.args, *call.keywords], kind)
+
+    # --- same-module helpers --------------------------------------------------
+    def _helper(self, helper: ast.AST, call: ast.Call, kind: str | None) -> frozenset[Origin]:
+        own, flows = self._summary(helper, kind)
+        result = set(own)
+        if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return frozenset(result)
+        params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
+        for i, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred):
+                result |= self.eval(arg, kind)
+                continue
+            if i < len(params) and flows.get(params[i]):
+                result |= self.eval(arg, kind)
+            elif i >= len(params) and helper.args.vararg is not None and flows.get(helper.args.vararg.arg):
+                result |= self.eval(arg, kind)
+        for kw in call.keywords:
+            if kw.arg is None or flows.get(kw.arg) or (helper.args.kwarg is not None and flows.get(helper.args.kwarg.arg)):
+                result |= self.eval(kw.value, kind)
+        return frozenset(result)
+
+    def _summary(self, helper: ast.AST, kind: str | None) -> tuple[frozenset[Origin], dict[str, bool]]:
+        key = (id(helper), kind)
+        found = self.helper_summaries.get(key)
+        if found is not None:
+            return found
+        self.helper_summaries[key] = (NONE, {})  # recursion guard
+        self.index_helper(helper)
+        if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return NONE, {}
+        marker = getattr(helper, "_caveat_helper_params", None)
+        helper._caveat_helper_params = True  # type: ignore[attr-defined]
+        try:
+            own: set[Origin] = set()
+            flows: dict[str, bool] = {}
+            for node in ast.walk(helper):
+                if isinstance(node, ast.Return) and node.value is not None and self.enclosing_function(node) is helper:
+                    for origin in self.eval(node.value, kind):
+                        if origin.kind == "param":
+                            flows[origin.label] = True
+                        else:
+                            own.add(origin)
+        finally:
+            if marker is None:
+                try:
+                    del helper._caveat_helper_params  # type: ignore[attr-defined]
+                except AttributeError:
+                    pass
+        # The memo holds values computed while parameters were markers: drop them.
+        self.memo = {k: v for k, v in self.memo.items() if not any(o.kind == "param" for o in v)}
+        summary = (frozenset(own), flows)
+        self.helper_summaries[key] = summary
+        return summary
+
+
+def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:
+    if outer is None:
+        return False
+    start, end = _pos(outer), _end(outer)
+    return start <= _pos(inner) and _end(inner) <= end and start != (0, 0)
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _numeric_spec(spec: ast.AST) -> bool:
+    if isinstance(spec, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in spec.values):
+        text = "".join(str(v.value) for v in spec.values)
+        return bool(re.fullmatch(r"[-+ #0,_]*\d*(\.\d+)?[dfeEgGn%xXob]", text))
+    return False
+
+
+def _key_text(node: ast.AST) -> str:
+    if isinstance(node, ast.Constant):
+        return repr(node.value)
+    try:
+        return ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse is total on parsed trees
+        return "..."
+
+
+def _defaults(func: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.AST]:
+    args = func.args
+    positional = args.posonlyargs + args.args
+    found: dict[str, ast.AST] = {}
+    for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+        found[arg.arg] = default
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if default is not None:
+            found[arg.arg] = default
+    return found
