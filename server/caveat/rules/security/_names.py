@@ -1,0 +1,144 @@
+"""Naming facts shared by the secret, randomness and crypto rules.
+
+What a value *means* in AI-written code is mostly said by the name it is bound
+to: ``reset_token = ...``, ``password=...``, ``{"api_key": ...}``,
+``def generate_otp(): return ...``. These helpers find that name and split it
+into lowercase words, so rules can ask "is this a token?" by meaning rather
+than by the spelling of one example.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from caveat.rules.base import RuleContext
+
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def words(name: str | None) -> list[str]:
+    """``aws_secretAccessKey`` -> ['aws', 'secret', 'access', 'key'];
+    ``X-API-Key`` -> ['x', 'api', 'key']."""
+    if not name:
+        return []
+    return [w.lower() for w in _CAMEL.findall(name)]
+
+
+def is_test_path(ctx: RuleContext) -> bool:
+    """A test module: ``test_*.py``, ``*_test.py``, ``conftest.py``, or a module
+    directly inside a ``tests``/``test`` directory (annotated rule fixtures live
+    deeper under ``tests/fixtures/`` and are analysed as application code)."""
+    parts = ctx.path.replace("\\", "/").rsplit("/", 2)
+    name = parts[-1]
+    parent = parts[-2] if len(parts) > 1 else ""
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or parent in ("tests", "test"))
+
+
+def is_settings_path(ctx: RuleContext) -> bool:
+    path = ctx.path.replace("\\", "/")
+    return path.rsplit("/", 1)[-1] == "settings.py" or "/settings/" in path
+
+
+def expr_name(ctx: RuleContext, node: ast.AST | None) -> str | None:
+    """The name an expression reads as: ``password`` for ``password``,
+    ``self.password``, ``data["password"]``, ``form.get("password")``,
+    ``os.getenv("DB_PASSWORD")``, ``password.encode()``, ``str(password)``."""
+    for _ in range(6):
+        if node is None:
+            return None
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute):
+            return node.attr
+        if isinstance(node, ast.Subscript):
+            key = node.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return key.value
+            node = node.value
+            continue
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in ("get", "getenv", "getlist", "pop", "setdefault"):
+                if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                    return node.args[0].value
+            if isinstance(func, ast.Name) and func.id == "getenv" and node.args \
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                return node.args[0].value
+            if isinstance(func, ast.Attribute) and func.attr in ("encode", "strip", "lower", "upper", "decode"):
+                node = func.value
+                continue
+            if isinstance(func, ast.Name) and func.id in ("str", "bytes", "bytearray") and node.args:
+                node = node.args[0]
+                continue
+            return None
+        if isinstance(node, ast.Await):
+            node = node.value
+            continue
+        return None
+    return None
+
+
+def bound_name(ctx: RuleContext, node: ast.expr) -> tuple[str | None, str]:
+    """(name, how) for the place a value is bound: an assignment target, a
+    keyword argument, a dict key, a parameter default, a function's return, a
+    comparison's other side, an env lookup's variable or a ``.get(key, default)``
+    key (``how`` is one of assign, keyword, dict, default, return, compare, env,
+    fallback, none)."""
+    parent = ctx.parent(node)
+    while isinstance(parent, (ast.Tuple, ast.List)) and isinstance(ctx.parent(parent), (ast.Assign, ast.AnnAssign)):
+        # ``USER, PASSWORD = "admin", "s3cret"``
+        assign = ctx.parent(parent)
+        targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+        index = parent.elts.index(node) if node in parent.elts else -1
+        for target in targets:
+            if isinstance(target, (ast.Tuple, ast.List)) and 0 <= index < len(target.elts):
+                return expr_name(ctx, target.elts[index]), "assign"
+        return None, "none"
+    if isinstance(parent, ast.Tuple) and len(parent.elts) == 2 and parent.elts[1] is node:
+        # ``auth=("admin", "s3cret")``, ``basic_auth=(user, "s3cret")``
+        holder = ctx.parent(parent)
+        if isinstance(holder, ast.keyword) and holder.arg and "auth" in holder.arg.lower():
+            return "password", "keyword"
+    if isinstance(parent, ast.Call) and len(parent.args) >= 2 and parent.args[1] is node:
+        # ``HTTPBasicAuth("admin", "s3cret")``, ``smtp.login(user, "s3cret")``
+        callee = words(ctx.dotted_name(parent.func) or "")
+        if callee and (callee[-1] == "login" or callee[-2:] in (["basic", "auth"], ["digest", "auth"])):
+            return "password", "keyword"
+    if isinstance(parent, ast.Assign) and parent.value is node:
+        target = parent.targets[-1]
+        return expr_name(ctx, target), "assign"
+    if isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is node:
+        return expr_name(ctx, parent.target), "assign"
+    if isinstance(parent, ast.keyword):
+        return parent.arg, "keyword"
+    if isinstance(parent, ast.Dict):
+        for key, value in zip(parent.keys, parent.values):
+            if value is node and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return key.value, "dict"
+        return None, "none"
+    if isinstance(parent, ast.arguments):
+        args = parent.posonlyargs + parent.args
+        defaults = parent.defaults
+        for arg, default in zip(args[len(args) - len(defaults):], defaults):
+            if default is node:
+                return arg.arg, "default"
+        for arg, default in zip(parent.kwonlyargs, parent.kw_defaults):
+            if default is node:
+                return arg.arg, "default"
+        return None, "none"
+    if isinstance(parent, ast.Return):
+        function = ctx.enclosing_function(node)
+        return (function.name if function else None), "return"
+    if isinstance(parent, ast.Compare) and len(parent.comparators) == 1 \
+            and isinstance(parent.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+        other = parent.left if parent.comparators[0] is node else parent.comparators[0]
+        return expr_name(ctx, other), "compare"
+    if isinstance(parent, ast.Call) and node in parent.args and parent.args.index(node) == 1 \
+            and isinstance(parent.args[0], ast.Constant) and isinstance(parent.args[0].value, str):
+        func = ctx.qualified_name(parent.func) or ctx.dotted_name(parent.func) or ""
+        if func.endswith(("getenv", "environ.get", "environ.setdefault")):
+            return parent.args[0].value, "env"
+        if func.endswith((".get", ".setdefault")):
+            return parent.args[0].value, "fallback"
+    return None, "none"

@@ -1,0 +1,244 @@
+"""## What it does
+
+Detects credentials written into the source: provider-format keys (AWS, GitHub,
+GitLab, Slack, Stripe live keys, OpenAI, Anthropic, Google, SendGrid, Twilio,
+Hugging Face and others), private key blocks, JSON Web Tokens, URLs with a
+password in them, and real-looking literals bound to a secret-ish name
+(`password`, `secret`, `token`, `api_key`, `SECRET_KEY`, `client_secret`...)
+by an assignment, a keyword argument, a dict key, a parameter default, a
+comparison or an environment lookup's fallback.
+
+## Why is this bad?
+A secret in the source is in every clone, fork, backup, CI log and package of
+the project, and in the history forever: rotating it is the only fix once it
+has been pushed. AI assistants complete `SECRET_KEY = "..."` or
+`api_key="sk-..."` with a plausible literal because that is what their
+training data shows; a fallback such as `os.getenv("JWT_SECRET", "s3cr3t")`
+silently runs production with the published value when the variable is unset.
+
+## Example
+```python
+import os
+
+app.config["SECRET_KEY"] = "9f8a7c6d5e4b3a2f1e0d"
+client = OpenAI(api_key="sk-proj-4fG8...")
+JWT_SECRET = os.getenv("JWT_SECRET", "dev-9f8a7c6d5e4b")
+```
+
+## Use instead
+```python
+import os
+
+app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])
+JWT_SECRET = os.environ["JWT_SECRET"]
+```
+
+## What it does not flag
+Placeholders (`"changeme"`, `"your-api-key-here"`, `"<token>"`, `"${VAR}"`,
+`"xxx"`, all-same-character strings, short strings), environment lookups
+without a literal fallback, names that merely mention a secret
+(`TOKEN_URL`, `PASSWORD_MIN_LENGTH`, `api_key_header = "X-API-Key"`),
+password hashes, hashes, UUIDs and URLs without credentials under non-secret
+names, publishable keys (`pk_live_`), and name-bound fixtures in test files.
+Stripe `sk_test_` keys are reported at info level. The secret's value never
+appears in a message.
+
+## Fix safety
+The fix replaces the literal with `os.environ["NAME"]` (NAME derived from the
+variable, keyword or provider), offered only when the module imports `os`.
+It is unsafe: the program now fails when the variable is unset, and the secret
+must be rotated anyway because it stays in the history.
+
+## References
+- https://cwe.mitre.org/data/definitions/798.html
+- https://owasp.org/Top10/A07_2021-Identification_and_Authentication_Failures/
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from caveat.engine.findings import Fix, Severity
+from caveat.rules.base import Rule, RuleContext
+from caveat.rules.security import _secrets as S
+from caveat.rules.security._names import bound_name, is_test_path, words
+
+PASSWORD_NOUNS = frozenset({"password", "passwd", "pwd", "passphrase", "pw", "pass", "passwort", "pword"})
+SECRET_NOUNS = frozenset({"secret", "secretkey", "apisecret"})
+TOKEN_NOUNS = frozenset({"token", "apikey", "credential", "credentials", "creds", "bearer", "authorization",
+                         "accesstoken", "authtoken"})
+KEY_MODIFIERS = frozenset({
+    "api", "secret", "private", "priv", "access", "signing", "sign", "signature", "encryption", "encrypt",
+    "decryption", "master", "hmac", "aes", "fernet", "crypto", "cipher", "auth", "client", "app", "jwt",
+    "license", "webhook", "service", "account", "admin", "root", "shared", "symmetric", "consumer",
+    "subscription", "integration", "developer", "server", "storage", "sas", "bot", "write", "x", "rsa",
+    "ssh", "gpg", "pgp", "session", "cookie", "csrf", "django", "flask", "openai", "anthropic", "claude",
+    "gemini", "google", "gcp", "aws", "azure", "stripe", "twilio", "sendgrid", "mailgun", "slack", "github",
+    "gitlab", "discord", "telegram", "mapbox", "maps", "algolia", "pinecone", "cohere", "huggingface", "hf",
+    "replicate", "groq", "mistral", "supabase", "firebase", "datadog", "newrelic", "pagerduty", "shopify",
+    "paypal", "braintree", "square", "plaid", "segment", "mixpanel", "amplitude", "auth0", "okta", "heroku",
+    "digitalocean", "cloudflare", "vercel", "netlify", "notion", "airtable", "hubspot", "salesforce",
+    "zendesk", "intercom", "jira", "linear", "resend", "postmark", "mailchimp", "brevo", "elevenlabs",
+    "deepgram", "openweather", "weather", "news", "serp", "serpapi", "tavily", "langchain", "langsmith",
+    "together", "fireworks", "perplexity", "deepseek", "voyage", "qdrant", "weaviate", "redis", "db",
+})
+TOKEN_BENIGN_MODIFIERS = frozenset({
+    "page", "next", "prev", "previous", "continuation", "pagination", "cursor", "sync", "resume", "bos", "eos",
+    "pad", "unk", "sep", "cls", "mask", "special", "start", "end", "stop", "begin", "image", "audio", "vision",
+    "split", "max", "min", "num", "total", "count", "lexer", "parser", "csrf", "cache", "sentinel",
+})
+# Words after the noun that do not change what the value is (DB_PASSWORD_PROD).
+TRAILING_NOISE = frozenset({"prod", "production", "staging", "live", "value", "raw", "plain", "plaintext",
+                            "b64", "base64", "hex", "bytes", "str", "string", "default", "fallback", "1", "2",
+                            "str", "literal"})
+GENERIC_FIRST = frozenset({"api", "private", "access", "secret", "auth", "client", "bearer", "x", "my", "the",
+                           "default", "personal", "bot", "app"})
+SECRET_WORDS = PASSWORD_NOUNS | SECRET_NOUNS | TOKEN_NOUNS | {"key", "api", "auth"}
+
+
+def secret_kind(name: str | None) -> str | None:
+    """'password', 'secret', 'token' or 'key' when ``name`` names a credential."""
+    parts = words(name)
+    while len(parts) > 1 and parts[-1] in TRAILING_NOISE:
+        parts.pop()
+    if not parts:
+        return None
+    head, modifiers = parts[-1], parts[:-1]
+    if head in PASSWORD_NOUNS and not (head == "pass" and not modifiers):
+        return "password"
+    if head in SECRET_NOUNS or (head == "secrets" and modifiers):
+        return "secret"
+    if head in TOKEN_NOUNS or head == "tokens":
+        if head in ("token", "tokens") and (set(modifiers) & TOKEN_BENIGN_MODIFIERS):
+            return None
+        return "token"
+    if head in ("key", "keys"):
+        if set(modifiers) & KEY_MODIFIERS:
+            return "secret" if {"secret", "private", "priv", "signing", "encryption", "master", "hmac"} & set(modifiers) else "key"
+        return None
+    if head == "pem" and {"private", "key"} & set(modifiers):
+        return "key"
+    return None
+
+
+class HardcodedSecret(Rule):
+    code = "CAV130"
+    name = "hardcoded-secret"
+    category = "hardcoded-secret"
+    cwe = 798
+    severity = Severity.ERROR
+    fixable = True
+    supersedes = ("B105", "B106", "B107")
+    replaces = ("B105", "B106", "B107")
+
+    def check(self, ctx: RuleContext) -> None:
+        in_tests = is_test_path(ctx)
+        for node in ctx.nodes(ast.Constant):
+            value = node.value
+            if isinstance(value, bytes):
+                try:
+                    value = value.decode("latin-1")
+                except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes anything
+                    continue
+            if not isinstance(value, str) or len(value) < 4:
+                continue
+            self._check_literal(ctx, node, value, in_tests)
+
+    def _check_literal(self, ctx: RuleContext, node: ast.Constant, value: str, in_tests: bool) -> None:
+        name, how = bound_name(ctx, node)
+        found = S.provider_match(value)
+        if found is not None:
+            provider, key = found
+            where = f"`{name}` holds" if name and how in ("assign", "keyword", "dict", "default") else "this literal contains"
+            severity = Severity.INFO if provider.severity_info else None
+            env = provider.env
+            if name and secret_kind(name) and len(words(name)) >= 2 and words(name)[0] not in GENERIC_FIRST:
+                env = _env_name(name)
+            whole = key.strip() == value.strip() or (
+                provider.env == "PRIVATE_KEY" and value.strip().startswith(key.strip()[:30]))
+            message = (f"{where} {provider.label} in the source; anyone who can read the code can use it. "
+                       f"Rotate it and read it at run time from the environment variable {env}.")
+            if provider.severity_info:
+                message = (f"{where} {provider.label} (test mode, no real money at stake); still keep keys out "
+                           f"of the source (read the environment variable {env}).")
+            self._report(ctx, node, message, env if whole else None, how, severity)
+            return
+        match = S.CREDENTIAL_URL.search(value)
+        if match is not None:
+            password = match.group(2)
+            if not S.is_placeholder(password) and not S.is_placeholder(match.group(1) + ":" + password) \
+                    and len(password) >= 6 and password.lower() not in PASSWORD_NOUNS:
+                label = f"`{name}` is a URL" if name and how in ("assign", "keyword", "dict", "default") else "this URL"
+                env = _env_name(name) if name else "DATABASE_URL"
+                self._report(ctx, node, f"{label} with a password written into it; keep the credentials out of the "
+                                        f"source and read the whole URL from the environment variable {env}.",
+                             env if value.strip().startswith(match.group(0)) and name else None, how, None)
+            return
+        if how == "none" or in_tests:
+            return
+        kind = secret_kind(name)
+        if kind is None or not self._looks_real(value, kind):
+            return
+        env = _env_name(name)
+        if how == "env":
+            message = (f"the fallback of the `{name}` lookup is a hard-coded secret: when the variable is unset, "
+                       f"production silently runs with the value published in the source. Require the variable "
+                       f"(`os.environ[...]` without a default).")
+        elif how == "compare":
+            message = (f"`{name}` is compared with a hard-coded {kind}; anyone with the source can pass this check. "
+                       f"Compare against a value loaded from the environment or a secret store, with "
+                       f"`hmac.compare_digest`.")
+        elif how == "fallback":
+            message = (f"the default of the `{name}` lookup is a hard-coded {kind}; when the setting is missing the "
+                       f"published value is used. Fail instead, and read it from the environment or a secret store.")
+        elif how == "return":
+            message = (f"`{name}()` returns a hard-coded {kind}; anyone with the source has it. "
+                       f"Read it at run time from the environment variable {env}.")
+        else:
+            what = {"keyword": "argument", "dict": "key", "default": "parameter default"}.get(how, "variable")
+            message = (f"{what} `{name}` is a hard-coded {kind}; anyone with the source has it, and it lives in the "
+                       f"history after you change it. Read it at run time from the environment variable {env}.")
+        self._report(ctx, node, message, env if how not in ("compare", "fallback") else None, how,
+                     Severity.WARNING if kind in ("token", "key") else None)
+
+    @staticmethod
+    def _looks_real(value: str, kind: str) -> bool:
+        if S.is_placeholder(value) or S.not_a_secret_value(value, SECRET_WORDS):
+            return False
+        if value.startswith(("pk_live_", "pk_test_")):
+            return False  # Stripe publishable keys are meant to be public
+        if kind == "password":
+            return len(value.strip()) >= 6
+        if kind == "secret":
+            return len(value.strip()) >= 8
+        return S.credential_shaped(value)
+
+    def _report(self, ctx: RuleContext, node: ast.Constant, message: str, env: str | None, how: str,
+                severity: Severity | None) -> None:
+        ctx.report(self, node, message, fix=_fix(ctx, node, env, how), severity=severity)
+
+
+def _env_name(name: str | None) -> str:
+    parts = words(name)
+    while len(parts) > 1 and parts[0] in ("get", "load", "fetch", "read", "default", "my", "the", "self"):
+        parts.pop(0)
+    return "_".join(parts).upper() or "SECRET"
+
+
+def _fix(ctx: RuleContext, node: ast.Constant, env: str | None, how: str) -> Fix | None:
+    if env is None or ctx.imports.get("os") != "os" or not re.match(r"^[A-Z][A-Z0-9_]*$", env):
+        return None
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.JoinedStr):
+        return None
+    lookup = f'os.environ["{env}"]'
+    if isinstance(node.value, bytes):
+        lookup += ".encode()"
+    if how == "env" and isinstance(parent, ast.Call):
+        first = parent.args[0]
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)) or len(parent.args) != 2 or parent.keywords:
+            return None
+        return Fix(f"Require the environment variable {first.value} (no hard-coded fallback)",
+                   (ctx.replace(parent, f"os.environ[{ctx.source(first)}]"),), safe=False)
+    return Fix(f"Read the secret from the environment ({env})", (ctx.replace(node, lookup),), safe=False)
