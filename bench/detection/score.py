@@ -379,10 +379,15 @@ def render_plain(runs, rows, totals) -> str:
         head2 += "| " + block + " "
     lines = [head1.rstrip(), head2.rstrip(), "-" * len(head2)]
 
+    block_w = len("  ".join(f"{s:>{w}}" for s, w in zip(sub, widths)))
+
     def line(r):
         name, ne, no, cells = r
         out = f"{name:{name_w}} {f'{ne}/{no}':>9} "
         for run in runs:
+            if not run.ok:
+                out += "| " + f"{'n/a':^{block_w}} "
+                continue
             score, mapped = cells[run.name]
             vals = _cell(score, mapped)
             out += "| " + "  ".join(f"{v:>{w}}" for v, w in zip(vals, widths)) + " "
@@ -397,14 +402,19 @@ def render_plain(runs, rows, totals) -> str:
 def render_markdown(runs, rows, totals) -> str:
     head = ["category", "labels (expect/ok)"]
     for run in runs:
-        t = run.name if run.ok else f"{run.name} ({run.status})"
-        head += [f"{t} P", f"{t} R", f"{t} F1"]
+        if run.ok:
+            head += [f"{run.name} P", f"{run.name} R", f"{run.name} F1"]
+        else:
+            head += [f"{run.name}"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
 
     def row(r, bold=False):
         name, ne, no, cells = r
         vals = [f"**{name}**" if bold else f"`{name}`", f"{ne}/{no}"]
         for run in runs:
+            if not run.ok:
+                vals.append(run.status)
+                continue
             score, mapped = cells[run.name]
             if not mapped or score is None:
                 vals += ["-", "-", "-"]

@@ -36,7 +36,7 @@ class MirrorRequest(BaseModel):
 
 
 @app.post("/upload")
-async def upload(req: UploadRequest) -> dict:
+def upload(req: UploadRequest) -> dict:
     # expect: path-traversal -- filename was only length-checked
     target = SHARE_ROOT / req.folder / req.filename
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urljoin, urlparse
 
 import requests
 from flask import Flask, abort, jsonify, request
@@ -14,6 +14,7 @@ app = Flask(__name__)
 TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 OEMBED_PROVIDERS = {"www.youtube.com", "vimeo.com", "open.spotify.com"}
 MAX_BYTES = 512 * 1024
+WIKI_API = "https://wiki.internal.example.com/api"
 
 
 def _title(html: str) -> str:
@@ -59,6 +60,31 @@ def github_card(owner: str, repo: str):
     api = f"https://api.github.com/repos/{quote(owner, safe='')}/{quote(repo, safe='')}"
     data = requests.get(api, timeout=5).json()
     return jsonify({"name": data.get("full_name"), "stars": data.get("stargazers_count")})
+
+
+@app.get("/wiki/search")
+def wiki_search():
+    """Search our wiki; the user's text only travels as a query parameter."""
+    # ok: ssrf -- fixed host and path; user input is URL-encoded into params
+    resp = requests.get(f"{WIKI_API}/search", params={"q": request.args.get("q", "")}, timeout=5)
+    return jsonify(resp.json())
+
+
+@app.get("/wiki/page")
+def wiki_page():
+    """Fetch a wiki page by its path, e.g. ``?path=teams/payments``."""
+    # expect: ssrf -- urljoin() lets "//other-host/x" or "http://..." replace the base host
+    url = urljoin(WIKI_API + "/", request.args["path"])
+    resp = requests.get(url, timeout=5, stream=True)
+    return resp.raw.read(MAX_BYTES, decode_content=True)
+
+
+@app.get("/wiki/page-v2")
+def wiki_page_v2():
+    # ok: ssrf -- the path is quoted into a single segment of a fixed URL
+    url = f"{WIKI_API}/pages/{quote(request.args['path'], safe='')}"
+    resp = requests.get(url, timeout=5, stream=True)
+    return resp.raw.read(MAX_BYTES, decode_content=True)
 
 
 @app.get("/tenant-status")

@@ -90,3 +90,30 @@ def cli_get(url: str, args: argparse.Namespace) -> str:
     """GET used by the admin CLI; verification can be switched off explicitly by the operator."""
     # ok: tls-verify-disabled -- explicit operator opt-in, on by default
     return requests.get(url, verify=not args.insecure, timeout=10).text
+
+
+def fetch_catalog(url: str) -> dict:
+    """Catalog export; honours a CA bundle override from the environment."""
+    # ok: tls-verify-disabled -- a CA bundle path or True, never False
+    resp = requests.get(url, verify=os.environ.get("REQUESTS_CA_BUNDLE", True), timeout=10)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def audit_log_client(base_url: str) -> requests.Session:
+    """Session for the audit-log collector (mTLS with a client certificate)."""
+    session = requests.Session()
+    session.cert = ("/etc/audit/client.crt", "/etc/audit/client.key")
+    # ok: tls-verify-disabled -- verification against the private CA, plus a client certificate
+    session.verify = INTERNAL_CA
+    return session
+
+
+def legacy_soap_call(url: str, envelope: str) -> str:
+    """The billing appliance's SOAP endpoint (certificate expired years ago)."""
+    # expect: tls-verify-disabled @soap
+    verify_tls = False
+    # expect: tls-verify-disabled @soap
+    resp = requests.post(url, data=envelope, headers={"Content-Type": "text/xml"}, verify=verify_tls,
+                         timeout=30)
+    return resp.text
