@@ -44,10 +44,10 @@ class CorpusError(Exception):
 class Label:
     """One defect (kind == "expect") or one look-alike (kind == "ok") of one category."""
 
-    path: str                      # corpus-relative posix path
+    path: str  # corpus-relative posix path
     category: str
-    kind: str                      # "expect" | "ok"
-    ranges: list[tuple[int, int]] = field(default_factory=list)   # inclusive line ranges
+    kind: str  # "expect" | "ok"
+    ranges: list[tuple[int, int]] = field(default_factory=list)  # inclusive line ranges
     group: str | None = None
 
     @property
@@ -146,7 +146,7 @@ def parse_file(path: Path, rel: str) -> list[Label]:
 def _validate(labels: list[Label], rel: str) -> None:
     expects = [lab for lab in labels if lab.kind == "expect"]
     for i, a in enumerate(expects):
-        for b in expects[i + 1:]:
+        for b in expects[i + 1 :]:
             if a.category != b.category:
                 continue
             for ra in a.ranges:
@@ -158,9 +158,13 @@ def _validate(labels: list[Label], rel: str) -> None:
                         )
     for a in labels:
         for b in labels:
-            if a.kind == "expect" and b.kind == "ok" and a.category == b.category:
-                if any(ra == rb for ra in a.ranges for rb in b.ranges):
-                    raise CorpusError(f"{rel}:{a.line}: statement is both expect and ok")
+            if (
+                a.kind == "expect"
+                and b.kind == "ok"
+                and a.category == b.category
+                and any(ra == rb for ra in a.ranges for rb in b.ranges)
+            ):
+                raise CorpusError(f"{rel}:{a.line}: statement is both expect and ok")
 
 
 def load_corpus(root: Path) -> tuple[list[Path], list[Label]]:

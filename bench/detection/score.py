@@ -32,12 +32,13 @@ import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from labels import CorpusError, Label, load_corpus  # noqa: E402
-from tool_maps import (  # noqa: E402
+from labels import CorpusError, Label, load_corpus
+from tool_maps import (
     BANDIT,
     CATEGORIES,
     FAMILIES,
@@ -53,7 +54,7 @@ TOOLS = ("caveat", "bandit", "ruff")
 
 @dataclass(frozen=True)
 class Finding:
-    path: str          # corpus-relative posix path
+    path: str  # corpus-relative posix path
     line: int
     code: str
     category: str | None
@@ -63,7 +64,7 @@ class Finding:
 @dataclass
 class ToolRun:
     name: str
-    status: str                  # "ok" or a short reason it did not run
+    status: str  # "ok" or a short reason it did not run
     findings: list[Finding]
     version: str = ""
     note: str = ""
@@ -87,7 +88,7 @@ def _rel(path: str, root: Path) -> str | None:
 def _module_cmd(module: str, exe: str) -> list[str] | None:
     """Prefer `python -m module` from this interpreter, else an executable on PATH/venv."""
     probe = subprocess.run(
-        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True
+        [sys.executable, "-c", f"import {module}"], check=False, capture_output=True, text=True
     )
     if probe.returncode == 0:
         return [sys.executable, "-m", module]
@@ -99,14 +100,14 @@ def _module_cmd(module: str, exe: str) -> list[str] | None:
 
 def run_caveat(root: Path, files: list[Path]) -> ToolRun:
     probe = subprocess.run(
-        [sys.executable, "-m", "caveat", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "caveat", "--help"], check=False, capture_output=True, text=True
     )
     if probe.returncode != 0:
         why = (probe.stderr.strip().splitlines() or ["no output"])[-1]
         return ToolRun("caveat", "caveat not available", [], note=why)
     version = ""
     v = subprocess.run(
-        [sys.executable, "-m", "caveat", "--version"], capture_output=True, text=True
+        [sys.executable, "-m", "caveat", "--version"], check=False, capture_output=True, text=True
     )
     if v.returncode == 0:
         version = v.stdout.strip()
@@ -122,7 +123,9 @@ def run_caveat(root: Path, files: list[Path]) -> ToolRun:
     ]
     last = None
     for extra in attempts:
-        proc = subprocess.run(base + extra + paths, capture_output=True, text=True, cwd=root)
+        proc = subprocess.run(
+            base + extra + paths, check=False, capture_output=True, text=True, cwd=root
+        )
         last = proc
         if proc.returncode == 2:
             continue
@@ -154,11 +157,11 @@ def run_bandit(root: Path) -> ToolRun:
     cmd = _module_cmd("bandit", "bandit")
     if cmd is None:
         return ToolRun("bandit", "bandit not available", [])
-    ver = subprocess.run(cmd + ["--version"], capture_output=True, text=True)
+    ver = subprocess.run(cmd + ["--version"], check=False, capture_output=True, text=True)
     m = re.search(r"\d+\.\d+(\.\d+)?", ver.stdout)
     version = f"bandit {m.group(0)}" if m else "bandit"
     proc = subprocess.run(
-        cmd + ["-f", "json", "-q", "-r", str(root)], capture_output=True, text=True
+        cmd + ["-f", "json", "-q", "-r", str(root)], check=False, capture_output=True, text=True
     )
     try:
         data = json.loads(proc.stdout)
@@ -183,7 +186,7 @@ def run_ruff(root: Path) -> ToolRun:
     cmd = _module_cmd("ruff", "ruff")
     if cmd is None:
         return ToolRun("ruff", "ruff not available", [])
-    ver = subprocess.run(cmd + ["--version"], capture_output=True, text=True)
+    ver = subprocess.run(cmd + ["--version"], check=False, capture_output=True, text=True)
     version = ver.stdout.strip()
     proc = subprocess.run(
         cmd
@@ -199,6 +202,7 @@ def run_ruff(root: Path) -> ToolRun:
             ",".join(RUFF_SELECT),
             str(root),
         ],
+        check=False,
         capture_output=True,
         text=True,
     )
@@ -213,9 +217,7 @@ def run_ruff(root: Path) -> ToolRun:
         code = r.get("code") or "syntax-error"
         if rel is None:
             continue
-        findings.append(
-            Finding(rel, int(r["location"]["row"]), code, RUFF.get(code), r["message"])
-        )
+        findings.append(Finding(rel, int(r["location"]["row"]), code, RUFF.get(code), r["message"]))
     return ToolRun("ruff", "ok", findings, version)
 
 
@@ -241,7 +243,7 @@ class Score:
             return 0.0 if (p is not None and r is not None) else None
         return 2 * p * r / (p + r)
 
-    def __iadd__(self, other: "Score") -> "Score":
+    def __iadd__(self, other: Score) -> Self:
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
@@ -261,11 +263,11 @@ class Score:
 @dataclass
 class Triage:
     fns: list[Label]
-    fps: list[tuple[Finding, str]]   # finding, where ("ok label" / "unlabelled")
+    fps: list[tuple[Finding, str]]  # finding, where ("ok label" / "unlabelled")
 
 
 def score_tool(run: ToolRun, labels: list[Label]) -> tuple[dict[str, Score], dict[str, Triage]]:
-    expects: dict[tuple[str, str], list[Label]] = defaultdict(list)   # (path, cat) -> labels
+    expects: dict[tuple[str, str], list[Label]] = defaultdict(list)  # (path, cat) -> labels
     oks: dict[tuple[str, str], list[Label]] = defaultdict(list)
     for lab in labels:
         (expects if lab.kind == "expect" else oks)[(lab.path, lab.category)].append(lab)
@@ -521,8 +523,10 @@ def main(argv: list[str] | None = None) -> int:
             extra = f"; {run.note}" if run.note else ""
             notes.append(f"{run.name}: {run.version or 'version unknown'}{extra}")
     print()
-    print(f"{len(files)} files, {sum(1 for lab in labels if lab.kind == 'expect')} expect / "
-          f"{sum(1 for lab in labels if lab.kind == 'ok')} ok labels. " + "; ".join(notes))
+    print(
+        f"{len(files)} files, {sum(1 for lab in labels if lab.kind == 'expect')} expect / "
+        f"{sum(1 for lab in labels if lab.kind == 'ok')} ok labels. " + "; ".join(notes)
+    )
     if args.details:
         print()
         print(render_details(runs, triages, categories, labels))
@@ -533,8 +537,9 @@ def main(argv: list[str] | None = None) -> int:
                 "files": len(files),
                 "labels": {
                     c: {
-                        "expect": sum(1 for lab in labels
-                                      if lab.category == c and lab.kind == "expect"),
+                        "expect": sum(
+                            1 for lab in labels if lab.category == c and lab.kind == "expect"
+                        ),
                         "ok": sum(1 for lab in labels if lab.category == c and lab.kind == "ok"),
                     }
                     for c in categories
@@ -556,13 +561,21 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 entry["false_negatives"] = [
                     {"path": lab.path, "line": lab.line, "category": c}
-                    for c in categories if c in mc
+                    for c in categories
+                    if c in mc
                     for lab in triages[run.name][c].fns
                 ]
                 entry["false_positives"] = [
-                    {"path": f.path, "line": f.line, "code": f.code, "category": c,
-                     "where": where, "message": f.message}
-                    for c in categories if c in mc
+                    {
+                        "path": f.path,
+                        "line": f.line,
+                        "code": f.code,
+                        "category": c,
+                        "where": where,
+                        "message": f.message,
+                    }
+                    for c in categories
+                    if c in mc
                     for f, where in triages[run.name][c].fps
                 ]
             doc["tools"][run.name] = entry
