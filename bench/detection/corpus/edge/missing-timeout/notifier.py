@@ -71,11 +71,12 @@ class Notifier:
 
 async def broadcast(urls: list[str], payload: dict) -> list[int]:
     """Post the payload to every subscriber URL."""
-    # expect: missing-timeout
+    # expect: missing-timeout @bc
     timeout = aiohttp.ClientTimeout(total=None)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         statuses = []
         for url in urls:
+            # expect: missing-timeout @bc
             async with session.post(url, json=payload) as resp:
                 statuses.append(resp.status)
         return statuses

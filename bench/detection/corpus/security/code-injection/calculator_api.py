@@ -92,7 +92,8 @@ class Scorer:
 def validate_formula():
     """Check a formula compiles before saving it."""
     source = request.get_json(force=True)["formula"]
+    # expect: code-injection @cmp
     code = compile(source, "<formula>", "eval")
-    # expect: code-injection
+    # expect: code-injection @cmp
     value = eval(code, {"math": math})
     return jsonify({"ok": True, "sample": value})

@@ -44,8 +44,9 @@ class RuleEngine:
         """Pre-compile every rule into a lambda for the hot path."""
         compiled: dict[str, Predicate] = {}
         for rule in self.rules:
+            # expect: code-injection @lam
             src = f"lambda ctx: {rule.condition}"
-            # expect: code-injection
+            # expect: code-injection @lam
             compiled[rule.name] = eval(src)
         return compiled
 

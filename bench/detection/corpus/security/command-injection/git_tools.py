@@ -36,8 +36,9 @@ class GitRepo:
 
     def tag_release(self, tag: str, message: str) -> None:
         """Create an annotated tag for a release."""
+        # expect: command-injection @tag
         cmd = "git tag -a " + tag + ' -m "' + message + '"'
-        # expect: command-injection
+        # expect: command-injection @tag
         sp.run(cmd, shell=True, cwd=self.path, check=True)
 
     def tag_release_quoted(self, tag: str, message: str) -> None:

@@ -19,6 +19,7 @@ PRESETS = {"720p": "scale=-2:720", "480p": "scale=-2:480", "thumb": "scale=320:-
 
 def _ffmpeg_cmd(src: str, dst: str, vf: str) -> str:
     """Compose an ffmpeg command line."""
+    # expect: command-injection @ff
     return f"ffmpeg -y -i {src} -vf {vf} {dst}"
 
 
@@ -38,7 +39,7 @@ def transcode(upload_name: str, preset: str) -> str:
     vf = PRESETS.get(preset, PRESETS["720p"])
     src = MEDIA_ROOT / "uploads" / upload_name
     dst = MEDIA_ROOT / "renditions" / f"{src.stem}-{preset}.mp4"
-    # expect: command-injection
+    # expect: command-injection @ff
     exit_code = system(_ffmpeg_cmd(str(src), str(dst), vf))
     if exit_code != 0:
         log.error("ffmpeg failed for %s (exit %s)", upload_name, exit_code)

@@ -39,8 +39,9 @@ async def ping_ip(ip: str) -> dict:
 @router.get("/dig")
 async def dig(name: str, record: str = "A") -> dict:
     """DNS lookup through dig."""
+    # expect: command-injection @dig
     command = "dig +short " + record + " " + name
-    # expect: command-injection
+    # expect: command-injection @dig
     proc = await asyncio.create_subprocess_shell(command, stdout=asyncio.subprocess.PIPE)
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=10)
     return {"answers": out.decode().split()}

@@ -90,9 +90,10 @@ def discount_annotation_safe(request: HttpRequest) -> JsonResponse:
 
 def stock_levels(warehouse_codes: list[str]) -> dict[str, int]:
     """Current stock per warehouse, used by the nightly replenishment job."""
+    # expect: sql-injection @wh
     quoted = ", ".join(f"'{code}'" for code in warehouse_codes)
     with connection.cursor() as cursor:
-        # expect: sql-injection
+        # expect: sql-injection @wh
         cursor.execute(
             "SELECT warehouse, sum(qty) FROM stock WHERE warehouse IN (" + quoted + ") "
             "GROUP BY warehouse"

@@ -69,12 +69,13 @@ class OrderRepository:
         offset = (max(page, 1) - 1) * PAGE_SIZE
         # The WHERE clause is parameterized, but the sort column comes straight from the
         # query string.
-        # expect: sql-injection
+        # expect: sql-injection @sort
         query = (
             f"SELECT * FROM orders WHERE {where} "
             f"ORDER BY {flt.sort_by} {direction} LIMIT {PAGE_SIZE} OFFSET {offset}"
         )
         with self._conn.cursor() as cur:
+            # expect: sql-injection @sort
             cur.execute(query, params)
             return cur.fetchall()
 
@@ -113,11 +114,12 @@ class OrderRepository:
         touched = 0
         with self._conn.cursor() as cur:
             for ref in references:
-                # expect: sql-injection
+                # expect: sql-injection @ship
                 stmt = "UPDATE orders SET status = 'shipped', carrier = '%s' WHERE reference = '%s'" % (
                     carrier,
                     ref,
                 )
+                # expect: sql-injection @ship
                 cur.execute(stmt)
                 touched += cur.rowcount
         self._conn.commit()

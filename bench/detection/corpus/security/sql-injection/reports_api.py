@@ -88,6 +88,7 @@ def cohort():
     # expect: sql-injection @cohort
     stmt = text("SELECT user_id, last_seen FROM users WHERE " + where + " LIMIT 5000")
     with _engine().connect() as conn:
+        # expect: sql-injection @cohort
         rows = conn.execute(stmt)
         return jsonify([dict(r._mapping) for r in rows])
 

@@ -73,8 +73,9 @@ def wiki_search():
 @app.get("/wiki/page")
 def wiki_page():
     """Fetch a wiki page by its path, e.g. ``?path=teams/payments``."""
-    # expect: ssrf -- urljoin() lets "//other-host/x" or "http://..." replace the base host
+    # expect: ssrf @wiki -- urljoin() lets "//other-host/x" or "http://..." replace the base host
     url = urljoin(WIKI_API + "/", request.args["path"])
+    # expect: ssrf @wiki
     resp = requests.get(url, timeout=5, stream=True)
     return resp.raw.read(MAX_BYTES, decode_content=True)
 

@@ -72,8 +72,9 @@ def metrics_client_ca() -> httpx.Client:
 
 def download_firmware(url: str, dest: str) -> None:
     """Download a firmware image from the device vendor's portal."""
-    # expect: tls-verify-disabled
+    # expect: tls-verify-disabled @fw
     ctx = ssl._create_unverified_context()
+    # expect: tls-verify-disabled @fw
     with urllib.request.urlopen(url, context=ctx, timeout=60) as resp, open(dest, "wb") as fh:
         for chunk in iter(lambda: resp.read(1 << 16), b""):
             fh.write(chunk)

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 app = FastAPI()
 templates = Jinja2Templates(directory="templates")
 
-# expect: xss
+# expect: xss @raw
 raw_env = Environment(loader=FileSystemLoader("templates/reports"), autoescape=False)
 # ok: xss -- autoescaping on for html/xml templates
 safe_env = Environment(
@@ -24,6 +24,7 @@ safe_env = Environment(
 async def report(name: str, title: str = "Report") -> str:
     """Render a stored report with a caller-chosen title."""
     tpl = raw_env.get_template("report.html")
+    # expect: xss @raw
     return tpl.render(title=title, name=name)
 
 
