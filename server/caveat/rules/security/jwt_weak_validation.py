@@ -1,0 +1,356 @@
+"""## What it does
+
+Detects JSON Web Tokens accepted without the checks that make them trustworthy:
+PyJWT / python-jose `jwt.decode` with signature verification off
+(`options={"verify_signature": False}`, the old `verify=False`), without an
+`algorithms=` list, with `"none"` among the algorithms or the algorithm taken
+from the token's own header, with `verify_exp` / `verify_aud` disabled;
+python-jose `get_unverified_claims` used instead of a verifying decode;
+authlib claims never `.validate()`d; and decoded claims used for authorization
+(`payload["role"] == "admin"`, scopes, `is_admin`) when the audience is never
+verified.
+
+## Why is this bad?
+A JWT is only as good as its verification. Without the signature check anyone
+can write `{"role": "admin"}` into a token; accepting `none` or the header's
+`alg` lets the attacker choose how (or whether) the token is verified;
+ignoring `exp` makes a stolen token valid forever; and without an audience
+check a token issued for another service that shares the key is accepted here.
+
+## Example
+```python
+payload = jwt.decode(token, options={"verify_signature": False})
+claims = jwt.decode(token, SECRET, algorithms=["HS256", "none"])
+data = jwt.decode(token, SECRET)  # algorithms missing
+```
+
+## Use instead
+```python
+payload = jwt.decode(token, SECRET, algorithms=["HS256"], audience="orders-api")
+```
+
+## What it does not flag
+A decode that passes a fixed `algorithms=` list with verification on;
+`get_unverified_header` used to pick the key (`kid`) before a verifying decode;
+an unverified peek (`verify_signature: False`, `get_unverified_claims`) in a
+function that then verifies the same token; authlib claims that are
+`.validate()`d; decoded claims used only for identity (`sub`) or checked
+against the audience.
+
+## Fix safety
+Removing `"none"` from the algorithms, dropping a disabled `verify_exp` /
+`verify_aud` / `verify_signature` option, and adding `algorithms=["HS256"]`
+(`["RS256"]` for a public key) are offered as unsafe fixes: tokens that were
+accepted before may now be rejected, and the algorithm must match what the
+issuer uses.
+
+## References
+- https://cwe.mitre.org/data/definitions/347.html
+- https://pyjwt.readthedocs.io/en/stable/api.html#jwt.decode
+- https://auth0.com/blog/critical-vulnerabilities-in-json-web-token-libraries/
+"""
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from caveat.analysis.flow import resolved_call_name, value_before
+from caveat.engine.findings import Fix, Severity
+from caveat.rules.base import Rule, RuleContext
+from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword, without_keyword
+
+PYJWT_DECODE = frozenset({"jwt.decode", "jwt.decode_complete", "jwt.api_jwt.decode", "jwt.PyJWT.decode",
+                          "jwt.api_jwt.PyJWT.decode", "jwt.api_jwt.decode_complete", "jwt.PyJWT.decode_complete"})
+JOSE_DECODE = frozenset({"jose.jwt.decode"})
+AUTHLIB_DECODE = frozenset({"authlib.jose.jwt.decode", "authlib.jose.JsonWebToken.decode",
+                            "authlib.jose.rfc7519.JsonWebToken.decode", "authlib.jose.rfc7519.jwt.decode"})
+UNVERIFIED_CLAIMS = frozenset({"jose.jwt.get_unverified_claims", "jose.jws.get_unverified_claims"})
+UNVERIFIED_HEADER = frozenset({"jwt.get_unverified_header", "jose.jwt.get_unverified_header",
+                               "jose.jws.get_unverified_header", "jose.jwt.get_unverified_headers",
+                               "jwt.api_jws.get_unverified_header"})
+AUTHZ_CLAIMS = frozenset({"role", "roles", "scope", "scopes", "scp", "permissions", "permission", "perms",
+                          "groups", "group", "is_admin", "admin", "is_staff", "is_superuser", "superuser",
+                          "authorities", "entitlements", "privileges", "access_level", "user_role",
+                          "user_type", "tier"})
+CHECK_OPTIONS = {
+    "verify_signature": "signature verification",
+    "verify_exp": "expiry (`exp`) verification",
+    "verify_aud": "audience (`aud`) verification",
+    "verify_iss": "issuer (`iss`) verification",
+}
+CONSEQUENCE = {
+    "verify_exp": "a stolen or leaked token stays valid forever",
+    "verify_aud": "tokens issued for another service with the same key are accepted",
+    "verify_iss": "tokens from another issuer with the same key are accepted",
+}
+
+
+def _decode_kind(ctx: RuleContext, call: ast.Call) -> str | None:
+    name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call)
+    if name is None:
+        return None
+    if name in PYJWT_DECODE:
+        return "pyjwt"
+    if name in JOSE_DECODE:
+        return "jose"
+    if name in AUTHLIB_DECODE:
+        return "authlib"
+    if name in UNVERIFIED_CLAIMS:
+        return "unverified-claims"
+    return None
+
+
+def _literal(ctx: RuleContext, node: ast.AST | None) -> ast.AST | None:
+    """A Name's value when it was bound above in the same function."""
+    if isinstance(node, ast.Name):
+        value = value_before(ctx, node)
+        return value if value is not None else node
+    return node
+
+
+def _disabled_options(ctx: RuleContext, call: ast.Call) -> list[str]:
+    """Names of verify_* options set to False, read from a dict literal,
+    ``dict(...)``, or a name bound to one."""
+    options = keyword(call, "options")
+    value = _literal(ctx, options.value) if options is not None else None
+    found: list[str] = []
+    if isinstance(value, ast.Dict):
+        for key, item in zip(value.keys, value.values):
+            if isinstance(key, ast.Constant) and key.value in CHECK_OPTIONS and _is_false(item):
+                found.append(key.value)
+    elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+        found.extend(kw.arg for kw in value.keywords if kw.arg in CHECK_OPTIONS and _is_false(kw.value))
+    verify = keyword(call, "verify")
+    if verify is not None and _is_false(verify.value) and "verify_signature" not in found:
+        found.insert(0, "verify")
+    return found
+
+
+def _is_false(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _algorithms(call: ast.Call) -> ast.AST | None:
+    found = keyword(call, "algorithms")
+    if found is not None:
+        return found.value
+    if len(call.args) >= 3:
+        return call.args[2]
+    return None
+
+
+class JwtWeakValidation(Rule):
+    code = "CAV131"
+    name = "jwt-weak-validation"
+    category = "jwt-weak-validation"
+    cwe = 347
+    severity = Severity.ERROR
+    fixable = True
+
+    def check(self, ctx: RuleContext) -> None:
+        if not (ctx.is_imported("jwt") or ctx.is_imported("jose") or ctx.is_imported("authlib")):
+            return
+        decodes = [(call, kind) for call in ctx.nodes(ast.Call) if (kind := _decode_kind(ctx, call))]
+        if not decodes:
+            return
+        for call, kind in decodes:
+            if kind in ("pyjwt", "jose"):
+                self._check_decode(ctx, call, kind, decodes)
+            elif kind == "authlib":
+                self._check_authlib(ctx, call)
+            elif kind == "unverified-claims" and not self._verified_nearby(ctx, call, decodes):
+                ctx.report(self, call, "`get_unverified_claims` reads the token's claims without checking its "
+                                       "signature: anyone can forge them. Use `jwt.decode(token, key, "
+                                       "algorithms=[...])` and trust only what it returns.")
+
+    # --- PyJWT and python-jose -----------------------------------------------------
+    def _check_decode(self, ctx: RuleContext, call: ast.Call, kind: str, decodes) -> None:
+        func = ctx.source(call.func) or "jwt.decode"
+        disabled = _disabled_options(ctx, call)
+        if "verify_signature" in disabled or "verify" in disabled:
+            if self._verified_nearby(ctx, call, decodes):
+                return  # an unverified peek (issuer, kid) before the real, verifying decode
+            how = "`verify=False`" if "verify" in disabled else "`\"verify_signature\": False`"
+            ctx.report(self, call, f"`{func}` is called with signature verification disabled ({how}): anyone can "
+                                   f"forge this token and every claim in it. Verify it with the key and a fixed "
+                                   f"algorithm list: `{func}(token, key, algorithms=[\"HS256\"])`.",
+                       fix=self._drop_options_fix(ctx, call, ("verify_signature", "verify")))
+            return
+        algorithms = _algorithms(call)
+        if algorithms is None or (isinstance(algorithms, ast.Constant) and algorithms.value is None):
+            ctx.report(self, call, f"`{func}` has no `algorithms=` list, so the token's own header chooses how it is "
+                                   f"verified (algorithm confusion, `none`). Pin the algorithm the issuer uses: "
+                                   f"`algorithms=[\"HS256\"]` or `[\"RS256\"]`.",
+                       fix=self._add_algorithms_fix(ctx, call))
+            return
+        resolved = _literal(ctx, algorithms)
+        if self._from_unverified_header(ctx, resolved):
+            ctx.report(self, call, f"`{func}` takes its algorithm from the token's unverified header, so the attacker "
+                                   f"chooses how the token is checked (`none`, or HS256 with the public key as "
+                                   f"secret). Pin the algorithm list: `algorithms=[\"RS256\"]`.")
+            return
+        none = self._none_algorithm(resolved)
+        if none is not None:
+            ctx.report(self, call, f"`{func}` accepts the `none` algorithm: an unsigned token with any claims passes. "
+                                   f"Remove it from `algorithms`.",
+                       fix=self._drop_none_fix(ctx, resolved) if resolved is algorithms else None)
+            return
+        weak = [name for name in disabled if name in CHECK_OPTIONS]
+        if weak:
+            what = " and ".join(CHECK_OPTIONS[name] for name in weak)
+            why = "; ".join(CONSEQUENCE[name] for name in weak)
+            ctx.report(self, call, f"`{func}` disables {what}: {why}. Keep the default checks (pass `audience=` / "
+                                   f"`issuer=` when the token carries them).",
+                       severity=Severity.WARNING, fix=self._drop_options_fix(ctx, call, tuple(weak)))
+            return
+        self._check_authorization_use(ctx, call, func, kind)
+
+    def _verified_nearby(self, ctx: RuleContext, call: ast.Call, decodes) -> bool:
+        """Another decode in the same function verifies the signature."""
+        function = ctx.enclosing_function(call)
+        if function is None:
+            return False
+        for other, kind in decodes:
+            if other is call or ctx.enclosing_function(other) is not function:
+                continue
+            if kind in ("pyjwt", "jose", "authlib"):
+                disabled = _disabled_options(ctx, other)
+                if "verify_signature" not in disabled and "verify" not in disabled:
+                    return True
+        return False
+
+    def _from_unverified_header(self, ctx: RuleContext, node: ast.AST | None) -> bool:
+        if node is None:
+            return False
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and (ctx.qualified_name(sub.func) or "") in UNVERIFIED_HEADER:
+                return True
+            if isinstance(sub, ast.Name) and sub is not node:
+                value = value_before(ctx, sub)
+                if isinstance(value, ast.Call) and (ctx.qualified_name(value.func) or "") in UNVERIFIED_HEADER:
+                    return True
+        if isinstance(node, ast.Name):
+            return False
+        return False
+
+    @staticmethod
+    def _none_algorithm(node: ast.AST | None) -> ast.Constant | None:
+        elements = node.elts if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else [node]
+        for element in elements:
+            if isinstance(element, ast.Constant) and isinstance(element.value, str) and element.value.lower() == "none":
+                return element
+        return None
+
+    def _check_authorization_use(self, ctx: RuleContext, call: ast.Call, func: str, kind: str) -> None:
+        if keyword(call, "audience") is not None:
+            return
+        if kind == "jose" and len(call.args) >= 5:
+            return
+        statement = ctx.statement_of(call)
+        if not (isinstance(statement, (ast.Assign, ast.AnnAssign)) and ctx.parent(call) is statement):
+            return
+        target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+        if not isinstance(target, ast.Name):
+            return
+        function = ctx.enclosing_function(call)
+        if function is None:
+            return
+        claims = self._claims_read(ctx, function, target.id, call.lineno)
+        used = sorted(claims & AUTHZ_CLAIMS)
+        if used and "aud" not in claims:
+            ctx.report(self, call, f"claims from `{func}` are used for authorization (`{target.id}[\"{used[0]}\"]`) but the token's audience is never verified: a token issued for "
+                                   f"another service with the same key is accepted. Pass `audience=` (and "
+                                   f"`issuer=`) to `{func}`.", severity=Severity.WARNING)
+
+    @staticmethod
+    def _claims_read(ctx: RuleContext, function: ast.AST, name: str, after: int) -> set[str]:
+        keys: set[str] = set()
+        for node in ast.walk(function):
+            if getattr(node, "lineno", 0) < after:
+                continue
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name:
+                if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                    keys.add(node.slice.value)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == name and node.args \
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                keys.add(node.args[0].value)
+        return keys
+
+    # --- authlib -------------------------------------------------------------------
+    def _check_authlib(self, ctx: RuleContext, call: ast.Call) -> None:
+        parent = ctx.parent(call)
+        func = ctx.source(call.func) or "jwt.decode"
+        if isinstance(parent, ast.Subscript) or (isinstance(parent, ast.Attribute) and parent.attr == "get"):
+            ctx.report(self, call, f"authlib's `{func}` checks the signature only: the claims (`exp`, `aud`, `iss`) "
+                                   f"are not validated until you call `.validate()` on the result.",
+                       severity=Severity.WARNING)
+            return
+        statement = ctx.statement_of(call)
+        if not (isinstance(statement, ast.Assign) and statement.value is call
+                and isinstance(statement.targets[0], ast.Name)):
+            return
+        name = statement.targets[0].id
+        function = ctx.enclosing_function(call) or ctx.tree
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "validate" \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == name:
+                return
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == name:
+                return  # the caller gets the claims object and may validate it
+        ctx.report(self, call, f"`{name}` from authlib's `{func}` is never `.validate()`d: authlib checks the "
+                               f"signature only, so expired tokens and tokens for other audiences pass. Call "
+                               f"`{name}.validate()` before trusting the claims.", severity=Severity.WARNING)
+
+    # --- fixes ---------------------------------------------------------------------
+    def _drop_options_fix(self, ctx: RuleContext, call: ast.Call, names: tuple[str, ...]) -> Fix | None:
+        if "verify_signature" in names or "verify" in names:
+            # Verifying needs a key and an algorithm list: only when both are there.
+            has_key = len(call.args) >= 2 or keyword(call, "key") is not None
+            if not has_key or _algorithms(call) is None:
+                return None
+        options = keyword(call, "options")
+        if options is not None and not isinstance(options.value, ast.Dict):
+            return None
+
+        def transform(expr: cst.BaseExpression):
+            if not isinstance(expr, cst.Call):
+                return None
+            result = without_keyword(expr, "verify") if "verify" in names else expr
+            result = result or expr
+            for arg in result.args:
+                if arg.keyword and arg.keyword.value == "options" and isinstance(arg.value, cst.Dict):
+                    kept = [e for e in arg.value.elements if not (
+                        isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
+                        and e.key.evaluated_value in names)]
+                    if not kept:
+                        return without_keyword(result, "options")
+                    if kept[-1] is not arg.value.elements[-1]:
+                        kept[-1] = kept[-1].with_changes(comma=arg.value.elements[-1].comma)
+                    new_args = [a.with_changes(value=a.value.with_changes(elements=kept)) if a is arg else a
+                                for a in result.args]
+                    return result.with_changes(args=new_args)
+            return result if result is not expr else None
+
+        return single_edit_fix("Keep the token checks on (drop the disabled options)",
+                               rewrite_expression(ctx, call, transform), safe=False)
+
+    def _add_algorithms_fix(self, ctx: RuleContext, call: ast.Call) -> Fix | None:
+        key = call.args[1] if len(call.args) >= 2 else (keyword(call, "key").value if keyword(call, "key") else None)
+        if key is None:
+            return None
+        text = ctx.source(key).lower()
+        algorithm = "RS256" if any(w in text for w in ("public", "pub_key", "pubkey", "pem", "jwk", "cert")) else "HS256"
+        edit = rewrite_expression(ctx, call, lambda expr: with_keyword(expr, "algorithms", f'["{algorithm}"]'))
+        return single_edit_fix(f'Pin the algorithm: algorithms=["{algorithm}"]', edit, safe=False)
+
+    def _drop_none_fix(self, ctx: RuleContext, algorithms: ast.AST) -> Fix | None:
+        if not isinstance(algorithms, (ast.List, ast.Tuple)):
+            return None
+        kept = [e for e in algorithms.elts if not (isinstance(e, ast.Constant) and str(e.value).lower() == "none")]
+        if not kept:
+            return None
+        inner = ", ".join(ctx.source(e) for e in kept)
+        text = f"[{inner}]" if isinstance(algorithms, ast.List) else f"({inner}{',' if len(kept) == 1 else ''})"
+        return Fix("Remove `none` from the accepted algorithms", (ctx.replace(algorithms, text),), safe=False)
