@@ -59,10 +59,12 @@ class OrderBot:
 
     async def ping_printer(self, host: str) -> bool:
         """Check that the label printer answers on its raw port."""
+        # expect: blocking-in-async @printer
         sock = socket.create_connection((host, 9100), timeout=3)
         try:
+            # expect: blocking-in-async @printer
             sock.sendall(b"~HS")
-            # expect: blocking-in-async
+            # expect: blocking-in-async @printer
             return bool(sock.recv(64))
         finally:
             sock.close()
