@@ -42,7 +42,7 @@ def local_name_for(ctx: RuleContext, qualified: str) -> str | None:
     for local, target in ctx.imports.items():
         if target == qualified:
             return local
-    module, _, attr = qualified.rpartition(".")
+    module, _, _ = qualified.rpartition(".")
     while module:
         for local, target in ctx.imports.items():
             if target == module:
@@ -83,3 +83,95 @@ def call_label(ctx: RuleContext, call: ast.Call) -> str:
         source = ctx.source(call.func)
         name = source if len(source) <= 40 else source[:37] + "..."
     return f"{name}()"
+
+
+def _store_names(target: ast.AST):
+    """Names a target really binds (not ``x`` in ``x.attr = ...`` or ``x[k] = ...``)."""
+    if isinstance(target, ast.Name):
+        yield target
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _store_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _store_names(target.value)
+
+
+def value_before(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
+    """Like ``caveat.analysis.flow.value_before``, but ``name.attr = ...`` and
+    ``name[key] = ...`` do not count as rebinding ``name``."""
+    from caveat.analysis.flow import walk_scope
+
+    scope = ctx.enclosing(name, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda) or ctx.tree
+    use_stmt = ctx.statement_of(name)
+    best: tuple[int, ast.expr | None] | None = None
+    for node in walk_scope(scope):
+        found: list[tuple[int, ast.expr | None]] = []
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                for bound in _store_names(target):
+                    if bound.id == name.id:
+                        found.append((node.lineno, node.value if target is bound else None))
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name) \
+                and node.target.id == name.id:
+            found.append((node.lineno, node.value if isinstance(node, ast.AnnAssign) else None))
+        elif isinstance(node, ast.NamedExpr) and node.target.id == name.id:
+            found.append((node.lineno, node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor)) and any(b.id == name.id for b in _store_names(node.target)):
+            found.append((node.lineno, None))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None \
+                and any(b.id == name.id for b in _store_names(node.optional_vars)):
+            value = node.context_expr if isinstance(node.optional_vars, ast.Name) else None
+            found.append((node.context_expr.lineno, value))
+        elif isinstance(node, ast.ExceptHandler) and node.name == name.id:
+            found.append((node.lineno, None))
+        for line, value in found:
+            if line < name.lineno or (line == name.lineno and node is not use_stmt):
+                if best is None or line >= best[0]:
+                    best = (line, value)
+    return best[1] if best else None
+
+
+def resolved_call_name(ctx: RuleContext, call: ast.Call) -> str | None:
+    """``caveat.analysis.flow.resolved_call_name`` with the stricter ``value_before``
+    (``session.headers[...] = ...`` does not hide ``session = requests.Session()``)."""
+    direct = ctx.qualified_name(call.func)
+    if direct is not None:
+        return direct
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    receiver = func.value
+    if isinstance(receiver, ast.Name):
+        value = value_before(ctx, receiver)
+        if isinstance(value, ast.Await):
+            value = value.value
+        receiver = value if value is not None else receiver
+    if isinstance(receiver, ast.Call):
+        constructor = ctx.qualified_name(receiver.func)
+        if constructor is not None:
+            return f"{constructor}.{func.attr}"
+    return None
+
+
+def add_keyword(call, name: str, value: str):
+    """``fixkit.with_keyword``, but a vertical argument list gets the new argument on
+    its own line at the indentation of the other arguments (fixkit puts it at the
+    indentation of the closing bracket)."""
+    import libcst as cst
+
+    from caveat.rules import fixkit
+
+    new = fixkit.with_keyword(call, name, value)
+    if new is None or not isinstance(call, cst.Call) or len(call.args) < 2:
+        return new
+    before_last = call.args[-2].comma
+    last = call.args[-1].comma
+    if not (isinstance(before_last, cst.Comma) and isinstance(last, cst.Comma)):
+        return new
+    if any(arg.keyword and arg.keyword.value == name for arg in call.args):
+        return new
+    args = list(new.args)
+    # the old last argument now separates like the arguments before it
+    args[-2] = args[-2].with_changes(comma=before_last)
+    args[-1] = args[-1].with_changes(comma=last)
+    return new.with_changes(args=args)

@@ -63,9 +63,9 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis.flow import value_before
 from caveat.engine.findings import Fix, Position, Severity, TextEdit
 from caveat.rules.base import Rule, RuleContext
+from caveat.rules.edge._common_a import value_before
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _EXITS = {"SystemExit", "typer.Exit", "typer.Abort", "click.Abort", "click.exceptions.Exit",
