@@ -1153,9 +1153,7 @@ class _State:
                 return self._union([*call.args, *call.keywords], kind)
             if func.attr == "join" and isinstance(receiver, ast.Constant):
                 return self._union(call.args, kind)
-            if qualified:
-                # A module function (json.loads, base64.b64decode, os.path.join...).
-                return self._union([*call.args, *call.keywords], kind)
+            # Module functions (json.loads, os.path.join) have a module receiver: no origins.
             return self._union([receiver, *call.args, *call.keywords], kind)
         if isinstance(func, ast.Name):
             helper = self.ctx.module_functions.get(func.id)
