@@ -142,3 +142,57 @@ def bound_name(ctx: RuleContext, node: ast.expr) -> tuple[str | None, str]:
         if func.endswith((".get", ".setdefault")):
             return parent.args[0].value, "fallback"
     return None, "none"
+
+
+def names_in(ctx: RuleContext, expr: ast.AST | None) -> list[str]:
+    """Every name an expression reads: identifiers, attribute names, constant
+    subscript keys and ``.get("key")`` keys (``user.password.encode()`` ->
+    ['user', 'password'])."""
+    found: list[str] = []
+    if expr is None:
+        return found
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Name):
+            found.append(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            found.append(sub.attr)
+        elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str):
+            found.append(sub.slice.value)
+        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "get" and sub.args \
+                and isinstance(sub.args[0], ast.Constant) and isinstance(sub.args[0].value, str):
+            found.append(sub.args[0].value)
+    return found
+
+
+PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "pw", "passwort", "pword", "pass"})
+_PASSWORD_NOISE = frozenset({"bytes", "encoded", "raw", "plain", "plaintext", "str", "b", "utf8", "value", "input",
+                             "candidate", "given", "provided", "text", "string", "data", "clear", "cleartext"})
+
+
+def is_password_name(name: str | None) -> bool:
+    """``password``, ``new_password``, ``raw_pw``, ``password_bytes`` - but not
+    ``password_hash``, ``password_reset_token``, ``bypass``."""
+    parts = words(name)
+    while len(parts) > 1 and parts[-1] in _PASSWORD_NOISE:
+        parts.pop()
+    if not parts or parts[-1] not in PASSWORD_WORDS:
+        return False
+    return parts[-1] != "pass" or len(parts) > 1
+
+
+def wrapping_expression(ctx: RuleContext, node: ast.expr) -> ast.expr:
+    """Climb through what merely reshapes a value: ``.hexdigest()``, ``.digest()``,
+    ``[:16]``, ``str()``, f-strings, ``+``, awaits."""
+    current = node
+    while True:
+        parent = ctx.parent(current)
+        if isinstance(parent, ast.Attribute) and isinstance(ctx.parent(parent), ast.Call) \
+                and ctx.parent(parent).func is parent:
+            current = ctx.parent(parent)
+        elif isinstance(parent, (ast.Subscript, ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Await)):
+            current = parent
+        elif isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in (
+                "str", "int", "bytes", "hex", "base64.b64encode") and current in parent.args:
+            current = parent
+        else:
+            return current
