@@ -501,6 +501,12 @@ def driver_style(ctx: RuleContext, use: SqlUse) -> str | None:
     if isinstance(use.call.func, ast.Attribute) and use.call.func.attr == "raw":
         return "format"
     modules = {q.split(".")[0] for q in ctx.imports.values()}
+    attr = use.call.func.attr if isinstance(use.call.func, ast.Attribute) else ""
+    if attr in ("fetch", "fetchrow", "fetchval") and "asyncpg" in modules:
+        return "numeric"
+    receiver = (ctx.dotted_name(use.call.func.value) or "") if attr else ""
+    if "sqlalchemy" in modules and use.kind == "method" and "cur" not in receiver.lower():
+        return None  # a Session/Connection wants text() and a dict
     styles = {style for module, style in DRIVERS if module in modules}
     if "django" in modules and ({"psycopg2", "psycopg"} & modules or len(styles) == 1):
         styles = {"format"}
@@ -613,10 +619,11 @@ def with_args(call: "cst.Call", extra: list[str], replace: tuple[int, str] | Non
     if insert_at == len(args):
         if args:
             last = args[-1]
-            trailing = last.comma
-            args[-1] = last.with_changes(comma=comma)
+            trailing, space = last.comma, last.whitespace_after_arg
+            args[-1] = last.with_changes(comma=comma, whitespace_after_arg=cst.SimpleWhitespace(""))
             for i, arg in enumerate(new):
                 new[i] = arg.with_changes(comma=comma if i < len(new) - 1 else trailing)
+            new[-1] = new[-1].with_changes(whitespace_after_arg=space)
         else:
             new = [a.with_changes(comma=comma) for a in new[:-1]] + new[-1:]
         args.extend(new)

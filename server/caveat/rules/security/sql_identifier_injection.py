@@ -152,7 +152,7 @@ def _identifier_fix(ctx: RuleContext, use: SqlUse, sql: str) -> Fix | None:
 
 
 def _guard_fix(ctx: RuleContext, use: SqlUse) -> Fix | None:
-    edits = []
+    guards: dict[int, list[str]] = {}
     seen: set[str] = set()
     for part in use.identifiers:
         node = part.node
@@ -172,9 +172,10 @@ def _guard_fix(ctx: RuleContext, use: SqlUse) -> Fix | None:
         step = "    " if "\t" not in indent else "\t"
         guard = (f"{indent}if {node.id} not in {allowed}:{comment}\n"
                  f"{indent}{step}raise ValueError(f\"unsupported {node.id}: {{{node.id}!r}}\")\n")
-        edits.append(ctx.insert(ctx.position(statement.lineno, 0), guard))
-    if not edits:
+        guards.setdefault(statement.lineno, []).append(guard)
+    if not guards:
         return None
+    edits = [ctx.insert(ctx.position(line, 0), "".join(texts)) for line, texts in sorted(guards.items())]
     names = ", ".join(f"`{n}`" for n in sorted(seen))
     return Fix(f"Check {names} against an allowlist first", tuple(edits), safe=False)
 
