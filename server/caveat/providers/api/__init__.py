@@ -1,0 +1,591 @@
+"""API reality checks against the project's own environment (the engine's slow stage).
+
+``provider_for(settings)`` returns the ``ApiProvider`` of a (root, python setting) pair;
+``ApiProvider.analyze(text, path, settings, is_cancelled)`` returns findings in document
+coordinates and notes (the environment in use, time-outs, failures). It is called from a
+worker thread (the server) or inline (the CLI), never on the event loop.
+
+Stages, cheapest first:
+
+1. imports (no jedi): hallucinated-module, undeclared-dependency, version-mismatch and
+   removed modules, from file-system lookups, the environment's metadata and the project's
+   declarations;
+2. module attributes known to the knowledge base through the imports (``np.float``);
+3. jedi, per block and only for blocks whose text or context changed: attributes
+   (hallucinated-attribute, removed-api) and keyword arguments (unknown-keyword-argument),
+   within a time budget; an exhausted budget is a note, and the next analysis continues
+   where this one stopped (finished blocks are cached).
+
+Nothing of the project is executed (see caveat.environment and jedi_checks).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import os
+import sys
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from caveat.engine.blocks import split_blocks
+from caveat.engine.context import build_context
+from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
+from caveat.environment import Environment, canonical_name, discover, distribution_index
+from caveat.project import Settings
+from caveat.providers.api import knowledge
+from caveat.providers.api.dependencies import add_dependency_edits, mismatch, project_dependencies
+from caveat.providers.api.modules import is_stdlib, popular_imports, resolve_top, suggestions, workspace_index
+from caveat.providers.api.sites import AttrSite, CallSite, ImportSite, block_sites
+from caveat.rules.api.hallucinated_attribute import HallucinatedAttribute
+from caveat.rules.api.hallucinated_module import HallucinatedModule
+from caveat.rules.api.removed_api import RemovedApi
+from caveat.rules.api.undeclared_dependency import UndeclaredDependency
+from caveat.rules.api.unknown_keyword_argument import UnknownKeywordArgument
+from caveat.rules.api.version_mismatch import VersionMismatch
+
+log = logging.getLogger("caveat.api")
+
+DEFAULT_BUDGET_SECONDS = 8.0
+_ENV_RECHECK_SECONDS = 5.0
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        self.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _Rel:
+    """A finding relative to its block (line offset from the block's parse text)."""
+
+    finding: Finding
+
+
+_PROVIDERS: dict[tuple[str, str | None], "ApiProvider"] = {}
+_PROVIDERS_LOCK = threading.Lock()
+
+
+def provider_for(settings: Settings) -> "ApiProvider":
+    """The provider for the settings' (root, python) pair; cheap, never blocks on jedi."""
+    key = (str(Path(settings.root).resolve()) if settings.root else os.getcwd(), settings.python)
+    with _PROVIDERS_LOCK:
+        provider = _PROVIDERS.get(key)
+        if provider is None:
+            provider = _PROVIDERS[key] = ApiProvider(key[0], settings.python)
+        return provider
+
+
+def _finding(rule, message: str, line: int, col: int, end_line: int, end_col: int, env: Environment,
+             fix: Fix | None = None, severity: Severity | None = None) -> Finding:
+    return Finding(rule.code, rule.name, rule.category, rule.cwe, severity or rule.severity, message,
+                   line, col, end_line, end_col, fix=fix, source="jedi",
+                   extra=(("environment", env.describe()),))
+
+
+class ApiProvider:
+    def __init__(self, root: str, python_setting: str | None) -> None:
+        self.root = Path(root)
+        self.python_setting = python_setting
+        self._env: Environment | None = None
+        self._env_notes: list[str] = []
+        self._env_checked = 0.0
+        self._lock = threading.Lock()
+        self._block_cache = _LRU(20_000)
+        self._member_cache: dict = {}
+        self._project = None
+        self._project_key = None
+        self.stats = {"jedi_calls": 0, "jedi_seconds": 0.0, "blocks_analysed": 0}
+
+    # --- environment --------------------------------------------------------
+    def environment(self) -> Environment:
+        now = time.monotonic()
+        if self._env is None or now - self._env_checked > _ENV_RECHECK_SECONDS:
+            # Setting-driven paths from settings relative to the root are resolved in discover().
+            env, notes = discover(self._python_path(), self.root)
+            if self._env is not None and env.key != self._env.key:
+                log.info("API checks now use %s", env.describe())
+            elif self._env is None:
+                log.info("API checks use %s", env.describe())
+            self._env, self._env_notes, self._env_checked = env, notes, now
+        return self._env
+
+    def _python_path(self) -> str | None:
+        if not self.python_setting:
+            return None
+        path = Path(os.path.expanduser(self.python_setting))
+        return str(path if path.is_absolute() else self.root / path)
+
+    def _jedi_project(self, env: Environment):
+        from caveat.providers.api.jedi_checks import make_project
+
+        key = (env.key, env.fingerprint())
+        if self._project is None or self._project_key != key:
+            if self._project_key is not None and self._project_key[0] == env.key:
+                self._member_cache.clear()  # packages changed
+            self._project = make_project(self.root, env)
+            self._project_key = key
+        return self._project
+
+    # --- entry point ------------------------------------------------------------
+    def analyze(self, text: str, path: str, settings: Settings,
+                is_cancelled: Callable[[], bool] = lambda: False) -> tuple[list[Finding], list[str]]:
+        env = self.environment()
+        notes = [f"API checks use {env.describe()}", *self._env_notes]
+        budget = float(settings.option("api-time-budget", settings.option("api_time_budget", DEFAULT_BUDGET_SECONDS)))
+        deadline = time.monotonic() + budget
+        findings: list[Finding] = []
+        try:
+            blocks = split_blocks(text)
+            context, facts = build_context(blocks)
+        except Exception as error:  # never crash the server on odd text
+            log.exception("API checks could not split %s", path)
+            return [], notes + [f"API checks failed: {error!r}"]
+        imports_key = tuple(sorted(context.imports.items()))
+        index = distribution_index(env)
+        deps = project_dependencies(self.root, path)
+        workspace = workspace_index(self.root, env)
+        py_version = env.python_version or sys.version_info[:2]
+        stdlib_ok = tuple(py_version) == tuple(sys.version_info[:2])
+        if not stdlib_ok:
+            notes.append(f"the project's Python ({env.version_text}) differs from the one caveat runs on "
+                         f"(Python {sys.version_info[0]}.{sys.version_info[1]}): standard-library attributes "
+                         f"and keywords are not checked")
+
+        per_block = []
+        for block, block_facts in zip(blocks, facts):
+            if block_facts.tree is None:
+                continue
+            sites = block_sites(block.parse_text, imports_key)
+            if sites is None:
+                continue
+            per_block.append((block, block_facts, sites))
+
+        # 1-2: imports and knowledge-base module attributes (cheap, always recomputed).
+        seen_modules: set[tuple[str, str]] = set()
+        for block, _, sites in per_block:
+            for site in sites.imports:
+                findings.extend(self._check_import(site, block.line_offset, env, index, deps, workspace,
+                                                   path, py_version, seen_modules))
+            for site in sites.attributes:
+                if site.qualified and not site.guarded:
+                    findings.extend(self._check_kb_module_attribute(site, block.line_offset, env, index, py_version))
+
+        # 3: jedi, per block, cached.
+        stopped = None
+        pending: list = []
+        for block, block_facts, sites in per_block:
+            work = [s for s in sites.attributes if s.check and not s.guarded] + \
+                   [c for c in sites.calls if not c.guarded]
+            if not work:
+                continue
+            key = (env.key, block.kind, block.parse_text, context.key_for(block_facts), self._class_key(block, blocks),
+                   stdlib_ok)
+            cached = self._block_cache.get(key)
+            if cached is not None:
+                findings.extend(f.shifted(block.line_offset) for f in cached)
+                continue
+            pending.append((block, sites, key))
+
+        if pending:
+            from caveat.providers.api.jedi_checks import JEDI_LOCK, Session
+
+            done = 0
+            with JEDI_LOCK:
+                try:
+                    project = self._jedi_project(env)
+                    started = time.monotonic()
+                    session = Session(text, path or None, project, env, self.root, self._member_cache)
+                    for block, sites, key in pending:
+                        if is_cancelled():
+                            raise _CancelledInside()
+                        if time.monotonic() > deadline:
+                            stopped = len(pending) - done
+                            break
+                        block_findings = self._jedi_block(session, block, sites, env, index, py_version,
+                                                          stdlib_ok, deadline, is_cancelled)
+                        if block_findings is None:  # ran out of time inside the block
+                            stopped = len(pending) - done
+                            break
+                        self._block_cache.put(key, tuple(block_findings))
+                        findings.extend(f.shifted(block.line_offset) for f in block_findings)
+                        done += 1
+                        self.stats["blocks_analysed"] += 1
+                    self.stats["jedi_seconds"] += time.monotonic() - started
+                except _CancelledInside:
+                    raise _cancelled()
+                except Exception as error:
+                    log.exception("jedi failed on %s", path)
+                    notes.append(f"API checks (jedi) failed on {path or 'this file'}: {error!r}")
+        if stopped:
+            notes.append(f"API checks stopped after the {budget:g} s time budget with {stopped} block(s) of "
+                         f"{path or 'this file'} unchecked; they are checked on the next analysis")
+        return _unique(findings), notes
+
+    def _class_key(self, block, blocks) -> str:
+        """Member blocks depend on their siblings (``self.x`` assigned elsewhere)."""
+        if block.kind != "member":
+            return ""
+        digest = hashlib.blake2b(digest_size=8)
+        for other in blocks:
+            if other.kind in ("member", "class-header") and other.class_name == block.class_name and other is not block:
+                if "self." in other.parse_text:
+                    digest.update(other.parse_text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    # --- imports ----------------------------------------------------------------
+    def _check_import(self, site: ImportSite, offset: int, env: Environment, index, deps, workspace,
+                      path: str, py_version, seen: set) -> list[Finding]:
+        if site.level or not site.module:
+            return []
+        line = site.line + offset
+        top = site.module.split(".")[0]
+        results: list[Finding] = []
+        version_text = f"{py_version[0]}.{py_version[1]}"
+
+        for change in knowledge.module(site.module):
+            installed = version_text if change.distribution == "python" else _installed(index, change.distribution)
+            if change.applies(installed) and not site.optional and not site.conditional:
+                severity = Severity.INFO if change.change == "deprecated" else None
+                results.append(_finding(RemovedApi, f"import of `{site.module}`: {change.describe(installed)}",
+                                        line, site.col, line, site.end_col, env, severity=severity))
+                return results
+
+        if is_stdlib(top):
+            return results
+        resolution = resolve_top(top, env, workspace, path)
+        if resolution.kind == "missing":
+            if site.optional or site.conditional:
+                return results
+            dist_guess = popular_imports().get(top)
+            declared = deps.is_declared(top) or (dist_guess is not None and deps.is_declared(dist_guess))
+            where = env.prefix
+            if declared:
+                message = (f"`{top}` is declared by the project but not installed in {where}; install the "
+                           f"project's dependencies")
+            elif env.own and dist_guess:
+                return results  # caveat's own environment says nothing about the project's packages
+            elif dist_guess:
+                message = (f"`{top}` is not installed in {where} and the project does not declare it; it is "
+                           f"provided by the `{dist_guess}` distribution")
+            else:
+                installed_names = sorted(index.by_import)
+                close = suggestions(top, installed_names)
+                hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+                message = (f"`{top}` resolves nowhere (not in {where}, not in the workspace, not a known "
+                           f"package): possibly a hallucinated or typo-squatted name - do not `pip install` it "
+                           f"unverified{hint}")
+            results.append(_finding(HallucinatedModule, message, line, site.col, line,
+                                    site.col + len(top) if not site.is_from else site.end_col, env))
+            return results
+
+        if resolution.kind != "environment":
+            return results
+        dists = index.for_module(site.module)
+        if not dists:
+            return results
+        if any(d.key in deps.own_names for d in dists):
+            return results
+        dist = dists[0]
+        # undeclared-dependency
+        if (deps.has_declarations and not site.optional and not env.own
+                and not any(deps.is_declared(d.name) for d in dists)):
+            key = ("undeclared", dist.key)
+            if key not in seen:
+                seen.add(key)
+                fix = None
+                requirement = f"{dist.name}>={dist.version}" if dist.version else dist.name
+                edit = add_dependency_edits(deps, requirement, dist.name, dist.version)
+                if edit is not None:
+                    file, edits, table = edit
+                    fix = Fix(f"Add `{requirement}` to {table} in {os.path.basename(file)}", (), safe=False,
+                              other_files=((file, edits),))
+                declared_in = ", ".join(sorted({os.path.basename(s.split(' [')[0]) for s in deps.sources})) or "the project"
+                results.append(_finding(
+                    UndeclaredDependency,
+                    f"`{top}` comes from `{dist.name}` {dist.version}, installed in {env.prefix} but not declared in "
+                    f"{declared_in}; it works here by accident and breaks in a fresh install",
+                    line, site.col, line, site.col + len(top) if not site.is_from else site.end_col, env, fix=fix))
+        # version-mismatch
+        if not env.own:
+            key = ("mismatch", dist.key)
+            if key not in seen:
+                wanted = mismatch(deps, dist.name, dist.version, env.python_version)
+                if wanted is not None:
+                    seen.add(key)
+                    spec, source = wanted
+                    results.append(_finding(
+                        VersionMismatch,
+                        f"`{dist.name}` {dist.version} is installed in {env.prefix}, but {os.path.basename(source.split(' [')[0])} "
+                        f"requires {spec}; sync the environment (the API checks look at the installed version)",
+                        line, site.col, line, site.col + len(top) if not site.is_from else site.end_col, env))
+        # from-imports of names the knowledge base knows (from flask import escape)
+        for name in site.names:
+            for change in knowledge.module_attribute(f"{site.module}.{name.name}"):
+                installed = version_text if change.distribution == "python" else _installed(index, change.distribution)
+                if change.applies(installed):
+                    severity = Severity.INFO if change.change == "deprecated" else None
+                    results.append(_finding(RemovedApi, change.describe(installed), name.line + offset, name.col,
+                                            name.line + offset, name.end_col, env, severity=severity))
+        return results
+
+    def _check_kb_module_attribute(self, site: AttrSite, offset: int, env: Environment, index, py_version) -> list[Finding]:
+        changes = knowledge.module_attribute(site.qualified)
+        if not changes:
+            return []
+        found = []
+        for change in changes:
+            installed = f"{py_version[0]}.{py_version[1]}" if change.distribution == "python" \
+                else _installed(index, change.distribution)
+            if change.applies(installed):
+                severity = Severity.INFO if change.change == "deprecated" else None
+                found.append(_finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
+                                      site.line + offset, site.col, site.line + offset, site.end_col, env,
+                                      severity=severity))
+                break
+        return found
+
+    # --- jedi ----------------------------------------------------------------------
+    def _jedi_block(self, session, block, sites, env, index, py_version, stdlib_ok, deadline,
+                    is_cancelled) -> list[Finding] | None:
+        """Findings of one block, relative to its parse text (line numbers without offset)."""
+        offset = block.line_offset
+        results: list[Finding] = []
+        flagged: set[int] = set()
+        for number, site in enumerate(sites.attributes):
+            if not site.check or site.guarded:
+                continue
+            if time.monotonic() > deadline:
+                return None
+            if is_cancelled():
+                raise _CancelledInside()
+            if site.parent is not None and site.parent in flagged:
+                flagged.add(number)
+                continue
+            if site.qualified and knowledge.module_attribute(site.qualified):
+                continue  # reported by the knowledge-base stage
+            finding = self._attribute(session, site, offset, env, index, py_version, stdlib_ok)
+            if finding is not None:
+                flagged.add(number)
+                results.append(finding)
+        for site in sites.calls:
+            if site.guarded:
+                continue
+            if time.monotonic() > deadline:
+                return None
+            results.extend(self._keywords(session, site, offset, env, index, py_version, stdlib_ok))
+        return [finding.shifted(-offset) for finding in results]
+
+    def _attribute(self, session, site: AttrSite, offset: int, env, index, py_version, stdlib_ok) -> Finding | None:
+        line = site.line + offset
+        self.stats["jedi_calls"] += 1
+        found = session.goto_names(line, site.col)
+        if found:
+            return self._deprecated(found, site, offset, env, index, py_version)
+        receivers = session.receivers([(site.dot[0] + offset, site.dot[1]),
+                                       (site.receiver_end[0] + offset, site.receiver_end[1])])
+        if not receivers:
+            return None
+        if any(r.stdlib for r in receivers) and not stdlib_ok:
+            return None
+        dists = []
+        for receiver in receivers:
+            if receiver.stdlib:
+                dists.append(("python", f"{py_version[0]}.{py_version[1]}"))
+            else:
+                for dist in index.for_module(receiver.full_name)[:1]:
+                    dists.append((dist.name, dist.version))
+        version_key = repr(sorted(set(dists)))
+        members = session.members(line, site.col, receivers, version_key)
+        if members is None or site.attr in members.names:
+            return None
+        owners = set(members.owners) | {r.full_name for r in receivers}
+        # Knowledge base first: a removal/addition explains the absence better.
+        for change in knowledge.class_attribute(site.attr, owners):
+            installed = f"{py_version[0]}.{py_version[1]}" if change.distribution == "python" \
+                else _installed(index, change.distribution)
+            if change.applies(installed) and change.change != "deprecated":
+                return _finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
+                                line, site.col, line, site.end_col, env)
+        if members.dynamic:
+            return None
+        if not all(r.library for r in receivers):
+            return None
+        receiver = receivers[0]
+        where = self._where(receiver, index, py_version)
+        close = _close(site.attr, members.names)
+        hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+        fix = None
+        target = _fix_target(site.attr, close)
+        if target:
+            fix = Fix(f"Rename to `{target}`", (TextEdit(Position(line, site.col), Position(line, site.end_col), target),),
+                      safe=False)
+        what = "method" if site.is_call else "attribute"
+        return _finding(HallucinatedAttribute,
+                        f"{receiver.label} ({where}) has no {what} `{site.attr}`{hint}",
+                        line, site.col, line, site.end_col, env, fix=fix)
+
+    def _deprecated(self, names, site: AttrSite, offset: int, env, index, py_version) -> Finding | None:
+        owners = set()
+        for name in names:
+            full = name.full_name or ""
+            if "." in full:
+                owners.add(full.rsplit(".", 1)[0])
+        for change in knowledge.class_attribute(site.attr, owners):
+            if change.change != "deprecated":
+                continue
+            installed = f"{py_version[0]}.{py_version[1]}" if change.distribution == "python" \
+                else _installed(index, change.distribution)
+            if change.applies(installed):
+                line = site.line + offset
+                return _finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
+                                line, site.col, line, site.end_col, env, severity=Severity.INFO)
+        return None
+
+    def _where(self, receiver, index, py_version) -> str:
+        if receiver.stdlib:
+            return f"Python {py_version[0]}.{py_version[1]} standard library"
+        dists = index.for_module(receiver.full_name)
+        if dists:
+            return f"{dists[0].name} {dists[0].version}, installed"
+        return "installed"
+
+    def _keywords(self, session, site: CallSite, offset: int, env, index, py_version, stdlib_ok) -> list[Finding]:
+        if site.has_star_kwargs:
+            return []
+        line = site.line + offset
+        self.stats["jedi_calls"] += 1
+        signatures = session.signatures(line, site.col)
+        if not signatures:
+            return []
+        accepted: set[str] = set()
+        full_name = ""
+        stdlib = False
+        for signature in signatures:
+            kind = session.location_kind(signature.module_path)
+            if kind == "workspace" and signature.type == "class":
+                return []
+            if kind == "stdlib":
+                stdlib = True
+            if not session.signature_is_complete(signature):
+                return []
+            for param in signature.params:
+                if param.kind.name == "VAR_KEYWORD":
+                    return []
+                if param.kind.name in ("POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY"):
+                    accepted.add(param.name)
+            full_name = signature.full_name or signature.name or ""
+        if stdlib and not stdlib_ok:
+            return []
+        results = []
+        for keyword in site.keywords:
+            if keyword.name in accepted:
+                continue
+            kline = keyword.line + offset
+            changes = knowledge.keyword(keyword.name, full_name)
+            reported = False
+            for change in changes:
+                installed = f"{py_version[0]}.{py_version[1]}" if change.distribution == "python" \
+                    else _installed(index, change.distribution)
+                if change.applies(installed):
+                    results.append(_finding(RemovedApi, f"keyword `{keyword.name}` of `{site.callee}`: "
+                                                        f"{change.describe(installed)}",
+                                            kline, keyword.col, kline, keyword.end_col, env))
+                    reported = True
+                    break
+            if reported:
+                continue
+            close = _close(keyword.name, accepted)
+            hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+            fix = None
+            target = _fix_target(keyword.name, close)
+            if target and target not in {k.name for k in site.keywords}:
+                fix = Fix(f"Rename to `{target}`", (TextEdit(Position(kline, keyword.col),
+                                                             Position(kline, keyword.end_col), target),), safe=False)
+            origin = self._callee_origin(full_name, stdlib, index, py_version)
+            shown = ", ".join(sorted(accepted)) if len(accepted) <= 8 else ", ".join(sorted(accepted)[:8]) + ", ..."
+            results.append(_finding(UnknownKeywordArgument,
+                                    f"`{site.callee}` ({origin}) takes no keyword argument `{keyword.name}`{hint} "
+                                    f"(accepted: {shown or 'none'})",
+                                    kline, keyword.col, kline, keyword.end_col, env, fix=fix))
+        return results
+
+    def _callee_origin(self, full_name: str, stdlib: bool, index, py_version) -> str:
+        if stdlib:
+            return f"Python {py_version[0]}.{py_version[1]}"
+        dists = index.for_module(full_name) if full_name else []
+        if dists:
+            return f"{dists[0].name} {dists[0].version}, installed"
+        return "workspace"
+
+
+
+class _CancelledInside(Exception):
+    pass
+
+
+def _cancelled():
+    from caveat.engine.analyzer import Cancelled
+
+    return Cancelled()
+
+
+def _installed(index, distribution: str) -> str | None:
+    dist = index.get(distribution)
+    return dist.version if dist else None
+
+
+def _close(name: str, candidates) -> list[str]:
+    """Close names, best first."""
+    public = [c for c in candidates if not c.startswith("__")]
+    lowered = {c.lower(): c for c in public}
+    found = []
+    if name.lower() in lowered and lowered[name.lower()] != name:
+        found.append(lowered[name.lower()])
+    for match in difflib.get_close_matches(name, public, n=3, cutoff=0.75):
+        if match not in found:
+            found.append(match)
+    return found[:3]
+
+
+def _fix_target(name: str, close: list[str]) -> str | None:
+    """The one suggestion clearly better than the others, if any."""
+    if not close:
+        return None
+    if close[0].lower() == name.lower():
+        return close[0]
+    ratios = [difflib.SequenceMatcher(None, name, c).ratio() for c in close]
+    if ratios[0] >= 0.85 and (len(ratios) == 1 or ratios[1] <= ratios[0] - 0.05):
+        return close[0]
+    return None
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    result = []
+    for finding in findings:
+        key = (finding.code, finding.line, finding.col, finding.message)
+        if key not in seen:
+            seen.add(key)
+            result.append(finding)
+    result.sort(key=Finding.sort_key)
+    return result

@@ -1,0 +1,135 @@
+"""Where an imported module comes from: stdlib, the workspace, the environment, or nowhere.
+
+All of it is file-system lookups: nothing is imported, nothing of the project runs.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from caveat.environment import Environment, module_location, stdlib_paths
+
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
+              ".pytest_cache", ".caveat_cache", "site-packages", "dist-packages", ".venv", "venv", ".eggs", "build", "dist"}
+
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | frozenset(sys.builtin_module_names)
+
+
+@lru_cache(maxsize=1)
+def popular_imports() -> dict[str, str]:
+    """import name -> distribution, for well-known packages (offline, bundled)."""
+    path = Path(__file__).resolve().parent.parent.parent / "data" / "popular_imports.json"
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8"))["imports"])
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def is_stdlib(top: str) -> bool:
+    return top in STDLIB or top == "__future__"
+
+
+@dataclass
+class WorkspaceIndex:
+    """Top-level module names defined anywhere in the workspace (first-party code)."""
+
+    root: Path
+    names: set[str] = field(default_factory=set)
+    scanned_at: float = 0.0
+    truncated: bool = False
+
+
+_WORKSPACES: dict[str, WorkspaceIndex] = {}
+_WS_LOCK = threading.Lock()
+_RESCAN_SECONDS = 10.0
+_MAX_ENTRIES = 50_000
+
+
+def workspace_index(root: Path, env: Environment) -> WorkspaceIndex:
+    key = str(root)
+    with _WS_LOCK:
+        index = _WORKSPACES.get(key)
+        if index is not None and time.monotonic() - index.scanned_at < _RESCAN_SECONDS:
+            return index
+    index = _scan(root, env)
+    with _WS_LOCK:
+        _WORKSPACES[key] = index
+    return index
+
+
+def _scan(root: Path, env: Environment) -> WorkspaceIndex:
+    index = WorkspaceIndex(root, scanned_at=time.monotonic())
+    env_prefix = os.path.realpath(env.prefix)
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        seen += len(dirs) + len(files)
+        if seen > _MAX_ENTRIES:
+            index.truncated = True
+            break
+        real = os.path.realpath(folder)
+        keep = []
+        for name in dirs:
+            if name in _SKIP_DIRS or name.startswith("."):
+                continue
+            path = os.path.join(folder, name)
+            if os.path.isfile(os.path.join(path, "pyvenv.cfg")) or os.path.realpath(path) == env_prefix:
+                continue
+            keep.append(name)
+            if name.isidentifier():
+                index.names.add(name)
+        dirs[:] = keep
+        for name in files:
+            if name.endswith((".py", ".pyi")) or name.endswith((".so", ".pyd")):
+                stem = name.split(".", 1)[0]
+                if stem.isidentifier() and stem != "__init__":
+                    index.names.add(stem)
+        del real
+    return index
+
+
+@dataclass(frozen=True)
+class Resolution:
+    kind: str  # "stdlib", "workspace", "environment", "missing"
+    location: str | None = None
+
+
+def resolve_top(top: str, env: Environment, workspace: WorkspaceIndex, file_path: str | None) -> Resolution:
+    if is_stdlib(top):
+        return Resolution("stdlib")
+    found = module_location(top, env.paths)
+    if found:
+        return Resolution("environment", found)
+    if top in workspace.names:
+        return Resolution("workspace")
+    if file_path:
+        folder = os.path.dirname(os.path.abspath(file_path))
+        found = module_location(top, (folder,))
+        if found:
+            return Resolution("workspace", found)
+    found = module_location(top, stdlib_paths())
+    if found:
+        return Resolution("stdlib", found)
+    if workspace.truncated:
+        return Resolution("workspace")  # cannot tell: the workspace was too large to index fully
+    return Resolution("missing")
+
+
+def suggestions(top: str, installed: list[str], limit: int = 3) -> list[str]:
+    """Close names among installed import names and popular ones (installed first)."""
+    pool = list(dict.fromkeys([*installed, *popular_imports()]))
+    lowered = {name.lower(): name for name in pool}
+    exact = lowered.get(top.lower())
+    close = difflib.get_close_matches(top.lower(), list(lowered), n=limit + 1, cutoff=0.75)
+    result = [exact] if exact and exact != top else []
+    for match in close:
+        name = lowered[match]
+        if name != top and name not in result:
+            result.append(name)
+    return result[:limit]

@@ -1,0 +1,378 @@
+"""The places in one block that the API checks look at, found with ``ast``.
+
+Positions are those of the block's ``parse_text``: lines 1-based, columns in code
+points (converted from ``ast``'s UTF-8 byte offsets). The provider shifts lines into
+the document with the block's ``line_offset``.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import lru_cache
+
+_GUARD_WORDS = ("version", "hasattr", "getattr", "platform", "PY2", "PY3", "PY_", "TYPE_CHECKING",
+                "HAS_", "_AVAILABLE", "IS_", "sys.modules")
+
+
+@dataclass(frozen=True)
+class AttrSite:
+    line: int  # of the attribute name
+    col: int
+    end_col: int
+    attr: str
+    dot: tuple[int, int]  # position of the dot
+    receiver_end: tuple[int, int]  # position of the receiver's last character
+    receiver: str  # receiver source (shortened)
+    qualified: str | None  # dotted name through the imports (``numpy.float``), if the chain is one
+    is_call: bool
+    parent: int | None  # index of the receiver's own AttrSite (to skip cascades)
+    guarded: bool  # hasattr/try-except AttributeError/version checks around it
+    check: bool  # worth asking jedi (receiver rooted in something it can infer cheaply)
+
+
+@dataclass(frozen=True)
+class Keyword:
+    name: str
+    line: int
+    col: int
+    end_col: int
+
+
+@dataclass(frozen=True)
+class CallSite:
+    line: int  # position just after the opening parenthesis
+    col: int
+    callee: str
+    qualified: str | None
+    keywords: tuple[Keyword, ...]
+    has_star_kwargs: bool
+    guarded: bool
+    func_end: tuple[int, int]  # last character of the callee expression
+
+
+@dataclass(frozen=True)
+class ImportName:
+    name: str
+    line: int
+    col: int
+    end_col: int
+
+
+@dataclass(frozen=True)
+class ImportSite:
+    line: int  # of the module name
+    col: int
+    end_line: int
+    end_col: int
+    module: str  # dotted, without the leading dots of a relative import
+    level: int
+    names: tuple[ImportName, ...]  # for ``from m import a, b``; empty for ``import m``
+    is_from: bool
+    optional: bool  # inside try/except ImportError (or Exception)
+    conditional: bool  # inside an ``if`` on versions, platforms or TYPE_CHECKING
+
+
+@dataclass(frozen=True)
+class BlockSites:
+    attributes: tuple[AttrSite, ...]
+    calls: tuple[CallSite, ...]
+    imports: tuple[ImportSite, ...]
+
+
+class _Positions:
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines(keepends=True)
+
+    def col(self, line: int, byte_col: int) -> int:
+        if not 0 < line <= len(self.lines):
+            return byte_col
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def text(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+
+@lru_cache(maxsize=20_000)
+def block_sites(parse_text: str, imports: tuple[tuple[str, str], ...]) -> BlockSites | None:
+    """Sites of one block; ``imports`` are the module's (local name, qualified name) pairs."""
+    try:
+        tree = ast.parse(parse_text)
+    except (SyntaxError, ValueError):
+        return None
+    return _Collector(tree, parse_text, dict(imports)).run()
+
+
+class _Collector:
+    def __init__(self, tree: ast.Module, text: str, imports: dict[str, str]) -> None:
+        self.tree = tree
+        self.pos = _Positions(text)
+        self.imports = dict(imports)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    self.imports[local] = alias.name if alias.asname else local
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                for alias in node.names:
+                    if alias.name != "*":
+                        self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for parent in ast.walk(tree):
+            for child in ast.iter_child_nodes(parent):
+                self.parents[child] = parent
+
+    def run(self) -> BlockSites:
+        attributes: list[AttrSite] = []
+        index_of: dict[ast.AST, int] = {}
+        calls: list[CallSite] = []
+        imports: list[ImportSite] = []
+        nodes = sorted((n for n in ast.walk(self.tree) if isinstance(n, (ast.Attribute, ast.Call, ast.Import, ast.ImportFrom))),
+                       key=lambda n: (n.lineno, n.col_offset, -(getattr(n, "end_col_offset", 0) or 0)))
+        attr_nodes = [n for n in ast.walk(self.tree) if isinstance(n, ast.Attribute)]
+        # Receivers first (inner attributes start at the same column but end earlier).
+        attr_nodes.sort(key=lambda n: (n.lineno, n.col_offset, n.end_lineno or 0, n.end_col_offset or 0))
+        for node in attr_nodes:
+            site = self._attribute(node, index_of)
+            if site is not None:
+                index_of[node] = len(attributes)
+                attributes.append(site)
+        for node in nodes:
+            if isinstance(node, ast.Call):
+                site = self._call(node)
+                if site is not None:
+                    calls.append(site)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                imports.extend(self._imports(node))
+        return BlockSites(tuple(attributes), tuple(calls), tuple(imports))
+
+    # --- attributes -----------------------------------------------------
+    def _attribute(self, node: ast.Attribute, index_of: dict) -> AttrSite | None:
+        if not isinstance(node.ctx, ast.Load) or node.end_lineno is None:
+            return None
+        line = node.end_lineno
+        end_col = self.pos.col(line, node.end_col_offset)
+        col = end_col - len(node.attr)
+        text = self.pos.text(line)
+        if text[col:end_col] != node.attr:
+            return None  # something odd (a comment between dot and name): skip
+        dot_line, dot_col = line, col - 1
+        while True:
+            while dot_col >= 0 and text[dot_col] in " \t\\\r\n":
+                dot_col -= 1
+            if dot_col >= 0:
+                break
+            dot_line -= 1
+            if dot_line < 1:
+                return None
+            text = self.pos.text(dot_line).split("#", 1)[0]
+            dot_col = len(text) - 1
+        value = node.value
+        recv_line = value.end_lineno or value.lineno
+        recv_col = self.pos.col(recv_line, value.end_col_offset or 0) - 1
+        parent = self.parents.get(node)
+        is_call = isinstance(parent, ast.Call) and parent.func is node
+        receiver_source = ast.get_source_segment("".join(self.pos.lines), value) or ""
+        if len(receiver_source) > 40 or "\n" in receiver_source:
+            receiver_source = receiver_source.split("\n", 1)[0][:37] + "..."
+        parent_site = index_of.get(value) if isinstance(value, ast.Attribute) else None
+        if parent_site is None and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            parent_site = index_of.get(value.func)
+        return AttrSite(line, col, end_col, node.attr, (dot_line, dot_col), (recv_line, recv_col),
+                        receiver_source, self._qualified(node), is_call, parent_site,
+                        self._guarded(node, attr=node.attr), self._worth_checking(node))
+
+    def _qualified(self, node: ast.AST) -> str | None:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.imports.get(node.id)
+        if base is None:
+            return None
+        return ".".join([base, *reversed(parts)])
+
+    def _root(self, node: ast.AST) -> tuple[ast.AST, int]:
+        depth = 0
+        while True:
+            if isinstance(node, ast.Attribute):
+                node, depth = node.value, depth + 1
+            elif isinstance(node, ast.Call):
+                node = node.func
+            elif isinstance(node, ast.Subscript):
+                node = node.value
+            else:
+                return node, depth
+
+    def _worth_checking(self, node: ast.Attribute) -> bool:
+        root, depth = self._root(node)
+        if isinstance(root, (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Set, ast.Tuple,
+                             ast.ListComp, ast.DictComp, ast.SetComp)):
+            return not (isinstance(root, ast.Constant) and root.value is None)
+        if not isinstance(root, ast.Name):
+            return False
+        if root.id in self.imports:
+            return True
+        if root.id in ("self", "cls"):
+            return depth >= 2
+        function = self._enclosing_function(node)
+        while function is not None:
+            for arg in _all_args(function.args):
+                if arg.arg == root.id:
+                    return arg.annotation is not None
+            function = self._enclosing_function(function)
+        return True
+
+    def _enclosing_function(self, node: ast.AST):
+        node = self.parents.get(node)
+        while node is not None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return node
+            node = self.parents.get(node)
+        return None
+
+    def _guarded(self, node: ast.AST, *, attr: str | None = None, errors=("AttributeError",)) -> bool:
+        child = node
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
+                if child in parent.body and _catches(parent, errors):
+                    return True
+            elif isinstance(parent, (ast.If, ast.IfExp, ast.While)):
+                test = ast.unparse(parent.test)
+                if any(word in test for word in _GUARD_WORDS) or (attr and f"'{attr}'" in test):
+                    return True
+            elif isinstance(parent, ast.BoolOp):
+                for value in parent.values:
+                    if value is child:
+                        break
+                    text = ast.unparse(value)
+                    if "hasattr" in text or "version" in text or (attr and f"'{attr}'" in text):
+                        return True
+            elif isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in ("hasattr", "getattr"):
+                return True
+            child, parent = parent, self.parents.get(parent)
+        return False
+
+    # --- calls ----------------------------------------------------------
+    def _call(self, node: ast.Call) -> CallSite | None:
+        named = [k for k in node.keywords if k.arg is not None]
+        if not named:
+            return None
+        func = node.func
+        line = func.end_lineno or func.lineno
+        col = self.pos.col(line, func.end_col_offset or 0)
+        text = self.pos.text(line)
+        # The opening parenthesis follows the callee (possibly after spaces).
+        while col < len(text) and text[col] in " \t":
+            col += 1
+        if col >= len(text) or text[col] != "(":
+            return None
+        keywords = []
+        for keyword in named:
+            kline = keyword.lineno
+            kcol = self.pos.col(kline, keyword.col_offset)
+            keywords.append(Keyword(keyword.arg, kline, kcol, kcol + len(keyword.arg)))
+        callee = ast.get_source_segment("".join(self.pos.lines), func) or ""
+        if len(callee) > 40 or "\n" in callee:
+            callee = callee.split("\n", 1)[0][:37] + "..."
+        func_end = (line, self.pos.col(line, func.end_col_offset or 0) - 1)
+        root, _ = self._root(func)
+        worth = isinstance(root, ast.Name) and (root.id in self.imports or root.id not in ("self", "cls")
+                                                 or isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute))
+        if not worth and not (isinstance(root, ast.Name) and root.id in ("self", "cls")):
+            return None
+        return CallSite(line, col + 1, callee, self._qualified(func), tuple(keywords),
+                        any(k.arg is None for k in node.keywords),
+                        self._guarded(node, errors=("TypeError",)), func_end)
+
+    # --- imports --------------------------------------------------------
+    def _imports(self, node: ast.Import | ast.ImportFrom) -> list[ImportSite]:
+        optional = self._guarded_import(node)
+        conditional = self._conditional(node)
+        sites = []
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                line, col = self._find_name(node, alias.name, alias)
+                sites.append(ImportSite(line, col, line, col + len(alias.name), alias.name, 0, (), False,
+                                        optional, conditional))
+            return sites
+        module = node.module or ""
+        names = []
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            line, col = self._find_name(node, alias.name, alias)
+            names.append(ImportName(alias.name, line, col, col + len(alias.name)))
+        line, col = (node.lineno, self.pos.col(node.lineno, node.col_offset))
+        if module:
+            found = self._search(node, module, start_after="from")
+            if found:
+                line, col = found
+        return [ImportSite(line, col, line, col + len(module or "from"), module, node.level, tuple(names), True,
+                           optional, conditional)]
+
+    def _find_name(self, node: ast.AST, name: str, alias: ast.alias) -> tuple[int, int]:
+        if getattr(alias, "lineno", None):
+            return alias.lineno, self.pos.col(alias.lineno, alias.col_offset)
+        found = self._search(node, name, start_after="import")
+        return found or (node.lineno, self.pos.col(node.lineno, node.col_offset))
+
+    def _search(self, node: ast.AST, word: str, start_after: str) -> tuple[int, int] | None:
+        first = True
+        for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+            text = self.pos.text(line)
+            start = 0
+            if first:
+                start = self.pos.col(line, node.col_offset)
+                keyword = text.find(start_after, start)
+                if keyword >= 0:
+                    start = keyword + len(start_after)
+                first = False
+            index = text.find(word, start)
+            while index >= 0:
+                before = text[index - 1] if index > 0 else " "
+                after = text[index + len(word)] if index + len(word) < len(text) else " "
+                if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+                    return line, index
+                index = text.find(word, index + 1)
+        return None
+
+    def _guarded_import(self, node: ast.AST) -> bool:
+        return self._guarded(node, errors=("ImportError", "ModuleNotFoundError"))
+
+    def _conditional(self, node: ast.AST) -> bool:
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, ast.If):
+                test = ast.unparse(parent.test)
+                if any(word in test for word in _GUARD_WORDS):
+                    return True
+            parent = self.parents.get(parent)
+        return False
+
+
+def _catches(node: ast.Try, errors: tuple[str, ...]) -> bool:
+    for handler in node.handlers:
+        if handler.type is None:
+            return True
+        names = [n for n in ast.walk(handler.type) if isinstance(n, (ast.Name, ast.Attribute))]
+        for name in names:
+            text = name.id if isinstance(name, ast.Name) else name.attr
+            if text in errors or text in ("Exception", "BaseException"):
+                return True
+    return False
+
+
+def _all_args(args: ast.arguments):
+    yield from args.posonlyargs
+    yield from args.args
+    if args.vararg:
+        yield args.vararg
+    yield from args.kwonlyargs
+    if args.kwarg:
+        yield args.kwarg
