@@ -108,7 +108,7 @@ def bound_name(ctx: RuleContext, node: ast.expr) -> tuple[str | None, str]:
     if isinstance(parent, ast.Assign) and parent.value is node:
         target = parent.targets[-1]
         return expr_name(ctx, target), "assign"
-    if isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is node:
+    if isinstance(parent, (ast.AnnAssign, ast.NamedExpr, ast.AugAssign)) and parent.value is node:
         return expr_name(ctx, parent.target), "assign"
     if isinstance(parent, ast.keyword):
         return parent.arg, "keyword"

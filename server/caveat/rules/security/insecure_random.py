@@ -1,0 +1,279 @@
+"""## What it does
+
+Detects security values made with a predictable generator: tokens, OTPs and
+verification codes, password-reset codes, session ids, generated passwords,
+API keys, nonces, salts, IVs and OAuth `state` values produced by the `random`
+module (or `numpy.random`, or time-based `uuid.uuid1()`). The value is judged
+by where it goes: the name it is assigned to or returned as, the dict key or
+keyword it is passed under, or a reset/verify link it is put into.
+
+## Why is this bad?
+`random` is a Mersenne Twister: after observing 624 outputs an attacker can
+compute every past and future one, and its default seed is guessable. A reset
+code or session token from it can be predicted, so accounts can be taken over
+without ever seeing the victim's e-mail. `secrets` uses the operating
+system's CSPRNG and is a drop-in replacement.
+
+## Example
+```python
+def make_reset_code():
+    return "".join(random.choices(string.digits, k=6))
+
+session_id = "%032x" % random.getrandbits(128)
+```
+
+## Use instead
+```python
+def make_reset_code():
+    return f"{secrets.randbelow(10**6):06d}"
+
+session_id = secrets.token_hex(16)
+```
+
+## What it does not flag
+`random` for simulations, sampling, shuffling, games, jitter and backoff,
+load-balancing choices, test data, and any value whose name does not say it
+protects something; `random.SystemRandom()` and `secrets`; `uuid.uuid4()`.
+
+## Fix safety
+`random.choice/choices/randint/randrange/getrandbits/randbytes` are rewritten
+to their `secrets` equivalents (same ranges) when the module imports
+`secrets`. The fix is safe: the values keep their type and range; only their
+predictability changes.
+
+## References
+- https://cwe.mitre.org/data/definitions/330.html
+- https://cwe.mitre.org/data/definitions/338.html
+- https://docs.python.org/3/library/secrets.html
+"""
+from __future__ import annotations
+
+import ast
+
+from caveat.analysis.flow import resolved_call_name
+from caveat.engine.findings import Fix, Severity
+from caveat.rules.base import Rule, RuleContext
+from caveat.rules.fixkit import keyword
+from caveat.rules.security._names import bound_name, words
+
+RANDOM_FUNCS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits",
+                          "randbytes", "uniform", "shuffle", "rand", "randn", "bytes", "integers"})
+# Nouns that name a value whose secrecy protects something.
+SECRET_NOUNS = frozenset({
+    "token", "tokens", "otp", "totp", "hotp", "password", "passwd", "pwd", "passcode", "passphrase", "secret",
+    "nonce", "salt", "iv", "apikey", "csrf", "xsrf", "sessionid", "sid", "pin", "verifier", "challenge",
+    "credential", "credentials", "signature",
+})
+# Nouns that are secret only with a qualifying word: ``reset_code``, ``session_key``, ``oauth_state``.
+QUALIFIED_NOUNS = {
+    "code": {"verification", "verify", "reset", "otp", "auth", "authorization", "confirm", "confirmation",
+             "activation", "activate", "invite", "invitation", "login", "sms", "email", "mfa", "2fa", "access",
+             "recovery", "backup", "security", "one", "magic", "unlock", "pairing", "secret", "signup"},
+    "key": {"api", "secret", "session", "private", "access", "encryption", "signing", "hmac", "aes", "auth",
+            "license", "activation", "master", "crypto", "client", "webhook", "idempotency"},
+    "id": {"session", "sess", "auth", "login", "reset", "token", "request_token"},
+    "state": {"oauth", "auth", "csrf", "login", "sso", "oidc"},
+    "link": {"reset", "magic", "login", "verify", "verification", "activation", "invite", "unsubscribe"},
+    "url": {"reset", "magic", "login", "verify", "verification", "activation", "invite"},
+    "hash": {"reset", "activation", "verification"},
+}
+SECURITY_FUNCTION_WORDS = frozenset({"token", "otp", "password", "passwd", "secret", "nonce", "salt", "apikey",
+                                     "csrf", "session", "reset", "verification", "verify", "activation", "invite",
+                                     "pin", "passcode", "mfa", "2fa", "totp", "magic", "credential", "credentials"})
+# Words that say the randomness is for something else.
+BENIGN_WORDS = frozenset({
+    "jitter", "delay", "backoff", "sleep", "wait", "retry", "sample", "samples", "sampling", "shuffle", "shuffled",
+    "color", "colour", "dice", "die", "roll", "game", "simulation", "simulate", "sim", "noise", "weight", "weights",
+    "index", "idx", "port", "mock", "fake", "dummy", "test", "split", "train", "seed", "offset", "latency", "chance",
+    "probability", "prob", "rate", "temperature", "epsilon", "jittered", "placeholder", "demo", "example", "fixture",
+    "faker", "avatar", "emoji", "greeting", "quote", "tip", "name", "nickname", "username", "proxy", "server",
+    "host", "node", "worker", "replica", "shard", "partition", "bucket", "variant", "experiment", "cohort", "ab",
+})
+LINK_WORDS = ("reset", "verify", "token=", "confirm", "activate", "invite", "magic", "otp", "code=", "unsubscribe")
+RESHAPERS = frozenset({"str", "hex", "format", "int", "bytes", "join", "zfill", "hexlify", "b64encode",
+                       "urlsafe_b64encode", "b32encode", "UUID", "encode", "decode", "upper", "lower", "hexdigest"})
+
+
+class InsecureRandom(Rule):
+    code = "CAV134"
+    name = "insecure-random"
+    category = "insecure-random"
+    cwe = 338
+    severity = Severity.ERROR
+    fixable = True
+    supersedes = ("B311",)
+    replaces = ("B311",)
+
+    def check(self, ctx: RuleContext) -> None:
+        if not (ctx.is_imported("random") or ctx.is_imported("numpy") or ctx.is_imported("uuid")):
+            return
+        for call in ctx.nodes(ast.Call):
+            generator = self._generator(ctx, call)
+            if generator is None:
+                continue
+            purpose = self._purpose(ctx, call)
+            if purpose is None:
+                continue
+            func = ctx.source(call.func)
+            if generator == "uuid1":
+                advice = "use `secrets.token_urlsafe(32)` (or at least `uuid.uuid4()`)"
+                what = "`uuid.uuid1()` is built from the clock and the MAC address"
+            else:
+                what = f"`{func}` is a predictable generator (Mersenne Twister: its outputs reveal its state)"
+                advice = _advice(purpose)
+            ctx.report(self, call, f"{what} but makes {purpose}; an attacker who sees a few values can predict the "
+                                   f"next ones. {advice[0].upper()}{advice[1:]}.", fix=_fix(ctx, call, generator))
+
+    @staticmethod
+    def _generator(ctx: RuleContext, call: ast.Call) -> str | None:
+        name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
+        if name == "uuid.uuid1":
+            return "uuid1"
+        short = name.rsplit(".", 1)[-1]
+        if short not in RANDOM_FUNCS:
+            return None
+        if name.startswith(("random.SystemRandom", "secrets.")):
+            return None
+        if name.startswith(("random.", "numpy.random.")) and name.count(".") <= 3:
+            return short
+        return None
+
+    def _purpose(self, ctx: RuleContext, call: ast.Call) -> str | None:
+        """'the reset code `reset_code`' when the value is a secret, else None."""
+        top = _climb(ctx, call)
+        name, how = bound_name(ctx, top)
+        parent = ctx.parent(top)
+        if name is None and isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) \
+                and parent.func.attr in ("append", "extend", "add", "insert") and isinstance(parent.func.value, ast.Name):
+            name, how = parent.func.value.id, "assign"
+        function = ctx.enclosing_function(call)
+        fwords = set(words(function.name)) if function is not None else set()
+        if name is not None and how != "compare":
+            verdict = _secret_name(name, fwords)
+            if verdict is False:
+                return None
+            if verdict:
+                role = {"return": "the value returned by", "keyword": "the argument", "dict": "the field"}.get(how, "")
+                return f"{role + ' ' if role else ''}`{name}{'()' if how == 'return' else ''}`"
+        link = self._link(ctx, top)
+        if link:
+            return link
+        if function is None or fwords & BENIGN_WORDS or not fwords & SECURITY_FUNCTION_WORDS:
+            return None
+        if how == "return" or (how in ("none", "assign") and _returned(ctx, top, function)):
+            return f"the value returned by `{function.name}()`"
+        return None
+
+    @staticmethod
+    def _link(ctx: RuleContext, node: ast.AST) -> str | None:
+        """The value ends up in an f-string/format that builds a reset/verify link or message."""
+        current = node
+        for _ in range(4):
+            parent = ctx.parent(current)
+            if parent is None or isinstance(parent, ast.stmt):
+                return None
+            if isinstance(parent, ast.JoinedStr):
+                text = "".join(v.value for v in parent.values if isinstance(v, ast.Constant) and isinstance(v.value, str)).lower()
+                if any(word in text for word in LINK_WORDS):
+                    return "a value put into a reset/verification link"
+            current = parent
+        return None
+
+
+def _climb(ctx: RuleContext, node: ast.expr) -> ast.expr:
+    """From the random call up through what only reshapes its value:
+    ``"".join(random.choice(a) for _ in range(8))``, ``str(random.randint(...))``,
+    ``f"{random.getrandbits(64):x}"``, ``"%06d" % random.randint(...)``."""
+    current = node
+    while True:
+        parent = ctx.parent(current)
+        if isinstance(parent, (ast.GeneratorExp, ast.ListComp, ast.SetComp)) and parent.elt is current:
+            current = parent
+        elif isinstance(parent, ast.Call) and (current in parent.args or current is parent.func):
+            callee = parent.func.attr if isinstance(parent.func, ast.Attribute) else (
+                parent.func.id if isinstance(parent.func, ast.Name) else "")
+            if callee not in RESHAPERS and not (current is parent.func):
+                return current
+            current = parent
+        elif isinstance(parent, ast.Attribute) and isinstance(ctx.parent(parent), ast.Call):
+            if parent.attr not in RESHAPERS:
+                return current
+            current = ctx.parent(parent)
+        elif isinstance(parent, ast.keyword) and isinstance(ctx.parent(parent), ast.Call) \
+                and (ctx.qualified_name(ctx.parent(parent).func) or "").endswith("UUID"):
+            current = ctx.parent(parent)
+        elif isinstance(parent, (ast.BinOp, ast.FormattedValue, ast.JoinedStr, ast.Subscript)):
+            current = parent
+        else:
+            return current
+
+
+def _secret_name(name: str, context: set[str] = frozenset()) -> bool | None:
+    """True: names a secret; False: names something benign; None: no opinion.
+    ``context`` (the enclosing function's words) can qualify a bare noun:
+    ``state`` in ``oauth_login``, ``code`` in ``send_verification``."""
+    parts = words(name)
+    if not parts:
+        return None
+    if set(parts) & BENIGN_WORDS:
+        return False
+    joined = "".join(parts)
+    if set(parts) & SECRET_NOUNS or joined in SECRET_NOUNS or "apikey" in joined or "sessionid" in joined:
+        return True
+    head = parts[-1]
+    qualifiers = QUALIFIED_NOUNS.get(head)
+    if qualifiers and (set(parts[:-1]) | set(context)) & qualifiers:
+        return True
+    return None
+
+
+def _returned(ctx: RuleContext, node: ast.AST, function: ast.AST) -> bool:
+    """``code = <random>; ...; return code`` in the same function."""
+    parent = ctx.parent(node)
+    if not (isinstance(parent, ast.Assign) and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    return any(isinstance(n, ast.Return) and n.value is not None and any(
+        isinstance(sub, ast.Name) and sub.id == name for sub in ast.walk(n.value)) for n in ast.walk(function))
+
+
+def _advice(purpose: str) -> str:
+    text = purpose.lower()
+    if any(w in text for w in ("code", "otp", "pin", "passcode")):
+        return "use `secrets.randbelow(10**6)` (formatted with `:06d`) or `secrets.choice` per digit"
+    if any(w in text for w in ("password", "passwd", "pwd")):
+        return "use `secrets.choice(alphabet)` for each character"
+    if any(w in text for w in ("salt", "nonce", "iv")):
+        return "use `secrets.token_bytes(16)` (or `os.urandom(16)`)"
+    return "use `secrets.token_urlsafe(32)` or `secrets.token_hex(32)`"
+
+
+def _fix(ctx: RuleContext, call: ast.Call, generator: str) -> Fix | None:
+    if ctx.imports.get("secrets") != "secrets" or not (ctx.qualified_name(call.func) or "").startswith("random."):
+        return None
+    args = [ctx.source(a) for a in call.args]
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    text = None
+    if generator == "choice" and len(args) == 1 and not call.keywords:
+        text = f"secrets.choice({args[0]})"
+    elif generator == "choices" and len(args) == 1 and [k.arg for k in call.keywords] == ["k"]:
+        text = f"[secrets.choice({args[0]}) for _ in range({ctx.source(keyword(call, 'k').value)})]"
+    elif generator == "getrandbits" and len(args) == 1 and not call.keywords:
+        text = f"secrets.randbits({args[0]})"
+    elif generator == "randbytes" and len(args) == 1 and not call.keywords:
+        text = f"secrets.token_bytes({args[0]})"
+    elif generator in ("randint", "randrange") and not call.keywords and 1 <= len(args) <= 2:
+        values = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, int) else None for a in call.args]
+        if len(args) == 1 and generator == "randrange":
+            text = f"secrets.randbelow({args[0]})"
+        elif len(args) == 2 and None not in values:
+            low, high = values
+            span = high - low + (1 if generator == "randint" else 0)
+            text = f"secrets.randbelow({span})" + (f" + {low}" if low else "")
+            parent = ctx.parent(call)
+            if low and isinstance(parent, (ast.BinOp, ast.UnaryOp, ast.Attribute, ast.Subscript)):
+                text = f"({text})"
+    if text is None:
+        return None
+    return Fix(f"Use the `secrets` module: {text}", (ctx.replace(call, text),), safe=True)
