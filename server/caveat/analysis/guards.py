@@ -237,6 +237,29 @@ def _is_nonempty_literal(node: ast.AST) -> bool:
     return False
 
 
+def iterated(node: ast.expr) -> ast.expr:
+    """What a loop really iterates: ``enumerate(x)``, ``sorted(x)``, ``x.items()``,
+    ``range(len(x))`` -> ``x`` (each runs its body only when ``x`` is non-empty)."""
+    for _ in range(3):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in ("enumerate", "sorted", "reversed", "list", "iter",
+                                                          "tuple", "zip", "range") and node.args:
+                inner = node.args[0]
+                if func.id == "range":
+                    if len(node.args) == 1 and isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) \
+                            and inner.func.id == "len" and inner.args:
+                        return inner.args[0]
+                    return node
+                node = inner
+                continue
+            if isinstance(func, ast.Attribute) and func.attr in ("items", "values", "keys") and not node.args:
+                node = func.value
+                continue
+        break
+    return node
+
+
 # --------------------------------------------------------------------------- control flow
 def terminates(body: list[ast.stmt], functions: dict | None = None) -> bool:
     """Control never falls off the end of ``body`` (return/raise/continue/break,
@@ -438,14 +461,14 @@ def is_guarded(ctx, use: ast.AST, keys: Keys | ast.AST | str, kind: Kind = "none
             for generator in generators[:upto]:
                 if any(implies(t, keys, kind, True, extra) for t in generator.ifs):
                     return True
-                if kind == "empty" and keys.is_value(generator.iter):
+                if kind == "empty" and keys.is_value(iterated(generator.iter)):
                     return True
         elif isinstance(parent, ast.comprehension):
             index = next((i for i, t in enumerate(parent.ifs) if t is child), None)
             if index is not None and any(implies(t, keys, kind, True, extra) for t in parent.ifs[:index]):
                 return True
         elif isinstance(parent, (ast.For, ast.AsyncFor)):
-            if kind == "empty" and keys.is_value(parent.iter) and any(s is child for s in parent.body):
+            if kind == "empty" and keys.is_value(iterated(parent.iter)) and any(s is child for s in parent.body):
                 return True
         elif isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
             if any(s is child for s in parent.body) and any(catches(h, names) for h in parent.handlers):
