@@ -1,0 +1,128 @@
+"""## What it does
+
+Detects Jinja2 environments that render HTML without autoescaping:
+`jinja2.Environment(...)` (and `SandboxedEnvironment`) without `autoescape=` or
+with `autoescape=False`, and `app.jinja_env.autoescape = False`.
+
+## Why is this bad?
+Jinja2's default is *not* to escape. Every `{{ value }}` in an HTML template is
+then pasted in as markup, so a user name like `<img src=x onerror=...>` runs
+script in every visitor's browser (CWE-79). Flask turns autoescaping on for
+its own environment; a hand-built `Environment` does not.
+
+## Example
+```python
+from jinja2 import Environment, FileSystemLoader
+
+env = Environment(loader=FileSystemLoader("templates"))
+```
+
+## Use instead
+```python
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+env = Environment(loader=FileSystemLoader("templates"), autoescape=select_autoescape())
+```
+
+## What it does not flag
+`autoescape=True`, `autoescape=select_autoescape(...)` or any non-constant
+setting, and environments that clearly render something other than HTML: the
+block names only non-HTML templates (`.txt`, `.sql`, `.yaml`, `.md`, `.py`,
+`.sh`, `.ini`, `.toml`...), or the environment is a `NativeEnvironment`.
+
+## Fix safety
+The fix sets `autoescape=select_autoescape()` (or `autoescape=True` when
+`select_autoescape` is not reachable from the imports). Templates that
+deliberately output raw HTML from variables then need `|safe`, so the fix is
+unsafe.
+
+## References
+- https://cwe.mitre.org/data/definitions/79.html
+- https://jinja.palletsprojects.com/en/stable/api/#autoescaping
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from caveat.engine.findings import Fix, Severity
+from caveat.rules import fixkit
+from caveat.rules.base import Rule, RuleContext
+
+ENVIRONMENTS = frozenset({"jinja2.Environment", "jinja2.environment.Environment",
+                          "jinja2.sandbox.SandboxedEnvironment", "jinja2.sandbox.ImmutableSandboxedEnvironment"})
+HTML_EXT = re.compile(r"\.(html?|xhtml|xml|svg|jinja2?|j2\.html|htm\.j2|html\.j2)\b", re.I)
+OTHER_EXT = re.compile(r"\.(txt|text|sql|ya?ml|md|rst|py|sh|ini|toml|cfg|conf|json|csv|tex|tf|hcl|"
+                       r"dockerfile|env|js|css|go|rs|java|c|h|cpp|ts|j2)\b", re.I)
+NON_HTML_WORDS = re.compile(r"(sql|yaml|yml|text|txt|email_text|plain|code|codegen|config|prompt|markdown|"
+                            r"latex|terraform|dockerfile|shell|script)", re.I)
+
+
+class JinjaAutoescapeOff(Rule):
+    code = "CAV112"
+    name = "xss-jinja2-autoescape-off"
+    category = "xss"
+    cwe = 79
+    severity = Severity.WARNING
+    fixable = True
+    supersedes = ("B701",)
+    replaces = ("B701",)
+
+    def check(self, ctx: RuleContext) -> None:
+        for call in ctx.nodes(ast.Call):
+            if (ctx.qualified_name(call.func) or "") not in ENVIRONMENTS:
+                continue
+            if any(kw.arg is None for kw in call.keywords):
+                continue
+            setting = next((kw for kw in call.keywords if kw.arg == "autoescape"), None)
+            if setting is not None and not (isinstance(setting.value, ast.Constant) and setting.value.value is False):
+                continue
+            if self._not_html(ctx, call):
+                continue
+            what = "`autoescape=False`" if setting is not None else "no `autoescape=`"
+            ctx.report(self, call, (
+                f"This Jinja2 `Environment` has {what}, so every `{{{{ value }}}}` is inserted into the "
+                "HTML unescaped (cross-site scripting); pass `autoescape=select_autoescape()`."),
+                fix=_fix(ctx, call))
+        for node in ctx.nodes(ast.Assign):
+            target = node.targets[0] if len(node.targets) == 1 else None
+            if isinstance(target, ast.Attribute) and target.attr == "autoescape" and \
+                    isinstance(node.value, ast.Constant) and node.value.value is False and \
+                    "jinja" in (ctx.dotted_name(target.value) or "").lower():
+                ctx.report(self, node, (
+                    f"`{ctx.source(target)} = False` turns off HTML escaping for every template: any "
+                    "`{{ value }}` from a user becomes markup (cross-site scripting). Remove it and mark "
+                    "trusted snippets with `|safe` instead."))
+
+    def _not_html(self, ctx: RuleContext, call: ast.Call) -> bool:
+        statement = ctx.statement_of(call)
+        names = " ".join(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
+        names += " " + " ".join(n.attr for n in ast.walk(statement) if isinstance(n, ast.Attribute))
+        strings = [n.value for n in ctx.nodes(ast.Constant) if isinstance(n.value, str)]
+        html = any(HTML_EXT.search(s) for s in strings)
+        other = any(OTHER_EXT.search(s) for s in strings)
+        if html:
+            return False
+        if other:
+            return True
+        target_names = ""
+        if isinstance(statement, ast.Assign):
+            target_names = " ".join(ctx.source(t) for t in statement.targets)
+        func = ctx.enclosing_function(call)
+        if func is not None:
+            target_names += " " + func.name
+        return bool(NON_HTML_WORDS.search(target_names)) or "keep_trailing_newline" in ctx.source(call)
+
+
+def _fix(ctx: RuleContext, call: ast.Call) -> Fix | None:
+    value = "True"
+    for local, qualified in ctx.imports.items():
+        if qualified == "jinja2.select_autoescape":
+            value = f"{local}()"
+            break
+        if qualified == "jinja2":
+            value = f"{local}.select_autoescape()"
+    edit = fixkit.rewrite_expression(ctx, call, lambda c: fixkit.with_keyword(c, "autoescape", value))
+    if edit is None:
+        return None
+    return Fix(f"Turn on autoescaping (`autoescape={value}`)", (edit,), safe=False)
