@@ -50,7 +50,7 @@ from caveat.rules.api.version_mismatch import VersionMismatch
 
 log = logging.getLogger("caveat.api")
 
-DEFAULT_BUDGET_SECONDS = 8.0
+DEFAULT_BUDGET_SECONDS = 30.0  # per call; cancellation is checked between sites
 _ENV_RECHECK_SECONDS = 5.0
 
 
@@ -195,7 +195,7 @@ class ApiProvider:
         pending: list = []
         for block, block_facts, sites in per_block:
             work = [s for s in sites.attributes if s.check and not s.guarded] + \
-                   [c for c in sites.calls if not c.guarded]
+                   [c for c in sites.calls if not c.guarded] + [i for i in sites.imports if i.is_from and i.names]
             if not work:
                 continue
             key = (env.key, block.kind, block.parse_text, context.key_for(block_facts), self._class_key(block, blocks),
@@ -270,6 +270,17 @@ class ApiProvider:
                                         line, site.col, line, site.end_col, env, severity=severity))
                 return results
 
+        # from-imports of names the knowledge base knows (from flask import escape)
+        if not site.optional and not site.conditional:
+            for name in site.names:
+                for change in knowledge.module_attribute(f"{site.module}.{name.name}"):
+                    installed = version_text if change.distribution == "python" else _installed(index, change.distribution)
+                    if change.applies(installed):
+                        severity = Severity.INFO if change.change == "deprecated" else None
+                        results.append(_finding(RemovedApi, f"`from {site.module} import {name.name}`: "
+                                                            f"{change.describe(installed)}", name.line + offset,
+                                                name.col, name.line + offset, name.end_col, env, severity=severity))
+                        break
         if is_stdlib(top):
             return results
         resolution = resolve_top(top, env, workspace, path)
@@ -299,6 +310,12 @@ class ApiProvider:
             return results
 
         if resolution.kind != "environment":
+            return results
+        missing = _missing_submodule(site.module, resolution.location)
+        if missing and not site.optional and not site.conditional:
+            results.append(_finding(HallucinatedModule,
+                                    f"`{site.module}` does not exist: the installed `{top}` package has no "
+                                    f"submodule `{missing}`", line, site.col, line, site.col + len(site.module), env))
             return results
         dists = index.for_module(site.module)
         if not dists:
@@ -338,14 +355,6 @@ class ApiProvider:
                         f"`{dist.name}` {dist.version} is installed in {env.prefix}, but {os.path.basename(source.split(' [')[0])} "
                         f"requires {spec}; sync the environment (the API checks look at the installed version)",
                         line, site.col, line, site.col + len(top) if not site.is_from else site.end_col, env))
-        # from-imports of names the knowledge base knows (from flask import escape)
-        for name in site.names:
-            for change in knowledge.module_attribute(f"{site.module}.{name.name}"):
-                installed = version_text if change.distribution == "python" else _installed(index, change.distribution)
-                if change.applies(installed):
-                    severity = Severity.INFO if change.change == "deprecated" else None
-                    results.append(_finding(RemovedApi, change.describe(installed), name.line + offset, name.col,
-                                            name.line + offset, name.end_col, env, severity=severity))
         return results
 
     def _check_kb_module_attribute(self, site: AttrSite, offset: int, env: Environment, index, py_version) -> list[Finding]:
@@ -393,6 +402,11 @@ class ApiProvider:
             if time.monotonic() > deadline:
                 return None
             results.extend(self._keywords(session, site, offset, env, index, py_version, stdlib_ok))
+        for site in sites.imports:
+            if site.is_from and site.names and not site.level and not site.optional and not site.conditional:
+                if time.monotonic() > deadline:
+                    return None
+                results.extend(self._from_import(session, site, offset, env, index, py_version, stdlib_ok))
         return [finding.shifted(-offset) for finding in results]
 
     def _attribute(self, session, site: AttrSite, offset: int, env, index, py_version, stdlib_ok) -> Finding | None:
@@ -401,8 +415,11 @@ class ApiProvider:
         found = session.goto_names(line, site.col)
         if found:
             return self._deprecated(found, site, offset, env, index, py_version)
-        receivers = session.receivers([(site.dot[0] + offset, site.dot[1]),
-                                       (site.receiver_end[0] + offset, site.receiver_end[1])])
+        if site.literal:
+            receivers = [session.literal_receiver(site.literal)]
+        else:
+            receivers = session.receivers([(site.dot[0] + offset, site.dot[1]),
+                                           (site.receiver_end[0] + offset, site.receiver_end[1])])
         if not receivers:
             return None
         if any(r.stdlib for r in receivers) and not stdlib_ok:
@@ -461,6 +478,44 @@ class ApiProvider:
                                 line, site.col, line, site.end_col, env, severity=Severity.INFO)
         return None
 
+    def _from_import(self, session, site: ImportSite, offset: int, env, index, py_version, stdlib_ok) -> list[Finding]:
+        """``from pkg.mod import name`` where pkg.mod resolves but has no ``name``."""
+        results = []
+        top = site.module.split(".")[0]
+        stdlib = is_stdlib(top)
+        if stdlib and not stdlib_ok:
+            return []
+        if not stdlib and not index.for_module(site.module) and module_location_in_env(top, env) is None:
+            return []  # workspace or unresolvable module: other checks speak
+        line = site.line + offset
+        module_names = session.receivers([(line, site.end_col - 1)])
+        if not module_names or any(r.kind != "module" or not r.library for r in module_names):
+            return []
+        for name in site.names:
+            if any(c.change != "deprecated" for c in knowledge.module_attribute(f"{site.module}.{name.name}")):
+                continue
+            nline = name.line + offset
+            self.stats["jedi_calls"] += 1
+            if session.goto_names(nline, name.col):
+                continue
+            members = session.members(nline, name.col, module_names, "from-import")
+            if members is None or name.name in members.names or members.dynamic:
+                continue
+            if _is_submodule(module_names, name.name):
+                continue
+            where = self._where(module_names[0], index, py_version)
+            close = _close(name.name, members.names)
+            hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+            fix = None
+            target = _fix_target(name.name, close)
+            if target:
+                fix = Fix(f"Rename to `{target}`", (TextEdit(Position(nline, name.col), Position(nline, name.end_col), target),),
+                          safe=False)
+            results.append(_finding(HallucinatedAttribute,
+                                    f"{module_names[0].label} ({where}) has no `{name.name}`{hint}",
+                                    nline, name.col, nline, name.end_col, env, fix=fix))
+        return results
+
     def _where(self, receiver, index, py_version) -> str:
         if receiver.stdlib:
             return f"Python {py_version[0]}.{py_version[1]} standard library"
@@ -480,17 +535,18 @@ class ApiProvider:
         accepted: set[str] = set()
         full_name = ""
         stdlib = False
+        checkable = True  # False: **kwargs or a signature jedi may not read right
         for signature in signatures:
             kind = session.location_kind(signature.module_path)
             if kind == "workspace" and signature.type == "class":
-                return []
+                checkable = False
             if kind == "stdlib":
                 stdlib = True
-            if not session.signature_is_complete(signature):
-                return []
+            if checkable and not session.signature_is_complete(signature):
+                checkable = False
             for param in signature.params:
                 if param.kind.name == "VAR_KEYWORD":
-                    return []
+                    checkable = False
                 if param.kind.name in ("POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY"):
                     accepted.add(param.name)
             full_name = signature.full_name or signature.name or ""
@@ -501,18 +557,17 @@ class ApiProvider:
             if keyword.name in accepted:
                 continue
             kline = keyword.line + offset
-            changes = knowledge.keyword(keyword.name, full_name)
             reported = False
-            for change in changes:
+            for change in knowledge.keyword(keyword.name, full_name):
                 installed = f"{py_version[0]}.{py_version[1]}" if change.distribution == "python" \
                     else _installed(index, change.distribution)
-                if change.applies(installed):
+                if change.applies(installed) and change.change == "removed":
                     results.append(_finding(RemovedApi, f"keyword `{keyword.name}` of `{site.callee}`: "
                                                         f"{change.describe(installed)}",
                                             kline, keyword.col, kline, keyword.end_col, env))
                     reported = True
                     break
-            if reported:
+            if reported or not checkable:
                 continue
             close = _close(keyword.name, accepted)
             hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
@@ -547,6 +602,56 @@ def _cancelled():
     from caveat.engine.analyzer import Cancelled
 
     return Cancelled()
+
+
+def module_location_in_env(top: str, env: Environment) -> str | None:
+    from caveat.environment import module_location
+
+    return module_location(top, env.paths)
+
+
+def _missing_submodule(module: str, location: str | None) -> str | None:
+    """The first missing part of ``pkg.sub.mod`` under a plain package folder, if any."""
+    from caveat.environment import submodule_exists
+
+    parts = module.split(".")
+    if len(parts) < 2 or not location or not os.path.isdir(location):
+        return None
+    folder = location
+    for part in parts[1:]:
+        init = os.path.join(folder, "__init__.py")
+        if not os.path.isfile(init):
+            return None  # namespace package or stub folder: cannot tell
+        exists = submodule_exists(folder, [part])
+        if exists is None:
+            return None
+        if not exists:
+            try:
+                text = open(init, encoding="utf-8", errors="replace").read()
+            except OSError:
+                return None
+            if part in text:
+                return None  # defined or aliased in the package (six.moves, os.path-style tricks)
+            return part
+        folder = os.path.join(folder, part)
+        if not os.path.isdir(folder):
+            return None
+    return None
+
+
+def _is_submodule(receivers, name: str) -> bool:
+    for receiver in receivers:
+        if receiver.module_path and os.path.basename(receiver.module_path).startswith("__init__."):
+            folder = os.path.dirname(receiver.module_path)
+            for candidate in (name, name + ".py", name + ".pyi"):
+                if os.path.exists(os.path.join(folder, candidate)):
+                    return True
+            try:
+                if any(entry.startswith(name + ".") for entry in os.listdir(folder)):
+                    return True
+            except OSError:
+                return True
+    return False
 
 
 def _installed(index, distribution: str) -> str | None:

@@ -152,6 +152,10 @@ class Session:
                                    where != "workspace", where == "stdlib"))
         return result
 
+    @staticmethod
+    def literal_receiver(type_name: str) -> Receiver:
+        return Receiver("instance", f"builtins.{type_name}", f"`{type_name}` object", None, True, True)
+
     def members(self, line: int, col: int, receivers: list[Receiver], version_key: str) -> Members | None:
         key = (self.env.key, tuple(sorted((r.kind, r.full_name, r.module_path or "") for r in receivers)), version_key)
         cached = self.member_cache.get(key)
@@ -174,7 +178,7 @@ class Session:
                 dynamic = True
         if not names:
             return None
-        if not dynamic:
+        if not dynamic and not all(r.full_name.startswith("builtins.") and r.module_path is None for r in receivers):
             dynamic = self._dynamic_values(line, col, receivers)
         result = Members(frozenset(names), frozenset(owners), dynamic)
         if len(self.member_cache) > 5000:

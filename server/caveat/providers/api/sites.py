@@ -28,6 +28,7 @@ class AttrSite:
     parent: int | None  # index of the receiver's own AttrSite (to skip cascades)
     guarded: bool  # hasattr/try-except AttributeError/version checks around it
     check: bool  # worth asking jedi (receiver rooted in something it can infer cheaply)
+    literal: str = ""  # the receiver is a literal of this builtin type ("str", "dict", ...)
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class _Collector:
             parent_site = index_of.get(value.func)
         return AttrSite(line, col, end_col, node.attr, (dot_line, dot_col), (recv_line, recv_col),
                         receiver_source, self._qualified(node), is_call, parent_site,
-                        self._guarded(node, attr=node.attr), self._worth_checking(node))
+                        self._guarded(node, attr=node.attr), self._worth_checking(node), _literal_type(value))
 
     def _qualified(self, node: ast.AST) -> str | None:
         parts: list[str] = []
@@ -354,6 +355,18 @@ class _Collector:
                     return True
             parent = self.parents.get(parent)
         return False
+
+
+def _literal_type(node: ast.AST) -> str:
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            return ""
+        return type(value).__name__ if isinstance(value, (str, bytes, int, float, complex)) else ""
+    if isinstance(node, ast.JoinedStr):
+        return "str"
+    return {ast.List: "list", ast.ListComp: "list", ast.Dict: "dict", ast.DictComp: "dict",
+            ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple"}.get(type(node), "")
 
 
 def _catches(node: ast.Try, errors: tuple[str, ...]) -> bool:
