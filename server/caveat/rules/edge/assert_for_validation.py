@@ -1,0 +1,215 @@
+"""## What it does
+
+Detects `assert` statements in application code that check permissions, request or
+user input, credentials, or the arguments of a public function or request handler.
+
+## Why is this bad?
+
+Python removes every `assert` when it runs with `-O` (or `PYTHONOPTIMIZE=1`, which
+some container images and WSGI servers set). A permission check written as
+`assert user.is_admin` then silently lets everyone through, and input validation such
+as `assert amount > 0` lets negative amounts into the books. Even without `-O`, a
+failed assert surfaces as an `AssertionError` (a 500 in most web frameworks) instead
+of a clear 400/403 (CWE-617).
+
+## Example
+```python
+def delete_project(user, project):
+    assert user.is_admin, "admins only"
+    project.delete()
+
+def withdraw(account, amount):
+    assert amount > 0
+    account.balance -= amount
+```
+
+## Use instead
+```python
+def delete_project(user, project):
+    if not user.is_admin:
+        raise PermissionError("admins only")
+    project.delete()
+
+def withdraw(account, amount):
+    if amount <= 0:
+        raise ValueError(f"amount must be positive, got {amount}")
+    account.balance -= amount
+```
+
+## What it does not flag
+- Test code: files named `test_*.py` / `*_test.py` / `conftest.py`, anything under a
+  `tests/` folder, `test_*` functions and `Test*` classes.
+- Internal invariants: asserts about local variables or the object's own state
+  (`assert self._lock.locked()`, `assert len(stack) > 0`) and asserts in private
+  helpers (`_name`), nested functions, and at module level (`assert sys.version_info >= (3, 10)`).
+- Type narrowing of arguments: `assert isinstance(x, T)` and `assert x is not None`
+  (alone or joined by `and`) - an idiom for type checkers, not validation. They are still
+  flagged when the value comes from a request or the check is about permissions.
+- `assert False` / `assert 0` (an "unreachable" marker).
+
+Replaces bandit's B101, which flags every `assert`, including tests and invariants.
+
+## Fix safety
+The fix rewrites `assert cond, msg` as `if not cond: raise ValueError(msg)`
+(`PermissionError` for permission checks). Programs that never fail the check behave
+the same; programs that did now get a specific exception that survives `-O`. It is
+offered as safe.
+
+## References
+- https://cwe.mitre.org/data/definitions/617.html
+- https://docs.python.org/3/reference/simple_stmts.html#the-assert-statement
+- https://bandit.readthedocs.io/en/latest/plugins/b101_assert_used.html
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from caveat.analysis.flow import parameter_names
+from caveat.engine.findings import Fix
+from caveat.rules.base import Rule, RuleContext
+from caveat.rules.edge._common_b import alone_on_lines, is_test_path
+
+_PERMISSION_ATTRS = re.compile(
+    r"^(is_admin|is_superuser|is_staff|is_authenticated|is_active|is_verified|is_owner|is_member|"
+    r"is_allowed|is_authorized|is_authorised|has_perm|has_perms|has_permission|has_role|has_access|has_scope|"
+    r"permissions?|roles?|scopes?|owner|owner_id|user_id|authorized|authorised|logged_in|admin|"
+    r"can_[a-z_]+|check_permission|check_access|verify_token|verify_password|check_password)$")
+_INPUT_NAMES = {"request", "req", "form", "payload", "body", "user_input", "query_params", "querystring",
+                "environ", "argv", "cookies", "headers", "json_data", "form_data", "post_data"}
+_CREDENTIAL_WORDS = re.compile(r"password|passwd|token|api_key|apikey|secret|signature|otp|csrf", re.I)
+_OWNERSHIP = {"owner", "owner_id", "user_id", "role", "roles", "scope", "scopes", "permission", "permissions"}
+_ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete", "websocket", "api_view", "view_config",
+                     "login_required", "permission_required", "require_http_methods", "action", "endpoint"}
+
+
+class AssertForValidation(Rule):
+    code = "CAV233"
+    name = "assert-for-validation"
+    category = "assert-for-validation"
+    cwe = 617
+    fixable = True
+    supersedes = ("B101",)
+    replaces = ("B101",)
+
+    def check(self, ctx: RuleContext) -> None:
+        asserts = ctx.nodes(ast.Assert)
+        if not asserts or is_test_path(ctx.path):
+            return
+        for node in asserts:
+            if isinstance(node.test, ast.Constant) and not node.test.value:
+                continue
+            func = ctx.enclosing_function(node)
+            if func is None or func.name.startswith("test"):
+                continue
+            cls = ctx.enclosing(node, ast.ClassDef)
+            if cls is not None and (cls.name.startswith("Test") or cls.name.endswith("Test")):
+                continue
+            found = _reason(ctx, node, func)
+            if found is None:
+                continue
+            reason, exception = found
+            ctx.report(self, node, f"This `assert` {reason}, but Python strips asserts under `-O`, so the check "
+                                   f"silently disappears in optimised deployments; raise `{exception}` instead.",
+                       fix=_fix(ctx, node, exception))
+
+
+def _reason(ctx: RuleContext, node: ast.Assert, func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None:
+    test = node.test
+    names = [n for n in ast.walk(test) if isinstance(n, (ast.Name, ast.Attribute))]
+    compares = any(isinstance(n, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn))
+                                                     for op in n.ops) for n in ast.walk(test))
+    for n in names:
+        attr = n.attr if isinstance(n, ast.Attribute) else n.id
+        if _PERMISSION_ATTRS.match(attr) and (compares or attr not in _OWNERSHIP):
+            return f"checks a permission (`{attr}`)", "PermissionError"
+    for call in (n for n in ast.walk(test) if isinstance(n, ast.Call)):
+        callee = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) else ""
+        if _PERMISSION_ATTRS.match(callee):
+            return f"checks a permission (`{callee}()`)", "PermissionError"
+        if callee == "input":
+            return "validates user input", "ValueError"
+    for n in names:
+        if isinstance(n, ast.Name) and n.id in _INPUT_NAMES:
+            return f"validates request or user input (`{n.id}`)", "ValueError"
+        if isinstance(n, ast.Attribute) and n.attr in ("args", "form", "json", "GET", "POST", "data", "values",
+                                                        "files", "query_params", "headers", "cookies"):
+            base = n.value
+            if isinstance(base, ast.Name) and base.id in ("request", "req", "self"):
+                return f"validates request data (`{ctx.source(n)}`)", "ValueError"
+        if ctx.qualified_name(n) in ("sys.argv", "os.environ", "flask.request"):
+            return "validates external input", "ValueError"
+    private = func.name.startswith("_") and not (func.name.startswith("__") and func.name.endswith("__"))
+    nested = ctx.enclosing(func, ast.FunctionDef, ast.AsyncFunctionDef) is not None
+    cls = ctx.enclosing(func, ast.ClassDef)
+    if cls is not None and cls.name.startswith("_"):
+        private = True
+    handler = _is_handler(func)
+    if (private or nested) and not handler:
+        return None
+    params = set(parameter_names(func)) - {"self", "cls"}
+    used = sorted({n.id for n in names if isinstance(n, ast.Name) and n.id in params})
+    if not used:
+        return None
+    if _narrowing(test):
+        return None
+    for n in used:
+        if _CREDENTIAL_WORDS.search(n):
+            return f"validates the credential `{n}`", "ValueError"
+    where = "request handler" if handler else "public function"
+    what = ", ".join(f"`{n}`" for n in used[:3])
+    return f"validates the argument{'s' if len(used) > 1 else ''} {what} of the {where} `{func.name}`", "ValueError"
+
+
+def _narrowing(test: ast.expr) -> bool:
+    """``isinstance(x, T)``, ``x is not None`` (and ``and`` of them): type narrowing."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return all(_narrowing(v) for v in test.values)
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id in ("isinstance", "issubclass", "callable"):
+        return True
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot):
+        comparator = test.comparators[0]
+        return isinstance(comparator, ast.Constant) and comparator.value is None
+    return False
+
+
+def _is_handler(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for decorator in func.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+        if name in _ROUTE_DECORATORS:
+            return True
+    params = [p for p in parameter_names(func) if p not in ("self", "cls")]
+    return bool(params) and params[0] in ("request", "req")
+
+
+def _fix(ctx: RuleContext, node: ast.Assert, exception: str) -> Fix | None:
+    if not alone_on_lines(ctx, node):
+        return None
+    test = node.test
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        condition = ctx.source(test.operand)
+        if isinstance(test.operand, (ast.NamedExpr, ast.Lambda)):
+            condition = f"({condition})"
+    else:
+        condition = ctx.source(test)
+        if not isinstance(test, (ast.Compare, ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.Constant)):
+            condition = f"({condition})"
+        condition = f"not {condition}"
+    if not condition or "\n" in condition and not condition.startswith(("(", "not (")):
+        return None
+    if node.msg is not None:
+        message = ctx.source(node.msg)
+    else:
+        source = ctx.source(test)
+        message = _quote(f"check failed: {source}" if "\n" not in source else "check failed")
+    indent = ctx.indent_of(node)
+    unit = "\t" if indent.startswith("\t") else "    "
+    text = f"if {condition}:\n{indent}{unit}raise {exception}({message})"
+    return Fix(f"Raise {exception} instead of asserting", (ctx.replace(node, text),), safe=True)
+
+
+def _quote(text: str) -> str:
+    if '"' not in text and "\\" not in text and text.isprintable():
+        return f'"{text}"'
+    return repr(text)
