@@ -1,0 +1,160 @@
+"""## What it does
+
+Detects user input evaluated as code: `eval`, `exec`, `compile`,
+`__import__` / `importlib.import_module` with an input-chosen module name,
+templates compiled from input (Jinja2 `Template(...)` /
+`Environment.from_string`, Mako `Template`), and expression evaluators that
+run Python (`pandas.eval`, `DataFrame.query`/`eval`, `sympy.sympify`,
+`numexpr.evaluate`). Input means route-handler parameters, request data,
+`input()`, `sys.argv`, followed through assignments, string building and
+same-module helpers; `eval`/`exec` of other non-constant values is a
+warning.
+
+## Why is this bad?
+`eval(request.args["expr"])` lets the caller run any Python in the server
+process: `__import__("os").system("...")` is one request away, and no blocklist
+of names survives `().__class__.__mro__` tricks. A Jinja template compiled from
+input is the same hole (server-side template injection): `{{ cycler.__init__.
+__globals__.os.popen("id").read() }}`.
+
+## Example
+```python
+@app.get("/calc")
+def calc():
+    return str(eval(request.args["expr"]))
+```
+
+## Use instead
+```python
+@app.get("/calc")
+def calc():
+    return str(ast.literal_eval(request.args["expr"]))  # literals only
+```
+
+## What it does not flag
+`eval`/`exec` of constants, `ast.literal_eval`, `json.loads`, constant
+templates rendered with input as variables (`Template("Hi {{ name }}").render(
+name=name)`), `string.Template`, `SandboxedEnvironment`, and module names
+checked against an allowlist.
+
+## Fix safety
+`eval(x)` -> `ast.literal_eval(x)` is offered (when `ast` is imported) as an
+unsafe fix: it accepts only literals, so real expressions stop working.
+
+## References
+- https://cwe.mitre.org/data/definitions/94.html
+- https://cwe.mitre.org/data/definitions/95.html
+- https://portswigger.net/research/server-side-template-injection
+"""
+from __future__ import annotations
+
+import ast
+
+from caveat.analysis import taint
+from caveat.analysis.flow import resolved_call_name
+from caveat.engine.findings import Fix, Severity
+from caveat.rules.base import Rule, RuleContext
+from caveat.rules.fixkit import keyword
+
+EVALUATORS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile", "execfile"})
+IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__", "builtins.__import__"})
+TEMPLATES = frozenset({"jinja2.Template", "jinja2.environment.Template", "mako.template.Template"})
+EXPRESSION_EVALUATORS = frozenset({"pandas.eval", "numexpr.evaluate", "sympy.sympify", "sympy.parse_expr",
+                                   "sympy.parsing.sympy_parser.parse_expr"})
+DATAFRAME_METHODS = frozenset({"query", "eval"})
+
+
+class CodeInjection(Rule):
+    code = "CAV137"
+    name = "code-injection"
+    category = "code-injection"
+    cwe = 94
+    severity = Severity.ERROR
+    fixable = True
+    supersedes = ("B102", "B307")
+    replaces = ("B102", "B307")
+
+    def check(self, ctx: RuleContext) -> None:
+        for call in ctx.nodes(ast.Call):
+            name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
+            if name in EVALUATORS:
+                self._evaluator(ctx, call, name.rsplit(".", 1)[-1])
+            elif name in IMPORTERS:
+                self._import(ctx, call)
+            elif name in TEMPLATES or name.endswith("Environment.from_string"):
+                if "Sandboxed" not in name:
+                    self._template(ctx, call)
+            elif name in EXPRESSION_EVALUATORS:
+                self._expression(ctx, call, f"`{ctx.source(call.func)}` evaluates Python expressions")
+            elif isinstance(call.func, ast.Attribute) and call.func.attr in DATAFRAME_METHODS \
+                    and (not name or name.startswith("pandas.")) and ctx.is_imported("pandas"):
+                self._expression(ctx, call, f"`DataFrame.{call.func.attr}` evaluates its string with pandas' "
+                                            f"expression engine (which can reach Python objects)")
+
+    def _evaluator(self, ctx: RuleContext, call: ast.Call, short: str) -> None:
+        source = call.args[0] if call.args else (keyword(call, "source").value if keyword(call, "source") else None)
+        if source is None or isinstance(source, ast.Starred):
+            return
+        if short == "compile":
+            parent = ctx.parent(call)
+            if isinstance(parent, ast.Call) and (ctx.qualified_name(parent.func) or "") in EVALUATORS:
+                return  # exec(compile(...)): reported once, on the exec
+        if taint.is_constant(ctx, source, kind="code"):
+            return
+        if short in ("exec", "eval") and _compiled_constant(ctx, source):
+            return
+        sources = taint.user_input_sources(ctx, source, kind="code")
+        fix = None
+        if short == "eval" and len(call.args) == 1 and not call.keywords and ctx.imports.get("ast") == "ast":
+            fix = Fix("Evaluate literals only (ast.literal_eval)", (ctx.replace(call.func, "ast.literal_eval"),),
+                      safe=False)
+        if sources:
+            ctx.report(self, call, f"`{short}` runs code taken from {sources[0]}: the caller can execute any Python in "
+                                   f"this process (`__import__('os').system(...)`). Parse the input instead: "
+                                   f"`ast.literal_eval` for literals, `json.loads` for data, or a small dedicated "
+                                   f"parser for expressions.", fix=fix)
+            return
+        origins = taint.unsafe_origins(ctx, source, kind="code")
+        if not origins:
+            return
+        ctx.report(self, call, f"`{short}` runs code built from {origins[0].label}; if that value can come from a "
+                               f"user or a file they control, it is code injection. Use `ast.literal_eval`, "
+                               f"`json.loads`, or a lookup table of allowed operations.",
+                   fix=fix, severity=Severity.WARNING)
+
+    def _import(self, ctx: RuleContext, call: ast.Call) -> None:
+        module = call.args[0] if call.args else (keyword(call, "name").value if keyword(call, "name") else None)
+        if module is None:
+            return
+        sources = taint.user_input_sources(ctx, module, kind="code")
+        if sources:
+            ctx.report(self, call, f"`{ctx.source(call.func)}` imports a module named by {sources[0]}: importing runs "
+                                   f"the module's code, and the caller picks which. Map the input to modules through "
+                                   f"an allowlist (`PLUGINS = {{\"csv\": \"app.export.csv\"}}`).")
+
+    def _template(self, ctx: RuleContext, call: ast.Call) -> None:
+        text = call.args[0] if call.args else (keyword(call, "source").value if keyword(call, "source") else None)
+        if text is None:
+            return
+        sources = taint.user_input_sources(ctx, text, kind="code")
+        if sources:
+            ctx.report(self, call, f"`{ctx.source(call.func)}` compiles a template from {sources[0]} (server-side "
+                                   f"template injection): template expressions reach Python objects and can run "
+                                   f"commands. Keep the template constant and pass the input as a variable: "
+                                   f"`Template(\"Hello {{{{ name }}}}\").render(name=name)`.")
+
+    def _expression(self, ctx: RuleContext, call: ast.Call, what: str) -> None:
+        expression = call.args[0] if call.args else (keyword(call, "expr").value if keyword(call, "expr") else None)
+        if expression is None:
+            return
+        sources = taint.user_input_sources(ctx, expression, kind="code")
+        if sources:
+            ctx.report(self, call, f"{what}, and this one comes from {sources[0]}: the caller can run code. Build the "
+                                   f"filter from validated column names and values instead.")
+
+
+def _compiled_constant(ctx: RuleContext, node: ast.AST) -> bool:
+    """``exec(compile(CONSTANT, ...))``."""
+    if isinstance(node, ast.Call) and (ctx.qualified_name(node.func) or "") in ("compile", "builtins.compile") and node.args:
+        return taint.is_constant(ctx, node.args[0], kind="code")
+    return False
