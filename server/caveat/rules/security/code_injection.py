@@ -123,34 +123,31 @@ class CodeInjection(Rule):
                    fix=fix, severity=Severity.WARNING)
 
     def _import(self, ctx: RuleContext, call: ast.Call) -> None:
-        module = call.args[0] if call.args else (keyword(call, "name").value if keyword(call, "name") else None)
-        if module is None:
-            return
-        sources = taint.user_input_sources(ctx, module, kind="code")
-        if sources:
-            ctx.report(self, call, f"`{ctx.source(call.func)}` imports a module named by {sources[0]}: importing runs "
-                                   f"the module's code, and the caller picks which. Map the input to modules through "
-                                   f"an allowlist (`PLUGINS = {{\"csv\": \"app.export.csv\"}}`).")
+        self._input_sink(ctx, call, "name", lambda source: (
+            f"`{ctx.source(call.func)}` imports a module named by {source}: importing runs the module's code, and the "
+            f"caller picks which. Map the input to modules through an allowlist "
+            f"(`PLUGINS = {{\"csv\": \"app.export.csv\"}}`)."))
 
     def _template(self, ctx: RuleContext, call: ast.Call) -> None:
-        text = call.args[0] if call.args else (keyword(call, "source").value if keyword(call, "source") else None)
-        if text is None:
-            return
-        sources = taint.user_input_sources(ctx, text, kind="code")
-        if sources:
-            ctx.report(self, call, f"`{ctx.source(call.func)}` compiles a template from {sources[0]} (server-side "
-                                   f"template injection): template expressions reach Python objects and can run "
-                                   f"commands. Keep the template constant and pass the input as a variable: "
-                                   f"`Template(\"Hello {{{{ name }}}}\").render(name=name)`.")
+        self._input_sink(ctx, call, "source", lambda source: (
+            f"`{ctx.source(call.func)}` compiles a template from {source} (server-side template injection): template "
+            f"expressions reach Python objects and can run commands. Keep the template constant and pass the input as "
+            f"a variable: `Template(\"Hello {{{{ name }}}}\").render(name=name)`."))
 
     def _expression(self, ctx: RuleContext, call: ast.Call, what: str) -> None:
-        expression = call.args[0] if call.args else (keyword(call, "expr").value if keyword(call, "expr") else None)
-        if expression is None:
+        self._input_sink(ctx, call, "expr", lambda source: (
+            f"{what}, and this one comes from {source}: the caller can run code. Build the filter from validated "
+            f"column names and values instead."))
+
+    def _input_sink(self, ctx: RuleContext, call: ast.Call, keyword_name: str, message) -> None:
+        """Report when the first argument (or ``keyword_name=``) is user input."""
+        found = keyword(call, keyword_name)
+        value = call.args[0] if call.args else (found.value if found is not None else None)
+        if value is None or isinstance(value, ast.Starred):
             return
-        sources = taint.user_input_sources(ctx, expression, kind="code")
+        sources = taint.user_input_sources(ctx, value, kind="code")
         if sources:
-            ctx.report(self, call, f"{what}, and this one comes from {sources[0]}: the caller can run code. Build the "
-                                   f"filter from validated column names and values instead.")
+            ctx.report(self, call, message(sources[0]))
 
 
 def _compiled_constant(ctx: RuleContext, node: ast.AST) -> bool:
