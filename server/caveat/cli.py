@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from dataclasses import replace
@@ -17,6 +18,9 @@ from caveat.project import ConfigError, Settings, settings_for, settings_from_ma
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # bandit's extension manager loads optional output formatters we never use and logs
+    # an ERROR when their dependencies are missing; that is noise in an editor's log.
+    logging.getLogger("stevedore").setLevel(logging.CRITICAL)
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
