@@ -60,7 +60,7 @@ from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword
-from caveat.rules.security._paths import path_sources
+from caveat.rules.security._paths import path_sources, remote_only
 
 # qualified name -> (verb, positions of path arguments, keyword names)
 SINKS: dict[str, tuple[str, tuple[int, ...], tuple[str, ...]]] = {
@@ -135,7 +135,7 @@ class PathTraversal(Rule):
     def _check_path(self, ctx: RuleContext, call: ast.Call, path: ast.AST, verb: str, sink: str) -> bool:
         if not _is_path_expression(ctx, path):
             return False
-        sources = path_sources(ctx, path)
+        sources = remote_only(path_sources(ctx, path))
         if not sources or _contained(ctx, call):
             return False
         source = sources[0]

@@ -1,0 +1,259 @@
+"""## What it does
+
+Detects server-side request forgery: URLs whose host part comes from user
+input fetched by `requests`, `httpx`, `urllib.request.urlopen` /
+`Request`, `urllib3`, `aiohttp` sessions and `http.client` connections -
+a URL taken whole from the request, `f"https://{host}/status"`,
+`urljoin(BASE, user_url)` - when no allowlist check of the host precedes the
+fetch. Input means route-handler parameters and request data, followed
+through assignments and string building (a command-line tool fetching the URL
+its user typed is not forgery).
+
+## Why is this bad?
+The server fetches whatever the caller names, from inside the network:
+`http://169.254.169.254/latest/meta-data/iam/security-credentials/` returns
+cloud credentials, `http://localhost:6379/` talks to Redis, and internal admin
+APIs trust requests from the server. The response (or its timing) goes back
+to the attacker.
+
+## Example
+```python
+@app.get("/preview")
+def preview():
+    return requests.get(request.args["url"], timeout=5).text
+```
+
+## Use instead
+```python
+ALLOWED_HOSTS = {"images.example.com", "cdn.example.com"}
+
+@app.get("/preview")
+def preview():
+    url = request.args["url"]
+    parsed = urlparse(url)
+    if parsed.scheme != "https" or parsed.hostname not in ALLOWED_HOSTS:
+        abort(400)
+    return requests.get(url, timeout=5, allow_redirects=False).text
+```
+
+## What it does not flag
+URLs whose scheme and host are constant and where input only fills the path or
+query (`f"https://api.github.com/users/{name}"`, `params={"q": q}`), hosts
+checked against an allowlist (`urlparse(url).hostname in ALLOWED_HOSTS`, a
+`validate_url` / `is_safe_url` helper, an `is_private` address check), and
+URLs from configuration (environment variables, settings constants).
+
+## Fix safety
+No automatic fix: the allowlist is a product decision.
+
+## References
+- https://cwe.mitre.org/data/definitions/918.html
+- https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+from caveat.analysis import taint
+from caveat.analysis.flow import resolved_call_name
+from caveat.engine.findings import Severity
+from caveat.rules.base import Rule, RuleContext
+from caveat.rules.fixkit import keyword
+from caveat.rules.security._paths import remote_only
+
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "stream", "request", "send",
+                        "ws_connect", "fetch"})
+CLIENT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "niquests.", "treq.")
+URL_FUNCTIONS = {
+    "urllib.request.urlopen": 0, "urllib.request.Request": 0, "urllib.request.urlretrieve": 0,
+    "urllib2.urlopen": 0, "six.moves.urllib.request.urlopen": 0,
+    "http.client.HTTPConnection": 0, "http.client.HTTPSConnection": 0,
+    "feedparser.parse": 0, "websocket.create_connection": 0,
+    "websockets.connect": 0,
+}
+CHECK_CALLS = re.compile(r"(^|\.)_?(is_safe_url|is_allowed\w*|allowed_host\w*|validate_url|validate_\w*url\w*|"
+                         r"check_url|check_\w*host\w*|verify_url|safe_url|ensure_\w*(url|host|allowed|public)\w*|"
+                         r"url_has_allowed_host_and_scheme|is_valid_url|is_public\w*|is_internal\w*|"
+                         r"is_private\w*|assert_\w*(url|host)\w*|reject_\w*|is_trusted\w*|in_allowlist)$")
+HOST_WORDS = ("hostname", "netloc", "host", "domain")
+ADDRESS_CHECKS = frozenset({"is_private", "is_loopback", "is_link_local", "is_global", "is_reserved", "is_multicast"})
+
+
+class Ssrf(Rule):
+    code = "CAV139"
+    name = "ssrf"
+    category = "ssrf"
+    cwe = 918
+    severity = Severity.ERROR
+    fixable = False
+    supersedes = ("B310",)
+    replaces = ("B310",)
+
+    def check(self, ctx: RuleContext) -> None:
+        if not any(ctx.is_imported(m) for m in ("requests", "httpx", "aiohttp", "urllib", "urllib3", "http",
+                                                  "niquests", "feedparser", "websocket", "websockets", "six", "urllib2")):
+            return
+        for call in ctx.nodes(ast.Call):
+            url = self._url_argument(ctx, call)
+            if url is None or isinstance(url, ast.Starred):
+                continue
+            sources = remote_only(self._host_sources(ctx, url, 0))
+            if not sources or _allowlisted(ctx, call):
+                continue
+            label = ctx.source(call.func)
+            if len(label) > 40 and isinstance(call.func, ast.Attribute):
+                label = f".{call.func.attr}"
+            ctx.report(self, call, f"`{label}` fetches a URL whose host comes from {sources[0]}: the caller can make "
+                                   f"the server request internal services (cloud metadata at 169.254.169.254, "
+                                   f"localhost admin ports). Check the parsed host against an allowlist first: "
+                                   f"`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`.")
+
+    @staticmethod
+    def _url_argument(ctx: RuleContext, call: ast.Call) -> ast.AST | None:
+        name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
+        position = URL_FUNCTIONS.get(name)
+        if position is None:
+            func = call.func
+            attr = func.attr if isinstance(func, ast.Attribute) else name.rsplit(".", 1)[-1]
+            if attr not in HTTP_VERBS:
+                return None
+            if not (name.startswith(CLIENT_PREFIXES) or _http_client_receiver(ctx, call)):
+                return None
+            position = 1 if attr in ("request", "stream") and not name.endswith("Request") else 0
+            if attr == "stream" and name.startswith("requests."):
+                return None
+            if attr == "send":
+                return None  # a prepared request: its URL was built elsewhere
+        found = keyword(call, "url")
+        if found is not None:
+            return found.value
+        if len(call.args) > position:
+            return call.args[position]
+        return None
+
+    def _host_sources(self, ctx: RuleContext, url: ast.AST, depth: int) -> list[str]:
+        """User-input labels that can reach the scheme/host part of ``url``."""
+        if depth > 4:
+            return []
+        if isinstance(url, ast.Name):
+            found: list[str] = []
+            if taint.is_validated(ctx, url):
+                return []
+            bindings = taint.bindings_before(ctx, url)
+            for binding in bindings:
+                if binding.kind == "param" or binding.value is None:
+                    found.extend(taint.user_input_sources(ctx, url, kind="url"))
+                    break
+                found.extend(self._host_sources(ctx, binding.value, depth + 1))
+            if not bindings:
+                found.extend(taint.user_input_sources(ctx, url, kind="url"))
+            return found
+        if isinstance(url, ast.Call):
+            name = ctx.qualified_name(url.func) or ""
+            if name in ("urllib.parse.urljoin", "requests.compat.urljoin") and len(url.args) >= 2:
+                # An absolute or scheme-relative second argument replaces the host.
+                return taint.user_input_sources(ctx, url.args[1], kind="url")
+        parts = _url_parts(url)
+        if parts is None:
+            return taint.user_input_sources(ctx, url, kind="url")
+        return [s for part in _host_part(parts) for s in taint.user_input_sources(ctx, part, kind="url")]
+
+
+def _url_parts(node: ast.AST) -> list[str | ast.expr] | None:
+    """Literal text and interpolated expressions of a URL built with an f-string,
+    ``+``, ``%`` or ``str.format``; None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        parts: list[str | ast.expr] = []
+        for value in node.values:
+            parts.append(str(value.value) if isinstance(value, ast.Constant) else value.value)
+        return parts
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _url_parts(node.left), _url_parts(node.right)
+        return (left if left is not None else [node.left]) + (right if right is not None else [node.right])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
+            and isinstance(node.left.value, str):
+        values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        return _interleave(re.split(r"%[-#0 +]*\d*(?:\.\d+)?[sdifrx]", node.left.value), values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str) and not node.keywords:
+        pieces = re.split(r"\{\d*\}", node.func.value.value)
+        if "{" in "".join(pieces):
+            return None
+        return _interleave(pieces, list(node.args))
+    return None
+
+
+def _interleave(texts: list[str], values: list[ast.expr]) -> list[str | ast.expr] | None:
+    if len(texts) != len(values) + 1:
+        return None
+    parts: list[str | ast.expr] = []
+    for text, value in zip(texts, values):
+        parts.extend([text, value])
+    parts.append(texts[-1])
+    return parts
+
+
+def _host_part(parts: list[str | ast.expr]) -> list[ast.expr]:
+    """The interpolated expressions that come before the end of the host: the first
+    ``/``, ``?`` or ``#`` after ``scheme://`` plus a host, or after a leading
+    expression (a base URL)."""
+    text = ""
+    before: list[ast.expr] = []
+    for part in parts:
+        if not isinstance(part, str):
+            before.append(part)
+            text += "\0"
+            continue
+        for char in part:
+            if char in "/?#":
+                scheme_end = text.find("://")
+                if scheme_end >= 0 and len(text) > scheme_end + 3:
+                    return before
+                if scheme_end < 0 and "\0" in text and ":" not in text.replace("\0", ""):
+                    return before  # BASE_URL + "/path"
+            text += char
+    return before
+
+
+def _http_client_receiver(ctx: RuleContext, call: ast.Call) -> bool:
+    """``session.get(url)`` / ``client.post(url)`` / ``self.http.get(url)`` in a module using an HTTP client."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if not any(ctx.is_imported(m) for m in ("requests", "httpx", "aiohttp", "urllib3", "niquests")):
+        return False
+    receiver = (ctx.dotted_name(func.value) or "").rsplit(".", 1)[-1].lower()
+    return receiver in ("session", "client", "http", "http_client", "sess", "s", "async_client", "httpx_client",
+                        "http_session", "pool", "pm", "conn") or receiver.endswith(("_session", "_client"))
+
+
+def _allowlisted(ctx: RuleContext, call: ast.Call) -> bool:
+    """A host allowlist / validation above the fetch in the same function."""
+    function = ctx.enclosing_function(call)
+    if function is None:
+        return False
+    for node in ast.walk(function):
+        if getattr(node, "lineno", 0) > call.lineno:
+            continue
+        if isinstance(node, ast.Call):
+            name = ctx.qualified_name(node.func) or ctx.dotted_name(node.func) or (
+                node.func.attr if isinstance(node.func, ast.Attribute) else "")
+            if CHECK_CALLS.search(name):
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("endswith", "startswith") \
+                    and any(word in ctx.source(node.func.value).lower() for word in HOST_WORDS):
+                return True
+        elif isinstance(node, ast.Attribute) and node.attr in ADDRESS_CHECKS:
+            return True
+        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn, ast.Eq, ast.NotEq)) for op in node.ops):
+            left = ctx.source(node.left).lower()
+            if any(word in left for word in HOST_WORDS) and not _is_none_check(node):
+                return True
+    return False
+
+
+def _is_none_check(node: ast.Compare) -> bool:
+    return all(isinstance(c, ast.Constant) and c.value in (None, "") for c in node.comparators)
