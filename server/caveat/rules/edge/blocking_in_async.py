@@ -41,6 +41,9 @@ async def notify(user):
 - Awaited calls (`await path.read_text()` is an async path library, not pathlib),
   `httpx.AsyncClient`, aiohttp, aiofiles, asyncpg, aiosqlite...
 - `time.sleep(0)`.
+- `cursor.execute(...)` on a cursor it cannot trace is only reported when the call is not
+  awaited and used as a statement (or chained into `.fetchone()`): an async driver's
+  `execute` is always awaited.
 - `open()` of a literal configuration file path (`open("config.json")`): a small,
   local read that finishes in microseconds.
 - Cheap metadata syscalls (`os.path.exists`, `os.getcwd`, `os.environ`), which ruff's
@@ -149,6 +152,7 @@ _CHEAP_METHODS = {"close", "settimeout", "setblocking", "setsockopt", "fileno", 
 _BLOCKING_SOCKET_METHODS = {"connect", "accept", "recv", "recv_into", "recvfrom", "send", "sendall", "sendto",
                             "makefile", "sendfile"}
 _PROCESS_METHODS = {"wait", "communicate"}
+_DB_CALLS = {"execute", "executemany", "executescript"}
 _PATH_METHODS = {"read_text", "write_text", "read_bytes", "write_bytes"}
 _OFFLOADERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool",
                "fastapi.concurrency.run_in_threadpool", "asgiref.sync.sync_to_async", "trio.to_thread.run_sync"}
@@ -198,6 +202,8 @@ class BlockingInAsync(Rule):
         if func.attr in _PATH_METHODS and not call.args[1:]:
             return f".{func.attr}", "does blocking file I/O", _FILE
         name = resolved_call_name(ctx, call)
+        if name is None and func.attr in _DB_CALLS and _sync_statement(ctx, call):
+            return f".{func.attr}", "runs a database query synchronously (an async driver's call would be awaited)", _DB
         if name is None or func.attr in _CHEAP_METHODS:
             return None
         for prefix, entry in _CLIENT_METHODS.items():
@@ -208,6 +214,24 @@ class BlockingInAsync(Rule):
                     return None
                 return name, *entry
         return None
+
+
+def _sync_statement(ctx: RuleContext, call: ast.Call) -> bool:
+    """``cur.execute(...)`` used as a statement, or chained into ``.fetchone()``, without
+    ``await``: only a synchronous driver works that way."""
+    receiver = call.func.value
+    root = receiver
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
+        return False
+    if not isinstance(root, ast.Name):
+        return False
+    parent = ctx.parent(call)
+    if isinstance(parent, ast.Expr):
+        return True
+    return isinstance(parent, ast.Attribute) and parent.attr in ("fetchone", "fetchall", "fetchmany") \
+        and not isinstance(ctx.parent(ctx.parent(parent)), ast.Await)
 
 
 def _display(ctx: RuleContext, call: ast.Call) -> str:

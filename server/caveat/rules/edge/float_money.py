@@ -88,7 +88,7 @@ STRONG = frozenset({
     "earnings", "expense", "expenses", "fare", "fares", "commission", "money", "cash", "dollars", "dollar",
     "usd", "eur", "euros", "gbp", "budget", "income", "profit", "profits", "deposit", "deposits",
     "withdrawal", "withdrawals", "paid", "owed", "rent", "tuition", "payroll", "invoice", "msrp",
-    "shipping", "surcharge", "tip", "tips", "credit", "debit", "loan", "premium",
+    "shipping", "surcharge", "tip", "tips", "credit", "debit", "loan", "premium", "bonus", "bonuses",
 })
 WEAK = frozenset({"total", "totals", "sum", "value", "grand", "net", "gross"})
 # Tokens that make a money-looking name something else.
@@ -113,7 +113,8 @@ COMMERCE = frozenset({
     "payroll", "price", "pricing", "product", "shop", "subscription", "refund", "charge", "tax",
     "shipping", "fee", "money", "finance", "financial", "bank", "budget", "expense", "salary", "loan",
     "mortgage", "basket", "quote", "revenue", "commission", "balance", "deposit", "withdraw", "transfer",
-    "pay", "paid", "amount", "cost", "costs", "discount", "coupon", "tip", "fare", "booking",
+    "pay", "paid", "amount", "cost", "costs", "discount", "coupon", "tip", "fare", "booking", "bonus",
+    "payout", "wage", "wages", "earnings", "profit", "income", "finance", "accounting", "vat",
 })
 _GRAPH = frozenset({"graph", "path", "edge", "edges", "node", "nodes", "dijkstra", "astar", "heuristic",
                     "route", "search", "neighbor", "neighbors", "neighbour", "mst", "tree", "grid", "move",
@@ -180,7 +181,10 @@ class FloatMoney(Rule):
                 self._call(ctx, node, add, decimal)
             elif isinstance(node, ast.BinOp):
                 self._binop(ctx, node, add, decimal)
-        for node, message, fix in sorted(found.values(), key=lambda f: (f[0].lineno, f[0].col_offset)):
+        findings = sorted(found.values(), key=lambda f: (f[0].lineno, f[0].col_offset))
+        for node, message, fix in findings:
+            if _signature_of_flagged_body(ctx, node, findings):
+                continue  # one defect, one diagnostic: the float in the body is the root
             ctx.report(self, node, message, fix=fix)
 
     # --- is this name money here? --------------------------------------------
@@ -343,13 +347,18 @@ class FloatMoney(Rule):
         parent = ctx.parent(call)
         if isinstance(parent, (ast.Assign, ast.AnnAssign)):
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
-            return any(self._is_money(ctx, terminal_name(t), call) for t in targets)
+            if any(self._is_money(ctx, terminal_name(t), call) for t in targets):
+                return True
         if isinstance(parent, ast.Return):
             func = ctx.enclosing_function(call)
-            return func is not None and self._is_money(ctx, func.name, call)
-        if isinstance(parent, ast.keyword):
-            return self._is_money(ctx, parent.arg, call)
-        return False
+            if func is not None and self._is_money(ctx, func.name, call):
+                return True
+        if isinstance(parent, ast.keyword) and self._is_money(ctx, parent.arg, call):
+            return True
+        # rounding to cents inside a function about money (`split_bonus_pool`, `invoice_total`)
+        func = ctx.enclosing_function(call)
+        return func is not None and bool(set(words(func.name)) & (COMMERCE | STRONG)) \
+            and not (set(words(func.name)) & NOT_MONEY)
 
     def _binop(self, ctx, node: ast.BinOp, add, decimal) -> None:
         if not isinstance(node.op, (ast.Mult, ast.Add, ast.Sub)):
@@ -364,6 +373,19 @@ class FloatMoney(Rule):
                     f"`{terminal_name(other)}` is a Decimal); use `Decimal(\"{ctx.source(literal)}\")`.",
                     _literal_fix(ctx, literal, decimal))
                 return
+
+
+def _signature_of_flagged_body(ctx: RuleContext, node: ast.AST, findings) -> bool:
+    """A return annotation whose function body already has a finding."""
+    parent = ctx.parent(node)
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.stmt)):
+        parent = ctx.parent(parent)
+    if not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) or parent.returns is None:
+        return False
+    if not any(n is node for n in ast.walk(parent.returns)):
+        return False
+    first, last = parent.body[0].lineno, parent.end_lineno or parent.lineno
+    return any(first <= other.lineno <= last for other, _, _ in findings if other is not node)
 
 
 def _short(text: str, limit: int = 40) -> str:

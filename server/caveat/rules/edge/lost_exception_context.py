@@ -39,8 +39,17 @@ except DatabaseError as exc:
   `try`.
 - `raise SystemExit(...)` / `typer.Exit` / `click.Abort`: leaving the program is not
   translating an error.
+- Handlers that only catch "it is not there" errors (`KeyError`, `IndexError`,
+  `LookupError`, `StopIteration`, `FileNotFoundError`, `DoesNotExist`, `NoResultFound`,
+  `*NotFound`): turning absence into a 404 or a domain error loses nothing worth chaining.
+- Handlers that already logged the traceback (`logger.exception(...)`,
+  `exc_info=True`, `capture_exception`) before raising.
 - Raising a lower-case name that holds an exception object stored earlier
   (`raise last_error`): it was not created here, and may carry its own cause.
+
+A new exception raised *after* a retry loop that only mentions a saved exception
+(`last_error = exc` in the handler, then `raise GaveUp(f"... {last_error}")`) is flagged
+too: the saved error survives only as text.
 
 Passing the caught exception as an argument (`raise AppError(str(exc))`,
 `raise AppError(exc)`) is still flagged: the argument keeps the text, not the
@@ -70,6 +79,8 @@ from caveat.rules.edge._common_a import value_before
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _EXITS = {"SystemExit", "typer.Exit", "typer.Abort", "click.Abort", "click.exceptions.Exit",
           "click.exceptions.Abort", "KeyboardInterrupt"}
+_ABSENCE = {"KeyError", "IndexError", "LookupError", "StopIteration", "StopAsyncIteration",
+            "ObjectDoesNotExist", "NoResultFound", "FileNotFoundError"}
 _NAME_CHOICES = ("exc", "err", "error", "original_exc", "caught_exc")
 
 
@@ -90,8 +101,11 @@ class LostExceptionContext(Rule):
                 continue
             handler = _handling(ctx, node)
             if handler is None:
+                self._check_saved_exception(ctx, node)
                 continue
             if _reraises_caught(ctx, node.exc, handler) or _is_exit(ctx, node.exc):
+                continue
+            if _absence_only(ctx, handler) or _logged_with_traceback(ctx, handler, node):
                 continue
             new = _raised_label(ctx, node.exc)
             if handler.name:
@@ -103,6 +117,72 @@ class LostExceptionContext(Rule):
                        f"error's type and traceback are lost to error trackers; add {cause}, or "
                        f"`from None` if hiding it is deliberate.")
             ctx.report(self, node, message, fix=_fix(ctx, node, handler))
+
+
+    def _check_saved_exception(self, ctx: RuleContext, node: ast.Raise) -> None:
+        """``last_error = exc`` in a handler, then ``raise Gave Up(f"... {last_error}")``
+        after the loop: the error survives only as text."""
+        if not isinstance(node.exc, ast.Call):
+            return
+        scope = ctx.enclosing(node, ast.FunctionDef, ast.AsyncFunctionDef) or ctx.tree
+        saved = _saved_exception_names(scope)
+        if not saved:
+            return
+        for name in ast.walk(node.exc):
+            if isinstance(name, ast.Name) and name.id in saved:
+                new = _raised_label(ctx, node.exc)
+                message = (f"`raise {new}` only keeps `{name.id}` (a caught exception) as text: its type "
+                           f"and traceback are lost to the traceback and to error trackers; add "
+                           f"`from {name.id}`.")
+                end = ctx.end(node.exc)
+                fix = Fix(f"Chain the saved exception: `from {name.id}`",
+                          (TextEdit(end, end, f" from {name.id}"),), safe=True)
+                ctx.report(self, node, message, fix=fix)
+                return
+
+
+def _saved_exception_names(scope: ast.AST) -> set[str]:
+    """Names assigned from an ``except ... as exc`` name inside its handler."""
+    names: set[str] = set()
+    for handler in ast.walk(scope):
+        if isinstance(handler, ast.ExceptHandler) and handler.name:
+            for node in ast.walk(handler):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) \
+                        and node.value.id == handler.name:
+                    names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _absence_only(ctx: RuleContext, handler: ast.ExceptHandler) -> bool:
+    """The handler only catches "it is not there" errors (``KeyError``, ``DoesNotExist``,
+    ``NoResultFound``...): translating absence into a 404 or a domain error loses
+    nothing worth chaining."""
+    if handler.type is None:
+        return False
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for node in types:
+        name = (ctx.dotted_name(node) or "").rsplit(".", 1)[-1]
+        if not (name in _ABSENCE or name.endswith(("DoesNotExist", "NotFound", "NotFoundError"))
+                or name == "NoResultFound"):
+            return False
+    return True
+
+
+def _logged_with_traceback(ctx: RuleContext, handler: ast.ExceptHandler, node: ast.Raise) -> bool:
+    """``logger.exception(...)`` / ``exc_info=True`` before the raise: the original traceback
+    is already recorded."""
+    for stmt in handler.body:
+        if stmt.lineno >= node.lineno:
+            break
+        for call in ast.walk(stmt):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+                continue
+            if call.func.attr == "exception" or call.func.attr == "capture_exception":
+                return True
+            if any(kw.arg == "exc_info" and not (isinstance(kw.value, ast.Constant) and not kw.value.value)
+                   for kw in call.keywords):
+                return True
+    return False
 
 
 def _handling(ctx: RuleContext, node: ast.Raise) -> ast.ExceptHandler | None:

@@ -4,9 +4,11 @@ Detects network calls made without a timeout: `requests` (module functions and
 `Session` methods), `urllib.request.urlopen`, `aiohttp.ClientSession()` / `aiohttp.request`,
 `urllib3.PoolManager`, `socket.create_connection`, `smtplib`, `ftplib`, `poplib`, `imaplib`,
 `telnetlib` and `http.client` connections, `xmlrpc.client.ServerProxy`, paramiko's
-`SSHClient.connect`, boto3 clients/resources without a `botocore.config.Config` carrying
-`connect_timeout`/`read_timeout`, and httpx calls or clients whose default timeout was
-switched off with `timeout=None`.
+`SSHClient.connect`, redis and pymongo clients without a socket timeout, httpx calls or
+clients and `aiohttp.ClientTimeout`s whose limits were switched off (`timeout=None`,
+`ClientTimeout(total=None)`), and - when enabled with the `boto3-timeouts` option -
+boto3 clients/resources without a `botocore.config.Config` carrying
+`connect_timeout`/`read_timeout`.
 
 ## Why is this bad?
 
@@ -39,7 +41,10 @@ session.post(api_url, json=payload, timeout=(3.05, 10))
 - httpx calls and clients without `timeout=` (httpx defaults to 5 seconds).
 - An `aiohttp.ClientSession()` or `urllib3.PoolManager()` whose requests in the same
   function all pass `timeout=`.
-- boto3 clients given a `config=` the rule cannot see (a variable from elsewhere).
+- boto3 clients by default: botocore already applies 60-second connect and read
+  timeouts, so the wait is bounded; set `boto3-timeouts = true` under
+  `[tool.caveat.options]` to require an explicit `Config` (clients given a `config=` the
+  rule cannot see are never flagged).
 - Code that calls `socket.setdefaulttimeout(...)` in the same function.
 
 This rule supersedes and replaces bandit's B113.
@@ -75,7 +80,8 @@ from caveat.rules.edge._common_a import (
 )
 
 _MODULES = ("requests", "httpx", "urllib", "aiohttp", "socket", "smtplib", "ftplib", "http",
-            "xmlrpc", "boto3", "urllib3", "poplib", "imaplib", "telnetlib", "paramiko")
+            "xmlrpc", "boto3", "urllib3", "poplib", "imaplib", "telnetlib", "paramiko", "redis",
+            "pymongo", "motor")
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 _REQUESTS = {f"requests.{verb}" for verb in _VERBS} | {f"requests.api.{verb}" for verb in _VERBS}
 _SESSIONS = ("requests.Session", "requests.session", "requests.sessions.Session",
@@ -118,6 +124,18 @@ _POOLED = {  # constructor -> methods that may carry their own timeout
 _BOTO3 = {"boto3.client", "boto3.resource", "boto3.Session.client", "boto3.Session.resource",
           "boto3.session.Session.client", "boto3.session.Session.resource"}
 _SERVER_PROXY = {"xmlrpc.client.ServerProxy", "xmlrpclib.ServerProxy"}
+# Clients whose socket timeout defaults to "wait forever": constructor -> accepted keywords
+_SOCKET_CLIENTS = {
+    "redis.Redis": ("socket_timeout",),
+    "redis.StrictRedis": ("socket_timeout",),
+    "redis.client.Redis": ("socket_timeout",),
+    "redis.from_url": ("socket_timeout",),
+    "redis.Redis.from_url": ("socket_timeout",),
+    "redis.asyncio.Redis": ("socket_timeout",),
+    "redis.asyncio.from_url": ("socket_timeout",),
+    "pymongo.MongoClient": ("socketTimeoutMS", "timeoutMS"),
+    "motor.motor_asyncio.AsyncIOMotorClient": ("socketTimeoutMS", "timeoutMS"),
+}
 
 
 class MissingTimeout(Rule):
@@ -187,8 +205,29 @@ class MissingTimeout(Rule):
             if timeout is None and not _requests_carry_timeout(ctx, call, _POOLED[name]):
                 self._pooled(ctx, call, label, name, seconds)
             return
+        if name in _SOCKET_CLIENTS:
+            accepted = _SOCKET_CLIENTS[name]
+            if not any(keyword(call, kw) is not None for kw in accepted):
+                option = accepted[0]
+                value = seconds * 1000 if option.endswith("MS") else seconds
+                message = (f"{label} has no `{option}`: the client waits forever on a server that "
+                           f"accepts the connection and stops answering, blocking every caller; pass "
+                           f"`{option}={value}`.")
+                fix = fixkit.single_edit_fix(f"Add `{option}={value}`", fixkit.rewrite_expression(
+                    ctx, call, lambda node: add_keyword(node, option, repr(value))), safe=False)
+                ctx.report(self, call, message, fix=fix)
+            return
+        if name == "aiohttp.ClientTimeout":
+            limits = [kw for kw in call.keywords if kw.arg in ("total", "connect", "sock_read", "sock_connect")]
+            positional = [arg for arg in call.args[:4] if not is_none(arg)]
+            if not positional and all(is_none(kw.value) for kw in limits):
+                ctx.report(self, call, f"{label} sets no limit at all (`total=None` and no connect/read "
+                           f"limits): requests made with it wait forever on a stalled server; use "
+                           f"`ClientTimeout(total={seconds})`.")
+            return
         if name in _BOTO3:
-            self._check_boto3(ctx, call, label, seconds)
+            if ctx.options.get("boto3-timeouts", False):
+                self._check_boto3(ctx, call, label, seconds)
             return
         if name in _SERVER_PROXY:
             if keyword(call, "transport") is None and len(call.args) < 2:

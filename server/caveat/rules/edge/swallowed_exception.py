@@ -78,6 +78,9 @@ from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_a import call_label, keyword, words
 
 _BROAD = {"Exception", "BaseException"}
+_IO_FAMILY = {"OSError", "IOError", "EnvironmentError"}
+_ERROR_WORDS = ("error", "fail", "invalid", "unavailable", "denied", "exception", "problem", "unknown",
+                "not found", "missing", "bad", "refused", "timeout", "timed out")
 _LOW_LEVELS = {"debug", "info"}
 _REPORTING_LEVELS = {"warning", "warn", "error", "critical", "exception", "fatal", "log"}
 _CLEANUP_FUNCTIONS = {
@@ -96,17 +99,22 @@ _CLI_FUNCTIONS = {"main", "cli", "run_cli", "_main", "entrypoint", "entry_point"
 
 
 def _broad_name(ctx: RuleContext, handler: ast.ExceptHandler) -> str | None:
-    """"bare", "Exception" or "BaseException" when the handler catches everything."""
+    """"bare", "Exception" or "BaseException" when the handler catches everything;
+    "OSError" for the whole I/O family (permissions, disk and network errors, not
+    just a missing file)."""
     if handler.type is None:
         return "bare"
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    found = None
     for node in types:
         if isinstance(node, ast.Name) and node.id in _BROAD and node.id not in ctx.imports:
             return node.id
         if isinstance(node, ast.Attribute) and node.attr in _BROAD and ctx.qualified_name(node) in (
                 f"builtins.{node.attr}", f"__builtins__.{node.attr}"):
             return node.attr
-    return None
+        if isinstance(node, ast.Name) and node.id in _IO_FAMILY and node.id not in ctx.imports:
+            found = "OSError"
+    return found
 
 
 def _is_logger(node: ast.AST) -> bool:
@@ -129,10 +137,32 @@ def _is_default_value(node: ast.AST | None) -> bool:
         return True
     if isinstance(node, ast.Dict) and not node.keys:
         return True
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-            "list", "dict", "set", "tuple") and not node.args and not node.keywords:
+    if isinstance(node, ast.Call) and not node.args and not node.keywords and \
+            isinstance(node.func, (ast.Name, ast.Attribute)):
+        # `dict()`, `Settings()`, `Config.default()`: a fresh default object
         return True
     return False
+
+
+def _success_display(node: ast.AST) -> bool:
+    """A literal-only dict/list/tuple that does not say anything went wrong:
+    ``{"status": "queued"}`` (as opposed to ``{"error": "..."}`` or ``(..., 500)``)."""
+    if not isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
+        return False
+    for child in ast.walk(node):
+        if isinstance(child, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
+            continue
+        if not isinstance(child, (ast.Constant, ast.expr_context)):
+            return False
+        if isinstance(child, ast.Constant):
+            value = child.value
+            if isinstance(value, str) and any(word in value.lower() for word in _ERROR_WORDS):
+                return False
+            if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+                return False
+            if value is False:
+                return False
+    return True
 
 
 def _mentions(node: ast.AST, name: str | None) -> bool:
@@ -151,7 +181,7 @@ def _classify(stmt: ast.stmt, exc_name: str | None) -> str | None:
         return "pass"  # `...` or a string used as a comment
     if isinstance(stmt, ast.Return):
         value = stmt.value
-        if value is None or _is_default_value(value):
+        if value is None or _is_default_value(value) or _success_display(value):
             return "return-literal" if isinstance(value, ast.Constant) and value.value is not None else "return-default"
         return None
     if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
@@ -199,6 +229,28 @@ class SwallowedException(Rule):
             self._check_handler(ctx, handler)
         for item in ctx.nodes(ast.withitem):
             self._check_suppress(ctx, item)
+        for try_node in ctx.nodes(ast.Try):
+            if try_node.finalbody:
+                self._check_finally(ctx, try_node)
+
+    # --- return / break / continue in finally ---------------------------------
+    def _check_finally(self, ctx: RuleContext, try_node: ast.Try) -> None:
+        def visit(node: ast.AST, in_loop: bool) -> None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                return
+            if isinstance(node, ast.Return) or (isinstance(node, (ast.Break, ast.Continue)) and not in_loop):
+                word = {ast.Return: "return", ast.Break: "break", ast.Continue: "continue"}[type(node)]
+                ctx.report(self, node, f"`{word}` inside `finally:` silently discards any exception raised "
+                           f"in the `try` block (even `KeyboardInterrupt`): the code carries on as if it had "
+                           f"succeeded; move the `{word}` after the `try` statement, or handle the specific "
+                           f"exception in an `except` clause.")
+                return
+            loop = isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+            for child in ast.iter_child_nodes(node):
+                visit(child, in_loop or loop)
+
+        for statement in try_node.finalbody:
+            visit(statement, False)
 
     # --- except handlers ------------------------------------------------------
     def _check_handler(self, ctx: RuleContext, handler: ast.ExceptHandler) -> None:
@@ -208,20 +260,25 @@ class SwallowedException(Rule):
         kinds = [_classify(stmt, handler.name) for stmt in handler.body]
         if any(kind is None for kind in kinds):
             return
+        if broad == "OSError" and not (set(kinds) & {"return-default", "return-literal"}):
+            return  # `except OSError: pass` around makedirs/chmod...: a deliberate best effort
         try_node = ctx.parent(handler)
         if not isinstance(try_node, ast.Try) and type(try_node).__name__ != "TryStar":
             return
-        if _exempt_context(ctx, try_node):
+        if _exempt_context(ctx, try_node, everything=broad in ("bare", "BaseException")):
             return
         if _is_probe(ctx, try_node, kinds, handler):
             return
         if _reports_per_item(ctx, try_node, kinds):
             return
         caught = {"bare": "bare `except:`", "Exception": "`except Exception`",
-                  "BaseException": "`except BaseException`"}[broad]
+                  "BaseException": "`except BaseException`", "OSError": f"`except {ctx.source(handler.type)}`"}[broad]
         around = _around(ctx, try_node.body)
         what = _effect(kinds, handler)
-        extra = " (a bare `except:` also traps `KeyboardInterrupt` and `SystemExit`)" if broad == "bare" else ""
+        extra = {"bare": " (a bare `except:` also traps `KeyboardInterrupt` and `SystemExit`)",
+                 "BaseException": " (including `KeyboardInterrupt` and `SystemExit`)",
+                 "OSError": " for every I/O failure (permissions, full disk, network shares), not just a "
+                            "missing file"}.get(broad, "")
         message = (f"{caught}{around} {what}{extra}: failures, bugs included, vanish without a "
                    f"traceback; catch the specific exception you expect, or log it with "
                    f"`logger.exception()` and re-raise.")
@@ -285,8 +342,15 @@ def _effect(kinds: list[str], handler: ast.ExceptHandler) -> str:
     return "ignores the error (`pass`)"
 
 
-def _exempt_context(ctx: RuleContext, node: ast.AST) -> bool:
-    """Cleanup paths, where a secondary error must not mask the first one."""
+def _exempt_context(ctx: RuleContext, node: ast.AST, everything: bool = False) -> bool:
+    """Cleanup paths, where a secondary error must not mask the first one. A handler
+    that catches *everything* (bare, BaseException) is only excused in ``__del__``:
+    elsewhere it also swallows Ctrl-C and ``sys.exit()``."""
+    function = ctx.enclosing(node, ast.FunctionDef, ast.AsyncFunctionDef)
+    if function is not None and function.name == "__del__":
+        return True
+    if everything:
+        return False
     child = node
     for ancestor in ctx.ancestors(node):
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -74,16 +74,14 @@ from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_a import keyword, resolved_call_name, value_before
 
-_TRIGGER_ATTRS = {"fetchall", "readlines", "read", "read_text", "all", "keys", "content", "text", "json",
-                  "read_sql", "read_sql_query", "read_sql_table"}
-_MATERIALIZERS = {"list", "sorted", "tuple"}
+_TRIGGER_ATTRS = {"fetchall", "readlines", "read", "read_text", "read_bytes", "all", "keys", "json", "body",
+                  "get_data", "read_sql", "read_sql_query", "read_sql_table"}
+_MATERIALIZERS = {"list", "sorted", "tuple", "set", "len"}
 _KEY_COLUMN = re.compile(
     r"\b(?:\w+\.)?(id|\w+_id|pk|uuid|\w+_uuid|key|\w+_key|email|username|user_name|slug|sku|token|\w+_token"
     r"|isbn|handle|login|code)\s*(=|\bin\b)", re.IGNORECASE)
 _LIMIT = re.compile(r"\b(limit|top\s*\(?\s*\d|fetch\s+(first|next)|rownum|offset)\b", re.IGNORECASE)
 _AGGREGATE = re.compile(r"^\s*select\s+(distinct\s+)?(count|sum|avg|min|max|exists)\s*\(", re.IGNORECASE)
-_QUERYSET_PASSTHROUGH = {"all", "order_by", "select_related", "prefetch_related", "only", "defer", "values",
-                         "values_list", "annotate", "distinct", "using", "reverse", "objects"}
 _SQLA_BOUNDING = {"filter", "filter_by", "where", "limit", "get", "first", "one", "one_or_none", "slice",
                   "offset", "paginate", "scalar", "yield_per", "fetchmany", "join_from", "having",
                   "get_or_404", "first_or_404", "execution_options", "partitions"}
@@ -115,6 +113,8 @@ class UnboundedMaterialization(Rule):
         for attribute in ctx.nodes(ast.Attribute):
             if attribute.attr in ("content", "text") and isinstance(attribute.ctx, ast.Load):
                 self._streamed_body(ctx, attribute, reported)
+        for node in ctx.nodes(ast.For, ast.AsyncFor, ast.comprehension):
+            self._iterated_queryset(ctx, node.iter, reported)
 
     def _report(self, ctx: RuleContext, node: ast.AST, message: str, reported: set[int],
                 fix: Fix | None = None) -> None:
@@ -142,8 +142,9 @@ class UnboundedMaterialization(Rule):
             self._orm_all(ctx, call, func, reported)
         elif attr == "readlines" and not call.args:
             self._readlines(ctx, call, func, reported)
-        elif attr in ("read", "read_text") and not call.args:
-            self._read_then_split(ctx, call, func, reported)
+        elif attr in ("read", "read_text", "read_bytes", "body", "get_data") and not call.args \
+                and not any(kw.arg in ("size", "n", "length") for kw in call.keywords):
+            self._whole_read(ctx, call, func, reported)
         elif attr == "keys" and (not call.args or _is_wildcard(call.args[0])):
             name = resolved_call_name(ctx, call) or ""
             if name.startswith(_REDIS):
@@ -171,72 +172,50 @@ class UnboundedMaterialization(Rule):
                          f"no WHERE on a key) into one DataFrame; pass `chunksize=` or bound the query.", reported)
 
     def _orm_all(self, ctx: RuleContext, call: ast.Call, func: ast.Attribute, reported: set[int]) -> None:
-        chain = _expanded_chain(ctx, func.value)
-        if len(chain) < 2:
-            return
-        names = [name for name, _ in chain]
-        if "objects" in names:
-            return  # Django querysets are lazy: flagged where they are materialized
-        if "query" not in names[1:] and not _unbounded_select_execute(ctx, func.value):
-            return
-        if any(name in _SQLA_BOUNDING for name in names) or any(sliced for _, sliced in chain):
-            return
-        self._report(ctx, call, f"`{_short(ctx.source(call), 60)}` loads every row of the table into memory "
-                     f"(no filter, no limit); as the table grows this exhausts memory: page it "
-                     f"(`.limit()`/`.offset()`), or stream with `.yield_per(1000)`.", reported)
+        """SQLAlchemy: ``session.query(M)...all()``, ``session.scalars(select(M)...).all()``."""
+        if _unbounded_sqlalchemy(ctx, func.value):
+            self._report(ctx, call, f"`{_short(ctx.source(call), 60)}` loads every matching row into memory (no "
+                         f"limit, no filter on a key); as the table grows this exhausts memory: page it "
+                         f"(`.limit()`/`.offset()`), or stream with `.yield_per(1000)`.", reported)
 
     def _readlines(self, ctx: RuleContext, call: ast.Call, func: ast.Attribute, reported: set[int]) -> None:
+        if _owned_file(ctx, func.value) or _list_is_edited(ctx, call):
+            return
+        stream = _short(ctx.source(func.value), 30)
         use = _single_iteration(ctx, call)
-        if use is None:
-            return
-        stream = ctx.source(func.value)
         fix = _iterate_directly(ctx, call, func.value) if use is call else None
-        self._report(ctx, call, f"`{stream}.readlines()` reads the whole file into a list only to iterate "
-                     f"it once; iterate `{_short(stream, 30)}` directly (`for line in {_short(stream, 30)}:`), which "
-                     f"reads one line at a time.", reported, fix=fix)
-
-    def _read_then_split(self, ctx: RuleContext, call: ast.Call, func: ast.Attribute, reported: set[int]) -> None:
-        if func.attr == "read" and not _is_file_like(ctx, func.value):
-            return
-        parent = ctx.parent(call)
-        # f.read().splitlines() iterated directly
-        if isinstance(parent, ast.Attribute) and parent.attr in ("splitlines", "split"):
-            split_call = ctx.parent(parent)
-            if not (isinstance(split_call, ast.Call) and _line_split(split_call)):
-                return
-            if _single_iteration(ctx, split_call) is None:
-                return
+        if use is not None:
+            advice = f"iterate `{stream}` directly (`for line in {stream}:`), which reads one line at a time"
         else:
-            name = _assigned_name(ctx, call)
-            if name is None:
-                return
-            uses = _loads_after(ctx, call, name)
-            if len(uses) != 1:
-                return
-            use = uses[0]
-            attr = ctx.parent(use)
-            if not (isinstance(attr, ast.Attribute) and attr.attr in ("splitlines", "split")):
-                return
-            split_call = ctx.parent(attr)
-            if not (isinstance(split_call, ast.Call) and _line_split(split_call)
-                    and _is_iterated(ctx, split_call)):
-                return
-        stream = ctx.source(func.value)
-        self._report(ctx, call, f"`{_short(stream, 30)}.{func.attr}()` reads the whole file into memory only "
-                     f"to split it into lines and iterate them once; iterate the open file instead "
-                     f"(`for line in f:`), which reads one line at a time.", reported)
+            advice = (f"iterate `{stream}` line by line instead (`collections.deque({stream}, maxlen=n)` for "
+                      f"the last lines, `itertools.islice` for the first)")
+        self._report(ctx, call, f"`{stream}.readlines()` reads the whole file into a list, however large it "
+                     f"is; {advice}.", reported, fix=fix)
+
+    def _whole_read(self, ctx: RuleContext, call: ast.Call, func: ast.Attribute, reported: set[int]) -> None:
+        what = _whole_source(ctx, call, func)
+        if what is None:
+            return
+        node = ctx.parent(call) if isinstance(ctx.parent(call), ast.Await) else call
+        if _consumers(ctx, node) != "scan":
+            return
+        self._report(ctx, call, f"`{_short(ctx.source(call), 40)}` reads {what} into memory at once, only to "
+                     f"scan it (split, count, search, hash, measure); its size is not under your control, so "
+                     f"process it in chunks or line by line instead (iterate the file, `read(65536)` in a "
+                     f"loop, or `request.stream()`).", reported)
 
     # --- list(x) / sorted(x) / tuple(x) --------------------------------------
     def _materializer(self, ctx: RuleContext, call: ast.Call, builtin: str, reported: set[int]) -> None:
         if builtin in ctx.imports or call.keywords and builtin != "sorted":
             return
         source = call.args[0]
-        if _is_queryset(source):
-            self._report(ctx, call, f"`{builtin}({_short(ctx.source(source), 40)})` loads every row of the table "
-                         f"into memory (no filter, no slice); iterate `.iterator()` in chunks, or let the "
-                         f"database {'sort and ' if builtin == 'sorted' else ''}page it.", reported)
+        if _unbounded_queryset(ctx, source):
+            advice = "use `.count()`" if builtin == "len" else \
+                f"iterate `.iterator()` in chunks, or let the database {'sort and ' if builtin == 'sorted' else ''}page it"
+            self._report(ctx, call, f"`{builtin}({_short(ctx.source(source), 40)})` loads every matching row into "
+                         f"memory (no slice, no filter on a key); {advice}.", reported)
             return
-        if builtin == "sorted":
+        if builtin in ("sorted", "len", "set"):
             return  # sorting needs every item anyway
         kind = _lazy_source(ctx, source)
         if kind is None:
@@ -248,6 +227,15 @@ class UnboundedMaterialization(Rule):
         self._report(ctx, call, f"`{builtin}({_short(ctx.source(source), 40)})` copies {kind} into memory only to "
                      f"iterate it once; iterate it directly and memory stays flat however large it gets.",
                      reported, fix=fix)
+
+    def _iterated_queryset(self, ctx: RuleContext, source: ast.AST, reported: set[int]) -> None:
+        """``for o in Order.objects.all():`` / ``{o.id for o in bucket.objects.all()}``."""
+        if not isinstance(source, (ast.Call, ast.Name, ast.Attribute)):
+            return
+        if _unbounded_queryset(ctx, source):
+            self._report(ctx, source, f"iterating `{_short(ctx.source(source), 40)}` fetches every matching row "
+                         f"into memory first (the queryset caches them all); use `.iterator(chunk_size=2000)`, "
+                         f"slice it, or filter on a key.", reported)
 
     # --- requests.get(..., stream=True).content ------------------------------
     def _streamed_body(self, ctx: RuleContext, attribute: ast.Attribute, reported: set[int]) -> None:
@@ -351,22 +339,35 @@ def _is_wildcard(node: ast.AST) -> bool:
 
 
 # --- ORM chains --------------------------------------------------------------
-def _chain(node: ast.AST) -> list[tuple[str, bool]]:
-    """``session.query(User).order_by(x)`` -> [("session", F), ("query", F), ("order_by", F)]."""
-    found: list[tuple[str, bool]] = []
+_KEY_NAME = re.compile(r"^(id|pk|uuid|guid|key|email|username|user_name|login|slug|sku|token|handle|isbn|code"
+                       r"|number)$|_(id|pk|uuid|key|token|email|slug|code|number|no)$")
+_NON_KEY_FIELDS = {"status", "state", "type", "kind", "category", "level", "country", "city", "region", "active",
+                   "enabled", "visible", "published", "deleted", "archived", "role", "source", "channel", "tag",
+                   "tags", "language", "currency", "date", "created_at", "updated_at", "prefix", "q", "search",
+                   "query", "priority", "flag", "flags", "newsletter", "verified", "paid", "plan"}
+_RANGE_LOOKUPS = {"gt", "gte", "lt", "lte", "range", "contains", "icontains", "startswith", "istartswith",
+                  "endswith", "iendswith", "isnull", "regex", "iregex", "year", "month", "day", "week_day",
+                  "date", "ne", "not"}
+_QUERYSET_PASSTHROUGH = {"all", "order_by", "select_related", "prefetch_related", "only", "defer", "values",
+                         "values_list", "annotate", "distinct", "using", "reverse", "filter", "exclude",
+                         "objects"}
+
+
+def _call_chain(node: ast.AST) -> list[tuple[str, ast.Call | None, bool]]:
+    """``a.b(x).c[:5]`` -> [("a", None, F), ("b", <call>, F), ("c", None, T)], root first."""
+    found: list[tuple[str, ast.Call | None, bool]] = []
+    call: ast.Call | None = None
     sliced = False
     while True:
         if isinstance(node, ast.Call):
-            node = node.func
+            call, node = node, node.func
         elif isinstance(node, ast.Subscript):
-            sliced = True
-            node = node.value
+            sliced, node = True, node.value
         elif isinstance(node, ast.Attribute):
-            found.append((node.attr, sliced))
-            sliced = False
-            node = node.value
+            found.append((node.attr, call, sliced))
+            call, sliced, node = None, False, node.value
         elif isinstance(node, ast.Name):
-            found.append((node.id, sliced))
+            found.append((node.id, call, sliced))
             break
         else:
             break
@@ -374,45 +375,279 @@ def _chain(node: ast.AST) -> list[tuple[str, bool]]:
     return found
 
 
-def _expanded_chain(ctx: RuleContext, node: ast.AST, depth: int = 0) -> list[tuple[str, bool]]:
-    """``_chain``, continuing through a root variable's assigned value:
-    ``q = session.query(User); q.all()`` -> [session, query]."""
-    chain = _chain(node)
+def _resolved_chain(ctx: RuleContext, node: ast.AST, depth: int = 0) -> list[tuple[str, ast.Call | None, bool]]:
+    """``_call_chain`` continuing through the root variable: ``qs = M.objects.all(); qs.filter()``."""
+    chain = _call_chain(node)
     root = node
     while isinstance(root, (ast.Call, ast.Attribute, ast.Subscript)):
         root = root.func if isinstance(root, ast.Call) else root.value
-    if depth < 3 and isinstance(root, ast.Name):
+    if depth < 3 and isinstance(root, ast.Name) and chain:
         value = value_before(ctx, root)
         if isinstance(value, (ast.Call, ast.Attribute, ast.Subscript)):
-            return _expanded_chain(ctx, value, depth + 1) + chain[1:]
+            return _resolved_chain(ctx, value, depth + 1) + chain[1:]
     return chain
 
 
-def _unbounded_select_execute(ctx: RuleContext, node: ast.AST) -> bool:
-    """``session.execute(select(User)).scalars()``: an unfiltered, unlimited ``select()``."""
-    while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "execute":
-            if not node.args:
-                return False
-            statement = node.args[0]
-            if isinstance(statement, ast.Name):
-                statement = value_before(ctx, statement)
-            chain = _chain(statement) if statement is not None else []
-            if not chain or chain[0][0] != "select" and (ctx.qualified_name(statement) or "").rsplit(".", 1)[-1] != "select":
-                return False
-            return not any(name in _SQLA_BOUNDING for name, _ in chain)
-        node = node.func if isinstance(node, ast.Call) else node.value
+def _field_bounds(field: str, value: ast.AST | None) -> bool:
+    """Does ``field == value`` (or ``field__in=value``) pin the query to a few rows?"""
+    parts = field.lower().split("__")
+    lookup = parts[-1] if len(parts) > 1 and parts[-1] in _RANGE_LOOKUPS | {"exact", "iexact", "in"} else ""
+    name = parts[-2] if lookup else parts[-1]
+    if lookup in _RANGE_LOOKUPS:
+        return False
+    if _KEY_NAME.search(name):
+        return True
+    constant = value is None or isinstance(value, ast.Constant)
+    return not constant and name not in _NON_KEY_FIELDS and not name.startswith(("is_", "has_"))
+
+
+def _filter_bounds(call: ast.Call | None) -> bool:
+    """A ``filter``/``where`` call that restricts the rows to a key (shapes it cannot read
+    count as bounding, to stay quiet)."""
+    if call is None:
+        return True
+    if any(kw.arg is None for kw in call.keywords):
+        return True
+    if any(_field_bounds(kw.arg, kw.value) for kw in call.keywords):
+        return True
+    return any(_expression_bounds(arg) for arg in call.args)
+
+
+def _expression_bounds(node: ast.AST) -> bool:
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left = node.left
+        name = left.attr if isinstance(left, ast.Attribute) else left.id if isinstance(left, ast.Name) else None
+        if name is None:
+            return True
+        if isinstance(node.ops[0], (ast.Eq, ast.In, ast.Is)):
+            return _field_bounds(name, node.comparators[0])
+        return False
+    if isinstance(node, ast.BoolOp):
+        parts = [_expression_bounds(value) for value in node.values]
+        return any(parts) if isinstance(node.op, ast.And) else all(parts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return False
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "and_":
+            return any(_expression_bounds(arg) for arg in node.args)
+        if name == "or_":
+            return all(_expression_bounds(arg) for arg in node.args)
+        if name == "in_" and isinstance(func, ast.Attribute):
+            inner = func.value
+            field = inner.attr if isinstance(inner, ast.Attribute) else getattr(inner, "id", "")
+            return bool(_KEY_NAME.search(field.lower()))
+        if name in ("is_", "isnot", "is_not", "like", "ilike", "contains", "startswith", "between", "not_"):
+            return False
+        if name == "Q":
+            return _filter_bounds(node)
+    return True
+
+
+def _unbounded_queryset(ctx: RuleContext, node: ast.AST) -> bool:
+    """Django ``Model.objects...`` / boto3 ``bucket.objects...`` chains with no slice,
+    no ``.iterator()`` and no filter on a key."""
+    chain = _resolved_chain(ctx, node)
+    names = [name for name, _, _ in chain]
+    if "objects" not in names[1:]:
+        return False
+    start = names.index("objects", 1)
+    before = chain[start - 1]
+    # Django: `Model.objects`; boto3: `...Bucket(name).objects`
+    if not (before[0][:1].isupper() or before[1] is not None):
+        return False
+    tail = chain[start + 1:]
+    if not tail:
+        return False  # a bare manager `Model.objects` is not iterable
+    for name, call, sliced in tail:
+        if sliced or name not in _QUERYSET_PASSTHROUGH:
+            return False
+        if name == "filter" and _filter_bounds(call):
+            return False
+    return True
+
+
+def _unbounded_sqlalchemy(ctx: RuleContext, node: ast.AST) -> bool:
+    """The receiver of ``.all()``: ``session.query(M)...`` or ``session.execute/scalars(select(M)...)``
+    with no limit and no filter on a key."""
+    chain = _resolved_chain(ctx, node)
+    names = [name for name, _, _ in chain]
+    statement: list[tuple[str, ast.Call | None, bool]] | None = None
+    rest = chain
+    if "query" in names[1:]:
+        statement = chain[names.index("query", 1):]
+    else:
+        for index, (name, call, _) in enumerate(chain):
+            if name in ("execute", "scalars") and call is not None and call.args:
+                first = call.args[0]
+                if isinstance(first, ast.Name):
+                    first = value_before(ctx, first)
+                inner = _resolved_chain(ctx, first) if first is not None else []
+                if inner and inner[0][0] == "select":
+                    statement = inner
+                    rest = chain[index + 1:]
+                break
+    if statement is None:
+        return False
+    for name, call, sliced in [*statement, *rest]:
+        if sliced or name in _SQLA_BOUNDING - {"filter", "filter_by", "where"}:
+            return False
+        if name in ("filter", "filter_by", "where") and _filter_bounds(call):
+            return False
+    return True
+
+
+# --- whole reads -------------------------------------------------------------
+_OWNED_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".env", ".txt", ".md", ".rst",
+                   ".pem", ".crt", ".key", ".html", ".sql", ".j2", ".tpl")
+_SCAN_METHODS = {"splitlines", "split", "rsplit", "count", "find", "rfind", "index", "rindex", "finditer",
+                 "findall"}
+_FOLLOW_METHODS = {"decode", "encode", "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "replace"}
+_SCAN_FUNCTIONS = {"len", "sum", "set", "list", "sorted", "enumerate", "collections.Counter", "Counter",
+                   "zlib.crc32", "zlib.adler32", "binascii.crc32"}
+_SCAN_PREFIXES = ("hashlib.", "re.")
+_PARSE_HINTS = ("load", "parse", "fromstring", "template", "beautifulsoup", "markdown", "read_string",
+                "message_from", "unpack", "decrypt", "decompress", "literal_eval", "compile", "exec", "eval",
+                "render", "validate", "model_validate", "b64", "encode", "json", "yaml", "toml", "xml", "image",
+                "stringio", "bytesio", "document", "reader")
+
+
+def _whole_source(ctx: RuleContext, call: ast.Call, func: ast.Attribute) -> str | None:
+    """What ``call`` reads whole, when its size is outside the program's control."""
+    receiver = func.value
+    attr = func.attr
+    awaited = isinstance(ctx.parent(call), ast.Await)
+    if attr in ("body", "get_data"):
+        name = terminal(receiver)
+        return "the whole request body" if name and "request" in name.lower() or name == "req" else None
+    if attr in ("read_text", "read_bytes"):
+        return None if _owned_path(receiver, ctx) else "the whole file"
+    # attr == "read"
+    if ctx.qualified_name(receiver) == "sys.stdin":
+        return "all of standard input"
+    if isinstance(receiver, ast.Subscript) and isinstance(receiver.slice, ast.Constant) \
+            and receiver.slice.value == "Body":
+        return "the whole S3 object"
+    if isinstance(receiver, ast.Attribute) and receiver.attr in ("raw", "stream"):
+        return "the whole response body" if receiver.attr == "raw" else "the whole request body"
+    if isinstance(receiver, ast.Subscript) and terminal(receiver.value) == "files":
+        return "the whole uploaded file"
+    if _is_file_like(ctx, receiver):
+        return None if _owned_file(ctx, receiver) else "the whole file"
+    if awaited and isinstance(receiver, ast.Name) and _is_parameter(ctx, receiver):
+        return "the whole upload/stream"
+    return None
+
+
+def terminal(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _is_parameter(ctx: RuleContext, name: ast.Name) -> bool:
+    function = ctx.enclosing(name, ast.FunctionDef, ast.AsyncFunctionDef)
+    if function is None:
+        return False
+    args = function.args
+    return any(a.arg == name.id for a in args.posonlyargs + args.args + args.kwonlyargs) \
+        and value_before(ctx, name) is None
+
+
+def _owned_path(node: ast.AST, ctx: RuleContext) -> bool:
+    """``Path("settings.toml")`` / ``open("config.json")``: a literal path to a file the
+    program ships with."""
+    if isinstance(node, ast.Name):
+        node = value_before(ctx, node)
+    if isinstance(node, ast.Call) and node.args:
+        first = node.args[0]
+        return isinstance(first, ast.Constant) and isinstance(first.value, str)
     return False
 
 
-def _is_queryset(node: ast.AST) -> bool:
-    """``Model.objects.all()`` / ``Model.objects.order_by(...)``: unfiltered, unsliced."""
-    if not isinstance(node, ast.Call):
+def _owned_file(ctx: RuleContext, node: ast.AST) -> bool:
+    """A file object opened from a literal path (or a known small config file)."""
+    origin = value_before(ctx, node) if isinstance(node, ast.Name) else node
+    if isinstance(origin, ast.Call) and origin.args:
+        first = origin.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return True
+        if isinstance(first, ast.Name) and "config" in first.id.lower():
+            return True
+    return False
+
+
+def _list_is_edited(ctx: RuleContext, call: ast.Call) -> bool:
+    """``lines = f.readlines(); lines[3] = ...; f.writelines(lines)``: the list is the point."""
+    name = _assigned_name(ctx, call)
+    if name is None:
         return False
-    chain = _chain(node)
-    if len(chain) < 3 or chain[1][0] != "objects" or not chain[0][0][:1].isupper():
-        return False
-    return all(name in _QUERYSET_PASSTHROUGH and not sliced for name, sliced in chain[1:])
+    for use in _loads_after(ctx, call, name):
+        parent = ctx.parent(use)
+        if isinstance(parent, ast.Subscript) and isinstance(parent.ctx, (ast.Store, ast.Del)):
+            return True
+        if isinstance(parent, ast.Attribute) and parent.attr in ("append", "insert", "pop", "remove", "sort",
+                                                                  "reverse", "extend", "__setitem__"):
+            return True
+        grand = ctx.parent(parent) if parent is not None else None
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) \
+                and parent.func.attr == "writelines":
+            return True
+        if isinstance(grand, ast.Call) and isinstance(grand.func, ast.Attribute) and grand.func.attr == "writelines":
+            return True
+    return False
+
+
+def _use_kind(ctx: RuleContext, node: ast.AST, depth: int = 0) -> str | None:
+    """How the value at ``node`` is consumed: "scan", "parse" or None (unknown)."""
+    parent = ctx.parent(node)
+    if depth > 4 or parent is None:
+        return None
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        call = ctx.parent(parent)
+        if not (isinstance(call, ast.Call) and call.func is parent):
+            return None
+        if parent.attr in _SCAN_METHODS:
+            return "scan"
+        if parent.attr in _FOLLOW_METHODS:
+            return _use_kind(ctx, call, depth + 1)
+        return None
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is node:
+        return "scan"
+    if isinstance(parent, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in parent.ops):
+        return "scan"
+    if isinstance(parent, ast.Call) and node in parent.args:
+        func = parent.func
+        qualified = ctx.qualified_name(func) or ctx.dotted_name(func) or ""
+        short = qualified.rsplit(".", 1)[-1]
+        if qualified in _SCAN_FUNCTIONS or qualified.startswith(_SCAN_PREFIXES):
+            return "scan"
+        if isinstance(func, ast.Attribute) and func.attr in ("update", "write", "finditer", "findall", "sub",
+                                                              "search", "split"):
+            return "scan"
+        if any(hint in qualified.lower() for hint in _PARSE_HINTS) or short[:1].isupper():
+            return "parse"
+        return None
+    if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.slice, ast.Slice):
+        return "scan"
+    return None
+
+
+def _consumers(ctx: RuleContext, node: ast.AST) -> str | None:
+    """"scan" when the read value is only scanned (never parsed as a whole document)."""
+    direct = _use_kind(ctx, node)
+    if direct is not None:
+        return direct
+    name = _assigned_name(ctx, node)
+    if name is None:
+        return None
+    kinds = {_use_kind(ctx, use) for use in _loads_after(ctx, node, name) if isinstance(use.ctx, ast.Load)}
+    if "parse" in kinds:
+        return None
+    return "scan" if "scan" in kinds else None
 
 
 # --- files and lazy sources --------------------------------------------------
@@ -522,15 +757,6 @@ def _in_loop_between(ctx: RuleContext, start: ast.AST, loop: ast.AST) -> bool:
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             break
     return False
-
-
-def _line_split(call: ast.Call) -> bool:
-    func = call.func
-    if not isinstance(func, ast.Attribute):
-        return False
-    if func.attr == "splitlines":
-        return True
-    return len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and call.args[0].value in ("\n", "\r\n")
 
 
 def _iterate_directly(ctx: RuleContext, call: ast.Call, source: ast.expr) -> Fix | None:
