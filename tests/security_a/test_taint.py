@@ -82,6 +82,18 @@ def post_view():
         return "bad", 400
     sink(word)  # const
     sink(request.cookies.get("sid"))  # user
+    url = request.form["url"]
+    parsed = urlparse(url)
+    if parsed.hostname not in ALLOWED:
+        abort(400)
+    sink(url)  # const
+    target = request.form["target"]
+    if urlparse(target).scheme not in ("http", "https"):
+        abort(400)
+    sink(target)  # user
+    role = request.form["role"]
+    if g.user.role in ALLOWED:
+        sink(role)  # user
 
 def helper(conn, value):
     sink(value)  # unknown

@@ -176,6 +176,10 @@ PREDICATE_METHODS = frozenset({
 })
 CONTENT_PREDICATES = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
                                 "isidentifier"})
+# Functions whose result is a view of their argument: checking the result checks the argument.
+DERIVING = frozenset({"urlparse", "urlsplit", "urlunparse", "realpath", "abspath", "normpath", "resolve",
+                      "Path", "PurePath", "PurePosixPath", "basename", "splitext", "lower", "upper", "strip",
+                      "casefold", "str", "unquote", "ip_address", "ip_network", "gethostbyname"})
 REGEX_CHECKS = frozenset({"re.fullmatch", "re.match", "re.search", "regex.fullmatch", "regex.match"})
 TERMINATORS = re.compile(r"(^|\.)(abort|exit|_exit|fail|deny|forbid|reject|bad_request|"
                          r"raise_\w+|error_response|http_error|PermissionDenied|"
@@ -399,6 +403,7 @@ class _State:
         self.helper_summaries: dict[tuple[int, str | None], tuple[frozenset[Origin], dict[str, bool]]] = {}
         self.indexed_helpers: set[int] = set()
         self.guard_memo: dict[int, bool] = {}
+        self._scope_for_checks: _Scope | None = None
 
     # --- tree navigation (block or same-module helper) --------------------
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -524,6 +529,7 @@ class _State:
         elif isinstance(node, ast.If):
             self._guards(scope, node)
         elif isinstance(node, ast.Assert):
+            self._scope_for_checks = scope
             for name, how in self._positive_checks(node.test):
                 scope.guards.setdefault(name, []).append(("after", node))
 
@@ -562,6 +568,7 @@ class _State:
 
     # --- guards -------------------------------------------------------------
     def _guards(self, scope: _Scope, node: ast.If) -> None:
+        self._scope_for_checks = scope
         for name, _how in self._positive_checks(node.test):
             scope.guards.setdefault(name, []).append(("body", node))
             if _terminates(node.orelse):
@@ -583,24 +590,24 @@ class _State:
             op = test.ops[0]
             left, right = test.left, test.comparators[0]
             if isinstance(op, ast.In) and self.is_allowlist(right):
-                found.extend((n, "allowlist") for n in self._checked_names(left))
+                found.extend((n, "allowlist") for n in self._checked_names(left, self._scope_for_checks))
             elif isinstance(op, (ast.IsNot, ast.NotEq)) and _is_none(right) and isinstance(left, ast.Call):
                 found.extend(self._regex_names(left))
             elif isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
-                found.extend((n, "equals") for n in self._checked_names(left))
+                found.extend((n, "equals") for n in self._checked_names(left, self._scope_for_checks))
         elif isinstance(test, ast.Call):
             found.extend(self._regex_names(test))
             func = test.func
             if isinstance(func, ast.Attribute) and func.attr in CONTENT_PREDICATES:
-                found.extend((n, "predicate") for n in self._checked_names(func.value))
+                found.extend((n, "predicate") for n in self._checked_names(func.value, self._scope_for_checks))
             name = _dotted(func) or ""
             if name.split(".")[-1] in {"isinstance"} and len(test.args) == 2:
                 kinds = _dotted(test.args[1]) or ""
                 if kinds in {"int", "float", "bool"}:
-                    found.extend((n, "type") for n in self._checked_names(test.args[0]))
+                    found.extend((n, "type") for n in self._checked_names(test.args[0], self._scope_for_checks))
             elif re.search(r"(^|\.)_?(is_valid|is_safe|is_allowed|valid|allowed|is_\w+_valid|validate\w*)$", name):
                 for arg in test.args:
-                    found.extend((n, "validator") for n in self._checked_names(arg))
+                    found.extend((n, "validator") for n in self._checked_names(arg, self._scope_for_checks))
         return found
 
     def _negative_checks(self, test: ast.AST) -> list[tuple[str, str]]:
@@ -615,7 +622,7 @@ class _State:
             op = test.ops[0]
             left, right = test.left, test.comparators[0]
             if isinstance(op, ast.NotIn) and self.is_allowlist(right):
-                found.extend((n, "allowlist") for n in self._checked_names(left))
+                found.extend((n, "allowlist") for n in self._checked_names(left, self._scope_for_checks))
             elif isinstance(op, (ast.Is, ast.Eq)) and _is_none(right) and isinstance(left, ast.Call):
                 found.extend(self._regex_names(left))
         return found
@@ -624,20 +631,37 @@ class _State:
         func = call.func
         name = self.ctx.qualified_name(func) or _dotted(func) or ""
         if name in REGEX_CHECKS and len(call.args) >= 2:
-            return [(n, "regex") for n in self._checked_names(call.args[1])]
+            return [(n, "regex") for n in self._checked_names(call.args[1], self._scope_for_checks)]
         if isinstance(func, ast.Attribute) and func.attr in {"fullmatch", "match"} and call.args:
             receiver = _dotted(func.value) or ""
             if receiver.split(".")[-1].isupper() or "re.compile" in receiver or receiver.lower().endswith(("_re", "pattern", "regex", "_rx")):
-                return [(n, "regex") for n in self._checked_names(call.args[0])]
+                return [(n, "regex") for n in self._checked_names(call.args[0], self._scope_for_checks)]
         return []
 
-    def _checked_names(self, expr: ast.AST) -> list[str]:
-        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in {
-                "lower", "upper", "strip", "casefold"}:
-            expr = expr.func.value
-        if isinstance(expr, ast.Name):
-            return [expr.id]
-        return []
+    def _checked_names(self, expr: ast.AST, scope: _Scope | None = None, depth: int = 0) -> list[str]:
+        """The names whose content a check on ``expr`` constrains: ``col``,
+        ``col.lower()``, ``urlparse(url).hostname``, ``parsed.netloc`` after
+        ``parsed = urlparse(url)``, ``os.path.realpath(path)``..."""
+        while True:
+            if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and not expr.args:
+                expr = expr.func.value          # x.lower(), Path(p).resolve()
+            elif isinstance(expr, ast.Call) and len(expr.args) == 1 and isinstance(expr.func, (ast.Name, ast.Attribute)) \
+                    and (_dotted(expr.func) or "").split(".")[-1] in DERIVING:
+                expr = expr.args[0]             # urlparse(url), realpath(p)
+            elif isinstance(expr, ast.Attribute) and expr.attr in ("hostname", "netloc", "host"):
+                expr = expr.value               # parsed.hostname (a scheme or suffix check is not enough)
+            else:
+                break
+        if not isinstance(expr, ast.Name):
+            return []
+        found = [expr.id]
+        if scope is not None and depth < 3:
+            bindings = [b for b in scope.names.get(expr.id, ()) if b.kind != "param"]
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None:
+                value = bindings[0].value
+                if not isinstance(value, ast.Name):
+                    found.extend(self._checked_names(value, scope, depth + 1))
+        return found
 
     def guarded(self, name: ast.Name) -> bool:
         key = id(name)
