@@ -41,7 +41,9 @@ except DatabaseError as exc:
   translating an error.
 - Handlers that only catch "it is not there" errors (`KeyError`, `IndexError`,
   `LookupError`, `StopIteration`, `FileNotFoundError`, `DoesNotExist`, `NoResultFound`,
-  `*NotFound`): turning absence into a 404 or a domain error loses nothing worth chaining.
+  `*NotFound`) and raise a new exception that does not mention the caught one: turning
+  absence into a 404 or a domain error loses nothing worth chaining. (When the message
+  interpolates the caught exception, its text is kept but not its cause: flagged.)
 - Handlers that already logged the traceback (`logger.exception(...)`,
   `exc_info=True`, `capture_exception`) before raising.
 - Raising a lower-case name that holds an exception object stored earlier
@@ -105,7 +107,9 @@ class LostExceptionContext(Rule):
                 continue
             if _reraises_caught(ctx, node.exc, handler) or _is_exit(ctx, node.exc):
                 continue
-            if _absence_only(ctx, handler) or _logged_with_traceback(ctx, handler, node):
+            if _logged_with_traceback(ctx, handler, node):
+                continue
+            if _absence_only(ctx, handler) and not _mentions(node.exc, handler.name):
                 continue
             new = _raised_label(ctx, node.exc)
             if handler.name:
@@ -151,6 +155,10 @@ def _saved_exception_names(scope: ast.AST) -> set[str]:
                         and node.value.id == handler.name:
                     names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return names
+
+
+def _mentions(node: ast.AST, name: str | None) -> bool:
+    return name is not None and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 def _absence_only(ctx: RuleContext, handler: ast.ExceptHandler) -> bool:

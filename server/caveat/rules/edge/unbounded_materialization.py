@@ -243,19 +243,73 @@ class UnboundedMaterialization(Rule):
         origin = receiver
         if isinstance(receiver, ast.Name):
             origin = value_before(ctx, receiver)
+        if isinstance(origin, ast.Await):
+            origin = origin.value
         if not isinstance(origin, ast.Call):
             return
-        stream = keyword(origin, "stream")
-        if stream is None or not (isinstance(stream.value, ast.Constant) and stream.value.value is True):
-            return
-        name = resolved_call_name(ctx, origin) or ""
-        if not name.startswith("requests."):
-            return
         parent = ctx.parent(attribute)
-        what = f"{attribute.attr}()" if isinstance(parent, ast.Call) and parent.func is attribute else attribute.attr
-        self._report(ctx, attribute, f"`.{what}` reads the whole body of a response requested with "
-                     f"`stream=True` into memory, defeating the streaming; iterate "
-                     f"`response.iter_content(chunk_size=...)` (or `iter_lines()`) instead.", reported)
+        is_call = isinstance(parent, ast.Call) and parent.func is attribute
+        stream = keyword(origin, "stream")
+        if stream is not None and isinstance(stream.value, ast.Constant) and stream.value.value is True:
+            name = resolved_call_name(ctx, origin) or ""
+            if not name.startswith("requests."):
+                return
+            what = f"{attribute.attr}()" if is_call else attribute.attr
+            self._report(ctx, attribute, f"`.{what}` reads the whole body of a response requested with "
+                         f"`stream=True` into memory, defeating the streaming; iterate "
+                         f"`response.iter_content(chunk_size=...)` (or `iter_lines()`) instead.", reported)
+            return
+        if is_call or attribute.attr not in ("content", "text") or not _http_call(ctx, origin):
+            return
+        self._scanned_body(ctx, attribute, origin, reported)
+
+    def _scanned_body(self, ctx: RuleContext, attribute: ast.Attribute, origin: ast.Call,
+                      reported: set[int]) -> None:
+        """``resp.text[:500]`` / ``len(resp.content) > LIMIT``: the whole body was read first."""
+        parent = ctx.parent(attribute)
+        if isinstance(parent, ast.Subscript) and parent.value is attribute and isinstance(parent.slice, ast.Slice):
+            if _in_diagnostics(ctx, parent):
+                return
+            self._report(ctx, parent, f"`{_short(ctx.source(parent), 40)}` slices the body after the whole "
+                         f"response was read into memory: a large or hostile response is downloaded in full "
+                         f"first; request it with `stream=True` and read at most what you need "
+                         f"(`next(resp.iter_content(LIMIT))`).", reported)
+            return
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "len" \
+                and isinstance(ctx.parent(parent), ast.Compare):
+            self._report(ctx, origin, f"`{_short(ctx.source(origin), 40)}` downloads the whole response body "
+                         f"before `len(...{attribute.attr})` checks its size: the limit does not protect "
+                         f"memory; stream the response and stop reading past the limit (or check "
+                         f"`Content-Length` first).", reported)
+
+
+_HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "urlopen"}
+_LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"}
+
+
+def _http_call(ctx: RuleContext, call: ast.Call) -> bool:
+    """A call that returns an HTTP response (requests, httpx, a client's `.get(...)`)."""
+    name = resolved_call_name(ctx, call) or ""
+    if name.startswith(("requests.", "httpx.", "urllib3.", "aiohttp.")):
+        return True
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr in _HTTP_VERBS and bool(call.args or call.keywords) \
+        and not (ctx.qualified_name(func) or "").startswith(("os.", "dict.", "json."))
+
+
+def _in_diagnostics(ctx: RuleContext, node: ast.AST) -> bool:
+    """Inside a log call, print, or a raised exception: a truncated excerpt for humans."""
+    for ancestor in ctx.ancestors(node):
+        if isinstance(ancestor, ast.Raise):
+            return True
+        if isinstance(ancestor, ast.Call):
+            func = ancestor.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _LOG_METHODS:
+                return True
+        if isinstance(ancestor, ast.stmt):
+            return False
+    return False
 
 
 # --- SQL ---------------------------------------------------------------------
