@@ -88,6 +88,17 @@ TOKEN_BENIGN_MODIFIERS = frozenset({
     "pad", "unk", "sep", "cls", "mask", "special", "start", "end", "stop", "begin", "image", "audio", "vision",
     "split", "max", "min", "num", "total", "count", "lexer", "parser", "csrf", "cache", "sentinel",
 })
+# ``<word>_key`` names that are not credentials (dictionary keys, storage keys...).
+KEY_BENIGN_MODIFIERS = frozenset({
+    "cache", "sort", "primary", "foreign", "partition", "lookup", "dict", "object", "s3", "idempotency", "public",
+    "publishable", "pk", "row", "group", "index", "hash", "unique", "composite", "natural", "surrogate", "map",
+    "field", "column", "attr", "attribute", "config", "setting", "settings", "env", "header", "cookie", "query",
+    "param", "i18n", "translation", "bucket", "file", "path", "prefix", "namespace", "lock", "rate", "limit",
+    "dedup", "etag", "json", "yaml", "dict", "meta", "metadata", "label", "name", "id", "type", "kind", "order",
+    "message", "event", "queue", "topic", "stream", "shard", "hotkey", "keyboard", "hot", "short", "cut", "shortcut",
+    "sort", "group", "redis", "memcache", "state", "storage_path", "blob", "media", "asset", "static", "template",
+    "context", "session_cache", "feature", "flag", "experiment", "translation", "locale", "lang", "language",
+})
 # Words after the noun that do not change what the value is (DB_PASSWORD_PROD).
 TRAILING_NOISE = frozenset({"prod", "production", "staging", "live", "value", "raw", "plain", "plaintext",
                             "b64", "base64", "hex", "bytes", "str", "string", "default", "fallback", "1", "2",
@@ -116,6 +127,8 @@ def secret_kind(name: str | None) -> str | None:
     if head in ("key", "keys"):
         if set(modifiers) & KEY_MODIFIERS:
             return "secret" if {"secret", "private", "priv", "signing", "encryption", "master", "hmac"} & set(modifiers) else "key"
+        if modifiers and not set(modifiers) & KEY_BENIGN_MODIFIERS:
+            return "opaque-key"  # routing_key, integration_key: secret only if the value is random
         return None
     if head == "pem" and {"private", "key"} & set(modifiers):
         return "key"
@@ -181,6 +194,7 @@ class HardcodedSecret(Rule):
         if kind is None or not self._looks_real(value, kind):
             return
         env = _env_name(name)
+        kind = "key" if kind == "opaque-key" else kind
         if how == "env":
             message = (f"the fallback of the `{name}` lookup is a hard-coded secret: when the variable is unset, "
                        f"production silently runs with the value published in the source. Require the variable "
@@ -200,7 +214,7 @@ class HardcodedSecret(Rule):
             message = (f"{what} `{name}` is a hard-coded {kind}; anyone with the source has it, and it lives in the "
                        f"history after you change it. Read it at run time from the environment variable {env}.")
         self._report(ctx, node, message, env if how not in ("compare", "fallback") else None, how,
-                     Severity.WARNING if kind in ("token", "key") else None)
+                     Severity.WARNING if kind in ("token", "key", "opaque-key") else None)
 
     @staticmethod
     def _looks_real(value: str, kind: str) -> bool:
@@ -212,6 +226,8 @@ class HardcodedSecret(Rule):
             return len(value.strip()) >= 6
         if kind == "secret":
             return len(value.strip()) >= 8
+        if kind == "opaque-key":
+            return len(value) >= 20 and S.credential_shaped(value) and S.entropy(value) >= 3.3
         return S.credential_shaped(value)
 
     def _report(self, ctx: RuleContext, node: ast.Constant, message: str, env: str | None, how: str,

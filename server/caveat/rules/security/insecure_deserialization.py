@@ -186,6 +186,8 @@ class InsecureDeserialization(Rule):
         if self._integrity_checked(ctx, call):
             return
         source, untrusted = _describe(ctx, data)
+        if not untrusted and _constant_file(ctx, data, 2):
+            return  # a file at a fixed path: the program's own artifact
         if untrusted:
             message = f"{verb}, and it loads {source}: that is remote code execution. Instead, {advice}."
             severity = Severity.ERROR
@@ -227,6 +229,31 @@ def _describe(ctx: RuleContext, data: ast.AST | None) -> tuple[str, bool]:
     if len(text) > 40:
         text = text[:37] + "..."
     return (f"`{text}`" if text else ""), False
+
+
+FILE_OPENERS = frozenset({"open", "io.open", "gzip.open", "bz2.open", "lzma.open", "builtins.open"})
+
+
+def _constant_file(ctx: RuleContext, data: ast.AST | None, depth: int) -> bool:
+    """``"/var/lib/app/cache.db"``, ``open(MODEL_PATH, "rb")``, ``BASE / "model.pt"``,
+    or a name bound to one of those (``with open(...) as f``)."""
+    if data is None or depth < 0:
+        return False
+    if isinstance(data, ast.Name):
+        value = value_before(ctx, data)
+        if value is None:
+            return taint.is_constant(ctx, data, kind="path")  # a module constant, or not
+        return _constant_file(ctx, value, depth - 1)
+    if isinstance(data, ast.Call):
+        name = ctx.qualified_name(data.func) or ""
+        if name in FILE_OPENERS or (isinstance(data.func, ast.Attribute) and data.func.attr in ("open", "read_bytes")):
+            target = data.args[0] if data.args and name in FILE_OPENERS else (
+                data.func.value if isinstance(data.func, ast.Attribute) and not name else None)
+            return target is not None and taint.is_constant(ctx, target, kind="path")
+        return False
+    if isinstance(data, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Attribute)):
+        return taint.is_constant(ctx, data, kind="path")
+    return False
 
 
 def _network_source(ctx: RuleContext, node: ast.AST, depth: int) -> str | None:

@@ -57,7 +57,8 @@ from caveat.rules.fixkit import keyword
 from caveat.rules.security._names import bound_name, words
 
 RANDOM_FUNCS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits",
-                          "randbytes", "uniform", "shuffle", "rand", "randn", "bytes", "integers"})
+                          "randbytes", "uniform", "shuffle", "rand", "randn", "bytes", "integers", "Random",
+                          "seed", "default_rng", "RandomState"})
 # Nouns that name a value whose secrecy protects something.
 SECRET_NOUNS = frozenset({
     "token", "tokens", "otp", "totp", "hotp", "password", "passwd", "pwd", "passcode", "passphrase", "secret",
@@ -68,7 +69,9 @@ SECRET_NOUNS = frozenset({
 QUALIFIED_NOUNS = {
     "code": {"verification", "verify", "reset", "otp", "auth", "authorization", "confirm", "confirmation",
              "activation", "activate", "invite", "invitation", "login", "sms", "email", "mfa", "2fa", "access",
-             "recovery", "backup", "security", "one", "magic", "unlock", "pairing", "secret", "signup"},
+             "recovery", "backup", "security", "one", "magic", "unlock", "pairing", "secret", "signup", "coupon",
+             "voucher", "promo", "promotion", "gift", "referral", "redeem", "redemption", "bonus", "discount",
+             "claim", "ticket"},
     "key": {"api", "secret", "session", "private", "access", "encryption", "signing", "hmac", "aes", "auth",
             "license", "activation", "master", "crypto", "client", "webhook", "idempotency"},
     "id": {"session", "sess", "auth", "login", "reset", "token", "request_token"},
@@ -79,9 +82,14 @@ QUALIFIED_NOUNS = {
 }
 SECURITY_FUNCTION_WORDS = frozenset({"token", "otp", "password", "passwd", "secret", "nonce", "salt", "apikey",
                                      "csrf", "session", "reset", "verification", "verify", "activation", "invite",
-                                     "pin", "passcode", "mfa", "2fa", "totp", "magic", "credential", "credentials"})
+                                     "pin", "passcode", "mfa", "2fa", "totp", "magic", "credential", "credentials",
+                                     # prize draws: predictable winners are a fairness (and money) problem
+                                     "raffle", "lottery", "winner", "winners", "prize", "jackpot", "sweepstakes",
+                                     "giveaway"})
 # Words that say the randomness is for something else.
 BENIGN_WORDS = frozenset({
+    "expiry", "expires", "expiration", "expire", "ttl", "timeout", "interval", "duration", "timestamp", "lifetime",
+    "age", "jitter_seconds", "spread", "stagger",
     "jitter", "delay", "backoff", "sleep", "wait", "retry", "sample", "samples", "sampling", "shuffle", "shuffled",
     "color", "colour", "dice", "die", "roll", "game", "simulation", "simulate", "sim", "noise", "weight", "weights",
     "index", "idx", "port", "mock", "fake", "dummy", "test", "split", "train", "seed", "offset", "latency", "chance",
@@ -158,10 +166,14 @@ class InsecureRandom(Rule):
         link = self._link(ctx, top)
         if link:
             return link
-        if function is None or fwords & BENIGN_WORDS or not fwords & SECURITY_FUNCTION_WORDS:
+        if _benign_use(ctx, top):
             return None
-        if how == "return" or (how in ("none", "assign") and _returned(ctx, top, function)):
-            return f"the value returned by `{function.name}()`"
+        if function is not None and not fwords & BENIGN_WORDS and (
+                fwords & SECURITY_FUNCTION_WORDS or _secret_name(function.name)):
+            return f"a value in `{function.name}()`"
+        owner = ctx.enclosing(call, ast.ClassDef)
+        if owner is not None and _secret_name(owner.name) and not set(words(owner.name)) & BENIGN_WORDS:
+            return f"values of `{owner.name}`"
         return None
 
     @staticmethod
@@ -180,6 +192,17 @@ class InsecureRandom(Rule):
         return None
 
 
+def _benign_use(ctx: RuleContext, node: ast.AST) -> bool:
+    """The value goes straight into ``time.sleep(...)``, ``delay=...`` and the like."""
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.keyword):
+        return bool(set(words(parent.arg)) & BENIGN_WORDS)
+    if isinstance(parent, ast.Call) and node in parent.args:
+        callee = ctx.dotted_name(parent.func) or ""
+        return bool(set(words(callee.rsplit(".", 1)[-1])) & (BENIGN_WORDS | {"timedelta", "sleep", "uniform"}))
+    return False
+
+
 def _climb(ctx: RuleContext, node: ast.expr) -> ast.expr:
     """From the random call up through what only reshapes its value:
     ``"".join(random.choice(a) for _ in range(8))``, ``str(random.randint(...))``,
@@ -195,10 +218,13 @@ def _climb(ctx: RuleContext, node: ast.expr) -> ast.expr:
             if callee not in RESHAPERS and not (current is parent.func):
                 return current
             current = parent
-        elif isinstance(parent, ast.Attribute) and isinstance(ctx.parent(parent), ast.Call):
+        elif isinstance(parent, ast.Attribute) and isinstance(ctx.parent(parent), ast.Call) \
+                and ctx.parent(parent).func is parent:
             if parent.attr not in RESHAPERS:
                 return current
             current = ctx.parent(parent)
+        elif isinstance(parent, ast.Attribute) and parent.attr in ("hex", "int", "bytes", "urn", "fields"):
+            current = parent  # uuid.uuid1().hex
         elif isinstance(parent, ast.keyword) and isinstance(ctx.parent(parent), ast.Call) \
                 and (ctx.qualified_name(ctx.parent(parent).func) or "").endswith("UUID"):
             current = ctx.parent(parent)
@@ -221,7 +247,7 @@ def _secret_name(name: str, context: set[str] = frozenset()) -> bool | None:
     if set(parts) & SECRET_NOUNS or joined in SECRET_NOUNS or "apikey" in joined or "sessionid" in joined:
         return True
     head = parts[-1]
-    qualifiers = QUALIFIED_NOUNS.get(head)
+    qualifiers = QUALIFIED_NOUNS.get(head) or QUALIFIED_NOUNS.get(head[:-1] if head.endswith("s") else head)
     if qualifiers and (set(parts[:-1]) | set(context)) & qualifiers:
         return True
     return None

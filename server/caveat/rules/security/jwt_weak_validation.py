@@ -151,6 +151,7 @@ class JwtWeakValidation(Rule):
     def check(self, ctx: RuleContext) -> None:
         if not (ctx.is_imported("jwt") or ctx.is_imported("jose") or ctx.is_imported("authlib")):
             return
+        self._scope_substring(ctx)
         decodes = [(call, kind) for call in ctx.nodes(ast.Call) if (kind := _decode_kind(ctx, call))]
         if not decodes:
             return
@@ -171,6 +172,8 @@ class JwtWeakValidation(Rule):
         if "verify_signature" in disabled or "verify" in disabled:
             if self._verified_nearby(ctx, call, decodes):
                 return  # an unverified peek (issuer, kid) before the real, verifying decode
+            if self._only_timing_claims(ctx, call):
+                return  # a client reading when its own token expires
             how = "`verify=False`" if "verify" in disabled else "`\"verify_signature\": False`"
             ctx.report(self, call, f"`{func}` is called with signature verification disabled ({how}): anyone can "
                                    f"forge this token and every claim in it. Verify it with the key and a fixed "
@@ -189,6 +192,12 @@ class JwtWeakValidation(Rule):
             ctx.report(self, call, f"`{func}` takes its algorithm from the token's unverified header, so the attacker "
                                    f"chooses how the token is checked (`none`, or HS256 with the public key as "
                                    f"secret). Pin the algorithm list: `algorithms=[\"RS256\"]`.")
+            return
+        mixed = self._mixed_families(resolved)
+        if mixed:
+            ctx.report(self, call, f"`{func}` accepts both {mixed[0]} and {mixed[1]}: a token that says {mixed[0]} is "
+                                   f"checked as an HMAC with the (public) verification key as the secret, so anyone "
+                                   f"holding the public key can forge tokens. Accept one algorithm family per key.")
             return
         none = self._none_algorithm(resolved)
         if none is not None:
@@ -235,6 +244,35 @@ class JwtWeakValidation(Rule):
         return False
 
     @staticmethod
+    def _mixed_families(node: ast.AST | None) -> tuple[str, str] | None:
+        """("HS256", "RS256") when a literal list mixes HMAC and public-key algorithms."""
+        if not isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return None
+        names = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        hmac = next((n for n in names if n.upper().startswith("HS")), None)
+        public = next((n for n in names if n.upper().startswith(("RS", "ES", "PS", "EDDSA"))), None)
+        return (hmac, public) if hmac and public else None
+
+    def _only_timing_claims(self, ctx: RuleContext, call: ast.Call) -> bool:
+        statement = ctx.parent(call)
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)):
+            return False
+        function = ctx.enclosing_function(call)
+        if function is None:
+            return False
+        name = statement.targets[0].id
+        claims = self._claims_read(ctx, function, name, call.lineno)
+        if not claims or not claims <= {"exp", "iat", "nbf"}:
+            return False
+        # The claims object itself must not escape (returned or passed on whole).
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
+                parent = ctx.parent(node)
+                if not (isinstance(parent, ast.Subscript) or (isinstance(parent, ast.Attribute) and parent.attr == "get")):
+                    return False
+        return True
+
+    @staticmethod
     def _none_algorithm(node: ast.AST | None) -> ast.Constant | None:
         elements = node.elts if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else [node]
         for element in elements:
@@ -277,6 +315,27 @@ class JwtWeakValidation(Rule):
                     and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 keys.add(node.args[0].value)
         return keys
+
+    def _scope_substring(self, ctx: RuleContext) -> None:
+        """``"admin" in claims.get("scope", "")``: a substring test on the space-separated
+        scope string, so ``read:admin-docs`` grants ``admin``."""
+        for compare in ctx.nodes(ast.Compare):
+            if len(compare.ops) != 1 or not isinstance(compare.ops[0], (ast.In, ast.NotIn)):
+                continue
+            right = compare.comparators[0]
+            key = None
+            if isinstance(right, ast.Call) and isinstance(right.func, ast.Attribute) and right.func.attr == "get" \
+                    and right.args and isinstance(right.args[0], ast.Constant):
+                default = right.args[1] if len(right.args) > 1 else None
+                if default is None or (isinstance(default, ast.Constant) and isinstance(default.value, str)):
+                    key = right.args[0].value
+            elif isinstance(right, ast.Subscript) and isinstance(right.slice, ast.Constant):
+                key = right.slice.value
+            if key in ("scope", "scp"):
+                ctx.report(self, compare, f"the `{key}` claim is a space-separated string, so `in` tests for a "
+                                          f"substring: a token with scope `read:admin-docs` passes a check for `admin`. "
+                                          f"Split it first: `required in claims.get(\"{key}\", \"\").split()`.",
+                           severity=Severity.WARNING)
 
     # --- authlib -------------------------------------------------------------------
     def _check_authlib(self, ctx: RuleContext, call: ast.Call) -> None:

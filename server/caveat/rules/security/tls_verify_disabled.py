@@ -8,8 +8,9 @@ clients: boto3, hvac, Elasticsearch...), `session.verify = False`,
 `ssl.CERT_NONE` handed to a socket or client, aiohttp `ssl=False` /
 `verify_ssl=False` / `TCPConnector(ssl=False)`, `verify_certs=False`,
 `tlsAllowInvalidCertificates=True`, `disable_ssl_certificate_validation=True`,
-`urllib3.disable_warnings(InsecureRequestWarning)`, and `REQUESTS_CA_BUNDLE` /
-`CURL_CA_BUNDLE` cleared or `PYTHONHTTPSVERIFY=0`.
+and `REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE` cleared or `PYTHONHTTPSVERIFY=0`.
+(`urllib3.disable_warnings(InsecureRequestWarning)` is not reported on its own:
+it is the symptom of one of the above, which is.)
 
 ## Why is this bad?
 Without certificate verification anyone on the network path (public Wi-Fi, a
@@ -37,7 +38,7 @@ ctx = ssl.create_default_context(cafile="/etc/ssl/certs/internal-ca.pem")
 `verify=True`, `verify=` a CA bundle path or a variable, `ssl=` an
 `SSLContext`, comparisons with `ssl.CERT_NONE`, `check_hostname = True`, and
 `verify=False` on calls that are not about TLS (`jwt.decode`, signature and
-form helpers).
+form helpers), and `urllib3.disable_warnings` by itself.
 
 ## Fix safety
 Removing `verify=False` / aiohttp `ssl=False` and replacing
@@ -55,7 +56,7 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis.flow import resolved_call_name
+from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import rewrite_expression, single_edit_fix, without_keyword
@@ -116,15 +117,16 @@ class TlsVerifyDisabled(Rule):
             ctx.report(self, call, f"`{ctx.source(call.func)}()` makes a context that accepts any certificate for any "
                                    f"host; use `ssl.create_default_context()` (with `cafile=` for a private CA).", fix=fix)
             return True
-        if name.endswith("disable_warnings") and ("urllib3" in name or "requests" in name):
-            self._disable_warnings(ctx, call)
-            return True
         label = ctx.source(call.func) or "this call"
         lowered = (name or ctx.dotted_name(call.func) or "").lower()
         for kw in call.keywords:
             if kw.arg is None:
                 continue
             value = kw.value
+            if isinstance(value, ast.Name):  # verify_tls = False; requests.get(url, verify=verify_tls)
+                bound = value_before(ctx, value)
+                if isinstance(bound, ast.Constant):
+                    value = bound
             if kw.arg in FALSE_KEYWORDS and _is_const(value, False):
                 if kw.arg == "verify" and any(word in lowered for word in NOT_TLS):
                     continue
@@ -161,15 +163,6 @@ class TlsVerifyDisabled(Rule):
         func = call.func
         return isinstance(func, ast.Attribute) and func.attr in (
             "get", "post", "put", "patch", "delete", "head", "options", "request", "ws_connect", "TCPConnector")
-
-    def _disable_warnings(self, ctx: RuleContext, call: ast.Call) -> None:
-        if call.args:
-            warning = ctx.qualified_name(call.args[0]) or ctx.dotted_name(call.args[0]) or ""
-            if not warning.endswith("InsecureRequestWarning"):
-                return
-        ctx.report(self, call, f"`{ctx.source(call.func)}` silences the warning urllib3 gives when certificate "
-                               f"verification is off, hiding connections that anyone on the path can intercept; "
-                               f"turn verification back on instead of muting it.", severity=Severity.WARNING)
 
     # --- assignments -----------------------------------------------------------------------
     def _assign(self, ctx: RuleContext, node: ast.Assign) -> None:

@@ -86,6 +86,11 @@ NON_SECURITY_WORDS = frozenset({
     "ab", "experiment", "variant", "dataset", "row", "record", "memo", "memoize", "identicon", "s3", "upload",
     "download", "object", "blob",
 })
+OLD_PROTOCOLS = {
+    "PROTOCOL_SSLv2": "SSL 2", "PROTOCOL_SSLv3": "SSL 3", "PROTOCOL_TLSv1": "TLS 1.0", "PROTOCOL_TLSv1_1": "TLS 1.1",
+    "SSLv2_METHOD": "SSL 2", "SSLv3_METHOD": "SSL 3", "TLSv1_METHOD": "TLS 1.0", "TLSv1_1_METHOD": "TLS 1.1",
+    "SSLv3": "SSL 3", "TLSv1": "TLS 1.0", "TLSv1_1": "TLS 1.1",
+}
 MIN_PBKDF2_ITERATIONS = 100_000
 RECOMMENDED_ITERATIONS = "600_000"
 
@@ -97,6 +102,8 @@ def _hash_name(ctx: RuleContext, call: ast.Call) -> str | None:
         short = name[len("hashlib."):]
         if short == "new":
             first = call.args[0] if call.args else (keyword(call, "name").value if keyword(call, "name") else None)
+            if isinstance(first, ast.Name):
+                first = value_before(ctx, first) or first
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 return first.value.lower().replace("-", "")
             return None
@@ -114,8 +121,10 @@ class WeakCrypto(Rule):
     cwe = 327
     severity = Severity.ERROR
     fixable = True
-    supersedes = ("B303", "B304", "B305", "B324", "B505")
-    replaces = ("B303", "B324")
+    supersedes = ("B303", "B304", "B305", "B324", "B505", "B502", "B503", "B504")
+    # B504 flags every ssl.wrap_socket without an explicit version: the default negotiates
+    # the best version, so it is noise; the old versions themselves are reported here.
+    replaces = ("B303", "B324", "B504")
 
     def check(self, ctx: RuleContext) -> None:
         for call in ctx.nodes(ast.Call):
@@ -171,7 +180,9 @@ class WeakCrypto(Rule):
             else:
                 self._key_size(ctx, call, name)
         for attribute in ctx.nodes(ast.Attribute):
-            if attribute.attr == "MODE_ECB" and not isinstance(ctx.parent(attribute), ast.Compare):
+            if attribute.attr in OLD_PROTOCOLS:
+                self._old_protocol(ctx, attribute)
+            elif attribute.attr == "MODE_ECB" and not isinstance(ctx.parent(attribute), ast.Compare):
                 holder = ctx.parent(attribute)
                 if isinstance(holder, ast.keyword):
                     holder = ctx.parent(holder)
@@ -203,11 +214,19 @@ class WeakCrypto(Rule):
             return
         if digest not in BROKEN_HASHES:
             return
-        context = target_words | function_words
+        input_words: set[str] = set()
         for arg in inputs:
             for n in names_in(ctx, arg):
-                context.update(words(n))
-        if context & NON_SECURITY_WORDS or not (context & SECURITY_WORDS):
+                input_words.update(words(n))
+        # The name the digest is bound to says most; then the function; then the inputs.
+        context: set[str] = set()
+        for candidate in (target_words, function_words, input_words):
+            if candidate & NON_SECURITY_WORDS:
+                return
+            if candidate & SECURITY_WORDS:
+                context = candidate
+                break
+        if not context:
             return
         why = sorted(context & SECURITY_WORDS)[0]
         ctx.report(self, call, f"`{func}` ({digest.upper()}) is used for a security value here (`{why}`): "
@@ -278,6 +297,21 @@ class WeakCrypto(Rule):
             ctx.report(self, call, "the IV/nonce is a constant: the same plaintext always encrypts the same way (and a "
                                    "reused GCM/CTR nonce leaks the key stream); generate one per message with "
                                    "`os.urandom(16)` and store it with the ciphertext.", severity=Severity.WARNING)
+
+    def _old_protocol(self, ctx: RuleContext, attribute: ast.Attribute) -> None:
+        name = ctx.qualified_name(attribute) or ""
+        if not name.startswith(("ssl.", "OpenSSL.SSL.")):
+            return
+        holder: ast.AST = attribute
+        for ancestor in ctx.ancestors(attribute):
+            if isinstance(ancestor, ast.Compare):
+                return
+            if isinstance(ancestor, (ast.Call, ast.stmt)):
+                holder = ancestor
+                break
+        ctx.report(self, holder, f"`{ctx.source(attribute)}` is {OLD_PROTOCOLS[attribute.attr]}, which has known "
+                                 f"attacks (POODLE, BEAST) and is refused by current servers; use "
+                                 f"`ssl.create_default_context()` (TLS 1.2+) or `ssl.PROTOCOL_TLS_CLIENT`.")
 
     # --- key derivation -----------------------------------------------------------------
     def _pbkdf2(self, ctx: RuleContext, call: ast.Call, iterations: ast.AST | None, salt: ast.AST | None) -> None:
