@@ -37,7 +37,10 @@ def load_profile(user_id):
 
 ## What it does not flag
 - Narrow exception types (`KeyError`, `ValueError`, `ImportError`, `FileNotFoundError`,
-  `OSError`, ...): catching what you expect is the point of `except`.
+  ...): catching what you expect is the point of `except`. `OSError`/`IOError` (the whole
+  I/O family: permissions, full disk, network shares) is only flagged when the handler
+  turns the failure into "no data" (`return []`, `return {}`, `return ""`); `pass`,
+  `return False` (a probe) and `return None` (a cache miss) stay silent.
 - Handlers that re-raise (`raise`, `raise ... from e`), log with `logger.exception()`,
   `exc_info=True`, at `warning`/`error`/`critical` level, `warnings.warn`, or
   `traceback.print_exc()`.
@@ -141,6 +144,22 @@ def _is_default_value(node: ast.AST | None) -> bool:
             isinstance(node.func, (ast.Name, ast.Attribute)):
         # `dict()`, `Settings()`, `Config.default()`: a fresh default object
         return True
+    return False
+
+
+def _returns_empty_data(handler: ast.ExceptHandler) -> bool:
+    for stmt in handler.body:
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            value = stmt.value
+            if isinstance(value, (ast.List, ast.Tuple, ast.Set)) and not value.elts:
+                return True
+            if isinstance(value, ast.Dict) and not value.keys:
+                return True
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in (
+                    "list", "dict", "set", "tuple", "frozenset") and not value.args:
+                return True
+            if isinstance(value, ast.Constant) and value.value in ("", b""):
+                return True
     return False
 
 
@@ -260,8 +279,11 @@ class SwallowedException(Rule):
         kinds = [_classify(stmt, handler.name) for stmt in handler.body]
         if any(kind is None for kind in kinds):
             return
-        if broad == "OSError" and not (set(kinds) & {"return-default", "return-literal"}):
-            return  # `except OSError: pass` around makedirs/chmod...: a deliberate best effort
+        if broad == "OSError" and not _returns_empty_data(handler):
+            # `except OSError: pass` around makedirs/chmod, `return False` from a probe,
+            # `return None` for a cache miss: deliberate best efforts. Only "no data"
+            # (`return []`) hides an I/O failure from the caller.
+            return
         try_node = ctx.parent(handler)
         if not isinstance(try_node, ast.Try) and type(try_node).__name__ != "TryStar":
             return

@@ -81,6 +81,9 @@ _KEY_COLUMN = re.compile(
     r"\b(?:\w+\.)?(id|\w+_id|pk|uuid|\w+_uuid|key|\w+_key|email|username|user_name|slug|sku|token|\w+_token"
     r"|isbn|handle|login|code)\s*(=|\bin\b)", re.IGNORECASE)
 _LIMIT = re.compile(r"\b(limit|top\s*\(?\s*\d|fetch\s+(first|next)|rownum|offset)\b", re.IGNORECASE)
+_CATALOG = re.compile(r"\b(information_schema|pg_catalog|pg_class|pg_namespace|pg_stat\w*|sqlite_master|"
+                      r"sqlite_schema|sqlite_sequence|all_tables|user_tables|user_tab_\w+|all_constraints|"
+                      r"user_constraints|sys\.\w+|pragma_\w+)\b", re.IGNORECASE)
 _AGGREGATE = re.compile(r"^\s*select\s+(distinct\s+)?(count|sum|avg|min|max|exists)\s*\(", re.IGNORECASE)
 _SQLA_BOUNDING = {"filter", "filter_by", "where", "limit", "get", "first", "one", "one_or_none", "slice",
                   "offset", "paginate", "scalar", "yield_per", "fetchmany", "join_from", "having",
@@ -351,7 +354,7 @@ def _sql_text(ctx: RuleContext, node: ast.AST | None, depth: int = 0) -> str | N
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
         left = _sql_text(ctx, node.left, depth + 1)
         if isinstance(node.op, ast.Mod):
-            return left
+            return re.sub(r"%(\([^)]*\))?[sdifr]", " ? ", left) if left is not None else None
         right = _sql_text(ctx, node.right, depth + 1)
         if left is None and right is None:
             return None
@@ -374,6 +377,8 @@ def _unbounded_sql(sql: str) -> bool:
     text = " ".join(sql.split())
     if not re.match(r"^\(?\s*(select|with)\b", text, re.IGNORECASE):
         return False
+    if _CATALOG.search(text):
+        return False  # schema introspection: bounded by the size of the schema
     if _LIMIT.search(text) or _AGGREGATE.search(text) or re.search(r"\bgroup\s+by\b", text, re.IGNORECASE):
         return False
     where = re.search(r"\bwhere\b(.*)", text, re.IGNORECASE)
@@ -555,8 +560,10 @@ def _unbounded_sqlalchemy(ctx: RuleContext, node: ast.AST) -> bool:
 # --- whole reads -------------------------------------------------------------
 _OWNED_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".env", ".txt", ".md", ".rst",
                    ".pem", ".crt", ".key", ".html", ".sql", ".j2", ".tpl")
-_SCAN_METHODS = {"splitlines", "split", "rsplit", "count", "find", "rfind", "index", "rindex", "finditer",
-                 "findall"}
+# Uses that process the data piece by piece - what streaming would do without holding it
+# all. Membership tests and `.find()` are left out: looking for a marker in a small source
+# or config file is the common case.
+_SCAN_METHODS = {"splitlines", "split", "rsplit", "count", "finditer", "findall"}
 _FOLLOW_METHODS = {"decode", "encode", "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "replace"}
 _SCAN_FUNCTIONS = {"len", "sum", "set", "list", "sorted", "enumerate", "collections.Counter", "Counter",
                    "zlib.crc32", "zlib.adler32", "binascii.crc32"}
@@ -670,8 +677,6 @@ def _use_kind(ctx: RuleContext, node: ast.AST, depth: int = 0) -> str | None:
             return _use_kind(ctx, call, depth + 1)
         return None
     if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is node:
-        return "scan"
-    if isinstance(parent, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in parent.ops):
         return "scan"
     if isinstance(parent, ast.Call) and node in parent.args:
         func = parent.func
