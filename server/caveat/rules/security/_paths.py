@@ -2,8 +2,9 @@
 
 The shared model treats ``a / b`` as arithmetic (a number cannot carry text),
 which is right everywhere except ``pathlib``: ``Path(BASE) / filename`` is a
-path join. ``path_sources`` follows ``/`` (directly and through assignments)
-and hands every other expression to ``taint.user_input_sources(kind="path")``.
+path join, and such paths end up in shell commands too. ``flow_origins``
+follows ``/`` (directly and through assignments) and hands every other
+expression to ``taint.origins``; ``path_sources`` keeps the user-input labels.
 It also knows one source the shared model does not: member names read from an
 archive (``zipfile.namelist()``, ``tarfile.getmembers()``), which are chosen
 by whoever made the archive.
@@ -19,41 +20,47 @@ ARCHIVE_LISTINGS = frozenset({"namelist", "infolist", "getmembers", "getnames", 
 _BINDING_KINDS = ("assign", "aug", "with", "for", "comp", "for*", "comp*", "mutate")
 
 
-def path_sources(ctx: RuleContext, node: ast.AST, depth: int = 0) -> list[str]:
+def path_sources(ctx: RuleContext, node: ast.AST) -> list[str]:
     """Labels of the user-input (or archive-member) sources of a path expression."""
-    if depth > 8 or node is None:
-        return []
     archive = archive_member(ctx, node)
     if archive:
         return [archive]
+    return sorted({o.label for o in flow_origins(ctx, node, "path") if o.kind == "user"})
+
+
+def flow_origins(ctx: RuleContext, node: ast.AST | None, kind: str | None, depth: int = 0) -> list[taint.Origin]:
+    """``taint.origins`` that also follows pathlib's ``/`` (directly, through
+    assignments and through calls that only reshape a path)."""
+    if depth > 8 or node is None:
+        return []
     if not _involves_div(ctx, node, 3):
-        return taint.user_input_sources(ctx, node, kind="path")
+        return list(taint.origins(ctx, node, kind=kind))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        return path_sources(ctx, node.left, depth + 1) + path_sources(ctx, node.right, depth + 1)
+        return flow_origins(ctx, node.left, kind, depth + 1) + flow_origins(ctx, node.right, kind, depth + 1)
     if isinstance(node, ast.Name):
         if taint.is_validated(ctx, node):
             return []
-        found: list[str] = []
+        found: list[taint.Origin] = []
         for binding in taint.bindings_before(ctx, node):
             if binding.kind == "param":
-                found.extend(taint.user_input_sources(ctx, node, kind="path"))
+                found.extend(taint.origins(ctx, node, kind=kind))
             elif binding.kind in _BINDING_KINDS and binding.value is not None:
-                found.extend(path_sources(ctx, binding.value, depth + 1))
+                found.extend(flow_origins(ctx, binding.value, kind, depth + 1))
         return found
     if isinstance(node, ast.Call):
-        if taint.is_sanitized(ctx, node, "path"):
+        if taint.is_sanitized(ctx, node, kind):
             return []
         parts: list[ast.AST] = list(node.args) + [k.value for k in node.keywords]
         if isinstance(node.func, ast.Attribute) and ctx.qualified_name(node.func) is None:
             parts.insert(0, node.func.value)
-        return [s for part in parts for s in path_sources(ctx, part, depth + 1)]
+        return [o for part in parts for o in flow_origins(ctx, part, kind, depth + 1)]
     if isinstance(node, (ast.JoinedStr, ast.FormattedValue, ast.BinOp, ast.Attribute, ast.Subscript, ast.Await,
-                         ast.IfExp, ast.BoolOp)):
+                         ast.IfExp, ast.BoolOp, ast.List, ast.Tuple)):
         children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
         if isinstance(node, ast.IfExp):
             children = [node.body, node.orelse]
-        return [s for child in children for s in path_sources(ctx, child, depth + 1)]
-    return taint.user_input_sources(ctx, node, kind="path")
+        return [o for child in children for o in flow_origins(ctx, child, kind, depth + 1)]
+    return list(taint.origins(ctx, node, kind=kind))
 
 
 def _involves_div(ctx: RuleContext, node: ast.AST, depth: int) -> bool:

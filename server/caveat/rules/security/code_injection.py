@@ -58,6 +58,9 @@ from caveat.rules.fixkit import keyword
 
 EVALUATORS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile", "execfile"})
 IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__", "builtins.__import__"})
+RUNNERS = frozenset({"runpy.run_path", "runpy.run_module"})
+STRING_TEMPLATES = frozenset({"flask.render_template_string", "quart.render_template_string",
+                              "jinja2.Environment.from_string"})
 TEMPLATES = frozenset({"jinja2.Template", "jinja2.environment.Template", "mako.template.Template"})
 EXPRESSION_EVALUATORS = frozenset({"pandas.eval", "numexpr.evaluate", "sympy.sympify", "sympy.parse_expr",
                                    "sympy.parsing.sympy_parser.parse_expr"})
@@ -71,7 +74,7 @@ class CodeInjection(Rule):
     cwe = 94
     severity = Severity.ERROR
     fixable = True
-    supersedes = ("B102", "B307")
+    supersedes = ("B102", "B307", "B612")
     replaces = ("B102", "B307")
 
     def check(self, ctx: RuleContext) -> None:
@@ -81,6 +84,16 @@ class CodeInjection(Rule):
                 self._evaluator(ctx, call, name.rsplit(".", 1)[-1])
             elif name in IMPORTERS:
                 self._import(ctx, call)
+            elif name in RUNNERS:
+                self._runner(ctx, call)
+            elif name in STRING_TEMPLATES:
+                self._template(ctx, call)
+            elif name == "logging.config.listen":
+                if keyword(call, "verify") is None and len(call.args) < 2:
+                    ctx.report(self, call, "`logging.config.listen()` accepts logging configurations from the network and "
+                                           "applies them (configurations can name any callable to construct); anyone "
+                                           "who can reach the port runs code. Pass `verify=` a function that checks a "
+                                           "signature, or configure logging from a file.")
             elif name in TEMPLATES or name.endswith("Environment.from_string"):
                 if "Sandboxed" not in name:
                     self._template(ctx, call)
@@ -100,6 +113,12 @@ class CodeInjection(Rule):
             if isinstance(parent, ast.Call) and (ctx.qualified_name(parent.func) or "") in EVALUATORS:
                 return  # exec(compile(...)): reported once, on the exec
         if taint.is_constant(ctx, source, kind="code"):
+            data = _data_attribute(ctx, source, 3)
+            if data is not None:
+                ctx.report(self, call, f"`{short}` runs code built from `{data}`, data loaded at run time (a rule, a "
+                                       f"record, a setting); whoever can edit that data runs Python here. Evaluate it "
+                                       f"with a restricted expression language (e.g. `simpleeval`) or a lookup table.",
+                           severity=Severity.WARNING)
             return
         if short in ("exec", "eval") and _compiled_constant(ctx, source):
             return
@@ -121,6 +140,19 @@ class CodeInjection(Rule):
                                f"user or a file they control, it is code injection. Use `ast.literal_eval`, "
                                f"`json.loads`, or a lookup table of allowed operations.",
                    fix=fix, severity=Severity.WARNING)
+
+    def _runner(self, ctx: RuleContext, call: ast.Call) -> None:
+        target = call.args[0] if call.args else None
+        if target is None or taint.is_constant(ctx, target, kind="code"):
+            return
+        sources = taint.user_input_sources(ctx, target, kind="code")
+        origin = sources[0] if sources else next((o.label for o in taint.unsafe_origins(ctx, target, kind="code")), None)
+        if origin is None:
+            return
+        ctx.report(self, call, f"`{ctx.source(call.func)}` executes the Python file or module named by {origin}; "
+                               f"whoever controls that file or name runs code in this process. Load plugins from "
+                               f"a fixed, trusted location through an allowlist.",
+                   severity=None if sources else Severity.WARNING)
 
     def _import(self, ctx: RuleContext, call: ast.Call) -> None:
         self._input_sink(ctx, call, "name", lambda source: (
@@ -148,6 +180,27 @@ class CodeInjection(Rule):
         sources = taint.user_input_sources(ctx, value, kind="code")
         if sources:
             ctx.report(self, call, message(sources[0]))
+
+
+def _data_attribute(ctx: RuleContext, node: ast.AST, depth: int) -> str | None:
+    """``rule.condition`` / ``self.expression``: an attribute of an object (not a
+    module constant, not a method) read into the evaluated text, directly or
+    through local assignments."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load) and not sub.attr.isupper():
+            parent = ctx.parent(sub)
+            if isinstance(parent, ast.Call) and parent.func is sub:
+                continue
+            base = sub.value
+            if isinstance(base, ast.Name) and ctx.qualified_name(base) is None and base.id[:1].islower():
+                return ctx.source(sub)
+        elif isinstance(sub, ast.Name) and depth > 0 and isinstance(sub.ctx, ast.Load):
+            for binding in taint.bindings_before(ctx, sub):
+                if binding.value is not None and binding.kind in ("assign", "aug"):
+                    found = _data_attribute(ctx, binding.value, depth - 1)
+                    if found:
+                        return found
+    return None
 
 
 def _compiled_constant(ctx: RuleContext, node: ast.AST) -> bool:

@@ -56,11 +56,11 @@ import shlex
 
 import libcst as cst
 
-from caveat.analysis import taint
 from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, without_keyword
+from caveat.rules.security._paths import flow_origins
 
 ALWAYS_SHELL = frozenset({
     "os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "popen2.popen2", "popen2.popen3",
@@ -146,7 +146,8 @@ class CommandInjection(Rule):
         if name in SUBPROCESS:
             label = f"`{ctx.source(call.func)}(..., shell=True)`"
         where = "on the remote host" if remote else "in a shell"
-        sources = taint.user_input_sources(ctx, command, kind="shell")
+        found = flow_origins(ctx, command, "shell")
+        sources = sorted({o.label for o in found if o.kind == "user"})
         fix = None if split or remote else _argv_fix(ctx, call, name, command)
         if sources:
             ctx.report(self, call, f"{label} runs a command {where} built from {sources[0]}: input such as "
@@ -154,7 +155,7 @@ class CommandInjection(Rule):
                                    f"without a shell (`subprocess.run([\"prog\", arg])`), or quote each value with "
                                    f"`shlex.quote`.", fix=fix)
             return
-        origins = [o for o in taint.unsafe_origins(ctx, command, kind="shell") if o.kind != "env"]
+        origins = sorted({o for o in found if o.kind not in ("user", "env")}, key=lambda o: o.label)
         if not origins or split:
             return
         ctx.report(self, call, f"{label} runs a command {where} built from {origins[0].label}; if that value can "
@@ -164,7 +165,7 @@ class CommandInjection(Rule):
     def _program(self, ctx: RuleContext, call: ast.Call, name: str, program: ast.AST) -> None:
         if _constant(ctx, program):
             return
-        sources = taint.user_input_sources(ctx, program, kind="shell")
+        sources = sorted({o.label for o in flow_origins(ctx, program, "shell") if o.kind == "user"})
         if sources:
             ctx.report(self, call, f"`{ctx.source(call.func)}` runs a program whose name comes from {sources[0]}: the "
                                    f"caller chooses what executes. Map the input to a fixed program with an allowlist.")
@@ -213,7 +214,7 @@ def _is_text(node: ast.AST) -> bool:
 
 
 def _constant(ctx: RuleContext, node: ast.AST) -> bool:
-    return taint.is_constant(ctx, node, kind="shell")
+    return all(o.kind == "env" for o in flow_origins(ctx, node, "shell"))
 
 
 # --- the fix: f-string / concatenation -> argument list ---------------------------------

@@ -67,6 +67,7 @@ from caveat.analysis.flow import value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword, without_keyword
+from caveat.rules.security._paths import flow_origins
 
 PICKLE_LIKE = {
     "pickle.loads": "", "pickle.load": "", "pickle.Unpickler": "",
@@ -242,18 +243,23 @@ def _constant_file(ctx: RuleContext, data: ast.AST | None, depth: int) -> bool:
     if isinstance(data, ast.Name):
         value = value_before(ctx, data)
         if value is None:
-            return taint.is_constant(ctx, data, kind="path")  # a module constant, or not
+            return _constant_path(ctx, data)  # a module constant, or not
         return _constant_file(ctx, value, depth - 1)
     if isinstance(data, ast.Call):
         name = ctx.qualified_name(data.func) or ""
         if name in FILE_OPENERS or (isinstance(data.func, ast.Attribute) and data.func.attr in ("open", "read_bytes")):
             target = data.args[0] if data.args and name in FILE_OPENERS else (
                 data.func.value if isinstance(data.func, ast.Attribute) and not name else None)
-            return target is not None and taint.is_constant(ctx, target, kind="path")
+            return target is not None and _constant_path(ctx, target)
         return False
     if isinstance(data, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Attribute)):
-        return taint.is_constant(ctx, data, kind="path")
+        return _constant_path(ctx, data)
     return False
+
+
+def _constant_path(ctx: RuleContext, node: ast.AST) -> bool:
+    """Built only from literals, module constants and configuration (``/`` included)."""
+    return all(origin.kind == "env" for origin in flow_origins(ctx, node, "path"))
 
 
 def _network_source(ctx: RuleContext, node: ast.AST, depth: int) -> str | None:

@@ -60,7 +60,7 @@ from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword
-from caveat.rules.security._paths import path_sources, remote_only
+from caveat.rules.security._paths import flow_origins, path_sources, remote_only
 
 # qualified name -> (verb, positions of path arguments, keyword names)
 SINKS: dict[str, tuple[str, tuple[int, ...], tuple[str, ...]]] = {
@@ -110,6 +110,7 @@ class PathTraversal(Rule):
     replaces = ("B202",)  # bandit flags every extractall once tarfile is imported, zipfile's included
 
     def check(self, ctx: RuleContext) -> None:
+        done: set[int] = set()  # one finding per built path, however many sinks use it
         for call in ctx.nodes(ast.Call):
             name = ctx.qualified_name(call.func) or ""
             func = call.func
@@ -122,40 +123,59 @@ class PathTraversal(Rule):
                 for index, kw_name in zip(positions, keywords):
                     arg = call.args[index] if len(call.args) > index else (
                         keyword(call, kw_name).value if keyword(call, kw_name) else None)
-                    if arg is not None and self._check_path(ctx, call, arg, verb, name):
+                    if arg is not None and self._check_path(ctx, call, arg, verb, name, done):
                         break
                 continue
             if isinstance(func, ast.Attribute):
                 if func.attr in PATH_METHODS and not name and _looks_like_path(ctx, func.value):
-                    self._check_path(ctx, call, func.value, PATH_METHODS[func.attr], f"Path.{func.attr}")
+                    self._check_path(ctx, call, func.value, PATH_METHODS[func.attr], f"Path.{func.attr}", done)
                 elif func.attr == "save" and call.args and not name:
-                    self._check_path(ctx, call, call.args[0], "writes", ctx.source(func))
+                    self._check_path(ctx, call, call.args[0], "writes", ctx.source(func), done)
 
     # --- paths ---------------------------------------------------------------------------
-    def _check_path(self, ctx: RuleContext, call: ast.Call, path: ast.AST, verb: str, sink: str) -> bool:
+    def _check_path(self, ctx: RuleContext, call: ast.Call, path: ast.AST, verb: str, sink: str,
+                    done: set[int]) -> bool:
         if not _is_path_expression(ctx, path):
             return False
         sources = remote_only(path_sources(ctx, path))
-        if not sources or _contained(ctx, call):
+        weak = None
+        if not sources:
+            weak = _weak_check(ctx, call, path)
+            if weak is None:
+                return False
+        elif _contained(ctx, call):
             return False
-        source = sources[0]
+        site, variable = _build_site(ctx, path, call)
+        if id(site) in done:
+            return True
+        done.add(id(site))
         label = ctx.source(call.func) or sink
         if len(label) > 32 and isinstance(call.func, ast.Attribute):
             label = f".{call.func.attr}"
+        subject = f"`{label}` {verb} a path built from" if variable is None else \
+            f"`{variable}` reaches `{label}` (which {verb} it) and is built from"
+        if weak is not None:
+            message = (f"{subject} `{ctx.source(path)}`, and the only check is {weak}: `../` segments or an absolute "
+                       f"path pass it. Normalise first, then check: `os.path.realpath(p)` with "
+                       f"`os.path.commonpath([p, BASE]) == BASE`, or `Path.resolve()` with `is_relative_to(BASE)`.")
+            ctx.report(self, site, message, severity=Severity.WARNING)
+            return True
+        source = sources[0]
         if source.startswith("archive member"):
-            message = (f"`{label}` {verb} a path built from {source}: a crafted archive with names like "
-                       f"`../../.ssh/authorized_keys` writes outside the target directory (Zip Slip). Resolve each "
-                       f"path and check it stays inside the destination before using it.")
+            message = (f"{subject} {source}: a crafted archive with names like `../../.ssh/authorized_keys` writes "
+                       f"outside the target directory (Zip Slip). Resolve each path and check it stays inside the "
+                       f"destination before using it.")
         elif sink.endswith("send_file"):
-            message = (f"`{label}` serves a path built from {source} without a containment check: `../` sequences or "
-                       f"an absolute path read any file the server can. Use `send_from_directory(DIRECTORY, filename)`, "
-                       f"or resolve the path and check `is_relative_to(DIRECTORY)`.")
+            message = (f"{subject} {source} without a containment check: `../` sequences or an absolute path read any "
+                       f"file the server can. Use `send_from_directory(DIRECTORY, filename)`, or resolve the path and "
+                       f"check `is_relative_to(DIRECTORY)`.")
         else:
-            message = (f"`{label}` {verb} a path built from {source} without a containment check: `../` sequences or an "
-                       f"absolute path escape the intended directory. Resolve it and check it, e.g. "
-                       f"`p = (BASE / name).resolve()` then `if not p.is_relative_to(BASE): abort(404)`, or reduce the "
-                       f"name with `werkzeug.utils.secure_filename`.")
-        ctx.report(self, call, message, fix=_send_from_directory_fix(ctx, call, path) if sink.endswith("send_file") else None)
+            message = (f"{subject} {source} without a containment check: `../` sequences or an absolute path escape "
+                       f"the intended directory. Resolve it and check it, e.g. `p = (BASE / name).resolve()` then "
+                       f"`if not p.is_relative_to(BASE): abort(404)`, or reduce the name with "
+                       f"`werkzeug.utils.secure_filename`.")
+        fix = _send_from_directory_fix(ctx, call, path) if sink.endswith("send_file") and site is call else None
+        ctx.report(self, site, message, fix=fix)
         return True
 
     # --- archives --------------------------------------------------------------------------
@@ -182,8 +202,71 @@ class PathTraversal(Rule):
                                f"`filter=\"data\"` (Python 3.12+, and security releases of 3.8-3.11).", fix=fix)
 
 
+def _build_site(ctx: RuleContext, path: ast.AST, call: ast.Call) -> tuple[ast.AST, str | None]:
+    """Where the path is built: the assignment of the name the sink uses (reported
+    there, so that several sinks of one path give one finding), else the sink."""
+    for _ in range(3):  # os.path.dirname(target), str(target), target.parent
+        if isinstance(path, ast.Call) and len(path.args) == 1 and isinstance(path.args[0], (ast.Name, ast.Call, ast.Attribute)) \
+                and PATH_BUILDERS.match(ctx.qualified_name(path.func) or ""):
+            path = path.args[0]
+        elif isinstance(path, ast.Attribute) and path.attr in ("parent", "parents", "name", "stem"):
+            path = path.value
+        else:
+            break
+    if isinstance(path, ast.Name):
+        value = value_before(ctx, path)
+        if value is not None and _builds_path(ctx, value):
+            statement = ctx.statement_of(value)
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and ctx.enclosing_function(statement) \
+                    is ctx.enclosing_function(call):
+                return value, path.id
+    return call, None
+
+
+def _builds_path(ctx: RuleContext, node: ast.AST) -> bool:
+    if isinstance(node, (ast.BinOp, ast.JoinedStr)):
+        return True
+    if isinstance(node, ast.Call):
+        name = ctx.qualified_name(node.func) or ""
+        if PATH_BUILDERS.match(name) or name.startswith("pathlib."):
+            return True
+        return isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath", "resolve", "with_name",
+                                                                           "with_suffix", "format")
+    return False
+
+
+def _weak_check(ctx: RuleContext, call: ast.Call, path: ast.AST) -> str | None:
+    """A containment attempt that does not work, guarding a path that is not
+    constant: ``p.startswith(BASE)`` before normalisation, or ``".." in name``
+    alone (absolute paths pass)."""
+    function = ctx.enclosing_function(call)
+    if function is None or not flow_origins(ctx, path, "path"):
+        return None
+    if all(o.kind == "env" for o in flow_origins(ctx, path, "path")):
+        return None
+    path_names = {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}
+    if isinstance(path, ast.Name):
+        value = value_before(ctx, path)
+        if value is not None:
+            path_names |= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    for node in ast.walk(function):
+        if getattr(node, "lineno", 0) > call.lineno:
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "startswith" \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in path_names \
+                and not _normalised(ctx, node.func.value):
+            return f"`{ctx.source(node)}` on a path that was never normalised"
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)) \
+                and isinstance(node.left, ast.Constant) and node.left.value == ".." \
+                and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id in path_names:
+            return f"`{ctx.source(node)}`"
+    return None
+
+
 def _looks_like_path(ctx: RuleContext, node: ast.AST) -> bool:
     """``Path(...)``, ``BASE / name``, or a name bound to one of those."""
+    if isinstance(node, ast.Attribute) and node.attr == "parent":
+        return _looks_like_path(ctx, node.value)
     if isinstance(node, ast.Name):
         value = value_before(ctx, node)
         if value is None:

@@ -77,6 +77,14 @@ CHECK_CALLS = re.compile(r"(^|\.)_?(is_safe_url|is_allowed\w*|allowed_host\w*|va
                          r"url_has_allowed_host_and_scheme|is_valid_url|is_public\w*|is_internal\w*|"
                          r"is_private\w*|assert_\w*(url|host)\w*|reject_\w*|is_trusted\w*|in_allowlist)$")
 HOST_WORDS = ("hostname", "netloc", "host", "domain")
+HELPER_CHECK = re.compile(r"(public|private|safe|allow|whitelist|valid|verify|check|trusted|permitted|sanitiz)", re.I)
+# Names that say a URL was supplied from outside (registered or submitted), even
+# when the value comes from storage rather than straight from the request.
+DESTINATION_WORDS = frozenset({"callback", "webhook", "hook", "notify", "notification", "destination", "remote",
+                               "external", "customer", "subscriber", "partner", "feed", "avatar", "submitted",
+                               "user", "preview", "unfurl", "origin_url"})
+PAYLOAD_NAMES = frozenset({"payload", "data", "body", "form", "params", "event", "message", "msg", "job", "task",
+                           "request_data", "json_data", "args", "kwargs", "options"})
 ADDRESS_CHECKS = frozenset({"is_private", "is_loopback", "is_link_local", "is_global", "is_reserved", "is_multicast"})
 
 
@@ -98,12 +106,27 @@ class Ssrf(Rule):
             url = self._url_argument(ctx, call)
             if url is None or isinstance(url, ast.Starred):
                 continue
-            sources = remote_only(self._host_sources(ctx, url, 0))
-            if not sources or _allowlisted(ctx, call):
+            origins = self._host_origins(ctx, url, 0)
+            sources = remote_only(sorted({o.label for o in origins if o.kind == "user"}))
+            stored = None
+            if not sources:
+                if not any(o.kind not in ("user", "env") for o in origins):
+                    continue
+                stored = _destination_name(ctx, url)
+                if stored is None:
+                    continue
+            if _allowlisted(ctx, call):
                 continue
             label = ctx.source(call.func)
             if len(label) > 40 and isinstance(call.func, ast.Attribute):
                 label = f".{call.func.attr}"
+            if stored is not None:
+                ctx.report(self, call, f"`{label}` fetches `{stored}`, a destination someone outside supplied "
+                                       f"(a registered callback, a submitted link): without a check of the host it "
+                                       f"can point at internal services (169.254.169.254, localhost). Resolve the "
+                                       f"host and refuse private, loopback and link-local addresses, or use an "
+                                       f"allowlist.", severity=Severity.WARNING)
+                continue
             ctx.report(self, call, f"`{label}` fetches a URL whose host comes from {sources[0]}: the caller can make "
                                    f"the server request internal services (cloud metadata at 169.254.169.254, "
                                    f"localhost admin ports). Check the parsed host against an allowlist first: "
@@ -132,32 +155,35 @@ class Ssrf(Rule):
             return call.args[position]
         return None
 
-    def _host_sources(self, ctx: RuleContext, url: ast.AST, depth: int) -> list[str]:
-        """User-input labels that can reach the scheme/host part of ``url``."""
+    def _host_origins(self, ctx: RuleContext, url: ast.AST, depth: int) -> list[taint.Origin]:
+        """Origins of whatever can reach the scheme/host part of ``url``."""
         if depth > 4:
             return []
         if isinstance(url, ast.Name):
-            found: list[str] = []
+            found: list[taint.Origin] = []
             if taint.is_validated(ctx, url):
                 return []
             bindings = taint.bindings_before(ctx, url)
             for binding in bindings:
                 if binding.kind == "param" or binding.value is None:
-                    found.extend(taint.user_input_sources(ctx, url, kind="url"))
+                    found.extend(taint.origins(ctx, url, kind="url"))
                     break
-                found.extend(self._host_sources(ctx, binding.value, depth + 1))
+                found.extend(self._host_origins(ctx, binding.value, depth + 1))
             if not bindings:
-                found.extend(taint.user_input_sources(ctx, url, kind="url"))
+                found.extend(taint.origins(ctx, url, kind="url"))
             return found
         if isinstance(url, ast.Call):
             name = ctx.qualified_name(url.func) or ""
             if name in ("urllib.parse.urljoin", "requests.compat.urljoin") and len(url.args) >= 2:
                 # An absolute or scheme-relative second argument replaces the host.
-                return taint.user_input_sources(ctx, url.args[1], kind="url")
+                return list(taint.origins(ctx, url.args[1], kind="url"))
+            if isinstance(url.func, ast.Name) and url.func.id in ctx.module_functions \
+                    and HELPER_CHECK.search(url.func.id):
+                return []  # url = _resolve_public(url): a same-module validator
         parts = _url_parts(url)
         if parts is None:
-            return taint.user_input_sources(ctx, url, kind="url")
-        return [s for part in _host_part(parts) for s in taint.user_input_sources(ctx, part, kind="url")]
+            return list(taint.origins(ctx, url, kind="url"))
+        return [o for part in _host_part(parts) for o in taint.origins(ctx, part, kind="url")]
 
 
 def _url_parts(node: ast.AST) -> list[str | ast.expr] | None:
@@ -218,6 +244,34 @@ def _host_part(parts: list[str | ast.expr]) -> list[ast.expr]:
     return before
 
 
+def _destination_name(ctx: RuleContext, url: ast.AST) -> str | None:
+    """``sub.callback_url``, ``hook.target``, ``payload.get("url")``: the text of a URL
+    expression whose names say it came from outside, following local assignments."""
+    from caveat.rules.security._names import words
+
+    candidates: list[ast.AST] = [url]
+    if isinstance(url, ast.Name):
+        candidates.extend(b.value for b in taint.bindings_before(ctx, url) if b.value is not None)
+    for candidate in candidates:
+        for sub in ast.walk(candidate):
+            name = None
+            if isinstance(sub, ast.Attribute):
+                name = sub.attr
+            elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant):
+                name = str(sub.slice.value)
+            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "get" \
+                    and sub.args and isinstance(sub.args[0], ast.Constant):
+                name = str(sub.args[0].value)
+                owner = sub.func.value
+                if isinstance(owner, ast.Name) and owner.id in PAYLOAD_NAMES:
+                    return ctx.source(candidate)
+            if name and set(words(name)) & DESTINATION_WORDS:
+                return ctx.source(candidate)
+            if isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name) and sub.value.id in PAYLOAD_NAMES:
+                return ctx.source(candidate)
+    return None
+
+
 def _http_client_receiver(ctx: RuleContext, call: ast.Call) -> bool:
     """``session.get(url)`` / ``client.post(url)`` / ``self.http.get(url)`` in a module using an HTTP client."""
     func = call.func
@@ -244,7 +298,7 @@ def _allowlisted(ctx: RuleContext, call: ast.Call) -> bool:
             if CHECK_CALLS.search(name):
                 return True
             if isinstance(node.func, ast.Attribute) and node.func.attr in ("endswith", "startswith") \
-                    and any(word in ctx.source(node.func.value).lower() for word in HOST_WORDS):
+                    and _effective_affix(node):
                 return True
         elif isinstance(node, ast.Attribute) and node.attr in ADDRESS_CHECKS:
             return True
@@ -253,6 +307,24 @@ def _allowlisted(ctx: RuleContext, call: ast.Call) -> bool:
             if any(word in left for word in HOST_WORDS) and not _is_none_check(node):
                 return True
     return False
+
+
+def _effective_affix(call: ast.Call) -> bool:
+    """``host.endswith(".example.com")`` works; ``host.endswith("example.com")`` also
+    accepts ``evil-example.com``, and ``url.startswith("https://example.com")``
+    accepts ``https://example.com.evil.net``."""
+    literals: list[str] = []
+    for arg in call.args[:1]:
+        elements = arg.elts if isinstance(arg, ast.Tuple) else [arg]
+        for element in elements:
+            if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+                return True  # a configured allowlist we cannot see
+            literals.append(element.value)
+    if not literals:
+        return False
+    if call.func.attr == "endswith":
+        return all(text.startswith(".") for text in literals)
+    return all(re.match(r"^[a-z][a-z0-9+.\-]*://[^/]+/", text) for text in literals)
 
 
 def _is_none_check(node: ast.Compare) -> bool:
