@@ -314,6 +314,7 @@ class Binding:
     value: ast.AST | None  # assigned value / iterable / appended value
     pos: tuple[int, int]   # where the binding takes effect
     target: ast.AST | None = None
+    index: int | None = None  # position in an unpacked tuple (``a, b = f()``)
 
 
 @dataclass
@@ -400,7 +401,7 @@ class _State:
         self.active: set[tuple[int, str | None]] = set()
         self.handlers: dict[int, Handler | None] = {}
         self.helper_parents: dict[ast.AST, ast.AST] = {}
-        self.helper_summaries: dict[tuple[int, str | None], tuple[frozenset[Origin], dict[str, bool]]] = {}
+        self.helper_summaries: dict[tuple, tuple[frozenset[Origin], dict[str, bool]]] = {}
         self.indexed_helpers: set[int] = set()
         self.guard_memo: dict[int, bool] = {}
         self._scope_for_checks: _Scope | None = None
@@ -555,7 +556,7 @@ class _State:
                     if kind in ("for", "comp") and i == 0 and isinstance(value, ast.Call) and _dotted(value.func) == "enumerate":
                         sub_kind = "index"
                     self._add(scope, element.id, Binding(sub_kind if sub_kind == "index" else kind + "*",
-                                                         stmt, value, where, element))
+                                                         stmt, value, where, element, index=i))
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
             self._mutation(scope, target, stmt, value)
 
@@ -652,6 +653,9 @@ class _State:
                 expr = expr.value               # parsed.hostname (a scheme or suffix check is not enough)
             else:
                 break
+        if isinstance(expr, ast.Attribute) and not UPPER.match(expr.attr):
+            dotted = _dotted(expr)
+            return [dotted] if dotted and "()" not in dotted else []
         if not isinstance(expr, ast.Name):
             return []
         found = [expr.id]
@@ -671,37 +675,38 @@ class _State:
             self.guard_memo[key] = found
         return found
 
-    def _guarded(self, name: ast.Name) -> bool:
+    def _guarded(self, name: ast.Name | ast.Attribute) -> bool:
         scope = self.scope(self.enclosing_function(name))
         use = _pos(name)
-        for how, node in scope.guards.get(name.id, ()):
+        key = name.id if isinstance(name, ast.Name) else _dotted(name)
+        if key is None:
+            return False
+        for how, node in scope.guards.get(key, ()):
             if how == "after" and _end(node) <= use:
                 # No rebinding between the guard and the use.
-                if not any(_end(node) < b.pos <= use for b in scope.names.get(name.id, ()) if b.kind != "param"):
+                if not any(_end(node) < b.pos <= use for b in scope.names.get(key, ()) if b.kind != "param"):
                     return True
             elif how in ("body", "else"):
                 branch = node.body if how == "body" else node.orelse
                 if branch and _pos(branch[0]) <= use <= _end(branch[-1]):
                     return True
         # IfExp: ``col if col in ALLOWED else "id"``
+        self._scope_for_checks = scope
         child, current = name, self.parent(name)
         while current is not None and not isinstance(current, ast.stmt):
             if isinstance(current, ast.IfExp):
-                if child is current.body and any(n == name.id for n, _ in self._positive_checks(current.test)):
+                if child is current.body and any(n == key for n, _ in self._positive_checks(current.test)):
                     return True
-                if child is current.orelse and any(n == name.id for n, _ in self._negative_checks(current.test)):
+                if child is current.orelse and any(n == key for n, _ in self._negative_checks(current.test)):
                     return True
             child, current = current, self.parent(current)
         # ``validate_column(col)`` as a statement above the use
-        for binding in scope.names.get(name.id, ()):
-            pass
-        return self._validated_by_call(scope, name)
+        return self._validated_by_call(scope, key, use)
 
-    def _validated_by_call(self, scope: _Scope, name: ast.Name) -> bool:
-        use = _pos(name)
+    def _validated_by_call(self, scope: _Scope, key: str, use: tuple[int, int]) -> bool:
         calls = self._validator_calls(scope)
         for call_stmt, names in calls:
-            if name.id in names and _end(call_stmt) <= use:
+            if key in names and _end(call_stmt) <= use:
                 return True
         return False
 
@@ -770,6 +775,9 @@ class _State:
         for b in bindings:
             if b.kind == "param":
                 found.append(b)
+            elif b.kind == "except":
+                if _contains(b.stmt, name):  # the name is unbound after the handler
+                    found.append(b)
             elif isinstance(b.stmt, ast.comprehension):
                 if _contains(self.parent(b.stmt), name):
                     found.append(b)
@@ -1074,6 +1082,13 @@ class _State:
                 return frozenset({Origin("user", "command-line arguments")})
             found = self.eval(b.value, kind) if b.value is not None else NONE
             return found
+        if b.kind == "assign*":
+            value = b.value.value if isinstance(b.value, ast.Await) else b.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and b.index is not None:
+                helper = self.ctx.module_functions.get(value.func.id)
+                if helper is not None and value.func.id not in scope.names:
+                    return self._helper(helper, value, kind, b.index)
+            return self.eval(b.value, kind) if b.value is not None else NONE
         if b.kind in ("for", "comp", "for*", "comp*"):
             if isinstance(b.value, ast.Call) and (_dotted(b.value.func) or "") in {"range"}:
                 return NONE
@@ -1108,7 +1123,7 @@ class _State:
         return frozenset({Origin("unknown", f"`{name.id}`")})
 
     def _attribute(self, expr: ast.Attribute, scope: _Scope, kind: str | None) -> frozenset[Origin]:
-        if UPPER.match(expr.attr):
+        if UPPER.match(expr.attr) or self.guarded(expr):
             return NONE
         base = expr.value
         if isinstance(base, ast.Name) and base.id in ("self", "cls"):
@@ -1186,8 +1201,8 @@ class _State:
         return self._union([*call.args, *call.keywords], kind)
 
     # --- same-module helpers --------------------------------------------------
-    def _helper(self, helper: ast.AST, call: ast.Call, kind: str | None) -> frozenset[Origin]:
-        own, flows = self._summary(helper, kind)
+    def _helper(self, helper: ast.AST, call: ast.Call, kind: str | None, index: int | None = None) -> frozenset[Origin]:
+        own, flows = self._summary(helper, kind, index)
         result = set(own)
         if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return frozenset(result)
@@ -1205,8 +1220,8 @@ class _State:
                 result |= self.eval(kw.value, kind)
         return frozenset(result)
 
-    def _summary(self, helper: ast.AST, kind: str | None) -> tuple[frozenset[Origin], dict[str, bool]]:
-        key = (id(helper), kind)
+    def _summary(self, helper: ast.AST, kind: str | None, index: int | None = None) -> tuple[frozenset[Origin], dict[str, bool]]:
+        key = (id(helper), kind, index)
         found = self.helper_summaries.get(key)
         if found is not None:
             return found
@@ -1221,7 +1236,10 @@ class _State:
             flows: dict[str, bool] = {}
             for node in ast.walk(helper):
                 if isinstance(node, ast.Return) and node.value is not None and self.enclosing_function(node) is helper:
-                    for origin in self.eval(node.value, kind):
+                    value = node.value
+                    if index is not None and isinstance(value, ast.Tuple) and index < len(value.elts):
+                        value = value.elts[index]
+                    for origin in self.eval(value, kind):
                         if origin.kind == "param":
                             flows[origin.label] = True
                         else:

@@ -67,7 +67,7 @@ from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
 
 CREDENTIAL = re.compile(
-    r"(authori[sz]ation|^auth$|auth[-_]?token|token|api[-_]?key|apikey|x[-_]api|access[-_]?key|secret|"
+    r"(authori[sz]ation|(^|[-_])auth([-_]|$)|auth[-_]?token|token|api[-_]?key|apikey|x[-_]api|access[-_]?key|secret|"
     r"session[-_]?id|^sid$|^session$|sessionid|jwt|bearer|credential|passw(or)?d|signature|x[-_]auth)", re.I)
 CONTAINERS = frozenset({"headers", "cookies", "args", "values", "form", "GET", "POST", "META", "COOKIES",
                         "query_params", "json", "params", "query"})
@@ -114,6 +114,7 @@ class _Function:
         self.derived: dict[str, str] = {}      # name -> description
         self.presence: list[tuple[ast.AST, ast.AST, str]] = []  # (statement, atom, description)
         self.presence_atoms: set[int] = set()
+        self.scheme_params: list[ast.arg] = []  # filled by a security scheme dependency
 
     # --- credential reads -------------------------------------------------
     def credential(self, node: ast.AST) -> str | None:
@@ -137,11 +138,19 @@ class _Function:
     def collect(self) -> None:
         for arg in self.func.args.args + self.func.args.kwonlyargs:
             default = _default(self.func, arg)
-            if default is not None and isinstance(default, ast.Call) and CREDENTIAL.search(arg.arg):
-                name = self.ctx.dotted_name(default.func) or ""
-                if PARAM_DEFAULTS.search(name) or (name.endswith(("Depends", "Security")) and default.args and
-                                                   re.search(r"(?i)key|scheme|header|bearer|oauth", self.ctx.source(default.args[0]))):
-                    self.derived[arg.arg] = f"the `{arg.arg}` parameter"
+            if default is None or not isinstance(default, ast.Call):
+                continue
+            name = self.ctx.dotted_name(default.func) or ""
+            annotation = self.ctx.source(arg.annotation) if arg.annotation is not None else ""
+            scheme = name.endswith(("Depends", "Security")) and default.args and \
+                isinstance(default.args[0], (ast.Name, ast.Attribute)) and \
+                self.ctx.source(default.args[0]) not in self.ctx.module_functions and re.search(
+                    r"(?i)key|scheme|header|bearer|oauth|auth|token|cookie", self.ctx.source(default.args[0]))
+            if scheme or (PARAM_DEFAULTS.search(name) and CREDENTIAL.search(arg.arg)) or \
+                    (PARAM_DEFAULTS.search(name) and "Credentials" in annotation):
+                self.derived[arg.arg] = f"the `{arg.arg}` parameter"
+                if scheme:
+                    self.scheme_params.append(arg)
         for node in self.nodes:
             label = self.credential(node) if isinstance(node, (ast.Subscript, ast.Call, ast.Attribute)) else None
             if label is not None:
@@ -211,9 +220,8 @@ class _Function:
             return self.credentials[id(node)]
         if isinstance(node, ast.Name) and node.id in self.derived:
             return self.derived[node.id]
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in self.derived \
-                and node.attr in ("username", "password", "token", "type"):
-            return None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in self.derived:
+            return self.derived[node.value.id]  # creds.credentials, auth.username
         return None
 
     def find_presence(self) -> None:
@@ -252,6 +260,8 @@ class _Function:
                 if id(node) in self.presence_atoms:
                     continue
                 operands = [node.left, *node.comparators]
+                if any(self.uses_credential(o) and _scheme_part(o) for o in operands):
+                    continue  # creds.scheme == "bearer": a format check
                 if any(self.uses_credential(o) for o in operands):
                     others = [o for o in operands if not self.uses_credential(o)]
                     if any(not _is_empty(o) for o in others) and not _is_len_compare(self.ctx, node):
@@ -260,15 +270,11 @@ class _Function:
                 if self.uses_credential(node.slice) and id(node) not in self.credentials:
                     return True
             elif isinstance(node, (ast.Return, ast.Yield)) and node.value is not None:
-                if self.uses_credential(node.value) and not GATE_NAME.search(self.func.name):
-                    return True  # handed to the caller
+                if self.uses_credential(node.value) and not GATE_NAME.search(self.func.name) and \
+                        not isinstance(node.value, (ast.Dict, ast.Tuple, ast.List, ast.Set, ast.Call)):
+                    return True  # the value itself is handed to the caller
                 if self.uses_credential(node.value) and EXTRACTOR_NAME.match(self.func.name):
                     return True
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, (ast.Attribute, ast.Subscript)) and self.uses_credential(node.value) \
-                            and not isinstance(node.value, ast.Constant):
-                        return True  # stored for a later verification (g.token = token)
         return False
 
     def uses_credential(self, expr: ast.AST) -> bool:
@@ -298,6 +304,18 @@ class _Function:
     def check(self, rule: AuthPresenceOnly) -> None:
         self.collect()
         self.find_presence()
+        if not self.presence and self.scheme_params and self.is_gate() and not EXTRACTOR_NAME.match(self.func.name) \
+                and not self.verified():
+            # The security scheme only guarantees the header is there; nothing checks it.
+            arg = self.scheme_params[0]
+            use = next((n for n in sorted(self.nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+                        if isinstance(n, ast.Name) and n.id == arg.arg), None)
+            where = self.ctx.statement_of(use) if use is not None else None
+            self.ctx.report(rule, where if where is not None else arg, (
+                f"`{self.func.name}` treats the request as authenticated because the `{arg.arg}` credential is present "
+                f"(the security scheme only checks that it was sent); it is never decoded, compared or looked up. "
+                "Verify it before trusting it."))
+            return
         if not self.presence or not self.is_gate():
             return
         if self.verified():
@@ -307,6 +325,10 @@ class _Function:
             f"Access depends only on whether {source} is present: `{_short(self.ctx, atom)}` is never compared "
             "with a secret or passed to a verification, so any value gets in. Verify it (e.g. "
             "`hmac.compare_digest(value, expected)`, `jwt.decode(...)`, or a lookup of the key)."))
+
+
+def _scheme_part(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in ("scheme", "type", "token_type") for n in ast.walk(node))
 
 
 def _boolean(ctx: RuleContext, node: ast.AST) -> bool:

@@ -1,46 +1,51 @@
 """## What it does
 
-Detects user input whose *length* is validated - `if len(name) > 50: abort(400)`,
-`Query(max_length=50)` without a `pattern`, truncation with `value[:100]` - but
-whose *content* never is, before it reaches a dangerous sink: SQL text, a shell
-command, a file path, a template or markup, a URL that is fetched, or `eval`.
+Detects input whose *length* is validated but whose *content* is not: an
+`if len(x) > N: abort(400)` (or `raise`, `return`, resetting `x`) on a request
+value or in a validator (`validate_*`, `clean_*`), FastAPI `Query(max_length=)`
+parameters, pydantic `Field(max_length=)` / `constr(max_length=)` fields and
+Django/DRF `CharField(max_length=)` form fields without a pattern, and
+truncation with `value[:100]` - when the value is structured (a URL, file name or
+path, host, user name, identifier, signature, e-mail, command, query...) or
+reaches a dangerous sink (SQL text, a shell command, a file path, a template or
+markup, a URL that is fetched, a redirect, `eval`).
 
 ## Why is this bad?
 A length limit looks like validation and reassures reviewers, but it stops
 nothing that matters: `' OR 1=1--` is 10 characters, `; rm -rf ~` is 10,
-`../../etc/passwd` is 16, `{{7*7}}` is 7, `http://169.254.169.254/` is 23
-(CWE-20). The value still needs a content check (allowlist, `re.fullmatch`,
-`int()`), an escaping function, or a safe API (query parameters, argument
-lists, `send_from_directory`).
+`../../etc/passwd` is 16, `javascript:alert(1)` is 19, `http://169.254.169.254/`
+is 23, and a 64-character signature of zeros has the right length (CWE-20). A
+structured value needs a content check: an allowlist, `re.fullmatch`,
+`int()`, a parser (`urlparse` + scheme/host checks), a typed field
+(`EmailStr`, `HttpUrl`, `URLField`, `SlugField`), or a comparison.
 
 ## Example
 ```python
-@app.route("/files")
-def read_file():
-    name = request.args.get("name", "")
-    if len(name) > 64:
-        abort(400)
-    with open(os.path.join(UPLOAD_DIR, name)) as f:
-        return f.read()
+@app.get("/login/done")
+def after_login():
+    next_url = request.args.get("next", "/")
+    if len(next_url) > 2048:
+        next_url = "/"
+    return redirect(next_url)
 ```
 
 ## Use instead
 ```python
-@app.route("/files")
-def read_file():
-    name = request.args.get("name", "")
-    if len(name) > 64 or not re.fullmatch(r"[\\w.-]+", name):
-        abort(400)
-    with open(os.path.join(UPLOAD_DIR, name)) as f:
-        return f.read()
+@app.get("/login/done")
+def after_login():
+    next_url = request.args.get("next", "/")
+    if len(next_url) > 2048 or not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = "/"
+    return redirect(next_url)
 ```
 
 ## What it does not flag
-Length checks on values that are also content-checked (allowlist membership,
-regex full match, `isalnum()`/`isdigit()`, `int()`), that reach sinks only in
-safe forms (SQL parameters, `subprocess` argument lists, `secure_filename`,
-`os.path.basename`, `shlex.quote`, `escape`), that are not user input, or that
-reach no sink at all (stored through an ORM, compared, logged).
+Free text (bio, description, comment, message, title, note) that reaches no
+sink, password minimum lengths, values whose content is also checked
+(allowlist, regex, `isalnum()`, `startswith`, comparison, a validator call,
+`int()`), fields with `pattern=`/`regex=` or a typed field, values that reach
+sinks only in safe forms (SQL parameters, argument lists, `secure_filename`,
+`escape`), and length checks that are not validation (no rejection).
 
 ## Fix safety
 No fix: the right content rule depends on what the value is.
@@ -74,8 +79,47 @@ URLS = re.compile(r"^(requests|httpx)\.(get|post|put|patch|delete|head|options|r
                   r"^urllib\.request\.(urlopen|Request|urlretrieve)$|^(requests|httpx)\.\w*(Session|Client)\.\w+$|"
                   r"^aiohttp\.ClientSession\.(get|post|put|request)$")
 CODE = frozenset({"eval", "exec", "compile"})
-SINK_KIND = {"sql": "SQL", "shell": "a shell command", "path": "a file path", "html": "a template",
+SINK_KIND = {"redirect": "a redirect", "sql": "SQL", "shell": "a shell command", "path": "a file path", "html": "a template",
              "url": "a URL that is fetched", "code": "`eval`"}
+
+
+REDIRECTS = frozenset({"flask.redirect", "quart.redirect", "django.shortcuts.redirect", "django.http.HttpResponseRedirect",
+                       "fastapi.responses.RedirectResponse", "starlette.responses.RedirectResponse",
+                       "werkzeug.utils.redirect", "bottle.redirect"})
+STRUCTURED = frozenset({
+    "url", "uri", "urls", "link", "href", "website", "homepage", "site", "callback", "webhook", "endpoint",
+    "redirect", "next", "returnto", "return", "continue", "destination", "dest", "target", "file", "filename",
+    "filepath", "path", "paths", "dir", "directory", "folder", "host", "hostname", "domain", "ip", "addr",
+    "address", "server", "username", "login", "handle", "slug", "identifier", "id", "uid", "uuid", "code",
+    "signature", "sig", "digest", "checksum", "hash", "email", "mail", "command", "cmd", "query", "sql",
+    "sort", "column", "template", "expr", "expression", "pattern", "regex", "selector", "extension", "ext",
+    "token", "nonce", "otp",
+})
+# Free text and secrets: a length limit is the right rule for them.
+FREE_TEXT = frozenset({"password", "passphrase", "passwd", "pwd", "secret", "bio", "description", "desc",
+                       "comment", "comments", "message", "msg", "body", "text", "note", "notes", "title",
+                       "summary", "subject", "about", "feedback", "reason", "name", "nickname", "display",
+                       "caption", "label", "content", "answer", "review"})
+VALIDATOR_FUNC = re.compile(r"^_?(validate|clean|check|ensure|verify|sanitize|normalize|parse)(_|$)", re.I)
+CONTENT_CALL = re.compile(
+    r"(valid|check|verify|compare_digest|fullmatch|match|search|urlparse|urlsplit|ip_address|ip_network|^int$|"
+    r"^float$|uuid|UUID|Decimal|secure_filename|basename|quote|escape|saniti[sz]|normali[sz]|literal_eval|"
+    r"fromisoformat|strptime|isalnum|isdigit|isalpha|isidentifier|isdecimal|isnumeric|startswith|endswith)")
+INPUT_BASES = re.compile(r"(BaseModel|Schema|Form|ModelForm|Serializer|ModelSerializer|SQLModel|Struct|Request|"
+                         r"Payload|Input|Body|Params|Query|Model)$")
+FIELD_CALLS = re.compile(r"(^|\.)(Field|constr|StringConstraints|CharField|Query|Path|Form|Body|Header|Cookie)$")
+TYPED_FIELDS = re.compile(r"(EmailStr|HttpUrl|AnyUrl|AnyHttpUrl|UUID|IPv\w*Address|IPvAnyAddress|Literal|"
+                          r"EmailField|URLField|SlugField|RegexField|UUIDField|IPAddressField|GenericIPAddressField|"
+                          r"IntegerField|ChoiceField|Enum)")
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _structured(*names: str) -> bool:
+    for name in names:
+        words = {w.lower() for w in _WORDS.findall(name)}
+        if words & STRUCTURED and not (words & FREE_TEXT):
+            return True
+    return False
 
 
 class InputLengthOnly(Rule):
@@ -87,47 +131,100 @@ class InputLengthOnly(Rule):
     fixable = False
 
     def check(self, ctx: RuleContext) -> None:
-        if "len(" not in ctx.text and "max_length" not in ctx.text and ":" not in ctx.text:
+        if "len(" not in ctx.text and "max_length" not in ctx.text and "min_length" not in ctx.text \
+                and "[:" not in ctx.text:
             return
+        self._fields(ctx)
         for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
             checks = _length_checks(ctx, func)
             if not checks:
                 continue
-            sinks = _sinks(ctx, func)
-            if not sinks:
-                continue
-            for name, node, how in checks:
+            sinks = None
+            for name, node, how, keys in checks:
+                if _content_checked(ctx, func, name):
+                    continue
+                reached = None
+                if sinks is None:
+                    sinks = _sinks(ctx, func)
                 for sink_expr, kind, label in sinks:
                     if _reaches(ctx, sink_expr, name, kind):
-                        ctx.report(self, node, (
-                            f"`{name}` is only checked for length ({how}) before it reaches {SINK_KIND[kind]} "
-                            f"(`{label}`): a short value can still carry an injection. Check its content too "
-                            "(allowlist, `re.fullmatch`, `int()`) or use the safe API."))
+                        reached = (kind, label)
                         break
+                if reached is not None:
+                    ctx.report(self, node, (
+                        f"`{name}` is only checked for length ({how}) before it reaches {SINK_KIND[reached[0]]} "
+                        f"(`{reached[1]}`): a short value can still carry an injection. Check its content too "
+                        "(allowlist, `re.fullmatch`, `int()`) or use the safe API."))
+                elif _structured(name, *keys):
+                    ctx.report(self, node, (
+                        f"`{name}` is only checked for length ({how}); its content is never validated, so any "
+                        "characters within the limit pass (`../`, `javascript:`, quotes, `-` options). Check the "
+                        "format too (allowlist, `re.fullmatch`, a parser or a typed field)."))
+
+    def _fields(self, ctx: RuleContext) -> None:
+        """Declarative fields of input models: ``filename: str = Field(max_length=255)``."""
+        for node in ctx.nodes(ast.AnnAssign, ast.Assign):
+            owner = ctx.parent(node)
+            if not isinstance(owner, ast.ClassDef):
+                continue
+            dotted = [ctx.dotted_name(b) or "" for b in owner.bases]
+            if any(d.endswith(("models.Model", "db.Model", "Base")) or d == "Model" for d in dotted):
+                continue  # database models: max_length is a column size
+            if not any(INPUT_BASES.search(d.rsplit(".", 1)[-1]) for d in dotted):
+                continue
+            target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if len(node.targets) == 1 else None)
+            if not isinstance(target, ast.Name):
+                continue
+            pieces = [p for p in (getattr(node, "annotation", None), node.value) if p is not None]
+            limit = _length_limit(ctx, pieces)
+            if limit is None or not _structured(target.id):
+                continue
+            ctx.report(self, node, (
+                f"`{target.id}` is only constrained by length ({limit}); its content is never validated, so "
+                "any characters within the limit pass. Add a `pattern=`/`regex=`, or use a typed field "
+                "(`HttpUrl`, `EmailStr`, `URLField`, `SlugField`...)."))
 
 
-def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str]]:
-    """(name, node to report, description) for each length-only check in ``func``."""
-    found: list[tuple[str, ast.AST, str]] = []
+def _length_limit(ctx: RuleContext, pieces: list[ast.AST]) -> str | None:
+    """``max_length=255`` when ``pieces`` constrain only the length."""
+    found = None
+    for piece in pieces:
+        if TYPED_FIELDS.search(ctx.source(piece)):
+            return None
+        for call in ast.walk(piece):
+            if not isinstance(call, ast.Call):
+                continue
+            name = ctx.dotted_name(call.func) or ""
+            if name.startswith("models.") or name.startswith("db."):
+                return None  # a database column size, not input validation
+            keywords = {kw.arg for kw in call.keywords}
+            if keywords & {"pattern", "regex", "validators", "choices"}:
+                return None
+            if FIELD_CALLS.search(name) and keywords & {"max_length", "min_length"}:
+                kw = next(k for k in call.keywords if k.arg in ("max_length", "min_length"))
+                found = f"`{kw.arg}={ctx.source(kw.value)}`"
+    return found
+
+
+def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list[str]]]:
+    """(name, node to report, description, key names) for each length-only validation in ``func``."""
+    found: list[tuple[str, ast.AST, str, list[str]]] = []
     seen: set[str] = set()
     handler = taint.handler_info(ctx, func)
+    validator = bool(VALIDATOR_FUNC.match(func.name))
     defaults = _defaults(func)
     for arg in func.args.args + func.args.kwonlyargs:
-        spec = defaults.get(arg.arg)
-        annotation = arg.annotation
-        for candidate in (spec, annotation):
-            if candidate is None:
-                continue
-            for call in ast.walk(candidate):
-                if isinstance(call, ast.Call) and any(kw.arg in ("max_length", "min_length") for kw in call.keywords) \
-                        and not any(kw.arg in ("pattern", "regex") for kw in call.keywords) and handler is not None:
-                    if arg.arg not in seen and arg.arg in handler.user_params:
-                        seen.add(arg.arg)
-                        limit = next(kw for kw in call.keywords if kw.arg in ("max_length", "min_length"))
-                        found.append((arg.arg, arg, f"`{limit.arg}={ctx.source(limit.value)}`"))
+        if handler is None or arg.arg not in handler.user_params:
+            continue
+        pieces = [p for p in (defaults.get(arg.arg), arg.annotation) if p is not None]
+        limit = _length_limit(ctx, pieces) if pieces else None
+        if limit is not None and arg.arg not in seen:
+            seen.add(arg.arg)
+            found.append((arg.arg, arg, limit, []))
     for node in walk_scope(func):
-        test = node.test if isinstance(node, (ast.If, ast.Assert, ast.While)) else None
+        test = node.test if isinstance(node, (ast.If, ast.Assert)) else None
         if test is not None:
+            rejects = isinstance(node, ast.Assert) or taint._terminates(node.body)
             for compare in ast.walk(test):
                 if not isinstance(compare, ast.Compare):
                     continue
@@ -135,10 +232,15 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str]]:
                     name = _len_of(ctx, side)
                     if name is None or name.id in seen:
                         continue
-                    if not taint.is_user_input(ctx, name):
+                    resets = isinstance(node, ast.If) and any(
+                        isinstance(t, ast.Name) and t.id == name.id
+                        for stmt in node.body if isinstance(stmt, ast.Assign) for t in stmt.targets)
+                    if not (rejects or resets):
+                        continue
+                    if not (validator or taint.is_user_input(ctx, name)):
                         continue
                     seen.add(name.id)
-                    found.append((name.id, node, f"`{' '.join(ctx.source(compare).split())}`"))
+                    found.append((name.id, node, f"`{' '.join(ctx.source(compare).split())}`", _keys(ctx, name)))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "strip":
@@ -149,8 +251,54 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str]]:
                 target = node.targets[0].id
                 if target not in seen:
                     seen.add(target)
-                    found.append((target, node, f"truncated with `[:{ctx.source(value.slice.upper)}]`"))
+                    keys = [k.value for k in ast.walk(value) if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+                    found.append((target, node, f"truncated with `[:{ctx.source(value.slice.upper)}]`", keys))
     return found
+
+
+def _keys(ctx: RuleContext, name: ast.Name) -> list[str]:
+    """Request keys the value was read with: ``request.args.get("next")`` -> ["next"]."""
+    keys: list[str] = []
+    for binding in taint.bindings_before(ctx, name):
+        if binding.value is not None:
+            keys.extend(k.value for k in ast.walk(binding.value) if isinstance(k, ast.Constant) and isinstance(k.value, str))
+    return keys
+
+
+def _content_checked(ctx: RuleContext, func, name: str) -> bool:
+    """Is the content of ``name`` checked anywhere in ``func`` (besides its length)?"""
+    for node in walk_scope(func):
+        if isinstance(node, (ast.If, ast.While, ast.Assert, ast.IfExp)):
+            if _tests_content(ctx, node.test, name):
+                return True
+        elif isinstance(node, ast.Call):
+            callee = ctx.dotted_name(node.func) or ""
+            if CONTENT_CALL.search(callee.rsplit(".", 1)[-1]) and any(
+                    isinstance(n, ast.Name) and n.id == name for a in [*node.args, *(k.value for k in node.keywords)]
+                    for n in ast.walk(a)):
+                return True
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and \
+                    node.func.value.id == name and CONTENT_CALL.search(node.func.attr):
+                return True
+        elif isinstance(node, ast.Name) and node.id == name and taint.is_validated(ctx, node):
+            return True
+    return False
+
+
+def _tests_content(ctx: RuleContext, test: ast.AST, name: str) -> bool:
+    if isinstance(test, ast.BoolOp):
+        return any(_tests_content(ctx, v, name) for v in test.values)
+    if isinstance(test, ast.UnaryOp):
+        return _tests_content(ctx, test.operand, name)
+    if isinstance(test, ast.Compare):
+        if _len_of(ctx, test.left) is not None or any(_len_of(ctx, c) is not None for c in test.comparators):
+            return False
+        if all(isinstance(c, ast.Constant) and c.value in (None, "") for c in test.comparators) and \
+                isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
+            return False
+    if isinstance(test, ast.Name):
+        return False
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(test))
 
 
 def _len_of(ctx: RuleContext, node: ast.AST) -> ast.Name | None:
@@ -193,6 +341,8 @@ def _sinks(ctx: RuleContext, func) -> list[tuple[ast.AST, str, str]]:
                 sinks.append((url, "url", dotted))
         elif qualified in CODE and first is not None:
             sinks.append((first, "code", dotted))
+        elif qualified in REDIRECTS and first is not None:
+            sinks.append((first, "redirect", dotted))
     for node in ctx.nodes(ast.BinOp):
         if isinstance(node.op, ast.Div) and ctx.enclosing_function(node) is func:
             left = ctx.qualified_name(node.left.func) if isinstance(node.left, ast.Call) else None

@@ -62,6 +62,7 @@ DRIVERS = (
     ("pgdb", "format"), ("asyncpg", "numeric"),
 )
 LEAF = "\x00"
+OPAQUE = "\x01"  # template text defined elsewhere (a module constant)
 
 
 @dataclass
@@ -149,7 +150,9 @@ def _sink(ctx: RuleContext, call: ast.Call) -> SqlUse | None:
         return None
     parts = flatten(ctx, query)
     text = "".join(p.text if p.node is None else LEAF for p in parts)
-    sql_like = bool(SQL_TEXT.search(text.replace(LEAF, " x ")))
+    sql_like = bool(SQL_TEXT.search(text.replace(LEAF, " x ").replace(OPAQUE, " ")))
+    if OPAQUE in text and re.search(r"(?i)sql|query|select|insert|update|delete|stmt|where", ctx.source(query) + _bound_source(ctx, query)):
+        sql_like = True
     receiver = ctx.dotted_name(call.func.value) if isinstance(call.func, ast.Attribute) else None
     if kind == "method":
         if attr in ("raw",) and not (sql_like or (receiver or "").endswith("objects")):
@@ -170,6 +173,12 @@ def _sink(ctx: RuleContext, call: ast.Call) -> SqlUse | None:
         use.via = query.id
     _classify(ctx, use, sql_like)
     return use
+
+
+def _bound_source(ctx: RuleContext, query: ast.AST) -> str:
+    if isinstance(query, ast.Name):
+        return " ".join(ctx.source(b.value) for b in taint.bindings_before(ctx, query) if b.value is not None)
+    return ""
 
 
 def _extra(ctx: RuleContext, call: ast.Call, dotted: str) -> SqlUse | None:
@@ -256,6 +265,17 @@ def flatten(ctx: RuleContext, expr: ast.AST, depth: int = 0, seen: frozenset[str
             return _join(ctx, sep, expr.args[0], depth, seen)
         if expr.func.attr in ("strip", "rstrip", "lstrip") and not expr.args:
             return flatten(ctx, expr.func.value, depth + 1, seen)
+        if expr.func.attr == "replace" and len(expr.args) == 2:
+            # x.replace("\n", "<br>") / TEMPLATE.replace("{table}", table): the new text joins in.
+            return flatten(ctx, expr.func.value, depth + 1, seen) + flatten(ctx, expr.args[1], depth + 1, seen)
+        if expr.func.attr == "format" and isinstance(expr.func.value, (ast.Name, ast.Attribute)) and \
+                taint.UPPER.match(expr.func.value.id if isinstance(expr.func.value, ast.Name) else expr.func.value.attr):
+            # A module-constant template defined elsewhere: its text is unknown, its arguments are leaves.
+            parts = [Part(text=OPAQUE)]
+            for arg in [*expr.args, *(kw.value for kw in expr.keywords)]:
+                parts.extend(_leaf_or_flatten(ctx, arg, depth, seen))
+                parts.append(Part(text=OPAQUE))
+            return parts
     if isinstance(expr, ast.Name) and expr.id not in seen:
         expanded = _expand_name(ctx, expr, depth, seen | {expr.id})
         if expanded is not None:
@@ -592,6 +612,8 @@ def builder_of(ctx: RuleContext, use: SqlUse) -> ast.AST | None:
 def own_parts(ctx: RuleContext, builder: ast.AST) -> list[Part] | None:
     """The builder's parts when every leaf sits inside it (no variable expanded)."""
     parts = flatten(ctx, builder, seen=frozenset(n.id for n in ast.walk(builder) if isinstance(n, ast.Name)))
+    if any(OPAQUE in p.text for p in parts):
+        return None
     start = (builder.lineno, builder.col_offset)
     end = (builder.end_lineno, builder.end_col_offset)
     for part in parts:

@@ -249,7 +249,18 @@ def _matters(ctx: RuleContext, handler, status: int | None, node: ast.AST) -> bo
         return True
     if all(CLIENT_ERRORS.match(n) for n in names):
         return False
-    return status is not None and status >= 500
+    # Exceptions of the application or of a library: their repr() names internals,
+    # and a 5xx says the message describes a server-side failure.
+    return (status is not None and status >= 500) or _uses_repr(node)
+
+
+def _uses_repr(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.FormattedValue) and sub.conversion == ord("r"):
+            return True
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "repr":
+            return True
+    return False
 
 
 def _constant_status(node: ast.AST) -> int | None:

@@ -148,7 +148,10 @@ class HtmlResponse(Rule):
 
     def _html_view(self, ctx: RuleContext, func: ast.AST | None) -> bool:
         handler = taint.handler_info(ctx, func)
-        if handler is None or handler.framework != "route":
+        hook = func is not None and any(
+            re.search(r"(errorhandler|error_handler|before_request|before_app_request|after_request)$",
+                      ctx.dotted_name(d.func if isinstance(d, ast.Call) else d) or "") for d in func.decorator_list)
+        if not hook and (handler is None or handler.framework != "route"):
             return False
         for deco in func.decorator_list:
             if isinstance(deco, ast.Call):

@@ -30,6 +30,8 @@ def hello():
 ```
 
 ## What it does not flag
+A template that is *entirely* client-supplied (`Template(request.form["tpl"])`):
+that is server-side template injection, reported by CAV137 (code-injection).
 Constant template text (module constants, literals, concatenations of them),
 templates loaded by name (`render_template("hello.html", ...)`), and values
 passed as context variables.
@@ -49,7 +51,6 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis import taint
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security.sql_common import param_name, string_literal
@@ -77,12 +78,8 @@ class TemplateInjection(Rule):
             func = ctx.source(call.func)
             parts, bad = unsafe_leaves(ctx, source, user_only=False)
             if not has_text(parts):
-                if taint.is_user_input(ctx, source, kind="template"):
-                    leaves = [p for p in parts if p.node is not None]
-                    ctx.report(self, call, (
-                        f"The template source given to `{func}` is {names_of(ctx, leaves)}"
-                        f"{source_note(ctx, leaves)}: the client writes template code that runs on the "
-                        "server. Load a fixed template and pass the input as a context variable."))
+                # A whole template supplied by the client is server-side template injection,
+                # reported once as code injection (CAV137); nothing is interpolated into HTML here.
                 continue
             if not bad:
                 continue
