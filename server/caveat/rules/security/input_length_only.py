@@ -21,22 +21,23 @@ structured value needs a content check: an allowlist, `re.fullmatch`,
 
 ## Example
 ```python
-@app.get("/login/done")
-def after_login():
-    next_url = request.args.get("next", "/")
-    if len(next_url) > 2048:
-        next_url = "/"
-    return redirect(next_url)
+@app.post("/hooks")
+def register_hook():
+    callback = request.json["callback"]
+    if len(callback) > 500:
+        abort(400)
+    hooks.save(owner=g.user, callback=callback)
 ```
 
 ## Use instead
 ```python
-@app.get("/login/done")
-def after_login():
-    next_url = request.args.get("next", "/")
-    if len(next_url) > 2048 or not next_url.startswith("/") or next_url.startswith("//"):
-        next_url = "/"
-    return redirect(next_url)
+@app.post("/hooks")
+def register_hook():
+    callback = request.json["callback"]
+    parts = urlparse(callback)
+    if len(callback) > 500 or parts.scheme != "https" or parts.hostname not in PARTNER_HOSTS:
+        abort(400)
+    hooks.save(owner=g.user, callback=callback)
 ```
 
 ## What it does not flag
