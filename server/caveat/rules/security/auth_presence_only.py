@@ -320,11 +320,18 @@ class _Function:
             return
         if self.verified():
             return
-        statement, atom, source = min(self.presence, key=lambda p: (p[0].lineno, p[0].col_offset))
+        gates = [p for p in self.presence if not isinstance(p[0], ast.If) or taint._terminates(p[0].body)
+                 or taint._terminates(p[0].orelse) or _grants(p[0])]
+        statement, atom, source = min(gates or self.presence, key=lambda p: (p[0].lineno, p[0].col_offset))
         self.ctx.report(rule, statement, (
             f"Access depends only on whether {source} is present: `{_short(self.ctx, atom)}` is never compared "
             "with a secret or passed to a verification, so any value gets in. Verify it (e.g. "
             "`hmac.compare_digest(value, expected)`, `jwt.decode(...)`, or a lookup of the key)."))
+
+
+def _grants(node: ast.If) -> bool:
+    """The body serves the protected thing (returns or calls the view)."""
+    return any(isinstance(n, ast.Return) and n.value is not None for n in node.body)
 
 
 def _scheme_part(node: ast.AST) -> bool:

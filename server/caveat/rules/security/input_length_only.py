@@ -231,17 +231,20 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                     continue
                 for side in [compare.left, *compare.comparators]:
                     name = _len_of(ctx, side)
-                    if name is None or name.id in seen:
+                    key = _key(name) if name is not None else None
+                    if key is None or key in seen:
                         continue
                     resets = isinstance(node, ast.If) and any(
-                        isinstance(t, ast.Name) and t.id == name.id
-                        for stmt in node.body if isinstance(stmt, ast.Assign) for t in stmt.targets)
+                        _key(t) == key for stmt in node.body if isinstance(stmt, ast.Assign) for t in stmt.targets)
                     if not (rejects or resets):
                         continue
                     if not (validator or taint.is_user_input(ctx, name)):
                         continue
-                    seen.add(name.id)
-                    found.append((name.id, node, f"`{' '.join(ctx.source(compare).split())}`", _keys(ctx, name)))
+                    seen.add(key)
+                    keys = _keys(ctx, name if isinstance(name, ast.Name) else name.value)
+                    if isinstance(name, ast.Attribute):
+                        keys.append(name.attr)
+                    found.append((key, node, f"`{' '.join(ctx.source(compare).split())}`", keys))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "strip":
@@ -275,13 +278,12 @@ def _content_checked(ctx: RuleContext, func, name: str) -> bool:
         elif isinstance(node, ast.Call):
             callee = ctx.dotted_name(node.func) or ""
             if CONTENT_CALL.search(callee.rsplit(".", 1)[-1]) and any(
-                    isinstance(n, ast.Name) and n.id == name for a in [*node.args, *(k.value for k in node.keywords)]
-                    for n in ast.walk(a)):
+                    _mentions(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
                 return True
-            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and \
-                    node.func.value.id == name and CONTENT_CALL.search(node.func.attr):
+            if isinstance(node.func, ast.Attribute) and _key(node.func.value) == name and \
+                    CONTENT_CALL.search(node.func.attr):
                 return True
-        elif isinstance(node, ast.Name) and node.id == name and taint.is_validated(ctx, node):
+        elif isinstance(node, (ast.Name, ast.Attribute)) and _key(node) == name and taint.is_validated(ctx, node):
             return True
     return False
 
@@ -297,19 +299,33 @@ def _tests_content(ctx: RuleContext, test: ast.AST, name: str) -> bool:
         if all(isinstance(c, ast.Constant) and c.value in (None, "") for c in test.comparators) and \
                 isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
             return False
-    if isinstance(test, ast.Name):
+    if isinstance(test, (ast.Name, ast.Attribute)):
         return False
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(test))
+    return _mentions(test, name)
 
 
-def _len_of(ctx: RuleContext, node: ast.AST) -> ast.Name | None:
+def _len_of(ctx: RuleContext, node: ast.AST) -> ast.Name | ast.Attribute | None:
+    """``len(x)`` / ``len(x.strip())`` / ``len(upload.filename)`` -> the measured name."""
     if isinstance(node, ast.Call) and ctx.dotted_name(node.func) == "len" and len(node.args) == 1:
         arg = node.args[0]
         if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("strip", "encode"):
             arg = arg.func.value
-        if isinstance(arg, ast.Name):
+        if isinstance(arg, ast.Name) or (isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name)
+                                         and arg.value.id not in ("self", "cls")):
             return arg
     return None
+
+
+def _key(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(_key(n) == name for n in ast.walk(node))
 
 
 def _sinks(ctx: RuleContext, func) -> list[tuple[ast.AST, str, str]]:
@@ -369,11 +385,11 @@ def _reaches(ctx: RuleContext, expr: ast.AST, name: str, kind: str, depth: int =
             continue
         if isinstance(node, ast.Compare):
             continue
+        if _key(node) == name:
+            if not taint.is_validated(ctx, node):
+                return True
+            continue
         if isinstance(node, ast.Name):
-            if node.id == name:
-                if not taint.is_validated(ctx, node):
-                    return True
-                continue
             for binding in taint.bindings_before(ctx, node):
                 if binding.value is not None and binding.kind in ("assign", "aug", "mutate", "for", "for*"):
                     if _reaches(ctx, binding.value, name, kind, depth + 1):

@@ -47,7 +47,9 @@ SQL_TEXT = re.compile(
 IDENT_BEFORE = re.compile(
     r"(\bfrom|\bjoin|\binto|\bupdate|\btable|\bexists|\bindex|\bview|\bdatabase|\bschema|\border\s+by|"
     r"\bgroup\s+by|\bpartition\s+by|\blimit|\boffset|\btop|\bselect|\bdistinct|\bon\s+table|\bdescribe|"
-    r"\btruncate|\bpragma|\breturning|\basc|\bdesc|\bnulls\s+(first|last)|\bfetch\s+first|[.`\"\[])\s*$",
+    r"\btruncate|\bpragma|\breturning|\basc|\bdesc|\bnulls\s+(first|last)|\bfetch\s+first|\bcolumn|"
+    r"\brename\s+to|\badd|\bdrop|\bcount\s*\(\s*(distinct\s+)?|\bsum\s*\(|\bavg\s*\(|\bmin\s*\(|\bmax\s*\(|"
+    r"\bdistinct\s+on\s*\(|[.`\"\[])\s*$",
     re.I)
 LIST_KEYWORD = re.compile(r"\b(select|order\s+by|group\s+by|from|values|in|set|where|and|or|by|returning|"
                           r"insert\s+into\s+\S+\s*\(|into)\b[^\x00]*$", re.I)
@@ -451,7 +453,7 @@ def _classify(ctx: RuleContext, use: SqlUse, sql_like: bool, identifier: bool = 
         before = "".join(p.text if p.node is None else LEAF for p in parts[:i])
         after = "".join(p.text if p.node is None else LEAF for p in parts[i + 1:])
         part.cls = "identifier" if identifier else _context(before, after, previous_identifier)
-        keyword = re.findall(r"\b(from|join|into|update|table|order\s+by|group\s+by|partition\s+by|limit|offset|"
+        keyword = re.findall(r"\b(from|join|into|update|table|column|order\s+by|group\s+by|partition\s+by|limit|offset|"
                              r"top|select|where|set|values|like|having|and|or|in|on)\b", before, re.I)
         part.where = " ".join(keyword[-1].upper().split()) if keyword else ""
         previous_identifier = part.cls == "identifier"

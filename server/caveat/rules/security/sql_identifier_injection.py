@@ -98,6 +98,8 @@ def _where(part: Part) -> str:
         return f"into {keyword}"
     if keyword == "SELECT":
         return "into the column list"
+    if keyword == "COLUMN":
+        return "as a column name"
     return "as an identifier"
 
 

@@ -93,8 +93,8 @@ class StacktraceInResponse(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
-        if not any(isinstance(n, ast.ExceptHandler) for n in ctx.nodes(ast.ExceptHandler)) and \
-                "traceback" not in ctx.text and "exc_info" not in ctx.text:
+        if not ctx.nodes(ast.ExceptHandler) and not any(
+                word in ctx.text for word in ("traceback", "exc_info", "Exception", "Error", "rror_handler", "rrorhandler")):
             return
         reported: set[int] = set()
         for call in ctx.nodes(ast.Call):
@@ -226,12 +226,45 @@ def _exception_origin(ctx: RuleContext, expr: ast.AST, depth: int):
         for binding in bindings:
             if binding.kind == "except":
                 return binding.stmt
+            if binding.kind == "param" and _exception_param(ctx, binding):
+                return binding.stmt  # the function: an error handler's exception argument
         for binding in bindings:
             if binding.kind in ("assign", "aug") and binding.value is not None:
                 found = _exception_origin(ctx, binding.value, depth + 1)
                 if found is not False:
                     return found
     return False
+
+
+def _exception_param(ctx: RuleContext, binding) -> bool:
+    """The exception parameter of an error handler (``def on_error(request, exc)``)."""
+    arg, func = binding.target, binding.stmt
+    if not isinstance(arg, ast.arg) or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    annotation = ctx.source(arg.annotation) if arg.annotation is not None else ""
+    if re.search(r"(Exception|Error)\b", annotation):
+        return True
+    if arg.arg in ("request", "req", "self", "scope"):
+        return False
+    return _is_error_handler(ctx, func)
+
+
+def _is_error_handler(ctx: RuleContext, func) -> bool:
+    for deco in func.decorator_list:
+        name = ctx.dotted_name(deco.func if isinstance(deco, ast.Call) else deco) or ""
+        if re.search(r"(errorhandler|exception_handler|error_handler|register_error_handler)$", name):
+            return True
+    return False
+
+
+def _handled_status(ctx: RuleContext, func) -> int | None:
+    """``@app.errorhandler(404)`` -> 404."""
+    for deco in func.decorator_list:
+        if isinstance(deco, ast.Call) and deco.args:
+            status = _constant_status(deco.args[0])
+            if status is not None:
+                return status
+    return None
 
 
 def _caught(ctx: RuleContext, handler: ast.ExceptHandler) -> list[str]:
@@ -242,6 +275,9 @@ def _caught(ctx: RuleContext, handler: ast.ExceptHandler) -> list[str]:
 
 
 def _matters(ctx: RuleContext, handler, status: int | None, node: ast.AST) -> bool:
+    if isinstance(handler, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        handled = _handled_status(ctx, handler)
+        return handled is None or handled >= 500 or _uses_repr(node)
     if handler is None or not isinstance(handler, ast.ExceptHandler):
         return True  # a traceback
     names = _caught(ctx, handler)

@@ -153,12 +153,17 @@ class HtmlResponse(Rule):
                       ctx.dotted_name(d.func if isinstance(d, ast.Call) else d) or "") for d in func.decorator_list)
         if not hook and (handler is None or handler.framework != "route"):
             return False
+        flask_style = False
         for deco in func.decorator_list:
             if isinstance(deco, ast.Call):
                 for kw in deco.keywords:
                     if kw.arg == "response_class":
                         return "HTML" in ctx.source(kw.value)
-        return any(ctx.is_imported(module) for module in HTML_FRAMEWORKS)
+                if isinstance(deco.func, ast.Attribute) and deco.func.attr == "route":
+                    flask_style = True
+        if (ctx.is_imported("fastapi") or ctx.is_imported("starlette")) and not flask_style and not hook:
+            return False  # FastAPI serializes a returned str as JSON
+        return hook or any(ctx.is_imported(module) for module in HTML_FRAMEWORKS)
 
 
 def _fix(ctx: RuleContext, bad) -> Fix | None:
