@@ -1,4 +1,4 @@
--- Drives a real headless Neovim 0.11 through caveat's B506 quick-fix.
+-- Drives a real headless Neovim 0.11 through caveat's yaml.load quick-fix (B506/CAV132).
 --   nvim --headless --clean -l nvim_e2e.lua REPO FILE CAVEAT_EXE RESULT_JSON [RUFF_EXE]
 -- Loads editors/nvim/lsp/caveat.lua from the runtimepath exactly as a user would, overriding
 -- only `cmd`. When RUFF_EXE is given, ruff's language server is attached to the same buffer
@@ -54,14 +54,18 @@ local function caveat_diags(buf)
   return out
 end
 
-local function count_code(diags, code)
-  local n = 0
+-- The defect under test: `return yaml.load(handle)` on line 9 (lnum 8). Bandit's B506 or
+-- caveat's own rule (CAV132) may report it, so it is found by position.
+local YAML_LNUM = tonumber(vim.env.CAVEAT_YAML_LNUM or '8')
+
+local function yaml_diags(diags)
+  local out = {}
   for _, d in ipairs(diags) do
-    if d.code == code then
-      n = n + 1
+    if d.lnum == YAML_LNUM then
+      table.insert(out, d)
     end
   end
-  return n
+  return out
 end
 
 local function main()
@@ -99,12 +103,12 @@ local function main()
   })
 
   local found = vim.wait(TIMEOUT, function()
-    return count_code(caveat_diags(buf), 'B506') > 0
+    return #yaml_diags(caveat_diags(buf)) > 0
   end, 50)
   local before = caveat_diags(buf)
   result.diagnostics_before = before
   if not found then
-    return finish(false, 'no caveat B506 diagnostic in vim.diagnostic.get()')
+    return finish(false, 'no caveat diagnostic on the yaml.load line in vim.diagnostic.get()')
   end
   -- let a second (pull or push) copy arrive if the server sends both
   vim.wait(1000, function()
@@ -125,14 +129,8 @@ local function main()
     result.clients = names
   end
 
-  local b506
-  for _, d in ipairs(result.diagnostics_before) do
-    if d.code == 'B506' then
-      b506 = d
-      break
-    end
-  end
-  vim.api.nvim_win_set_cursor(0, { b506.lnum + 1, b506.col })
+  local target = yaml_diags(result.diagnostics_before)[1]
+  vim.api.nvim_win_set_cursor(0, { target.lnum + 1, target.col })
 
   -- Ask for the quick-fixes the way a user does (the same function `gra` calls), applied
   -- without a menu because exactly one action is left after the filter.
@@ -159,7 +157,7 @@ local function main()
   step('saved')
 
   local cleared = vim.wait(TIMEOUT, function()
-    return count_code(caveat_diags(buf), 'B506') == 0
+    return #yaml_diags(caveat_diags(buf)) == 0
   end, 50)
   -- settle, then read the final state
   vim.wait(1000, function()
@@ -167,7 +165,7 @@ local function main()
   end)
   result.diagnostics_after = caveat_diags(buf)
   if not cleared then
-    return finish(false, 'B506 still reported after the fix')
+    return finish(false, 'the yaml.load diagnostic is still reported after the fix')
   end
   step('cleared', { count = #result.diagnostics_after })
   return finish(true)

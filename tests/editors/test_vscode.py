@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from editor_harness import ARTIFACTS, CACHE, REPO, kill_group, missing, run_bounded
+import re
+
+from editor_harness import ARTIFACTS, CACHE, REPO, YAML_CODES, YAML_LINE, kill_group, missing, run_bounded
 
 pytestmark = pytest.mark.editor
 
@@ -112,6 +114,7 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
         "window.restoreWindows": "none",
         "git.enabled": False,
         "editor.lightbulb.enabled": "off",
+        "caveat.trace.server": os.environ.get("CAVEAT_TRACE", "off"),
     }, indent=1))
     env = dict(isolated_env)
     (short_tmp / "t").mkdir()
@@ -149,8 +152,8 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
                 "url": url,
                 "folder": str(shop),
                 "file": "shop/config.py",
-                "line": 9,
-                "column": 20,  # inside `yaml.load`
+                "line": YAML_LINE,
+                "column": 16,  # where `yaml.load` starts
                 "result": str(result_file),
                 "screenshot": str(screenshot),
                 "screenshotAfter": str(ARTIFACTS / "vscode-problems-after-fix.png"),
@@ -166,21 +169,26 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     assert result_file.exists(), f"the driver wrote no result (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr[-4000:]}"
     result = json.loads(result_file.read_text())
     result["install_s"] = round(install_s, 1)
+    (ARTIFACTS / "vscode-result.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
     output_logs = sorted(user_data.glob("logs/**/*caveat*.log"))
+    for p in output_logs:  # the extension's output channel, kept for debugging
+        shutil.copy(p, ARTIFACTS / f"vscode-output-{p.name}")
     assert result["ok"], (
         f"{result.get('error')}\n{json.dumps(result, indent=1)}\n{proc.stderr[-3000:]}\n"
         f"--- code-server ---\n{log.read_text()[-3000:]}\n"
         + "".join(f"--- {p.name} ---\n{p.read_text()[-3000:]}\n" for p in output_logs)
     )
 
-    b506 = [row for row in result["problemsBefore"] if "B506" in row]
-    assert len(b506) == 1, f"expected one B506 row in the Problems panel, got {result['problemsBefore']}"
-    assert "caveat" in b506[0]
+    where = f"[Ln {YAML_LINE}, Col 16]"
+    rows = [row for row in result["problemsBefore"] if where in row]
+    assert len(rows) == 1, f"expected one Problems row at {where}, got {result['problemsBefore']}"
+    code = re.search(r"caveat\(?(B\d{3}|CAV\d{3})", rows[0])  # the code is a link: no parentheses in textContent
+    assert code and code.group(1) in YAML_CODES, rows[0]
     assert screenshot.exists() and screenshot.stat().st_size > 1000
-    assert any("safe_load" in a["text"] for a in result["actions"])
+    assert any("safe_load" in a["text"] for a in result["actions"]), result["actions"]
     assert result["statusBar"], "no caveat status bar item"
     text = (shop / "shop" / "config.py").read_text()
     assert "yaml.safe_load(handle)" in text
     assert "yaml.load(handle)" not in text
-    assert not [row for row in result["problemsAfter"] if "B506" in row]
+    assert not [row for row in result["problemsAfter"] if where in row], result["problemsAfter"]

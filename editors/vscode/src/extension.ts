@@ -2,6 +2,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import {
+  DidChangeConfigurationNotification,
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
@@ -103,6 +104,14 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     synchronize: { configurationSection: 'caveat' },
     middleware: {
       workspace: {
+        // workspace/didChangeConfiguration: send the server's settings only (vscode-languageclient
+        // would send every `caveat.*` key, empty lists included, and an empty `select` means
+        // "no rules" to the server).
+        didChangeConfiguration: async () => {
+          await client?.sendNotification(DidChangeConfigurationNotification.type, {
+            settings: { caveat: readSettings(vscode.workspace.workspaceFolders?.[0]?.uri, fallbackPython) },
+          });
+        },
         // Answer workspace/configuration for "caveat" with exactly the server's settings
         // (not the client-only keys), per scope.
         configuration: async (params, token, next) => {
