@@ -2,8 +2,18 @@
 
 text -> blocks -> providers (bandit, caveat rules) -> findings -> filters
 (selection, severity, suppressions, dedupe). Provider results are cached per
-block by (block text, the context the block depends on), so re-analysing an
-edited buffer re-runs only the blocks the edit touched.
+block, by the block's text and exactly what of the module the result depended
+on: while a provider runs, its reads of the module context are recorded
+(bandit's import queries and aliases; each rule's lookups in the module's
+imports and functions, and whether it looked at all of them), and a cached
+result is reused as long as those reads give the same answers. Editing one
+block re-runs only that block; adding an import re-runs only the rules and
+bandit tests that asked about imports.
+
+``Engine.analyze`` analyses a text from scratch (using the caches);
+``Engine.document()`` returns a ``Document`` that analyses successive versions
+of one buffer incrementally (re-splitting only around the edit) and applies
+the error-tolerance rule (see ``Document``).
 """
 from __future__ import annotations
 
@@ -15,16 +25,17 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from caveat.engine.blocks import Block, split_blocks
+from caveat.engine.blocks import Block, Splitter, relines, split_blocks, split_lines
 from caveat.engine.context import BlockFacts, ModuleContext, build_context
-from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
+from caveat.engine.findings import Finding, Fix, Position, TextEdit
 from caveat.engine.suppression import parse_suppressions
 from caveat.project import Settings
 from caveat.providers import bandit_provider
 from caveat.rules import all_rules, caveat_rules, default_off, meta
-from caveat.rules.base import RuleContext
+from caveat.rules.base import RuleContext, _bindings
 
 log = logging.getLogger("caveat.engine")
+_MISSING = object()
 
 
 class Cancelled(Exception):
@@ -38,6 +49,7 @@ class Analysis:
     blocks: int = 0
     analysed_blocks: int = 0  # blocks that missed the cache
     raw: list[Finding] = field(default_factory=list)  # before selection and suppressions
+    kept: list[Finding] = field(default_factory=list)  # last good findings of broken blocks (in raw)
 
 
 class _LRU(OrderedDict):
@@ -45,17 +57,16 @@ class _LRU(OrderedDict):
         super().__init__()
         self.size = size
 
-    def get_or(self, key, compute):
-        try:
-            value = self[key]
+    def lookup(self, key):
+        value = self.get(key)
+        if value is not None:
             self.move_to_end(key)
-            return value, False
-        except KeyError:
-            value = compute()
-            self[key] = value
-            if len(self) > self.size:
-                self.popitem(last=False)
-            return value, True
+        return value
+
+    def store(self, key, value) -> None:
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -64,56 +75,293 @@ class _BlockResult:
     errors: tuple[str, ...]
 
 
+_EMPTY = _BlockResult((), ())
+
+
+# --- what a rule read of the module context ----------------------------------
+class _Reads:
+    """The module-context reads of one rule on one block."""
+
+    __slots__ = ("imports", "imports_keys", "imports_all", "imported", "functions", "functions_keys", "functions_all")
+
+    def __init__(self) -> None:
+        self.imports: dict[str, object] = {}  # name -> value seen (or _MISSING)
+        self.imports_keys = False  # iterated the names
+        self.imports_all = False  # iterated the values
+        self.imported: dict[str, bool] = {}  # is_imported(module) -> answer
+        self.functions: dict[str, object] = {}  # name -> digest of the defining block (or _MISSING)
+        self.functions_keys = False
+        self.functions_all = False
+
+    def holds(self, view: "_View") -> bool:
+        imports, functions = view.imports, view.function_digests
+        if self.imports_all and view.imports_fp != self.imports_all:
+            return False
+        if self.imports_keys and view.imports_keys_fp != self.imports_keys:
+            return False
+        if self.functions_all and view.functions_fp != self.functions_all:
+            return False
+        if self.functions_keys and view.functions_keys_fp != self.functions_keys:
+            return False
+        for name, value in self.imports.items():
+            if imports.get(name, _MISSING) != value:
+                return False
+        for name, value in self.functions.items():
+            if functions.get(name, _MISSING) != value:
+                return False
+        for module, answer in self.imported.items():
+            if view.is_imported(module) != answer:
+                return False
+        return True
+
+
+class _RecordingDict(dict):
+    """A dict that tells ``_Reads`` what was looked up, for names the block does not bind itself."""
+
+    def __init__(self, data, reads: _Reads, kind: str, own: frozenset[str], view: "_View") -> None:
+        super().__init__(data)
+        self._reads, self._kind, self._own, self._view = reads, kind, own, view
+
+    def _seen(self, key) -> None:
+        if key in self._own or not isinstance(key, str):
+            return
+        if self._kind == "imports":
+            self._reads.imports[key] = self._view.imports.get(key, _MISSING)
+        else:
+            self._reads.functions[key] = self._view.function_digests.get(key, _MISSING)
+
+    def _all(self, keys_only: bool) -> None:
+        view = self._view
+        if self._kind == "imports":
+            if keys_only:
+                self._reads.imports_keys = view.imports_keys_fp
+            else:
+                self._reads.imports_all = view.imports_fp
+        elif keys_only:
+            self._reads.functions_keys = view.functions_keys_fp
+        else:
+            self._reads.functions_all = view.functions_fp
+
+    def __getitem__(self, key):
+        self._seen(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._seen(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._seen(key)
+        return super().__contains__(key)
+
+    def __iter__(self):
+        self._all(True)
+        return super().__iter__()
+
+    def keys(self):
+        self._all(True)
+        return super().keys()
+
+    def __len__(self) -> int:
+        self._all(True)
+        return super().__len__()
+
+    def values(self):
+        self._all(False)
+        return super().values()
+
+    def items(self):
+        self._all(False)
+        return super().items()
+
+    def copy(self):
+        self._all(False)
+        return dict(super().items())
+
+    def __eq__(self, other) -> bool:
+        self._all(False)
+        return super().__eq__(other)
+
+    __hash__ = None
+
+
+class _TrackedContext(RuleContext):
+    """The rules' context, recording what each rule reads of the module."""
+
+    def __init__(self, tree, parse_text, view: "_View", path: str, first_line: int) -> None:
+        super().__init__(tree, parse_text, view.imports, view.functions, path, first_line=first_line)
+        self._own_imports = {local: qualified for node in self.nodes(ast.Import, ast.ImportFrom)
+                             for local, qualified in _bindings(node)}
+        self.reads = _Reads()
+        self.rebind(view)
+
+    def rebind(self, view: "_View") -> "_TrackedContext":
+        """The same block under another module context (contexts are reused: building one walks the tree)."""
+        merged = dict(view.imports)
+        merged.update(self._own_imports)
+        self._merged = merged
+        self.imports = _RecordingDict(merged, self.reads, "imports", frozenset(self._own_imports), view)
+        self.module_functions = _RecordingDict(view.functions, self.reads, "functions", frozenset(), view)
+        return self
+
+    def start_rule(self) -> _Reads:
+        reads = self.reads = _Reads()
+        self.imports._reads = reads
+        self.module_functions._reads = reads
+        self.findings = []
+        return reads
+
+    def is_imported(self, module: str) -> bool:
+        answer = _any_imported(dict.values(self._merged), module)
+        if not _any_imported(self._own_imports.values(), module):  # else the block imports it itself
+            self.reads.imported[module] = answer
+        return answer
+
+
+def _bandit_answer(kind: str, module: str, modules) -> bool:
+    """bandit's ``is_module_imported_exact`` / ``_like`` over ``modules``."""
+    if kind == "exact":
+        return module in modules
+    return any(module in imported for imported in modules)
+
+
+def _any_imported(values, module: str) -> bool:
+    prefix = module + "."
+    return any(q == module or q.startswith(prefix) for q in values)
+
+
+class _View:
+    """The module context as the rules see it, with fingerprints for quick checks."""
+
+    def __init__(self, context: ModuleContext, digests: dict[str, str]) -> None:
+        self.context = context
+        self.imports = context.imports
+        self.functions = context.functions
+        self.function_digests = digests
+        self.imports_fp = ("i", hash(frozenset(self.imports.items())))
+        self.imports_keys_fp = ("k", hash(frozenset(self.imports)))
+        self.functions_fp = ("f", hash(frozenset(digests.items())))
+        self.functions_keys_fp = ("n", hash(frozenset(digests)))
+        self._imported: dict[str, bool] = {}
+
+    def is_imported(self, module: str) -> bool:
+        answer = self._imported.get(module)
+        if answer is None:
+            answer = self._imported[module] = _any_imported(self.imports.values(), module)
+        return answer
+
+
+@dataclass
+class _RuleEntry:
+    reads: _Reads
+    findings: tuple[Finding, ...]
+    errors: tuple[str, ...]
+
+
+class _RulesResult:
+    """All rules on one block text: per-rule results and reads, their union, and
+    the fingerprints of the last context they were all known to hold for."""
+
+    __slots__ = ("entries", "valid_for", "result", "union")
+
+    def __init__(self, entries: list[_RuleEntry], view: _View) -> None:
+        self.entries = entries
+        self.valid_for = (view.imports_fp, view.functions_fp)
+        self.result = _combine(entries)
+        union = self.union = _Reads()
+        for entry in entries:
+            reads = entry.reads
+            union.imports.update(reads.imports)
+            union.functions.update(reads.functions)
+            union.imported.update(reads.imported)
+            union.imports_keys = union.imports_keys or reads.imports_keys
+            union.imports_all = union.imports_all or reads.imports_all
+            union.functions_keys = union.functions_keys or reads.functions_keys
+            union.functions_all = union.functions_all or reads.functions_all
+
+
+def _combine(entries) -> _BlockResult:
+    return _BlockResult(tuple(f for e in entries for f in e.findings), tuple(x for e in entries for x in e.errors))
+
+
 class Engine:
     """Holds the per-block caches; safe to share between threads."""
 
-    def __init__(self, cache_size: int = 20_000) -> None:
+    def __init__(self, cache_size: int = 20_000, context_cache_size: int = 3_000) -> None:
         self._bandit_cache = _LRU(cache_size)
         self._rules_cache = _LRU(cache_size)
-        self._lock = threading.Lock()
+        self._contexts = _LRU(context_cache_size)  # rule contexts of recent blocks, to re-run single rules
+        self._lock = threading.RLock()
         self._rules = [rule() for rule in caveat_rules()]
         self._supersedes = {rule.code: set(rule.supersedes) for rule in self._rules}
 
+    def document(self) -> "Document":
+        """An incremental analyser for successive versions of one buffer."""
+        return Document(self)
+
     def analyze(self, text: str, path: str, settings: Settings,
                 is_cancelled: Callable[[], bool] = lambda: False) -> Analysis:
-        infos = all_rules()
-        size_kb = len(text.encode("utf-8", "surrogatepass")) / 1024
-        if size_kb > settings.max_file_size_kb:
-            note = (f"{path or 'this file'} is {size_kb:.0f} KB, over max-file-size-kb = "
-                    f"{settings.max_file_size_kb}; caveat did not analyse it")
-            info = meta.FILE_TOO_LARGE
-            finding = Finding(info.code, info.name, info.category, None, info.severity,
-                              note, 1, 0, 1, 0, source="caveat")
-            return Analysis(self._filter([finding], text, settings), [note], raw=[finding])
+        """A from-scratch analysis of ``text`` (per-block results come from the caches)."""
+        too_large = self._too_large(text, path, settings)
+        if too_large is not None:
+            return too_large
+        return self._analyse(split_blocks(text), split_lines(text), text, path, settings, is_cancelled)
 
-        blocks = split_blocks(text)
+    def _too_large(self, text: str, path: str, settings: Settings) -> Analysis | None:
+        limit = settings.max_file_size_kb * 1024
+        if len(text) * 4 <= limit:  # even at 4 bytes a character it fits
+            return None
+        size_kb = len(text.encode("utf-8", "surrogatepass")) / 1024
+        if size_kb <= settings.max_file_size_kb:
+            return None
+        note = (f"{path or 'this file'} is {size_kb:.0f} KB, over max-file-size-kb = "
+                f"{settings.max_file_size_kb}; caveat did not analyse it")
+        info = meta.FILE_TOO_LARGE
+        finding = Finding(info.code, info.name, info.category, None, info.severity,
+                          note, 1, 0, 1, 0, source="caveat")
+        return Analysis(self._filter([finding], split_lines(text), settings), [note], raw=[finding])
+
+    def _analyse(self, blocks: list[Block], lines: list[str], text: str, path: str, settings: Settings,
+                 is_cancelled: Callable[[], bool], keep: Callable[[Block], list[Finding]] | None = None) -> Analysis:
+        infos = all_rules()
         context, facts = build_context(blocks)
+        view = _View(context, context.function_digests)
+        path_kind = _path_kind(path)
         findings: list[Finding] = []
+        kept: list[Finding] = []
         notes: list[str] = []
         syntax_noted = False
         missed = 0
-        for index, (block, block_facts) in enumerate(zip(blocks, facts)):
-            if is_cancelled():
+        for index, block in enumerate(blocks):
+            if not index & 31 and is_cancelled():
                 raise Cancelled()
+            block_facts = facts[index]
             if block_facts.tree is None:
                 if not syntax_noted and block.kind != "class-header":
                     syntax_noted = True
                     findings.append(_syntax_note(block, block_facts))
+                if keep is not None:
+                    kept.extend(keep(block))
                 continue
-            results, fresh = self._analyse_block(block, block_facts, context, index, path)
-            missed += fresh
-            for result in results:
+            bandit_result, bandit_fresh = self._bandit(block, block_facts, context, index, path)
+            rules_result, rules_fresh = self._rules_for(block, block_facts, view, path, path_kind)
+            missed += bandit_fresh or rules_fresh
+            offset, first, last = block.line_offset, block.start, block.end
+            for result in (bandit_result, rules_result):
                 for finding in result.findings:
-                    shifted = finding.shifted(block.line_offset)
-                    if block.start <= shifted.line <= block.end:
+                    shifted = finding.shifted(offset)
+                    if first <= shifted.line <= last:
                         findings.append(shifted)
                 for error in result.errors:
                     findings.append(_analysis_error(block, error))
                     notes.append(error)
+        if is_cancelled():
+            raise Cancelled()
         file_level = bandit_provider.run_file_checks(text, path)
         findings.extend(file_level.findings)
+        findings.extend(kept)
         findings = self._dedupe(findings)
-        return Analysis(self._filter(findings, text, settings, infos), notes, len(blocks), missed, findings)
+        return Analysis(self._filter(findings, lines, settings, infos), notes, len(blocks), missed, findings, kept)
 
     def analyze_api(self, text: str, path: str, settings: Settings,
                     is_cancelled: Callable[[], bool] = lambda: False) -> Analysis:
@@ -133,42 +381,85 @@ class Engine:
     def merge(self, text: str, settings: Settings, *parts: Analysis) -> list[Finding]:
         """Selection, suppressions and dedupe over the raw findings of several stages."""
         raw = [finding for part in parts for finding in part.raw]
-        return self._filter(self._dedupe(raw), text, settings)
+        return self._filter(self._dedupe(raw), split_lines(text), settings)
 
     # --- providers ----------------------------------------------------------
-    def _analyse_block(self, block: Block, facts: BlockFacts, context: ModuleContext,
-                       index: int, path: str) -> tuple[list[_BlockResult], int]:
-        modules = context.modules_before[index]
-        aliases = tuple(sorted((n, q) for n, q in context.imports.items() if n in facts.reads))
-        bandit_key = (block.kind, block.parse_text, modules, aliases)
-        bandit_result, bandit_fresh = self._bandit_cache.get_or(
-            bandit_key, lambda: self._run_bandit(block, modules, dict(aliases), path))
-        rules_key = (block.kind, block.parse_text, context.key_for(facts), _path_kind(path))
-        rules_result, rules_fresh = self._rules_cache.get_or(
-            rules_key, lambda: self._run_rules(block, facts, context, path))
-        return [bandit_result, rules_result], int(bandit_fresh or rules_fresh)
+    def _bandit(self, block: Block, facts: BlockFacts, context: ModuleContext, index: int,
+                path: str) -> tuple[_BlockResult, bool]:
+        aliases = context.bandit_aliases_for(facts, index)
+        key = (block.kind, block.parse_text, aliases)
+        entries = self._bandit_cache.lookup(key)
+        if entries:
+            answer_at = context.bandit_answer
+            for queries, result in entries:
+                if all(answer_at(kind, module, index) == answer for kind, module, answer in queries):
+                    return result, False
+        modules = context.modules_before(index)
+        queries, result = self._run_bandit(block, modules, dict(aliases), path)
+        with self._lock:
+            entries = list(self._bandit_cache.lookup(key) or ())
+            entries.insert(0, (queries, result))
+            self._bandit_cache.store(key, tuple(entries[:4]))
+        return result, True
 
-    def _run_bandit(self, block: Block, modules: frozenset[str], aliases: dict[str, str], path: str) -> _BlockResult:
-        bandit_aliases = {n: q for n, q in aliases.items() if n != q}
+    def _run_bandit(self, block: Block, modules: frozenset[str], aliases: dict[str, str],
+                    path: str) -> tuple[tuple, _BlockResult]:
         try:
-            result = bandit_provider.run_block(block.parse_text, modules, bandit_aliases, path, aliases)
+            result = bandit_provider.run_block(block.parse_text, modules, aliases, path, aliases)
+        except RecursionError:
+            return (), _BlockResult((), (f"bandit: lines {block.start}-{block.end} are nested too deeply",))
         except Exception as error:  # a bandit bug must not cost the other blocks
-            return _BlockResult((), (f"bandit failed on lines {block.start}-{block.end}: {error!r}",))
-        return _BlockResult(_verified(result.findings, block), tuple(f"bandit: {e}" for e in result.errors))
+            return (), _BlockResult((), (f"bandit failed on lines {block.start}-{block.end}: {error!r}",))
+        queries = tuple((kind, module, _bandit_answer(kind, module, modules)) for kind, module in result.queries)
+        return queries, _BlockResult(_verified(result.findings, block), tuple(f"bandit: {e}" for e in result.errors))
 
-    def _run_rules(self, block: Block, facts: BlockFacts, context: ModuleContext, path: str) -> _BlockResult:
-        ctx = RuleContext(facts.tree, block.parse_text, context.imports, context.functions, path,
-                          first_line=block.start - block.line_offset)
-        errors: list[str] = []
-        for rule in self._rules:
-            try:
-                rule.check(ctx)
-            except Exception as error:
-                where = traceback.extract_tb(error.__traceback__)[-1]
-                errors.append(f"{rule.code} ({rule.name}) failed on lines {block.start}-{block.end}: "
-                              f"{error!r} at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}")
-                log.exception("rule %s failed", rule.code)
-        return _BlockResult(_verified(ctx.findings, block), tuple(errors))
+    def _rules_for(self, block: Block, facts: BlockFacts, view: _View, path: str,
+                   path_kind: str) -> tuple[_BlockResult, bool]:
+        key = (block.kind, block.parse_text, path)
+        cached: _RulesResult | None = self._rules_cache.lookup(key)
+        if cached is not None:
+            current = (view.imports_fp, view.functions_fp)
+            if cached.valid_for == current:
+                return cached.result, False
+            if cached.union.holds(view):
+                cached.valid_for = current
+                return cached.result, False
+            stale = [i for i, entry in enumerate(cached.entries) if not entry.reads.holds(view)]
+            if not stale:
+                cached.valid_for = current
+                return cached.result, False
+            ctx = self._context_for(key, facts, block, view, path)
+            entries = list(cached.entries)
+            for i in stale:
+                entries[i] = self._run_rule(self._rules[i], ctx, block)
+            fresh = _RulesResult(entries, view)
+        else:
+            ctx = self._context_for(key, facts, block, view, path)
+            fresh = _RulesResult([self._run_rule(rule, ctx, block) for rule in self._rules], view)
+        with self._lock:
+            self._rules_cache.store(key, fresh)
+        return fresh.result, True
+
+    def _context_for(self, key, facts: BlockFacts, block: Block, view: _View, path: str) -> _TrackedContext:
+        ctx = self._contexts.lookup(key)
+        if ctx is not None and ctx.tree is facts.tree:
+            return ctx.rebind(view)
+        ctx = _TrackedContext(facts.tree, block.parse_text, view, path, block.start - block.line_offset)
+        with self._lock:
+            self._contexts.store(key, ctx)
+        return ctx
+
+    def _run_rule(self, rule, ctx: _TrackedContext, block: Block) -> _RuleEntry:
+        reads = ctx.start_rule()
+        errors: tuple[str, ...] = ()
+        try:
+            rule.check(ctx)
+        except Exception as error:
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            errors = (f"{rule.code} ({rule.name}) failed on lines {block.start}-{block.end}: "
+                      f"{error!r} at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}",)
+            log.exception("rule %s failed", rule.code)
+        return _RuleEntry(reads, _verified(ctx.findings, block), errors)
 
     # --- filters -------------------------------------------------------------
     def _dedupe(self, findings: list[Finding]) -> list[Finding]:
@@ -189,10 +480,9 @@ class Engine:
                 result.append(finding)
         return result
 
-    def _filter(self, findings: list[Finding], text: str, settings: Settings, infos=None) -> list[Finding]:
+    def _filter(self, findings: list[Finding], lines: list[str], settings: Settings, infos=None) -> list[Finding]:
         infos = infos or all_rules()
         off = default_off()
-        lines = text.splitlines()
         suppressions, problems = parse_suppressions(lines, infos.keys())
         by_line: dict[int, list] = {}
         for suppression in suppressions:
@@ -216,7 +506,7 @@ class Engine:
             for s in suppressions:
                 if (s.line, s.col) not in used:
                     what = "any finding" if s.codes is None else ", ".join(sorted(s.codes))
-                    line_text = lines[s.line - 1]
+                    line_text = lines[s.line - 1].rstrip("\r\n")
                     start = len(line_text[: s.col].rstrip())
                     fix = Fix("Remove the unused suppression", (TextEdit(Position(s.line, start), Position(s.line, s.end_col), ""),))
                     kept.append(Finding(unused.code, unused.name, unused.category, None, unused.severity,
@@ -295,3 +585,77 @@ def _path_kind(path: str) -> str:
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     return "|".join(k for k, hit in (("test", name.startswith("test_") or name.endswith("_test.py") or "/tests/" in path),
                                       ("settings", name == "settings.py" or "/settings/" in path)) if hit)
+
+
+class Document:
+    """Successive versions of one buffer, analysed incrementally.
+
+    Splitting is incremental (``Splitter``), provider results come from the
+    engine's per-block caches, so an edit costs about what the edited block costs.
+
+    Error tolerance: a block that does not parse keeps the findings it had in the
+    last analysed version, on the lines the edits since then left untouched
+    (shifted with those lines, without their quick-fixes), for as long as it does
+    not parse; the first block that does not parse also gets the one CAV004 note
+    of the document. When the block parses again its fresh findings replace the
+    kept ones. So the result of ``analyze`` equals ``Engine.analyze`` of the same
+    text (a from-scratch analysis) whenever every block parses; otherwise it
+    equals it plus the kept findings, all of which lie in blocks that do not parse.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.splitter = Splitter()
+        self._text = ""  # the last analysed version
+        self._lines: list[str] = []
+        self._raw: list[Finding] = []  # its provider findings (and kept ones)
+
+    def analyze(self, text: str, path: str, settings: Settings,
+                is_cancelled: Callable[[], bool] = lambda: False) -> Analysis:
+        engine = self.engine
+        too_large = engine._too_large(text, path, settings)
+        if too_large is not None:
+            self.close()
+            return too_large
+        blocks = self.splitter.split(text)
+        lines = self.splitter.lines
+        mapping = None
+
+        def keep(block: Block) -> list[Finding]:
+            nonlocal mapping
+            if not self._raw:
+                return []
+            if mapping is None:
+                _, p, s = relines(self._text, self._lines, text) if self._text != text else (None, len(lines), 0)
+                mapping = (p, len(self._lines) - s, len(lines) - len(self._lines))
+            return _kept_in(self._raw, block, *mapping)
+
+        analysis = engine._analyse(blocks, lines, text, path, settings, is_cancelled, keep)
+        self._text, self._lines = text, lines
+        self._raw = [f for f in analysis.raw if f.source != "caveat" or f.code not in _ENGINE_NOTES]
+        return analysis
+
+    def close(self) -> None:
+        """Forget the buffer (the engine's shared caches stay)."""
+        self.splitter = Splitter()
+        self._text, self._lines, self._raw = "", [], []
+
+
+_ENGINE_NOTES = frozenset({meta.SYNTAX_ERROR.code, meta.ANALYSIS_ERROR.code, meta.FILE_TOO_LARGE.code})
+
+
+def _kept_in(previous: list[Finding], block: Block, p: int, old_end: int, delta: int) -> list[Finding]:
+    """The previous findings that lie, after the edit, inside ``block``: old lines
+    1..p are unchanged, old lines after ``old_end`` moved by ``delta``, the rest changed."""
+    kept = []
+    for finding in previous:
+        line, end = finding.line, finding.end_line
+        if end <= p:
+            moved = 0
+        elif line > old_end:
+            moved = delta
+        else:
+            continue
+        if block.start <= line + moved and end + moved <= block.end:
+            kept.append(replace(finding.shifted(moved), fix=None) if finding.fix else finding.shifted(moved))
+    return kept

@@ -13,8 +13,11 @@ rescanned, which keeps splitting a 5,000-line buffer in the low milliseconds.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from typing import Callable, NamedTuple
 
 # Lines at the block's indentation that continue the previous compound statement.
 _CONTINUATION = re.compile(r"(else|elif|except|finally)\b")
@@ -24,8 +27,7 @@ _HARD_START = re.compile(r"(async\s+def|def|class)\s|(import|from)\s+[\w.]+|@\w"
 _TOKEN = re.compile(r"""[rRbBuUfF]{0,2}('''|\"\"\"|'|")|[#\\()\[\]{}]""")
 
 
-@dataclass(frozen=True)
-class LineState:
+class LineState(NamedTuple):
     depth: int = 0
     string: str = ""  # the open quote, if the line ends inside a string
     backslash: bool = False
@@ -69,7 +71,7 @@ def _scan_line(state: LineState, line: str) -> LineState:
             continue
         depth = depth + 1 if token in "([{" else max(0, depth - 1)
         pos = match.end()
-    return LineState(depth, "", False)
+    return LineState(depth, "", False) if depth else _START
 
 
 def _find_string_end(line: str, pos: int, quote: str) -> int:
@@ -89,27 +91,63 @@ def _find_string_end(line: str, pos: int, quote: str) -> int:
     return -1
 
 
-@dataclass(frozen=True)
-class LineInfo:
+class LineInfo(NamedTuple):
     starts_statement: bool  # first physical line of a logical line
     indent: int
     blank: bool  # empty or comment-only
 
 
+@lru_cache(maxsize=200_000)
+def _step(state: LineState, line: str) -> tuple[LineInfo, LineState]:
+    """The line's info and the state after it, from the state before it."""
+    stripped = line.lstrip(" \t")
+    indent = len(line) - len(stripped)
+    blank = not stripped.strip() or stripped.startswith("#")
+    inside = bool(state.depth or state.string or state.backslash)
+    if inside and not state.string and state.depth and _HARD_START.match(stripped):
+        # An unclosed bracket followed by a def/class/import line: recover here.
+        state, inside = _START, False
+    return LineInfo(starts_statement=not inside and not blank, indent=indent, blank=blank), _scan_line(state, line)
+
+
 def scan_lines(lines: list[str]) -> list[LineInfo]:
+    return _scan(lines, _START, 0)[0]
+
+
+def _scan(lines: list[str], state: LineState, lo: int, hi: int | None = None,
+          stop: Callable[[int, LineState], bool] | None = None
+          ) -> tuple[list[LineInfo], list[LineState], int, LineState]:
+    """Infos of lines[lo:...], the state before each, where the scan ended and the
+    state there; at or after ``hi`` it stops early when ``stop(index, state)`` says
+    the rest is known."""
     infos: list[LineInfo] = []
-    state = _START
-    for line in lines:
-        stripped = line.lstrip(" \t")
-        indent = len(line) - len(stripped)
-        blank = not stripped.strip() or stripped.startswith("#")
-        inside = bool(state.depth or state.string or state.backslash)
-        if inside and not state.string and state.depth and _HARD_START.match(stripped):
-            # An unclosed bracket followed by a def/class/import line: recover here.
-            state, inside = _START, False
-        infos.append(LineInfo(starts_statement=not inside and not blank, indent=indent, blank=blank))
-        state = _scan_line(state, line)
-    return infos
+    states: list[LineState] = []
+    hi = len(lines) if hi is None else hi
+    step = _step
+    i = lo
+    n = len(lines)
+    while i < n:
+        if i >= hi and stop is not None and stop(i, state):
+            break
+        states.append(state)
+        info, state = step(state, lines[i])
+        infos.append(info)
+        i += 1
+    return infos, states, i, state
+
+
+_ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python and LSP count them: only \\n, \\r\\n and \\r end a line
+    (``str.splitlines`` also breaks at form feeds and other separators)."""
+    if text.isascii():
+        odd = "\x0b" in text or "\x0c" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text
+    else:
+        odd = _ODD_BREAKS.search(text) is not None
+    return _LINES.findall(text) if odd else text.splitlines(keepends=True)
 
 
 @dataclass(frozen=True)
@@ -134,13 +172,180 @@ class Block:
         return (self.kind, self.parse_text)
 
 
+    def shifted(self, delta: int) -> "Block":
+        if not delta:
+            return self
+        return Block(self.kind, self.start + delta, self.end + delta, self.parse_text,
+                     self.line_offset + delta, self.class_name)
+
+
 def split_blocks(text: str) -> list[Block]:
-    lines = text.splitlines(keepends=True)
+    """The blocks of ``text``, from scratch (``Splitter`` gives the same, incrementally)."""
+    lines = split_lines(text)
     infos = scan_lines(lines)
     blocks: list[Block] = []
     for start, end in _group(lines, infos, 0, 0, len(lines)):
         blocks.extend(_split_class(lines, infos, start, end))
     return blocks
+
+
+class Splitter:
+    """``split_blocks`` for successive versions of one document, incrementally.
+
+    Keeps the previous version's lines, per-line scan states and top-level
+    ranges; a new version is diffed by common prefix and suffix lines, only
+    the changed lines are rescanned (until the scan state matches the old one
+    again), and only the top-level ranges around the change are regrouped and
+    re-split; blocks after the change are reused, shifted. ``split(text)``
+    always equals ``split_blocks(text)``.
+    """
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.lines: list[str] = []
+        self.infos: list[LineInfo] = []
+        self.states: list[LineState] = [_START]  # the state before each line, and at the end
+        self.starts: list[int] = []  # 0-based first line of each top-level range
+        self.groups: list[list[Block]] = []  # the blocks of each top-level range
+        self.blocks: list[Block] = []
+
+    def split(self, text: str) -> list[Block]:
+        old_text = self.text
+        if text == old_text:
+            return self.blocks
+        old = self.lines
+        n_old = len(old)
+        new, p, s = relines(old_text, old, text)
+        self.text = text
+        n_new = len(new)
+        delta = n_new - n_old
+        old_states = self.states
+
+        def converged(i: int, state: LineState) -> bool:
+            return old_states[i - delta] == state
+
+        infos, states, conv, end_state = _scan(new, old_states[p], p, n_new - s, converged)
+        if conv < n_new:  # the rest is the old version's, shifted
+            self.infos = self.infos[:p] + infos + self.infos[conv - delta:]
+            self.states = old_states[:p] + states + old_states[conv - delta:]
+        else:
+            self.infos = self.infos[:p] + infos
+            self.states = old_states[:p] + states + [end_state]
+        self.lines = new
+        infos_all = self.infos
+
+        # Regroup the top-level ranges from the last one starting before the change.
+        r0 = bisect_left(self.starts, p) - 1
+        lo = self.starts[r0] if r0 > 0 else 0
+        keep = max(r0, 0)
+        old_starts = self.starts
+        new_starts: list[int] = []
+        resume = None
+        for start in _top_starts(new, infos_all, lo, n_new, keep > 0):
+            if start >= conv:  # an old range start after the change: the rest is known
+                k = bisect_left(old_starts, start - delta)
+                if k < len(old_starts) and old_starts[k] == start - delta and k >= keep:
+                    resume = k
+                    break
+            new_starts.append(start)
+        tail_starts = [x + delta for x in old_starts[resume:]] if resume is not None else []
+        hi = tail_starts[0] if tail_starts else n_new
+        groups = []
+        for n, start in enumerate(new_starts):
+            end = new_starts[n + 1] if n + 1 < len(new_starts) else hi
+            groups.append(_split_class(new, infos_all, start, _trim(new, infos_all, start, end)))
+        tail_groups = self.groups[resume:] if resume is not None else []
+        if delta:
+            tail_groups = [[block.shifted(delta) for block in group] for group in tail_groups]
+        self.starts = old_starts[:keep] + new_starts + tail_starts
+        self.groups = self.groups[:keep] + groups + tail_groups
+        self.blocks = list(chain.from_iterable(self.groups))
+        return self.blocks
+
+
+def relines(old_text: str, old: list[str], text: str) -> tuple[list[str], int, int]:
+    """``split_lines(text)``, reusing the lines shared with the previous version
+    (``old_text`` split into ``old``), and how many lines the two share at the
+    start (p) and at the end (s): new[:p] == old[:p], new[-s:] == old[-s:]."""
+    n_old = len(old)
+    # The shared text is found at C speed; counting one line less on each side
+    # than it suggests keeps a changed line break (\r -> \r\n) from being shared.
+    limit = min(len(old_text), len(text))
+    pc = _common_prefix(old_text, text, limit)
+    sc = _common_suffix(old_text, text, limit - pc)
+    p = max(0, _breaks(text, 0, pc) - 1)
+    s = max(0, _breaks(text, len(text) - sc, len(text)) - 1)
+    s = min(s, n_old - p)
+    off_p = sum(map(len, old[:p]))
+    off_s = sum(map(len, old[n_old - s:])) if s else 0
+    middle = split_lines(text[off_p:len(text) - off_s])
+    # Exact counts: the middle may still start or end with shared lines.
+    n_mid = len(middle)
+    a = 0
+    while a < n_mid and p + a < n_old - s and middle[a] == old[p + a]:
+        a += 1
+    b = 0
+    while b < n_mid - a and n_old - s - 1 - b >= p + a and middle[n_mid - 1 - b] == old[n_old - s - 1 - b]:
+        b += 1
+    new = old[:p] + middle + old[n_old - s:] if s else old[:p] + middle
+    return new, p + a, s + b
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    """Length of the common prefix of ``a`` and ``b`` (at most ``limit``), by bisection."""
+    lo, hi = 0, limit
+    while hi - lo > 32:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    while lo < hi and a[lo] == b[lo]:
+        lo += 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix of ``a`` and ``b`` (at most ``limit``)."""
+    la, lb = len(a), len(b)
+    lo, hi = 0, limit
+    while hi - lo > 32:
+        mid = (lo + hi) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid
+    while lo < hi and a[la - lo - 1] == b[lb - lo - 1]:
+        lo += 1
+    return lo
+
+
+def _breaks(text: str, start: int, end: int) -> int:
+    """Line breaks (\\n, \\r\\n, \\r) in text[start:end]."""
+    return text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
+
+
+def _top_starts(lines: list[str], infos: list[LineInfo], lo: int, hi: int, after_ranges: bool):
+    """First lines of the top-level statements in lines[lo:hi] (as ``_group`` at indent 0)."""
+    have = after_ranges
+    only_decorators = False
+    for i in range(lo, hi):
+        info = infos[i]
+        if not info.starts_statement or info.indent:
+            continue
+        line = lines[i]
+        if have and (only_decorators or _CONTINUATION.match(line)):
+            only_decorators = only_decorators and line.startswith("@")
+            continue
+        have = True
+        only_decorators = line.startswith("@")
+        yield i
+
+
+def _trim(lines: list[str], infos: list[LineInfo], s: int, e: int) -> int:
+    while e > s + 1 and infos[e - 1].blank and not _inside_string(infos, lines, e - 1):
+        e -= 1
+    return e
 
 
 def _group(lines: list[str], infos: list[LineInfo], indent: int, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -162,9 +367,7 @@ def _group(lines: list[str], infos: list[LineInfo], indent: int, lo: int, hi: in
     result = []
     for n, (s, _) in enumerate(ranges):
         e = ranges[n + 1][0] if n + 1 < len(ranges) else hi
-        while e > s + 1 and infos[e - 1].blank and not _inside_string(infos, lines, e - 1):
-            e -= 1
-        result.append((s, e))
+        result.append((s, _trim(lines, infos, s, e)))
     return result
 
 

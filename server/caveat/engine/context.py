@@ -27,6 +27,10 @@ class BlockFacts:
     functions: tuple[str, ...]  # top-level function names this block defines
     reads: frozenset[str]  # names this block loads
     digest: str
+    sorted_reads: tuple[str, ...] = ()
+    # Bandit's view of the block's imports, in the order bandit visits them (every
+    # import statement, nested ones too): (local name, target) aliases it records.
+    bandit_aliases: tuple[tuple[str, str], ...] = ()
 
 
 @lru_cache(maxsize=50_000)
@@ -38,19 +42,32 @@ def facts_for(kind: str, parse_text: str) -> BlockFacts:
         if not isinstance(error, SyntaxError):
             error = SyntaxError(str(error))
         return BlockFacts(None, error, (), (), (), (), frozenset(), digest)
+    except RecursionError:  # absurdly deep nesting: treat like a syntax error
+        return BlockFacts(None, SyntaxError("too deeply nested to analyse"), (), (), (), (), frozenset(), digest)
     imports: list[tuple[str, str]] = []
-    modules: list[str] = []
     assigned: list[tuple[str, str]] = []
     functions: list[str] = []
     reads: set[str] = set()
+    import_nodes: list[ast.Import | ast.ImportFrom] = []
     top = tree.body if kind == "statement" else []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             reads.add(node.id)
-        elif isinstance(node, ast.Import):
-            modules.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            modules.extend(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            import_nodes.append(node)
+    modules: list[str] = []
+    bandit_aliases: list[tuple[str, str]] = []
+    import_nodes.sort(key=lambda n: (n.lineno, n.col_offset))
+    for node in import_nodes:  # as bandit's visitor records them (visit_Import / visit_ImportFrom)
+        module = node.module if isinstance(node, ast.ImportFrom) else None
+        for alias in node.names:
+            if module is None:
+                if alias.asname:
+                    bandit_aliases.append((alias.asname, alias.name))
+                modules.append(alias.name)
+            else:
+                bandit_aliases.append((alias.asname or alias.name, f"{module}.{alias.name}"))
+                modules.append(f"{module}.{alias.name}")
     for stmt in _module_level(top):
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -76,7 +93,7 @@ def facts_for(kind: str, parse_text: str) -> BlockFacts:
                 functions.append(stmt.name)
             assigned.append((stmt.name, digest))
     return BlockFacts(tree, None, tuple(imports), tuple(modules), tuple(assigned),
-                      tuple(functions), frozenset(reads), digest)
+                      tuple(functions), frozenset(reads), digest, tuple(sorted(reads)), tuple(bandit_aliases))
 
 
 def _module_level(body: list[ast.stmt]):
@@ -97,32 +114,79 @@ class ModuleContext:
     imports: dict[str, str] = field(default_factory=dict)
     assigned: dict[str, str] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
-    modules_before: list[frozenset[str]] = field(default_factory=list)  # per block, for bandit
+    # Bandit's import tracking, which runs through the file in order: the modules
+    # imported anywhere (in order), how many precede each block, and each alias's
+    # bindings as (block index, target), so a block sees what bandit would see there.
+    modules: list[str] = field(default_factory=list)
+    module_counts: list[int] = field(default_factory=list)
+    alias_bindings: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    function_digests: dict[str, str] = field(default_factory=dict)  # name -> digest of its block
+    _first: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
 
     def key_for(self, facts: BlockFacts) -> tuple:
-        """The part of the context a block's findings can depend on."""
-        reads = facts.reads
-        return (
-            tuple(sorted((n, q) for n, q in self.imports.items() if n in reads)),
-            tuple(sorted((n, v) for n, v in self.assigned.items() if n in reads)),
-        )
+        """The part of the context a block's findings can depend on: the imports
+        and module-level assignments of the names the block reads."""
+        imports, assigned = self.imports, self.assigned
+        return tuple((n, imports.get(n), assigned.get(n)) for n in facts.sorted_reads
+                     if n in imports or n in assigned)
+
+    def bandit_answer(self, kind: str, module: str, index: int) -> bool:
+        """bandit's ``is_module_imported_exact``/``_like(module)`` at block ``index``."""
+        first = self._first.get((kind, module))
+        if first is None:
+            first = len(self.modules)
+            for i, imported in enumerate(self.modules):
+                if (imported == module) if kind == "exact" else (module in imported):
+                    first = i
+                    break
+            self._first[(kind, module)] = first
+        return first < self.module_counts[index]
+
+    def modules_before(self, index: int) -> frozenset[str]:
+        """What bandit's visitor has in ``imports`` when it reaches block ``index``."""
+        return frozenset(self.modules[: self.module_counts[index]])
+
+    def bandit_aliases_for(self, facts: BlockFacts, index: int) -> tuple[tuple[str, str], ...]:
+        """Bandit's ``import_aliases`` at block ``index``, for the names the block reads."""
+        bindings = self.alias_bindings
+        found = []
+        for name in facts.sorted_reads:
+            entries = bindings.get(name)
+            if entries is None:
+                continue
+            target = None
+            for at, value in entries:
+                if at >= index:
+                    break
+                target = value
+            if target is not None:
+                found.append((name, target))
+        return tuple(found)
 
 
 def build_context(blocks: list[Block]) -> tuple[ModuleContext, list[BlockFacts]]:
     context = ModuleContext()
     all_facts: list[BlockFacts] = []
-    seen_modules: set[str] = set()
-    for block in blocks:
+    modules = context.modules
+    counts = context.module_counts
+    imports, assigned, functions = context.imports, context.assigned, context.functions
+    bindings = context.alias_bindings
+    for index, block in enumerate(blocks):
         facts = facts_for(block.kind, block.parse_text)
         all_facts.append(facts)
-        context.modules_before.append(frozenset(seen_modules))
-        seen_modules.update(facts.imported_modules)
+        counts.append(len(modules))
+        if facts.tree is None:
+            continue
+        modules.extend(facts.imported_modules)
+        for name, target in facts.bandit_aliases:
+            bindings.setdefault(name, []).append((index, target))
         for name, qualified in facts.imports:
-            context.imports.setdefault(name, qualified)
+            imports.setdefault(name, qualified)
         for name, value in facts.assigned:
-            context.assigned[name] = value
-        if facts.functions and facts.tree is not None:
+            assigned[name] = value
+        if facts.functions:
             for stmt in facts.tree.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    context.functions[stmt.name] = stmt
+                    functions[stmt.name] = stmt
+                    context.function_digests[stmt.name] = facts.digest
     return context, all_facts

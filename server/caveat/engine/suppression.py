@@ -35,9 +35,8 @@ class SuppressionProblem:
 def parse_suppressions(lines: list[str], known_codes) -> tuple[list[Suppression], list[SuppressionProblem]]:
     found: list[Suppression] = []
     problems: list[SuppressionProblem] = []
-    for number, line in enumerate(lines, start=1):
-        if "caveat" not in line:
-            continue
+    for index in [i for i, line in enumerate(lines) if "caveat" in line]:
+        number, line = index + 1, lines[index]
         marker = _MARKER.search(line)
         if marker is None or not _is_comment(line, marker.start()):
             continue

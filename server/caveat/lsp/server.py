@@ -1,10 +1,20 @@
 """caveat's language server: one small function per LSP feature.
 
 didOpen/didChange/didSave only record the new text and schedule analysis
-(cheap and synchronous, as pygls requires for notifications); analysis runs
-in worker threads: local checks first (published as soon as they are ready),
-then the API stage. A newer version of a document cancels the stale work.
-Clients that support pull diagnostics get them pulled; others get pushes.
+(cheap and synchronous, as pygls requires for notifications). Analysis runs
+in worker threads, never on the event loop:
+
+1. local checks (bandit, caveat's rules) in one thread, incrementally per
+   document (``Engine.document()``); their diagnostics are converted to LSP
+   types in that thread too and published as soon as they are ready;
+2. then the API stage (jedi) in another thread, after a short quiet period
+   (``API_DELAY``) so that it does not compete with the next keystroke.
+
+Every change bumps the document's generation; work for an older generation
+stops at its next check and publishes nothing. Closing a document cancels its
+work and drops its state (text, incremental splitter, findings). Hover and
+code actions only read the last published state. Clients that support pull
+diagnostics get them pulled; others get pushes.
 """
 from __future__ import annotations
 
@@ -13,7 +23,6 @@ import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -21,7 +30,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from caveat import __version__
-from caveat.engine.analyzer import Analysis, Cancelled, Engine
+from caveat.engine.analyzer import Analysis, Cancelled, Document, Engine
+from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding, Position
 from caveat.lsp import convert
 from caveat.lsp.settings import SettingsStore, editor_table
@@ -30,10 +40,12 @@ from caveat.rules import all_rules
 
 log = logging.getLogger("caveat.lsp")
 API_WAIT_FOR_PULL = 2.0  # seconds a pull waits for API results when the client cannot be told to re-pull
+API_DELAY = 0.05  # seconds without a newer change before the API stage starts
 
 
 @dataclass
 class DocumentState:
+    document: Document
     generation: int = 0  # bumped on every change; our own, as LSP versions may be absent
     version: int | None = None
     published_generation: int = -1
@@ -42,14 +54,22 @@ class DocumentState:
     local: Analysis | None = None
     api: Analysis | None = None
     findings: list[Finding] = field(default_factory=list)
+    diagnostics: list[types.Diagnostic] = field(default_factory=list)  # ``findings`` for the client
+    converted: dict = field(default_factory=dict)  # (finding, its lines) -> Diagnostic, reused across versions
     task: asyncio.Task | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+
+    def notify(self) -> None:
+        """Wake whoever waits for this document's next state (pull requests)."""
+        self.changed.set()
+        self.changed = asyncio.Event()
 
 
 class CaveatServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("caveat", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        self.engine = Engine()
+        self._engine: Engine | None = None
         self.settings = SettingsStore(self.show_warning)
         self.documents: dict[str, DocumentState] = {}
         self.local_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-local")
@@ -59,6 +79,14 @@ class CaveatServer(LanguageServer):
         self.config_support = False
         self.environment: str | None = None
         self._logged: set[str] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def engine(self) -> Engine:
+        # Built on first use, in the worker thread (rules and bandit's plugins load then).
+        if self._engine is None:
+            self._engine = Engine()
+        return self._engine
 
     # --- messages ---------------------------------------------------------
     def show_warning(self, message: str) -> None:
@@ -72,39 +100,53 @@ class CaveatServer(LanguageServer):
     # --- scheduling -------------------------------------------------------
     def schedule(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
-        state = self.documents.setdefault(uri, DocumentState())
+        state = self.documents.get(uri)
+        if state is None:
+            state = self.documents[uri] = DocumentState(_LazyDocument(self))
         state.generation += 1
         state.version = document.version
         if state.task is not None and not state.task.done():
             state.task.cancel()
         state.task = asyncio.ensure_future(self._analyse(uri, state, state.generation, document.source))
 
+    def close(self, uri: str) -> None:
+        state = self.documents.pop(uri, None)
+        if state is None:
+            return
+        state.closed = True
+        state.generation += 1  # running work sees it is stale and stops
+        if state.task is not None and not state.task.done():
+            state.task.cancel()
+        state.document.close()
+        state.lines, state.findings, state.diagnostics, state.converted = [], [], [], {}
+        state.local = state.api = None
+        state.notify()
+
     async def _analyse(self, uri: str, state: DocumentState, generation: int, text: str) -> None:
         path = to_fs_path(uri) or uri
         settings = self.settings.for_path(path)
 
         def cancelled() -> bool:
-            return state.generation != generation or self.documents.get(uri) is not state
+            return state.generation != generation or state.closed
 
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
+        lines = split_lines(text)
+        kept_api = _still_valid(state.api, state.lines, lines) if state.api else None
         try:
-            local = await loop.run_in_executor(self.local_pool, self.engine.analyze, text, path, settings, cancelled)
+            local, findings, diagnostics = await loop.run_in_executor(
+                self.local_pool, self._local_stage, state, text, lines, path, settings, cancelled, kept_api)
         except Cancelled:
             return
-        except Exception as error:  # a bug in caveat must not take the server down
-            log.exception("analysis failed for %s", uri)
-            self.log_once(f"caveat: analysis of {path} failed: {error!r}", types.MessageType.Error)
-            local = Analysis([])
         if cancelled():
             return
         for note in local.notes:
             self.log_once(f"caveat: {path}: {note}")
-        lines = text.splitlines(keepends=True)
-        kept_api = _still_valid(state.api, state.lines, lines) if state.api else None
-        state.lines, state.local = lines, local
-        state.findings = self.engine.merge(text, settings, local, kept_api) if kept_api else local.findings
+        state.lines, state.local, state.findings, state.diagnostics = lines, local, findings, diagnostics
         self._published(uri, state, generation)
 
+        await asyncio.sleep(API_DELAY)
+        if cancelled():
+            return
         try:
             api = await loop.run_in_executor(self.api_pool, self.engine.analyze_api, text, path, settings, cancelled)
         except Cancelled:
@@ -121,26 +163,72 @@ class CaveatServer(LanguageServer):
             self.log_once(f"caveat: {note}")
         state.api = api
         state.api_done_generation = generation
-        if api.raw or kept_api:
-            state.findings = self.engine.merge(text, settings, local, api)
+        if api.raw or (kept_api and kept_api.raw):
+            def merged():
+                findings = self.engine.merge(text, settings, local, api)
+                return findings, self._convert(state, lines, findings)
+
+            findings, diagnostics = await loop.run_in_executor(self.local_pool, merged)
+            if cancelled():
+                return
+            state.findings, state.diagnostics = findings, diagnostics
             self._published(uri, state, generation, refresh=True)
         else:
-            state.changed.set()
+            state.notify()
+
+    def _local_stage(self, state: DocumentState, text: str, lines: list[str], path: str, settings: Settings,
+                     cancelled, kept_api: Analysis | None) -> tuple[Analysis, list[Finding], list[types.Diagnostic]]:
+        """In the local worker thread: analyse, merge the API findings that still hold,
+        convert to LSP diagnostics."""
+        try:
+            local = state.document.analyze(text, path, settings, cancelled)
+            findings = self.engine.merge(text, settings, local, kept_api) if kept_api and kept_api.raw \
+                else local.findings
+            if cancelled():
+                raise Cancelled()
+            return local, findings, self._convert(state, lines, findings)
+        except Cancelled:
+            raise
+        except Exception as error:  # a bug in caveat must not take the server down
+            log.exception("analysis failed for %s", path)
+            self.call_soon_threadsafe(self.log_once, f"caveat: analysis of {path} failed: {error!r}",
+                                      types.MessageType.Error)
+            return Analysis([]), [], []
+
+    def call_soon_threadsafe(self, callback, *args) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(callback, *args)
+
+    def _convert(self, state: DocumentState, lines: list[str], findings: list[Finding]) -> list[types.Diagnostic]:
+        codec = self.workspace.position_codec
+        infos = all_rules()
+        previous, converted = state.converted, {}
+        n = len(lines)
+        result = []
+        for finding in findings:
+            key = (finding, lines[finding.line - 1] if 0 < finding.line <= n else "",
+                   lines[finding.end_line - 1] if 0 < finding.end_line <= n else "")
+            diagnostic = previous.get(key)
+            if diagnostic is None:
+                diagnostic = convert.to_diagnostic(codec, lines, finding, infos.get(finding.code))
+            converted[key] = diagnostic
+            result.append(diagnostic)
+        state.converted = converted
+        return result
 
     def _published(self, uri: str, state: DocumentState, generation: int, refresh: bool = False) -> None:
         state.published_generation = generation
-        state.changed.set()
-        state.changed = asyncio.Event()
+        state.notify()
         if not self.pull_mode:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=uri, version=state.version, diagnostics=self.diagnostics(uri, state)))
+                uri=uri, version=state.version, diagnostics=state.diagnostics))
         elif refresh and self.refresh_support:
             self.workspace_diagnostic_refresh(None)
 
     def diagnostics(self, uri: str, state: DocumentState) -> list[types.Diagnostic]:
-        codec = self.workspace.position_codec
-        infos = all_rules()
-        return [convert.to_diagnostic(codec, state.lines, f, infos.get(f.code)) for f in state.findings]
+        return state.diagnostics
 
     def state_of(self, uri: str) -> DocumentState:
         state = self.documents.get(uri)
@@ -151,6 +239,24 @@ class CaveatServer(LanguageServer):
     def reanalyse_all(self) -> None:
         for uri in list(self.documents):
             self.schedule(uri)
+
+
+class _LazyDocument:
+    """``Engine.document()`` made on first use, so opening a file never builds the engine on the event loop."""
+
+    def __init__(self, server: CaveatServer) -> None:
+        self._server = server
+        self._document: Document | None = None
+
+    def analyze(self, *args, **kwargs) -> Analysis:
+        if self._document is None:
+            self._document = self._server.engine.document()
+        return self._document.analyze(*args, **kwargs)
+
+    def close(self) -> None:
+        if self._document is not None:
+            self._document.close()
+            self._document = None
 
 
 def _still_valid(api: Analysis, old_lines: list[str], new_lines: list[str]) -> Analysis | None:
@@ -234,9 +340,7 @@ def did_save(ls: CaveatServer, params: types.DidSaveTextDocumentParams) -> None:
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: CaveatServer, params: types.DidCloseTextDocumentParams) -> None:
-    state = ls.documents.pop(params.text_document.uri, None)
-    if state and state.task and not state.task.done():
-        state.task.cancel()
+    ls.close(params.text_document.uri)
     if not ls.pull_mode:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
@@ -247,15 +351,14 @@ async def pull_diagnostics(ls: CaveatServer, params: types.DocumentDiagnosticPar
     uri = params.text_document.uri
     state = ls.state_of(uri)
     while state.published_generation != state.generation:
-        event = state.changed
-        await event.wait()
-        if ls.documents.get(uri) is not state:
+        await state.changed.wait()  # each notify() installs a fresh event
+        if state.closed:
             raise JsonRpcInvalidParams(f"caveat: document was closed: {uri}")
     if not ls.refresh_support and state.api_done_generation != state.generation:
         generation = state.generation
         try:
             async with asyncio.timeout(API_WAIT_FOR_PULL):
-                while state.api_done_generation != generation and state.generation == generation:
+                while state.api_done_generation != generation and state.generation == generation and not state.closed:
                     await state.changed.wait()
         except TimeoutError:
             pass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import io
 import logging
+import re
 import threading
 import tokenize
 from dataclasses import dataclass
@@ -28,6 +29,37 @@ _LOCK = threading.Lock()
 class BanditResult:
     findings: tuple[Finding, ...]
     errors: tuple[str, ...]
+    # The import questions bandit's tests asked ("exact"/"like", module): the
+    # result depends on the imports of the blocks above only through these.
+    queries: tuple[tuple[str, str], ...] = ()
+
+
+_RECORDER = threading.local()
+
+
+def _record_import_queries() -> None:
+    """Wrap bandit's two import questions so a block's dependencies are known."""
+    from bandit.core.context import Context
+
+    if getattr(Context, "_caveat_recording", False):
+        return
+    exact, like = Context.is_module_imported_exact, Context.is_module_imported_like
+
+    def is_module_imported_exact(self, module):
+        queries = getattr(_RECORDER, "queries", None)
+        if queries is not None:
+            queries.append(("exact", module))
+        return exact(self, module)
+
+    def is_module_imported_like(self, module):
+        queries = getattr(_RECORDER, "queries", None)
+        if queries is not None:
+            queries.append(("like", module))
+        return like(self, module)
+
+    Context.is_module_imported_exact = is_module_imported_exact
+    Context.is_module_imported_like = is_module_imported_like
+    Context._caveat_recording = True
 
 
 class _Collector(logging.Handler):
@@ -44,6 +76,7 @@ def _test_set():
     from bandit.core import config, test_set
 
     logging.getLogger("bandit").setLevel(logging.ERROR)
+    _record_import_queries()
     return test_set.BanditTestSet(config.BanditConfig(), profile={})
 
 
@@ -81,23 +114,29 @@ def run_block(parse_text: str, modules_before: frozenset[str], aliases: dict[str
     visitor.import_aliases = dict(aliases)
     collector = _Collector()
     tester_log = logging.getLogger("bandit.core.tester")
+    queries: list[tuple[str, str]] = []
+    _RECORDER.queries = queries
     with _LOCK:  # the log handler is process-wide
         tester_log.addHandler(collector)
         try:
             visitor.generic_visit(tree)
         finally:
             tester_log.removeHandler(collector)
+            _RECORDER.queries = None
     issues = visitor.tester.results
     findings = tuple(_to_finding(issue, parse_text, path, imports) for issue in issues)
-    return BanditResult(findings, tuple(collector.messages))
+    return BanditResult(findings, tuple(collector.messages), tuple(dict.fromkeys(queries)))
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200f]")
 
 
 def run_file_checks(text: str, path: str) -> BanditResult:
     """Checks bandit runs on the whole source rather than the AST (B613)."""
     from bandit.core import metrics, tester
 
-    if text.isascii():
-        return BanditResult((), ())  # B613 looks for bidirectional control characters
+    if text.isascii() or _BIDI.search(text) is None:
+        return BanditResult((), ())  # B613 looks for bidirectional control characters only
     data = text.encode("utf-8", "surrogatepass")
     stats = metrics.Metrics()
     stats.begin(path or "<buffer>")
