@@ -99,7 +99,12 @@ class AuthPresenceOnly(Rule):
 
     def check(self, ctx: RuleContext) -> None:
         text = ctx.text
-        if not re.search(r"(?i)auth|token|key|session|cookie|secret|bearer|credential|passw", text):
+        if not any(word in text for word in ("request", "headers", "cookies", "Header(", "Cookie(", "Depends(",
+                                              "Security(")):
+            return
+        lowered = text.lower()
+        if not any(word in lowered for word in ("auth", "token", "key", "session", "cookie", "secret", "bearer",
+                                                "credential", "passw", "sid")):
             return
         for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
             _Function(ctx, func).check(self)

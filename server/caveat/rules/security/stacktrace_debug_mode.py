@@ -70,7 +70,8 @@ class DebugModeEnabled(Rule):
     def check(self, ctx: RuleContext) -> None:
         if "debug" not in ctx.text.lower() or "test" in ctx.path.replace("\\", "/").rsplit("/", 1)[-1]:
             return
-        web = any(ctx.is_imported(m) for m in ("flask", "quart", "fastapi", "starlette", "flask_socketio", "sanic"))
+        modules = {q.split(".", 1)[0] for q in ctx.imports.values()}
+        web = bool(modules.intersection(("flask", "quart", "fastapi", "starlette", "flask_socketio", "sanic")))
         for call in ctx.nodes(ast.Call):
             debug = next((kw for kw in call.keywords if kw.arg == "debug"), None)
             if debug is None or not _is_true(debug.value):

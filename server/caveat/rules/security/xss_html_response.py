@@ -73,6 +73,8 @@ RESPONSES = {
 CONTENT_KW = ("mimetype", "content_type", "media_type", "headers")
 HTML_TYPE = re.compile(r"text/html|application/xhtml", re.I)
 HTML_FRAMEWORKS = ("flask", "quart", "bottle")
+WEB_MODULES = ("flask", "quart", "bottle", "django", "fastapi", "starlette", "aiohttp", "werkzeug", "sanic",
+               "tornado", "pyramid", "falcon", "litestar")
 
 
 class HtmlResponse(Rule):
@@ -84,6 +86,9 @@ class HtmlResponse(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
+        modules = {q.split(".", 1)[0] for q in ctx.imports.values()}
+        if not modules.intersection(WEB_MODULES):
+            return
         for call in ctx.nodes(ast.Call):
             kind = RESPONSES.get(ctx.qualified_name(call.func) or "")
             if kind is None:
