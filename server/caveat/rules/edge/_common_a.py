@@ -96,38 +96,55 @@ def _store_names(target: ast.AST):
         yield from _store_names(target.value)
 
 
-def value_before(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
-    """Like ``caveat.analysis.flow.value_before``, but ``name.attr = ...`` and
-    ``name[key] = ...`` do not count as rebinding ``name``."""
+def _scope_bindings(ctx: RuleContext, scope: ast.AST) -> dict[str, list[tuple[int, ast.AST, ast.expr | None]]]:
+    """name -> [(line, binding node, value or None)] for one scope, built with one walk
+    and memoized on the context (rules ask for many names in the same function)."""
     from caveat.analysis.flow import walk_scope
 
-    scope = ctx.enclosing(name, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda) or ctx.tree
-    use_stmt = ctx.statement_of(name)
-    best: tuple[int, ast.expr | None] | None = None
+    cache = ctx.__dict__.setdefault("_edge_a_bindings", {})
+    key = id(scope)
+    if key in cache:
+        return cache[key]
+    table: dict[str, list[tuple[int, ast.AST, ast.expr | None]]] = {}
+
+    def add(name: str, line: int, node: ast.AST, value: ast.expr | None) -> None:
+        table.setdefault(name, []).append((line, node, value))
+
     for node in walk_scope(scope):
-        found: list[tuple[int, ast.expr | None]] = []
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 for bound in _store_names(target):
-                    if bound.id == name.id:
-                        found.append((node.lineno, node.value if target is bound else None))
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name) \
-                and node.target.id == name.id:
-            found.append((node.lineno, node.value if isinstance(node, ast.AnnAssign) else None))
-        elif isinstance(node, ast.NamedExpr) and node.target.id == name.id:
-            found.append((node.lineno, node.value))
-        elif isinstance(node, (ast.For, ast.AsyncFor)) and any(b.id == name.id for b in _store_names(node.target)):
-            found.append((node.lineno, None))
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None \
-                and any(b.id == name.id for b in _store_names(node.optional_vars)):
+                    add(bound.id, node.lineno, node, node.value if target is bound else None)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+            add(node.target.id, node.lineno, node, node.value if isinstance(node, ast.AnnAssign) else None)
+        elif isinstance(node, ast.NamedExpr):
+            add(node.target.id, node.lineno, node, node.value)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            for bound in _store_names(node.target):
+                add(bound.id, node.lineno, node, None)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             value = node.context_expr if isinstance(node.optional_vars, ast.Name) else None
-            found.append((node.context_expr.lineno, value))
-        elif isinstance(node, ast.ExceptHandler) and node.name == name.id:
-            found.append((node.lineno, None))
-        for line, value in found:
-            if line < name.lineno or (line == name.lineno and node is not use_stmt):
-                if best is None or line >= best[0]:
-                    best = (line, value)
+            for bound in _store_names(node.optional_vars):
+                add(bound.id, node.context_expr.lineno, node, value)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            add(node.name, node.lineno, node, None)
+    cache[key] = table
+    return table
+
+
+def value_before(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
+    """Like ``caveat.analysis.flow.value_before``, but ``name.attr = ...`` and
+    ``name[key] = ...`` do not count as rebinding ``name``."""
+    scope = ctx.enclosing(name, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda) or ctx.tree
+    entries = _scope_bindings(ctx, scope).get(name.id)
+    if not entries:
+        return None
+    use_stmt = ctx.statement_of(name)
+    best: tuple[int, ast.expr | None] | None = None
+    for line, node, value in entries:
+        if (line < name.lineno or (line == name.lineno and node is not use_stmt)) \
+                and (best is None or line >= best[0]):
+            best = (line, value)
     return best[1] if best else None
 
 

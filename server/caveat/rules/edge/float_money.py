@@ -76,6 +76,7 @@ stored data may need a migration.
 from __future__ import annotations
 
 import ast
+import re
 
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
@@ -127,6 +128,17 @@ _RATE_LIKE = frozenset({"discount", "discounts", "tax", "taxes", "vat", "fee", "
 _FLOAT_FIELDS = {"FloatField", "Float", "FLOAT", "confloat", "Double", "DOUBLE", "REAL", "DOUBLE_PRECISION"}
 
 
+# Block-level prefilters: something float-like (cheap substring tests first), then a
+# money-like word.
+_FLOAT_WORDS = ("float", "Float", "FLOAT", "REAL", "Double", "round(", "Decimal(")
+_FLOAT_LITERAL = re.compile(r"\d\.")
+_MONEYISH = re.compile("|".join(sorted(STRONG | COMMERCE | WEAK, key=len, reverse=True)))  # on lower-cased text
+
+
+def _floatish(text: str) -> bool:
+    return any(word in text for word in _FLOAT_WORDS) or _FLOAT_LITERAL.search(text) is not None
+
+
 def money_words(name: str | None) -> tuple[bool, bool]:
     """(strong, weak): does ``name`` name an amount of money?"""
     if not name:
@@ -148,6 +160,8 @@ class FloatMoney(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
+        if not _floatish(ctx.text) or not _MONEYISH.search(ctx.text.lower()):
+            return
         if any(q.split(".", 1)[0] in _NUMERIC_LIBS for q in ctx.imports.values()):
             return
         self._money_cache: dict[int, bool] = {}

@@ -96,7 +96,7 @@ class LostExceptionContext(Rule):
 
     def check(self, ctx: RuleContext) -> None:
         raises = ctx.nodes(ast.Raise)
-        if not raises:
+        if not raises or not ctx.nodes(ast.ExceptHandler):
             return
         for node in raises:
             if node.exc is None or node.cause is not None:
@@ -129,7 +129,10 @@ class LostExceptionContext(Rule):
         if not isinstance(node.exc, ast.Call):
             return
         scope = ctx.enclosing(node, ast.FunctionDef, ast.AsyncFunctionDef) or ctx.tree
-        saved = _saved_exception_names(scope)
+        cache = ctx.__dict__.setdefault("_edge_a_saved_exceptions", {})
+        if id(scope) not in cache:
+            cache[id(scope)] = _saved_exception_names(scope)
+        saved = cache[id(scope)]
         if not saved:
             return
         for name in ast.walk(node.exc):

@@ -114,10 +114,12 @@ class UnboundedMaterialization(Rule):
             elif isinstance(func, ast.Name) and func.id in _MATERIALIZERS and len(call.args) == 1:
                 self._materializer(ctx, call, func.id, reported)
         for attribute in ctx.nodes(ast.Attribute):
-            if attribute.attr in ("content", "text") and isinstance(attribute.ctx, ast.Load):
+            if attribute.attr in ("content", "text") and isinstance(attribute.ctx, ast.Load) \
+                    and _body_use_worth_checking(ctx, attribute):
                 self._streamed_body(ctx, attribute, reported)
-        for node in ctx.nodes(ast.For, ast.AsyncFor, ast.comprehension):
-            self._iterated_queryset(ctx, node.iter, reported)
+        if ".objects" in ctx.text:
+            for node in ctx.nodes(ast.For, ast.AsyncFor, ast.comprehension):
+                self._iterated_queryset(ctx, node.iter, reported)
 
     def _report(self, ctx: RuleContext, node: ast.AST, message: str, reported: set[int],
                 fix: Fix | None = None) -> None:
@@ -141,7 +143,7 @@ class UnboundedMaterialization(Rule):
                              f"LIMIT.", reported, fix=_iterate_directly(ctx, call, func.value))
         elif attr in ("read_sql", "read_sql_query", "read_sql_table"):
             self._read_sql(ctx, call, attr, reported)
-        elif attr == "all" and not call.args:
+        elif attr == "all" and not call.args and ("query" in ctx.text or "select(" in ctx.text):
             self._orm_all(ctx, call, func, reported)
         elif attr == "readlines" and not call.args:
             self._readlines(ctx, call, func, reported)
@@ -212,7 +214,7 @@ class UnboundedMaterialization(Rule):
         if builtin in ctx.imports or call.keywords and builtin != "sorted":
             return
         source = call.args[0]
-        if _unbounded_queryset(ctx, source):
+        if ".objects" in ctx.text and _unbounded_queryset(ctx, source):
             advice = "use `.count()`" if builtin == "len" else \
                 f"iterate `.iterator()` in chunks, or let the database {'sort and ' if builtin == 'sorted' else ''}page it"
             self._report(ctx, call, f"`{builtin}({_short(ctx.source(source), 40)})` loads every matching row into "
@@ -288,6 +290,16 @@ class UnboundedMaterialization(Rule):
 
 _HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "urlopen"}
 _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"}
+
+
+def _body_use_worth_checking(ctx: RuleContext, attribute: ast.Attribute) -> bool:
+    """Cheap filter before resolving the receiver: a slice, a ``len()``, or a stream=True block."""
+    parent = ctx.parent(attribute)
+    if isinstance(parent, ast.Subscript) and isinstance(parent.slice, ast.Slice):
+        return True
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "len":
+        return True
+    return "stream=True" in ctx.text
 
 
 def _http_call(ctx: RuleContext, call: ast.Call) -> bool:
@@ -567,8 +579,8 @@ _SCAN_METHODS = {"splitlines", "split", "rsplit", "count", "finditer", "findall"
 _FOLLOW_METHODS = {"decode", "encode", "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "replace"}
 _SCAN_FUNCTIONS = {"len", "sum", "set", "list", "sorted", "enumerate", "collections.Counter", "Counter",
                    "zlib.crc32", "zlib.adler32", "binascii.crc32"}
-_SCAN_PREFIXES = ("hashlib.", "re.")
-_PARSE_HINTS = ("load", "parse", "fromstring", "template", "beautifulsoup", "markdown", "read_string",
+_SCAN_PREFIXES = ("hashlib.", "re.finditer", "re.findall", "re.sub", "re.subn", "re.split")
+_PARSE_HINTS = ("load", "parse", "fromstring", "from_string", "template", "beautifulsoup", "markdown", "read_string",
                 "message_from", "unpack", "decrypt", "decompress", "literal_eval", "compile", "exec", "eval",
                 "render", "validate", "model_validate", "b64", "encode", "json", "yaml", "toml", "xml", "image",
                 "stringio", "bytesio", "document", "reader")
@@ -685,9 +697,10 @@ def _use_kind(ctx: RuleContext, node: ast.AST, depth: int = 0) -> str | None:
         if qualified in _SCAN_FUNCTIONS or qualified.startswith(_SCAN_PREFIXES):
             return "scan"
         if isinstance(func, ast.Attribute) and func.attr in ("update", "write", "finditer", "findall", "sub",
-                                                              "search", "split"):
+                                                              "split"):
             return "scan"
-        if any(hint in qualified.lower() for hint in _PARSE_HINTS) or short[:1].isupper():
+        attr = func.attr if isinstance(func, ast.Attribute) else ""
+        if any(hint in qualified.lower() or hint in attr.lower() for hint in _PARSE_HINTS) or short[:1].isupper():
             return "parse"
         return None
     if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.slice, ast.Slice):
@@ -770,14 +783,21 @@ def _assigned_name(ctx: RuleContext, node: ast.AST) -> str | None:
 
 
 def _loads_after(ctx: RuleContext, node: ast.AST, name: str) -> list[ast.Name]:
+    """Uses of ``name`` after the statement holding ``node`` binds it, up to the next
+    rebinding (straight-line approximation, in source order)."""
     scope = ctx.enclosing(node, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda) or ctx.tree
     statement = ctx.statement_of(node)
+    end = statement.end_lineno or statement.lineno
+    found = sorted((other for other in ast.walk(scope)
+                    if isinstance(other, ast.Name) and other.id == name and other.lineno >= statement.lineno),
+                   key=lambda n: (n.lineno, n.col_offset))
     uses = []
-    for other in ast.walk(scope):
-        if isinstance(other, ast.Name) and other.id == name and other.lineno >= statement.lineno:
-            if ctx.statement_of(other) is statement and isinstance(other.ctx, ast.Store):
-                continue
-            uses.append(other)
+    for other in found:
+        if ctx.statement_of(other) is statement and isinstance(other.ctx, ast.Store):
+            continue
+        if isinstance(other.ctx, ast.Store) and other.lineno > end:
+            break
+        uses.append(other)
     return uses
 
 
