@@ -82,6 +82,7 @@ def post_view():
         return "bad", 400
     sink(word)  # const
     sink(request.cookies.get("sid"))  # user
+    sink(request.args.get("page", 1, type=int))  # const
     url = request.form["url"]
     parsed = urlparse(url)
     if parsed.hostname not in ALLOWED:

@@ -983,6 +983,10 @@ class _State:
             return NONE
         if isinstance(expr, ast.UnaryOp):
             return NONE if isinstance(expr.op, ast.Not) else self.eval(expr.operand, kind)
+        if isinstance(expr, ast.Call) and any(
+                kw.arg == "type" and isinstance(kw.value, ast.Name) and kw.value.id in ("int", "float", "bool")
+                for kw in expr.keywords):
+            return NONE  # request.args.get("page", 1, type=int) converts (or falls back to the default)
         scope = self.scope(self.enclosing_function(expr))
         label = self.request_label(expr, scope)
         if label is not None:

@@ -108,7 +108,8 @@ CONTENT_CALL = re.compile(
     r"fromisoformat|strptime|isalnum|isdigit|isalpha|isidentifier|isdecimal|isnumeric|startswith|endswith)")
 INPUT_BASES = re.compile(r"(BaseModel|Schema|Form|ModelForm|Serializer|ModelSerializer|SQLModel|Struct|Request|"
                          r"Payload|Input|Body|Params|Query|Model)$")
-FIELD_CALLS = re.compile(r"(^|\.)(Field|constr|StringConstraints|CharField|Query|Path|Form|Body|Header|Cookie)$")
+FIELD_CALLS = re.compile(r"(^|\.)(Field|constr|StringConstraints|CharField|Query|Path|Form|Body|Header|Cookie|"
+                         r"StringField|TextField|Str|String)$")
 TYPED_FIELDS = re.compile(r"(EmailStr|HttpUrl|AnyUrl|AnyHttpUrl|UUID|IPv\w*Address|IPvAnyAddress|Literal|"
                           r"EmailField|URLField|SlugField|RegexField|UUIDField|IPAddressField|GenericIPAddressField|"
                           r"IntegerField|ChoiceField|Enum)")
@@ -132,8 +133,7 @@ class InputLengthOnly(Rule):
     fixable = False
 
     def check(self, ctx: RuleContext) -> None:
-        if "len(" not in ctx.text and "max_length" not in ctx.text and "min_length" not in ctx.text \
-                and "[:" not in ctx.text:
+        if "len(" not in ctx.text and "ength" not in ctx.text and "[:" not in ctx.text:
             return
         self._fields(ctx)
         for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
@@ -202,12 +202,34 @@ def _length_limit(ctx: RuleContext, pieces: list[ast.AST]) -> str | None:
             if name.startswith("models.") or name.startswith("db."):
                 return None  # a database column size, not input validation
             keywords = {kw.arg for kw in call.keywords}
-            if keywords & {"pattern", "regex", "validators", "choices"}:
+            for kw in call.keywords:
+                if kw.arg in ("validators", "validate"):
+                    checks = _validator_names(ctx, kw.value)
+                    if checks and all(LENGTH_ONLY_VALIDATORS.match(c) for c in checks) and \
+                            any(c.endswith("Length") for c in checks):
+                        found = f"`{ctx.source(kw.value)}`"
+                    else:
+                        return None
+            if keywords & {"pattern", "regex", "choices"}:
                 return None
             if FIELD_CALLS.search(name) and keywords & {"max_length", "min_length"}:
                 kw = next(k for k in call.keywords if k.arg in ("max_length", "min_length"))
                 found = f"`{kw.arg}={ctx.source(kw.value)}`"
     return found
+
+
+LENGTH_ONLY_VALIDATORS = re.compile(r"^(Length|DataRequired|InputRequired|Optional|NotBlank|Required)$")
+
+
+def _validator_names(ctx: RuleContext, node: ast.AST) -> list[str]:
+    """``[Length(max=50), DataRequired()]`` / ``validate.Length(max=50)`` -> ["Length", "DataRequired"]."""
+    items = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    names = []
+    for item in items:
+        if not isinstance(item, ast.Call):
+            return []
+        names.append((ctx.dotted_name(item.func) or "?").rsplit(".", 1)[-1])
+    return names
 
 
 def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list[str]]]:
@@ -216,6 +238,11 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
     seen: set[str] = set()
     handler = taint.handler_info(ctx, func)
     validator = bool(VALIDATOR_FUNC.match(func.name))
+    field_names: list[str] = []
+    for deco in func.decorator_list:
+        if isinstance(deco, ast.Call) and re.search(r"(validator|validates)$", ctx.dotted_name(deco.func) or ""):
+            validator = True
+            field_names.extend(a.value for a in deco.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
     defaults = _defaults(func)
     for arg in func.args.args + func.args.kwonlyargs:
         if handler is None or arg.arg not in handler.user_params:
@@ -244,7 +271,7 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                     if not (validator or taint.is_user_input(ctx, name)):
                         continue
                     seen.add(key)
-                    keys = _keys(ctx, name if isinstance(name, ast.Name) else name.value)
+                    keys = _keys(ctx, name if isinstance(name, ast.Name) else name.value) + field_names
                     if isinstance(name, ast.Attribute):
                         keys.append(name.attr)
                     found.append((key, node, f"`{' '.join(ctx.source(compare).split())}`", keys))

@@ -65,7 +65,8 @@ RESPONSE_CALLS = re.compile(
     r"(^|\.)(jsonify|make_response|Response|JSONResponse|ORJSONResponse|UJSONResponse|HTMLResponse|"
     r"PlainTextResponse|HttpResponse\w*|JsonResponse|json_response|HTTPException|abort|"
     r"InternalServerError|APIException|ServiceUnavailable|HTTPInternalServerError|HTTPBadRequest|"
-    r"HTTPError|render_template|render|send_json|send_text|emit|error_response|json_error)$")
+    r"HTTPError|render_template|render|send_json|send_text|emit|error_response|json_error|flash|"
+    r"messages\.(error|warning|info|success|add_message))$")
 TRACEBACK = re.compile(r"^traceback\.(format_exc|format_exception|format_tb|format_stack|format_exception_only|"
                        r"extract_tb|TracebackException)|^sys\.exc_info$")
 CLIENT_ERRORS = re.compile(
