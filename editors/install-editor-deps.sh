@@ -92,9 +92,9 @@ fi
 EXT="$REPO/editors/vscode"
 if [ -f "$EXT/package.json" ]; then
   if [ ! -d "$EXT/node_modules/vscode-languageclient" ] || [ ! -x "$EXT/node_modules/.bin/vsce" ] \
-     || [ "$EXT/package.json" -nt "$EXT/node_modules/.package-lock.json" ]; then
-    log "npm install in editors/vscode"
-    (cd "$EXT" && npm install --no-save --loglevel=error > /dev/null)
+     || [ "$EXT/package-lock.json" -nt "$EXT/node_modules/.package-lock.json" ]; then
+    log "npm ci in editors/vscode (the extension's build dependencies)"
+    (cd "$EXT" && npm ci --loglevel=error > /dev/null)
   fi
   log "building the .vsix"
   (cd "$EXT" && npm run --silent package > "$CACHE/vsce.log" 2>&1) || { cat "$CACHE/vsce.log" >&2; exit 1; }

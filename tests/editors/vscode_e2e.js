@@ -171,6 +171,27 @@ async function openFromExplorer(page, relPath) {
       await page.screenshot({ path: cfg.screenshotAfter });
     }
     step('cleared');
+
+    if (cfg.scan) {
+      // caveat: Scan Workspace, from the Command Palette: findings of files that are not open
+      await page.keyboard.press('Control+Shift+P');
+      await page.waitForSelector('.quick-input-widget', { state: 'visible', timeout: TIMEOUT });
+      await page.keyboard.type('caveat: Scan Workspace');
+      await page.waitForSelector('.quick-input-widget .monaco-list-row', { timeout: TIMEOUT });
+      await page.keyboard.press('Enter');
+      const scanRows = await waitFor(page, 'scan results in the Problems panel', async () => {
+        const r = await problemsRows(page);
+        return r.some((t) => cfg.scan.some((f) => t.includes(f))) ? r : null;
+      });
+      result.notifications = await waitFor(page, 'the scan summary notification', async () => {
+        const n = await page.$$eval('.notification-toast .notification-list-item-message', (ts) => ts.map((t) => (t.textContent || '').trim()));
+        return n.some((t) => /caveat: \d+ findings? in \d+ files?|caveat: no findings/.test(t)) ? n : null;
+      });
+      await page.waitForTimeout(500);
+      result.problemsAfterScan = await problemsRows(page);
+      await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-scan.png') });
+      step('scanned', { rows: scanRows.length });
+    }
     result.ok = true;
   } catch (e) {
     result.error = String(e && e.stack ? e.stack : e);
