@@ -3,6 +3,7 @@
 
     python bench/detection/score.py [--family security|edge] [--markdown] [--details]
                                     [--json OUT.json] [--tools caveat,bandit,ruff]
+                                    [--corpus DIR]
     python bench/detection/score.py --check        # validate the labels only
 
 All tools run in the same invocation on one temporary copy of ``corpus/`` (a copy, so that
@@ -467,7 +468,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", metavar="OUT", help="write machine-readable results here")
     ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset")
     ap.add_argument("--check", action="store_true", help="validate the corpus labels and exit")
-    ap.add_argument("--corpus", default=str(CORPUS), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--corpus",
+        metavar="DIR",
+        default=str(CORPUS),
+        help="labelled corpus to score, e.g. bench/detection/holdout (default: %(default)s)",
+    )
     args = ap.parse_args(argv)
 
     corpus = Path(args.corpus).resolve()
