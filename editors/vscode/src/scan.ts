@@ -101,9 +101,9 @@ export class WorkspaceScanner implements vscode.Disposable {
       void vscode.window.showInformationMessage('caveat: open a folder to scan it.');
       return;
     }
-    await vscode.window.withProgress(
+    const summary = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'caveat: scanning workspace', cancellable: true },
-      async (progress, token) => {
+      async (progress, token): Promise<{ total: number; files: number } | undefined> => {
         this.collection.clear();
         const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
         let total = 0;
@@ -128,27 +128,30 @@ export class WorkspaceScanner implements vscode.Disposable {
             const uri = vscode.Uri.file(file);
             total += diags.length;
             files.add(file);
+            // open files are checked live by the server: do not list them twice
             if (!open.has(uri.toString())) {
               this.collection.set(uri, diags);
             }
           }
         }
-        if (token.isCancellationRequested) {
-          void vscode.window.showInformationMessage('caveat: workspace scan cancelled.');
-          return;
-        }
-        const summary = total === 0 ? 'no findings' : `${total} finding${total === 1 ? '' : 's'} in ${files.size} file${files.size === 1 ? '' : 's'}`;
-        this.output.appendLine(`[scan] ${summary}`);
-        if (total > 0) {
-          const choice = await vscode.window.showInformationMessage(`caveat: ${summary}.`, 'Show Problems');
-          if (choice === 'Show Problems') {
-            await vscode.commands.executeCommand('workbench.actions.view.problems');
-          }
-        } else {
-          void vscode.window.showInformationMessage(`caveat: ${summary}.`);
-        }
+        return token.isCancellationRequested ? undefined : { total, files: files.size };
       },
     );
+    if (summary === undefined) {
+      void vscode.window.showInformationMessage('caveat: workspace scan cancelled.');
+      return;
+    }
+    const { total, files } = summary;
+    const text = total === 0 ? 'no findings' : `${total} finding${total === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
+    this.output.appendLine(`[scan] ${text}`);
+    if (total > 0) {
+      const choice = await vscode.window.showInformationMessage(`caveat: ${text}.`, 'Show Problems');
+      if (choice === 'Show Problems') {
+        await vscode.commands.executeCommand('workbench.actions.view.problems');
+      }
+    } else {
+      void vscode.window.showInformationMessage(`caveat: ${text}.`);
+    }
   }
 
   private run(
