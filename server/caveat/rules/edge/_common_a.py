@@ -80,8 +80,8 @@ def call_label(ctx: RuleContext, call: ast.Call) -> str:
     """A short readable name for a call: ``requests.get(...)``."""
     name = ctx.dotted_name(call.func)
     if name is None:
-        source = ctx.source(call.func)
-        name = source if len(source) <= 40 else source[:37] + "..."
+        source_text = source(ctx, call.func)
+        name = source_text if len(source_text) <= 40 else source_text[:37] + "..."
     return f"{name}()"
 
 
@@ -96,7 +96,7 @@ def _store_names(target: ast.AST):
         yield from _store_names(target.value)
 
 
-def _scope_bindings(ctx: RuleContext, scope: ast.AST) -> dict[str, list[tuple[int, ast.AST, ast.expr | None]]]:
+def scope_bindings(ctx: RuleContext, scope: ast.AST) -> dict[str, list[tuple[int, ast.AST, ast.expr | None]]]:
     """name -> [(line, binding node, value or None)] for one scope, built with one walk
     and memoized on the context (rules ask for many names in the same function)."""
     from caveat.analysis.flow import walk_scope
@@ -136,7 +136,7 @@ def value_before(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
     """Like ``caveat.analysis.flow.value_before``, but ``name.attr = ...`` and
     ``name[key] = ...`` do not count as rebinding ``name``."""
     scope = ctx.enclosing(name, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda) or ctx.tree
-    entries = _scope_bindings(ctx, scope).get(name.id)
+    entries = scope_bindings(ctx, scope).get(name.id)
     if not entries:
         return None
     use_stmt = ctx.statement_of(name)
@@ -192,3 +192,41 @@ def add_keyword(call, name: str, value: str):
     args[-2] = args[-2].with_changes(comma=before_last)
     args[-1] = args[-1].with_changes(comma=last)
     return new.with_changes(args=args)
+
+
+def source(ctx: RuleContext, node: ast.AST) -> str:
+    """``ctx.source(node)`` without re-splitting the whole block on every call
+    (``ast.get_source_segment`` does; in a long block that dominates a rule's time)."""
+    lineno, end_lineno = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+    if None in (lineno, end_lineno, col, end_col) or end_lineno > len(ctx.lines):
+        return ""
+    lines = [ctx.lines[i].encode("utf-8") for i in range(lineno - 1, end_lineno)]
+    if len(lines) == 1:
+        return lines[0][col:end_col].decode("utf-8", "replace")
+    first, last = lines[0][col:], lines[-1][:end_col]
+    return b"".join([first, *lines[1:-1], last]).decode("utf-8", "replace")
+
+
+def rewrite_expression(ctx: RuleContext, node: ast.expr, transform):
+    """``fixkit.rewrite_expression`` with the fast ``source`` (same contract)."""
+    import libcst as cst
+
+    segment = source(ctx, node)
+    if not segment:
+        return None
+    try:
+        expression = cst.parse_expression(segment)
+    except cst.ParserSyntaxError:
+        try:  # a multi-line segment outside brackets needs them to parse
+            expression = cst.parse_expression(f"({segment})")
+            segment = f"({segment})"
+        except cst.ParserSyntaxError:
+            return None
+    new = transform(expression)
+    if new is None:
+        return None
+    code = cst.Module(body=[]).code_for_node(new)
+    if code == segment:
+        return None
+    return ctx.replace(node, code)

@@ -71,7 +71,7 @@ import ast
 
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_a import local_name_for, resolved_call_name
+from caveat.rules.edge._common_a import local_name_for, resolved_call_name, source
 
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send")
 _HTTP = "an async HTTP client (`httpx.AsyncClient`, aiohttp) or `await asyncio.to_thread(...)`"
@@ -235,7 +235,7 @@ def _sync_statement(ctx: RuleContext, call: ast.Call) -> bool:
 
 
 def _display(ctx: RuleContext, call: ast.Call) -> str:
-    name = ctx.dotted_name(call.func) or ctx.source(call.func)
+    name = ctx.dotted_name(call.func) or source(ctx, call.func)
     if len(name) > 40:
         name = "..." + name[-37:]
     return f"{name}()"
@@ -266,5 +266,5 @@ def _sleep_fix(ctx: RuleContext, call: ast.Call) -> Fix | None:
     asyncio = local_name_for(ctx, "asyncio")
     if asyncio is None or "." in asyncio or not isinstance(ctx.parent(call), ast.Expr):
         return None
-    args = ", ".join(ctx.source(arg) for arg in call.args)
+    args = ", ".join(source(ctx, arg) for arg in call.args)
     return Fix(f"Use `await {asyncio}.sleep(...)`", (ctx.replace(call, f"await {asyncio}.sleep({args})"),), safe=True)

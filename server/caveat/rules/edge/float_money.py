@@ -80,7 +80,7 @@ import re
 
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_a import local_name_for, terminal_name, words
+from caveat.rules.edge._common_a import local_name_for, source, terminal_name, words
 
 STRONG = frozenset({
     "price", "prices", "pricing", "amount", "amounts", "amt", "balance", "balances", "fee", "fees", "tax",
@@ -253,7 +253,7 @@ class FloatMoney(Rule):
             name, what = target.arg, f"parameter `{target.arg}` is typed `float`"
         else:
             name = terminal_name(target)
-            what = f"`{ctx.source(target)}` is typed `float`"
+            what = f"`{source(ctx, target)}` is typed `float`"
         if not self._is_money(ctx, name, owner):
             return
         fix = None
@@ -288,8 +288,8 @@ class FloatMoney(Rule):
             return
         if literal is not None and _literal_is_money(target, literal.value if isinstance(literal, ast.Constant)
                                                      else -literal.operand.value):
-            add(literal, f"`{target}` starts from the float `{ctx.source(literal)}`: binary floats cannot "
-                f"represent most cents, so money arithmetic drifts; use `Decimal(\"{ctx.source(literal)}\")` "
+            add(literal, f"`{target}` starts from the float `{source(ctx, literal)}`: binary floats cannot "
+                f"represent most cents, so money arithmetic drifts; use `Decimal(\"{source(ctx, literal)}\")` "
                 f"or integer cents.", _literal_fix(ctx, literal, decimal))
 
     def _defaults(self, ctx, func, add, decimal) -> None:
@@ -303,7 +303,7 @@ class FloatMoney(Rule):
                 continue
             value = literal.value if isinstance(literal, ast.Constant) else -literal.operand.value
             if self._is_money(ctx, arg.arg, func) and _literal_is_money(arg.arg, value):
-                add(literal, f"parameter `{arg.arg}` defaults to the float `{ctx.source(literal)}`: money in "
+                add(literal, f"parameter `{arg.arg}` defaults to the float `{source(ctx, literal)}`: money in "
                     f"binary floats drifts by cents; use a `Decimal` (or integer cents).",
                     _literal_fix(ctx, literal, decimal))
 
@@ -312,8 +312,8 @@ class FloatMoney(Rule):
         if _is_float_call(ctx, call) and call.args:
             name = terminal_name(call.args[0])
             if self._is_money_argument(ctx, name, call):
-                add(call, f"`{ctx.source(call)}` turns money into a binary float: amounts such as 0.10 are "
-                    f"not representable and sums drift by cents; use `Decimal({ctx.source(call.args[0])})`.",
+                add(call, f"`{source(ctx, call)}` turns money into a binary float: amounts such as 0.10 are "
+                    f"not representable and sums drift by cents; use `Decimal({source(ctx, call.args[0])})`.",
                     _float_call_fix(ctx, call, decimal))
                 return
             parent = ctx.parent(call)
@@ -333,14 +333,14 @@ class FloatMoney(Rule):
             arg = call.args[0]
             literal = _float_literal(arg)
             if literal is not None or (isinstance(arg, ast.Call) and _is_float_call(ctx, arg)):
-                add(call, f"`{ctx.source(call)}` builds the Decimal from a binary float, so it inherits the "
+                add(call, f"`{source(ctx, call)}` builds the Decimal from a binary float, so it inherits the "
                     f"float's error (Decimal(0.1) is 0.1000000000000000055...); pass a string.",
                     _decimal_from_float_fix(ctx, arg, decimal))
                 return
         if isinstance(func, ast.Name) and func.id == "round" and func.id not in ctx.imports and len(call.args) == 2:
             digits = call.args[1]
             if isinstance(digits, ast.Constant) and digits.value == 2 and self._mentions_money_expr(ctx, call):
-                add(call, f"`{_short(ctx.source(call))}` rounds money held in a float: the value is not what it "
+                add(call, f"`{_short(source(ctx, call))}` rounds money held in a float: the value is not what it "
                     f"looks like (round(2.675, 2) == 2.67) and Python rounds half to even; use "
                     f"`Decimal.quantize(Decimal(\"0.01\"), rounding=ROUND_HALF_UP)`.",
                     _round_fix(ctx, call, decimal))
@@ -382,9 +382,9 @@ class FloatMoney(Rule):
                 continue
             if isinstance(other, (ast.Name, ast.Attribute, ast.Subscript)) and \
                     self._is_money(ctx, terminal_name(other), node) and not _inside_decimal(ctx, node):
-                add(literal, f"`{ctx.source(node)}` does money arithmetic with the float `{ctx.source(literal)}`: "
+                add(literal, f"`{source(ctx, node)}` does money arithmetic with the float `{source(ctx, literal)}`: "
                     f"the result is a binary approximation that drifts by cents (and raises TypeError once "
-                    f"`{terminal_name(other)}` is a Decimal); use `Decimal(\"{ctx.source(literal)}\")`.",
+                    f"`{terminal_name(other)}` is a Decimal); use `Decimal(\"{source(ctx, literal)}\")`.",
                     _literal_fix(ctx, literal, decimal))
                 return
 
@@ -465,7 +465,7 @@ def _float_field(ctx: RuleContext, call: ast.Call) -> str | None:
 def _literal_fix(ctx: RuleContext, literal: ast.AST, decimal: str | None) -> Fix | None:
     if not decimal:
         return None
-    text = ctx.source(literal)
+    text = source(ctx, literal)
     return Fix(f"Use `{decimal}(\"{text}\")`", (ctx.replace(literal, f'{decimal}("{text}")'),), safe=False)
 
 
@@ -483,7 +483,7 @@ def _stringish(node: ast.AST) -> bool:
 def _float_call_fix(ctx: RuleContext, call: ast.Call, decimal: str | None) -> Fix | None:
     if not decimal or len(call.args) != 1:
         return None
-    arg = ctx.source(call.args[0])
+    arg = source(ctx, call.args[0])
     text = f"{decimal}({arg})" if _stringish(call.args[0]) else f"{decimal}(str({arg}))"
     return Fix(f"Parse it with `{decimal}`", (ctx.replace(call, text),), safe=False)
 
@@ -491,15 +491,15 @@ def _float_call_fix(ctx: RuleContext, call: ast.Call, decimal: str | None) -> Fi
 def _decimal_from_float_fix(ctx: RuleContext, arg: ast.AST, decimal: str | None) -> Fix | None:
     if isinstance(arg, ast.Call):  # Decimal(float(x)) -> Decimal(x) / Decimal(str(x))
         inner = arg.args[0]
-        text = ctx.source(inner) if _stringish(inner) else f"str({ctx.source(inner)})"
+        text = source(ctx, inner) if _stringish(inner) else f"str({source(ctx, inner)})"
         return Fix("Build the Decimal from the string", (ctx.replace(arg, text),), safe=False)
-    return Fix("Build the Decimal from a string literal", (ctx.replace(arg, f'"{ctx.source(arg)}"'),), safe=False)
+    return Fix("Build the Decimal from a string literal", (ctx.replace(arg, f'"{source(ctx, arg)}"'),), safe=False)
 
 
 def _round_fix(ctx: RuleContext, call: ast.Call, decimal: str | None) -> Fix | None:
     if not decimal:
         return None
-    value = ctx.source(call.args[0])
+    value = source(ctx, call.args[0])
     return Fix("Quantize a Decimal to cents", (ctx.replace(
         call, f'{decimal}(str({value})).quantize({decimal}("0.01"))'),), safe=False)
 
@@ -508,8 +508,8 @@ def _field_fix(ctx: RuleContext, call: ast.Call, field: str) -> Fix | None:
     func = call.func
     if field != "FloatField" or call.args:
         return None
-    prefix = ctx.source(func)[: -len("FloatField")]
-    keywords = ", ".join(ctx.source(kw) for kw in call.keywords)
+    prefix = source(ctx, func)[: -len("FloatField")]
+    keywords = ", ".join(source(ctx, kw) for kw in call.keywords)
     text = f"{prefix}DecimalField(max_digits=12, decimal_places=2{', ' + keywords if keywords else ''})"
     if "\n" in text:
         return None

@@ -76,6 +76,7 @@ from caveat.rules.edge._common_a import (
     keyword,
     local_name_for,
     resolved_call_name,
+    rewrite_expression,
     value_before,
 )
 
@@ -213,7 +214,7 @@ class MissingTimeout(Rule):
                 message = (f"{label} has no `{option}`: the client waits forever on a server that "
                            f"accepts the connection and stops answering, blocking every caller; pass "
                            f"`{option}={value}`.")
-                fix = fixkit.single_edit_fix(f"Add `{option}={value}`", fixkit.rewrite_expression(
+                fix = fixkit.single_edit_fix(f"Add `{option}={value}`", rewrite_expression(
                     ctx, call, lambda node: add_keyword(node, option, repr(value))), safe=False)
                 ctx.report(self, call, message, fix=fix)
             return
@@ -238,14 +239,14 @@ class MissingTimeout(Rule):
     # --- reports --------------------------------------------------------------
     def _missing(self, ctx: RuleContext, call: ast.Call, label: str, seconds, why: str) -> None:
         message = f"{label} has no timeout: {why}; pass `timeout={seconds}` (seconds)."
-        fix = fixkit.single_edit_fix(f"Add `timeout={seconds}`", fixkit.rewrite_expression(
+        fix = fixkit.single_edit_fix(f"Add `timeout={seconds}`", rewrite_expression(
             ctx, call, lambda node: add_keyword(node, "timeout", repr(seconds))), safe=False)
         ctx.report(self, call, message, fix=fix)
 
     def _explicit_none(self, ctx: RuleContext, call: ast.Call, label: str, seconds, library: str) -> None:
         message = (f"{label} passes `timeout=None`, which disables {library}'s timeout: a server that "
                    f"stops answering blocks this call forever; pass `timeout={seconds}` (seconds).")
-        fix = fixkit.single_edit_fix(f"Use `timeout={seconds}`", fixkit.rewrite_expression(
+        fix = fixkit.single_edit_fix(f"Use `timeout={seconds}`", rewrite_expression(
             ctx, call, lambda node: add_keyword(node, "timeout", repr(seconds))), safe=False)
         ctx.report(self, call, message, fix=fix)
 
@@ -263,7 +264,7 @@ class MissingTimeout(Rule):
                        f"`timeout={seconds}` (or a `urllib3.Timeout`).")
         fix = None
         if value is not None:
-            fix = fixkit.single_edit_fix("Add a timeout", fixkit.rewrite_expression(
+            fix = fixkit.single_edit_fix("Add a timeout", rewrite_expression(
                 ctx, call, lambda node: add_keyword(node, "timeout", value)), safe=False)
         ctx.report(self, call, message, fix=fix)
 
@@ -277,7 +278,7 @@ class MissingTimeout(Rule):
             fix = None
             if config_cls:
                 value = f"{config_cls}(connect_timeout={seconds}, read_timeout={seconds})"
-                fix = fixkit.single_edit_fix("Add a botocore Config with timeouts", fixkit.rewrite_expression(
+                fix = fixkit.single_edit_fix("Add a botocore Config with timeouts", rewrite_expression(
                     ctx, call, lambda node: add_keyword(node, "config", value)), safe=False)
             ctx.report(self, call, message, fix=fix)
             return
@@ -296,7 +297,7 @@ class MissingTimeout(Rule):
             return add_keyword(node, "read_timeout", repr(seconds)) if node is not None else None
 
         fix = fixkit.single_edit_fix("Add connect/read timeouts to the Config",
-                                     fixkit.rewrite_expression(ctx, config_call, add_timeouts), safe=False)
+                                     rewrite_expression(ctx, config_call, add_timeouts), safe=False)
         ctx.report(self, call, message, fix=fix)
 
 

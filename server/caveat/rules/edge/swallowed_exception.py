@@ -78,7 +78,7 @@ import ast
 
 from caveat.engine.findings import Fix, Position, Severity, TextEdit
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_a import call_label, keyword, words
+from caveat.rules.edge._common_a import call_label, keyword, source, words
 
 _BROAD = {"Exception", "BaseException"}
 _IO_FAMILY = {"OSError", "IOError", "EnvironmentError"}
@@ -294,7 +294,7 @@ class SwallowedException(Rule):
         if _reports_per_item(ctx, try_node, kinds):
             return
         caught = {"bare": "bare `except:`", "Exception": "`except Exception`",
-                  "BaseException": "`except BaseException`", "OSError": f"`except {ctx.source(handler.type)}`"}[broad]
+                  "BaseException": "`except BaseException`", "OSError": f"`except {source(ctx, handler.type)}`"}[broad]
         around = _around(ctx, try_node.body)
         what = _effect(kinds, handler)
         extra = {"bare": " (a bare `except:` also traps `KeyboardInterrupt` and `SystemExit`)",
@@ -325,7 +325,7 @@ class SwallowedException(Rule):
         if _exempt_context(ctx, with_node):
             return
         around = _around(ctx, with_node.body)
-        message = (f"`{ctx.source(call)}`{around} discards every error, bugs included, without a "
+        message = (f"`{source(ctx, call)}`{around} discards every error, bugs included, without a "
                    f"trace; suppress only the exception you expect (e.g. `suppress(FileNotFoundError)`), "
                    f"or catch it and log it with `logger.exception()`.")
         ctx.report(self, call, message)
@@ -466,14 +466,14 @@ def _fix(ctx: RuleContext, handler: ast.ExceptHandler, broad: str, kinds: list[s
         if kind in ("log", "log-exc"):
             call = stmt.value
             if isinstance(call.func, ast.Attribute):
-                text = ctx.source(call)
-                func_text = ctx.source(call.func)
-                receiver = ctx.source(call.func.value)
+                text = source(ctx, call)
+                func_text = source(ctx, call.func)
+                receiver = source(ctx, call.func.value)
                 kept.append(receiver + ".exception" + text[len(func_text):])
                 logged = True
                 continue
         if kind in ("print", "print-exc"):
-            kept.append(ctx.source(stmt))
+            kept.append(source(ctx, stmt))
     if not logged:
         logger = _logger_expression(ctx, handler)
         if logger is not None:

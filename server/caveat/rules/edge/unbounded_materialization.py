@@ -72,7 +72,13 @@ import re
 from caveat.analysis.flow import walk_scope
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_a import keyword, resolved_call_name, value_before
+from caveat.rules.edge._common_a import (
+    keyword,
+    resolved_call_name,
+    scope_bindings,
+    source,
+    value_before,
+)
 
 _TRIGGER_ATTRS = {"fetchall", "readlines", "read", "read_text", "read_bytes", "all", "keys", "json", "body",
                   "get_data", "read_sql", "read_sql_query", "read_sql_table"}
@@ -135,7 +141,7 @@ class UnboundedMaterialization(Rule):
         if attr == "fetchall" and not call.args:
             sql = _query_of(ctx, func.value, call)
             if sql is not None and _unbounded_sql(sql):
-                receiver = ctx.source(func.value) if isinstance(func.value, ast.Name) else "cursor"
+                receiver = source(ctx, func.value) if isinstance(func.value, ast.Name) else "cursor"
                 label = f"{receiver}.fetchall()" if isinstance(func.value, ast.Name) else ".fetchall()"
                 self._report(ctx, call, f"`{label}` loads every row of `{_short(sql)}` (no LIMIT, no WHERE "
                              f"on a key) into memory at once; as the table grows this exhausts memory: "
@@ -153,7 +159,7 @@ class UnboundedMaterialization(Rule):
         elif attr == "keys" and (not call.args or _is_wildcard(call.args[0])):
             name = resolved_call_name(ctx, call) or ""
             if name.startswith(_REDIS):
-                self._report(ctx, call, f"`{ctx.source(func)}()` runs redis `KEYS`, which walks the whole "
+                self._report(ctx, call, f"`{source(ctx, func)}()` runs redis `KEYS`, which walks the whole "
                              f"keyspace, blocks the server and returns every key at once; iterate with "
                              f"`scan_iter(match=...)` instead.", reported)
         elif attr == "json" and not call.args:
@@ -165,7 +171,7 @@ class UnboundedMaterialization(Rule):
         if keyword(call, "chunksize") is not None or any(kw.arg is None for kw in call.keywords):
             return
         if attr == "read_sql_table":
-            self._report(ctx, call, f"`{ctx.source(call.func)}()` loads the whole table into one DataFrame; "
+            self._report(ctx, call, f"`{source(ctx, call.func)}()` loads the whole table into one DataFrame; "
                          f"pass `chunksize=` and process it in pieces.", reported)
             return
         first = call.args[0] if call.args else (keyword(call, "sql") or keyword(call, "con"))
@@ -173,20 +179,20 @@ class UnboundedMaterialization(Rule):
             first = first.value
         sql = _sql_text(ctx, first) if first is not None else None
         if sql is not None and _unbounded_sql(sql):
-            self._report(ctx, call, f"`{ctx.source(call.func)}()` loads every row of `{_short(sql)}` (no LIMIT, "
+            self._report(ctx, call, f"`{source(ctx, call.func)}()` loads every row of `{_short(sql)}` (no LIMIT, "
                          f"no WHERE on a key) into one DataFrame; pass `chunksize=` or bound the query.", reported)
 
     def _orm_all(self, ctx: RuleContext, call: ast.Call, func: ast.Attribute, reported: set[int]) -> None:
         """SQLAlchemy: ``session.query(M)...all()``, ``session.scalars(select(M)...).all()``."""
         if _unbounded_sqlalchemy(ctx, func.value):
-            self._report(ctx, call, f"`{_short(ctx.source(call), 60)}` loads every matching row into memory (no "
+            self._report(ctx, call, f"`{_short(source(ctx, call), 60)}` loads every matching row into memory (no "
                          f"limit, no filter on a key); as the table grows this exhausts memory: page it "
                          f"(`.limit()`/`.offset()`), or stream with `.yield_per(1000)`.", reported)
 
     def _readlines(self, ctx: RuleContext, call: ast.Call, func: ast.Attribute, reported: set[int]) -> None:
         if _owned_file(ctx, func.value) or _list_is_edited(ctx, call):
             return
-        stream = _short(ctx.source(func.value), 30)
+        stream = _short(source(ctx, func.value), 30)
         use = _single_iteration(ctx, call)
         fix = _iterate_directly(ctx, call, func.value) if use is call else None
         if use is not None:
@@ -204,7 +210,7 @@ class UnboundedMaterialization(Rule):
         node = ctx.parent(call) if isinstance(ctx.parent(call), ast.Await) else call
         if _consumers(ctx, node) != "scan":
             return
-        self._report(ctx, call, f"`{_short(ctx.source(call), 40)}` reads {what} into memory at once, only to "
+        self._report(ctx, call, f"`{_short(source(ctx, call), 40)}` reads {what} into memory at once, only to "
                      f"scan it (split, count, search, hash, measure); its size is not under your control, so "
                      f"process it in chunks or line by line instead (iterate the file, `read(65536)` in a "
                      f"loop, or `request.stream()`).", reported)
@@ -213,32 +219,32 @@ class UnboundedMaterialization(Rule):
     def _materializer(self, ctx: RuleContext, call: ast.Call, builtin: str, reported: set[int]) -> None:
         if builtin in ctx.imports or call.keywords and builtin != "sorted":
             return
-        source = call.args[0]
-        if ".objects" in ctx.text and _unbounded_queryset(ctx, source):
+        src_node = call.args[0]
+        if ".objects" in ctx.text and _unbounded_queryset(ctx, src_node):
             advice = "use `.count()`" if builtin == "len" else \
                 f"iterate `.iterator()` in chunks, or let the database {'sort and ' if builtin == 'sorted' else ''}page it"
-            self._report(ctx, call, f"`{builtin}({_short(ctx.source(source), 40)})` loads every matching row into "
+            self._report(ctx, call, f"`{builtin}({_short(source(ctx, src_node), 40)})` loads every matching row into "
                          f"memory (no slice, no filter on a key); {advice}.", reported)
             return
         if builtin in ("sorted", "len", "set"):
             return  # sorting needs every item anyway
-        kind = _lazy_source(ctx, source)
+        kind = _lazy_source(ctx, src_node)
         if kind is None:
             return
         use = _single_iteration(ctx, call)
         if use is None:
             return
-        fix = _iterate_directly(ctx, call, source) if use is call else None
-        self._report(ctx, call, f"`{builtin}({_short(ctx.source(source), 40)})` copies {kind} into memory only to "
+        fix = _iterate_directly(ctx, call, src_node) if use is call else None
+        self._report(ctx, call, f"`{builtin}({_short(source(ctx, src_node), 40)})` copies {kind} into memory only to "
                      f"iterate it once; iterate it directly and memory stays flat however large it gets.",
                      reported, fix=fix)
 
-    def _iterated_queryset(self, ctx: RuleContext, source: ast.AST, reported: set[int]) -> None:
+    def _iterated_queryset(self, ctx: RuleContext, src_node: ast.AST, reported: set[int]) -> None:
         """``for o in Order.objects.all():`` / ``{o.id for o in bucket.objects.all()}``."""
-        if not isinstance(source, (ast.Call, ast.Name, ast.Attribute)):
+        if not isinstance(src_node, (ast.Call, ast.Name, ast.Attribute)):
             return
-        if _unbounded_queryset(ctx, source):
-            self._report(ctx, source, f"iterating `{_short(ctx.source(source), 40)}` fetches every matching row "
+        if _unbounded_queryset(ctx, src_node):
+            self._report(ctx, src_node, f"iterating `{_short(source(ctx, src_node), 40)}` fetches every matching row "
                          f"into memory first (the queryset caches them all); use `.iterator(chunk_size=2000)`, "
                          f"slice it, or filter on a key.", reported)
 
@@ -275,14 +281,14 @@ class UnboundedMaterialization(Rule):
         if isinstance(parent, ast.Subscript) and parent.value is attribute and isinstance(parent.slice, ast.Slice):
             if _in_diagnostics(ctx, parent):
                 return
-            self._report(ctx, parent, f"`{_short(ctx.source(parent), 40)}` slices the body after the whole "
+            self._report(ctx, parent, f"`{_short(source(ctx, parent), 40)}` slices the body after the whole "
                          f"response was read into memory: a large or hostile response is downloaded in full "
                          f"first; request it with `stream=True` and read at most what you need "
                          f"(`next(resp.iter_content(LIMIT))`).", reported)
             return
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "len" \
                 and isinstance(ctx.parent(parent), ast.Compare):
-            self._report(ctx, origin, f"`{_short(ctx.source(origin), 40)}` downloads the whole response body "
+            self._report(ctx, origin, f"`{_short(source(ctx, origin), 40)}` downloads the whole response body "
                          f"before `len(...{attribute.attr})` checks its size: the limit does not protect "
                          f"memory; stream the response and stop reading past the limit (or check "
                          f"`Content-Length` first).", reported)
@@ -379,7 +385,25 @@ def _sql_text(ctx: RuleContext, node: ast.AST | None, depth: int = 0) -> str | N
             return _sql_text(ctx, node.args[0], depth + 1) if node.args else None
         return None
     if isinstance(node, ast.Name):
-        return _sql_text(ctx, value_before(ctx, node), depth + 1)
+        return _name_text(ctx, node, depth)
+    return None
+
+
+def _name_text(ctx: RuleContext, name: ast.Name, depth: int) -> str | None:
+    """The text a variable holds at ``name``: its last assignment plus the ``+=`` pieces
+    appended after it (``sql = "SELECT ..."; sql += " ORDER BY id"``)."""
+    scope = ctx.enclosing(name, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda) or ctx.tree
+    entries = [e for e in scope_bindings(ctx, scope).get(name.id, ()) if e[0] < name.lineno]
+    pieces: list[str] = []
+    for _, node, value in reversed(entries):
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+            piece = _sql_text(ctx, node.value, depth + 1)
+            pieces.append(piece if piece is not None else " ? ")
+            continue
+        if value is None:
+            return None
+        base = _sql_text(ctx, value, depth + 1)
+        return None if base is None else base + "".join(reversed(pieces))
     return None
 
 
@@ -838,14 +862,14 @@ def _in_loop_between(ctx: RuleContext, start: ast.AST, loop: ast.AST) -> bool:
     return False
 
 
-def _iterate_directly(ctx: RuleContext, call: ast.Call, source: ast.expr) -> Fix | None:
+def _iterate_directly(ctx: RuleContext, call: ast.Call, src_node: ast.expr) -> Fix | None:
     """``for x in <call>:`` -> ``for x in <source>:``."""
     if not _is_iterated(ctx, call):
         return None
     parent = ctx.parent(call)
     if not isinstance(parent, (ast.For, ast.AsyncFor)):
         return None
-    text = ctx.source(source)
+    text = source(ctx, src_node)
     if not text or "\n" in text:
         return None
     return Fix(f"Iterate `{_short(text, 30)}` directly", (ctx.replace(call, text),), safe=False)
