@@ -64,7 +64,7 @@ class Environment:
     site_packages: tuple[str, ...]
     python_version: tuple[int, int] | None
     source: str  # how it was found, said to the user
-    own: bool = False  # caveat's own environment (no project environment found)
+    own: bool = False  # the fallback: caveat's own environment, no project environment was found
     interpreter: str | None = None
     extra_paths: tuple[str, ...] = ()  # from .pth path lines and editable finders
 
@@ -157,8 +157,7 @@ def from_path(path: Path, source: str) -> Environment | None:
             if (prefix / candidate).exists():
                 interpreter = prefix / candidate
                 break
-    own = _same_file(prefix, Path(sys.prefix))
-    return Environment(str(prefix.absolute()), site, version, source, own,
+    return Environment(str(prefix.absolute()), site, version, source, False,
                        str(interpreter) if interpreter else None, _extra_paths(site))
 
 

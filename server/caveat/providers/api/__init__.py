@@ -289,6 +289,8 @@ class ApiProvider:
                 return results
             dist_guess = popular_imports().get(top)
             declared = deps.is_declared(top) or (dist_guess is not None and deps.is_declared(dist_guess))
+            if declared and deps.only_optional(dist_guess or top) and deps.only_optional(top):
+                return results  # an extra that is not installed: normal
             where = env.prefix
             if declared:
                 message = (f"`{top}` is declared by the project but not installed in {where}; install the "
@@ -411,6 +413,8 @@ class ApiProvider:
 
     def _attribute(self, session, site: AttrSite, offset: int, env, index, py_version, stdlib_ok) -> Finding | None:
         line = site.line + offset
+        if site.attr.startswith("__") and site.attr.endswith("__"):
+            return None  # dunders: protocols and runtime attributes stubs rarely declare
         self.stats["jedi_calls"] += 1
         found = session.goto_names(line, site.col)
         if found:
@@ -424,6 +428,14 @@ class ApiProvider:
             return None
         if any(r.stdlib for r in receivers) and not stdlib_ok:
             return None
+        if any(_structural(r) for r in receivers):
+            return None  # protocols, ABCs and `object`: duck typing, not a concrete type
+        if site.alias and site.qualified:
+            bound = site.qualified.rsplit(".", 1)[0]
+            if any(r.full_name.rsplit(".", 1)[-1] != bound.rsplit(".", 1)[-1] for r in receivers):
+                return None  # jedi disagrees with the import binding the name: trust neither
+        if site.attr.startswith("_") and any(r.stdlib for r in receivers):
+            return None  # typeshed leaves private names out
         dists = []
         for receiver in receivers:
             if receiver.stdlib:
@@ -447,6 +459,8 @@ class ApiProvider:
             return None
         if not all(r.library for r in receivers):
             return None
+        if any(_mentions(r.module_path, site.attr) for r in receivers):
+            return None  # the defining module uses the name (a subclass, an overload jedi did not pick)
         receiver = receivers[0]
         where = self._where(receiver, index, py_version)
         close = _close(site.attr, members.names)
@@ -552,6 +566,8 @@ class ApiProvider:
             full_name = signature.full_name or signature.name or ""
         if stdlib and not stdlib_ok:
             return []
+        if not accepted or site.callee.endswith(("__class__", "type")):
+            checkable = False  # an empty signature usually means jedi did not find the real one
         results = []
         for keyword in site.keywords:
             if keyword.name in accepted:
@@ -652,6 +668,29 @@ def _is_submodule(receivers, name: str) -> bool:
             except OSError:
                 return True
     return False
+
+
+_STRUCTURAL_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
+                        "abc.", "numbers.", "os.PathLike", "contextlib.AbstractContextManager")
+
+
+def _structural(receiver) -> bool:
+    if receiver.full_name in ("builtins.object", "builtins.type"):
+        return True
+    return receiver.kind != "module" and receiver.full_name.startswith(_STRUCTURAL_PREFIXES)
+
+
+def _mentions(module_path: str | None, name: str) -> bool:
+    if not module_path:
+        return False
+    from caveat.providers.api.jedi_checks import _read
+
+    source = _read(module_path)
+    if source is None:
+        return False
+    import re
+
+    return re.search(rf"(?<![\w.]){re.escape(name)}\b|\.{re.escape(name)}\b", source) is not None
 
 
 def _installed(index, distribution: str) -> str | None:

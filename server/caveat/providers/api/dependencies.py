@@ -69,6 +69,12 @@ class ProjectDeps:
         key = canonical_name(dist_name)
         return key in self.declared or key in self.own_names
 
+    def only_optional(self, dist_name: str) -> bool:
+        """Declared, but only as an extra (optional-dependencies, extras_require)."""
+        found = self.declared.get(canonical_name(dist_name), [])
+        return bool(found) and all("optional-dependencies" in d.source or "extras_require" in d.source
+                                   for d in found)
+
     def add(self, dep: Declared) -> None:
         self.declared.setdefault(dep.name, []).append(dep)
 

@@ -237,8 +237,12 @@ class Session:
                 continue  # stubs declare members (a __getattr__ there shows up in completions)
             try:
                 for lazy in klass.py__bases__():
-                    if not lazy.infer():
+                    bases = lazy.infer()
+                    if not bases:
                         return True
+                    own = getattr(klass, "tree_node", None)
+                    if own is not None and any(getattr(b, "tree_node", None) is own for b in bases):
+                        return True  # a base resolved to the class itself (jedi maps _socket to socket)
             except Exception:
                 return True
             try:
@@ -249,6 +253,8 @@ class Session:
                 pass
             tree = getattr(klass, "tree_node", None)
             if tree is not None and getattr(tree, "type", "") == "classdef":
+                if _bases_are_calls(tree):
+                    return True  # class Url(NamedTuple("Url", ...)): fields jedi cannot see
                 code = tree.get_code()
                 if _DYNAMIC_MARKERS.search(code):
                     return True
@@ -295,11 +301,18 @@ class Session:
                 if getattr(klass, "py__name__", lambda: "")() == "object":
                     break
                 tree = getattr(klass, "tree_node", None)
-                if tree is None:
+                if tree is None or getattr(tree, "type", "") != "classdef":
                     return False
-                for child_name in ("__init__", "__new__"):
-                    if child_name in _defined_names(tree):
-                        return True
+                defined = _defined_functions(tree)
+                found = [defined[n] for n in ("__init__", "__new__") if n in defined]
+                if found:
+                    # The first class that defines them decides; jedi may show another's.
+                    shown = {p.name for p in signature.params}
+                    for function in found:
+                        params = _param_names(function)
+                        if params is None or not params <= shown | {"self", "cls"}:
+                            return False
+                    return True
             return False
         tree = getattr(value, "tree_node", None)
         if tree is None or getattr(tree, "type", "") not in ("funcdef", "lambdef"):
@@ -313,6 +326,45 @@ class Session:
                         and not text.startswith(("@deprecated", "@typing_extensions.deprecated", "@warnings.deprecated")):
                     return False
         return True
+
+
+def _bases_are_calls(classdef) -> bool:
+    """``class X(namedtuple(...))`` / ``class X(make_base())``: bases built at run time."""
+    for child in classdef.children:
+        if child.type == "arglist" or (child.type in ("power", "atom_expr")):
+            code = child.get_code()
+            if "(" in code:
+                return True
+    return False
+
+
+def _defined_functions(classdef) -> dict:
+    functions = {}
+    suite = classdef.children[-1]
+    for child in getattr(suite, "children", []):
+        node = child
+        if node.type == "decorated":
+            node = node.children[-1]
+        if node.type == "async_stmt":
+            node = node.children[-1]
+        if node.type == "funcdef":
+            functions[node.children[1].value] = node
+        elif node.type == "simple_stmt" and re.match(r"\s*(__init__|__new__)\s*=", node.get_code()):
+            functions[re.match(r"\s*(__init__|__new__)", node.get_code()).group(1)] = None
+    return functions
+
+
+def _param_names(funcdef) -> set[str] | None:
+    """Names a function accepts by keyword; None when it takes **kwargs (or is not a def)."""
+    if funcdef is None:
+        return None
+    names = set()
+    for param in funcdef.get_params():
+        if param.star_count == 2:
+            return None
+        if param.star_count == 0:
+            names.add(param.name.value)
+    return names
 
 
 def _defined_names(classdef) -> set[str]:

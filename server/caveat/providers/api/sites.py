@@ -10,8 +10,10 @@ import ast
 from dataclasses import dataclass
 from functools import lru_cache
 
-_GUARD_WORDS = ("version", "hasattr", "getattr", "platform", "PY2", "PY3", "PY_", "TYPE_CHECKING",
-                "HAS_", "_AVAILABLE", "IS_", "sys.modules")
+_GUARD_WORDS = ("version", "hasattr", "getattr", "platform", "py2", "py3", "py_", "type_checking",
+                "has_", "_available", "is_", "sys.modules", "pypy", "implementation", "os.name", "win32",
+                "windows", "darwin", "linux")
+_NARROWING = ("isinstance", "issubclass", "hasattr", "getattr", "type", "callable")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class AttrSite:
     guarded: bool  # hasattr/try-except AttributeError/version checks around it
     check: bool  # worth asking jedi (receiver rooted in something it can infer cheaply)
     literal: str = ""  # the receiver is a literal of this builtin type ("str", "dict", ...)
+    alias: bool = False  # the receiver is exactly a name bound by an import
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ class _Collector:
                 for alias in node.names:
                     if alias.name != "*":
                         self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        self._tested: dict[int, set[str]] = {}
+        self._stored: dict[int, set[tuple[str, str]]] = {}
         self.parents: dict[ast.AST, ast.AST] = {}
         for parent in ast.walk(tree):
             for child in ast.iter_child_nodes(parent):
@@ -183,7 +188,12 @@ class _Collector:
             parent_site = index_of.get(value.func)
         return AttrSite(line, col, end_col, node.attr, (dot_line, dot_col), (recv_line, recv_col),
                         receiver_source, self._qualified(node), is_call, parent_site,
-                        self._guarded(node, attr=node.attr), self._worth_checking(node), _literal_type(value))
+                        self._guarded(node, attr=node.attr, receiver=value) or self._assigned_here(node)
+                        or self._ignored_line(line), self._worth_checking(node),
+                        _literal_type(value), self._import_alias(value))
+
+    def _import_alias(self, node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and node.id in self.imports
 
     def _qualified(self, node: ast.AST) -> str | None:
         parts: list[str] = []
@@ -219,6 +229,9 @@ class _Collector:
         if root.id in self.imports:
             return True
         if root.id in ("self", "cls"):
+            klass = self._enclosing_class(node)
+            if klass is not None and any("dataclass" not in ast.unparse(d) for d in klass.decorator_list):
+                return False  # attrs-style classes: fields are descriptors jedi misreads
             return depth >= 2
         function = self._enclosing_function(node)
         while function is not None:
@@ -228,6 +241,14 @@ class _Collector:
             function = self._enclosing_function(function)
         return True
 
+    def _enclosing_class(self, node: ast.AST):
+        node = self.parents.get(node)
+        while node is not None:
+            if isinstance(node, ast.ClassDef):
+                return node
+            node = self.parents.get(node)
+        return None
+
     def _enclosing_function(self, node: ast.AST):
         node = self.parents.get(node)
         while node is not None:
@@ -236,28 +257,68 @@ class _Collector:
             node = self.parents.get(node)
         return None
 
-    def _guarded(self, node: ast.AST, *, attr: str | None = None, errors=("AttributeError",)) -> bool:
+    def _guarded(self, node: ast.AST, *, attr: str | None = None, errors=("AttributeError",),
+                 receiver: ast.AST | None = None) -> bool:
+        if receiver is not None and self._narrowed(node, receiver):
+            return True
         child = node
         parent = self.parents.get(node)
         while parent is not None:
             if isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
-                if child in parent.body and _catches(parent, errors):
+                if (child in parent.body or child in parent.orelse) and _catches(parent, errors):
                     return True
-            elif isinstance(parent, (ast.If, ast.IfExp, ast.While)):
-                test = ast.unparse(parent.test)
-                if any(word in test for word in _GUARD_WORDS) or (attr and f"'{attr}'" in test):
+            elif isinstance(parent, (ast.If, ast.IfExp, ast.While)) and child is not parent.test:
+                test = ast.unparse(parent.test).lower()
+                if any(word in test for word in _GUARD_WORDS) or (attr and f"'{attr.lower()}'" in test):
                     return True
             elif isinstance(parent, ast.BoolOp):
                 for value in parent.values:
                     if value is child:
                         break
-                    text = ast.unparse(value)
-                    if "hasattr" in text or "version" in text or (attr and f"'{attr}'" in text):
+                    text = ast.unparse(value).lower()
+                    if any(word in text for word in _GUARD_WORDS) or (attr and f"'{attr.lower()}'" in text):
                         return True
             elif isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in ("hasattr", "getattr"):
                 return True
             child, parent = parent, self.parents.get(parent)
         return False
+
+    def _assigned_here(self, node: ast.Attribute) -> bool:
+        """``conn.cert_file = ...`` somewhere in the same scope: the code sets the attribute."""
+        scope = self._enclosing_function(node) or self.tree
+        key = id(scope)
+        stored = self._stored.get(key)
+        if stored is None:
+            stored = set()
+            for target in ast.walk(scope):
+                if isinstance(target, ast.Attribute) and isinstance(target.ctx, (ast.Store, ast.Del)):
+                    stored.add((ast.unparse(target.value), target.attr))
+                elif (isinstance(target, ast.Call) and isinstance(target.func, ast.Name)
+                      and target.func.id == "setattr" and len(target.args) >= 2
+                      and isinstance(target.args[1], ast.Constant)):
+                    stored.add((ast.unparse(target.args[0]), str(target.args[1].value)))
+            self._stored[key] = stored
+        return (ast.unparse(node.value), node.attr) in stored
+
+    def _ignored_line(self, line: int) -> bool:
+        text = self.pos.text(line)
+        return "# type: ignore" in text or "# pyright: ignore" in text or "#type:ignore" in text
+
+    def _narrowed(self, node: ast.AST, receiver: ast.AST) -> bool:
+        """The receiver's type is tested (isinstance, hasattr, type(...) ...) in the same scope:
+        jedi does not narrow, so its idea of the type may be the wrong branch's."""
+        target = ast.unparse(receiver)
+        scope = self._enclosing_function(node) or self.tree
+        key = id(scope)
+        tested = self._tested.get(key)
+        if tested is None:
+            tested = set()
+            for call in ast.walk(scope):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in _NARROWING
+                        and call.args):
+                    tested.add(ast.unparse(call.args[0]))
+            self._tested[key] = tested
+        return target in tested
 
     # --- calls ----------------------------------------------------------
     def _call(self, node: ast.Call) -> CallSite | None:
@@ -289,7 +350,7 @@ class _Collector:
             return None
         return CallSite(line, col + 1, callee, self._qualified(func), tuple(keywords),
                         any(k.arg is None for k in node.keywords),
-                        self._guarded(node, errors=("TypeError",)), func_end)
+                        self._guarded(node, errors=("TypeError",)) or self._ignored_line(line), func_end)
 
     # --- imports --------------------------------------------------------
     def _imports(self, node: ast.Import | ast.ImportFrom) -> list[ImportSite]:
@@ -344,15 +405,21 @@ class _Collector:
         return None
 
     def _guarded_import(self, node: ast.AST) -> bool:
-        return self._guarded(node, errors=("ImportError", "ModuleNotFoundError"))
+        if self._ignored_line(node.lineno):
+            return True  # `# type: ignore[import-not-found]`: the author knows
+        child, parent = node, self.parents.get(node)
+        while parent is not None:
+            if (isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar") and parent.handlers:
+                if child in parent.body or child in parent.orelse:
+                    return True  # any handler: optional features, runtime detection (IPython, ...)
+            child, parent = parent, self.parents.get(parent)
+        return False
 
     def _conditional(self, node: ast.AST) -> bool:
         parent = self.parents.get(node)
         while parent is not None:
             if isinstance(parent, ast.If):
-                test = ast.unparse(parent.test)
-                if any(word in test for word in _GUARD_WORDS):
-                    return True
+                return True  # optional features, platforms, versions, TYPE_CHECKING
             parent = self.parents.get(parent)
         return False
 
