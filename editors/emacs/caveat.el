@@ -177,6 +177,11 @@ Prefers caveat from the project's .venv or venv."
                 (cons (or local "caveat") (cdr caveat-server-command))))
       (cons 'caveat-eglot-server caveat-server-command))))
 
+(defcustom caveat-rass-program "rass"
+  "The rass executable (pip install rassumfrassum), for
+`caveat-eglot-multiplexed-command'."
+  :type 'string)
+
 (defun caveat-eglot-multiplexed-command (&rest other-servers)
   "Contact for Eglot running caveat next to OTHER-SERVERS through `rass'.
 Each element of OTHER-SERVERS is a command line (a list of strings), e.g.
@@ -184,7 +189,7 @@ Each element of OTHER-SERVERS is a command line (a list of strings), e.g.
                                     \\='(\"ruff\" \"server\"))
 rass (pip install rassumfrassum) is an LSP multiplexer: Eglot talks to one
 server that forwards to several and merges their diagnostics and code actions."
-  (append (list 'caveat-eglot-server "rass" "--")
+  (append (list 'caveat-eglot-server caveat-rass-program "--")
           caveat-server-command
           (apply #'append (mapcar (lambda (cmd) (cons "--" cmd)) other-servers))))
 

@@ -1,6 +1,9 @@
 ;;; emacs_e2e.el --- drive Emacs + Eglot through caveat's yaml.load quick-fix  -*- lexical-binding: t; -*-
 ;;
-;;   emacs --batch -q -l emacs_e2e.el REPO FILE CAVEAT_EXE RESULT_JSON
+;;   emacs --batch -q -l emacs_e2e.el REPO FILE CAVEAT_EXE RESULT_JSON [RASS_EXE RUFF_EXE]
+;;
+;; With RASS_EXE and RUFF_EXE, Eglot runs caveat next to ruff's server through the rass
+;; multiplexer (`caveat-eglot-multiplexed-command'), as editors/README.md documents.
 ;;
 ;; Loads editors/emacs/caveat.el as a user would, starts Eglot with `eglot-ensure',
 ;; waits for caveat's diagnostic in Flymake, applies the quick-fix through
@@ -16,11 +19,14 @@
 (require 'eglot)
 (require 'flymake)
 
-(defvar e2e-args (last command-line-args 4))
+(defvar e2e-args (let ((tail (member "--e2e-args" command-line-args)))
+                   (cdr tail)))
 (defvar e2e-repo (nth 0 e2e-args))
 (defvar e2e-file (nth 1 e2e-args))
 (defvar e2e-caveat (nth 2 e2e-args))
 (defvar e2e-result-path (nth 3 e2e-args))
+(defvar e2e-rass (nth 4 e2e-args))
+(defvar e2e-ruff (nth 5 e2e-args))
 (defvar e2e-timeout (string-to-number (or (getenv "CAVEAT_EMACS_TIMEOUT") "60")))
 (defvar e2e-start (float-time))
 (defvar e2e-result (list (cons 'steps nil)))
@@ -61,11 +67,11 @@
       (e2e-fire-idle-timers))
     (funcall pred)))
 
-(defun e2e-caveat-diags ()
-  "caveat's diagnostics in Flymake's store for the current buffer."
+(defun e2e-caveat-diags (&optional source)
+  "Diagnostics from SOURCE (default caveat) in Flymake's store for the current buffer."
   (cl-loop for d in (flymake-diagnostics)
            for lsp = (cdr (assoc 'eglot-lsp-diag (flymake-diagnostic-data d)))
-           when (and lsp (equal (plist-get lsp :source) "caveat"))
+           when (and lsp (equal (plist-get lsp :source) (or source "caveat")))
            collect `((code . ,(plist-get lsp :code))
                      (line . ,(line-number-at-pos (flymake-diagnostic-beg d)))
                      (text . ,(flymake-diagnostic-text d))
@@ -82,7 +88,11 @@
   (add-to-list 'load-path (expand-file-name "editors/emacs" e2e-repo))
   (require 'caveat)
   (setq caveat-server-command (list e2e-caveat "serve"))
-  (caveat-eglot-setup)
+  (if (and e2e-rass e2e-ruff)
+      (progn
+        (setq caveat-rass-program e2e-rass)
+        (caveat-eglot-setup (caveat-eglot-multiplexed-command (list e2e-ruff "server"))))
+    (caveat-eglot-setup))
   (setq eglot-sync-connect nil)
   (find-file e2e-file)
   (e2e-put 'major_mode (symbol-name major-mode))
@@ -104,6 +114,9 @@
   (let* ((diags (e2e-caveat-diags))
          (target (car (e2e-yaml-diags diags))))
     (e2e-put 'diagnostics_before diags)
+    (when e2e-ruff
+      (e2e-wait (lambda () (e2e-caveat-diags "Ruff")))
+      (e2e-put 'ruff_diagnostics (e2e-caveat-diags "Ruff")))
     (e2e-step "diagnostics")
     (goto-char (alist-get 'beg target)))
   ;; Eglot's own quick-fix path: `eglot-code-actions' as the interactive command runs

@@ -121,6 +121,20 @@ local function main()
       return #vim.lsp.get_clients({ bufnr = buf, name = 'ruff' }) > 0
         and vim.lsp.get_clients({ bufnr = buf, name = 'ruff' })[1].initialized
     end, 50)
+    vim.wait(TIMEOUT, function()
+      for _, d in ipairs(vim.diagnostic.get(buf)) do
+        if d.source == 'Ruff' then
+          return true
+        end
+      end
+      return false
+    end, 50)
+    result.ruff_codes = {}
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.source == 'Ruff' then
+        table.insert(result.ruff_codes, d.code)
+      end
+    end
     local names = {}
     for _, c in ipairs(vim.lsp.get_clients({ bufnr = buf })) do
       table.insert(names, c.name)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from editor_harness import REPO, YAML_CODES, YAML_LINE, missing, run_bounded, version_tuple
+from editor_harness import REPO, YAML_CODES, YAML_LINE, find_exe, missing, run_bounded, version_tuple
 
 pytestmark = pytest.mark.editor
 
@@ -33,13 +33,24 @@ def emacs() -> str:
     return exe
 
 
-def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path):
+@pytest.mark.parametrize("alongside", ["alone", "with-ruff-via-rass"])
+def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path, alongside):
     # a project as Emacs's project.el sees one: a Git repository
     subprocess.run(["git", "init", "-q", str(shop)], check=True, env=isolated_env, timeout=30)
     target = shop / "shop" / "config.py"
+    extra: list[str] = []
+    if alongside == "with-ruff-via-rass":
+        # Eglot takes one server per mode: rass multiplexes caveat and ruff (editors/README.md)
+        rass, ruff = find_exe("rass"), find_exe("ruff")
+        if not rass or not ruff:
+            missing("rass (pip install rassumfrassum) and ruff")
+        extra = [rass, ruff]
+        with target.open("a") as fh:
+            fh.write("import os  # unused: ruff reports F401\n")
     result_file = tmp_path / "emacs-result.json"
     proc = run_bounded(
-        [emacs, "--batch", "-q", "-l", str(SCRIPT), str(REPO), str(target), caveat_exe, str(result_file)],
+        [emacs, "--batch", "-q", "-l", str(SCRIPT), "--e2e-args", str(REPO), str(target), caveat_exe,
+         str(result_file), *extra],
         timeout=180,
         env=isolated_env,
         cwd=shop,
@@ -64,3 +75,6 @@ def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path
     assert "yaml.load(handle)" not in text
     after = result["diagnostics_after"] or []
     assert not [d for d in after if d["line"] == YAML_LINE and d["code"] in YAML_CODES], after
+    if extra:
+        # ruff's diagnostics came through the same Eglot connection
+        assert any(d["code"] == "F401" for d in result.get("ruff_diagnostics") or []), result.get("ruff_diagnostics")

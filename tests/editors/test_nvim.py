@@ -32,8 +32,11 @@ def test_quickfix_in_neovim(nvim, caveat_exe, shop, isolated_env, tmp_path, alon
     if alongside == "with-ruff":
         ruff = find_exe("ruff") or ""
         if not ruff:
-            pytest.skip("ruff is not installed (it comes with caveat's [test] extra)")
+            missing("ruff (it comes with caveat's [test] extra)")
     target = shop / "shop" / "config.py"
+    if ruff:
+        with target.open("a") as fh:
+            fh.write("import os  # unused: ruff reports F401\n")
     result_file = tmp_path / "nvim-result.json"
     proc = run_bounded(
         [nvim, "--headless", "--clean", "-l", str(SCRIPT), str(REPO), str(target), caveat_exe,
@@ -65,3 +68,4 @@ def test_quickfix_in_neovim(nvim, caveat_exe, shop, isolated_env, tmp_path, alon
     assert not [d for d in after if d["lnum"] == YAML_LINE - 1 and d["code"] in YAML_CODES], after
     if ruff:
         assert result["clients"] == ["caveat", "ruff"], result.get("clients")
+        assert "F401" in result["ruff_codes"], result["ruff_codes"]
