@@ -13,7 +13,9 @@ rescanned, which keeps splitting a 5,000-line buffer in the low milliseconds.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -180,13 +182,51 @@ class Block:
 
 
 def split_blocks(text: str) -> list[Block]:
-    """The blocks of ``text``, from scratch (``Splitter`` gives the same, incrementally)."""
+    """The blocks of ``text``, from scratch (``Splitter`` gives the same, incrementally).
+
+    The last few texts split (by either) are remembered, so a later stage that
+    splits the same version again (the API stage after the local one) gets
+    the result for free."""
+    hit = _recent_get(text)
+    if hit is not None:
+        return list(hit)
+    blocks = split_from_scratch(text)
+    _recent_put(text, blocks)
+    return list(blocks)
+
+
+def split_from_scratch(text: str) -> list[Block]:
+    """``split_blocks`` without the memory of recent texts (the reference the tests compare with)."""
     lines = split_lines(text)
     infos = scan_lines(lines)
     blocks: list[Block] = []
     for start, end in _group(lines, infos, 0, 0, len(lines)):
         blocks.extend(_split_class(lines, infos, start, end))
     return blocks
+
+
+_RECENT: "OrderedDict[str, list[Block]]" = OrderedDict()
+_RECENT_SIZE = 8
+_RECENT_LOCK = threading.Lock()
+
+
+def forget_recent() -> None:
+    """Drop the remembered splits (tests use it to force a from-scratch split)."""
+    with _RECENT_LOCK:
+        _RECENT.clear()
+
+
+def _recent_get(text: str) -> list[Block] | None:
+    with _RECENT_LOCK:
+        return _RECENT.get(text)
+
+
+def _recent_put(text: str, blocks: list[Block]) -> None:
+    with _RECENT_LOCK:
+        _RECENT[text] = blocks
+        _RECENT.move_to_end(text)
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
 
 
 class Splitter:
@@ -260,6 +300,7 @@ class Splitter:
         self.starts = old_starts[:keep] + new_starts + tail_starts
         self.groups = self.groups[:keep] + groups + tail_groups
         self.blocks = list(chain.from_iterable(self.groups))
+        _recent_put(text, self.blocks)
         return self.blocks
 
 
