@@ -196,3 +196,9 @@ def wrapping_expression(ctx: RuleContext, node: ast.expr) -> ast.expr:
             current = parent
         else:
             return current
+
+
+def imports_any(ctx: RuleContext, *modules: str) -> bool:
+    """``ctx.is_imported`` for several modules (the engine records each answer as a
+    dependency of the block's cached findings)."""
+    return any(ctx.is_imported(module) for module in modules)

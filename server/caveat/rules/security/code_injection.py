@@ -54,7 +54,9 @@ from caveat.analysis import taint
 from caveat.analysis.flow import resolved_call_name
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
+from caveat.rules.security._names import imports_any
 from caveat.rules.fixkit import keyword
+from caveat.rules.security._paths import remote_only
 
 EVALUATORS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile", "execfile"})
 IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__", "builtins.__import__"})
@@ -65,6 +67,7 @@ TEMPLATES = frozenset({"jinja2.Template", "jinja2.environment.Template", "mako.t
 EXPRESSION_EVALUATORS = frozenset({"pandas.eval", "numexpr.evaluate", "sympy.sympify", "sympy.parse_expr",
                                    "sympy.parsing.sympy_parser.parse_expr"})
 DATAFRAME_METHODS = frozenset({"query", "eval"})
+RESOLVE_ATTRS = DATAFRAME_METHODS | {"from_string"}  # receivers worth resolving (``env.from_string``)
 
 
 class CodeInjection(Rule):
@@ -79,7 +82,9 @@ class CodeInjection(Rule):
 
     def check(self, ctx: RuleContext) -> None:
         for call in ctx.nodes(ast.Call):
-            name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
+            name = ctx.qualified_name(call.func) or ""
+            if not name and isinstance(call.func, ast.Attribute) and call.func.attr in RESOLVE_ATTRS:
+                name = resolved_call_name(ctx, call) or ""
             if name in EVALUATORS:
                 self._evaluator(ctx, call, name.rsplit(".", 1)[-1])
             elif name in IMPORTERS:
@@ -100,7 +105,7 @@ class CodeInjection(Rule):
             elif name in EXPRESSION_EVALUATORS:
                 self._expression(ctx, call, f"`{ctx.source(call.func)}` evaluates Python expressions")
             elif isinstance(call.func, ast.Attribute) and call.func.attr in DATAFRAME_METHODS \
-                    and (not name or name.startswith("pandas.")) and ctx.is_imported("pandas"):
+                    and (not name or name.startswith("pandas.")) and imports_any(ctx, "pandas"):
                 self._expression(ctx, call, f"`DataFrame.{call.func.attr}` evaluates its string with pandas' "
                                             f"expression engine (which can reach Python objects)")
 
@@ -128,10 +133,12 @@ class CodeInjection(Rule):
             fix = Fix("Evaluate literals only (ast.literal_eval)", (ctx.replace(call.func, "ast.literal_eval"),),
                       safe=False)
         if sources:
+            # Input typed by the person running the program (a REPL, a CLI) is their own code: a warning.
+            local = not remote_only(sources)
             ctx.report(self, call, f"`{short}` runs code taken from {sources[0]}: the caller can execute any Python in "
                                    f"this process (`__import__('os').system(...)`). Parse the input instead: "
                                    f"`ast.literal_eval` for literals, `json.loads` for data, or a small dedicated "
-                                   f"parser for expressions.", fix=fix)
+                                   f"parser for expressions.", fix=fix, severity=Severity.WARNING if local else None)
             return
         origins = taint.unsafe_origins(ctx, source, kind="code")
         if not origins:

@@ -59,6 +59,7 @@ import libcst as cst
 from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
+from caveat.rules.security._names import imports_any
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, without_keyword
 from caveat.rules.security._paths import flow_origins
 
@@ -77,6 +78,7 @@ NO_SHELL_PROGRAM = frozenset({
 })
 REMOTE_METHODS = frozenset({"exec_command", "sudo", "run", "local"})
 REMOTE_MODULES = ("paramiko", "fabric", "invoke", "fabric2", "spur")
+SINK_NAMES = frozenset(n.rsplit(".", 1)[-1] for n in ALWAYS_SHELL | SUBPROCESS | NO_SHELL_PROGRAM) | REMOTE_METHODS
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "/bin/sh", "/bin/bash", "/usr/bin/bash", "/bin/zsh",
                     "cmd", "cmd.exe", "powershell", "pwsh", "powershell.exe"})
 SHELL_SYNTAX = set("|&;<>()$`*?[]{}~!#'\"\\\n")
@@ -93,11 +95,21 @@ class CommandInjection(Rule):
     replaces = ("B602", "B605", "B606")
 
     def check(self, ctx: RuleContext) -> None:
-        if not any(ctx.is_imported(m) for m in ("os", "subprocess", "asyncio", "commands", "popen2", "pexpect",
-                                                  *REMOTE_MODULES)):
-            return
+        remote: bool | None = None  # looked up once, and only for ``x.run(...)``-style calls
         for call in ctx.nodes(ast.Call):
-            name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
+            func = call.func
+            short = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+            if short not in SINK_NAMES and not short.startswith(("spawn", "exec", "posix_spawn")):
+                continue
+            name = ctx.qualified_name(call.func) or ""
+            if not name:
+                if not (isinstance(call.func, ast.Attribute) and call.func.attr in REMOTE_METHODS):
+                    continue
+                if remote is None:
+                    remote = imports_any(ctx, *REMOTE_MODULES)
+                if not remote:
+                    continue
+                name = resolved_call_name(ctx, call) or ""
             if name in ALWAYS_SHELL:
                 self._shell(ctx, call, name, _command_arg(call, "cmd", "command"))
             elif name in SUBPROCESS:
@@ -176,8 +188,8 @@ class CommandInjection(Rule):
             return True
         attr = call.func.attr
         if attr == "exec_command":
-            return ctx.is_imported("paramiko")
-        return any(ctx.is_imported(m) for m in ("fabric", "invoke", "fabric2"))
+            return imports_any(ctx, "paramiko")
+        return imports_any(ctx, "fabric", "invoke", "fabric2")
 
 
 def _command_arg(call: ast.Call, *names: str) -> ast.AST | None:

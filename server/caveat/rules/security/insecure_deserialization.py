@@ -184,7 +184,7 @@ class InsecureDeserialization(Rule):
     # --- policy -----------------------------------------------------------------------
     def _report(self, ctx: RuleContext, call: ast.Call, data: ast.AST | None, verb: str, advice: str,
                 fix: Fix | None = None) -> None:
-        if self._integrity_checked(ctx, call):
+        if self._integrity_checked(ctx, call) or _round_trip(ctx, data):
             return
         source, untrusted = _describe(ctx, data)
         if not untrusted and _constant_file(ctx, data, 2):
@@ -230,6 +230,11 @@ def _describe(ctx: RuleContext, data: ast.AST | None) -> tuple[str, bool]:
     if len(text) > 40:
         text = text[:37] + "..."
     return (f"`{text}`" if text else ""), False
+
+
+def _round_trip(ctx: RuleContext, data: ast.AST | None) -> bool:
+    """``pickle.loads(pickle.dumps(obj))``: a deep copy of the program's own object."""
+    return isinstance(data, ast.Call) and (ctx.qualified_name(data.func) or "").endswith(("dumps", "dump"))
 
 
 FILE_OPENERS = frozenset({"open", "io.open", "gzip.open", "bz2.open", "lzma.open", "builtins.open"})

@@ -54,7 +54,7 @@ from caveat.analysis.flow import resolved_call_name
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword
-from caveat.rules.security._names import bound_name, words
+from caveat.rules.security._names import bound_name, imports_any, words
 
 RANDOM_FUNCS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits",
                           "randbytes", "uniform", "shuffle", "rand", "randn", "bytes", "integers", "Random",
@@ -113,8 +113,6 @@ class InsecureRandom(Rule):
     replaces = ("B311",)
 
     def check(self, ctx: RuleContext) -> None:
-        if not (ctx.is_imported("random") or ctx.is_imported("numpy") or ctx.is_imported("uuid")):
-            return
         for call in ctx.nodes(ast.Call):
             generator = self._generator(ctx, call)
             if generator is None:
@@ -134,6 +132,10 @@ class InsecureRandom(Rule):
 
     @staticmethod
     def _generator(ctx: RuleContext, call: ast.Call) -> str | None:
+        func = call.func
+        short = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+        if short not in RANDOM_FUNCS and short != "uuid1":
+            return None
         name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
         if name == "uuid.uuid1":
             return "uuid1"

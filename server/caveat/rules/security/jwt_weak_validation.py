@@ -58,6 +58,7 @@ import libcst as cst
 from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
+from caveat.rules.security._names import imports_any
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword, without_keyword
 
 PYJWT_DECODE = frozenset({"jwt.decode", "jwt.decode_complete", "jwt.api_jwt.decode", "jwt.PyJWT.decode",
@@ -87,6 +88,10 @@ CONSEQUENCE = {
 
 
 def _decode_kind(ctx: RuleContext, call: ast.Call) -> str | None:
+    func = call.func
+    short = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+    if short not in ("decode", "decode_complete", "get_unverified_claims"):
+        return None
     name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call)
     if name is None:
         return None
@@ -149,8 +154,6 @@ class JwtWeakValidation(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
-        if not (ctx.is_imported("jwt") or ctx.is_imported("jose") or ctx.is_imported("authlib")):
-            return
         self._scope_substring(ctx)
         decodes = [(call, kind) for call in ctx.nodes(ast.Call) if (kind := _decode_kind(ctx, call))]
         if not decodes:
@@ -331,7 +334,7 @@ class JwtWeakValidation(Rule):
                     key = right.args[0].value
             elif isinstance(right, ast.Subscript) and isinstance(right.slice, ast.Constant):
                 key = right.slice.value
-            if key in ("scope", "scp"):
+            if key in ("scope", "scp") and imports_any(ctx, "jwt", "jose", "authlib"):
                 ctx.report(self, compare, f"the `{key}` claim is a space-separated string, so `in` tests for a "
                                           f"substring: a token with scope `read:admin-docs` passes a check for `admin`. "
                                           f"Split it first: `required in claims.get(\"{key}\", \"\").split()`.",

@@ -59,6 +59,7 @@ import re
 from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
+from caveat.rules.security._names import imports_any
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword
 from caveat.rules.security._paths import flow_origins, path_sources, remote_only
 
@@ -80,7 +81,6 @@ SINKS: dict[str, tuple[str, tuple[int, ...], tuple[str, ...]]] = {
     "fastapi.responses.FileResponse": ("serves", (0,), ("path",)),
     "starlette.responses.FileResponse": ("serves", (0,), ("path",)),
     "aiohttp.web.FileResponse": ("serves", (0,), ("path",)),
-    "django.views.static.serve": ("serves", (1,), ("path",)),
     "PIL.Image.open": ("opens", (0,), ("fp",)), "shutil.unpack_archive": ("extracts", (0, 1), ("filename", "extract_dir")),
     "os.makedirs": ("creates", (0,), ("name",)), "os.mkdir": ("creates", (0,), ("path",)),
     "os.chmod": ("changes", (0,), ("path",)),
@@ -183,7 +183,7 @@ class PathTraversal(Rule):
         name = resolved_call_name(ctx, call) or ""
         receiver = call.func.value
         is_tar = name.startswith("tarfile.") or (
-            ctx.is_imported("tarfile") and not name.startswith("zipfile.")
+            imports_any(ctx, "tarfile") and not name.startswith("zipfile.")
             and re.search(r"tar|tgz", (ctx.dotted_name(receiver) or "").lower()) is not None)
         if not is_tar and isinstance(receiver, ast.Name):
             value = value_before(ctx, receiver)
@@ -244,11 +244,17 @@ def _weak_check(ctx: RuleContext, call: ast.Call, path: ast.AST) -> str | None:
         return None
     if all(o.kind == "env" for o in flow_origins(ctx, path, "path")):
         return None
-    path_names = {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}
+    # Only a path built here (joined, concatenated, formatted) from a value that is not
+    # constant: a path handed in whole was built - and maybe checked - elsewhere.
     if isinstance(path, ast.Name):
         value = value_before(ctx, path)
-        if value is not None:
-            path_names |= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        if value is None or not _builds_path(ctx, value):
+            return None
+        path_names = {path.id} | {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    elif _builds_path(ctx, path):
+        path_names = {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}
+    else:
+        return None
     for node in ast.walk(function):
         if getattr(node, "lineno", 0) > call.lineno:
             continue

@@ -59,11 +59,14 @@ from caveat.analysis import taint
 from caveat.analysis.flow import resolved_call_name
 from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
+from caveat.rules.security._names import imports_any, words
 from caveat.rules.fixkit import keyword
 from caveat.rules.security._paths import remote_only
 
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "stream", "request", "send",
                         "ws_connect", "fetch"})
+CLIENT_MODULES = ("requests", "httpx", "aiohttp", "urllib.request", "urllib3", "http.client", "niquests",
+                  "feedparser", "websocket", "websockets", "six.moves", "urllib2")
 CLIENT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "niquests.", "treq.")
 URL_FUNCTIONS = {
     "urllib.request.urlopen": 0, "urllib.request.Request": 0, "urllib.request.urlretrieve": 0,
@@ -99,9 +102,6 @@ class Ssrf(Rule):
     replaces = ("B310",)
 
     def check(self, ctx: RuleContext) -> None:
-        if not any(ctx.is_imported(m) for m in ("requests", "httpx", "aiohttp", "urllib", "urllib3", "http",
-                                                  "niquests", "feedparser", "websocket", "websockets", "six", "urllib2")):
-            return
         for call in ctx.nodes(ast.Call):
             url = self._url_argument(ctx, call)
             if url is None or isinstance(url, ast.Starred):
@@ -134,7 +134,15 @@ class Ssrf(Rule):
 
     @staticmethod
     def _url_argument(ctx: RuleContext, call: ast.Call) -> ast.AST | None:
-        name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
+        name = ctx.qualified_name(call.func) or ""
+        if name not in URL_FUNCTIONS:
+            attr = call.func.attr if isinstance(call.func, ast.Attribute) else name.rsplit(".", 1)[-1]
+            if attr not in HTTP_VERBS:
+                return None  # cheap exit before resolving receivers
+        if not name and not _http_client_receiver(ctx, call):
+            name = resolved_call_name(ctx, call) or ""
+            if not name.startswith(CLIENT_PREFIXES):
+                return None
         position = URL_FUNCTIONS.get(name)
         if position is None:
             func = call.func
@@ -247,8 +255,6 @@ def _host_part(parts: list[str | ast.expr]) -> list[ast.expr]:
 def _destination_name(ctx: RuleContext, url: ast.AST) -> str | None:
     """``sub.callback_url``, ``hook.target``, ``payload.get("url")``: the text of a URL
     expression whose names say it came from outside, following local assignments."""
-    from caveat.rules.security._names import words
-
     candidates: list[ast.AST] = [url]
     if isinstance(url, ast.Name):
         candidates.extend(b.value for b in taint.bindings_before(ctx, url) if b.value is not None)
@@ -277,7 +283,7 @@ def _http_client_receiver(ctx: RuleContext, call: ast.Call) -> bool:
     func = call.func
     if not isinstance(func, ast.Attribute):
         return False
-    if not any(ctx.is_imported(m) for m in ("requests", "httpx", "aiohttp", "urllib3", "niquests")):
+    if not imports_any(ctx, "requests", "httpx", "aiohttp", "urllib3", "niquests"):
         return False
     receiver = (ctx.dotted_name(func.value) or "").rsplit(".", 1)[-1].lower()
     return receiver in ("session", "client", "http", "http_client", "sess", "s", "async_client", "httpx_client",

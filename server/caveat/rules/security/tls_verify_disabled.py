@@ -59,6 +59,7 @@ import ast
 from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
+from caveat.rules.security._names import imports_any
 from caveat.rules.fixkit import rewrite_expression, single_edit_fix, without_keyword
 
 FALSE_KEYWORDS = {
@@ -78,6 +79,7 @@ CERT_REQS_KEYWORDS = frozenset({"cert_reqs", "ssl_cert_reqs", "verify_mode"})
 # ``verify=False`` on these is about something else than TLS.
 NOT_TLS = ("jwt", "jose", "jws", "decode", "signature", "sign", "token", "validate", "serializer", "form",
            "schema", "checksum", "hash", "gpg", "pgp", "signer", "email", "otp", "totp", "captcha", "recaptcha")
+INTERESTING_KEYWORDS = frozenset(FALSE_KEYWORDS) | frozenset(TRUE_KEYWORDS) | CERT_REQS_KEYWORDS | {"ssl"}
 CA_ENV = frozenset({"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"})
 
 
@@ -108,7 +110,12 @@ class TlsVerifyDisabled(Rule):
 
     # --- calls ---------------------------------------------------------------------------
     def _call(self, ctx: RuleContext, call: ast.Call) -> bool:
-        name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
+        func = call.func
+        short = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+        if not short.startswith("_create_") and not any(kw.arg in INTERESTING_KEYWORDS for kw in call.keywords):
+            return False  # cheap exit: most calls have none of the keywords below
+        name = ctx.qualified_name(call.func) or ""
+        name = name or resolved_call_name(ctx, call) or ""
         if name in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
             fix = None
             if ctx.imports.get("ssl") == "ssl" and not call.args and not call.keywords:
@@ -158,7 +165,7 @@ class TlsVerifyDisabled(Rule):
     def _is_aiohttp(ctx: RuleContext, call: ast.Call, name: str) -> bool:
         if name.startswith("aiohttp."):
             return True
-        if not ctx.is_imported("aiohttp"):
+        if not imports_any(ctx, "aiohttp"):
             return False
         func = call.func
         return isinstance(func, ast.Attribute) and func.attr in (
