@@ -62,6 +62,8 @@ _GATE = re.compile(r"AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]
                    r"_live_|_test_|sk-|AIza|SG\.|SK[0-9a-fA-F]|hf_|npm_|pypi-|gsk_|xai-|r8_|key-|_v1_|shp|sq0|:AA|"
                    r"PRIVATE KEY|eyJ")
 
+# libpq / ODBC / ADO connection strings: "host=db user=app password=...", "Server=...;Pwd=...;"
+CONNECTION_PASSWORD = re.compile(r"(?:^|[\s;])(?:password|passwd|pwd)\s*=\s*['\"]?([^\s;'\"]+)", re.IGNORECASE)
 CREDENTIAL_URL = re.compile(r"(?<![A-Za-z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]*://([^\s:/@?#]*):([^\s/@]+)@[^\s/@]+")
 
 

@@ -160,6 +160,8 @@ class HardcodedSecret(Rule):
 
     def _check_literal(self, ctx: RuleContext, node: ast.Constant, value: str, in_tests: bool) -> None:
         name, how = bound_name(ctx, node)
+        if how == "none":
+            name, how = _secret_parameter(ctx, node)
         found = S.provider_match(value)
         if found is not None:
             provider, key = found
@@ -187,6 +189,8 @@ class HardcodedSecret(Rule):
                 self._report(ctx, node, f"{label} with a password written into it; keep the credentials out of the "
                                         f"source and read the whole URL from the environment variable {env}.",
                              env if value.strip().startswith(match.group(0)) and name else None, how, None)
+            return
+        if not in_tests and self._connection_string(ctx, node, value, name, how):
             return
         if how == "none" or in_tests:
             return
@@ -216,6 +220,20 @@ class HardcodedSecret(Rule):
         self._report(ctx, node, message, env if how not in ("compare", "fallback") else None, how,
                      Severity.WARNING if kind in ("token", "key", "opaque-key") else None)
 
+    def _connection_string(self, ctx: RuleContext, node: ast.Constant, value: str, name: str | None, how: str) -> bool:
+        """``"host=db user=app password=S3cret"``, ``"Server=x;Uid=sa;Pwd=S3cret;"``."""
+        match = S.CONNECTION_PASSWORD.search(value)
+        if match is None:
+            return False
+        password = match.group(1)
+        if len(password) < 6 or S.is_placeholder(password) or password.lower() in PASSWORD_NOUNS \
+                or password.startswith(("{", "%", "$", "<")):
+            return False
+        label = f"`{name}`" if name and how in ("assign", "keyword", "dict", "default") else "this connection string"
+        ctx.report(self, node, f"{label} has a password written into it; keep credentials out of the source and read "
+                               f"the connection string (or just the password) from the environment.")
+        return True
+
     @staticmethod
     def _looks_real(value: str, kind: str) -> bool:
         if S.is_placeholder(value) or S.not_a_secret_value(value, SECRET_WORDS):
@@ -233,6 +251,37 @@ class HardcodedSecret(Rule):
     def _report(self, ctx: RuleContext, node: ast.Constant, message: str, env: str | None, how: str,
                 severity: Severity | None) -> None:
         ctx.report(self, node, message, fix=_fix(ctx, node, env, how), severity=severity)
+
+
+# Secrets passed positionally: qualified name -> (argument index, keyword, name used in messages).
+SECRET_ARGUMENTS = {
+    "jwt.encode": (1, "key", "JWT_SECRET"), "jwt.decode": (1, "key", "JWT_SECRET"),
+    "jose.jwt.encode": (1, "key", "JWT_SECRET"), "jose.jwt.decode": (1, "key", "JWT_SECRET"),
+    "hmac.new": (0, "key", "HMAC_SECRET"), "hmac.digest": (0, "key", "HMAC_SECRET"),
+    "cryptography.fernet.Fernet": (0, "key", "FERNET_KEY"),
+    "itsdangerous.URLSafeTimedSerializer": (0, "secret_key", "SIGNING_SECRET"),
+    "itsdangerous.URLSafeSerializer": (0, "secret_key", "SIGNING_SECRET"),
+    "itsdangerous.TimestampSigner": (0, "secret_key", "SIGNING_SECRET"),
+    "itsdangerous.Signer": (0, "secret_key", "SIGNING_SECRET"),
+    "twilio.rest.Client": (1, "password", "TWILIO_AUTH_TOKEN"),
+    "ftplib.FTP": (2, "passwd", "FTP_PASSWORD"), "ftplib.FTP_TLS": (2, "passwd", "FTP_PASSWORD"),
+}
+
+
+def _secret_parameter(ctx: RuleContext, node: ast.Constant) -> tuple[str | None, str]:
+    """``jwt.encode(payload, "s3cr3t")``: a literal in a parameter that is a secret."""
+    call = ctx.parent(node)
+    if isinstance(call, ast.keyword):
+        call = ctx.parent(call)
+    if not isinstance(call, ast.Call):
+        return None, "none"
+    entry = SECRET_ARGUMENTS.get(ctx.qualified_name(call.func) or "")
+    if entry is None:
+        return None, "none"
+    index, keyword_name, env = entry
+    positional = len(call.args) > index and call.args[index] is node
+    by_keyword = any(kw.arg == keyword_name and kw.value is node for kw in call.keywords)
+    return (env, "keyword") if positional or by_keyword else (None, "none")
 
 
 def _env_name(name: str | None) -> str:

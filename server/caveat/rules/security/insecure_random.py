@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis.flow import resolved_call_name
+from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword
@@ -97,6 +97,9 @@ BENIGN_WORDS = frozenset({
     "faker", "avatar", "emoji", "greeting", "quote", "tip", "name", "nickname", "username", "proxy", "server",
     "host", "node", "worker", "replica", "shard", "partition", "bucket", "variant", "experiment", "cohort", "ab",
 })
+PRIZE_WORDS = frozenset({"raffle", "lottery", "winner", "winners", "prize", "jackpot", "sweepstakes", "giveaway"})
+ALPHABET_WORDS = frozenset({"alphabet", "chars", "characters", "charset", "letters", "digits", "symbols",
+                            "punctuation", "alnum", "alphanumeric", "hex", "hexdigits", "pool", "char", "allowed"})
 LINK_WORDS = ("reset", "verify", "token=", "confirm", "activate", "invite", "magic", "otp", "code=", "unsubscribe")
 RESHAPERS = frozenset({"str", "hex", "format", "int", "bytes", "join", "zfill", "hexlify", "b64encode",
                        "urlsafe_b64encode", "b32encode", "UUID", "encode", "decode", "upper", "lower", "hexdigest"})
@@ -158,6 +161,10 @@ class InsecureRandom(Rule):
             name, how = parent.func.value.id, "assign"
         function = ctx.enclosing_function(call)
         fwords = set(words(function.name)) if function is not None else set()
+        if _picks_existing(ctx, call):
+            # random.choice(servers): one existing item is picked, no secret is made; only
+            # a prize draw (pick_winner) makes the pick itself the thing to protect.
+            return f"the pick in `{function.name}()`" if function is not None and fwords & PRIZE_WORDS else None
         if name is not None and how != "compare":
             verdict = _secret_name(name, fwords)
             if verdict is False:
@@ -192,6 +199,42 @@ class InsecureRandom(Rule):
                     return "a value put into a reset/verification link"
             current = parent
         return None
+
+
+def _picks_existing(ctx: RuleContext, call: ast.Call) -> bool:
+    """``random.choice(items)`` once, over something that is not an alphabet."""
+    func = call.func
+    short = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+    if short not in ("choice", "sample", "shuffle") or not call.args:
+        return False
+    if ctx.enclosing(call, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.For, ast.While) is not None:
+        return False
+    if short == "sample" and (len(call.args) > 1 or call.keywords):
+        population = call.args[0]
+        if _alphabet(ctx, population):
+            return False
+    return not _alphabet(ctx, call.args[0])
+
+
+def _alphabet(ctx: RuleContext, node: ast.AST) -> bool:
+    """A string of characters to draw from: ``string.ascii_letters + string.digits``,
+    ``"0123456789"``, ``ALPHABET``, ``list(CHARS)``."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp):
+        return _alphabet(ctx, node.left) or _alphabet(ctx, node.right)
+    if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Name) and node.func.id in ("list", "str"):
+        return _alphabet(ctx, node.args[0])
+    qualified = ctx.qualified_name(node) or ""
+    if qualified.startswith("string."):
+        return True
+    name = ctx.dotted_name(node) or ""
+    if set(words(name.rsplit(".", 1)[-1])) & ALPHABET_WORDS:
+        return True
+    if isinstance(node, ast.Name):
+        value = value_before(ctx, node)
+        return value is not None and value is not node and _alphabet(ctx, value)
+    return False
 
 
 def _benign_use(ctx: RuleContext, node: ast.AST) -> bool:
