@@ -206,6 +206,16 @@ caveat for Python buffers."
                 (seq-remove (lambda (entry) (equal (car entry) modes))
                             eglot-server-programs)))))
 
+(defun caveat-reload-settings ()
+  "Send the current caveat settings to the running server.
+Use after changing a `caveat-' variable (or .dir-locals.el) while the
+server runs."
+  (interactive)
+  (let* ((server (eglot--current-server-or-lose))
+         (root (project-root (eglot--project server))))
+    (jsonrpc-notify server :workspace/didChangeConfiguration
+                    (list :settings (list :caveat (caveat--settings-for-directory root))))))
+
 (defun caveat-eglot-quickfix ()
   "Apply caveat's preferred quick-fix at point (Eglot code action)."
   (interactive)

@@ -88,6 +88,10 @@
   (add-to-list 'load-path (expand-file-name "editors/emacs" e2e-repo))
   (require 'caveat)
   (setq caveat-server-command (list e2e-caveat "serve"))
+  ;; a user setting that must reach the server: CODES listed here become errors
+  (let ((codes (getenv "CAVEAT_EMACS_ERROR_CODES")))
+    (when (and codes (not (string-empty-p codes)))
+      (setq caveat-severity (mapcar (lambda (c) (cons c "error")) (split-string codes ",")))))
   (if (and e2e-rass e2e-ruff)
       (progn
         (setq caveat-rass-program e2e-rass)

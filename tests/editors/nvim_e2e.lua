@@ -72,7 +72,12 @@ local function main()
   vim.cmd('filetype on')
   vim.opt.runtimepath:prepend(repo .. '/editors/nvim')
   vim.opt.swapfile = false
-  vim.lsp.config('caveat', { cmd = { caveat_exe, 'serve' } })
+  local override = { cmd = { caveat_exe, 'serve' } }
+  if vim.env.CAVEAT_NVIM_SETTINGS and vim.env.CAVEAT_NVIM_SETTINGS ~= '' then
+    -- user settings, as in the README: vim.lsp.config('caveat', { settings = { caveat = ... } })
+    override.settings = { caveat = vim.json.decode(vim.env.CAVEAT_NVIM_SETTINGS) }
+  end
+  vim.lsp.config('caveat', override)
   vim.lsp.enable('caveat')
   if ruff_exe and ruff_exe ~= '' then
     vim.lsp.config('ruff', {

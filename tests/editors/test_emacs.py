@@ -48,11 +48,14 @@ def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path
         with target.open("a") as fh:
             fh.write("import os  # unused: ruff reports F401\n")
     result_file = tmp_path / "emacs-result.json"
+    env = dict(isolated_env)
+    if not extra:
+        env["CAVEAT_EMACS_ERROR_CODES"] = ",".join(YAML_CODES)  # via the `caveat-severity' defcustom
     proc = run_bounded(
         [emacs, "--batch", "-q", "-l", str(SCRIPT), "--e2e-args", str(REPO), str(target), caveat_exe,
          str(result_file), *extra],
         timeout=180,
-        env=isolated_env,
+        env=env,
         cwd=shop,
         input="\n",  # RET in Eglot's code-action menu: the preferred (default) action
     )
@@ -66,6 +69,8 @@ def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path
     found = [d for d in (result["diagnostics_before"] or []) if d["line"] == YAML_LINE]
     assert len(found) == 1, f"expected one diagnostic on the yaml.load line in Flymake, got {found}"
     assert found[0]["code"] in YAML_CODES, found
+    if not extra:
+        assert found[0]["type"] == "eglot-error", "caveat-severity did not reach the server"
     prompt, titles = result["menu"]
     assert any("safe_load" in t for t in titles), titles
     assert any(t.startswith(f"Suppress {found[0]['code']}") for t in titles), titles

@@ -38,11 +38,15 @@ def test_quickfix_in_neovim(nvim, caveat_exe, shop, isolated_env, tmp_path, alon
         with target.open("a") as fh:
             fh.write("import os  # unused: ruff reports F401\n")
     result_file = tmp_path / "nvim-result.json"
+    env = dict(isolated_env)
+    if alongside == "alone":
+        # a user setting that must reach the server: the finding becomes an error
+        env["CAVEAT_NVIM_SETTINGS"] = json.dumps({"severity": {c: "error" for c in YAML_CODES}})
     proc = run_bounded(
         [nvim, "--headless", "--clean", "-l", str(SCRIPT), str(REPO), str(target), caveat_exe,
          str(result_file), ruff],
         timeout=180,
-        env=isolated_env,
+        env=env,
         cwd=shop,
     )
     assert result_file.exists(), f"nvim wrote no result (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr}"
@@ -56,6 +60,8 @@ def test_quickfix_in_neovim(nvim, caveat_exe, shop, isolated_env, tmp_path, alon
     code = found[0]["code"]
     assert code in YAML_CODES, found
     assert found[0]["col"] == 15  # `yaml.load` starts at column 16
+    if alongside == "alone":
+        assert found[0]["severity"] == 1, "settings.caveat.severity did not reach the server"
     # the fix came through Neovim's own code-action path
     titles = [a["title"] for a in result["code_actions"]]
     assert any("safe_load" in t for t in titles), titles

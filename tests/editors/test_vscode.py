@@ -101,6 +101,8 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     extensions.mkdir()
     (user_data / "User" / "settings.json").write_text(json.dumps({
         "caveat.path": caveat_exe,
+        # a user setting that must reach the server: the finding becomes an error
+        "caveat.severity": {code: "error" for code in YAML_CODES},
         "security.workspace.trust.enabled": False,
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
@@ -186,6 +188,7 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     assert len(rows) == 1, f"expected one Problems row at {where}, got {result['problemsBefore']}"
     code = re.search(r"caveat\(?(B\d{3}|CAV\d{3})", rows[0])  # the code is a link: no parentheses in textContent
     assert code and code.group(1) in YAML_CODES, rows[0]
+    assert "| Error:" in rows[0], f"caveat.severity did not reach the server: {rows[0]}"
     assert screenshot.exists() and screenshot.stat().st_size > 1000
     assert any("safe_load" in a["text"] for a in result["actions"]), result["actions"]
     assert result["statusBar"], "no caveat status bar item"
