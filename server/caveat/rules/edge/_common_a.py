@@ -97,7 +97,7 @@ def _store_names(target: ast.AST):
 
 
 def scope_bindings(ctx: RuleContext, scope: ast.AST) -> dict[str, list[tuple[int, ast.AST, ast.expr | None]]]:
-    """name -> [(line, binding node, value or None)] for one scope, built with one walk
+    """name -> [(line, binding node, value or None)] in source order for one scope, built with one walk
     and memoized on the context (rules ask for many names in the same function)."""
     from caveat.analysis.flow import walk_scope
 
@@ -128,6 +128,8 @@ def scope_bindings(ctx: RuleContext, scope: ast.AST) -> dict[str, list[tuple[int
                 add(bound.id, node.context_expr.lineno, node, value)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             add(node.name, node.lineno, node, None)
+    for entries in table.values():
+        entries.sort(key=lambda entry: entry[0])  # source order (the walk is not)
     cache[key] = table
     return table
 
@@ -230,3 +232,49 @@ def rewrite_expression(ctx: RuleContext, node: ast.expr, transform):
     if code == segment:
         return None
     return ctx.replace(node, code)
+
+
+_HTTP_CLIENT_MODULES = ("httpx", "aiohttp", "urllib3", "treq", "tornado", "pycurl", "niquests")
+_SESSION_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+
+def imports_module(ctx: RuleContext, *modules: str) -> bool:
+    return any(q.split(".", 1)[0] in modules for q in ctx.imports.values())
+
+
+def urlish(node: ast.AST | None) -> bool:
+    """An argument that looks like a URL: "https://...", f"{BASE}/users", ``url``, ``endpoint``."""
+    if node is None:
+        return False
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.startswith(("http://", "https://", "/"))
+    if isinstance(node, ast.JoinedStr):
+        first = node.values[0] if node.values else None
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value.startswith(("http://", "https://", "/"))
+        return any(urlish(v.value) for v in node.values if isinstance(v, ast.FormattedValue))
+    if isinstance(node, ast.BinOp):
+        return urlish(node.left) or urlish(node.right)
+    name = terminal_name(node)
+    return bool(name) and any(w in ("url", "uri", "endpoint", "link", "href", "webhook", "api", "base")
+                              for w in words(name))
+
+
+def requests_session_call(ctx: RuleContext, call: ast.Call) -> bool:
+    """``self.session.get(url)`` / ``session.post(f"{API}/x")`` whose session the block cannot
+    trace, in a module that uses ``requests`` and no other HTTP client: a requests call."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _SESSION_VERBS:
+        return False
+    name = terminal_name(func.value)
+    if not name or not any("session" in w or w == "http" for w in words(name)):
+        return False
+    if not imports_module(ctx, "requests") or imports_module(ctx, *_HTTP_CLIENT_MODULES):
+        return False
+    if imports_module(ctx, "sqlalchemy", "sqlmodel", "flask_sqlalchemy", "django"):
+        return False  # `session` is as likely a database session there
+    url = call.args[1] if func.attr == "request" and len(call.args) > 1 else call.args[0] if call.args else None
+    if url is None:
+        kw = next((k for k in call.keywords if k.arg == "url"), None)
+        url = kw.value if kw else None
+    return urlish(url)

@@ -48,6 +48,11 @@ async def notify(user):
   local read that finishes in microseconds.
 - Cheap metadata syscalls (`os.path.exists`, `os.getcwd`, `os.environ`), which ruff's
   ASYNC240 reports.
+- Methods of clients built outside the function are only reported when the module's
+  imports make them unambiguous: a `session`/`self.session` called with a URL in a module
+  that uses `requests` and no async HTTP client, boto3 operations (`upload_file`,
+  `get_object`, ...) in a module importing boto3 but not aioboto3, and redis commands on a
+  `*redis*` client in a module importing `redis` but not `redis.asyncio`.
 - Constructing a client whose calls are the blocking part (`requests.Session()`,
   `redis.Redis()`, `boto3.client()`): the calls on it are reported instead.
 
@@ -71,7 +76,14 @@ import ast
 
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_a import local_name_for, resolved_call_name, source
+from caveat.rules.edge._common_a import (
+    imports_module,
+    local_name_for,
+    requests_session_call,
+    resolved_call_name,
+    source,
+    terminal_name,
+)
 
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send")
 _HTTP = "an async HTTP client (`httpx.AsyncClient`, aiohttp) or `await asyncio.to_thread(...)`"
@@ -126,6 +138,9 @@ _BLOCKING: dict[str, tuple[str, str]] = {
     "shutil.make_archive": ("builds an archive synchronously", "`await asyncio.to_thread(shutil.make_archive, ...)`"),
 }
 _BLOCKING.update({f"requests.{verb}": ("waits for the network", _HTTP) for verb in _HTTP_VERBS})
+_BLOCKING.update({f"pandas.read_{kind}": ("reads and parses a whole file synchronously",
+                                          "`await asyncio.to_thread(pandas.read_..., ...)`")
+                  for kind in ("csv", "excel", "parquet", "json", "feather", "table", "sql", "sql_query", "pickle")})
 _BLOCKING.update({f"httpx.{verb}": ("waits for the network", "`httpx.AsyncClient`") for verb in _HTTP_VERBS})
 # Methods of objects built in the same function: constructor prefix -> (what, alternative)
 _CLIENT_METHODS: dict[str, tuple[str, str]] = {
@@ -153,6 +168,15 @@ _BLOCKING_SOCKET_METHODS = {"connect", "accept", "recv", "recv_into", "recvfrom"
                             "makefile", "sendfile"}
 _PROCESS_METHODS = {"wait", "communicate"}
 _DB_CALLS = {"execute", "executemany", "executescript"}
+_BOTO3_OPERATIONS = {"upload_file", "download_file", "upload_fileobj", "download_fileobj", "put_object",
+                     "get_object", "delete_object", "list_objects", "list_objects_v2", "head_object",
+                     "copy_object", "send_message", "receive_message", "delete_message", "publish",
+                     "put_item", "get_item", "update_item", "delete_item", "batch_write_item", "invoke",
+                     "start_execution", "put_record", "put_records", "send_email", "get_secret_value",
+                     "get_parameter"}
+_REDIS_COMMANDS = {"get", "set", "setex", "delete", "incr", "decr", "expire", "hget", "hset", "hgetall",
+                   "lpush", "rpush", "lpop", "rpop", "sadd", "smembers", "zadd", "zrange", "publish",
+                   "exists", "keys", "mget", "mset", "ttl"}
 _PATH_METHODS = {"read_text", "write_text", "read_bytes", "write_bytes"}
 _OFFLOADERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool",
                "fastapi.concurrency.run_in_threadpool", "asgiref.sync.sync_to_async", "trio.to_thread.run_sync"}
@@ -204,6 +228,8 @@ class BlockingInAsync(Rule):
         name = resolved_call_name(ctx, call)
         if name is None and func.attr in _DB_CALLS and _sync_statement(ctx, call):
             return f".{func.attr}", "runs a database query synchronously (an async driver's call would be awaited)", _DB
+        if name is None:
+            return _untraced_client_call(ctx, call, func)
         if name is None or func.attr in _CHEAP_METHODS:
             return None
         for prefix, entry in _CLIENT_METHODS.items():
@@ -214,6 +240,21 @@ class BlockingInAsync(Rule):
                     return None
                 return name, *entry
         return None
+
+
+def _untraced_client_call(ctx: RuleContext, call: ast.Call, func: ast.Attribute) -> tuple[str, str, str] | None:
+    """Clients built outside the function (module level, ``self``) that are synchronous by
+    the module's own imports: a requests session, a boto3 client, a sync redis client."""
+    if requests_session_call(ctx, call):
+        return f".{func.attr}", "waits for the network (a requests session)", _HTTP
+    if func.attr in _BOTO3_OPERATIONS and imports_module(ctx, "boto3") and not imports_module(ctx, "aioboto3"):
+        return f".{func.attr}", "waits for a synchronous AWS call (boto3)", \
+            "`aioboto3` or `await asyncio.to_thread(...)`"
+    receiver = terminal_name(func.value) or ""
+    if "redis" in receiver.lower() and func.attr in _REDIS_COMMANDS and imports_module(ctx, "redis") \
+            and not any(q.startswith(("redis.asyncio", "aioredis")) for q in ctx.imports.values()):
+        return f".{func.attr}", "waits for a synchronous redis round trip", "`redis.asyncio`"
+    return None
 
 
 def _sync_statement(ctx: RuleContext, call: ast.Call) -> bool:

@@ -175,7 +175,7 @@ class FloatMoney(Rule):
 
         decimal = local_name_for(ctx, "decimal.Decimal")
         for node in ctx.nodes(ast.AnnAssign, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef,
-                              ast.Call, ast.Assign, ast.AugAssign, ast.BinOp):
+                              ast.Call, ast.Assign, ast.AugAssign, ast.BinOp, ast.Dict, ast.keyword):
             if isinstance(node, ast.AnnAssign):
                 self._annotated(ctx, node, node.target, node.annotation, add, decimal)
                 if node.value is not None:
@@ -195,6 +195,12 @@ class FloatMoney(Rule):
                 self._call(ctx, node, add, decimal)
             elif isinstance(node, ast.BinOp):
                 self._binop(ctx, node, add, decimal)
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        self._keyed_literal(ctx, key.value, value, add, decimal)
+            elif isinstance(node, ast.keyword) and node.arg:
+                self._keyed_literal(ctx, node.arg, node.value, add, decimal)
         findings = sorted(found.values(), key=lambda f: (f[0].lineno, f[0].col_offset))
         for node, message, fix in findings:
             if _signature_of_flagged_body(ctx, node, findings):
@@ -291,6 +297,17 @@ class FloatMoney(Rule):
             add(literal, f"`{target}` starts from the float `{source(ctx, literal)}`: binary floats cannot "
                 f"represent most cents, so money arithmetic drifts; use `Decimal(\"{source(ctx, literal)}\")` "
                 f"or integer cents.", _literal_fix(ctx, literal, decimal))
+
+    def _keyed_literal(self, ctx, key: str, value: ast.AST, add, decimal) -> None:
+        """``{"price": 19.99}`` / ``Product(price=19.99)``: a money field given a float."""
+        literal = _float_literal(value)
+        if literal is None:
+            return
+        number = literal.value if isinstance(literal, ast.Constant) else -literal.operand.value
+        if self._is_money(ctx, key, value) and _literal_is_money(key, number):
+            add(literal, f"`{key}` is given the float `{source(ctx, literal)}`: binary floats cannot represent "
+                f"most cents, so totals computed from it drift; use `Decimal(\"{source(ctx, literal)}\")` or "
+                f"integer cents.", _literal_fix(ctx, literal, decimal))
 
     def _defaults(self, ctx, func, add, decimal) -> None:
         args = func.args

@@ -3,7 +3,8 @@
 Detects network calls made without a timeout: `requests` (module functions and
 `Session` methods), `urllib.request.urlopen`, `aiohttp.ClientSession()` / `aiohttp.request`,
 `urllib3.PoolManager`, `socket.create_connection`, `smtplib`, `ftplib`, `poplib`, `imaplib`,
-`telnetlib` and `http.client` connections, `xmlrpc.client.ServerProxy`, paramiko's
+`telnetlib` and `http.client` connections, raw `socket.socket()` connections never given
+`settimeout()`, websocket-client connections, `xmlrpc.client.ServerProxy`, paramiko's
 `SSHClient.connect`, redis and pymongo clients without a socket timeout, httpx calls or
 clients and `aiohttp.ClientTimeout`s whose limits were switched off (`timeout=None`,
 `ClientTimeout(total=None)`), and - when enabled with the `boto3-timeouts` option -
@@ -34,8 +35,9 @@ session.post(api_url, json=payload, timeout=(3.05, 10))
 - A timeout passed positionally where the API takes one
   (`urlopen(url, data, 10)`, `socket.create_connection(addr, 5)`).
 - Calls with `**kwargs` (the timeout may be inside), and sessions or clients it cannot
-  trace to their constructor (parameters, `self.session`, module-level sessions,
-  sessions from your own factory function).
+  trace to their constructor - except a `session`/`self.session`/`http_session` called
+  with a URL in a module that imports `requests` and no other HTTP client or ORM (then it
+  is a requests session).
 - A `requests.Session` on which the same function mounts an adapter (`session.mount(...)`,
   e.g. a `TimeoutHTTPAdapter`) or replaces `session.request`.
 - httpx calls and clients without `timeout=` (httpx defaults to 5 seconds).
@@ -75,6 +77,7 @@ from caveat.rules.edge._common_a import (
     is_none,
     keyword,
     local_name_for,
+    requests_session_call,
     resolved_call_name,
     rewrite_expression,
     value_before,
@@ -82,7 +85,7 @@ from caveat.rules.edge._common_a import (
 
 _MODULES = ("requests", "httpx", "urllib", "aiohttp", "socket", "smtplib", "ftplib", "http",
             "xmlrpc", "boto3", "urllib3", "poplib", "imaplib", "telnetlib", "paramiko", "redis",
-            "pymongo", "motor")
+            "pymongo", "motor", "websocket")
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 _REQUESTS = {f"requests.{verb}" for verb in _VERBS} | {f"requests.api.{verb}" for verb in _VERBS}
 _SESSIONS = ("requests.Session", "requests.session", "requests.sessions.Session",
@@ -160,7 +163,9 @@ class MissingTimeout(Rule):
                     continue
                 name = resolved_call_name(ctx, call)
                 if name is None:
-                    continue
+                    if not requests_session_call(ctx, call):
+                        continue
+                    name = f"requests.Session.{call.func.attr}"
             if has_star_kwargs(call):
                 continue
             self._check_call(ctx, call, name, seconds)
@@ -175,7 +180,8 @@ class MissingTimeout(Rule):
                 self._missing(ctx, call, label, seconds,
                               "requests has no default timeout, so if the server stops answering "
                               "this call blocks forever and ties up the worker")
-            elif is_none(timeout.value):
+            elif is_none(timeout.value) or (isinstance(timeout.value, ast.Tuple)
+                                            and any(is_none(e) for e in timeout.value.elts)):
                 self._explicit_none(ctx, call, label, seconds, "requests")
             return
         if name in _HTTPX_CALLS or name in _HTTPX_CLIENTS or name in _HTTPX_CLIENT_METHODS:
@@ -205,6 +211,19 @@ class MissingTimeout(Rule):
         if name in _POOLED:
             if timeout is None and not _requests_carry_timeout(ctx, call, _POOLED[name]):
                 self._pooled(ctx, call, label, name, seconds)
+            return
+        if name in ("socket.socket.connect", "socket.socket.connect_ex"):
+            if not _socket_timeout_set(ctx, call) and not _sets_default_timeout(ctx, call):
+                receiver = ctx.dotted_name(call.func.value) or "the socket"
+                ctx.report(self, call, f"{label} connects a socket that has no timeout: a peer that accepts "
+                           f"and then stops answering blocks every later `recv()` forever; call "
+                           f"`{receiver}.settimeout({seconds})` first (or use "
+                           f"`socket.create_connection(address, timeout={seconds})`).")
+            return
+        if name == "websocket.create_connection":
+            if timeout is None or is_none(timeout.value):
+                self._missing(ctx, call, label, seconds, "websocket-client waits forever by default for a "
+                              "server that stops answering")
             return
         if name in _SOCKET_CLIENTS:
             accepted = _SOCKET_CLIENTS[name]
@@ -354,6 +373,19 @@ def _requests_carry_timeout(ctx: RuleContext, constructor: ast.Call, methods: tu
                 return False
             seen = True
     return seen
+
+
+def _socket_timeout_set(ctx: RuleContext, call: ast.Call) -> bool:
+    """``sock.settimeout(...)`` / ``sock.setblocking(False)`` on the same socket in the function."""
+    receiver = _receiver_name(call)
+    if receiver is None:
+        return True  # not a socket we can follow
+    for node in walk_scope(_scope(ctx, call)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("settimeout", "setblocking") \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == receiver:
+            return True
+    return False
 
 
 def _sets_default_timeout(ctx: RuleContext, call: ast.Call) -> bool:

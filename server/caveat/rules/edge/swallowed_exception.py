@@ -163,9 +163,21 @@ def _returns_empty_data(handler: ast.ExceptHandler) -> bool:
     return False
 
 
+_RESPONSE_FACTORIES = {"jsonify", "JSONResponse", "JsonResponse", "Response", "HttpResponse",
+                      "make_response", "ORJSONResponse", "UJSONResponse", "PlainTextResponse"}
+
+
 def _success_display(node: ast.AST) -> bool:
     """A literal-only dict/list/tuple that does not say anything went wrong:
-    ``{"status": "queued"}`` (as opposed to ``{"error": "..."}`` or ``(..., 500)``)."""
+    ``{"status": "queued"}`` (as opposed to ``{"error": "..."}`` or ``(..., 500)``),
+    also wrapped in a response (``jsonify({"ok": True})``)."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name not in _RESPONSE_FACTORIES or not (node.args or node.keywords):
+            return False
+        return all(_success_display(arg) or isinstance(arg, ast.Constant) and _success_display(ast.Tuple([arg]))
+                   for arg in [*node.args, *(kw.value for kw in node.keywords)])
     if not isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
         return False
     for child in ast.walk(node):

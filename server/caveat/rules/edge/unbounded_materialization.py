@@ -80,7 +80,7 @@ from caveat.rules.edge._common_a import (
     value_before,
 )
 
-_TRIGGER_ATTRS = {"fetchall", "readlines", "read", "read_text", "read_bytes", "all", "keys", "json", "body",
+_TRIGGER_ATTRS = {"fetchall", "readlines", "read", "read_text", "read_bytes", "all", "keys", "json", "body", "to_list",
                   "get_data", "read_sql", "read_sql_query", "read_sql_table"}
 _MATERIALIZERS = {"list", "sorted", "tuple", "set", "len"}
 _KEY_COLUMN = re.compile(
@@ -162,6 +162,9 @@ class UnboundedMaterialization(Rule):
                 self._report(ctx, call, f"`{source(ctx, func)}()` runs redis `KEYS`, which walks the whole "
                              f"keyspace, blocks the server and returns every key at once; iterate with "
                              f"`scan_iter(match=...)` instead.", reported)
+        elif attr == "to_list" and _to_list_unbounded(call) and _unbounded_mongo_find(ctx, func.value):
+            self._report(ctx, call, f"`{_short(source(ctx, call), 50)}` loads every matching document into memory "
+                         f"(no limit); pass a `length`, or iterate the cursor with `async for`.", reported)
         elif attr == "json" and not call.args:
             self._streamed_body(ctx, func, reported)
 
@@ -225,6 +228,11 @@ class UnboundedMaterialization(Rule):
                 f"iterate `.iterator()` in chunks, or let the database {'sort and ' if builtin == 'sorted' else ''}page it"
             self._report(ctx, call, f"`{builtin}({_short(source(ctx, src_node), 40)})` loads every matching row into "
                          f"memory (no slice, no filter on a key); {advice}.", reported)
+            return
+        if builtin in ("list", "tuple", "sorted") and _unbounded_mongo_find(ctx, src_node):
+            self._report(ctx, call, f"`{builtin}({_short(source(ctx, src_node), 40)})` loads every matching document "
+                         f"into memory (no filter on a key, no `.limit()`); iterate the cursor (it fetches in "
+                         f"batches) or page with `.limit()`/`.skip()`.", reported)
             return
         if builtin in ("sorted", "len", "set"):
             return  # sorting needs every item anyway
@@ -593,6 +601,39 @@ def _unbounded_sqlalchemy(ctx: RuleContext, node: ast.AST) -> bool:
     return True
 
 
+def _to_list_unbounded(call: ast.Call) -> bool:
+    length = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "length"), None)
+    return length is None or (isinstance(length, ast.Constant) and length.value is None)
+
+
+def _unbounded_mongo_find(ctx: RuleContext, node: ast.AST) -> bool:
+    """``collection.find()`` / ``db.users.find({"active": True})``: no key filter, no limit."""
+    if not any(q.split(".", 1)[0] in ("pymongo", "motor", "mongoengine") for q in ctx.imports.values()):
+        return False
+    chain = _resolved_chain(ctx, node)
+    names = [name for name, _, _ in chain]
+    if "find" not in names[1:]:
+        return False
+    index = names.index("find", 1)
+    find = chain[index][1]
+    if find is None:
+        return False
+    for name, _, sliced in chain[index + 1:]:
+        if sliced or name in ("limit", "skip", "batch_size", "next"):
+            return False
+        if name not in ("sort", "projection", "hint", "max_time_ms", "allow_disk_use", "collation"):
+            return False
+    if any(kw.arg == "limit" for kw in find.keywords):
+        return False
+    query = find.args[0] if find.args else next((k.value for k in find.keywords if k.arg == "filter"), None)
+    if query is None or (isinstance(query, ast.Dict) and not query.keys):
+        return True
+    if isinstance(query, ast.Dict):
+        return not any(isinstance(k, ast.Constant) and isinstance(k.value, str)
+                       and _field_bounds(k.value.lstrip("_") or "id", v) for k, v in zip(query.keys, query.values))
+    return False
+
+
 # --- whole reads -------------------------------------------------------------
 _OWNED_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".env", ".txt", ".md", ".rst",
                    ".pem", ".crt", ".key", ".html", ".sql", ".j2", ".tpl")
@@ -820,9 +861,32 @@ def _loads_after(ctx: RuleContext, node: ast.AST, name: str) -> list[ast.Name]:
         if ctx.statement_of(other) is statement and isinstance(other.ctx, ast.Store):
             continue
         if isinstance(other.ctx, ast.Store) and other.lineno > end:
+            if _exclusive_branches(ctx, statement, ctx.statement_of(other)):
+                continue  # `if ...: x = a  else: x = b` - both reach the later uses
             break
         uses.append(other)
     return uses
+
+
+def _exclusive_branches(ctx: RuleContext, first: ast.stmt, second: ast.stmt) -> bool:
+    """``first`` in the body of an ``if`` and ``second`` in its ``else`` (or a later handler)."""
+    first_path = {id(a): a for a in ctx.ancestors(first)}
+    child = second
+    for ancestor in ctx.ancestors(second):
+        if id(ancestor) in first_path and isinstance(ancestor, (ast.If, ast.Try)):
+            in_first = _branch_of(ctx, ancestor, first)
+            in_second = _branch_of(ctx, ancestor, child)
+            return in_first is not None and in_second is not None and in_first != in_second
+        child = ancestor
+    return False
+
+
+def _branch_of(ctx: RuleContext, compound: ast.AST, node: ast.AST) -> str | None:
+    for field in ("body", "orelse", "handlers", "finalbody"):
+        for stmt in getattr(compound, field, []) or []:
+            if stmt is node or any(a is stmt for a in ctx.ancestors(node)):
+                return field
+    return None
 
 
 def _is_iterated(ctx: RuleContext, node: ast.AST) -> bool:
