@@ -364,3 +364,32 @@ def test_secrets_in_positional_arguments_and_connection_strings() -> None:
     '''
     found, marked = lines_for("CAV130", source)
     assert found == marked
+
+
+def test_more_sinks() -> None:
+    source = '''
+    import socket
+    import subprocess
+    import tarfile
+    from flask import Flask, request
+
+    app = Flask(__name__)
+
+    @app.route("/port-check")
+    def port_check():
+        host = request.args["host"]
+        with socket.create_connection((host, 22), timeout=3):  #!
+            return "open"
+
+    @app.route("/ping")
+    def ping():
+        cmd = f"ping -c 1 {request.args['host']}"
+        return subprocess.check_output(cmd.split())  #!
+
+    def restore(archive, member_name, dest):
+        with tarfile.open(archive) as tar:
+            tar.extract(member_name, dest)  #!
+    '''
+    for code in ("CAV139", "CAV136", "CAV138"):
+        found, marked = lines_for(code, source)
+        assert found <= marked and found, f"{code}: {sorted(found)} vs {sorted(marked)}"

@@ -145,6 +145,11 @@ class CommandInjection(Rule):
         if isinstance(resolved, ast.Call) and (ctx.qualified_name(resolved.func) or "") == "shlex.split" and resolved.args:
             self._shell(ctx, call, f"{name}(shlex.split(...))", resolved.args[0], split=True)
             return
+        if isinstance(resolved, ast.Call) and isinstance(resolved.func, ast.Attribute) and resolved.func.attr == "split" \
+                and not resolved.args and _is_text(_resolve(ctx, resolved.func.value)):
+            # f"ping {host}".split(): no shell, but the input can still add arguments and options.
+            self._shell(ctx, call, f"{name}(command.split())", resolved.func.value, split=True)
+            return
         if _is_text(resolved):
             # A string without a shell is the program name (plus arguments on Windows).
             self._program(ctx, call, name, command)
@@ -161,6 +166,12 @@ class CommandInjection(Rule):
         found = flow_origins(ctx, command, "shell")
         sources = sorted({o.label for o in found if o.kind == "user"})
         fix = None if split or remote else _argv_fix(ctx, call, name, command)
+        if sources and split:
+            ctx.report(self, call, f"`{ctx.source(call.func)}` splits a command string built from {sources[0]} into its "
+                                   f"arguments: no shell, but the input can add its own options and arguments "
+                                   f"(`-oProxyCommand=...`, `--output=/etc/...`). Build the list yourself, with the "
+                                   f"value as one element after `--`.")
+            return
         if sources:
             ctx.report(self, call, f"{label} runs a command {where} built from {sources[0]}: input such as "
                                    f"`; rm -rf ~` or `$(curl ...)` runs as its own command. Pass an argument list "

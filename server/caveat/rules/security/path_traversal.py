@@ -114,7 +114,7 @@ class PathTraversal(Rule):
         for call in ctx.nodes(ast.Call):
             name = ctx.qualified_name(call.func) or ""
             func = call.func
-            if isinstance(func, ast.Attribute) and func.attr == "extractall":
+            if isinstance(func, ast.Attribute) and func.attr in ("extractall", "extract"):
                 self._extractall(ctx, call)
                 continue
             sink = SINKS.get(name)
@@ -195,6 +195,8 @@ class PathTraversal(Rule):
             return
         if keyword(call, "members") is not None or _contained(ctx, call):
             return
+        if call.func.attr == "extract" and _member_checked(ctx, call):
+            return
         fix = single_edit_fix('Extract with filter="data"',
                               rewrite_expression(ctx, call, lambda e: with_keyword(e, "filter", '"data"')), safe=False)
         ctx.report(self, call, f"`{ctx.source(call.func)}()` extracts every member as named in the archive: `../` names, "
@@ -267,6 +269,18 @@ def _weak_check(ctx: RuleContext, call: ast.Call, path: ast.AST) -> str | None:
                 and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id in path_names:
             return f"`{ctx.source(node)}`"
     return None
+
+
+def _member_checked(ctx: RuleContext, call: ast.Call) -> bool:
+    """``tar.extract(member)`` inside an ``if`` that tests the member's name or type."""
+    for ancestor in ctx.ancestors(call):
+        if isinstance(ancestor, ast.If):
+            text = ctx.source(ancestor.test)
+            if any(word in text for word in ("name", "isfile", "isreg", "issym", "islnk", "..", "startswith")):
+                return True
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+    return False
 
 
 def _looks_like_path(ctx: RuleContext, node: ast.AST) -> bool:

@@ -72,7 +72,8 @@ URL_FUNCTIONS = {
     "urllib.request.urlopen": 0, "urllib.request.Request": 0, "urllib.request.urlretrieve": 0,
     "urllib2.urlopen": 0, "six.moves.urllib.request.urlopen": 0,
     "http.client.HTTPConnection": 0, "http.client.HTTPSConnection": 0,
-    "feedparser.parse": 0, "websocket.create_connection": 0,
+    "feedparser.parse": 0, "socket.create_connection": 0, "smtplib.SMTP": 0, "smtplib.SMTP_SSL": 0,
+    "ftplib.FTP": 0, "telnetlib.Telnet": 0, "urllib.request.build_opener.open": 0, "websocket.create_connection": 0,
     "websockets.connect": 0,
 }
 CHECK_CALLS = re.compile(r"(^|\.)_?(is_safe_url|is_allowed\w*|allowed_host\w*|validate_url|validate_\w*url\w*|"
