@@ -128,6 +128,9 @@ SAFE_ANNOTATIONS = re.compile(
     r"UUID|uuid\.UUID|UUID4|date|datetime|time|timedelta|datetime\.\w+|PositiveInt|NonNegativeInt|"
     r"conint\(.*\)|confloat\(.*\)|Literal\[.*\]|typing\.Literal\[.*\])\s*(\]|,.*\]|\s*\|\s*None)?$")
 SAFE_CONVERTERS = frozenset({"int", "float", "uuid"})
+OBJECT_PARAM = re.compile(r"^_?(template\w*|context|status|content_type|using|form\w*|instance|obj|object|model|"
+                          r"queryset|qs|user|page_obj|view|response|exception|exc|error|extra_context|"
+                          r"\w+_class|\w+_form|kwargs|args|callback|func|next_view|site|admin_site)$")
 
 CONVERSIONS = frozenset({
     "int", "float", "bool", "complex", "len", "abs", "round", "hash", "id", "ord", "isinstance",
@@ -156,7 +159,7 @@ ESCAPERS = {
     "sql": frozenset(),
     "code": frozenset({"ast.literal_eval"}),
 }
-SANITIZER_NAME = re.compile(r"(saniti[sz]e|escape|quote|clean|validate|whitelist|allowlist|safe_|"
+SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|escape|quote|clean|validate|whitelist|allowlist|safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
 VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
 # String methods: result is built from the receiver (and the arguments).
@@ -865,7 +868,7 @@ class _State:
                                               or (len(params) > 1 and params[1].arg in REQUEST_NAMES)):
                 framework = "class-view"
         if framework is None and first in REQUEST_NAMES and owner is None:
-            framework = "request-view"
+            framework = "request-view"  # a Django function view: the other parameters are URL captures
         if framework is None and params and self._annotation(params[0]).split(".")[-1] in {"HttpRequest", "Request", "WSGIRequest", "ASGIRequest"}:
             framework = "request-view"
         if framework is None:
@@ -889,6 +892,9 @@ class _State:
                 continue
             if INJECTED_ANNOTATIONS.search(annotation.replace(" ", "")) or (arg.arg in INJECTED_PARAM_NAMES and not annotation):
                 continue
+            if framework == "request-view" and (OBJECT_PARAM.match(arg.arg) or len(arg.arg) == 1 or arg.arg in defaults
+                                                or (annotation and annotation not in ("str", "Optional[str]", "str | None"))):
+                continue  # a helper taking the request and objects, not URL captures
             if arg.arg in safe or (annotation and SAFE_ANNOTATIONS.match(annotation)):
                 safe.add(arg.arg)
                 continue
@@ -1179,6 +1185,8 @@ class _State:
         dotted = _dotted(func) or ""
         if self.sanitizer(call, kind):
             return NONE
+        if kind == "html" and isinstance(func, ast.Attribute) and func.attr in ("render", "render_to_string"):
+            return NONE  # template rendering autoescapes
         if qualified in {"input", "raw_input", "getpass.getpass"}:
             return frozenset({Origin("user", f"{qualified}()")})
         if qualified.startswith("sys.stdin") or dotted.startswith("sys.stdin"):

@@ -268,7 +268,9 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                         _key(t) == key for stmt in node.body if isinstance(stmt, ast.Assign) for t in stmt.targets)
                     if not (rejects or resets):
                         continue
-                    if not (validator or taint.is_user_input(ctx, name)):
+                    if _collection(ctx, name):
+                        continue  # counting items (argv, uploaded files, a list) is not string validation
+                    if not taint.is_user_input(ctx, name) and not (validator and isinstance(name, ast.Name)):
                         continue
                     seen.add(key)
                     keys = _keys(ctx, name if isinstance(name, ast.Name) else name.value) + field_names
@@ -288,6 +290,25 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                     keys = [k.value for k in ast.walk(value) if isinstance(k, ast.Constant) and isinstance(k.value, str)]
                     found.append((target, node, f"truncated with `[:{ctx.source(value.slice.upper)}]`", keys))
     return found
+
+
+def _collection(ctx: RuleContext, node: ast.AST) -> bool:
+    """Is the measured value a list/dict (``sys.argv``, ``request.files``, ``getlist()``)?"""
+    if isinstance(node, ast.Attribute):
+        return (ctx.dotted_name(node) or "") in ("sys.argv",) or node.attr in ("files", "FILES", "argv", "args")
+    for binding in taint.bindings_before(ctx, node):
+        value = binding.value
+        if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.Tuple, ast.ListComp, ast.DictComp, ast.SetComp)):
+            return True
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in (
+                "getlist", "split", "keys", "values", "items", "splitlines", "to_dict", "get_json", "json"):
+            return True
+        if isinstance(value, ast.Call) and (ctx.dotted_name(value.func) or "") in ("list", "dict", "set", "sorted"):
+            return True
+        if isinstance(value, (ast.Attribute, ast.Subscript)) and (ctx.dotted_name(value) or "").endswith(
+                ("argv", "files", "FILES")):
+            return True
+    return False
 
 
 def _keys(ctx: RuleContext, name: ast.Name) -> list[str]:

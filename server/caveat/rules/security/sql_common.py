@@ -33,6 +33,7 @@ SQL_FUNCTIONS = {
     "pandas.read_sql": "pandas", "pandas.read_sql_query": "pandas", "pandas.io.sql.read_sql": "pandas",
     "django.db.models.expressions.RawSQL": "rawsql", "django.db.models.RawSQL": "rawsql",
     "duckdb.sql": "duckdb", "duckdb.query": "duckdb", "duckdb.execute": "duckdb",
+    "psycopg.sql.SQL": "sqlobj", "psycopg2.sql.SQL": "sqlobj",
 }
 # Receivers that are databases whatever the query looks like.
 DB_RECEIVER = re.compile(r"(^|_|\.)(cur|cursor|conn|connection|db|database|session|engine|con|sess|"
@@ -116,10 +117,10 @@ def _find(ctx: RuleContext) -> list[SqlUse]:
         attr = func.attr if isinstance(func, ast.Attribute) else None
         if attr is None and not isinstance(func, ast.Name):
             continue
-        if attr is not None and attr not in SQL_METHODS and attr not in {"text", "literal_column", "RawSQL"}:
+        if attr is not None and attr not in SQL_METHODS and attr not in {"text", "literal_column", "RawSQL", "SQL"}:
             continue
         if isinstance(func, ast.Name) and func.id not in {"text", "literal_column", "read_sql", "read_sql_query",
-                                                          "RawSQL", "sql", "query", "execute"}:
+                                                          "RawSQL", "sql", "query", "execute", "SQL"}:
             continue
         found = _sink(ctx, call)
         if found is not None:

@@ -112,7 +112,7 @@ def _message(ctx: RuleContext, use: SqlUse) -> str:
 
 def _fix(ctx: RuleContext, use: SqlUse) -> Fix | None:
     style = driver_style(ctx, use)
-    if style is None or use.kind in ("extra",):
+    if style is None or use.kind in ("extra", "sqlobj"):
         return None
     attr = use.call.func.attr if isinstance(use.call.func, ast.Attribute) else ""
     if attr in ("executescript", "executemany", "mogrify"):

@@ -162,18 +162,28 @@ def _leaks(ctx: RuleContext, expr: ast.AST, depth: int = 0) -> list[tuple[ast.AS
     elif isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
         for value in expr.elts:
             found.extend(_leaks(ctx, value, depth + 1))
-    elif isinstance(expr, ast.Call) and not _is_type_name(expr):
-        name = ctx.dotted_name(expr.func) or ""
-        if name.split(".")[0] in ("logger", "log", "logging") or name in ("len", "type", "isinstance"):
-            return []
+    elif isinstance(expr, ast.Call) and not _is_type_name(expr) and _carries_body(ctx, expr):
         for arg in [*expr.args, *(kw.value for kw in expr.keywords)]:
             found.extend(_leaks(ctx, arg, depth + 1))
     elif isinstance(expr, ast.Name):
         for binding in taint.bindings_before(ctx, expr):
-            if binding.kind == "assign" and binding.value is not None and isinstance(binding.value, (ast.Dict, ast.Call)):
-                if _leaks(ctx, binding.value, depth + 1):
-                    return [(expr, _leaks(ctx, binding.value, depth + 1)[0][1])]
+            value = binding.value
+            if binding.kind == "assign" and value is not None and (
+                    isinstance(value, ast.Dict) or (isinstance(value, ast.Call) and _carries_body(ctx, value))):
+                inner = _leaks(ctx, value, depth + 1)
+                if inner:
+                    return [(expr, inner[0][1])]
     return found
+
+
+def _carries_body(ctx: RuleContext, call: ast.Call) -> bool:
+    """Calls whose arguments end up in the response body: response constructors,
+    ``dict(...)``, ``json.dumps(...)`` - not arbitrary helpers that take the exception."""
+    name = ctx.dotted_name(call.func) or ""
+    if name.split(".")[0] in ("logger", "log", "logging"):
+        return False
+    return bool(RESPONSE_CALLS.search(name)) or name in ("dict", "json.dumps", "list", "tuple", "str") or (
+        isinstance(call.func, ast.Attribute) and call.func.attr in ("join", "format"))
 
 
 def _is_type_name(node: ast.AST) -> bool:
