@@ -379,3 +379,41 @@ def test_guarded_empty(name):
 @pytest.mark.parametrize("name", sorted(UNGUARDED_EMPTY))
 def test_unguarded_empty(name):
     assert not _query(UNGUARDED_EMPTY[name], "empty")
+
+
+ALIASED = {
+    "alias-none": ("""
+        def f(d, i):
+            is_sorted = i in d
+            if is_sorted:
+                return d.get(i).lower()  # <- d.get(i)
+    """, False),
+    "alias-is-not-none": ("""
+        def f(s):
+            m = re.match(p, s)
+            ok = m is not None
+            if ok:
+                return m.group(1)  # <- m
+    """, True),
+    "getattr-falsy-default": ("""
+        def f(attrs):
+            meta = attrs.pop("Meta", None)
+            abstract = getattr(meta, "abstract", False)
+            if abstract:
+                meta.abstract = False  # <- meta
+    """, True),
+    "while-true": ("""
+        def f(s):
+            m = re.match(p, s)
+            if m is None:
+                while True:
+                    wait()
+            return m.group(1)  # <- m
+    """, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALIASED))
+def test_aliased_conditions(name):
+    source, expected = ALIASED[name]
+    assert _query(source, "none") is expected

@@ -54,7 +54,7 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _TERMINATING_ATTRS = frozenset({"exit", "_exit", "abort", "fail", "skip", "skipTest", "throw"})
 _TERMINATING_NAMES = frozenset({"exit", "quit", "abort", "fail"})
 
-GUARD, BINDS = 1, 2
+GUARD = 1
 
 
 # --------------------------------------------------------------------------- keys
@@ -88,6 +88,17 @@ class Keys:
         counts.update(f"len({k})" for k in self.values)
         self.counts = frozenset(counts)
 
+    def without(self, names: set[str]) -> "Keys":
+        values = self.values - names
+        counts = {c for c in self.counts - names if not (c.startswith("len(") and c[4:-1] in names)}
+        keys = Keys(values, ())
+        keys.counts = frozenset(counts | {f"len({k})" for k in values})
+        return keys
+
+    @property
+    def empty(self) -> bool:
+        return not self.values and not self.counts
+
     def is_value(self, node: ast.AST) -> bool:
         if isinstance(node, ast.NamedExpr):
             return node.target.id in self.values or self.is_value(node.value)
@@ -108,10 +119,44 @@ def keys_for(node: ast.AST, *more: ast.AST | str) -> Keys:
 
 
 # --------------------------------------------------------------------------- tests
+class _Extra:
+    """A rule's ``extra`` predicate together with a condition-name resolver."""
+
+    __slots__ = ("inner", "resolve")
+
+    def __init__(self, inner: Extra | None, resolve) -> None:
+        self.inner = inner
+        self.resolve = resolve
+
+    def __call__(self, test: ast.expr, when: bool) -> bool:
+        return self.inner is not None and self.inner(test, when)
+
+
+def _resolver(ctx):
+    """Condition names bound once, by a plain assignment, in the same function."""
+    from caveat.analysis.flow import value_before
+
+    def resolve(name: ast.Name) -> ast.expr | None:
+        value = value_before(ctx, name)
+        if isinstance(value, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call, ast.Name, ast.Attribute)):
+            return value
+        return None
+
+    return resolve
+
+
 def implies(test: ast.expr, keys: Keys, kind: Kind, when: bool, extra: Extra | None = None) -> bool:
-    """Does ``test`` evaluating to ``when`` rule out the bad value of ``keys``?"""
+    """Does ``test`` evaluating to ``when`` rule out the bad value of ``keys``?
+
+    ``extra`` may carry a ``resolve`` attribute: a function from a condition
+    name to the expression it was assigned (``ok = m is not None; if ok:``)."""
     if extra is not None and extra(test, when):
         return True
+    resolve = getattr(extra, "resolve", None)
+    if resolve is not None and isinstance(test, ast.Name) and not (keys.is_value(test) or keys.is_count(test)):
+        value = resolve(test)
+        if value is not None:
+            return implies(value, keys, kind, when, _Extra(extra, None))
     if isinstance(test, ast.NamedExpr):
         if test.target.id in keys.values or test.target.id in keys.counts:
             if when:
@@ -156,6 +201,9 @@ def _call_implies(call: ast.Call, keys: Keys, kind: Kind, when: bool) -> bool:
     first = call.args[0]
     if name in ("isinstance", "hasattr", "callable") and kind == "none":
         return when and keys.is_value(first)
+    if name == "getattr" and kind == "none" and len(call.args) == 3 and keys.is_value(first):
+        default = call.args[2]
+        return when and isinstance(default, ast.Constant) and not default.value
     if name in ("bool", "len", "any") and len(call.args) == 1:
         return when and keys.is_value(first)
     if isinstance(func, ast.Attribute) and when and keys.is_value(func.value):
@@ -279,6 +327,8 @@ def stmt_terminates(stmt: ast.stmt, functions: dict | None = None) -> bool:
         return bool(stmt.orelse) and terminates(stmt.body, functions) and terminates(stmt.orelse, functions)
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
         return terminates(stmt.body, functions)
+    if isinstance(stmt, ast.While) and isinstance(stmt.test, ast.Constant) and stmt.test.value:
+        return not any(isinstance(n, ast.Break) for n in ast.walk(stmt))
     if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
         if terminates(stmt.finalbody, functions):
             return True
@@ -332,20 +382,28 @@ def _suppresses(with_node: ast.With | ast.AsyncWith, names: frozenset[str]) -> b
     return False
 
 
-def binds(stmt: ast.AST, keys: Keys) -> bool:
-    """Does ``stmt`` (re)bind one of the keys (assignment, walrus, loop target,
-    ``with ... as``, ``except ... as``, ``del``)?"""
+def bound_keys(stmt: ast.AST, keys: Keys) -> set[str]:
+    """The keys ``stmt`` (re)binds (assignment, walrus, loop target, ``with ... as``,
+    ``except ... as``, ``del``)."""
+    names = keys.values | keys.counts
+    found: set[str] = set()
     for node in ast.walk(stmt):
         if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Load) and node.id in keys.values | keys.counts:
-                return True
+            if not isinstance(node.ctx, ast.Load) and node.id in names:
+                found.add(node.id)
         elif isinstance(node, ast.Attribute):
-            if not isinstance(node.ctx, ast.Load) and expr_key(node) in keys.values:
-                return True
+            if not isinstance(node.ctx, ast.Load):
+                key = expr_key(node)
+                if key in keys.values:
+                    found.add(key)
         elif isinstance(node, ast.ExceptHandler):
-            if node.name and node.name in keys.values:
-                return True
-    return False
+            if node.name and node.name in names:
+                found.add(node.name)
+    return found
+
+
+def binds(stmt: ast.AST, keys: Keys) -> bool:
+    return bool(bound_keys(stmt, keys))
 
 
 def _repairs(body: list[ast.stmt], keys: Keys, kind: Kind) -> bool:
@@ -381,7 +439,7 @@ def _sibling_fact(stmt: ast.stmt, keys: Keys, kind: Kind, extra: Extra | None, f
     elif isinstance(stmt, ast.While):
         if implies(stmt.test, keys, kind, False, extra) and not any(isinstance(n, ast.Break) for n in ast.walk(stmt)):
             return GUARD
-    return BINDS if binds(stmt, keys) else 0
+    return 0
 
 
 def _statement_list(parent: ast.AST, child: ast.stmt) -> list[ast.stmt] | None:
@@ -419,6 +477,7 @@ def is_guarded(ctx, use: ast.AST, keys: Keys | ast.AST | str, kind: Kind = "none
     if not isinstance(keys, Keys):
         keys = Keys([keys]) if isinstance(keys, str) else keys_for(keys)
     names = exceptions if exceptions is not None else _DEFAULT_EXCEPTIONS[kind]
+    extra = _Extra(extra, _resolver(ctx))
     if kind == "empty":
         keys = _with_count_aliases(ctx, use, keys)
     functions = getattr(ctx, "module_functions", None)
@@ -431,11 +490,15 @@ def is_guarded(ctx, use: ast.AST, keys: Keys | ast.AST | str, kind: Kind = "none
             if stmts is not None:
                 index = next(i for i, s in enumerate(stmts) if s is child)
                 for sibling in reversed(stmts[:index]):
-                    fact = _sibling_fact(sibling, keys, kind, extra, functions)
-                    if fact == GUARD:
+                    if _sibling_fact(sibling, keys, kind, extra, functions) == GUARD:
                         return True
-                    if fact == BINDS:
-                        return False
+                    bound = bound_keys(sibling, keys)
+                    if bound:
+                        # guards above a (re)binding say nothing about the new value;
+                        # guards on the other keys (the source it came from) still hold
+                        keys = keys.without(bound)
+                        if keys.empty:
+                            return False
         if isinstance(parent, _SCOPES):
             return False
         if isinstance(parent, ast.IfExp):

@@ -41,10 +41,11 @@ def withdraw(account, amount):
   `tests/` folder, `test_*` functions and `Test*` classes.
 - Internal invariants: asserts about local variables or the object's own state
   (`assert self._lock.locked()`, `assert len(stack) > 0`) and asserts in private
-  helpers (`_name`), nested functions, and at module level (`assert sys.version_info >= (3, 10)`).
+  helpers (`_name`), nested functions, and at module level (`assert sys.version_info >= (3, 10)`;
+  a module-level assert on `sys.argv`, `os.environ` or `input()` is flagged).
 - Type narrowing of arguments: `assert isinstance(x, T)` and `assert x is not None`
-  (alone or joined by `and`) - an idiom for type checkers, not validation. They are still
-  flagged when the value comes from a request or the check is about permissions.
+  (alone or joined by `and`) - the idiom type checkers need, common in typed public
+  APIs. In a request handler, on request data, or about permissions they are flagged.
 - `assert False` / `assert 0` (an "unreachable" marker).
 
 Replaces bandit's B101, which flags every `assert`, including tests and invariants.
@@ -74,7 +75,10 @@ _PERMISSION_ATTRS = re.compile(
     r"^(is_admin|is_superuser|is_staff|is_authenticated|is_active|is_verified|is_owner|is_member|"
     r"is_allowed|is_authorized|is_authorised|has_perm|has_perms|has_permission|has_role|has_access|has_scope|"
     r"permissions?|roles?|scopes?|owner|owner_id|user_id|authorized|authorised|logged_in|admin|"
-    r"can_[a-z_]+|check_permission|check_access|verify_token|verify_password|check_password)$")
+    r"check_permission|check_access|verify_token|verify_password|check_password)$")
+_PERMISSION_CALLS = re.compile(r"^(can|can_[a-z_]+|has_perm|has_perms|has_permission|has_role|has_access|"
+                               r"has_scope|is_allowed|is_authorized|is_authorised|check_permission|check_access|"
+                               r"verify_token|verify_password|check_password|is_admin|is_owner)$")
 _INPUT_NAMES = {"request", "req", "form", "payload", "body", "user_input", "query_params", "querystring",
                 "environ", "argv", "cookies", "headers", "json_data", "form_data", "post_data"}
 _CREDENTIAL_WORDS = re.compile(r"password|passwd|token|api_key|apikey|secret|signature|otp|csrf", re.I)
@@ -100,7 +104,7 @@ class AssertForValidation(Rule):
             if isinstance(node.test, ast.Constant) and not node.test.value:
                 continue
             func = ctx.enclosing_function(node)
-            if func is None or func.name.startswith("test"):
+            if func is not None and func.name.startswith("test"):
                 continue
             cls = ctx.enclosing(node, ast.ClassDef)
             if cls is not None and (cls.name.startswith("Test") or cls.name.endswith("Test")):
@@ -114,7 +118,8 @@ class AssertForValidation(Rule):
                        fix=_fix(ctx, node, exception))
 
 
-def _reason(ctx: RuleContext, node: ast.Assert, func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None:
+def _reason(ctx: RuleContext, node: ast.Assert,
+            func: ast.FunctionDef | ast.AsyncFunctionDef | None) -> tuple[str, str] | None:
     test = node.test
     names = [n for n in ast.walk(test) if isinstance(n, (ast.Name, ast.Attribute))]
     compares = any(isinstance(n, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn))
@@ -125,7 +130,7 @@ def _reason(ctx: RuleContext, node: ast.Assert, func: ast.FunctionDef | ast.Asyn
             return f"checks a permission (`{attr}`)", "PermissionError"
     for call in (n for n in ast.walk(test) if isinstance(n, ast.Call)):
         callee = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) else ""
-        if _PERMISSION_ATTRS.match(callee):
+        if _PERMISSION_CALLS.match(callee):
             return f"checks a permission (`{callee}()`)", "PermissionError"
         if callee == "input":
             return "validates user input", "ValueError"
@@ -139,6 +144,8 @@ def _reason(ctx: RuleContext, node: ast.Assert, func: ast.FunctionDef | ast.Asyn
                 return f"validates request data (`{ctx.source(n)}`)", "ValueError"
         if ctx.qualified_name(n) in ("sys.argv", "os.environ", "flask.request"):
             return "validates external input", "ValueError"
+    if func is None:
+        return None  # module level: only input and permission checks count
     private = func.name.startswith("_") and not (func.name.startswith("__") and func.name.endswith("__"))
     nested = ctx.enclosing(func, ast.FunctionDef, ast.AsyncFunctionDef) is not None
     cls = ctx.enclosing(func, ast.ClassDef)
@@ -151,7 +158,7 @@ def _reason(ctx: RuleContext, node: ast.Assert, func: ast.FunctionDef | ast.Asyn
     used = sorted({n.id for n in names if isinstance(n, ast.Name) and n.id in params})
     if not used:
         return None
-    if _narrowing(test):
+    if _narrowing(test) and not handler:
         return None
     for n in used:
         if _CREDENTIAL_WORDS.search(n):

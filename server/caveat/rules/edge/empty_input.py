@@ -5,7 +5,8 @@ Detects operations that fail on empty input, applied to data that can be empty:
 division by `len(x)` (or by a counter that stays 0), `next()` without a default,
 `random.choice()`, and indexing (`x[0]`, `x[-1]`) of results that can be empty -
 filtered comprehensions, `re.findall()`, `glob()`, `os.listdir()`, query results
-(`.fetchall()`, `.all()`), `str.split()` without a separator, and `str.split(sep)[1]`.
+(`.fetchall()`, `.all()`), `str.split()` without a separator, and `sys.argv[1]` in a
+script that never checks how many arguments it got.
 
 ## Why is this bad?
 
@@ -51,13 +52,18 @@ def command_of(line):
   inside `for item in x:`, or a surrounding `try/except` of the matching error
   (`ValueError`, `ZeroDivisionError`, `IndexError`, `StatisticsError`,
   `StopIteration`, `Exception`).
-- `s.split(",")[0]` and `s.split(",")[-1]`: `split` with a separator always returns at
-  least one item (`"".split(",") == [""]`). `s.split(",")[1]` is flagged.
+- `s.split(",")[k]`: `split` with a separator is never empty (`"".split(",") == [""]`);
+  `[1]` failing on a missing separator is a format problem, not empty input.
 - Indexing a function parameter (`def first(pair): return pair[0]`): the caller's
-  contract, not a visible empty source. `min`/`max`/`statistics` of a parameter *are*
-  flagged when it is a collection (annotated as one, `*args`, or a plural name such
-  as `scores`), and so is division by `len()` of anything not visibly non-empty.
-- A list that an unconditional `append` filled before the use.
+  contract, not a visible empty source. `min`/`max`/`statistics`/`choice` of a
+  parameter *are* flagged when it is a collection (annotated as one, `*args`, or a
+  plural name such as `scores`) without a default value, and so is division by
+  `len()` of anything not visibly non-empty.
+- Module constants (`len(ALLOWED_CHARS)`, `max(PRIORITIES.values())`).
+- A list that an unconditional `append` filled before the use; for indexing, also a
+  list that every loop iteration appends to (it is as empty as what the loop walks).
+- `sys.argv[...]` outside an assignment in module code or a `main()`-like function
+  (inside messages, `argv[0]`).
 
 ## Fix safety
 `min`/`max` get `default=None` and `next()` gets a `None` default; division becomes
@@ -115,7 +121,7 @@ _NOT_COLLECTIONS = {"args", "kwargs", "opts", "options", "settings", "params", "
                     "progress", "address", "alias", "bias", "canvas", "news", "this", "axis", "analysis",
                     "basis", "class", "process", "access", "success", "business", "kls", "cls", "is", "has",
                     "ms", "secs", "seconds", "minutes", "hours", "days", "weeks", "years", "millis", "bytes",
-                    "units", "decimals", "places", "digits", "retries", "attempts", "times", "workers", "threads",
+                    "units", "decimals", "places", "digits", "retries", "attempts", "workers", "threads",
                     "width", "kws", "extras", "always"}
 _PLURAL = re.compile(r"(?:^|_)[a-z]*[a-rt-z]s$|(?:^|_)(?:list|set|values|items|ids|data|records|rows)$")
 
@@ -141,6 +147,9 @@ class EmptyInput(Rule):
             elif name == "next":
                 if ctx.qualified_name(func) == "next" and len(call.args) == 1 and not call.keywords:
                     self._next(ctx, call)
+            elif name == "reduce":
+                if ctx.qualified_name(func) == "functools.reduce" and len(call.args) == 2:
+                    self._reduce(ctx, call)
             elif name == "choice":
                 if ctx.qualified_name(func) in ("random.choice", "secrets.choice") and len(call.args) == 1:
                     self._choice(ctx, call)
@@ -198,6 +207,13 @@ class EmptyInput(Rule):
         ctx.report(self, call, f"`choice()` raises IndexError on an empty sequence and {reason}; "
                                f"check for emptiness first.")
 
+    def _reduce(self, ctx: RuleContext, call: ast.Call) -> None:
+        state, reason, keys = emptiness(ctx, call.args[1], for_aggregate=True)
+        if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+            return
+        ctx.report(self, call, f"`reduce()` without an initial value raises TypeError on an empty iterable and "
+                               f"{reason}; pass an initial value as the third argument.")
+
     # --- division ---------------------------------------------------------------
     def _division(self, ctx: RuleContext, binop: ast.BinOp) -> None:
         denominator = binop.right
@@ -235,13 +251,14 @@ class EmptyInput(Rule):
     def _index(self, ctx: RuleContext, subscript: ast.Subscript) -> None:
         index = _int(subscript.slice)
         if index is None:
+            self._middle_index(ctx, subscript)
             return
         value = subscript.value
         split = _split_source(ctx, value)
         if split is not None:
             call, with_sep = split
-            if with_sep and index in (0, -1):
-                return
+            if with_sep:
+                return  # never empty; a missing separator is not an emptiness defect
             receiver = call.func.value
             if isinstance(receiver, ast.Constant):
                 return
@@ -250,17 +267,11 @@ class EmptyInput(Rule):
                 return
             text = ctx.source(receiver)
             text = text if len(text) <= 30 else "the text"
-            if with_sep:
-                message = (f"`{text}.split(...)` has only one item when the separator is missing, so `[{index}]` "
-                           f"raises IndexError on such input; check the separator is present or use "
-                           f"`str.partition()`.")
-            else:
-                message = (f"`{text}.split()` is empty for a blank string, so `[{index}]` raises IndexError on "
-                           f"empty input; check `if {text}.strip():` first.")
-            ctx.report(self, subscript, message)
+            ctx.report(self, subscript, f"`{text}.split()` is empty for a blank string, so `[{index}]` raises "
+                                        f"IndexError on empty input; check `if {text}.strip():` first.")
             return
         if _is_argv(ctx, value):
-            if index < 1 or is_guarded(ctx, subscript, Keys([expr_key(value)]), "empty",
+            if index < 1 or not _script_assignment(ctx, subscript) or is_guarded(ctx, subscript, Keys([expr_key(value)]), "empty",
                                        extra=_mentions(expr_key(value))):
                 return
             ctx.report(self, subscript, f"`{ctx.source(value)}[{index}]` raises IndexError when the program is run "
@@ -275,6 +286,33 @@ class EmptyInput(Rule):
             return
         ctx.report(self, subscript, f"`[{index}]` raises IndexError on an empty result and {reason}; "
                                     f"check for emptiness first.")
+
+
+    def _middle_index(self, ctx: RuleContext, subscript: ast.Subscript) -> None:
+        """``values[len(values) // 2]``, ``s[n - 1]`` with ``n = len(values)``."""
+        index = subscript.slice
+        if not (isinstance(index, ast.BinOp) and isinstance(index.op, (ast.FloorDiv, ast.Sub))):
+            return
+        left = index.left
+        if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Sub):
+            left = left.left  # (len(x) - 1) // 2
+        alias = None
+        if isinstance(left, ast.Name):
+            bound = value_before(ctx, left)
+            if not _is_len(bound):
+                return
+            alias, left = left.id, bound
+        if not _is_len(left):
+            return
+        target = left.args[0]
+        state, reason, keys = emptiness(ctx, target, for_aggregate=True)
+        if state != EMPTYABLE:
+            return
+        keys = Keys(keys.values | {expr_key(target)} - {None}, [alias] if alias else [])
+        if is_guarded(ctx, subscript, keys, "empty"):
+            return
+        ctx.report(self, subscript, f"Indexing by `{ctx.source(index)}` raises IndexError when the data is empty, "
+                                    f"and {reason}; check for emptiness first.")
 
 
 # --------------------------------------------------------------------------- emptiness
@@ -310,6 +348,8 @@ def _emptiness(ctx: RuleContext, node: ast.AST, agg: bool, depth: int) -> tuple[
         return inner, reason, keys
     if isinstance(node, ast.Call):
         return _call_emptiness(ctx, node, agg, depth, own)
+    if isinstance(node, (ast.Name, ast.Attribute)) and _constant_name(node):
+        return NONEMPTY, "", own  # a module constant such as ALLOWED_CHARS
     if isinstance(node, ast.Name):
         return _name_emptiness(ctx, node, agg, depth, own)
     if isinstance(node, ast.Attribute):
@@ -328,7 +368,7 @@ def _emptiness(ctx: RuleContext, node: ast.AST, agg: bool, depth: int) -> tuple[
 def _call_emptiness(ctx: RuleContext, call: ast.Call, agg: bool, depth: int, own: list) -> tuple[str, str, list]:
     func = call.func
     qualified = ctx.qualified_name(func)
-    if qualified in ("list", "tuple", "sorted", "set", "frozenset", "reversed", "iter"):
+    if qualified in ("list", "tuple", "sorted", "set", "frozenset", "reversed", "iter", "collections.Counter"):
         if not call.args:
             return EMPTYABLE, "it is empty", own
         state, reason, keys = _emptiness(ctx, call.args[0], agg, depth + 1)
@@ -361,6 +401,9 @@ def _call_emptiness(ctx: RuleContext, call: ast.Call, agg: bool, depth: int, own
                 return NONEMPTY, "", own
             return EMPTYABLE, "`split()` of a blank string is empty", own
         return NONEMPTY, "", own
+    if attr == "most_common" and qualified is None:
+        state, reason, keys = _emptiness(ctx, func.value, agg, depth + 1)
+        return state, reason, keys + own
     if attr in ("values", "keys", "items") and not call.args:
         receiver = func.value
         state, reason, keys = _emptiness(ctx, receiver, agg, depth + 1)
@@ -383,8 +426,9 @@ def _name_emptiness(ctx: RuleContext, name: ast.Name, agg: bool, depth: int, own
         filled = _filled(ctx, name, bound)
         if filled == "always":
             return NONEMPTY, "", own
-        if filled == "sometimes":
-            return EMPTYABLE, f"`{name.id}` starts empty and is only filled inside a loop or condition", own
+        if filled == "filtered" or (filled == "looped" and agg):
+            where = "a condition" if filled == "filtered" else "a loop"
+            return EMPTYABLE, f"`{name.id}` starts empty and is only filled inside {where}", own
         return UNKNOWN, "", own
     state, reason, keys = _emptiness(ctx, bound, agg, depth + 1)
     return state, reason, own + (keys if state != NONEMPTY else [])
@@ -423,25 +467,36 @@ def _filled(ctx: RuleContext, name: ast.Name, binding_value: ast.AST) -> str:
                 return "unknown"  # handed to a helper that may fill it
         if not added:
             continue
-        if _conditional(ctx, node, binding):
-            found = "sometimes" if found != "always" else found
-        else:
+        how = _conditional(ctx, node, binding)
+        if how is None:
             return "always"
+        if how == "filtered" or found == "unknown":
+            found = how
     return found
 
 
-def _conditional(ctx: RuleContext, node: ast.AST, binding: ast.AST) -> bool:
-    """Is ``node`` inside a loop, branch, try or comprehension that ``binding`` is not?"""
+def _conditional(ctx: RuleContext, node: ast.AST, binding: ast.AST) -> str | None:
+    """None when ``node`` runs whenever ``binding`` did; "filtered" when it sits in a
+    branch (if/try/conditional expression), "looped" when only in a loop."""
     outer = set(map(id, ctx.ancestors(binding))) if binding is not None else set()
+    how = None
     for ancestor in ctx.ancestors(node):
         if id(ancestor) in outer:
-            return False
-        if isinstance(ancestor, (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try, ast.ListComp, ast.With,
-                                 ast.GeneratorExp, ast.SetComp, ast.DictComp, ast.IfExp, ast.BoolOp)):
-            if isinstance(ancestor, ast.With):
-                continue
-            return True
-    return False
+            break
+        if isinstance(ancestor, (ast.If, ast.Try, ast.IfExp, ast.BoolOp)):
+            return "filtered"
+        if isinstance(ancestor, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+            if any(g.ifs for g in ancestor.generators):
+                return "filtered"
+            how = "looped"
+        if isinstance(ancestor, (ast.For, ast.AsyncFor, ast.While)):
+            how = "looped"
+    return how
+
+
+def _constant_name(node: ast.AST) -> bool:
+    name = node.id if isinstance(node, ast.Name) else node.attr
+    return len(name) > 1 and name.isupper()
 
 
 def _collection_parameter(ctx: RuleContext, name: ast.Name) -> bool:
@@ -451,9 +506,14 @@ def _collection_parameter(ctx: RuleContext, name: ast.Name) -> bool:
     args = func.args
     if args.vararg is not None and args.vararg.arg == name.id:
         return True
-    for arg in args.posonlyargs + args.args + args.kwonlyargs:
+    positional = args.posonlyargs + args.args
+    defaulted = {a.arg for a in positional[len(positional) - len(args.defaults):]}
+    defaulted |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}
+    for arg in positional + args.kwonlyargs:
         if arg.arg != name.id:
             continue
+        if arg.arg in defaulted:
+            return False  # designed around a default value
         if arg.annotation is not None:
             return _collection_annotation(arg.annotation)
         return _collection_name(name.id)
@@ -526,7 +586,7 @@ def _is_zero_counter(ctx: RuleContext, name: ast.Name) -> bool:
     for node, _ in found[1:]:
         if not (isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add)):
             return False
-        if not _conditional(ctx, node, first):
+        if _conditional(ctx, node, first) is None:
             return False
     return True
 
@@ -577,6 +637,16 @@ def _mentions(key: str | None):
 
 def _is_argv(ctx: RuleContext, node: ast.AST) -> bool:
     return isinstance(node, (ast.Attribute, ast.Name)) and ctx.qualified_name(node) == "sys.argv"
+
+
+def _script_assignment(ctx: RuleContext, node: ast.AST) -> bool:
+    """``name = sys.argv[1]`` (possibly converted) at module level, under
+    ``if __name__ == "__main__"`` or in a ``main()``-like function."""
+    stmt = ctx.statement_of(node)
+    if not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        return False
+    func = ctx.enclosing_function(node)
+    return func is None or func.name.lstrip("_") in ("main", "cli", "run", "entrypoint", "entry_point")
 
 
 def _pattern_like(node: ast.AST) -> bool:

@@ -72,7 +72,7 @@ import ast
 import re
 
 from caveat.analysis.flow import scope_of, value_before
-from caveat.analysis.guards import Keys, expr_key, is_guarded
+from caveat.analysis.guards import Keys, expr_key, is_guarded, stmt_terminates
 from caveat.engine.findings import Fix
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_b import (
@@ -384,41 +384,68 @@ def _builtin_or_helper_source(ctx: RuleContext, call: ast.Call, name: str):
     helper = ctx.module_functions.get(name)
     if helper is None or name in ctx.imports:
         return None
-    if _returns_optional(helper):
+    if _returns_optional(helper, call):
         return call, f"{name}()", "helper"
     return None
 
 
-def _returns_optional(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """A module helper that returns a value on some paths and None on others."""
+def _returns_optional(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call | None = None) -> bool:
+    """A module helper that returns a value on some paths and None on others
+    (annotated Optional, an explicit ``return None``, or falling off the end
+    after returning a value elsewhere)."""
     if isinstance(func, ast.AsyncFunctionDef):
         return False
     returns = func.returns
     if returns is not None:
         text = ast.unparse(returns)
         return "None" in text or "Optional" in text
-    valued = none = False
+    valued = False
+    none_returns: list[ast.Return] = []
     for node in _own_nodes(func):
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             return False
         if isinstance(node, ast.Return):
             if node.value is None or _is_none(node.value):
-                none = True
+                none_returns.append(node)
             else:
                 valued = True
     if not valued:
         return False
-    if none:
+    falls_off = not stmt_terminates(func.body[-1])
+    if falls_off:
         return True
-    last = func.body[-1]
-    # for ...: if ...: return x  (falls off the end: implicit None)
-    return isinstance(last, (ast.For, ast.While, ast.If)) and not (
-        isinstance(last, ast.If) and last.orelse and _ends(last.body) and _ends(last.orelse)) and not (
-        isinstance(last, ast.While) and isinstance(last.test, ast.Constant) and last.test.value)
+    flags = _flag_parameters(func, call)
+    return any(not _behind_flag(func, ret, flags) for ret in none_returns)
 
 
-def _ends(body: list[ast.stmt]) -> bool:
-    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise))
+def _flag_parameters(func: ast.FunctionDef, call: ast.Call | None) -> set[str]:
+    """Parameters defaulting to False/None that this call does not pass
+    (``can_fail=False``): None returns behind them do not happen here."""
+    args = func.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    passed = {k.arg for k in call.keywords} if call is not None else set()
+    count = len(call.args) if call is not None else 0
+    flags = set()
+    for arg, default in pairs:
+        if isinstance(default, ast.Constant) and default.value in (False, None) and arg.arg not in passed:
+            index = positional.index(arg) if arg in positional else None
+            if index is None or index >= count:
+                flags.add(arg.arg)
+    return flags
+
+
+def _behind_flag(func: ast.AST, node: ast.AST, flags: set[str]) -> bool:
+    parents = {child: parent for parent in ast.walk(func) for child in ast.iter_child_nodes(parent)}
+    current = node
+    while current in parents:
+        parent = parents[current]
+        if isinstance(parent, ast.If) and any(s is current for s in parent.body) and any(
+                isinstance(n, ast.Name) and n.id in flags for n in ast.walk(parent.test)):
+            return True
+        current = parent
+    return False
 
 
 def _own_nodes(func: ast.AST):

@@ -75,11 +75,12 @@ Edge cases differ (an existing *file* where a directory was expected now raises;
 from __future__ import annotations
 
 import ast
+import re
 
 from caveat.analysis.guards import catches, expr_key, terminates
 from caveat.engine.findings import Fix, Position, TextEdit
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_b import alone_on_lines
+from caveat.rules.edge._common_b import alone_on_lines, is_test_path
 
 _CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.lexists", "os.access",
            "os.path.islink", "pathlib.Path.exists"}
@@ -102,6 +103,7 @@ _DB_ERRORS = frozenset({"IntegrityError", "UniqueViolation", "DuplicateKeyError"
 _ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete", "websocket", "api_view", "view_config",
                      "task", "shared_task", "receiver"}
 _LOCK_WORDS = ("lock", "mutex", "semaphore", "atomic", "select_for_update", "_mu", "transaction", "synchronized")
+_LOCK_ATTR = re.compile(r"(?:^|_)(?:r?lock|mutex|semaphore|sem)(?:$|_)", re.I)
 _QUERY_CHECKS = {"exists", "first", "count", "one_or_none", "scalar", "fetchone", "find_one", "get_or_none"}
 _QUERY_CREATES = {"create", "add", "save", "insert_one", "insert", "bulk_create", "insert_many"}
 
@@ -156,7 +158,7 @@ class RaceToctou(Rule):
     # --- shared state ----------------------------------------------------------
     def _shared_state(self, ctx: RuleContext, node: ast.If, reported: set[int]) -> None:
         func = ctx.enclosing_function(node)
-        if func is None or _locked(ctx, node):
+        if func is None or _locked(ctx, node) or is_test_path(ctx.path):
             return
         for act, what, kind in _check_then_act(ctx, node):
             if id(act) in reported:
@@ -466,7 +468,8 @@ def _negative_query(test: ast.expr) -> bool:
 def _concurrency(ctx: RuleContext, func: ast.FunctionDef | ast.AsyncFunctionDef, node: ast.If,
                  act: ast.stmt, kind: str) -> str | None:
     """Why this code runs concurrently ("in an async handler"...), or None."""
-    if kind != "db" and not _shared(ctx, func, act):
+    if kind != "db" and not _shared(ctx, func, act, allow_parameters=kind == "state" or (
+            isinstance(func, ast.AsyncFunctionDef))):
         return None
     if isinstance(func, ast.AsyncFunctionDef):
         if _await_between(node, act) or kind == "db":
@@ -475,24 +478,21 @@ def _concurrency(ctx: RuleContext, func: ast.FunctionDef | ast.AsyncFunctionDef,
     if _is_handler(func):
         return f"in the request handler `{func.name}`"
     if kind == "db":
-        if ctx.is_imported("flask") or ctx.is_imported("django") or ctx.is_imported("fastapi"):
-            return "in web application code"
         return None
     cls = ctx.enclosing(func, ast.ClassDef)
     if cls is not None:
         if any("Thread" in ctx.source(base) for base in cls.bases):
             return f"in a `{cls.name}` thread"
-        if any(isinstance(n, ast.Attribute) and any(w in n.attr.lower() for w in ("lock", "mutex"))
-               for n in ast.walk(func)):
+        if any(isinstance(n, ast.Attribute) and _LOCK_ATTR.search(n.attr) for n in ast.walk(func)):
             return f"in `{cls.name}`, which uses a lock elsewhere"
     if ctx.is_imported("threading") or ctx.is_imported("concurrent.futures"):
         return "in a module that runs threads"
     return None
 
 
-def _shared(ctx: RuleContext, func: ast.AST, act: ast.stmt) -> bool:
-    """Is what ``act`` updates visible to other threads/tasks (self, a parameter's
-    attribute, a module-level name)?"""
+def _shared(ctx: RuleContext, func: ast.AST, act: ast.stmt, allow_parameters: bool = True) -> bool:
+    """Is what ``act`` updates visible to other threads/tasks (self, a module-level
+    name, and - when ``allow_parameters`` - an object passed in)?"""
     target = act.target if isinstance(act, (ast.AugAssign, ast.AnnAssign)) else act.targets[0] if isinstance(act, ast.Assign) else None
     while isinstance(target, (ast.Attribute, ast.Subscript)):
         target = target.value
@@ -502,8 +502,10 @@ def _shared(ctx: RuleContext, func: ast.AST, act: ast.stmt) -> bool:
         return True
     from caveat.analysis.flow import parameter_names, walk_scope
 
+    rebound = any(isinstance(n, ast.Name) and n.id == target.id and not isinstance(n.ctx, ast.Load)
+                  for n in walk_scope(func))
     if target.id in parameter_names(func):
-        return True
+        return allow_parameters and not rebound
     for node in walk_scope(func):
         if isinstance(node, ast.Global) and target.id in node.names:
             return True
