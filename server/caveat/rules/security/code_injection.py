@@ -3,9 +3,11 @@
 Detects user input evaluated as code: `eval`, `exec`, `compile`,
 `__import__` / `importlib.import_module` with an input-chosen module name,
 templates compiled from input (Jinja2 `Template(...)` /
-`Environment.from_string`, Mako `Template`), and expression evaluators that
-run Python (`pandas.eval`, `DataFrame.query`/`eval`, `sympy.sympify`,
-`numexpr.evaluate`). Input means route-handler parameters, request data,
+`Environment.from_string`, Mako `Template`), `render_template_string` of a template built from input, expression
+evaluators that run Python (`pandas.eval`, `DataFrame.query`/`eval`,
+`sympy.sympify`, `numexpr.evaluate`), `runpy.run_path`/`run_module`, and
+`logging.config.listen()` without `verify=`. `eval`/`exec` of text built from
+data attributes (`rule.condition`) is a warning. Input means route-handler parameters, request data,
 `input()`, `sys.argv`, followed through assignments, string building and
 same-module helpers; `eval`/`exec` of other non-constant values is a
 warning.

@@ -3,7 +3,8 @@
 Detects shell commands built from user input: `os.system`, `os.popen`,
 `subprocess.getoutput`, `subprocess.*(..., shell=True)`,
 `asyncio.create_subprocess_shell`, paramiko/fabric `exec_command`/`run`, a
-`["sh", "-c", cmd]` argument list, `shlex.split` of an interpolated string, and
+`["sh", "-c", cmd]` argument list, `shlex.split` or `.split()` of an interpolated
+string (no shell, but the input adds arguments and options), and
 programs whose *name* comes from input (`subprocess.run([user_program, ...])`,
 `os.exec*`/`os.spawn*`). Input means route-handler parameters, request data,
 `input()`, `sys.argv` and argparse values, followed through assignments,

@@ -6,7 +6,10 @@ Hugging Face and others), private key blocks, JSON Web Tokens, URLs with a
 password in them, and real-looking literals bound to a secret-ish name
 (`password`, `secret`, `token`, `api_key`, `SECRET_KEY`, `client_secret`...)
 by an assignment, a keyword argument, a dict key, a parameter default, a
-comparison or an environment lookup's fallback.
+comparison or an environment lookup's fallback; literal keys passed to
+`jwt.encode`/`decode`, `hmac.new`, `Fernet`, itsdangerous serializers and
+Twilio/FTP clients; and passwords inside connection strings
+(`"host=db user=app password=..."`, `"...;Pwd=...;"`).
 
 ## Why is this bad?
 A secret in the source is in every clone, fork, backup, CI log and package of

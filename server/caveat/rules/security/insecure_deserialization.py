@@ -42,8 +42,10 @@ model = torch.load(path, weights_only=True)
 `json`, `yaml.safe_load`, `yaml.load(..., Loader=yaml.SafeLoader)`,
 `torch.load(..., weights_only=True)`, `numpy.load` without `allow_pickle`,
 serialization (`pickle.dumps`), restricted `Unpickler` subclasses that
-override `find_class`, and loads of bytes whose HMAC or signature the same
-function verified first (`hmac.compare_digest`).
+override `find_class`, loads of bytes whose HMAC or signature the same
+function verified first (`hmac.compare_digest`), files at fixed paths the
+program ships or writes itself (`shelve.open("/var/lib/app/cache")`,
+`joblib.load(MODEL_PATH)`), and `pickle.loads(pickle.dumps(obj))` copies.
 
 ## Fix safety
 `yaml.load(...)`/`unsafe_load`/`full_load` -> `yaml.safe_load(...)` is safe for

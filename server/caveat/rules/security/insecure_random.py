@@ -5,7 +5,10 @@ verification codes, password-reset codes, session ids, generated passwords,
 API keys, nonces, salts, IVs and OAuth `state` values produced by the `random`
 module (or `numpy.random`, or time-based `uuid.uuid1()`). The value is judged
 by where it goes: the name it is assigned to or returned as, the dict key or
-keyword it is passed under, or a reset/verify link it is put into.
+keyword it is passed under, a reset/verify link it is put into, or the
+function or class it is made in (`generate_api_key()`, `class ReferralCodes`).
+Prize draws (`pick_winner`, raffles) count: a predictable winner is the
+defect.
 
 ## Why is this bad?
 `random` is a Mersenne Twister: after observing 624 outputs an attacker can
@@ -32,8 +35,9 @@ session_id = secrets.token_hex(16)
 
 ## What it does not flag
 `random` for simulations, sampling, shuffling, games, jitter and backoff,
-load-balancing choices, test data, and any value whose name does not say it
-protects something; `random.SystemRandom()` and `secrets`; `uuid.uuid4()`.
+load-balancing choices (`random.choice(servers)` picks an existing item, it
+makes no secret), expiry spreads, test data, and any value whose name does not
+say it protects something; `random.SystemRandom()` and `secrets`; `uuid.uuid4()`.
 
 ## Fix safety
 `random.choice/choices/randint/randrange/getrandbits/randbytes` are rewritten

@@ -4,11 +4,13 @@ Detects JSON Web Tokens accepted without the checks that make them trustworthy:
 PyJWT / python-jose `jwt.decode` with signature verification off
 (`options={"verify_signature": False}`, the old `verify=False`), without an
 `algorithms=` list, with `"none"` among the algorithms or the algorithm taken
-from the token's own header, with `verify_exp` / `verify_aud` disabled;
+from the token's own header, with `verify_exp` / `verify_aud` disabled, or mixing HMAC and public-key
+algorithms (`["RS256", "HS256"]`: key confusion);
 python-jose `get_unverified_claims` used instead of a verifying decode;
 authlib claims never `.validate()`d; and decoded claims used for authorization
 (`payload["role"] == "admin"`, scopes, `is_admin`) when the audience is never
-verified.
+verified, and scope checks done as substring tests on the space-separated
+`scope` string (`"admin" in claims["scope"]`).
 
 ## Why is this bad?
 A JWT is only as good as its verification. Without the signature check anyone
@@ -33,7 +35,8 @@ payload = jwt.decode(token, SECRET, algorithms=["HS256"], audience="orders-api")
 A decode that passes a fixed `algorithms=` list with verification on;
 `get_unverified_header` used to pick the key (`kid`) before a verifying decode;
 an unverified peek (`verify_signature: False`, `get_unverified_claims`) in a
-function that then verifies the same token; authlib claims that are
+function that then verifies the same token, or that only reads the token's
+timing claims (`exp`, `iat`: a client deciding when to refresh its own token); authlib claims that are
 `.validate()`d; decoded claims used only for identity (`sub`) or checked
 against the audience.
 

@@ -7,7 +7,11 @@ containment check: `open(os.path.join(BASE, filename))`,
 `upload.save(os.path.join(DIR, upload.filename))`, `os.remove(...)`,
 `shutil.rmtree(...)`, `FileResponse(path)`; Zip Slip (`for name in
 zf.namelist(): open(os.path.join(dest, name), "wb")`); and
-`tarfile.extractall()` without `filter=`.
+`tarfile.extractall()` / `extract()` without `filter=`. A path built in one
+statement and used by several calls is reported once, where it is built. A
+containment check that cannot work - `path.startswith(BASE)` before
+normalising, or `".." in name` alone - is reported even when the name is not
+known to be user input.
 
 ## Why is this bad?
 `os.path.join(BASE, "../../etc/passwd")` leaves `BASE`, and

@@ -5,9 +5,13 @@ input fetched by `requests`, `httpx`, `urllib.request.urlopen` /
 `Request`, `urllib3`, `aiohttp` sessions and `http.client` connections -
 a URL taken whole from the request, `f"https://{host}/status"`,
 `urljoin(BASE, user_url)` - when no allowlist check of the host precedes the
-fetch. Input means route-handler parameters and request data, followed
-through assignments and string building (a command-line tool fetching the URL
-its user typed is not forgery).
+fetch (a suffix check without the leading dot, `host.endswith("example.com")`,
+does not count: `evil-example.com` passes it). Input means route-handler
+parameters and request data, followed through assignments and string building
+(a command-line tool fetching the URL its user typed is not forgery). URLs read
+from stored data whose names say an outsider supplied them
+(`subscription.callback_url`, `payload["url"]`) are reported as warnings.
+Sockets, SMTP, FTP and Telnet connections to an input-chosen host count too.
 
 ## Why is this bad?
 The server fetches whatever the caller names, from inside the network:

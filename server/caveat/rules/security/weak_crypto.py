@@ -5,8 +5,8 @@ hashed with a fast hash (`hashlib.sha256(password)`, MD5, SHA-1...), MD5/SHA-1
 used for tokens, signatures or key derivation, MD5 HMACs, ECB mode
 (`AES.MODE_ECB`, `modes.ECB()`), broken ciphers (DES, 3DES, RC4, Blowfish, RC2,
 IDEA, CAST5), RSA/DSA keys shorter than 2048 bits and EC curves under 224
-bits, PBKDF2 with too few iterations, bcrypt with too few rounds, and
-hard-coded salts and IVs.
+bits, PBKDF2 with too few iterations, bcrypt with too few rounds,
+hard-coded salts and IVs, and SSL 3 / TLS 1.0 / TLS 1.1 protocol versions.
 
 ## Why is this bad?
 A fast hash lets whoever steals the user table test billions of password
