@@ -283,7 +283,41 @@ def flatten(ctx: RuleContext, expr: ast.AST, depth: int = 0, seen: frozenset[str
         expanded = _expand_name(ctx, expr, depth, seen | {expr.id})
         if expanded is not None:
             return expanded
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and depth < 4:
+        inlined = _inline_helper(ctx, expr, depth, seen)
+        if inlined is not None:
+            return inlined
     return [Part(node=expr)]
+
+
+def _inline_helper(ctx: RuleContext, call: ast.Call, depth: int, seen: frozenset[str]) -> list[Part] | None:
+    """``make_query("users", value)`` with ``def make_query(table, v): return f"... {table} ... '{v}'"``:
+    the helper's text, its parameters replaced by the call's arguments."""
+    helper = ctx.module_functions.get(call.func.id)
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or call.func.id in seen:
+        return None
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    returns = [n for n in ast.walk(helper) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1 or not _builder(returns[0].value):
+        return None
+    taint.parent_of(ctx, helper)  # make the helper's nodes navigable
+    taint._state(ctx).index_helper(helper)
+    params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
+    given: dict[str, ast.AST] = {params[i]: arg for i, arg in enumerate(call.args) if i < len(params)}
+    given.update({k.arg: k.value for k in call.keywords if k.arg})
+    parts: list[Part] = []
+    for part in flatten(ctx, returns[0].value, depth + 1, seen | {call.func.id}):
+        node = part.node
+        if isinstance(node, ast.Name) and node.id in params and taint.function_of(ctx, node) is helper:
+            argument = given.get(node.id)
+            if argument is None:
+                parts.append(Part(node=node, safe=True))  # a default value
+            else:
+                parts.extend(_leaf_or_flatten(ctx, argument, depth + 1, seen))
+        else:
+            parts.append(part)
+    return parts
 
 
 def _leaf_or_flatten(ctx: RuleContext, node: ast.AST, depth: int, seen: frozenset[str]) -> list[Part]:
