@@ -92,10 +92,11 @@ STRUCTURED = frozenset({
     "redirect", "next", "returnto", "return", "continue", "destination", "dest", "target", "file", "filename",
     "filepath", "path", "paths", "dir", "directory", "folder", "host", "hostname", "domain", "ip", "addr",
     "address", "server", "username", "login", "handle", "slug", "identifier", "id", "uid", "uuid", "code",
-    "signature", "sig", "digest", "checksum", "hash", "email", "mail", "command", "cmd", "query", "sql",
-    "sort", "column", "template", "expr", "expression", "pattern", "regex", "selector", "extension", "ext",
-    "token", "nonce", "otp",
+    "signature", "sig", "digest", "checksum", "hash", "email", "mail", "command", "cmd", "sql",
+    "sort", "column", "selector", "extension", "ext", "token", "nonce", "otp",
 })
+# Values checked by matching them against a stored one: a lookup or comparison is their content check.
+MATCHED = frozenset({"token", "signature", "sig", "nonce", "otp", "code", "hash", "digest", "checksum"})
 # Free text and secrets: a length limit is the right rule for them.
 FREE_TEXT = frozenset({"password", "passphrase", "passwd", "pwd", "secret", "bio", "description", "desc",
                        "comment", "comments", "message", "msg", "body", "text", "note", "notes", "title",
@@ -322,7 +323,12 @@ def _keys(ctx: RuleContext, name: ast.Name) -> list[str]:
 
 def _content_checked(ctx: RuleContext, func, name: str) -> bool:
     """Is the content of ``name`` checked anywhere in ``func`` (besides its length)?"""
+    matched = bool({w.lower() for w in _WORDS.findall(name)} & MATCHED)
     for node in walk_scope(func):
+        if matched and isinstance(node, ast.Call) and not re.match(
+                r"(len|str|print|log\w*\.\w+|logger\.\w+|logging\.\w+|abort|jsonify)$", ctx.dotted_name(node.func) or "") \
+                and any(_mentions(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
+            return True  # looked up or compared by a function
         if isinstance(node, (ast.If, ast.While, ast.Assert, ast.IfExp)):
             if _tests_content(ctx, node.test, name):
                 return True
