@@ -1,18 +1,41 @@
-"""``caveat check``: discover files, analyse each, collect results for a report."""
+"""``caveat check``: discover files, analyse each, collect results for a report.
+
+Files are analysed in a pool of processes (one per core) when there are more
+than a handful, and results are cached on disk by file content in
+``.caveat_cache/`` under the project root. The cache is one file per
+*namespace*: caveat's version and its own source files, the settings' cache
+key and the versions of the packages installed in caveat's environment (bandit's
+plugins live there); any change starts a new namespace. ``--no-cache`` or
+``CAVEAT_NO_DISK_CACHE=1`` turn it off.
+"""
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from caveat import __version__
 from caveat.engine.analyzer import Engine
+from caveat.engine.blocks import split_lines
+from caveat.engine.findings import Finding
 from caveat.project import Settings
 from caveat.report import FileResult
+
+CACHE_DIR = ".caveat_cache"
+POOL_MIN_FILES = 8  # below this, starting processes costs more than it saves
+_CACHE_FORMAT = 1
 
 
 def read_source(path: Path) -> tuple[str, str | None]:
     """The file's text and, when it is not valid UTF-8, a note saying so."""
-    data = path.read_bytes()
+    return decode_source(path.read_bytes(), path)
+
+
+def decode_source(data: bytes, path: Path) -> tuple[str, str | None]:
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
@@ -29,7 +52,7 @@ def discover(paths: list[Path], settings: Settings) -> list[Path]:
             continue
         for folder, dirs, files in os.walk(path):
             here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not settings.is_excluded(here / d / "x.py"))
+            dirs[:] = sorted(d for d in dirs if d != CACHE_DIR and not settings.is_excluded(here / d / "x.py"))
             for name in sorted(files):
                 candidate = here / name
                 if name.endswith((".py", ".pyi")) and not settings.is_excluded(candidate):
@@ -38,26 +61,91 @@ def discover(paths: list[Path], settings: Settings) -> list[Path]:
 
 
 class CheckRun:
-    def __init__(self, settings: Settings, *, use_cache: bool = True, progress: bool = False) -> None:
+    def __init__(self, settings: Settings, *, use_cache: bool = True, progress: bool = False,
+                 jobs: int | None = None) -> None:
         self.settings = settings
-        self.use_cache = use_cache
+        self.use_cache = use_cache and os.environ.get("CAVEAT_NO_DISK_CACHE", "") not in ("1", "true", "yes")
         self.progress = progress
+        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.notes: list[str] = []
-        self.engine = Engine()
+        self._engine: Engine | None = None
+        self.stats = {"files": 0, "cached": 0, "analysed": 0, "processes": 0}
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = Engine()
+        return self._engine
 
     def check(self, paths: list[Path]) -> list[FileResult]:
         files = discover(paths, self.settings)
-        results: list[FileResult] = []
-        show = self.progress and len(files) >= 20
-        for count, path in enumerate(files, start=1):
-            results.append(self.check_file(path))
+        cache = DiskCache.open(self.settings, paths) if self.use_cache else None
+        results: list[FileResult | None] = [None] * len(files)
+        pending: list[tuple[int, Path, str]] = []
+        keys: dict[int, str] = {}
+        for index, path in enumerate(files):
+            display = _display_path(path)
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                self.notes.append(f"{display}: cannot read: {error.strerror}")
+                results[index] = FileResult(display, [], [], [])
+                continue
+            text, note = decode_source(data, path)
+            if note:
+                self.notes.append(note)
+            key = cache.key(str(path.resolve()), data) if cache else None
+            hit = cache.get(key) if cache else None
+            if hit is not None:
+                findings, notes = hit
+                self._collect(index, display, text, findings, notes, results)
+                self.stats["cached"] += 1
+                continue
+            if key:
+                keys[index] = key
+            pending.append((index, path, text))
+        self.stats["files"] = len(files)
+        self.stats["analysed"] = len(pending)
+        show = self.progress and len(pending) >= 20
+        by_index = {item[0]: item for item in pending}
+        for count, (index, findings, notes) in enumerate(self._analyse_all(pending), start=1):
+            _, path, text = by_index[index]
+            self._collect(index, _display_path(path), text, findings, notes, results)
+            if cache and index in keys:
+                cache.put(keys[index], findings, notes)
             if show:
-                done = int(30 * count / len(files))
-                sys.stderr.write(f"\r[{'#' * done}{'.' * (30 - done)}] {count}/{len(files)} files")
+                done = int(30 * count / len(pending))
+                sys.stderr.write(f"\r[{'#' * done}{'.' * (30 - done)}] {count}/{len(pending)} files")
                 sys.stderr.flush()
         if show:
             sys.stderr.write("\r" + " " * 60 + "\r")
-        return results
+        if cache:
+            cache.save()
+        return [r for r in results if r is not None]
+
+    def _collect(self, index: int, display: str, text: str, findings: list[Finding], notes: list[str],
+                 results: list) -> None:
+        self.notes.extend(f"{display}: {n}" for n in notes)
+        results[index] = FileResult(display, findings, [line.rstrip("\r\n") for line in split_lines(text)], notes)
+
+    def _analyse_all(self, pending: list[tuple[int, Path, str]]):
+        """(index, findings, notes) for each pending file, in order."""
+        if self.jobs > 1 and len(pending) >= POOL_MIN_FILES:
+            context = _pool_context()
+            workers = min(self.jobs, len(pending))
+            self.stats["processes"] = workers
+            # Biggest files first, so no worker is left with a large one at the end.
+            order = sorted(pending, key=lambda item: -len(item[2]))
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                     initargs=(self.settings,)) as pool:
+                futures = {item[0]: pool.submit(_analyse_in_worker, str(item[1]), item[2]) for item in order}
+                for index, _, _ in pending:
+                    findings, notes = futures[index].result()
+                    yield index, findings, notes
+            return
+        for index, path, text in pending:
+            analysis = self.engine.analyze(text, str(path), self.settings)
+            yield index, analysis.findings, analysis.notes
 
     def check_file(self, path: Path) -> FileResult:
         display = _display_path(path)
@@ -71,6 +159,113 @@ class CheckRun:
         analysis = self.engine.analyze(text, str(path), self.settings)
         self.notes.extend(f"{display}: {n}" for n in analysis.notes)
         return FileResult(display, analysis.findings, text.splitlines(), analysis.notes)
+
+
+# --- the process pool ----------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _pool_context():
+    import multiprocessing
+
+    # fork: workers start with caveat (rules, bandit) already imported.
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _init_worker(settings: Settings) -> None:
+    _WORKER["engine"] = Engine()
+    _WORKER["settings"] = settings
+
+
+def _analyse_in_worker(path: str, text: str) -> tuple[list[Finding], list[str]]:
+    analysis = _WORKER["engine"].analyze(text, path, _WORKER["settings"])
+    return analysis.findings, analysis.notes
+
+
+# --- the disk cache ------------------------------------------------------------
+class DiskCache:
+    """Results by file path and content, in one pickle per namespace."""
+
+    def __init__(self, folder: Path, namespace: str) -> None:
+        self.folder = folder
+        self.namespace = namespace
+        self.file = folder / f"results-{namespace}.pickle"
+        self.entries: dict[str, tuple[list[Finding], list[str]]] = {}
+        self.dirty = False
+        try:
+            with open(self.file, "rb") as handle:
+                loaded = pickle.load(handle)
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            self.entries = {}
+
+    @classmethod
+    def open(cls, settings: Settings, paths: list[Path]) -> "DiskCache":
+        root = Path(settings.root) if settings.root else _common_folder(paths)
+        return cls(root / CACHE_DIR, namespace(settings))
+
+    @staticmethod
+    def key(path: str, data: bytes) -> str:
+        digest = hashlib.blake2b(data, digest_size=16)
+        digest.update(path.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def get(self, key: str | None):
+        return self.entries.get(key) if key else None
+
+    def put(self, key: str, findings: list[Finding], notes: list[str]) -> None:
+        self.entries[key] = (list(findings), list(notes))
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            gitignore = self.folder / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("# Created by caveat: the result cache, safe to delete.\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".pickle")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+            for old in self.folder.glob("results-*.pickle"):  # other namespaces are stale
+                if old != self.file:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only tree: run without the cache
+
+
+def namespace(settings: Settings) -> str:
+    """What the cached results depend on besides the file: caveat itself, the settings
+    and the installed packages (bandit, its plugins, libcst...)."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{_CACHE_FORMAT}|{__version__}|{sys.version}|{settings.cache_key()}|".encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):  # a development checkout changes without a version bump
+        try:
+            stat = source.stat()
+        except OSError:
+            continue
+        digest.update(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}|".encode())
+    digest.update(_installed_versions().encode())
+    return digest.hexdigest()
+
+
+def _installed_versions() -> str:
+    from importlib import metadata
+
+    names = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
+    return ",".join(names)
+
+
+def _common_folder(paths: list[Path]) -> Path:
+    resolved = [p.resolve() for p in paths] or [Path.cwd()]
+    folders = [p if p.is_dir() else p.parent for p in resolved]
+    return Path(os.path.commonpath([str(f) for f in folders]))
 
 
 def _display_path(path: Path) -> str:

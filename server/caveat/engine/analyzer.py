@@ -22,6 +22,7 @@ import logging
 import threading
 import traceback
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -79,22 +80,24 @@ _EMPTY = _BlockResult((), ())
 
 
 # --- what a rule read of the module context ----------------------------------
+_NOTHING: dict = {}  # shared "no reads" value; never mutated
+
+
 class _Reads:
     """The module-context reads of one rule on one block."""
 
-    __slots__ = ("imports", "imports_keys", "imports_all", "imported", "functions", "functions_keys", "functions_all")
+    __slots__ = ("functions", "functions_all", "functions_keys", "imported", "imports", "imports_all", "imports_keys")
 
     def __init__(self) -> None:
-        self.imports: dict[str, object] = {}  # name -> value seen (or _MISSING)
-        self.imports_keys = False  # iterated the names
-        self.imports_all = False  # iterated the values
-        self.imported: dict[str, bool] = {}  # is_imported(module) -> answer
-        self.functions: dict[str, object] = {}  # name -> digest of the defining block (or _MISSING)
+        self.imports: dict[str, object] = _NOTHING  # name -> value seen (or _MISSING)
+        self.imports_keys = False  # iterated the names: the fingerprint of the names then
+        self.imports_all = False  # iterated the values: the fingerprint of the imports then
+        self.imported: dict[str, bool] = _NOTHING  # is_imported(module) -> answer
+        self.functions: dict[str, object] = _NOTHING  # name -> digest of the defining block (or _MISSING)
         self.functions_keys = False
         self.functions_all = False
 
-    def holds(self, view: "_View") -> bool:
-        imports, functions = view.imports, view.function_digests
+    def holds(self, view: _View) -> bool:
         if self.imports_all and view.imports_fp != self.imports_all:
             return False
         if self.imports_keys and view.imports_keys_fp != self.imports_keys:
@@ -103,84 +106,109 @@ class _Reads:
             return False
         if self.functions_keys and view.functions_keys_fp != self.functions_keys:
             return False
-        for name, value in self.imports.items():
-            if imports.get(name, _MISSING) != value:
-                return False
-        for name, value in self.functions.items():
-            if functions.get(name, _MISSING) != value:
-                return False
+        if self.imports:
+            imports = view.imports
+            for name, value in self.imports.items():
+                if imports.get(name, _MISSING) != value:
+                    return False
+        if self.functions:
+            functions = view.function_digests
+            for name, value in self.functions.items():
+                if functions.get(name, _MISSING) != value:
+                    return False
         for module, answer in self.imported.items():
             if view.is_imported(module) != answer:
                 return False
         return True
 
+    def merge(self, other: _Reads) -> None:
+        for name in ("imports", "functions", "imported"):
+            theirs = getattr(other, name)
+            if theirs:
+                mine = getattr(self, name)
+                if mine is _NOTHING:
+                    mine = {}
+                    setattr(self, name, mine)
+                mine.update(theirs)
+        self.imports_keys = self.imports_keys or other.imports_keys
+        self.imports_all = self.imports_all or other.imports_all
+        self.functions_keys = self.functions_keys or other.functions_keys
+        self.functions_all = self.functions_all or other.functions_all
 
-class _RecordingDict(dict):
-    """A dict that tells ``_Reads`` what was looked up, for names the block does not bind itself."""
 
-    def __init__(self, data, reads: _Reads, kind: str, own: frozenset[str], view: "_View") -> None:
-        super().__init__(data)
-        self._reads, self._kind, self._own, self._view = reads, kind, own, view
+class _Recording(Mapping):
+    """A read-only view of a dict that tells the current ``_Reads`` what a rule looked at
+    (names the block binds itself are not the module's business)."""
+
+    __slots__ = ("_data", "_kind", "_own", "_view", "reads")
+
+    def __init__(self, data: dict, reads: _Reads, kind: str, own: frozenset[str], view: _View) -> None:
+        self._data, self.reads, self._kind, self._own, self._view = data, reads, kind, own, view
 
     def _seen(self, key) -> None:
         if key in self._own or not isinstance(key, str):
             return
+        reads = self.reads
         if self._kind == "imports":
-            self._reads.imports[key] = self._view.imports.get(key, _MISSING)
+            if reads.imports is _NOTHING:
+                reads.imports = {}
+            reads.imports[key] = self._view.imports.get(key, _MISSING)
         else:
-            self._reads.functions[key] = self._view.function_digests.get(key, _MISSING)
+            if reads.functions is _NOTHING:
+                reads.functions = {}
+            reads.functions[key] = self._view.function_digests.get(key, _MISSING)
 
     def _all(self, keys_only: bool) -> None:
-        view = self._view
+        view, reads = self._view, self.reads
         if self._kind == "imports":
             if keys_only:
-                self._reads.imports_keys = view.imports_keys_fp
+                reads.imports_keys = view.imports_keys_fp
             else:
-                self._reads.imports_all = view.imports_fp
+                reads.imports_all = view.imports_fp
         elif keys_only:
-            self._reads.functions_keys = view.functions_keys_fp
+            reads.functions_keys = view.functions_keys_fp
         else:
-            self._reads.functions_all = view.functions_fp
+            reads.functions_all = view.functions_fp
 
     def __getitem__(self, key):
         self._seen(key)
-        return super().__getitem__(key)
+        return self._data[key]
 
     def get(self, key, default=None):
         self._seen(key)
-        return super().get(key, default)
+        return self._data.get(key, default)
 
     def __contains__(self, key) -> bool:
         self._seen(key)
-        return super().__contains__(key)
+        return key in self._data
 
     def __iter__(self):
         self._all(True)
-        return super().__iter__()
+        return iter(self._data)
 
     def keys(self):
         self._all(True)
-        return super().keys()
+        return self._data.keys()
 
     def __len__(self) -> int:
         self._all(True)
-        return super().__len__()
+        return len(self._data)
 
     def values(self):
         self._all(False)
-        return super().values()
+        return self._data.values()
 
     def items(self):
         self._all(False)
-        return super().items()
+        return self._data.items()
 
-    def copy(self):
+    def copy(self) -> dict:
         self._all(False)
-        return dict(super().items())
+        return dict(self._data)
 
     def __eq__(self, other) -> bool:
         self._all(False)
-        return super().__eq__(other)
+        return self._data == other
 
     __hash__ = None
 
@@ -188,33 +216,37 @@ class _RecordingDict(dict):
 class _TrackedContext(RuleContext):
     """The rules' context, recording what each rule reads of the module."""
 
-    def __init__(self, tree, parse_text, view: "_View", path: str, first_line: int) -> None:
+    def __init__(self, tree, parse_text, view: _View, path: str, first_line: int) -> None:
         super().__init__(tree, parse_text, view.imports, view.functions, path, first_line=first_line)
         self._own_imports = {local: qualified for node in self.nodes(ast.Import, ast.ImportFrom)
                              for local, qualified in _bindings(node)}
         self.reads = _Reads()
         self.rebind(view)
 
-    def rebind(self, view: "_View") -> "_TrackedContext":
+    def rebind(self, view: _View) -> _TrackedContext:
         """The same block under another module context (contexts are reused: building one walks the tree)."""
-        merged = dict(view.imports)
-        merged.update(self._own_imports)
+        if self._own_imports:
+            merged = dict(view.imports)
+            merged.update(self._own_imports)
+        else:
+            merged = view.imports
         self._merged = merged
-        self.imports = _RecordingDict(merged, self.reads, "imports", frozenset(self._own_imports), view)
-        self.module_functions = _RecordingDict(view.functions, self.reads, "functions", frozenset(), view)
+        self.imports = _Recording(merged, self.reads, "imports", frozenset(self._own_imports), view)
+        self.module_functions = _Recording(view.functions, self.reads, "functions", frozenset(), view)
         return self
 
     def start_rule(self) -> _Reads:
-        reads = self.reads = _Reads()
-        self.imports._reads = reads
-        self.module_functions._reads = reads
+        reads = self.reads = self.imports.reads = self.module_functions.reads = _Reads()
         self.findings = []
         return reads
 
     def is_imported(self, module: str) -> bool:
-        answer = _any_imported(dict.values(self._merged), module)
+        answer = _any_imported(self._merged.values(), module)
         if not _any_imported(self._own_imports.values(), module):  # else the block imports it itself
-            self.reads.imported[module] = answer
+            reads = self.reads
+            if reads.imported is _NOTHING:
+                reads.imported = {}
+            reads.imported[module] = answer
         return answer
 
 
@@ -270,14 +302,7 @@ class _RulesResult:
         self.result = _combine(entries)
         union = self.union = _Reads()
         for entry in entries:
-            reads = entry.reads
-            union.imports.update(reads.imports)
-            union.functions.update(reads.functions)
-            union.imported.update(reads.imported)
-            union.imports_keys = union.imports_keys or reads.imports_keys
-            union.imports_all = union.imports_all or reads.imports_all
-            union.functions_keys = union.functions_keys or reads.functions_keys
-            union.functions_all = union.functions_all or reads.functions_all
+            union.merge(entry.reads)
 
 
 def _combine(entries) -> _BlockResult:
@@ -291,6 +316,7 @@ class Engine:
         self._bandit_cache = _LRU(cache_size)
         self._rules_cache = _LRU(cache_size)
         self._contexts = _LRU(context_cache_size)  # rule contexts of recent blocks, to re-run single rules
+        self._excluded: dict[str, frozenset[str]] = {}
         self._lock = threading.RLock()
         self._rules = [rule() for rule in caveat_rules()]
         self._supersedes = {rule.code: set(rule.supersedes) for rule in self._rules}
@@ -324,6 +350,7 @@ class Engine:
     def _analyse(self, blocks: list[Block], lines: list[str], text: str, path: str, settings: Settings,
                  is_cancelled: Callable[[], bool], keep: Callable[[Block], list[Finding]] | None = None) -> Analysis:
         infos = all_rules()
+        excluded = self._excluded_bandit_tests(settings)
         context, facts = build_context(blocks)
         view = _View(context, context.function_digests)
         path_kind = _path_kind(path)
@@ -343,7 +370,7 @@ class Engine:
                 if keep is not None:
                     kept.extend(keep(block))
                 continue
-            bandit_result, bandit_fresh = self._bandit(block, block_facts, context, index, path)
+            bandit_result, bandit_fresh = self._bandit(block, block_facts, context, index, path, excluded)
             rules_result, rules_fresh = self._rules_for(block, block_facts, view, path, path_kind)
             missed += bandit_fresh or rules_fresh
             offset, first, last = block.line_offset, block.start, block.end
@@ -357,7 +384,7 @@ class Engine:
                     notes.append(error)
         if is_cancelled():
             raise Cancelled()
-        file_level = bandit_provider.run_file_checks(text, path)
+        file_level = bandit_provider.run_file_checks(text, path, excluded)
         findings.extend(file_level.findings)
         findings.extend(kept)
         findings = self._dedupe(findings)
@@ -384,10 +411,22 @@ class Engine:
         return self._filter(self._dedupe(raw), split_lines(text), settings)
 
     # --- providers ----------------------------------------------------------
+    def _excluded_bandit_tests(self, settings: Settings) -> frozenset[str]:
+        """Bandit tests whose findings the settings turn off: they need not run at all."""
+        key = settings.cache_key()
+        excluded = self._excluded.get(key)
+        if excluded is None:
+            infos, off = all_rules(), default_off()
+            excluded = frozenset(
+                code for code in bandit_provider.known_tests()
+                if code in infos and not settings.is_enabled(code, infos[code].category, off))
+            self._excluded[key] = excluded
+        return excluded
+
     def _bandit(self, block: Block, facts: BlockFacts, context: ModuleContext, index: int,
-                path: str) -> tuple[_BlockResult, bool]:
+                path: str, excluded: frozenset[str] = frozenset()) -> tuple[_BlockResult, bool]:
         aliases = context.bandit_aliases_for(facts, index)
-        key = (block.kind, block.parse_text, aliases)
+        key = (block.kind, block.parse_text, aliases, excluded)
         entries = self._bandit_cache.lookup(key)
         if entries:
             answer_at = context.bandit_answer
@@ -395,7 +434,7 @@ class Engine:
                 if all(answer_at(kind, module, index) == answer for kind, module, answer in queries):
                     return result, False
         modules = context.modules_before(index)
-        queries, result = self._run_bandit(block, modules, dict(aliases), path)
+        queries, result = self._run_bandit(block, modules, dict(aliases), path, excluded)
         with self._lock:
             entries = list(self._bandit_cache.lookup(key) or ())
             entries.insert(0, (queries, result))
@@ -403,9 +442,9 @@ class Engine:
         return result, True
 
     def _run_bandit(self, block: Block, modules: frozenset[str], aliases: dict[str, str],
-                    path: str) -> tuple[tuple, _BlockResult]:
+                    path: str, excluded: frozenset[str]) -> tuple[tuple, _BlockResult]:
         try:
-            result = bandit_provider.run_block(block.parse_text, modules, aliases, path, aliases)
+            result = bandit_provider.run_block(block.parse_text, modules, aliases, path, aliases, excluded)
         except RecursionError:
             return (), _BlockResult((), (f"bandit: lines {block.start}-{block.end} are nested too deeply",))
         except Exception as error:  # a bandit bug must not cost the other blocks
@@ -526,6 +565,10 @@ def _suppressed(finding: Finding, by_line: dict[int, list], used: set[tuple[int,
 
 def _verified(findings, block: Block) -> tuple[Finding, ...]:
     """Drop fixes whose result would not parse or that edit outside the block."""
+    if not findings:
+        return ()
+    if all(finding.fix is None for finding in findings):
+        return tuple(findings)
     result = []
     lines = block.parse_text.splitlines(keepends=True)
     first = block.start - block.line_offset

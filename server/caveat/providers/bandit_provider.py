@@ -71,13 +71,91 @@ class _Collector(logging.Handler):
         self.messages.append(record.getMessage().split("Traceback")[0].strip())
 
 
-@lru_cache(maxsize=1)
-def _test_set():
-    from bandit.core import config, test_set
+@lru_cache(maxsize=8)
+def _test_set(excluded: frozenset[str] = frozenset()):
+    """Bandit's tests, without those the settings turn off (they would only be filtered out later)."""
+    from bandit.core import blacklisting, config, test_set
 
     logging.getLogger("bandit").setLevel(logging.ERROR)
     _record_import_queries()
-    return test_set.BanditTestSet(config.BanditConfig(), profile={})
+    tests = test_set.BanditTestSet(config.BanditConfig(), profile={"exclude": sorted(excluded)})
+    # The blacklist test keeps its filtered configuration on a module-level function:
+    # remember this set's, to put it back before each run.
+    tests._caveat_blacklist = (getattr(blacklisting.blacklist, "_checks", None),
+                               getattr(blacklisting.blacklist, "_config", None))
+    return tests
+
+
+def _activate(tests) -> None:
+    from bandit.core import blacklisting
+
+    checks, config = tests._caveat_blacklist
+    if config is not None:
+        blacklisting.blacklist._checks = checks
+        blacklisting.blacklist._config = config
+
+
+@lru_cache(maxsize=1)
+def _visitor_class():
+    """Bandit's visitor, minus the work it does on nodes no test looks at.
+
+    ``BanditNodeVisitor`` builds a context (line range and all) for every node and
+    asks the tester for the tests of its type; for most node types (Name, Load,
+    Attribute, BinOp...) there are none. This subclass still sets the parent and
+    sibling links bandit's tests read, but skips those nodes' pre/visit/post
+    steps. The findings are the same (tests/test_bandit_equivalence.py).
+    """
+    import ast as _ast
+
+    from bandit.core import node_visitor
+
+    class FastVisitor(node_visitor.BanditNodeVisitor):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            tests = self.testset.tests
+            active = {name for name in tests if tests.get(name)}
+            active.update({"ClassDef", "FunctionDef", "Call", "Import", "ImportFrom"})
+            if tests.get("Str") or tests.get("Bytes"):
+                active.update({"Constant", "Str", "Bytes"})
+            self._active = active
+
+        def generic_visit(self, node):
+            active = self._active
+            for _, value in _ast.iter_fields(node):
+                if isinstance(value, list):
+                    max_idx = len(value) - 1
+                    for idx, item in enumerate(value):
+                        if isinstance(item, _ast.AST):
+                            item._bandit_sibling = value[idx + 1] if idx < max_idx else None
+                            item._bandit_parent = node
+                            if item.__class__.__name__ not in active:
+                                self.generic_visit(item)
+                            elif self.pre_visit(item):
+                                self.visit(item)
+                                self.generic_visit(item)
+                                self.post_visit(item)
+                elif isinstance(value, _ast.AST):
+                    value._bandit_sibling = None
+                    value._bandit_parent = node
+                    if value.__class__.__name__ not in active:
+                        self.generic_visit(value)
+                    elif self.pre_visit(value):
+                        self.visit(value)
+                        self.generic_visit(value)
+                        self.post_visit(value)
+
+    return FastVisitor
+
+
+def known_tests() -> frozenset[str]:
+    """Every bandit test id (plugins and blacklist entries)."""
+    from bandit.core import extension_loader
+
+    manager = extension_loader.MANAGER
+    ids = set(manager.plugins_by_id)
+    for tests in manager.blacklist.values():
+        ids.update(t["id"] for t in tests)
+    return frozenset(ids)
 
 
 def _nosec_lines(source: str) -> dict[int, set[str]]:
@@ -98,16 +176,17 @@ def _nosec_lines(source: str) -> dict[int, set[str]]:
 
 
 def run_block(parse_text: str, modules_before: frozenset[str], aliases: dict[str, str],
-              path: str, imports: dict[str, str]) -> BanditResult:
-    """Bandit's findings for one block, in the block's own line numbers."""
-    from bandit.core import meta_ast, metrics, node_visitor
+              path: str, imports: dict[str, str], excluded: frozenset[str] = frozenset()) -> BanditResult:
+    """Bandit's findings for one block, in the block's own line numbers; tests in ``excluded`` do not run."""
+    from bandit.core import meta_ast, metrics
 
     tree = ast.parse(parse_text)
     source_bytes = parse_text.encode("utf-8", "surrogatepass")
     stats = metrics.Metrics()
     stats.begin(path or "<buffer>")
-    visitor = node_visitor.BanditNodeVisitor(
-        path or "<buffer>", io.BytesIO(source_bytes), meta_ast.BanditMetaAst(), _test_set(),
+    tests = _test_set(excluded)
+    visitor = _visitor_class()(
+        path or "<buffer>", io.BytesIO(source_bytes), meta_ast.BanditMetaAst(), tests,
         False, _nosec_lines(parse_text), stats,
     )
     visitor.imports = set(modules_before)
@@ -116,7 +195,8 @@ def run_block(parse_text: str, modules_before: frozenset[str], aliases: dict[str
     tester_log = logging.getLogger("bandit.core.tester")
     queries: list[tuple[str, str]] = []
     _RECORDER.queries = queries
-    with _LOCK:  # the log handler is process-wide
+    with _LOCK:  # the log handler and the blacklist configuration are process-wide
+        _activate(tests)
         tester_log.addHandler(collector)
         try:
             visitor.generic_visit(tree)
@@ -131,7 +211,7 @@ def run_block(parse_text: str, modules_before: frozenset[str], aliases: dict[str
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200f]")
 
 
-def run_file_checks(text: str, path: str) -> BanditResult:
+def run_file_checks(text: str, path: str, excluded: frozenset[str] = frozenset()) -> BanditResult:
     """Checks bandit runs on the whole source rather than the AST (B613)."""
     from bandit.core import metrics, tester
 
@@ -140,7 +220,7 @@ def run_file_checks(text: str, path: str) -> BanditResult:
     data = text.encode("utf-8", "surrogatepass")
     stats = metrics.Metrics()
     stats.begin(path or "<buffer>")
-    run = tester.BanditTester(_test_set(), False, {}, stats)
+    run = tester.BanditTester(_test_set(excluded), False, {}, stats)
     context = {"file_data": io.BytesIO(data), "filename": path or "<buffer>", "lineno": 0,
                "linerange": [0, 1], "col_offset": 0}
     run.run_tests(context, "File")

@@ -1,0 +1,82 @@
+"""Bandit per block (seeded imports, the fast visitor, skipped tests) == bandit on the whole file.
+
+caveat runs bandit one block at a time so that an edit re-runs only the edited
+block. On valid files the findings must be exactly bandit's own whole-file
+findings: same test ids, lines and columns. Checked on real modules (the
+standard library ships plenty of subprocess, pickle, random and tempfile calls).
+"""
+from __future__ import annotations
+
+import logging
+import sysconfig
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from caveat.engine.analyzer import Engine
+from caveat.engine.blocks import split_lines
+from caveat.project import Settings
+from caveat.providers import bandit_provider
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+MODULES = [
+    "subprocess.py", "tempfile.py", "shutil.py", "pickle.py", "random.py", "tarfile.py", "ftplib.py",
+    "smtplib.py", "telnetlib.py", "xmlrpc/client.py", "http/server.py", "urllib/request.py", "code.py",
+    "uuid.py", "multiprocessing/connection.py", "logging/config.py", "shelve.py", "webbrowser.py", "platform.py",
+]
+FILES = [STDLIB / name for name in MODULES if (STDLIB / name).exists()]
+
+
+def _whole_file(path: Path) -> Counter:
+    from bandit.core import config, manager
+
+    logging.getLogger("bandit").setLevel(logging.CRITICAL)
+    run = manager.BanditManager(config.BanditConfig(), "file", quiet=True)
+    run.discover_files([str(path)])
+    run.run_tests()
+    return Counter((i.test_id, i.lineno, i.col_offset) for i in run.get_issue_list())
+
+
+def _per_block(engine: Engine, settings: Settings, path: Path) -> Counter:
+    text = path.read_text(encoding="utf-8")
+    analysis = engine.analyze(text, str(path), settings)
+    lines = split_lines(text)
+    found = Counter()
+    for finding in analysis.raw:
+        if finding.source != "bandit":
+            continue
+        line = lines[finding.line - 1]
+        col = len(line[: finding.col].encode("utf-8"))  # bandit reports byte columns
+        found[(finding.code, finding.line, col)] += 1
+    return found
+
+
+@pytest.fixture(scope="module")
+def engine_and_settings():
+    engine = Engine()
+    engine._rules = []  # bandit alone: no caveat rule supersedes a bandit finding here
+    engine._supersedes = {}
+    every_test = sorted(bandit_provider.known_tests())
+    return engine, Settings(select=tuple(every_test))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(STDLIB)))
+def test_per_block_bandit_equals_whole_file(engine_and_settings, path: Path):
+    engine, settings = engine_and_settings
+    expected = _whole_file(path)
+    assert _per_block(engine, settings, path) == expected
+
+
+def test_there_is_something_to_compare():
+    total = sum(sum(_whole_file(path).values()) for path in FILES[:8])
+    assert total > 20
+
+
+def test_excluded_tests_do_not_change_the_others(engine_and_settings):
+    engine, settings = engine_and_settings
+    path = STDLIB / "subprocess.py"
+    full = _per_block(engine, settings, path)
+    fewer = Settings(select=tuple(code for code in settings.select if code not in ("B603", "B404", "B101")))
+    partial = _per_block(engine, fewer, path)
+    assert partial == Counter({k: v for k, v in full.items() if k[0] not in ("B603", "B404", "B101")})
