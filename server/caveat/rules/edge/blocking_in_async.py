@@ -3,9 +3,9 @@
 Detects blocking calls made directly inside an `async def`: `time.sleep`, synchronous
 HTTP (`requests`, `urllib.request.urlopen`, `urllib3`, httpx's sync API and `httpx.Client`),
 `subprocess` / `os.system` / `os.popen`, blocking sockets and DNS lookups, synchronous
-database drivers (`sqlite3.connect`, `psycopg2.connect`, `pymysql.connect`, redis and boto3
-client calls), SMTP/FTP connections, `open()` and pathlib file I/O, `shutil` tree
-copies, and `input()`.
+database drivers (`sqlite3.connect`, `psycopg2.connect`, `pymysql.connect`, an un-awaited
+`cursor.execute(...)`, redis and boto3 client calls), SMTP/FTP connections, `open()` and
+pathlib file I/O, `pandas.read_*`, `shutil` tree copies, and `input()`.
 
 ## Why is this bad?
 

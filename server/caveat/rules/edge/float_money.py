@@ -3,9 +3,11 @@
 Detects money held in binary floating point: amounts, prices, balances, totals, fees,
 taxes, salaries, costs, discounts, refunds and payments typed `float` (variables,
 attributes, parameters, return types, dataclass/pydantic fields), converted with
-`float(...)`, initialised from float literals, multiplied by float literals, stored in
-`FloatField`/`Float` columns, or rounded with `round(x, 2)`; and `Decimal(19.99)` /
-`Decimal(float(x))`, which carry the float error into the Decimal.
+`float(...)`, initialised from float literals (also `{"price": 19.99}` and
+`Product(price=19.99)`), multiplied by float literals, stored in `FloatField`/`Float`
+columns, or rounded with `round(x, 2)` (on a money value, or anywhere in a function about
+money); and `Decimal(19.99)` / `Decimal(float(x))`, which carry the float error into the
+Decimal.
 
 ## Why is this bad?
 

@@ -2,9 +2,13 @@
 
 Detects a catch-all handler (`except:`, `except Exception`, `except BaseException`,
 also inside a tuple) or `contextlib.suppress(Exception)` that makes an error disappear:
-its body only does `pass`, `...`, `continue`, `return None` / a default literal,
-resets a variable to `None` / an empty value, or only logs at `debug`/`info` level
-(or `print`s) without the traceback.
+its body only does `pass`, `...`, `continue`, `return None` / a default value (a literal,
+an empty container, a fresh `Settings()`, a success-looking response such as
+`{"status": "queued"}` or `jsonify({"ok": True})`), resets a variable to `None` / an
+empty value, or only logs at `debug`/`info` level (or `print`s) without the traceback.
+Also `except OSError` handlers that turn an I/O failure into "no data" (`return []`),
+and `return` / `break` / `continue` inside `finally:`, which silently discards whatever
+exception the `try` block raised.
 
 ## Why is this bad?
 

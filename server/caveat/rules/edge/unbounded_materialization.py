@@ -1,13 +1,22 @@
 """## What it does
 
 Detects code that pulls an unbounded source into memory at once where it could
-stream it: `cursor.fetchall()` (and `pandas.read_sql`) on a query with no `LIMIT` and no
-`WHERE` on a key, `session.query(Model).all()` / `Model.query.all()` without a filter or
-limit, `list(Model.objects.all())` / `sorted(...)` of a query, `.readlines()` /
-`.read().splitlines()` of a file that is then iterated once, `list()` of a cursor, a
-file, a CSV reader, `os.walk` or a generator that is then iterated once,
-`.content` / `.text` / `.json()` of a `requests` response opened with `stream=True`, and
-redis `KEYS`.
+stream it:
+- `cursor.fetchall()` (and `pandas.read_sql`) on a query with no `LIMIT` and no `WHERE`
+  on a key; SQLAlchemy `session.query(M)...all()` / `session.scalars(select(M)...).all()`
+  and Django / boto3 `....objects.all()|filter(...)` querysets materialized with
+  `list()`/`set()`/`len()`/a comprehension/a `for` loop, when nothing limits them to a key
+  or a slice; pymongo `list(collection.find(...))` and motor `.to_list(None)`;
+- `.readlines()` of a file, and whole reads (`f.read()`, `Path.read_text()`,
+  `sys.stdin.read()`, an S3 object's `["Body"].read()`, `await request.body()`,
+  `await upload.read()`) whose result is only scanned - split into lines, counted,
+  searched with `re.finditer`, hashed, measured, sliced or copied - never parsed as a
+  whole document;
+- `list()` of a cursor, a file, a CSV reader, `os.walk` or a generator that is then
+  iterated once;
+- HTTP response bodies read whole and then sliced (`resp.text[:500]`) or size-checked
+  (`len(resp.content) > LIMIT`), `.content`/`.text`/`.json()` of a response requested
+  with `stream=True`; redis `KEYS`.
 
 ## Why is this bad?
 
@@ -47,7 +56,11 @@ with open(log_path) as handle:
   and SQLAlchemy queries with `.filter`/`.where`/`.limit`.
 - Lists that are used more than once, indexed, measured, returned or passed on (the
   list is the point), and `list(d.keys())`-style copies of in-memory containers.
-- `f.read()` used as a whole (`json.loads(f.read())`), `readlines(hint)`.
+- Whole reads parsed as a document (`json.loads(f.read())`, templates, XML), membership
+  tests (`b"marker" in f.read()`), bounded reads (`read(65536)`, `readlines(hint)`), and
+  files opened from a literal path (a config or data file the program ships with).
+- Excerpts of a response body inside log calls, `print` or a raised exception.
+- Schema introspection queries (`information_schema`, `pg_*`, `sqlite_master`).
 - `sorted()` of a generator or file (sorting needs all items anyway); only `sorted()` of
   a database query is flagged (sort in the database instead).
 - Responses read whole without `stream=True` (the download is already in memory).
@@ -87,7 +100,7 @@ _KEY_COLUMN = re.compile(
     r"\b(?:\w+\.)?(id|\w+_id|pk|uuid|\w+_uuid|key|\w+_key|email|username|user_name|slug|sku|token|\w+_token"
     r"|isbn|handle|login|code)\s*(=|\bin\b)", re.IGNORECASE)
 _LIMIT = re.compile(r"\b(limit|top\s*\(?\s*\d|fetch\s+(first|next)|rownum|offset)\b", re.IGNORECASE)
-_CATALOG = re.compile(r"\b(information_schema|pg_catalog|pg_class|pg_namespace|pg_stat\w*|sqlite_master|"
+_CATALOG = re.compile(r"\b(information_schema|pg_\w+|sqlite_master|"
                       r"sqlite_schema|sqlite_sequence|all_tables|user_tables|user_tab_\w+|all_constraints|"
                       r"user_constraints|sys\.\w+|pragma_\w+)\b", re.IGNORECASE)
 _AGGREGATE = re.compile(r"^\s*select\s+(distinct\s+)?(count|sum|avg|min|max|exists)\s*\(", re.IGNORECASE)
