@@ -42,13 +42,18 @@ a function that is not a route handler, a database row, a call of an unknown
 function on such a value). ``is_user_input`` ignores those; ``is_constant``
 does not.
 
+``request.args.get("page", type=int)`` is converted, not a source; a Django-style
+view's extra parameters are URL captures unless they look like objects
+(``template_name``, ``form``, one-letter names, defaults, non-``str`` types).
+
 Flow: assignments (all bindings above the use, in every branch), augmented
 assignments (also in loops), ``for`` targets and comprehensions, ``with ... as``,
 list/dict/set mutation (``parts.append(x)``, ``d[k] = x``), f-strings, ``%``,
 ``.format``, ``+``, ``join``, string methods, containers, ``await``, the walrus,
-closures (names of the enclosing function), and simple helpers of the same
-module (``ctx.module_functions``: what the helper returns, with its parameters
-replaced by the call's arguments).
+closures (names of the enclosing function), ``except ... as e`` (only inside its
+handler), and simple helpers of the same module (``ctx.module_functions``: what
+the helper returns, with its parameters replaced by the call's arguments;
+``sql, params = build(...)`` takes the matching element of a returned tuple).
 
 Sanitizers cut the flow: type conversions (``int/float/bool/uuid.UUID/
 Decimal/len``), lookups in constant tables (``COLUMNS[key]``,
@@ -56,6 +61,9 @@ Decimal/len``), lookups in constant tables (``COLUMNS[key]``,
 ``if col not in {"name", "date"}: abort(400)`` (or raise / return / continue),
 ``if col in ALLOWED:`` (inside its body), ``assert col in ALLOWED``,
 ``if not re.fullmatch(PATTERN, col): raise``, ``if not col.isdigit(): ...``,
+guards on attributes (``if flt.sort_by not in SORTABLE: raise``) and on parsed
+views of a value (``if urlparse(url).hostname not in HOSTS``, also through
+``parsed = urlparse(url)``; a scheme-only or suffix-only check is not enough),
 ``col = col if col in ALLOWED else "id"``, and a statement call of a
 validating helper (``validate_column(col)``, or a same-module helper that
 raises on a failed allowlist/regex test). Allowlists are literal
@@ -65,7 +73,8 @@ kind-specific (``kind="html"``: ``html.escape``/``markupsafe.escape``/
 ``bleach.clean``...; ``"shell"``: ``shlex.quote``; ``"path"``:
 ``os.path.basename``/``secure_filename``; ``"url"``: ``urllib.parse.quote``);
 helper names containing sanitize/escape/quote/clean/validate are trusted for
-every kind. A length check is *not* a sanitizer (see input-length-only).
+every kind; for ``kind="html"`` a template's ``.render()`` output is escaped. A
+length check is *not* a sanitizer (see input-length-only).
 
 Everything is memoized per rule context (one block), so each function is
 indexed once and each expression evaluated once per kind.
