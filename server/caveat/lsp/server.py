@@ -25,8 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from caveat import __version__
@@ -66,9 +67,65 @@ class DocumentState:
         self.changed = asyncio.Event()
 
 
+@dataclass
+class _Unreadable:
+    """A message whose params could not be read (pygls would drop it and leave the client waiting)."""
+
+    id: Any
+    method: str | None
+    error: JsonRpcException
+    jsonrpc: str = "2.0"
+
+
+class CaveatProtocol(LanguageServerProtocol):
+    """pygls' protocol, answering every malformed request with a proper JSON-RPC error.
+
+    pygls drops a request whose params do not match the method's type (the client
+    waits forever), fails on batches and non-object messages, and pops up an error
+    for a change to a document that is not open. Here: invalid params get -32602
+    for the request's id, anything that is not a JSON-RPC object gets -32600
+    (id null), unparsable JSON gets -32700 (see ``CaveatServer.report_server_error``),
+    and notifications that cannot be applied are logged and dropped.
+    """
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if isinstance(data, dict) and "method" in data:
+                return _Unreadable(data.get("id"), data.get("method"), error)
+            raise
+
+    def handle_message(self, message):
+        if isinstance(message, _Unreadable):
+            if message.id is not None:
+                self.send_error(message.id, message.error.code,
+                                f"{message.error.message}: invalid params for {message.method}")
+            else:
+                log.warning("dropped %s notification with invalid params", message.method)
+            return
+        if not hasattr(message, "jsonrpc") or not isinstance(getattr(message, "jsonrpc", None), str):
+            self.send_error(None, -32600, "Invalid Request: not a JSON-RPC message object")
+            return
+        super().handle_message(message)
+
+    def send_error(self, msg_id, code: int, message: str) -> None:
+        self._send_data({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
+
+    def _handle_notification(self, method_name, params):
+        # A change to a document that is not open cannot be applied: ignore it quietly.
+        if method_name in (types.TEXT_DOCUMENT_DID_CHANGE, types.TEXT_DOCUMENT_DID_SAVE):
+            uri = getattr(getattr(params, "text_document", None), "uri", None)
+            if uri is not None and uri not in self.workspace.text_documents:
+                log.info("ignored %s for a document that is not open: %s", method_name, uri)
+                return None
+        return super()._handle_notification(method_name, params)
+
+
 class CaveatServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("caveat", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("caveat", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=CaveatProtocol)
         self._engine: Engine | None = None
         self.settings = SettingsStore(self.show_warning)
         self.documents: dict[str, DocumentState] = {}
@@ -89,6 +146,21 @@ class CaveatServer(LanguageServer):
         return self._engine
 
     # --- messages ---------------------------------------------------------
+    def report_server_error(self, error: Exception, source) -> None:
+        """Out-of-band errors: a parse error gets its JSON-RPC answer; the rest goes to the log
+        (pygls would pop up a message in the editor for each)."""
+        if isinstance(error, (ValueError, UnicodeDecodeError)) and source is JsonRpcException:
+            self.protocol.send_error(None, -32700, f"Parse error: {error}")
+            return
+        if source is FeatureRequestError:
+            return  # the request's own error response says it
+        log.error("%s: %r", getattr(source, "__name__", source), error)
+        try:
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
+                                                           message=f"caveat: internal error: {error!r}"))
+        except Exception:  # no transport: nothing more to do
+            pass
+
     def show_warning(self, message: str) -> None:
         self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
 

@@ -1,0 +1,149 @@
+"""Scheduling of the server's analysis, in process (the server object, no transport).
+
+- a newer version of a document cancels stale work: only current results publish;
+- analysis never runs on the event loop: hover answers and the loop stays
+  responsive while a large file is analysed;
+- closing a document stops its work and frees its state.
+"""
+from __future__ import annotations
+
+import asyncio
+import gc
+import sysconfig
+import time
+import weakref
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+
+from caveat.lsp import server as server_module
+from caveat.lsp.server import CaveatServer, did_change, did_close, did_open, hover
+
+BIG = Path(sysconfig.get_paths()["stdlib"]) / "tarfile.py"  # ~2,900 lines of real code
+
+
+def make_server() -> tuple[CaveatServer, list[types.PublishDiagnosticsParams]]:
+    server = CaveatServer()
+    published: list[types.PublishDiagnosticsParams] = []
+    server.text_document_publish_diagnostics = published.append
+    server.window_log_message = lambda params: None
+    server.window_show_message = lambda params: None
+    initialized = server.protocol.lsp_initialize(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=Path.cwd().as_uri()))
+    if hasattr(initialized, "__next__"):
+        list(initialized)
+    return server, published
+
+
+def open_document(server: CaveatServer, uri: str, text: str, version: int = 1) -> None:
+    item = types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
+    server.workspace.put_text_document(item)
+    did_open(server, types.DidOpenTextDocumentParams(text_document=item))
+
+
+def replace_text(server: CaveatServer, uri: str, version: int, text: str) -> None:
+    identifier = types.VersionedTextDocumentIdentifier(uri=uri, version=version)
+    change = types.TextDocumentContentChangeWholeDocument(text=text)
+    server.workspace.update_text_document(identifier, change)
+    did_change(server, types.DidChangeTextDocumentParams(text_document=identifier, content_changes=[change]))
+
+
+async def settle(server: CaveatServer, uri: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    state = server.documents[uri]
+    while state.published_generation != state.generation or (state.task and not state.task.done()):
+        assert time.monotonic() < deadline, "analysis did not finish"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def no_api_stage(monkeypatch):
+    # The API stage is another engineer's provider and a separate thread; not what is tested here.
+    monkeypatch.setattr(server_module.Engine, "analyze_api",
+                        lambda self, *args, **kwargs: server_module.Analysis([]))
+
+
+async def test_newer_versions_cancel_stale_work(tmp_path):
+    server, published = make_server()
+    uri = (tmp_path / "a.py").as_uri()
+    analysed: list[int] = []
+    open_document(server, uri, "import yaml\n\n\ndef f(h):\n    return yaml.load(h)\n")
+    state = server.documents[uri]
+    original = state.document.analyze
+
+    def counting(text, *args, **kwargs):
+        result = original(text, *args, **kwargs)
+        analysed.append(text.count("\n"))
+        return result
+
+    state.document.analyze = counting
+    base = BIG.read_text(encoding="utf-8")
+    for version in range(2, 8):  # rapid full-text edits, no awaiting in between
+        replace_text(server, uri, version, base + f"\nx = {version}\n" + "eval(input())\n" * version)
+    await settle(server, uri)
+    versions = [p.version for p in published if p.uri == uri]
+    assert versions[-1] == 7
+    assert set(versions) <= {1, 7}  # nothing stale was published
+    final = [d for d in published[-1].diagnostics if d.code != "CAV004"]
+    assert sum(1 for d in final if d.range.start.line >= base.count("\n")) >= 7  # the 7 eval() lines
+    assert len(analysed) <= 3  # stale versions never ran (or were stopped) in the worker
+
+
+async def test_event_loop_and_hover_stay_responsive_during_analysis(tmp_path):
+    server, published = make_server()
+    small = (tmp_path / "small.py").as_uri()
+    open_document(server, small, "import yaml\n\n\ndef f(h):\n    return yaml.load(h)\n")
+    await settle(server, small)
+    big = (tmp_path / "big.py").as_uri()
+    text = BIG.read_text(encoding="utf-8")
+    # Distinct text so no cache helps: the worker is busy for a while.
+    open_document(server, big, text + "\n# fresh\n")
+    state = server.documents[big]
+    worst = 0.0
+    hovers = []
+    while not (state.task and state.task.done()):
+        started = time.perf_counter()
+        result = hover(server, types.HoverParams(text_document=types.TextDocumentIdentifier(uri=small),
+                                                 position=types.Position(line=4, character=15)))
+        hovers.append(time.perf_counter() - started)
+        assert result is not None
+        before = time.perf_counter()
+        await asyncio.sleep(0.005)
+        worst = max(worst, time.perf_counter() - before - 0.005)
+    assert len(hovers) > 3, "the analysis finished too fast to observe"
+    assert max(hovers) < 0.05
+    assert worst < 0.5, f"the event loop stalled for {worst:.3f} s"
+
+
+async def test_close_stops_work_and_frees_the_document(tmp_path):
+    server, published = make_server()
+    uri = (tmp_path / "closing.py").as_uri()
+    open_document(server, uri, BIG.read_text(encoding="utf-8") + "\n# closing soon\n")
+    state = server.documents[uri]
+    task = state.task
+    state_ref = weakref.ref(state)
+    document_ref = weakref.ref(state.document)
+    await asyncio.sleep(0.05)  # let the worker start
+    server.workspace.remove_text_document(uri)
+    did_close(server, types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert uri not in server.documents
+    assert published[-1].uri == uri and published[-1].diagnostics == []
+    count = len(published)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.2)
+    server.local_pool.submit(lambda: None).result()  # the worker has let go of it
+    assert len(published) == count  # nothing published for a closed document
+    del state, task
+    gc.collect()
+    assert state_ref() is None and document_ref() is None
+
+    # A finished analysis is freed the same way.
+    open_document(server, uri, "import yaml\nyaml.load(x)\n")
+    await settle(server, uri)
+    state_ref = weakref.ref(server.documents[uri])
+    splitter_ref = weakref.ref(server.documents[uri].document._document.splitter)
+    did_close(server, types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    gc.collect()
+    assert state_ref() is None and splitter_ref() is None
