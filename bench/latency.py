@@ -111,6 +111,14 @@ class Client:
                 raise TimeoutError(f"no diagnostics for {uri} v{version}")
             return find()
 
+    def cpu(self) -> float:
+        """The server's CPU seconds so far (user + system)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
     def rss(self) -> int:
         try:
             for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -243,15 +251,19 @@ def _typing(client: Client, lines: list[str], text: str, big: Path, root: Path, 
     first_open = at - sent
     version = 1
     samples: dict[str, list[float]] = {"keystroke": [], "paste": [], "import": [], "undo": []}
+    cpu: list[float] = []
 
     def edit(kind: str, *args) -> None:
         nonlocal version
         version += 1
         since = len(client.publishes)
+        cpu_before = client.cpu()
         sent = _change(client, uri, version, *args)
         at, _ = client.wait_publish(uri, version, since)
         samples[kind].append(at - sent)
-        time.sleep(0.03)  # a fast typist's gap; lets the API stage start as it would
+        if kind != "undo":
+            cpu.append(client.cpu() - cpu_before)
+        time.sleep(0.03)  # a fast typist's gap
 
     # 1. Type a statement character by character at the end of a method line,
     #    passing through broken syntax (`total = compute(items, ` ...).
@@ -294,6 +306,8 @@ def _typing(client: Client, lines: list[str], text: str, big: Path, root: Path, 
         "paste_p50_ms": _pct(samples["paste"], 0.5) * 1000,
         "import_p50_ms": _pct(samples["import"], 0.5) * 1000,
         "edits": len(all_edits),
+        "server_cpu_p50_ms": _pct(cpu, 0.5) * 1000,
+        "server_cpu_p95_ms": _pct(cpu, 0.95) * 1000,
         "peak_rss_mb": client.peak_rss_kb / 1024,
     }
 
@@ -310,11 +324,27 @@ def _api(client: Client, lines: list[str], text: str, big: Path, root: Path, rou
     client.initialize(root, pull=True)
     uri, _ = _open(client, root / big.name, text)
     ident = {"textDocument": {"uri": uri}}
-    client.request("textDocument/diagnostic", ident, timeout=120)
+    # Warm: the API stage has a time budget per pass and continues where it stopped on
+    # the next one; re-trigger it (a comment typed at the end) until a pass is quick.
+    # A pull answers with result id "<local generation>.<API generation>".
+    warmup = time.perf_counter()
+    version = 1
+    for attempt in range(12):
+        started = time.perf_counter()
+        while True:
+            _, body = client.request("textDocument/diagnostic", ident, timeout=120)
+            local, _, api = str(body.get("result", {}).get("resultId", "")).partition(".")
+            if local == api:
+                break
+        if time.perf_counter() - started < 3.0 and attempt:
+            break
+        version += 1
+        end = len(lines)
+        _change(client, uri, version, end, 0, end, 0, f"# warm {attempt}\n")
+    warm_seconds = time.perf_counter() - warmup
     target = _method_line(lines, len(lines) // 2)
     col = len(lines[target].rstrip("\r\n"))
     times = []
-    version = 1
     for n in range(rounds):
         version += 1
         snippet = f"; _ = os.path.joinn('a', {n!r})" if n % 2 == 0 else ""
@@ -325,7 +355,7 @@ def _api(client: Client, lines: list[str], text: str, big: Path, root: Path, rou
         time.sleep(0.05)
     client.close()
     return {"api_p50_ms": _pct(times, 0.5) * 1000, "api_p95_ms": _pct(times, 0.95) * 1000,
-            "rounds": rounds}
+            "rounds": rounds, "api_first_full_s": warm_seconds}
 
 
 def cold_start(server: list[str], small: Path, root: Path, runs: int) -> dict:
@@ -393,7 +423,10 @@ def main() -> int:
         result.update(cold_start(server, small, root, args.cold_runs))
         result.update(typing_session(server, big, root, args.keystrokes))
         try:
-            result.update(api_session(server, big, root, args.api_rounds))
+            if args.api_rounds:
+                result.update(api_session(server, big, root, args.api_rounds))
+            else:
+                result.update({"api_p50_ms": float("nan"), "api_p95_ms": float("nan")})
         except TimeoutError as error:  # recorded, not fatal: the other numbers still count
             result.update({"api_p50_ms": float("nan"), "api_p95_ms": float("nan"), "api_error": f"timeout: {error}"})
         result.update(bandit_in_process(big, 5))
@@ -417,6 +450,8 @@ def main() -> int:
           f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, max {result['max_ms']:.1f} ms")
     print(f"  keystrokes p50 {result['keystroke_p50_ms']:.1f} / p95 {result['keystroke_p95_ms']:.1f} ms; "
           f"40-line paste p50 {result['paste_p50_ms']:.1f} ms; import added p50 {result['import_p50_ms']:.1f} ms")
+    print(f"  server CPU per edit: p50 {result['server_cpu_p50_ms']:.1f} ms, p95 {result['server_cpu_p95_ms']:.1f} ms")
+    print(f"API stage, first full pass over the big file: {result.get('api_first_full_s', float('nan')):.1f} s")
     print(f"API results after an edit (pull answer): p50 {result['api_p50_ms']:.0f} ms, p95 {result['api_p95_ms']:.0f} ms"
           + ("" if result["api_provider"] else " (no API provider installed: local stage only)"))
     print(f"peak RSS of the server: {result['peak_rss_mb']:.0f} MB")
