@@ -455,7 +455,7 @@ class ApiProvider:
             if change.applies(installed) and change.change != "deprecated":
                 return _finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
                                 line, site.col, line, site.end_col, env)
-        if members.dynamic:
+        if members.dynamic and not (members.data_only and site.is_call):
             return None
         if not all(r.library for r in receivers):
             return None

@@ -10,10 +10,12 @@ still count). Everything here runs under one lock: jedi is not thread-safe.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jedi
@@ -78,6 +80,7 @@ class Members:
     names: frozenset[str]
     owners: frozenset[str]  # defining classes/modules seen among the members (full names)
     dynamic: bool  # __getattr__, unresolved bases or star imports, metaclass magic
+    data_only: bool = False  # dynamic only through a __getattr__ that gives data (pandas columns)
 
 
 class Session:
@@ -167,7 +170,7 @@ class Session:
             return None
         names = set()
         owners = set()
-        dynamic = False
+        getattr_owners = set()
         for completion in completions:
             names.add(completion.name)
             full = completion.full_name or ""
@@ -175,12 +178,16 @@ class Session:
             if owner:
                 owners.add(owner)
             if completion.name in ("__getattr__", "__getattribute__") and not full.startswith("builtins.object"):
-                dynamic = True
+                if not (any(r.kind == "module" for r in receivers) and _stub_without_getattr(receivers)):
+                    getattr_owners.add(owner)
         if not names:
             return None
+        dynamic = bool(getattr_owners)
         if not dynamic and not all(r.full_name.startswith("builtins.") and r.module_path is None for r in receivers):
             dynamic = self._dynamic_values(line, col, receivers)
-        result = Members(frozenset(names), frozenset(owners), dynamic)
+        data_only = bool(getattr_owners) and getattr_owners <= set(data_getattr_classes()) \
+            and not self._dynamic_values(line, col, receivers)
+        result = Members(frozenset(names), frozenset(owners), dynamic, data_only)
         if len(self.member_cache) > 5000:
             self.member_cache.clear()
         self.member_cache[key] = result
@@ -215,6 +222,9 @@ class Session:
         path = str(path)
         if path.endswith(".pyi"):
             return False
+        stub = _read(os.path.splitext(path)[0] + ".pyi")
+        if stub is not None and not re.search(r"^\s*def\s+__getattr__", stub, re.M):
+            return False  # the package's own stub declares its members
         source = _read(path)
         if source is None:
             return True
@@ -225,7 +235,7 @@ class Session:
                 return True
         return False
 
-    def _dynamic_class(self, cls) -> bool:
+    def _dynamic_class(self, cls, signature: bool = False) -> bool:
         try:
             mro = list(cls.py__mro__())
         except Exception:
@@ -255,11 +265,10 @@ class Session:
             if tree is not None and getattr(tree, "type", "") == "classdef":
                 if _bases_are_calls(tree):
                     return True  # class Url(NamedTuple("Url", ...)): fields jedi cannot see
-                code = tree.get_code()
-                if _DYNAMIC_MARKERS.search(code):
+                if _DYNAMIC_MARKERS.search(_constructing_code(tree)):
                     return True
-                decorators = tree.get_decorators() if hasattr(tree, "get_decorators") else []
-                for decorator in decorators:
+                decorators = tree.get_decorators() if signature and hasattr(tree, "get_decorators") else []
+                for decorator in decorators:  # decorators may replace __init__ (attrs, pydantic-style)
                     text = decorator.get_code()
                     if "dataclass" not in text and "total_ordering" not in text and "final" not in text:
                         return True
@@ -295,7 +304,7 @@ class Session:
                 mro = list(value.py__mro__())
             except Exception:
                 return False
-            if self._dynamic_class(value):
+            if self._dynamic_class(value, signature=True):
                 return False
             for klass in mro:
                 if getattr(klass, "py__name__", lambda: "")() == "object":
@@ -326,6 +335,46 @@ class Session:
                         and not text.startswith(("@deprecated", "@typing_extensions.deprecated", "@warnings.deprecated")):
                     return False
         return True
+
+
+_CONSTRUCTORS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}
+
+
+def _constructing_code(classdef) -> str:
+    """The class body without its ordinary methods: class-level code and constructors,
+    where attributes made from data (``setattr(self, key, value)`` over kwargs) appear.
+    Pickling and copying helpers restore known attributes and are left out."""
+    parts = []
+    suite = classdef.children[-1]
+    for child in getattr(suite, "children", []):
+        node = child.children[-1] if child.type == "decorated" else child
+        if node.type == "async_stmt":
+            node = node.children[-1]
+        if node.type == "funcdef" and node.children[1].value not in _CONSTRUCTORS:
+            continue
+        parts.append(child.get_code())
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def data_getattr_classes() -> dict[str, str]:
+    path = Path(__file__).resolve().parent.parent.parent / "data" / "data_getattr.json"
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8"))["classes"])
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _stub_without_getattr(receivers) -> bool:
+    """A package whose own stub (``__init__.pyi``) declares no ``__getattr__``: the stub is the truth."""
+    for receiver in receivers:
+        if receiver.kind != "module" or not receiver.module_path:
+            return False
+        stub = os.path.splitext(receiver.module_path)[0] + ".pyi"
+        text = _read(stub)
+        if text is None or re.search(r"^\s*def\s+__getattr__", text, re.M):
+            return False
+    return True
 
 
 def _bases_are_calls(classdef) -> bool:

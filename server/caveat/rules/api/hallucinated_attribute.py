@@ -25,14 +25,24 @@ config = yaml.safe_load(text)
 
 ## What it does not flag
 Receivers jedi cannot infer concretely (values of `Any`, `json.loads(...)` results,
-unannotated parameters); unions where one member has the name; dynamic receivers (a
-`__getattr__`/`__getattribute__`, modules with a module-level `__getattr__` or star imports
-from compiled code, classes with unresolvable bases, custom metaclasses or `setattr` tricks);
-classes defined in the workspace; accesses guarded by `hasattr`, `getattr`, version checks or
-`try/except AttributeError`; assignments (`obj.new_attr = ...`). A name the knowledge base
-knows was removed or added in another version is reported as removed-api (CAV304) instead.
-For the standard library, nothing is reported when the project's Python differs from the
-one caveat runs on.
+unannotated parameters); unions where one member has the name; structural types (protocols,
+ABCs, `typing`/`collections.abc` types, `object`); dynamic receivers (a
+`__getattr__`/`__getattribute__`, modules with a module-level `__getattr__` unless the package's
+own stub says otherwise, star imports from compiled code, classes with unresolvable or
+computed bases, custom metaclasses, or constructors that `setattr` data); classes defined in
+the workspace; names the defining module mentions anywhere (a subclass or an overload jedi did
+not pick); dunder names, and private names on the standard library; receivers whose type the
+code tests (`isinstance`, `hasattr`, `type(...)`) in the same function, since jedi does not
+narrow; accesses guarded by `hasattr`, `getattr`, version/platform checks or
+`try/except AttributeError`; lines with `# type: ignore`; assignments (`obj.new_attr = ...`),
+and attributes the same function assigns. A name the knowledge base knows was removed or
+added in another version is reported as removed-api (CAV304) instead. For the standard
+library, nothing is reported when the project's Python differs from the one caveat runs on.
+
+One exception to "dynamic receivers are silent": a *call* of a method name on a class whose
+`__getattr__` only gives data (pandas `DataFrame`/`Series`: `df.name` is a column, never a
+method; the list is server/caveat/data/data_getattr.json) is reported, because the call fails
+whatever the columns are.
 
 ## Fix safety
 When exactly one member is a close match, a fix renames the attribute. It is not marked safe:
