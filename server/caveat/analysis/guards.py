@@ -134,10 +134,8 @@ class _Extra:
 
 def _resolver(ctx):
     """Condition names bound once, by a plain assignment, in the same function."""
-    from caveat.analysis.flow import value_before
-
     def resolve(name: ast.Name) -> ast.expr | None:
-        value = value_before(ctx, name)
+        value = reaching_value(ctx, name)
         if isinstance(value, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call, ast.Name, ast.Attribute)):
             return value
         return None
@@ -454,12 +452,14 @@ def _statement_list(parent: ast.AST, child: ast.stmt) -> list[ast.stmt] | None:
 
 def _with_count_aliases(ctx, use: ast.AST, keys: Keys) -> Keys:
     """Add ``n`` for ``n = len(key)`` assignments in the enclosing function."""
-    scope = ctx.enclosing(use, ast.FunctionDef, ast.AsyncFunctionDef) or ctx.tree
+    scope = _scope(ctx, use)
     aliases = []
-    for node in ast.walk(scope):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and keys.is_count(node.value)):
-            aliases.append(node.targets[0].id)
+    for call in ctx.nodes(ast.Call):
+        if keys.is_count(call):
+            parent = ctx.parent(call)
+            if (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)
+                    and _scope(ctx, call) is scope):
+                aliases.append(parent.targets[0].id)
     return Keys(keys.values, keys.counts | set(aliases)) if aliases else keys
 
 
@@ -540,4 +540,131 @@ def is_guarded(ctx, use: ast.AST, keys: Keys | ast.AST | str, kind: Kind = "none
             if _suppresses(parent, names):
                 return True
         child = parent
+    return False
+
+
+# --------------------------------------------------------------------------- fast flow facts
+# ``caveat.analysis.flow.value_before`` walks the whole scope on every call; rules
+# that ask about every subscript or every ``.get()`` use these instead: one pass
+# over the block's names (cached on the context), then work proportional to the
+# occurrences of the one name asked about. Same answers as ``value_before``, plus
+# branch awareness (an assignment in the ``if`` branch does not reach the ``else``).
+
+def _names(ctx) -> dict[str, list[ast.Name]]:
+    index = ctx.__dict__.get("_guards_names")
+    if index is None:
+        index = {}
+        for node in ctx.nodes(ast.Name):
+            index.setdefault(node.id, []).append(node)
+        for nodes in index.values():
+            nodes.sort(key=lambda n: (n.lineno, n.col_offset))
+        ctx.__dict__["_guards_names"] = index
+    return index
+
+
+def _scope(ctx, node: ast.AST) -> ast.AST:
+    return ctx.enclosing(node, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda) or ctx.tree
+
+
+def _binding(ctx, name: ast.Name) -> tuple[ast.AST, ast.expr | None] | None:
+    """(binding node, bound value or None) for a Store of ``name``."""
+    parent = ctx.parent(name)
+    if isinstance(parent, ast.Assign):
+        return parent, (parent.value if any(t is name for t in parent.targets) else None)
+    if isinstance(parent, ast.AnnAssign):
+        return parent, parent.value
+    if isinstance(parent, ast.AugAssign):
+        return parent, parent
+    if isinstance(parent, ast.NamedExpr):
+        return parent, parent.value
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return parent, None
+    if isinstance(parent, ast.withitem):
+        return parent, parent.context_expr
+    node = parent
+    while isinstance(node, (ast.Tuple, ast.List, ast.Starred)):
+        node = ctx.parent(node)
+    if isinstance(node, (ast.Assign, ast.For, ast.AsyncFor, ast.comprehension, ast.withitem)):
+        return node, None
+    return None
+
+
+def bindings_of(ctx, name: str, scope: ast.AST) -> list[tuple[ast.AST, ast.expr | None]]:
+    """Every binding of ``name`` in ``scope`` (not nested functions), in source order."""
+    found = []
+    for node in _names(ctx).get(name, ()):
+        if isinstance(node.ctx, ast.Load) or _scope(ctx, node) is not scope:
+            continue
+        binding = _binding(ctx, node)
+        if binding is not None:
+            found.append(binding)
+    return found
+
+
+def loads_of(ctx, name: str, scope: ast.AST) -> list[ast.Name]:
+    """Every read of ``name`` in ``scope`` (not nested functions), in source order."""
+    return [n for n in _names(ctx).get(name, ()) if isinstance(n.ctx, ast.Load) and _scope(ctx, n) is scope]
+
+
+def _line_of(node: ast.AST) -> int:
+    if isinstance(node, ast.withitem):
+        return node.context_expr.lineno
+    if isinstance(node, ast.comprehension):
+        return node.target.lineno
+    return getattr(node, "lineno", 0)
+
+
+def reaching_value(ctx, name: ast.Name) -> ast.expr | None:
+    """The expression last assigned to ``name`` above its use in the same scope,
+    skipping assignments in the other branch of an ``if``/``else`` around the use;
+    None for parameters, loop targets, unpacking and unknown names."""
+    found = bindings_of(ctx, name.id, _scope(ctx, name))
+    if not found:
+        return None
+    statement = ctx.statement_of(name)
+    best = None
+    for node, value in found:
+        line = _line_of(node)
+        if line > name.lineno or (line == name.lineno and node is statement):
+            break
+        if _exclusive(ctx, node, name):
+            continue
+        best = (node, value)
+    return best[1] if best is not None else None
+
+
+def is_param(ctx, name: ast.Name) -> bool:
+    """A parameter of the enclosing function, not rebound above this use."""
+    scope = _scope(ctx, name)
+    if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return False
+    from caveat.analysis.flow import parameter_names
+
+    if name.id not in parameter_names(scope):
+        return False
+    return not any(_line_of(node) < name.lineno for node, _ in bindings_of(ctx, name.id, scope))
+
+
+def _exclusive(ctx, binding: ast.AST, use: ast.AST) -> bool:
+    """Are ``binding`` and ``use`` in different branches of one ``if``/``else``
+    (or ``match`` cases), so that the binding never reaches the use?"""
+    chain: dict[int, ast.AST] = {}
+    child = binding
+    for ancestor in ctx.ancestors(binding):
+        chain[id(ancestor)] = child
+        child = ancestor
+    child = use
+    for ancestor in ctx.ancestors(use):
+        mine = chain.get(id(ancestor))
+        if mine is not None:
+            if isinstance(ancestor, ast.If):
+                in_body_binding = any(s is mine for s in ancestor.body)
+                in_body_use = any(s is child for s in ancestor.body)
+                in_else_binding = any(s is mine for s in ancestor.orelse)
+                in_else_use = any(s is child for s in ancestor.orelse)
+                return (in_body_binding and in_else_use) or (in_else_binding and in_body_use)
+            if type(ancestor).__name__ == "Match":
+                return mine is not child
+            return False
+        child = ancestor
     return False

@@ -101,7 +101,7 @@ def alone_on_lines(ctx: RuleContext, stmt: ast.stmt) -> bool:
 def string_value(ctx: RuleContext, node: ast.AST | None, depth: int = 0) -> str | None:
     """The text of a string literal, an f-string's literal parts, or a name bound
     to one (one level)."""
-    from caveat.analysis.flow import value_before
+    from caveat.analysis.guards import reaching_value
 
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
@@ -113,5 +113,25 @@ def string_value(ctx: RuleContext, node: ast.AST | None, depth: int = 0) -> str 
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
         return string_value(ctx, node.func.value, depth + 1)
     if isinstance(node, ast.Name) and depth < 2:
-        return string_value(ctx, value_before(ctx, node), depth + 1)
+        return string_value(ctx, reaching_value(ctx, node), depth + 1)
     return None
+
+
+def segment(ctx: RuleContext, node: ast.AST) -> str:
+    """``ctx.source(node)`` without re-splitting the whole text on every call
+    (``ast.get_source_segment`` does; that is slow in large blocks)."""
+    lineno, end_lineno = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+    if None in (lineno, end_lineno, col, end_col):
+        return ""
+    lines = ctx.lines
+    if not (0 < lineno <= end_lineno <= len(lines)):
+        return ""
+    if lineno == end_lineno:
+        line = lines[lineno - 1]
+        if line.isascii():
+            return line[col:end_col]
+        return line.encode("utf-8")[col:end_col].decode("utf-8", "replace")
+    first = lines[lineno - 1].encode("utf-8")[col:].decode("utf-8", "replace")
+    last = lines[end_lineno - 1].encode("utf-8")[:end_col].decode("utf-8", "replace")
+    return "".join([first, *lines[lineno:end_lineno - 1], last])

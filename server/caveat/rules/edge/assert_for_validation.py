@@ -69,7 +69,7 @@ import re
 from caveat.analysis.flow import parameter_names
 from caveat.engine.findings import Fix
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_b import alone_on_lines, is_test_path
+from caveat.rules.edge._common_b import alone_on_lines, is_test_path, segment
 
 _PERMISSION_ATTRS = re.compile(
     r"^(is_admin|is_superuser|is_staff|is_authenticated|is_active|is_verified|is_owner|is_member|"
@@ -79,8 +79,9 @@ _PERMISSION_ATTRS = re.compile(
 _PERMISSION_CALLS = re.compile(r"^(can|can_[a-z_]+|has_perm|has_perms|has_permission|has_role|has_access|"
                                r"has_scope|is_allowed|is_authorized|is_authorised|check_permission|check_access|"
                                r"verify_token|verify_password|check_password|is_admin|is_owner)$")
-_INPUT_NAMES = {"request", "req", "form", "payload", "body", "user_input", "query_params", "querystring",
-                "environ", "argv", "cookies", "headers", "json_data", "form_data", "post_data"}
+_INPUT_NAMES = {"user_input", "form_data", "post_data", "query_params"}
+_WEB_FRAMEWORKS = ("flask", "django", "fastapi", "starlette", "werkzeug", "aiohttp", "tornado", "pyramid",
+                   "falcon", "sanic", "bottle", "rest_framework", "quart", "litestar")
 _CREDENTIAL_WORDS = re.compile(r"password|passwd|token|api_key|apikey|secret|signature|otp|csrf", re.I)
 _OWNERSHIP = {"owner", "owner_id", "user_id", "role", "roles", "scope", "scopes", "permission", "permissions"}
 _ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete", "websocket", "api_view", "view_config",
@@ -134,15 +135,19 @@ def _reason(ctx: RuleContext, node: ast.Assert,
             return f"checks a permission (`{callee}()`)", "PermissionError"
         if callee == "input":
             return "validates user input", "ValueError"
+    web = _web_module(ctx)
     for n in names:
-        if isinstance(n, ast.Name) and n.id in _INPUT_NAMES:
+        if isinstance(n, ast.Name) and (n.id in _INPUT_NAMES or (n.id == "request" and web)):
             return f"validates request or user input (`{n.id}`)", "ValueError"
         if isinstance(n, ast.Attribute) and n.attr in ("args", "form", "json", "GET", "POST", "data", "values",
                                                         "files", "query_params", "headers", "cookies"):
             base = n.value
-            if isinstance(base, ast.Name) and base.id in ("request", "req", "self"):
-                return f"validates request data (`{ctx.source(n)}`)", "ValueError"
-        if ctx.qualified_name(n) in ("sys.argv", "os.environ", "flask.request"):
+            if isinstance(base, ast.Attribute) and base.attr == "request" and isinstance(base.value, ast.Name) \
+                    and base.value.id == "self":
+                base = ast.Name(id="request")
+            if isinstance(base, ast.Name) and base.id == "request" and web:
+                return f"validates request data (`{segment(ctx, n)}`)", "ValueError"
+        if ctx.qualified_name(n) in ("sys.argv", "os.environ"):
             return "validates external input", "ValueError"
     if func is None:
         return None  # module level: only input and permission checks count
@@ -151,7 +156,7 @@ def _reason(ctx: RuleContext, node: ast.Assert,
     cls = ctx.enclosing(func, ast.ClassDef)
     if cls is not None and cls.name.startswith("_"):
         private = True
-    handler = _is_handler(func)
+    handler = _is_handler(func, web)
     if (private or nested) and not handler:
         return None
     params = set(parameter_names(func)) - {"self", "cls"}
@@ -180,14 +185,18 @@ def _narrowing(test: ast.expr) -> bool:
     return False
 
 
-def _is_handler(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _web_module(ctx: RuleContext) -> bool:
+    return any(ctx.is_imported(name) for name in _WEB_FRAMEWORKS)
+
+
+def _is_handler(func: ast.FunctionDef | ast.AsyncFunctionDef, web: bool) -> bool:
     for decorator in func.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
         if name in _ROUTE_DECORATORS:
             return True
     params = [p for p in parameter_names(func) if p not in ("self", "cls")]
-    return bool(params) and params[0] in ("request", "req")
+    return web and bool(params) and params[0] == "request"
 
 
 def _fix(ctx: RuleContext, node: ast.Assert, exception: str) -> Fix | None:
@@ -195,20 +204,20 @@ def _fix(ctx: RuleContext, node: ast.Assert, exception: str) -> Fix | None:
         return None
     test = node.test
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        condition = ctx.source(test.operand)
+        condition = segment(ctx, test.operand)
         if isinstance(test.operand, (ast.NamedExpr, ast.Lambda)):
             condition = f"({condition})"
     else:
-        condition = ctx.source(test)
+        condition = segment(ctx, test)
         if not isinstance(test, (ast.Compare, ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.Constant)):
             condition = f"({condition})"
         condition = f"not {condition}"
     if not condition or "\n" in condition and not condition.startswith(("(", "not (")):
         return None
     if node.msg is not None:
-        message = ctx.source(node.msg)
+        message = segment(ctx, node.msg)
     else:
-        source = ctx.source(test)
+        source = segment(ctx, test)
         message = _quote(f"check failed: {source}" if "\n" not in source else "check failed")
     indent = ctx.indent_of(node)
     unit = "\t" if indent.startswith("\t") else "    "

@@ -57,8 +57,9 @@ def command_of(line):
 - Indexing a function parameter (`def first(pair): return pair[0]`): the caller's
   contract, not a visible empty source. `min`/`max`/`statistics`/`choice` of a
   parameter *are* flagged when it is a collection (annotated as one, `*args`, or a
-  plural name such as `scores`) without a default value, and so is division by
-  `len()` of anything not visibly non-empty.
+  plural name such as `scores`) without a default value. Division by `len(x)` is
+  flagged for parameters, `self.<collection>`, and data that can visibly be empty;
+  not for the results of other calls, which caveat cannot see into.
 - Module constants (`len(ALLOWED_CHARS)`, `max(PRIORITIES.values())`).
 - A list that an unconditional `append` filled before the use; for indexing, also a
   list that every loop iteration appends to (it is as empty as what the loop walks).
@@ -84,12 +85,12 @@ import re
 
 import libcst as cst
 
-from caveat.analysis.flow import is_parameter, scope_of, value_before, walk_scope
-from caveat.analysis.guards import Keys, expr_key, is_guarded
+from caveat.analysis.flow import scope_of, walk_scope
+from caveat.analysis.guards import Keys, bindings_of, expr_key, is_guarded, is_param, reaching_value
 from caveat.engine.findings import Fix
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import rewrite_expression, with_keyword
-from caveat.rules.edge._common_b import last_name
+from caveat.rules.edge._common_b import last_name, segment
 
 EMPTYABLE, NONEMPTY, UNKNOWN = "emptyable", "nonempty", "unknown"
 
@@ -223,7 +224,7 @@ class EmptyInput(Rule):
         if _is_len(denominator):
             target = denominator.args[0]
         elif isinstance(denominator, ast.Name):
-            bound = value_before(ctx, denominator)
+            bound = reaching_value(ctx, denominator)
             if _is_len(bound):
                 target, alias = bound.args[0], denominator.id
             elif _is_zero_counter(ctx, denominator):
@@ -236,16 +237,16 @@ class EmptyInput(Rule):
                 return
         if target is None or isinstance(target, ast.Starred):
             return
-        state, _, keys = emptiness(ctx, target, for_aggregate=False)
-        if state == NONEMPTY:
-            return
+        state, _, keys = emptiness(ctx, target, for_aggregate=True)
+        if state == NONEMPTY or (state == UNKNOWN and _param_source(ctx, target) is None):
+            return  # a value we know nothing about (a call result, an attribute): stay quiet
         keys = Keys(keys.values | {expr_key(target)} - {None}, [alias] if alias else [])
         if is_guarded(ctx, binop, keys, "empty"):
             return
-        what = ctx.source(target) if len(ctx.source(target)) <= 30 else "the collection"
+        what = segment(ctx, target) if len(segment(ctx, target)) <= 30 else "the collection"
         ctx.report(self, binop, f"Division by `len({what})` raises ZeroDivisionError when `{what}` is empty; "
                                 f"check for emptiness first (e.g. `... if {what} else 0`).",
-                   fix=_division_fix(ctx, binop, alias or (ctx.source(target) if isinstance(target, (ast.Name, ast.Attribute)) else None)))
+                   fix=_division_fix(ctx, binop, alias or (segment(ctx, target) if isinstance(target, (ast.Name, ast.Attribute)) else None)))
 
     # --- indexing ---------------------------------------------------------------
     def _index(self, ctx: RuleContext, subscript: ast.Subscript) -> None:
@@ -265,7 +266,7 @@ class EmptyInput(Rule):
             keys = Keys([expr_key(receiver), expr_key(value) if isinstance(value, ast.Name) else None])
             if is_guarded(ctx, subscript, keys, "empty", extra=_contains(call)):
                 return
-            text = ctx.source(receiver)
+            text = segment(ctx, receiver)
             text = text if len(text) <= 30 else "the text"
             ctx.report(self, subscript, f"`{text}.split()` is empty for a blank string, so `[{index}]` raises "
                                         f"IndexError on empty input; check `if {text}.strip():` first.")
@@ -274,10 +275,10 @@ class EmptyInput(Rule):
             if index < 1 or not _script_assignment(ctx, subscript) or is_guarded(ctx, subscript, Keys([expr_key(value)]), "empty",
                                        extra=_mentions(expr_key(value))):
                 return
-            ctx.report(self, subscript, f"`{ctx.source(value)}[{index}]` raises IndexError when the program is run "
-                                        f"without that argument; check `len({ctx.source(value)})` or use argparse.")
+            ctx.report(self, subscript, f"`{segment(ctx, value)}[{index}]` raises IndexError when the program is run "
+                                        f"without that argument; check `len({segment(ctx, value)})` or use argparse.")
             return
-        if isinstance(value, ast.Name) and is_parameter(ctx, value):
+        if isinstance(value, ast.Name) and is_param(ctx, value):
             return
         state, reason, keys = emptiness(ctx, value, for_aggregate=False)
         if state != EMPTYABLE:
@@ -298,20 +299,27 @@ class EmptyInput(Rule):
             left = left.left  # (len(x) - 1) // 2
         alias = None
         if isinstance(left, ast.Name):
-            bound = value_before(ctx, left)
+            bound = reaching_value(ctx, left)
             if not _is_len(bound):
                 return
             alias, left = left.id, bound
         if not _is_len(left):
             return
         target = left.args[0]
-        state, reason, keys = emptiness(ctx, target, for_aggregate=True)
+        state, reason, keys = emptiness(ctx, target, for_aggregate=False)
         if state != EMPTYABLE:
-            return
+            param = _param_source(ctx, target)
+            if param is None:
+                return
+            state, reason, keys = emptiness(ctx, param, for_aggregate=True)
+            if state != EMPTYABLE:
+                reason = f"`{param.id}` is a parameter: callers can pass an empty collection"
+                keys = Keys([param.id])
+            keys = Keys(keys.values | {expr_key(target)} - {None})
         keys = Keys(keys.values | {expr_key(target)} - {None}, [alias] if alias else [])
         if is_guarded(ctx, subscript, keys, "empty"):
             return
-        ctx.report(self, subscript, f"Indexing by `{ctx.source(index)}` raises IndexError when the data is empty, "
+        ctx.report(self, subscript, f"Indexing by `{segment(ctx, index)}` raises IndexError when the data is empty, "
                                     f"and {reason}; check for emptiness first.")
 
 
@@ -339,7 +347,7 @@ def _emptiness(ctx: RuleContext, node: ast.AST, agg: bool, depth: int) -> tuple[
     if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
         for generator in node.generators:
             if generator.ifs:
-                condition = ctx.source(generator.ifs[0])
+                condition = segment(ctx, generator.ifs[0])
                 condition = f" `{condition}`" if len(condition) <= 40 else ""
                 return EMPTYABLE, f"nothing may pass the filter{condition}", []
         inner, reason, keys = _emptiness(ctx, node.generators[0].iter, agg, depth + 1)
@@ -408,18 +416,18 @@ def _call_emptiness(ctx: RuleContext, call: ast.Call, agg: bool, depth: int, own
         receiver = func.value
         state, reason, keys = _emptiness(ctx, receiver, agg, depth + 1)
         if state == EMPTYABLE:
-            name = ctx.source(receiver)
+            name = segment(ctx, receiver)
             return EMPTYABLE, reason if reason.startswith("`") else f"`{name}` can be empty", keys + own
         return state, "", keys + own
     return UNKNOWN, "", own
 
 
 def _name_emptiness(ctx: RuleContext, name: ast.Name, agg: bool, depth: int, own: list) -> tuple[str, str, list]:
-    if is_parameter(ctx, name):
+    if is_param(ctx, name):
         if agg and _collection_parameter(ctx, name):
             return EMPTYABLE, f"`{name.id}` is a parameter: callers can pass an empty collection", own
         return UNKNOWN, "", own
-    bound = value_before(ctx, name)
+    bound = reaching_value(ctx, name)
     if bound is None:
         return UNKNOWN, "", own
     if _empty_container(ctx, bound):
@@ -492,6 +500,27 @@ def _conditional(ctx: RuleContext, node: ast.AST, binding: ast.AST) -> str | Non
         if isinstance(ancestor, (ast.For, ast.AsyncFor, ast.While)):
             how = "looped"
     return how
+
+
+def _param_source(ctx: RuleContext, node: ast.AST, depth: int = 0) -> ast.Name | None:
+    """The parameter (without a default) that ``node`` is, or copies/sorts: ``values``,
+    ``sorted(values)``, ``s`` after ``s = sorted(values)``."""
+    if depth > 3:
+        return None
+    if isinstance(node, ast.Call) and len(node.args) == 1 and ctx.qualified_name(node.func) in (
+            "sorted", "list", "tuple", "reversed"):
+        return _param_source(ctx, node.args[0], depth + 1)
+    if not isinstance(node, ast.Name):
+        return None
+    if is_param(ctx, node):
+        func = ctx.enclosing(node, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        args = func.args
+        positional = args.posonlyargs + args.args
+        defaulted = {a.arg for a in positional[len(positional) - len(args.defaults):]}
+        defaulted |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}
+        return None if node.id in defaulted or node.id in ("self", "cls") else node
+    bound = reaching_value(ctx, node)
+    return _param_source(ctx, bound, depth + 1) if bound is not None else None
 
 
 def _constant_name(node: ast.AST) -> bool:
@@ -571,12 +600,10 @@ def _is_len(node: ast.AST | None) -> bool:
 
 def _is_zero_counter(ctx: RuleContext, name: ast.Name) -> bool:
     """``count = 0`` then only ``count += 1`` inside loops or branches."""
-    from caveat.analysis.flow import bindings
-
     scope = scope_of(ctx, name)
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    found = [(node, value) for node, value in bindings(scope, name.id) if getattr(node, "lineno", 0) < name.lineno]
+    found = [(node, value) for node, value in bindings_of(ctx, name.id, scope) if getattr(node, "lineno", 0) < name.lineno]
     if len(found) < 2:
         return False
     first, value = found[0]
@@ -595,8 +622,8 @@ def _split_source(ctx: RuleContext, value: ast.AST) -> tuple[ast.Call, bool] | N
     """(the split call, has a separator) when ``value`` is ``s.split(...)`` or a
     name bound to it."""
     if isinstance(value, ast.Name):
-        bound = value_before(ctx, value)
-        if bound is None or is_parameter(ctx, value):
+        bound = reaching_value(ctx, value)
+        if bound is None or is_param(ctx, value):
             return None
         value = bound
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
@@ -686,8 +713,8 @@ def _default_fix(ctx: RuleContext, call: ast.Call) -> Fix | None:
 
 def _next_fix(ctx: RuleContext, call: ast.Call) -> Fix | None:
     arg = call.args[0]
-    arg_text = ctx.source(arg)
-    func_text = ctx.source(call.func)
+    arg_text = segment(ctx, arg)
+    func_text = segment(ctx, call.func)
     if not arg_text or not func_text:
         return None
     if isinstance(arg, ast.GeneratorExp) and not arg_text.startswith("("):
@@ -698,7 +725,7 @@ def _next_fix(ctx: RuleContext, call: ast.Call) -> Fix | None:
 def _division_fix(ctx: RuleContext, binop: ast.BinOp, guard: str | None) -> Fix | None:
     if not guard or "\n" in guard:
         return None
-    text = ctx.source(binop)
+    text = segment(ctx, binop)
     if not text:
         return None
     zero = "0" if isinstance(binop.op, (ast.FloorDiv, ast.Mod)) else "0.0"

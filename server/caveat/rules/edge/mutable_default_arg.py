@@ -63,6 +63,7 @@ import ast
 from caveat.analysis.flow import walk_scope
 from caveat.engine.findings import Fix, Position
 from caveat.rules.base import Rule, RuleContext
+from caveat.rules.edge._common_b import segment
 
 _MUTABLE_CALLS = {"list", "dict", "set", "bytearray", "collections.defaultdict", "collections.OrderedDict",
                   "collections.Counter", "collections.deque"}
@@ -99,7 +100,7 @@ class MutableDefaultArg(Rule):
 
 
 def _short(ctx: RuleContext, node: ast.AST) -> str:
-    text = ctx.source(node)
+    text = segment(ctx, node)
     return text if len(text) <= 20 and "\n" not in text else "..."
 
 
@@ -158,7 +159,7 @@ def _use(ctx: RuleContext, node: ast.AST, name: str) -> str | None:
         if _is(node.func.value, name) and attr in _MUTATORS:
             return f"calls `{name}.{attr}()`"
         if attr in _STORERS and any(_is(a, name) for a in node.args) and not _is(node.func.value, name):
-            return f"stores `{name}` in `{ctx.source(node.func.value)}`"
+            return f"stores `{name}` in `{segment(ctx, node.func.value)}`"
     elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
@@ -170,7 +171,7 @@ def _use(ctx: RuleContext, node: ast.AST, name: str) -> str | None:
         if _is(value, name) or (isinstance(value, ast.Tuple) and any(_is(e, name) for e in value.elts)):
             for target in targets:
                 if isinstance(target, (ast.Attribute, ast.Subscript)):
-                    return f"stores `{name}` in `{ctx.source(target)}`"
+                    return f"stores `{name}` in `{segment(ctx, target)}`"
     elif isinstance(node, ast.Delete):
         if any(isinstance(t, ast.Subscript) and _is(t.value, name) for t in node.targets):
             return f"deletes from `{name}`"
@@ -200,7 +201,7 @@ def _fix(ctx: RuleContext, func: ast.FunctionDef | ast.AsyncFunctionDef, arg: as
         if len(body) < 2:
             return None
         anchor = body[1]
-    default_text = ctx.source(default)
+    default_text = segment(ctx, default)
     if not default_text:
         return None
     indent = ctx.indent_of(anchor)
@@ -219,7 +220,7 @@ def _fix(ctx: RuleContext, func: ast.FunctionDef | ast.AsyncFunctionDef, arg: as
     edits = []
     annotation = arg.annotation
     if annotation is not None:
-        text = ctx.source(annotation)
+        text = segment(ctx, annotation)
         if "None" not in text and "Optional" not in text and "Any" not in text:
             if isinstance(annotation, ast.Constant):
                 quote = text[0] if text[:1] in "'\"" else '"'

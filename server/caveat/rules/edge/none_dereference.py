@@ -71,17 +71,18 @@ from __future__ import annotations
 import ast
 import re
 
-from caveat.analysis.flow import scope_of, value_before
-from caveat.analysis.guards import Keys, expr_key, is_guarded, stmt_terminates
+from caveat.analysis.flow import scope_of
+from caveat.analysis.guards import Keys, expr_key, is_guarded, loads_of, reaching_value, stmt_terminates
 from caveat.engine.findings import Fix
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_b import (
-    fresh_name, in_comprehension, last_name, loads_of, postfix_chain, string_value)
+    fresh_name, in_comprehension, last_name, postfix_chain, segment, string_value)
 
 _REGEX_FUNCS = {f"{m}.{f}" for m in ("re", "regex") for f in ("match", "search", "fullmatch")}
 _PATTERN_NAME = re.compile(r"(?:^|_)(?:re|rx|regex|regexp|pattern|pat|matcher)$|^_?(?:re|rx|regex|pattern|pat)_", re.I)
-_CLIENT_NAME = re.compile(r"client|session|http|api|requests|httpx|browser|driver|page|router|app$|queue|^q$|"
-                          r"future|widget|entry|var$|^super$|^self$|^cls$|^s$", re.I)
+_CLIENT_NAME = re.compile(r"client|session|^sess$|http|api|requests|httpx|browser|driver|page|router|app$|queue|"
+                          r"^q$|future|widget|entry|^super$|^self$|^cls$|^s$|^filter$|finder|loader|manager|"
+                          r"registry_client|pool", re.I)
 _QUERY_ATTRS = {"objects", "query", "filter", "filter_by", "where", "order_by", "scalars", "execute",
                 "exclude", "select_related", "prefetch_related", "annotate", "values_list", "join",
                 "options", "limit", "offset", "select_from", "outerjoin", "distinct"}
@@ -101,6 +102,8 @@ _ARG_DEREFS = {"int", "float", "len", "open", "os.path.join", "os.path.exists", 
                "json.loads", "os.listdir", "shlex.split", "bytes.fromhex", "base64.b64decode",
                "datetime.fromisoformat", "datetime.datetime.fromisoformat", "urllib.parse.urlparse",
                "decimal.Decimal", "Decimal", "uuid.UUID"}
+_MAPPING_CALLS = {"json", "get_json", "loads", "load", "dict", "to_dict", "as_dict", "groupdict", "model_dump",
+                  "dump", "safe_load", "vars", "asdict", "get", "copy", "items_dict", "environ"}
 _HTTP_MODULES = {"requests", "httpx", "aiohttp", "urllib3", "grequests", "treq", "niquests", "pycurl"}
 _AGGREGATE = re.compile(r"^\s*select\s+(?:count|sum|max|min|avg|total|exists|coalesce|group_concat)\s*\(", re.I)
 _FROM = re.compile(r"\bfrom\b", re.I)
@@ -122,6 +125,8 @@ class NoneDereference(Rule):
             value, what, tag = found
             use = _unguarded_use(ctx, value, tag)
             if use is None:
+                continue
+            if tag == "helper" and not _returns_optional(ctx.module_functions[node.func.id], node):
                 continue
             use_node, deref, name = use
             if id(use_node) in reported:
@@ -211,7 +216,7 @@ def _source(ctx: RuleContext, call: ast.Call) -> tuple[ast.expr, str, str] | Non
 
 
 def _short(ctx: RuleContext, node: ast.AST) -> str:
-    text = ctx.source(node)
+    text = segment(ctx, node)
     if len(text) > 40 or "\n" in text:
         name = last_name(node)
         return f"...{name}" if name else "call"
@@ -247,7 +252,7 @@ def _regex_source(ctx: RuleContext, call: ast.Call):
     if isinstance(receiver, ast.Call):
         compiled = ctx.qualified_name(receiver.func) in ("re.compile", "regex.compile")
     elif isinstance(receiver, ast.Name):
-        bound = value_before(ctx, receiver)
+        bound = reaching_value(ctx, receiver)
         if isinstance(bound, ast.Call):
             compiled = ctx.qualified_name(bound.func) in ("re.compile", "regex.compile")
         else:
@@ -283,7 +288,7 @@ def _get_source(ctx: RuleContext, call: ast.Call):
     args, keywords = call.args, call.keywords
     if len(args) == 2 and _is_none(args[1]) and not keywords:
         pass
-    elif len(args) == 2 and isinstance(args[0], ast.Name) and args[0].id[:1].isupper() and "session" in (ctx.source(func.value).lower()):
+    elif len(args) == 2 and isinstance(args[0], ast.Name) and args[0].id[:1].isupper() and "session" in (segment(ctx, func.value).lower()):
         return call, f"{_short(ctx, func)}()", "row"  # SQLAlchemy session.get(Model, id)
     elif len(args) != 1 or keywords:
         return None
@@ -293,6 +298,8 @@ def _get_source(ctx: RuleContext, call: ast.Call):
     if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.startswith(("http:", "https:", "/")):
         return None  # a URL: an HTTP client, not a mapping
     receiver = func.value
+    if isinstance(receiver, ast.Call) and last_name(receiver.func) not in _MAPPING_CALLS:
+        return None  # some_object.method().get(...): not known to be a mapping
     receiver_name = last_name(receiver) if not isinstance(receiver, ast.Call) else last_name(receiver.func)
     if receiver_name is None and isinstance(receiver, ast.Subscript):
         receiver_name = "item"
@@ -302,7 +309,7 @@ def _get_source(ctx: RuleContext, call: ast.Call):
         if not (receiver_name.lower() == "session" and ctx.is_imported("flask")):
             return None
     if isinstance(receiver, ast.Name):
-        bound = value_before(ctx, receiver)
+        bound = reaching_value(ctx, receiver)
         if isinstance(bound, ast.Call):
             constructor = ctx.qualified_name(bound.func)
             if constructor is not None and constructor not in ("dict", "collections.defaultdict", "collections.OrderedDict",
@@ -363,7 +370,7 @@ def _query_text(ctx: RuleContext, receiver: ast.AST, call: ast.Call) -> str | No
         return string_value(ctx, receiver.args[0]) if receiver.args else None
     if not isinstance(receiver, ast.Name):
         return None
-    bound = value_before(ctx, receiver)
+    bound = reaching_value(ctx, receiver)
     if isinstance(bound, ast.Call) and isinstance(bound.func, ast.Attribute) and bound.func.attr == "execute":
         return string_value(ctx, bound.args[0]) if bound.args else None
     best = None
@@ -381,12 +388,9 @@ def _builtin_or_helper_source(ctx: RuleContext, call: ast.Call, name: str):
         return call, "getattr(..., None)", "other"
     if name == "next" and len(call.args) == 2 and _is_none(call.args[1]):
         return call, "next(..., None)", "other"
-    helper = ctx.module_functions.get(name)
-    if helper is None or name in ctx.imports:
+    if name not in ctx.module_functions or name in ctx.imports:
         return None
-    if _returns_optional(helper, call):
-        return call, f"{name}()", "helper"
-    return None
+    return call, f"{name}()", "helper"  # confirmed by _confirm_helper once a use is found
 
 
 def _returns_optional(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call | None = None) -> bool:
@@ -397,8 +401,7 @@ def _returns_optional(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Ca
         return False
     returns = func.returns
     if returns is not None:
-        text = ast.unparse(returns)
-        return "None" in text or "Optional" in text
+        return _optional_annotation(returns)
     valued = False
     none_returns: list[ast.Return] = []
     for node in _own_nodes(func):
@@ -416,6 +419,29 @@ def _returns_optional(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Ca
         return True
     flags = _flag_parameters(func, call)
     return any(not _behind_flag(func, ret, flags) for ret in none_returns)
+
+
+def _optional_annotation(node: ast.AST) -> bool:
+    """``Optional[X]``, ``X | None``, ``Union[X, None]`` (not ``tuple[int | None]``)."""
+    if isinstance(node, ast.Constant):
+        if node.value is None:
+            return True
+        if isinstance(node.value, str):
+            try:
+                return _optional_annotation(ast.parse(node.value, mode="eval").body)
+            except SyntaxError:
+                return False
+        return False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _optional_annotation(node.left) or _optional_annotation(node.right)
+    if isinstance(node, ast.Subscript):
+        base = last_name(node.value)
+        if base == "Optional":
+            return True
+        if base == "Union":
+            elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            return any(_optional_annotation(e) for e in elts)
+    return False
 
 
 def _flag_parameters(func: ast.FunctionDef, call: ast.Call | None) -> set[str]:
@@ -520,13 +546,12 @@ def _unguarded_use(ctx: RuleContext, value: ast.expr, tag: str):
     if not isinstance(target, ast.Name):
         return None
     name = target.id
-    scope = scope_of(ctx, value)
     extra = _membership(ctx, value)
-    uses = sorted(loads_of(ctx, scope, name), key=lambda n: (n.lineno, n.col_offset))
+    uses = loads_of(ctx, name, ctx.enclosing(value, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda) or ctx.tree)
     for use in uses:
         if (use.lineno, use.col_offset) <= (value.lineno, value.col_offset):
             continue
-        if value_before(ctx, use) is not value:
+        if reaching_value(ctx, use) is not value:
             continue
         how = _deref(ctx, use, tag)
         if how is None:
@@ -565,7 +590,7 @@ def _fix(ctx: RuleContext, value: ast.expr, use: ast.expr, name: str | None, tag
         return None
     parent = ctx.parent(use)
     if isinstance(parent, (ast.For, ast.AsyncFor)) and parent.iter is use:
-        text = ctx.source(use)
+        text = segment(ctx, use)
         return Fix("Iterate over nothing when the value is None", (ctx.replace(use, f"({text} or ())"),), safe=False)
     chain = postfix_chain(ctx, use)
     if chain is use:
@@ -577,7 +602,7 @@ def _fix(ctx: RuleContext, value: ast.expr, use: ast.expr, name: str | None, tag
     if isinstance(getattr(chain, "ctx", None), (ast.Store, ast.Del)):
         return None
     test_kind = " is not None" if tag != "regex" else ""
-    chain_text = ctx.source(chain)
+    chain_text = segment(ctx, chain)
     if not chain_text:
         return None
     if name is not None:

@@ -80,7 +80,7 @@ import re
 from caveat.analysis.guards import catches, expr_key, terminates
 from caveat.engine.findings import Fix, Position, TextEdit
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_b import alone_on_lines, is_test_path
+from caveat.rules.edge._common_b import alone_on_lines, is_test_path, segment
 
 _CHECKS = {"os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.lexists", "os.access",
            "os.path.islink", "pathlib.Path.exists"}
@@ -102,6 +102,8 @@ _DB_ERRORS = frozenset({"IntegrityError", "UniqueViolation", "DuplicateKeyError"
                         "DatabaseError", "OperationalError", "SQLAlchemyError"})
 _ROUTE_DECORATORS = {"route", "get", "post", "put", "patch", "delete", "websocket", "api_view", "view_config",
                      "task", "shared_task", "receiver"}
+_WEB_FRAMEWORKS = ("flask", "django", "fastapi", "starlette", "werkzeug", "aiohttp", "tornado", "pyramid",
+                   "falcon", "sanic", "bottle", "rest_framework", "quart", "litestar")
 _LOCK_WORDS = ("lock", "mutex", "semaphore", "atomic", "select_for_update", "_mu", "transaction", "synchronized")
 _LOCK_ATTR = re.compile(r"(?:^|_)(?:r?lock|mutex|semaphore|sem)(?:$|_)", re.I)
 _QUERY_CHECKS = {"exists", "first", "count", "one_or_none", "scalar", "fetchone", "find_one", "get_or_none"}
@@ -157,10 +159,15 @@ class RaceToctou(Rule):
 
     # --- shared state ----------------------------------------------------------
     def _shared_state(self, ctx: RuleContext, node: ast.If, reported: set[int]) -> None:
+        if not _has_state_updates(ctx):
+            return
+        acts = list(_check_then_act(ctx, node))
+        if not acts:
+            return
         func = ctx.enclosing_function(node)
         if func is None or _locked(ctx, node) or is_test_path(ctx.path):
             return
-        for act, what, kind in _check_then_act(ctx, node):
+        for act, what, kind in acts:
             if id(act) in reported:
                 continue
             concurrent = _concurrency(ctx, func, node, act, kind)
@@ -307,7 +314,7 @@ def _handled(ctx: RuleContext, node: ast.AST, errors: frozenset[str]) -> bool:
             return True
         if isinstance(ancestor, (ast.With, ast.AsyncWith)):
             for item in ancestor.items:
-                if "suppress" in ctx.source(item.context_expr) and any(e in ctx.source(item.context_expr) for e in errors):
+                if "suppress" in segment(ctx, item.context_expr) and any(e in segment(ctx, item.context_expr) for e in errors):
                     return True
         child = ancestor
     return False
@@ -317,7 +324,7 @@ def _locked(ctx: RuleContext, node: ast.AST) -> bool:
     for ancestor in ctx.ancestors(node):
         if isinstance(ancestor, (ast.With, ast.AsyncWith)):
             for item in ancestor.items:
-                text = ctx.source(item.context_expr).lower()
+                text = segment(ctx, item.context_expr).lower()
                 if any(word in text for word in _LOCK_WORDS):
                     return True
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -326,15 +333,15 @@ def _locked(ctx: RuleContext, node: ast.AST) -> bool:
 
 
 def _lock_decorator(ctx: RuleContext, decorator: ast.expr) -> bool:
-    text = ctx.source(decorator).lower()
+    text = segment(ctx, decorator).lower()
     return any(word in text for word in ("atomic", "synchronized", "lock"))
 
 
 def _label(ctx: RuleContext, call: ast.Call) -> str:
-    text = ctx.source(call)
+    text = segment(ctx, call)
     if len(text) <= 50 and "\n" not in text:
         return text
-    return f"{ctx.source(call.func)}(...)"
+    return f"{segment(ctx, call.func)}(...)"
 
 
 # --------------------------------------------------------------------------- shared state helpers
@@ -373,6 +380,20 @@ def _check_then_act(ctx: RuleContext, node: ast.If):
                     break
 
 
+def _has_state_updates(ctx: RuleContext) -> bool:
+    """Cheap block-level filter: any store into a subscript/attribute, or a call that
+    may create a record."""
+    cached = ctx.__dict__.get("_race_updates")
+    if cached is None:
+        cached = any(isinstance(t, (ast.Subscript, ast.Attribute))
+                     for n in ctx.nodes(ast.Assign) for t in n.targets) or any(
+            isinstance(n.target, (ast.Subscript, ast.Attribute)) for n in ctx.nodes(ast.AugAssign)) or any(
+            isinstance(n.func, ast.Attribute) and n.func.attr in _QUERY_CREATES | {"execute"}
+            for n in ctx.nodes(ast.Call))
+        ctx.__dict__["_race_updates"] = cached
+    return cached
+
+
 def _statements(body: list[ast.stmt]):
     """The statements of ``body`` and of nested blocks (not nested functions)."""
     stack = list(reversed(body))
@@ -399,9 +420,21 @@ def _following_statements(ctx: RuleContext, node: ast.stmt):
             return
 
 
+def _conjuncts(test: ast.expr):
+    """``test`` and the operands of its ``and``/``or``/``not`` (not deeper)."""
+    stack = [test]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.BoolOp):
+            stack.extend(node.values)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            stack.append(node.operand)
+
+
 def _membership_checks(test: ast.expr):
     """(key, container) for ``key not in d`` / ``key in d`` / ``d.get(key) is None`` / ``not d.get(key)``."""
-    for node in ast.walk(test):
+    for node in _conjuncts(test):
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             op, right = node.ops[0], node.comparators[0]
             if isinstance(op, (ast.In, ast.NotIn)):
@@ -437,7 +470,7 @@ def _stored_subscripts(stmt: ast.stmt):
 def _compared_state(test: ast.expr) -> set[str]:
     """Attributes/subscripts compared by ordering in ``test`` (``self.balance >= amount``)."""
     found = set()
-    for node in ast.walk(test):
+    for node in _conjuncts(test):
         if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in node.ops):
             for side in [node.left, *node.comparators]:
                 if isinstance(side, (ast.Attribute, ast.Subscript)):
@@ -475,13 +508,13 @@ def _concurrency(ctx: RuleContext, func: ast.FunctionDef | ast.AsyncFunctionDef,
         if _await_between(node, act) or kind == "db":
             return f"in `async def {func.name}` with an `await` in between" if kind != "db" else f"in `async def {func.name}`"
         return None
-    if _is_handler(func):
+    if _is_handler(ctx, func):
         return f"in the request handler `{func.name}`"
     if kind == "db":
         return None
     cls = ctx.enclosing(func, ast.ClassDef)
     if cls is not None:
-        if any("Thread" in ctx.source(base) for base in cls.bases):
+        if any("Thread" in segment(ctx, base) for base in cls.bases):
             return f"in a `{cls.name}` thread"
         if any(isinstance(n, ast.Attribute) and _LOCK_ATTR.search(n.attr) for n in ast.walk(func)):
             return f"in `{cls.name}`, which uses a lock elsewhere"
@@ -495,6 +528,8 @@ def _shared(ctx: RuleContext, func: ast.AST, act: ast.stmt, allow_parameters: bo
     name, and - when ``allow_parameters`` - an object passed in)?"""
     target = act.target if isinstance(act, (ast.AugAssign, ast.AnnAssign)) else act.targets[0] if isinstance(act, ast.Assign) else None
     while isinstance(target, (ast.Attribute, ast.Subscript)):
+        if isinstance(target, ast.Attribute) and "local" in target.attr.lower():
+            return False  # threading.local(): one per thread
         target = target.value
     if not isinstance(target, ast.Name):
         return False
@@ -511,6 +546,13 @@ def _shared(ctx: RuleContext, func: ast.AST, act: ast.stmt, allow_parameters: bo
             return True
         if isinstance(node, ast.Name) and node.id == target.id and not isinstance(node.ctx, ast.Load):
             return False  # a local
+    outer = ctx.enclosing(func, ast.FunctionDef, ast.AsyncFunctionDef)
+    while outer is not None:
+        if target.id in parameter_names(outer) or any(
+                isinstance(n, ast.Name) and n.id == target.id and not isinstance(n.ctx, ast.Load)
+                for n in walk_scope(outer)):
+            return False  # a closure variable of one call of the outer function
+        outer = ctx.enclosing(outer, ast.FunctionDef, ast.AsyncFunctionDef)
     return True  # module-level (not bound in the function)
 
 
@@ -523,14 +565,14 @@ def _await_between(node: ast.If, act: ast.stmt) -> bool:
     return any(isinstance(n, ast.Await) for n in ast.walk(getattr(act, "value", act) or act))
 
 
-def _is_handler(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _is_handler(ctx: RuleContext, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for decorator in func.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
         if name in _ROUTE_DECORATORS:
             return True
     args = [a.arg for a in func.args.args if a.arg not in ("self", "cls")]
-    return bool(args) and args[0] in ("request", "req")
+    return bool(args) and args[0] == "request" and any(ctx.is_imported(m) for m in _WEB_FRAMEWORKS)
 
 
 # --------------------------------------------------------------------------- fixes
@@ -546,14 +588,14 @@ def _fs_fix(ctx: RuleContext, node: ast.If, check: ast.Call, call: ast.Call, kin
     single = len(node.body) == 1 and isinstance(node.body[0], ast.Expr) and node.body[0].value is call
     qualified = ctx.qualified_name(call.func)
     if single and kind == "create" and qualified == "os.makedirs":
-        text = ctx.source(call)
+        text = segment(ctx, call)
         new = _add_keyword(text, "exist_ok=True")
         return Fix("Use `os.makedirs(..., exist_ok=True)`", (ctx.replace(node, new),), safe=False) if new else None
     if single and kind == "create" and isinstance(call.func, ast.Attribute) and call.func.attr == "mkdir" and qualified is None:
-        new = _add_keyword(ctx.source(call), "exist_ok=True")
+        new = _add_keyword(segment(ctx, call), "exist_ok=True")
         return Fix("Use `mkdir(..., exist_ok=True)`", (ctx.replace(node, new),), safe=False) if new else None
     if single and kind == "use" and isinstance(call.func, ast.Attribute) and call.func.attr == "unlink" and qualified is None:
-        new = _add_keyword(ctx.source(call), "missing_ok=True")
+        new = _add_keyword(segment(ctx, call), "missing_ok=True")
         return Fix("Use `unlink(missing_ok=True)`", (ctx.replace(node, new),), safe=False) if new else None
     error = "FileExistsError" if kind in ("create", "open-write") else "FileNotFoundError"
     if kind == "open-write":
@@ -572,7 +614,7 @@ def _fs_fix(ctx: RuleContext, node: ast.If, check: ast.Call, call: ast.Call, kin
     edits = [TextEdit(ctx.start(node), header_end, "try")]
     if kind == "open-write":
         mode = call.args[1] if len(call.args) > 1 else next(k.value for k in call.keywords if k.arg == "mode")
-        source = ctx.source(mode)
+        source = segment(ctx, mode)
         quote = min((i for i in (source.find('"'), source.find("'")) if i >= 0), default=-1)
         if quote < 0 or source[quote + 1:quote + 2] != "w":
             return None
@@ -620,9 +662,9 @@ def _setdefault_fix(ctx: RuleContext, node: ast.If, act: ast.stmt) -> Fix | None
     target = act.targets[0]
     if not isinstance(target, ast.Subscript):
         return None
-    container = ctx.source(target.value)
-    key = ctx.source(target.slice)
-    value = ctx.source(act.value)
+    container = segment(ctx, target.value)
+    key = segment(ctx, target.slice)
+    value = segment(ctx, act.value)
     if not (container and key and value) or "\n" in value:
         return None
     return Fix(f"Use `{container}.setdefault(...)`", (ctx.replace(node, f"{container}.setdefault({key}, {value})"),),

@@ -71,7 +71,7 @@ import ast
 from caveat.analysis.flow import scope_of, walk_scope
 from caveat.engine.findings import Fix, Position, TextEdit
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_b import alone_on_lines
+from caveat.rules.edge._common_b import alone_on_lines, segment
 
 # qualified name -> (what, `with` closes it)
 _HANDLES = {
@@ -214,10 +214,10 @@ def _qualified(ctx: RuleContext, call: ast.Call) -> str | None:
 
 
 def _label(ctx: RuleContext, call: ast.Call) -> str:
-    text = ctx.source(call)
+    text = segment(ctx, call)
     if len(text) <= 40 and "\n" not in text:
         return text
-    func = ctx.source(call.func)
+    func = segment(ctx, call.func)
     return f"{func}(...)" if len(func) <= 36 else "..."
 
 
@@ -264,11 +264,9 @@ def _manages(expr: ast.expr, name: ast.Name) -> bool:
     """``with f:`` / ``with closing(f):`` manage ``f``; ``with f.get(url):`` does not."""
     if expr is name:
         return True
-    if isinstance(expr, ast.Call) and any(a is name for a in expr.args):
-        func = expr.func
-        callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        return callee in _MANAGERS
-    return False
+    # with closing(f), with io.TextIOWrapper(f), with codecs.getwriter("utf-8")(f):
+    # a wrapper used as a context manager closes what it wraps
+    return isinstance(expr, ast.Call) and any(a is name for a in expr.args)
 
 
 def _classify(ctx: RuleContext, name: ast.Name):
@@ -300,7 +298,7 @@ def _classify(ctx: RuleContext, name: ast.Name):
         value_use = _classify_value(ctx, call)
         if value_use == "managed":
             return "managed"
-        if qualified is None and (callee[:1].isupper() or callee in ctx.module_functions or
+        if qualified is None and (callee.lstrip("_")[:1].isupper() or callee in ctx.module_functions or
                                   (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
                                    and func.value.id in ("self", "cls"))):
             return "owner"
@@ -407,7 +405,7 @@ def _fix(ctx: RuleContext, binding: ast.Assign, name: str, call: ast.Call, with_
         text = text[:-2]
     elif text.endswith("\n"):
         text = text[:-1]
-    header = f"{indent}with {ctx.source(call)} as {name}:\n"
+    header = f"{indent}with {segment(ctx, call)} as {name}:\n"
     last_line = end_stmt.end_lineno or end_stmt.lineno
     end_col = len(ctx.lines[last_line - 1].rstrip("\r\n"))
     edit = TextEdit(Position(binding.lineno, 0), Position(last_line, end_col), header + text)
