@@ -76,4 +76,4 @@ def test_findings_name_the_environment() -> None:
     api_findings = [f for f in findings if f.code == "CAV301"]
     assert api_findings
     assert all(dict(f.extra).get("environment", "").startswith(sys.prefix) for f in api_findings)
-    assert any(note.startswith("API checks use ") and sys.prefix in note for note in api.notes)
+    assert any(note.startswith("environment: ") and sys.prefix in note for note in api.notes)

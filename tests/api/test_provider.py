@@ -44,7 +44,7 @@ def test_only_changed_blocks_are_reanalysed_and_findings_shift(tmp_path: Path) -
     s = settings(tmp_path)
     findings, notes = provider.analyze(CODE, str(tmp_path / "m.py"), s)
     assert codes(findings) == [(6, "CAV301"), (10, "CAV303")]
-    assert notes[0].startswith("API checks use ")
+    assert notes[0].startswith("environment: ")
     analysed = provider.stats["blocks_analysed"]
     moved = "# a comment\n\n" + CODE
     findings, _ = provider.analyze(moved, str(tmp_path / "m.py"), s)

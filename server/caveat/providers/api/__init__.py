@@ -146,11 +146,30 @@ class ApiProvider:
             self._project_key = key
         return self._project
 
+    def cache_token(self, path: str | None = None) -> str:
+        """Changes whenever API results for an unchanged file may change: the environment
+        (and its installed packages), the project's declaration and lock files, the
+        workspace's first-party module names. For on-disk result caches (caveat check)."""
+        env = self.environment()
+        deps = project_dependencies(self.root, path)
+        files = []
+        for source in sorted({s.split(" [")[0].split(" setup(")[0] for s in deps.sources}
+                             | {str(p) for p in deps.requirements_files}
+                             | {str(deps.root / n) for n in ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")}):
+            try:
+                files.append((source, os.stat(source).st_mtime_ns))
+            except OSError:
+                pass
+        workspace = workspace_index(self.root, env)
+        digest = hashlib.blake2b(digest_size=12)
+        digest.update(repr((env.key, env.fingerprint(), files, sorted(workspace.names))).encode("utf-8", "replace"))
+        return digest.hexdigest()
+
     # --- entry point ------------------------------------------------------------
     def analyze(self, text: str, path: str, settings: Settings,
                 is_cancelled: Callable[[], bool] = lambda: False) -> tuple[list[Finding], list[str]]:
         env = self.environment()
-        notes = [f"API checks use {env.describe()}", *self._env_notes]
+        notes = [f"environment: {env.describe()}", *self._env_notes]  # the server shows it on hover
         budget = float(settings.option("api-time-budget", settings.option("api_time_budget", DEFAULT_BUDGET_SECONDS)))
         deadline = time.monotonic() + budget
         findings: list[Finding] = []
@@ -182,6 +201,10 @@ class ApiProvider:
 
         # 1-2: imports and knowledge-base module attributes (cheap, always recomputed).
         seen_modules: set[tuple[str, str]] = set()
+        for _, _, sites in per_block:  # a module imported optionally anywhere is optional everywhere
+            for site in sites.imports:
+                if site.optional and not site.level:
+                    seen_modules.add(("optional", site.module.split(".")[0]))
         for block, _, sites in per_block:
             for site in sites.imports:
                 findings.extend(self._check_import(site, block.line_offset, env, index, deps, workspace,
@@ -283,10 +306,13 @@ class ApiProvider:
                         break
         if is_stdlib(top):
             return results
+        if ("optional", top) in seen:
+            site = replace(site, optional=True)
         resolution = resolve_top(top, env, workspace, path)
         if resolution.kind == "missing":
-            if site.optional or site.conditional:
+            if site.optional or site.conditional or ("missing", top) in seen:
                 return results
+            seen.add(("missing", top))  # one diagnostic per missing package and file
             dist_guess = popular_imports().get(top)
             declared = deps.is_declared(top) or (dist_guess is not None and deps.is_declared(dist_guess))
             if declared and deps.only_optional(dist_guess or top) and deps.only_optional(top):
@@ -326,7 +352,7 @@ class ApiProvider:
             return results
         dist = dists[0]
         # undeclared-dependency
-        if (deps.has_declarations and not site.optional and not env.own
+        if (deps.has_declarations and not site.optional and not site.type_checking and not env.own
                 and not any(deps.is_declared(d.name) for d in dists)):
             key = ("undeclared", dist.key)
             if key not in seen:
@@ -345,7 +371,7 @@ class ApiProvider:
                     f"{declared_in}; it works here by accident and breaks in a fresh install",
                     line, site.col, line, site.col + len(top) if not site.is_from else site.end_col, env, fix=fix))
         # version-mismatch
-        if not env.own:
+        if not env.own and not site.type_checking:
             key = ("mismatch", dist.key)
             if key not in seen:
                 wanted = mismatch(deps, dist.name, dist.version, env.python_version)
@@ -436,6 +462,8 @@ class ApiProvider:
                 return None  # jedi disagrees with the import binding the name: trust neither
         if site.attr.startswith("_") and any(r.stdlib for r in receivers):
             return None  # typeshed leaves private names out
+        if any(r.full_name.startswith("builtins.") for r in receivers) and not (site.literal or site.annotated):
+            return None  # jedi's guesses of container items and overloads land on builtins (str) too often
         dists = []
         for receiver in receivers:
             if receiver.stdlib:
@@ -461,6 +489,10 @@ class ApiProvider:
             return None
         if any(_mentions(r.module_path, site.attr) for r in receivers):
             return None  # the defining module uses the name (a subclass, an overload jedi did not pick)
+        if site.receiver_call is not None:
+            call_line = site.receiver_call[0] + offset
+            if len(session.signatures(call_line, site.receiver_call[1])) > 1:
+                return None  # an overloaded callee: jedi may have picked the wrong return type
         receiver = receivers[0]
         where = self._where(receiver, index, py_version)
         close = _close(site.attr, members.names)

@@ -418,6 +418,8 @@ def mismatch(deps: ProjectDeps, dist_name: str, installed: str,
             continue
         if "[tool.poetry" in declared.source:
             continue  # Poetry's ^/~ constraints are not PEP 440; poetry.lock is checked instead
+        if "optional-dependencies" in declared.source or "extras_require" in declared.source:
+            continue  # an extra constrains only installs that select it
         try:
             spec = SpecifierSet(declared.specifier)
         except InvalidSpecifier:

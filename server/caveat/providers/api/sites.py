@@ -32,6 +32,8 @@ class AttrSite:
     check: bool  # worth asking jedi (receiver rooted in something it can infer cheaply)
     literal: str = ""  # the receiver is a literal of this builtin type ("str", "dict", ...)
     alias: bool = False  # the receiver is exactly a name bound by an import
+    receiver_call: tuple[int, int] | None = None  # the receiver is a call: position after its "("
+    annotated: bool = False  # the receiver is a name annotated in its scope (``name: str``)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class ImportSite:
     is_from: bool
     optional: bool  # inside try/except ImportError (or Exception)
     conditional: bool  # inside an ``if`` on versions, platforms or TYPE_CHECKING
+    type_checking: bool = False  # under ``if TYPE_CHECKING``: never imported at run time
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,32 @@ class _Collector:
                         receiver_source, self._qualified(node), is_call, parent_site,
                         self._guarded(node, attr=node.attr, receiver=value) or self._assigned_here(node)
                         or self._ignored_line(line), self._worth_checking(node),
-                        _literal_type(value), self._import_alias(value))
+                        _literal_type(value), self._import_alias(value), self._call_paren(value),
+                        self._annotated(node, value))
+
+    def _call_paren(self, node: ast.AST) -> tuple[int, int] | None:
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        line = func.end_lineno or func.lineno
+        col = self.pos.col(line, func.end_col_offset or 0)
+        text = self.pos.text(line)
+        while col < len(text) and text[col] in " \t":
+            col += 1
+        return (line, col + 1) if col < len(text) and text[col] == "(" else None
+
+    def _annotated(self, node: ast.AST, value: ast.AST) -> bool:
+        if not isinstance(value, ast.Name):
+            return False
+        scope = self._enclosing_function(node)
+        if scope is not None and not isinstance(scope, ast.Lambda):
+            for arg in _all_args(scope.args):
+                if arg.arg == value.id and arg.annotation is not None:
+                    return True
+        for stmt in ast.walk(scope or self.tree):
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == value.id:
+                return True
+        return False
 
     def _import_alias(self, node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and node.id in self.imports
@@ -356,12 +384,13 @@ class _Collector:
     def _imports(self, node: ast.Import | ast.ImportFrom) -> list[ImportSite]:
         optional = self._guarded_import(node)
         conditional = self._conditional(node)
+        type_checking = self._type_checking(node)
         sites = []
         if isinstance(node, ast.Import):
             for alias in node.names:
                 line, col = self._find_name(node, alias.name, alias)
                 sites.append(ImportSite(line, col, line, col + len(alias.name), alias.name, 0, (), False,
-                                        optional, conditional))
+                                        optional, conditional, type_checking))
             return sites
         module = node.module or ""
         names = []
@@ -376,7 +405,7 @@ class _Collector:
             if found:
                 line, col = found
         return [ImportSite(line, col, line, col + len(module or "from"), module, node.level, tuple(names), True,
-                           optional, conditional)]
+                           optional, conditional, type_checking)]
 
     def _find_name(self, node: ast.AST, name: str, alias: ast.alias) -> tuple[int, int]:
         if getattr(alias, "lineno", None):
@@ -412,6 +441,14 @@ class _Collector:
             if (isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar") and parent.handlers:
                 if child in parent.body or child in parent.orelse:
                     return True  # any handler: optional features, runtime detection (IPython, ...)
+            child, parent = parent, self.parents.get(parent)
+        return False
+
+    def _type_checking(self, node: ast.AST) -> bool:
+        child, parent = node, self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, ast.If) and child in parent.body and "TYPE_CHECKING" in ast.unparse(parent.test):
+                return True
             child, parent = parent, self.parents.get(parent)
         return False
 
