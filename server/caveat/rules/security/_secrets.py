@@ -64,6 +64,8 @@ _GATE = re.compile(r"AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]
 
 # libpq / ODBC / ADO connection strings: "host=db user=app password=...", "Server=...;Pwd=...;"
 CONNECTION_PASSWORD = re.compile(r"(?:^|[\s;])(?:password|passwd|pwd)\s*=\s*['\"]?([^\s;'\"]+)", re.IGNORECASE)
+CONNECTION_KEYS = re.compile(r"(?:^|[\s;])(?:host|hostname|server|user|username|uid|user id|dbname|database|port|"
+                             r"data source|initial catalog|driver|sslmode)\s*=", re.IGNORECASE)
 CREDENTIAL_URL = re.compile(r"(?<![A-Za-z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]*://([^\s:/@?#]*):([^\s/@]+)@[^\s/@]+")
 
 

@@ -62,7 +62,7 @@ from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security._names import imports_any
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, without_keyword
-from caveat.rules.security._paths import flow_origins
+from caveat.rules.security._paths import flow_origins, remote_only
 
 ALWAYS_SHELL = frozenset({
     "os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "popen2.popen2", "popen2.popen3",
@@ -174,10 +174,11 @@ class CommandInjection(Rule):
                                    f"value as one element after `--`.")
             return
         if sources:
+            local = not remote_only(sources)  # sys.argv / input(): the user already has a shell
             ctx.report(self, call, f"{label} runs a command {where} built from {sources[0]}: input such as "
                                    f"`; rm -rf ~` or `$(curl ...)` runs as its own command. Pass an argument list "
                                    f"without a shell (`subprocess.run([\"prog\", arg])`), or quote each value with "
-                                   f"`shlex.quote`.", fix=fix)
+                                   f"`shlex.quote`.", fix=fix, severity=Severity.WARNING if local else None)
             return
         origins = sorted({o for o in found if o.kind not in ("user", "env")}, key=lambda o: o.label)
         if not origins or split:
@@ -189,7 +190,8 @@ class CommandInjection(Rule):
     def _program(self, ctx: RuleContext, call: ast.Call, name: str, program: ast.AST) -> None:
         if _constant(ctx, program):
             return
-        sources = sorted({o.label for o in flow_origins(ctx, program, "shell") if o.kind == "user"})
+        # A launcher running the program named on its own command line is doing its job.
+        sources = remote_only(sorted({o.label for o in flow_origins(ctx, program, "shell") if o.kind == "user"}))
         if sources:
             ctx.report(self, call, f"`{ctx.source(call.func)}` runs a program whose name comes from {sources[0]}: the "
                                    f"caller chooses what executes. Map the input to a fixed program with an allowlist.")

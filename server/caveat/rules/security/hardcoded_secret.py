@@ -225,8 +225,10 @@ class HardcodedSecret(Rule):
 
     def _connection_string(self, ctx: RuleContext, node: ast.Constant, value: str, name: str | None, how: str) -> bool:
         """``"host=db user=app password=S3cret"``, ``"Server=x;Uid=sa;Pwd=S3cret;"``."""
+        if isinstance(ctx.parent(node), ast.Expr):
+            return False  # a docstring or a bare string: prose about passwords
         match = S.CONNECTION_PASSWORD.search(value)
-        if match is None:
+        if match is None or not S.CONNECTION_KEYS.search(value):
             return False
         password = match.group(1)
         if len(password) < 6 or S.is_placeholder(password) or password.lower() in PASSWORD_NOUNS \

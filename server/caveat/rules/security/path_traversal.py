@@ -256,21 +256,24 @@ def _weak_check(ctx: RuleContext, call: ast.Call, path: ast.AST) -> str | None:
         value = value_before(ctx, path)
         if value is None or not _builds_path(ctx, value):
             return None
-        path_names = {path.id} | {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        joined = {path.id}  # the containment test must be about the joined path itself
+        parts = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
     elif _builds_path(ctx, path):
-        path_names = {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}
+        joined = set()
+        parts = {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}
     else:
         return None
     for node in ast.walk(function):
         if getattr(node, "lineno", 0) > call.lineno:
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "startswith" \
-                and isinstance(node.func.value, ast.Name) and node.func.value.id in path_names \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in joined and node.args \
+                and not (isinstance(node.args[0], ast.Constant) and not str(node.args[0].value).startswith("/")) \
                 and not _normalised(ctx, node.func.value):
             return f"`{ctx.source(node)}` on a path that was never normalised"
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)) \
                 and isinstance(node.left, ast.Constant) and node.left.value == ".." \
-                and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id in path_names:
+                and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id in parts | joined:
             return f"`{ctx.source(node)}`"
     return None
 

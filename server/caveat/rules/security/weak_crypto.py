@@ -302,13 +302,23 @@ class WeakCrypto(Rule):
         name = ctx.qualified_name(attribute) or ""
         if not name.startswith(("ssl.", "OpenSSL.SSL.")):
             return
-        holder: ast.AST = attribute
+        holder: ast.AST | None = None
         for ancestor in ctx.ancestors(attribute):
-            if isinstance(ancestor, ast.Compare):
-                return
-            if isinstance(ancestor, (ast.Call, ast.stmt)):
+            if isinstance(ancestor, (ast.Compare, ast.Dict, ast.Set, ast.List, ast.Tuple)):
+                return  # comparisons and version tables (compatibility shims) use the constant, not the protocol
+            if isinstance(ancestor, ast.Call):
                 holder = ancestor
                 break
+            if isinstance(ancestor, (ast.Assign, ast.AnnAssign)):
+                targets = ancestor.targets if isinstance(ancestor, ast.Assign) else [ancestor.target]
+                if any(word in (ctx.dotted_name(t) or "").lower() for t in targets
+                       for word in ("version", "protocol", "method")):
+                    holder = ancestor
+                break
+            if isinstance(ancestor, ast.stmt):
+                break
+        if holder is None:
+            return
         ctx.report(self, holder, f"`{ctx.source(attribute)}` is {OLD_PROTOCOLS[attribute.attr]}, which has known "
                                  f"attacks (POODLE, BEAST) and is refused by current servers; use "
                                  f"`ssl.create_default_context()` (TLS 1.2+) or `ssl.PROTOCOL_TLS_CLIENT`.")
