@@ -502,22 +502,27 @@ class Engine:
 
     # --- filters -------------------------------------------------------------
     def _dedupe(self, findings: list[Finding]) -> list[Finding]:
-        """One defect, one diagnostic: drop bandit findings a caveat rule covers."""
-        covered: set[tuple[str, int]] = set()
-        for finding in findings:
-            for bandit_code in self._supersedes.get(finding.code, ()):
-                for line in range(finding.line, finding.end_line + 1):
-                    covered.add((bandit_code, line))
+        """Drop exact duplicates (the same code, place and message)."""
         seen: set[tuple] = set()
         result = []
         for finding in findings:
-            if finding.source == "bandit" and (finding.code, finding.line) in covered:
-                continue
             key = (finding.code, finding.line, finding.col, finding.message)
             if key not in seen:
                 seen.add(key)
                 result.append(finding)
         return result
+
+    def _drop_superseded(self, findings: list[Finding]) -> list[Finding]:
+        """One defect, one diagnostic: drop bandit findings that an *enabled* caveat rule
+        reports on the same line (ignore the caveat rule and bandit's comes back)."""
+        covered: set[tuple[str, int]] = set()
+        for finding in findings:
+            for bandit_code in self._supersedes.get(finding.code, ()):
+                for line in range(finding.line, finding.end_line + 1):
+                    covered.add((bandit_code, line))
+        if not covered:
+            return findings
+        return [f for f in findings if not (f.source == "bandit" and (f.code, f.line) in covered)]
 
     def _filter(self, findings: list[Finding], lines: list[str], settings: Settings, infos=None) -> list[Finding]:
         infos = infos or all_rules()
@@ -528,9 +533,8 @@ class Engine:
             by_line.setdefault(suppression.line, []).append(suppression)
         used: set[tuple[int, int]] = set()
         kept: list[Finding] = []
-        for finding in findings:
-            if not settings.is_enabled(finding.code, finding.category, off):
-                continue
+        enabled = [f for f in findings if settings.is_enabled(f.code, f.category, off)]
+        for finding in self._drop_superseded(enabled):
             if _suppressed(finding, by_line, used):
                 continue
             severity = settings.severity_for(finding.code, finding.severity)
