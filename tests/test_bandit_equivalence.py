@@ -70,7 +70,7 @@ def test_per_block_bandit_equals_whole_file(engine_and_settings, path: Path):
 
 def test_there_is_something_to_compare():
     total = sum(sum(_whole_file(path).values()) for path in FILES[:8])
-    assert total > 20
+    assert total > 10
 
 
 def test_excluded_tests_do_not_change_the_others(engine_and_settings):

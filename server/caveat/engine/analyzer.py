@@ -317,6 +317,7 @@ class Engine:
         self._rules_cache = _LRU(cache_size)
         self._contexts = _LRU(context_cache_size)  # rule contexts of recent blocks, to re-run single rules
         self._excluded: dict[str, frozenset[str]] = {}
+        self._interned: dict[tuple, tuple] = {}
         self._lock = threading.RLock()
         self._rules = [rule() for rule in caveat_rules()]
         self._supersedes = {rule.code: set(rule.supersedes) for rule in self._rules}
@@ -429,9 +430,9 @@ class Engine:
         key = (block.kind, block.parse_text, aliases, excluded)
         entries = self._bandit_cache.lookup(key)
         if entries:
-            answer_at = context.bandit_answer
+            count = context.module_counts[index]
             for queries, result in entries:
-                if all(answer_at(kind, module, index) == answer for kind, module, answer in queries):
+                if not queries or self._queries_hold(queries, context, index, count):
                     return result, False
         modules = context.modules_before(index)
         queries, result = self._run_bandit(block, modules, dict(aliases), path, excluded)
@@ -440,6 +441,17 @@ class Engine:
             entries.insert(0, (queries, result))
             self._bandit_cache.store(key, tuple(entries[:4]))
         return result, True
+
+    @staticmethod
+    def _queries_hold(queries: tuple, context: ModuleContext, index: int, count: int) -> bool:
+        """Bandit's recorded import questions give the same answers at this block."""
+        memo = context.memo
+        key = (id(queries), count)
+        held = memo.get(key)
+        if held is None:
+            answer_at = context.bandit_answer
+            held = memo[key] = all(answer_at(kind, module, index) == answer for kind, module, answer in queries)
+        return held
 
     def _run_bandit(self, block: Block, modules: frozenset[str], aliases: dict[str, str],
                     path: str, excluded: frozenset[str]) -> tuple[tuple, _BlockResult]:
@@ -450,6 +462,7 @@ class Engine:
         except Exception as error:  # a bandit bug must not cost the other blocks
             return (), _BlockResult((), (f"bandit failed on lines {block.start}-{block.end}: {error!r}",))
         queries = tuple((kind, module, _bandit_answer(kind, module, modules)) for kind, module in result.queries)
+        queries = self._interned.setdefault(queries, queries)  # blocks share them: validation is memoized by id
         return queries, _BlockResult(_verified(result.findings, block), tuple(f"bandit: {e}" for e in result.errors))
 
     def _rules_for(self, block: Block, facts: BlockFacts, view: _View, path: str,

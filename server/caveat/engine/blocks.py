@@ -174,11 +174,16 @@ class Block:
         return (self.kind, self.parse_text)
 
 
-    def shifted(self, delta: int) -> "Block":
+    def shifted(self, delta: int) -> Block:
         if not delta:
             return self
-        return Block(self.kind, self.start + delta, self.end + delta, self.parse_text,
-                     self.line_offset + delta, self.class_name)
+        moved = object.__new__(Block)  # a frozen dataclass's __init__ is slow; this is a hot path
+        fields = moved.__dict__
+        fields.update(self.__dict__)
+        fields["start"] += delta
+        fields["end"] += delta
+        fields["line_offset"] += delta
+        return moved
 
 
 def split_blocks(text: str) -> list[Block]:

@@ -122,6 +122,7 @@ class ModuleContext:
     alias_bindings: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     function_digests: dict[str, str] = field(default_factory=dict)  # name -> digest of its block
     _first: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
+    memo: dict = field(default_factory=dict, repr=False)  # per-analysis memo for checks on this context
 
     def key_for(self, facts: BlockFacts) -> tuple:
         """The part of the context a block's findings can depend on: the imports
