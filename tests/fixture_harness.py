@@ -60,9 +60,16 @@ def read_labels(source: str) -> list[Label]:
     return labels
 
 
+def all_findings(text: str, path: str, settings: Settings = ALL, engine: Engine = _ENGINE):
+    """Local and API findings, merged as the CLI and the server merge them."""
+    local = engine.analyze(text, path, settings)
+    api = engine.analyze_api(text, path, settings)
+    return engine.merge(text, settings, local, api) if api.raw else local.findings
+
+
 def analyse(path: Path, settings: Settings = ALL):
     text = path.read_text(encoding="utf-8")
-    return text, _ENGINE.analyze(text, str(path), settings).findings
+    return text, all_findings(text, str(path), settings)
 
 
 def check_fixture(path: Path) -> list[str]:

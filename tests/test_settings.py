@@ -37,6 +37,10 @@ def test_categories_and_all():
     assert enabled(by_category, "B608", "sql-injection") and not enabled(by_category, "B506", "insecure-deserialization")
     assert enabled(Settings(select=("ALL",)), "B101")
     assert not enabled(Settings(ignore=("sql-injection",)), "B608", "sql-injection")
+    assert not enabled(Settings(ignore=("sql-injection",)), "CAV101", "sql-injection")
+    assert not enabled(Settings(select=("CAV1",), ignore=("sql-injection",)), "CAV101", "sql-injection")
+    assert enabled(Settings(select=("CAV101",), ignore=("sql-injection",)), "CAV101", "sql-injection")
+    assert enabled(Settings(select=("sql-injection",), ignore=("CAV",)), "CAV101", "sql-injection")
 
 
 def test_severity_overrides_by_prefix():

@@ -84,16 +84,20 @@ class Settings:
         return repr((self.select, self.extend_select, self.ignore, self.severity, self.options, self.max_file_size_kb))
 
 
-def _best(entries: Iterable[str], code: str, category: str) -> int | None:
-    """Specificity of the most specific entry matching ``code``, or None."""
+def _best(entries: Iterable[str], code: str, category: str) -> float | None:
+    """Specificity of the most specific entry matching ``code``, or None.
+
+    ``ALL`` < any prefix (by length) < the code's category < the exact code: a
+    category names a defect, so it beats families like ``CAV`` or ``B6`` but not
+    an explicitly named code."""
     best = None
     for entry in entries:
         if entry == "ALL":
-            score = 0
+            score = 0.0
         elif entry == category:
-            score = 1
+            score = len(code) - 0.5
         elif code.startswith(entry):
-            score = len(entry)
+            score = float(len(entry))
         else:
             continue
         best = score if best is None or score > best else best

@@ -57,7 +57,15 @@ def bindings(scope: ast.AST, name: str) -> list[tuple[ast.AST, ast.expr | None]]
 
 
 def _binds(target: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+    """Whether assigning to ``target`` rebinds ``name``: ``session.headers[k] = v`` and
+    ``session.verify = False`` store into the object; they do not rebind ``session``."""
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, ast.Starred):
+        return _binds(target.value, name)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_binds(element, name) for element in target.elts)
+    return False
 
 
 def _line_of(node: ast.AST) -> int:

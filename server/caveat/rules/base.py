@@ -178,7 +178,19 @@ class RuleContext:
 
     # --- source -----------------------------------------------------------
     def source(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or ""
+        """The node's source text (sliced from the block's lines: ``ast.get_source_segment``
+        re-splits the whole text on every call, which dominates rules on long blocks)."""
+        lineno, end_lineno = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if None in (lineno, end_lineno, col, end_col) or end_lineno > len(self.lines):
+            return ""
+        if lineno == end_lineno:
+            line = self.lines[lineno - 1]
+            if line.isascii():
+                return line[col:end_col]
+            return line.encode("utf-8")[col:end_col].decode("utf-8", "replace")
+        lines = [self.lines[i].encode("utf-8") for i in range(lineno - 1, end_lineno)]
+        return b"".join([lines[0][col:], *lines[1:-1], lines[-1][:end_col]]).decode("utf-8", "replace")
 
     def position(self, line: int, byte_col: int) -> Position:
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""

@@ -75,9 +75,13 @@ def with_keyword(call: cst.BaseExpression, name: str, value: str) -> cst.BaseExp
     if args:
         last = args[-1]
         trailing = last.comma
-        multiline = isinstance(trailing, cst.Comma) and "\n" in cst.Module([]).code_for_node(trailing)
-        if multiline:
-            # Mirror the layout of a vertical argument list.
+        vertical = isinstance(trailing, cst.Comma) and "\n" in cst.Module([]).code_for_node(trailing)
+        if vertical and len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
+            # A vertical list with a trailing comma: the old last argument now separates
+            # like the arguments before it, and the new one keeps the closing layout.
+            args[-1] = last.with_changes(comma=args[-2].comma)
+            args.append(new_arg.with_changes(comma=trailing))
+        elif vertical:
             args.append(new_arg.with_changes(comma=trailing))
         else:
             args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))

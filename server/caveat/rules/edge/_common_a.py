@@ -172,66 +172,20 @@ def resolved_call_name(ctx: RuleContext, call: ast.Call) -> str | None:
     return None
 
 
-def add_keyword(call, name: str, value: str):
-    """``fixkit.with_keyword``, but a vertical argument list gets the new argument on
-    its own line at the indentation of the other arguments (fixkit puts it at the
-    indentation of the closing bracket)."""
-    import libcst as cst
+def source(ctx: RuleContext, node: ast.AST) -> str:
+    return ctx.source(node)
 
+
+def add_keyword(call, name: str, value: str):
     from caveat.rules import fixkit
 
-    new = fixkit.with_keyword(call, name, value)
-    if new is None or not isinstance(call, cst.Call) or len(call.args) < 2:
-        return new
-    before_last = call.args[-2].comma
-    last = call.args[-1].comma
-    if not (isinstance(before_last, cst.Comma) and isinstance(last, cst.Comma)):
-        return new
-    if any(arg.keyword and arg.keyword.value == name for arg in call.args):
-        return new
-    args = list(new.args)
-    # the old last argument now separates like the arguments before it
-    args[-2] = args[-2].with_changes(comma=before_last)
-    args[-1] = args[-1].with_changes(comma=last)
-    return new.with_changes(args=args)
-
-
-def source(ctx: RuleContext, node: ast.AST) -> str:
-    """``ctx.source(node)`` without re-splitting the whole block on every call
-    (``ast.get_source_segment`` does; in a long block that dominates a rule's time)."""
-    lineno, end_lineno = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-    col, end_col = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
-    if None in (lineno, end_lineno, col, end_col) or end_lineno > len(ctx.lines):
-        return ""
-    lines = [ctx.lines[i].encode("utf-8") for i in range(lineno - 1, end_lineno)]
-    if len(lines) == 1:
-        return lines[0][col:end_col].decode("utf-8", "replace")
-    first, last = lines[0][col:], lines[-1][:end_col]
-    return b"".join([first, *lines[1:-1], last]).decode("utf-8", "replace")
+    return fixkit.with_keyword(call, name, value)
 
 
 def rewrite_expression(ctx: RuleContext, node: ast.expr, transform):
-    """``fixkit.rewrite_expression`` with the fast ``source`` (same contract)."""
-    import libcst as cst
+    from caveat.rules import fixkit
 
-    segment = source(ctx, node)
-    if not segment:
-        return None
-    try:
-        expression = cst.parse_expression(segment)
-    except cst.ParserSyntaxError:
-        try:  # a multi-line segment outside brackets needs them to parse
-            expression = cst.parse_expression(f"({segment})")
-            segment = f"({segment})"
-        except cst.ParserSyntaxError:
-            return None
-    new = transform(expression)
-    if new is None:
-        return None
-    code = cst.Module(body=[]).code_for_node(new)
-    if code == segment:
-        return None
-    return ctx.replace(node, code)
+    return fixkit.rewrite_expression(ctx, node, transform)
 
 
 _HTTP_CLIENT_MODULES = ("httpx", "aiohttp", "urllib3", "treq", "tornado", "pycurl", "niquests")
