@@ -161,6 +161,8 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
                 "screenshotAfter": str(ARTIFACTS / "vscode-problems-after-fix.png"),
                 "chromium": vscode_tools["chromium"],
                 "scan": ["orders.py", "web.py"],  # files with findings that the test never opens
+                # last: caveat.path pointing at nothing must give a clear error, with settings
+                "missingServerPath": str(short_tmp / "no-such-caveat"),
                 "timeoutMs": 90000,
             }
             cfg_file = tmp_path / "vscode-e2e.json"
@@ -191,7 +193,7 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     assert "| Error:" in rows[0], f"caveat.severity did not reach the server: {rows[0]}"
     assert screenshot.exists() and screenshot.stat().st_size > 1000
     assert any("safe_load" in a["text"] for a in result["actions"]), result["actions"]
-    assert result["statusBar"], "no caveat status bar item"
+    assert any("running" in item for item in result["statusBar"]), result["statusBar"]
     text = (shop / "shop" / "config.py").read_text()
     assert "yaml.safe_load(handle)" in text
     assert "yaml.load(handle)" not in text
@@ -199,3 +201,7 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     # caveat: Scan Workspace listed the findings of files that were never opened
     assert any("orders.py" in row or "web.py" in row for row in result["problemsAfterScan"]), result["problemsAfterScan"]
     assert any("caveat:" in n and "finding" in n for n in result["notifications"]), result["notifications"]
+    # a server that cannot be found: a clear notification whose action opens the settings
+    assert "no executable" in result["missingServerMessage"], result["missingServerMessage"]
+    assert any("missing" in item for item in result["statusBarMissing"]), result["statusBarMissing"]
+    assert result["settingsSearch"] and "caveat.path" in result["settingsSearch"], result["settingsSearch"]

@@ -192,6 +192,40 @@ async function openFromExplorer(page, relPath) {
       await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-scan.png') });
       step('scanned', { rows: scanRows.length });
     }
+    if (cfg.missingServerPath) {
+      // Point caveat.path at nothing in the Settings editor: the extension restarts, says
+      // so, and offers to open the settings.
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+P');
+      await page.waitForSelector('.quick-input-widget', { state: 'visible', timeout: TIMEOUT });
+      await page.keyboard.type('Preferences: Open User Settings');
+      await page.waitForSelector('.quick-input-widget .monaco-list-row', { timeout: TIMEOUT });
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.settings-editor', { state: 'visible', timeout: TIMEOUT });
+      await page.waitForTimeout(500);
+      await page.keyboard.type('caveat.path');
+      // caveat.path is machine-overridable: with a remote (code-server) it is on the Remote tab
+      const remoteTab = page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: 'Remote' });
+      if (await remoteTab.count()) {
+        await remoteTab.first().click();
+      }
+      const input = page.locator('.settings-editor .setting-item-contents', { hasText: 'Path of the' }).locator('input').first();
+      await input.waitFor({ state: 'visible', timeout: TIMEOUT });
+      await input.fill(cfg.missingServerPath);
+      await input.press('Tab');
+      const message = await waitFor(page, 'the "server not found" notification', async () => {
+        const n = await page.$$eval('.notification-toast .notification-list-item-message', (ts) => ts.map((t) => (t.textContent || '').trim()));
+        return n.find((t) => t.includes('caveat.path') && t.includes(cfg.missingServerPath)) || null;
+      });
+      result.missingServerMessage = message;
+      result.statusBarMissing = await page.$$eval('.statusbar-item', (items) => items.map((i) => (i.getAttribute('aria-label') || i.textContent || '').trim()).filter((t) => /caveat/i.test(t)));
+      await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-server-missing.png') });
+      const button = page.locator('.notification-toast', { hasText: cfg.missingServerPath }).locator('a.monaco-button', { hasText: 'Open settings' });
+      await button.click();
+      await page.waitForSelector('.settings-editor', { state: 'visible', timeout: TIMEOUT });
+      result.settingsSearch = await page.$eval('.settings-editor .suggest-input-container .view-line', (e) => (e.textContent || '').replace(/\u00a0/g, ' ')).catch(() => null);
+      step('server missing');
+    }
     result.ok = true;
   } catch (e) {
     result.error = String(e && e.stack ? e.stack : e);
