@@ -67,9 +67,21 @@ def all_findings(text: str, path: str, settings: Settings = ALL, engine: Engine 
     return engine.merge(text, settings, local, api) if api.raw else local.findings
 
 
-def analyse(path: Path, settings: Settings = ALL):
+DIRECTIVE = re.compile(r"^#\s*caveat-fixture:\s*select\s*=\s*(.+)$", re.M)
+
+
+def fixture_settings(text: str) -> Settings:
+    """``# caveat-fixture: select=B`` at the top of a fixture narrows what runs (e.g.
+    bandit alone, where caveat rules would report the same defects in its place)."""
+    match = DIRECTIVE.search(text)
+    if match is None:
+        return ALL
+    return Settings(select=tuple(code.strip() for code in match.group(1).split(",") if code.strip()))
+
+
+def analyse(path: Path, settings: Settings | None = None):
     text = path.read_text(encoding="utf-8")
-    return text, all_findings(text, str(path), settings)
+    return text, all_findings(text, str(path), settings or fixture_settings(text))
 
 
 def check_fixture(path: Path) -> list[str]:

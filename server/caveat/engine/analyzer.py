@@ -29,7 +29,7 @@ from typing import Callable
 from caveat.engine.blocks import Block, Splitter, relines, split_blocks, split_lines
 from caveat.engine.context import BlockFacts, ModuleContext, build_context
 from caveat.engine.findings import Finding, Fix, Position, TextEdit
-from caveat.engine.suppression import parse_suppressions
+from caveat.engine.suppression import parse_nosec, parse_suppressions
 from caveat.project import Settings
 from caveat.providers import bandit_provider
 from caveat.rules import all_rules, caveat_rules, default_off, meta
@@ -541,6 +541,7 @@ class Engine:
         infos = infos or all_rules()
         off = default_off()
         suppressions, problems = parse_suppressions(lines, infos.keys())
+        nosec = parse_nosec(lines) if self._supersedes else {}
         by_line: dict[int, list] = {}
         for suppression in suppressions:
             by_line.setdefault(suppression.line, []).append(suppression)
@@ -548,7 +549,8 @@ class Engine:
         kept: list[Finding] = []
         enabled = [f for f in findings if settings.is_enabled(f.code, f.category, off)]
         for finding in self._drop_superseded(enabled):
-            if _suppressed(finding, by_line, used):
+            if _suppressed(finding, by_line, used, self._supersedes.get(finding.code, ())) or \
+                    _nosec(finding, nosec, self._supersedes.get(finding.code, ())):
                 continue
             severity = settings.severity_for(finding.code, finding.severity)
             kept.append(finding if severity == finding.severity else replace(finding, severity=severity))
@@ -571,11 +573,28 @@ class Engine:
         return kept
 
 
-def _suppressed(finding: Finding, by_line: dict[int, list], used: set[tuple[int, int]]) -> bool:
+def _suppressed(finding: Finding, by_line: dict[int, list], used: set[tuple[int, int]],
+                aliases=()) -> bool:
+    """A suppression naming the finding's code, or a bandit test its rule supersedes
+    (``# caveat: ignore[B501]`` written for bandit keeps meaning "this defect")."""
     for line in {finding.line, finding.end_line}:
         for suppression in by_line.get(line, ()):
-            if suppression.codes is None or finding.code in suppression.codes:
+            if suppression.codes is None or finding.code in suppression.codes or \
+                    (aliases and not suppression.codes.isdisjoint(aliases)):
                 used.add((suppression.line, suppression.col))
+                return True
+    return False
+
+
+def _nosec(finding: Finding, nosec: dict[int, frozenset[str] | None], aliases) -> bool:
+    """bandit's ``# nosec`` also covers the caveat rule that reports a bandit test's
+    defect in its place: a bare ``# nosec``, or one naming a superseded test."""
+    if not aliases or not nosec:
+        return False
+    for line in {finding.line, finding.end_line}:
+        if line in nosec:
+            named = nosec[line]
+            if named is None or not named.isdisjoint(aliases):
                 return True
     return False
 

@@ -83,3 +83,21 @@ def _is_comment(line: str, index: int) -> bool:
     # Inside a multi-line construct: fall back to counting quotes before it.
     before = line[:index]
     return before.count('"') % 2 == 0 and before.count("'") % 2 == 0
+
+
+_NOSEC = re.compile(r"#\s*nosec\b:?(?P<tests>[^#]*)")
+_TEST_ID = re.compile(r"\bB\d{3}\b")
+
+
+def parse_nosec(lines: list[str]) -> dict[int, frozenset[str] | None]:
+    """bandit's ``# nosec`` comments: line -> the test ids it names (None: all)."""
+    found: dict[int, frozenset[str] | None] = {}
+    for number, line in enumerate(lines, start=1):
+        if "nosec" not in line:
+            continue
+        match = _NOSEC.search(line)
+        if match is None or not _is_comment(line, match.start()):
+            continue
+        ids = frozenset(_TEST_ID.findall(match.group("tests")))
+        found[number] = ids or None
+    return found
