@@ -7,8 +7,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from editor_harness import REPO, YAML_CODES, YAML_LINE, find_exe, missing, run_bounded, version_tuple
+from editor_harness import (
+    REPO,
+    YAML_CODES,
+    YAML_LINE,
+    find_exe,
+    missing,
+    run_bounded,
+    version_tuple,
+)
 
 pytestmark = pytest.mark.editor
 
@@ -23,11 +30,11 @@ def emacs() -> str:
     out = subprocess.run(
         [exe, "--batch", "-q", "--eval",
          "(progn (package-initialize) (princ (if (require 'eglot nil t) \"eglot-ok\" \"no-eglot\")))"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, check=False,
     )
     if "eglot-ok" not in out.stdout:
         missing("Eglot for Emacs (Debian's elpa-eglot)")
-    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
     if version_tuple(version) < (28, 1):
         missing(f"Emacs >= 28.1 (found {version.splitlines()[0]})")
     return exe

@@ -6,8 +6,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from editor_harness import REPO, YAML_CODES, YAML_LINE, find_exe, missing, run_bounded, version_tuple
+from editor_harness import (
+    REPO,
+    YAML_CODES,
+    YAML_LINE,
+    find_exe,
+    missing,
+    run_bounded,
+    version_tuple,
+)
 
 pytestmark = pytest.mark.editor
 
@@ -19,7 +26,7 @@ def nvim() -> str:
     exe = find_exe("nvim")
     if exe is None:
         missing("Neovim (nvim >= 0.11)")
-    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30,
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False,
                          env={"XDG_STATE_HOME": "/tmp", "PATH": "/usr/bin:/bin"}).stdout
     if version_tuple(out) < (0, 11):
         missing(f"Neovim >= 0.11 (found {out.splitlines()[0] if out else exe})")
