@@ -35,10 +35,11 @@ def test_check_examples_reports_findings_like_ruff():
     result = caveat("check", "examples/")
     assert result.returncode == 1, result.stderr
     out = result.stdout
-    assert "examples/shop/shop/config.py:9:16: B506 [*] " in out
+    assert "examples/shop/shop/config.py:9:16: CAV132 [*] " in out
     assert "return yaml.load(handle)" in out  # the source line
     assert "^^^^" in out
-    assert "= fix: Replace `yaml.load` with `yaml.safe_load`" in out
+    assert "= fix: Use `yaml.safe_load`" in out
+    assert "sk_live_51Hq" not in out  # the example's key is redacted
     assert out.rstrip().endswith("fixable).")
 
 
@@ -53,12 +54,12 @@ def test_json_contract(project: Path):
     result = caveat("check", "--format", "json", ".", cwd=project)
     assert result.returncode == 1
     records = json.loads(result.stdout)
-    assert [r["code"] for r in records] == ["B506"]
+    assert [r["code"] for r in records] == ["CAV132"]
     record = records[0]
     assert set(record) == {"path", "line", "column", "end_line", "end_column", "code", "name", "category",
                            "cwe", "severity", "message", "fixable"}
     assert (record["path"], record["line"], record["column"]) == ("app.py", 5, 12)  # 1-based columns
-    assert record["category"] == "insecure-deserialization" and record["cwe"] == 20 and record["fixable"] is True
+    assert record["category"] == "insecure-deserialization" and record["cwe"] == 502 and record["fixable"] is True
 
 
 def test_sarif_is_2_1_0_with_rules_cwe_and_stable_fingerprints(project: Path):
@@ -66,12 +67,12 @@ def test_sarif_is_2_1_0_with_rules_cwe_and_stable_fingerprints(project: Path):
     assert first["version"] == "2.1.0" and "sarif-2.1.0" in first["$schema"]
     run = first["runs"][0]
     rule = run["tool"]["driver"]["rules"][0]
-    assert rule["id"] == "B506" and "external/cwe/cwe-20" in rule["properties"]["tags"]
+    assert rule["id"] == "CAV132" and "external/cwe/cwe-502" in rule["properties"]["tags"]
     assert rule["help"]["markdown"].startswith("## What it does")
     result = run["results"][0]
-    assert result["ruleId"] == "B506" and result["ruleIndex"] == 0
+    assert result["ruleId"] == "CAV132" and result["ruleIndex"] == 0
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
-    assert result["fixes"][0]["description"]["text"].startswith("Replace")
+    assert result["fixes"][0]["description"]["text"] == "Use `yaml.safe_load`"
     # Moving the code down must not change the fingerprint.
     (project / "app.py").write_text("\n\n# a comment\n" + YAML_CODE)
     second = json.loads(caveat("check", "--format", "sarif", ".", cwd=project).stdout)
@@ -119,7 +120,7 @@ def test_pyproject_settings_and_cli_overrides(project: Path):
 
 
 def test_severity_override(project: Path):
-    result = caveat("check", "--format", "json", "--severity", "B506=error", ".", cwd=project)
+    result = caveat("check", "--format", "json", "--severity", "CAV132=error", ".", cwd=project)
     assert json.loads(result.stdout)[0]["severity"] == "error"
 
 
