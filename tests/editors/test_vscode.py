@@ -12,6 +12,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -106,8 +107,14 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     extensions = short_tmp / "e"
     (user_data / "User").mkdir(parents=True)
     extensions.mkdir()
+    # Server discovery through `caveat.interpreter` (`python -m caveat serve` in the test's
+    # own interpreter); the end of the test switches to a `caveat.path` that does not exist.
+    if os.environ.get("CAVEAT_TEST_SERVER"):
+        discovery = {"caveat.path": caveat_exe}
+    else:
+        discovery = {"caveat.interpreter": sys.executable}
     (user_data / "User" / "settings.json").write_text(json.dumps({
-        "caveat.path": caveat_exe,
+        **discovery,
         # a user setting that must reach the server: the finding becomes an error
         "caveat.severity": {code: "error" for code in YAML_CODES},
         "security.workspace.trust.enabled": False,
@@ -201,6 +208,9 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     assert screenshot.exists() and screenshot.stat().st_size > 1000
     assert any("safe_load" in a["text"] for a in result["actions"]), result["actions"]
     assert any("running" in item for item in result["statusBar"]), result["statusBar"]
+    if "caveat.interpreter" in discovery:
+        log_text = "".join(p.read_text() for p in output_logs)
+        assert "-m caveat serve (found via caveat.interpreter)" in log_text, log_text[:2000]
     text = (shop / "shop" / "config.py").read_text()
     assert "yaml.safe_load(handle)" in text
     assert "yaml.load(handle)" not in text
