@@ -714,6 +714,11 @@ class Document:
         self._raw = [f for f in analysis.raw if f.source != "caveat" or f.code not in _ENGINE_NOTES]
         return analysis
 
+    @property
+    def lines(self) -> list[str]:
+        """The lines of the last version split (``split_lines`` of it)."""
+        return self.splitter.lines
+
     def close(self) -> None:
         """Forget the buffer (the engine's shared caches stay)."""
         self.splitter = Splitter()

@@ -202,11 +202,9 @@ class CaveatServer(LanguageServer):
             return state.generation != generation or state.closed
 
         loop = self._loop = asyncio.get_running_loop()
-        lines = split_lines(text)
-        kept_api = _still_valid(state.api, state.lines, lines) if state.api else None
         try:
-            local, findings, diagnostics = await loop.run_in_executor(
-                self.local_pool, self._local_stage, state, text, lines, path, settings, cancelled, kept_api)
+            local, findings, diagnostics, lines, kept_api = await loop.run_in_executor(
+                self.local_pool, self._local_stage, state, text, path, settings, cancelled, state.api, state.lines)
         except Cancelled:
             return
         if cancelled():
@@ -248,24 +246,29 @@ class CaveatServer(LanguageServer):
         else:
             state.notify()
 
-    def _local_stage(self, state: DocumentState, text: str, lines: list[str], path: str, settings: Settings,
-                     cancelled, kept_api: Analysis | None) -> tuple[Analysis, list[Finding], list[types.Diagnostic]]:
+    def _local_stage(self, state: DocumentState, text: str, path: str, settings: Settings, cancelled,
+                     previous_api: Analysis | None, previous_lines: list[str]):
         """In the local worker thread: analyse, merge the API findings that still hold,
         convert to LSP diagnostics."""
+        lines: list[str] = []
         try:
             local = state.document.analyze(text, path, settings, cancelled)
+            lines = state.document.lines if text else []
+            if text and not lines:  # not split (a file over the size limit)
+                lines = split_lines(text)
+            kept_api = _still_valid(previous_api, previous_lines, lines) if previous_api else None
             findings = self.engine.merge(text, settings, local, kept_api) if kept_api and kept_api.raw \
                 else local.findings
             if cancelled():
                 raise Cancelled()
-            return local, findings, self._convert(state, lines, findings)
+            return local, findings, self._convert(state, lines, findings), lines, kept_api
         except Cancelled:
             raise
         except Exception as error:  # a bug in caveat must not take the server down
             log.exception("analysis failed for %s", path)
             self.call_soon_threadsafe(self.log_once, f"caveat: analysis of {path} failed: {error!r}",
                                       types.MessageType.Error)
-            return Analysis([]), [], []
+            return Analysis([]), [], [], lines or split_lines(text), None
 
     def call_soon_threadsafe(self, callback, *args) -> None:
         loop = self._loop
@@ -324,6 +327,10 @@ class _LazyDocument:
         if self._document is None:
             self._document = self._server.engine.document()
         return self._document.analyze(*args, **kwargs)
+
+    @property
+    def lines(self) -> list[str]:
+        return self._document.lines if self._document is not None else []
 
     def close(self) -> None:
         if self._document is not None:
