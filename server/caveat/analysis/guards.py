@@ -109,6 +109,8 @@ class Keys:
             return node.target.id in self.counts or self.is_count(node.value)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1:
             return self.is_value(node.args[0])
+        if isinstance(node, ast.Attribute) and node.attr == "size" and self.is_value(node.value):
+            return True  # numpy arrays, pandas objects
         return isinstance(node, (ast.Name, ast.Attribute)) and expr_key(node) in self.counts
 
 
@@ -172,6 +174,8 @@ def implies(test: ast.expr, keys: Keys, kind: Kind, when: bool, extra: Extra | N
         return all(implies(v, keys, kind, True, extra) for v in test.values)
     if keys.is_value(test) or keys.is_count(test):
         return when  # truthy: not None, non-empty, non-zero count
+    if isinstance(test, ast.Attribute) and test.attr == "empty" and keys.is_value(test.value):
+        return not when  # pandas: `if df.empty: return`
     if isinstance(test, ast.Call):
         return _call_implies(test, keys, kind, when)
     if isinstance(test, ast.Compare):

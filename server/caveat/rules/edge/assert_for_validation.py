@@ -66,7 +66,9 @@ from __future__ import annotations
 import ast
 import re
 
+from caveat.analysis import taint
 from caveat.analysis.flow import parameter_names
+from caveat.analysis.guards import bindings_of, reaching_value
 from caveat.engine.findings import Fix
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_b import alone_on_lines, is_test_path, segment
@@ -149,6 +151,9 @@ def _reason(ctx: RuleContext, node: ast.Assert,
                 return f"validates request data (`{segment(ctx, n)}`)", "ValueError"
         if ctx.qualified_name(n) in ("sys.argv", "os.environ"):
             return "validates external input", "ValueError"
+    source = _input_source(ctx, test)
+    if source is not None:
+        return f"validates user input ({source})", "ValueError"
     if func is None:
         return None  # module level: only input and permission checks count
     private = func.name.startswith("_") and not (func.name.startswith("__") and func.name.endswith("__"))
@@ -163,6 +168,8 @@ def _reason(ctx: RuleContext, node: ast.Assert,
     used = sorted({n.id for n in names if isinstance(n, ast.Name) and n.id in params})
     if not used:
         return None
+    if not handler and any(isinstance(n, ast.Name) and n.id not in params and _local(ctx, n) for n in names):
+        return None  # about values this function computed: an internal invariant
     if _narrowing(test) and not handler:
         return None
     for n in used:
@@ -171,6 +178,40 @@ def _reason(ctx: RuleContext, node: ast.Assert,
     where = "request handler" if handler else "public function"
     what = ", ".join(f"`{n}`" for n in used[:3])
     return f"validates the argument{'s' if len(used) > 1 else ''} {what} of the {where} `{func.name}`", "ValueError"
+
+
+def _local(ctx: RuleContext, name: ast.Name) -> bool:
+    """A variable this function assigned (not a parameter, global or builtin)."""
+    scope = ctx.enclosing(name, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+    return scope is not None and bool(bindings_of(ctx, name.id, scope))
+
+
+def _input_source(ctx: RuleContext, test: ast.expr) -> str | None:
+    """A label when ``test`` reads user input: request data, argparse results,
+    ``input()``, ``sys.argv``, environment - directly or through locals built from
+    them (``amount = int(data["amount"])`` after ``data = request.get_json()``;
+    conversions do not make a value trusted for this purpose)."""
+    seen: set[str] = set()
+
+    def visit(node: ast.AST, depth: int) -> str | None:
+        for sub in ast.walk(node):
+            if isinstance(sub, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+                try:
+                    sources = taint.user_input_sources(ctx, sub, include_env=True)
+                except Exception:  # the shared model must never break this rule
+                    sources = []
+                if sources:
+                    return sources[0]
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and depth < 3 and sub.id not in seen:
+                seen.add(sub.id)
+                value = reaching_value(ctx, sub)
+                if value is not None:
+                    found = visit(value, depth + 1)
+                    if found:
+                        return found
+        return None
+
+    return visit(test, 0)
 
 
 def _narrowing(test: ast.expr) -> bool:

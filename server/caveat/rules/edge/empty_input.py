@@ -96,6 +96,8 @@ EMPTYABLE, NONEMPTY, UNKNOWN = "emptyable", "nonempty", "unknown"
 
 _STATISTICS = {"mean", "fmean", "geometric_mean", "harmonic_mean", "median", "median_low", "median_high",
                "median_grouped", "mode", "stdev", "variance", "pstdev", "pvariance", "quantiles"}
+_NUMPY_RAISING = {"percentile", "quantile", "nanpercentile", "nanquantile", "amax", "amin", "max", "min",
+                  "argmax", "argmin", "ptp", "nanmax", "nanmin", "nanargmax", "nanargmin"}
 _EMPTYABLE_FUNCS = {
     "re.findall": "`re.findall()` finds nothing when the text does not match",
     "regex.findall": "`regex.findall()` finds nothing when the text does not match",
@@ -138,9 +140,8 @@ class EmptyInput(Rule):
         for call in ctx.nodes(ast.Call):
             func = call.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-            if name in ("min", "max"):
-                if ctx.qualified_name(func) == name:
-                    self._min_max(ctx, call, name)
+            if name in ("min", "max") and ctx.qualified_name(func) == name:
+                self._min_max(ctx, call, name)
             elif name in _STATISTICS:
                 qualified = ctx.qualified_name(func)
                 if qualified and qualified.startswith("statistics."):
@@ -148,6 +149,10 @@ class EmptyInput(Rule):
             elif name == "next":
                 if ctx.qualified_name(func) == "next" and len(call.args) == 1 and not call.keywords:
                     self._next(ctx, call)
+            elif name in _NUMPY_RAISING:
+                qualified = ctx.qualified_name(func)
+                if qualified and qualified.startswith("numpy.") and call.args:
+                    self._numpy(ctx, call, qualified)
             elif name == "reduce":
                 if ctx.qualified_name(func) == "functools.reduce" and len(call.args) == 2:
                     self._reduce(ctx, call)
@@ -202,11 +207,21 @@ class EmptyInput(Rule):
                    fix=_next_fix(ctx, call))
 
     def _choice(self, ctx: RuleContext, call: ast.Call) -> None:
-        state, reason, keys = emptiness(ctx, call.args[0], for_aggregate=True)
+        # like indexing: a parameter is the caller's contract; filtered data is not
+        state, reason, keys = emptiness(ctx, call.args[0], for_aggregate=False)
         if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
             return
         ctx.report(self, call, f"`choice()` raises IndexError on an empty sequence and {reason}; "
                                f"check for emptiness first.")
+
+    def _numpy(self, ctx: RuleContext, call: ast.Call, qualified: str) -> None:
+        state, reason, keys = emptiness(ctx, call.args[0], for_aggregate=True)
+        if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+            return
+        short = qualified.split(".", 1)[1]
+        error = "IndexError" if short in ("percentile", "quantile", "nanpercentile", "nanquantile") else "ValueError"
+        ctx.report(self, call, f"`np.{short}()` raises {error} on an empty array and {reason}; check "
+                               f"`.size` (or emptiness) first.")
 
     def _reduce(self, ctx: RuleContext, call: ast.Call) -> None:
         state, reason, keys = emptiness(ctx, call.args[1], for_aggregate=True)
@@ -220,6 +235,11 @@ class EmptyInput(Rule):
         denominator = binop.right
         if isinstance(binop.op, ast.Mod) and isinstance(binop.left, (ast.Constant, ast.JoinedStr)):
             return  # "%d items" % len(x)
+        if isinstance(binop.op, ast.Mod) and _is_len(denominator):
+            parent = ctx.parent(binop)
+            if isinstance(parent, ast.Subscript) and parent.slice is binop and \
+                    expr_key(parent.value) == expr_key(denominator.args[0]):
+                return  # items[i % len(items)]: wrapping an index, empty `items` is the caller's contract
         target = alias = None
         if _is_len(denominator):
             target = denominator.args[0]
@@ -376,7 +396,8 @@ def _emptiness(ctx: RuleContext, node: ast.AST, agg: bool, depth: int) -> tuple[
 def _call_emptiness(ctx: RuleContext, call: ast.Call, agg: bool, depth: int, own: list) -> tuple[str, str, list]:
     func = call.func
     qualified = ctx.qualified_name(func)
-    if qualified in ("list", "tuple", "sorted", "set", "frozenset", "reversed", "iter", "collections.Counter"):
+    if qualified in ("list", "tuple", "sorted", "set", "frozenset", "reversed", "iter", "collections.Counter",
+                     "numpy.array", "numpy.asarray", "numpy.sort", "numpy.unique", "numpy.fromiter"):
         if not call.args:
             return EMPTYABLE, "it is empty", own
         state, reason, keys = _emptiness(ctx, call.args[0], agg, depth + 1)

@@ -81,7 +81,7 @@ class MutableDefaultArg(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
-        for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+        for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda):
             args = func.args
             positional = args.posonlyargs + args.args
             pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
@@ -93,10 +93,12 @@ class MutableDefaultArg(Rule):
                 how = _misuse(ctx, func, arg.arg)
                 if how is None:
                     continue
+                who = f"`{func.name}`" if not isinstance(func, ast.Lambda) else "the lambda"
                 message = (f"The default `{arg.arg}={_short(ctx, default)}` is created once and shared by every call, "
-                           f"and `{func.name}` {how}, so state leaks from one call into the next; default to "
+                           f"and {who} {how}, so state leaks from one call into the next; default to "
                            f"`None` and create the {kind} inside the function.")
-                ctx.report(self, default, message, fix=_fix(ctx, func, arg, default))
+                fix = _fix(ctx, func, arg, default) if not isinstance(func, ast.Lambda) else None
+                ctx.report(self, default, message, fix=fix)
 
 
 def _short(ctx: RuleContext, node: ast.AST) -> str:
@@ -120,6 +122,15 @@ def _mutable(ctx: RuleContext, node: ast.AST) -> str | None:
 
 def _misuse(ctx: RuleContext, func: ast.AST, name: str) -> str | None:
     """How the function changes or leaks the default object, or None."""
+    if isinstance(func, ast.Lambda):
+        body = func.body
+        if _is(body, name) or any(_is(e, name) for e in getattr(body, "values", [])):
+            return f"returns `{name}`"
+        for node in ast.walk(body):
+            how = _use(ctx, node, name)
+            if how is not None:
+                return how
+        return None
     rebound_at = _first_rebinding(func, name)
     for node in walk_scope(func):
         line = getattr(node, "lineno", None)

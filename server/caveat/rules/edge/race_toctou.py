@@ -77,7 +77,7 @@ from __future__ import annotations
 import ast
 import re
 
-from caveat.analysis.guards import catches, expr_key, terminates
+from caveat.analysis.guards import catches, expr_key, reaching_value, terminates
 from caveat.engine.findings import Fix, Position, TextEdit
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_b import alone_on_lines, is_test_path, segment
@@ -148,10 +148,11 @@ class RaceToctou(Rule):
                 if id(call) in reported or _handled(ctx, call, _FS_ERRORS) or _locked(ctx, node):
                     continue
                 reported.add(id(call))
+                where = call if any(call is n for s in node.body + node.orelse for n in ast.walk(s)) else check
                 checked = _label(ctx, check)
                 acted = _label(ctx, call)
                 error = "FileExistsError" if op[0] in ("create", "open-write") else "FileNotFoundError"
-                ctx.report(self, call, f"`{acted}` acts on a path that `{checked}` checked just before: another "
+                ctx.report(self, where, f"`{acted}` acts on a path that `{checked}` checked just before: another "
                                        f"process can create, delete or swap it in between (time-of-check to "
                                        f"time-of-use), so this can still fail or act on the wrong file; do it "
                                        f"directly and handle {error}.",
@@ -167,24 +168,33 @@ class RaceToctou(Rule):
         func = ctx.enclosing_function(node)
         if func is None or _locked(ctx, node) or is_test_path(ctx.path):
             return
-        for act, what, kind in acts:
+        for act, what, kind, where in acts:
             if id(act) in reported:
                 continue
             concurrent = _concurrency(ctx, func, node, act, kind)
             if concurrent is None:
                 continue
-            if kind == "db" and _handled(ctx, act, _DB_ERRORS):
+            if kind in ("db", "row", "store") and _handled(ctx, act, _DB_ERRORS):
                 continue
             reported.add(id(act))
             if kind == "db":
                 message = (f"{what} is checked and then created as a separate step {concurrent}: two concurrent "
                            f"requests can both pass the check and both insert; rely on a unique constraint "
                            f"and handle IntegrityError (or use get_or_create / ON CONFLICT).")
+            elif kind == "row":
+                message = (f"`{what}` is checked and then updated as a separate step {concurrent}: two requests "
+                           f"can both pass the check (double spend, double redeem); lock the row "
+                           f"(`select_for_update()` in a transaction) or do a conditional UPDATE.")
+            elif kind == "store":
+                message = (f"`{what}` is read and then set as a separate step {concurrent}: two workers can both "
+                           f"see it missing and both set it; use an atomic set-if-absent (`set(..., nx=True)`, "
+                           f"`cache.add`).")
             else:
                 message = (f"`{what}` is checked and then updated as a separate step {concurrent} without a lock: "
                            f"another thread or task can change it in between (lost update / double spend); "
                            f"hold a lock around both, or make the update atomic.")
-            ctx.report(self, act, message, fix=_setdefault_fix(ctx, node, act) if kind == "dict" else None)
+            fix = _setdefault_fix(ctx, node, act) if kind == "dict" and where is act else None
+            ctx.report(self, where, message, fix=fix)
 
 
 # --------------------------------------------------------------------------- filesystem helpers
@@ -346,38 +356,165 @@ def _label(ctx: RuleContext, call: ast.Call) -> str:
 
 # --------------------------------------------------------------------------- shared state helpers
 def _check_then_act(ctx: RuleContext, node: ast.If):
-    """(act statement, description, kind) for check-then-act shapes in ``node``."""
+    """(act statement, description, kind, node to report) for check-then-act shapes
+    in ``node``: the act itself when it is inside the ``if``, the check when the
+    ``if`` exits early and the act follows it."""
     test = node.test
+    inside = list(_statements(node.body + node.orelse))
+    after: list[ast.stmt] = []
+    if terminates(node.body) and not node.orelse:
+        after = list(_following_statements(ctx, node))
     # if key not in d: d[key] = ...   /  if d.get(key) is None: d[key] = ...
     for key, container in _membership_checks(test):
-        for stmt in _statements(node.body + node.orelse):
+        for stmt in inside:
             for target in _stored_subscripts(stmt):
                 if expr_key(target.value) == container and expr_key(target.slice) == key:
-                    yield stmt, f"{container}[{key}]", "dict"
+                    yield stmt, f"{container}[{key}]", "dict", stmt
     # if account.balance >= amount: account.balance -= amount
     compared = _compared_state(test)
     if compared:
-        followers = list(_statements(node.body))
-        if terminates(node.body) and not node.orelse:
-            followers += list(_following_statements(ctx, node))
-        for stmt in followers:
-            if isinstance(stmt, ast.AugAssign) or (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
-                target = stmt.target if isinstance(stmt, ast.AugAssign) else stmt.targets[0]
-                key = expr_key(target)
-                if key in compared and (isinstance(stmt, ast.AugAssign) or _reads(stmt.value, key)):
-                    yield stmt, key, "state"
+        for stmts, where in ((inside, None), (after, test)):
+            for stmt in stmts:
+                if isinstance(stmt, ast.AugAssign) or (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+                    target = stmt.target if isinstance(stmt, ast.AugAssign) else stmt.targets[0]
+                    key = expr_key(target)
+                    if key in compared and (isinstance(stmt, ast.AugAssign) or _reads(stmt.value, key)):
+                        yield stmt, key, "state", where or stmt
+    # an ORM row: if not coupon.redeemed: coupon.redeemed = True; coupon.save()
+    for obj, attrs in _checked_rows(test).items():
+        for stmts, where in ((inside, None), (after, test)):
+            for stmt in stmts:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
+                    stmt, ast.AugAssign) else []
+                if any(isinstance(t, ast.Attribute) and expr_key(t.value) == obj and t.attr in attrs for t in targets) \
+                        and _persisted(ctx, node, obj, stmts):
+                    yield stmt, f"{obj}.{next(t.attr for t in targets if isinstance(t, ast.Attribute))}", "row", \
+                        where or stmt
+                    break
     # if not User.objects.filter(...).exists(): User.objects.create(...)
-    if _negative_query(test):
-        for stmt in _statements(node.body):
-            for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
-                if isinstance(call.func, ast.Attribute) and call.func.attr in _QUERY_CREATES and (
-                        call.func.attr != "add" or call.args and isinstance(call.args[0], ast.Call)):
-                    yield stmt, "A record", "db"
-                    break
-                if isinstance(call.func, ast.Attribute) and call.func.attr == "execute" and call.args and \
-                        isinstance(call.args[0], ast.Constant) and str(call.args[0].value).lstrip().upper().startswith("INSERT"):
-                    yield stmt, "A row", "db"
-                    break
+    query = _query_check(test)
+    if query is not None:
+        negative, call = query
+        stmts, where = (inside, None) if negative else (after, test)
+        for stmt in stmts:
+            if _creates(stmt):
+                yield stmt, "A record", "db", where or stmt
+                break
+    # if redis.get(key) is None: redis.set(key, ...)
+    for store, key, negative in _store_checks(test):
+        stmts, where = (inside, None) if negative else (after, test)
+        for stmt in stmts:
+            if _store_sets(stmt, store, key):
+                yield stmt, f"{store}[{key}]", "store", where or stmt
+                break
+
+
+def _checked_rows(test: ast.expr) -> dict[str, set[str]]:
+    """Objects and attributes a test reads: ``account.balance >= x`` / ``not coupon.used``
+    / ``order.status == "new"`` -> {"account": {"balance"}, ...}."""
+    found: dict[str, set[str]] = {}
+    for node in _conjuncts(test):
+        operands = [node.left, *node.comparators] if isinstance(node, ast.Compare) else [node]
+        for operand in operands:
+            if isinstance(operand, ast.Attribute) and isinstance(operand.value, ast.Name) \
+                    and operand.value.id not in ("self", "cls"):
+                found.setdefault(operand.value.id, set()).add(operand.attr)
+    return found
+
+
+_ORM_FETCH = {"get", "first", "last", "one", "one_or_none", "scalar_one", "get_or_404", "first_or_404",
+              "select_for_update", "latest", "earliest", "get_object_or_404"}
+
+
+def _persisted(ctx: RuleContext, node: ast.If, obj: str, stmts: list[ast.stmt]) -> bool:
+    """Is ``obj`` a database row: loaded by an ORM query, or saved after the update?"""
+    for stmt in stmts:
+        for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "save" and expr_key(call.func.value) == obj:
+                return True
+    test_names = [n for n in ast.walk(node.test) if isinstance(n, ast.Name) and n.id == obj]
+    value = reaching_value(ctx, test_names[0]) if test_names else None
+    if isinstance(value, ast.Await):
+        value = value.value
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        return name in _ORM_FETCH and (_query_like(func) or name == "get_object_or_404")
+    return False
+
+
+def _query_check(test: ast.expr) -> tuple[bool, ast.Call] | None:
+    """(True when the branch runs if nothing exists, the query call) for
+    ``not Model.objects.filter(...).exists()``, ``... .first() is None``, ``.count() == 0``
+    and their positive forms."""
+    def is_query(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _QUERY_CHECKS and _query_like(node.func.value))
+
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and is_query(test.operand):
+        return True, test.operand
+    if is_query(test):
+        return False, test
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and is_query(test.left):
+        right, op = test.comparators[0], test.ops[0]
+        if isinstance(right, ast.Constant) and (right.value is None or right.value == 0):
+            if isinstance(op, (ast.Is, ast.Eq)):
+                return True, test.left
+            if isinstance(op, (ast.IsNot, ast.NotEq, ast.Gt)):
+                return False, test.left
+    return None
+
+
+def _creates(stmt: ast.stmt) -> bool:
+    for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            continue
+        if func.attr in _QUERY_CREATES and (func.attr != "add" or call.args and isinstance(call.args[0], ast.Call)):
+            if func.attr in ("create", "bulk_create") and not _query_like(func.value) and not (
+                    isinstance(func.value, ast.Attribute) and func.value.attr == "objects"):
+                continue
+            return True
+        if func.attr == "execute" and call.args and isinstance(call.args[0], ast.Constant) and \
+                str(call.args[0].value).lstrip().upper().startswith("INSERT"):
+            return True
+    return False
+
+
+_STORE_READS = {"get": "set", "exists": "set", "hget": "hset", "hexists": "hset", "sismember": "sadd"}
+_STORE_WRITES = {"set", "setex", "psetex", "hset", "hsetnx_", "sadd", "add_"}
+
+
+def _store_checks(test: ast.expr):
+    """(store, key, branch runs when missing) for ``r.get(k) is None`` / ``not r.exists(k)``
+    / ``r.get(k)`` on key-value stores (objects with ``set``, not dicts)."""
+    for node in _conjuncts(test):
+        negative = False
+        call = None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Call):
+            call, negative = node.operand, True
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Call):
+            right = node.comparators[0]
+            if isinstance(right, ast.Constant) and (right.value is None or right.value == 0):
+                call, negative = node.left, isinstance(node.ops[0], (ast.Is, ast.Eq))
+        elif isinstance(node, ast.Call):
+            call = node
+        if call is None or not isinstance(call.func, ast.Attribute) or call.func.attr not in _STORE_READS:
+            continue
+        if not call.args:
+            continue
+        store = expr_key(call.func.value)
+        if store:
+            yield store, expr_key(call.args[0]), negative
+
+
+def _store_sets(stmt: ast.stmt, store: str, key: str | None) -> bool:
+    for call in (n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+        func = call.func
+        if (isinstance(func, ast.Attribute) and func.attr in ("set", "setex", "psetex", "hset", "sadd")
+                and expr_key(func.value) == store and call.args and expr_key(call.args[0]) == key):
+            return not any(k.arg in ("nx", "xx") for k in call.keywords)
+    return False
 
 
 def _has_state_updates(ctx: RuleContext) -> bool:
@@ -388,7 +525,8 @@ def _has_state_updates(ctx: RuleContext) -> bool:
         cached = any(isinstance(t, (ast.Subscript, ast.Attribute))
                      for n in ctx.nodes(ast.Assign) for t in n.targets) or any(
             isinstance(n.target, (ast.Subscript, ast.Attribute)) for n in ctx.nodes(ast.AugAssign)) or any(
-            isinstance(n.func, ast.Attribute) and n.func.attr in _QUERY_CREATES | {"execute"}
+            isinstance(n.func, ast.Attribute) and n.func.attr in _QUERY_CREATES | {"execute", "set", "setex", "hset",
+                                                                                 "sadd", "save"}
             for n in ctx.nodes(ast.Call))
         ctx.__dict__["_race_updates"] = cached
     return cached
@@ -501,17 +639,21 @@ def _negative_query(test: ast.expr) -> bool:
 def _concurrency(ctx: RuleContext, func: ast.FunctionDef | ast.AsyncFunctionDef, node: ast.If,
                  act: ast.stmt, kind: str) -> str | None:
     """Why this code runs concurrently ("in an async handler"...), or None."""
-    if kind != "db" and not _shared(ctx, func, act, allow_parameters=kind == "state" or (
+    if kind == "db":
+        return "against the database"
+    if kind == "row":
+        return "on a database row"
+    if kind == "store":
+        return "in a shared store"
+    if not _shared(ctx, func, act, allow_parameters=kind == "state" or (
             isinstance(func, ast.AsyncFunctionDef))):
         return None
     if isinstance(func, ast.AsyncFunctionDef):
-        if _await_between(node, act) or kind == "db":
-            return f"in `async def {func.name}` with an `await` in between" if kind != "db" else f"in `async def {func.name}`"
+        if _await_between(node, act):
+            return f"in `async def {func.name}` with an `await` in between"
         return None
     if _is_handler(ctx, func):
         return f"in the request handler `{func.name}`"
-    if kind == "db":
-        return None
     cls = ctx.enclosing(func, ast.ClassDef)
     if cls is not None:
         if any("Thread" in segment(ctx, base) for base in cls.bases):

@@ -69,7 +69,8 @@ from __future__ import annotations
 import ast
 
 from caveat.analysis.flow import scope_of, walk_scope
-from caveat.engine.findings import Fix, Position, TextEdit
+from caveat.analysis.guards import loads_of
+from caveat.engine.findings import Fix, Position, Severity, TextEdit
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_b import alone_on_lines, segment
 
@@ -97,10 +98,13 @@ _HANDLES = {
     "http.client.HTTPConnection": ("HTTP connection", False), "http.client.HTTPSConnection": ("HTTP connection", False),
     "aiohttp.ClientSession": ("HTTP session", False), "httpx.Client": ("HTTP client", True),
     "httpx.AsyncClient": ("HTTP client", False),
+    "subprocess.Popen": ("child process", True),
 }
 _FD_SOURCES = {"tempfile.mkstemp": "file descriptor from `mkstemp()`", "os.open": "file descriptor from `os.open()`"}
 _CLOSERS = {"close", "aclose", "quit", "logout", "cleanup", "disconnect", "dispose", "terminate", "shutdown_and_close"}
 _OWNER_ATTRS = {"cursor", "makefile", "fileno"}
+_WITH_ONLY_COMMITS = {"sqlite3.connect", "psycopg2.connect"}
+_WAITERS = {"wait", "communicate", "kill", "terminate", "poll"}
 _MANAGERS = {"closing", "enter_context", "enter_async_context", "push", "callback", "push_async_callback",
              "register", "addCleanup", "finalize", "aclosing"}
 
@@ -124,14 +128,20 @@ class ResourceLeak(Rule):
             parent = ctx.parent(call)
             if isinstance(parent, ast.Await):
                 parent = ctx.parent(parent)
-            if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
-                    and isinstance(parent.targets[0], ast.Name)):
-                continue
             scope = scope_of(ctx, call)
             if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
+            if isinstance(parent, ast.withitem) and parent.context_expr is call and not with_closes \
+                    and qualified in _WITH_ONLY_COMMITS:
+                self._with_commits(ctx, scope, parent, call, qualified)
+                continue
+            if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
+                    and isinstance(parent.targets[0], ast.Name)):
+                self._inline(ctx, call, what, qualified)
+                continue
             name = parent.targets[0].id
-            verdict = _lifetime(ctx, scope, parent, name)
+            verdict = _lifetime(ctx, scope, parent, name, commits_only=qualified in _WITH_ONLY_COMMITS,
+                                process=qualified == "subprocess.Popen")
             if verdict is None:
                 continue
             label = _label(ctx, call)
@@ -144,6 +154,44 @@ class ResourceLeak(Rule):
                 message = (f"`{name} = {label}` is closed only on the normal path: if anything between opening and "
                            f"`{name}.{verdict}()` raises, the {what} stays open; use `with` or close it in `finally:`.")
             ctx.report(self, call, message, fix=_fix(ctx, parent, name, call, with_closes, verdict))
+
+    def _with_commits(self, ctx: RuleContext, scope: ast.AST, item: ast.withitem, call: ast.Call,
+                      qualified: str) -> None:
+        """``with sqlite3.connect(db) as conn:`` commits or rolls back, and never closes."""
+        name = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
+        if name is not None:
+            for node in loads_of(ctx, name, scope):
+                parent = ctx.parent(node)
+                if isinstance(parent, ast.Attribute) and parent.attr in _CLOSERS:
+                    return
+                if _classify_value(ctx, node) == "managed":
+                    return
+        module = qualified.split(".")[0]
+        ctx.report(self, call, f"`with {_label(ctx, call)}` only commits or rolls back: {module}'s connection "
+                               f"context manager does not close the connection, so it stays open until garbage "
+                               f"collection; use `with contextlib.closing({_label(ctx, call)}) as conn:`.")
+
+    def _inline(self, ctx: RuleContext, call: ast.Call, what: str, qualified: str) -> None:
+        """``open(p).read()``, ``json.load(open(p))``, ``for line in open(p):``."""
+        if qualified == "subprocess.Popen":
+            return
+        parent = ctx.parent(call)
+        if isinstance(parent, ast.Attribute) and parent.value is call:
+            if parent.attr in _CLOSERS or parent.attr in ("__enter__", "name", "fileno"):
+                return
+        elif isinstance(parent, ast.Call) and any(a is call for a in parent.args):
+            func = parent.func
+            callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if callee in _MANAGERS or callee.lstrip("_")[:1].isupper():
+                return  # handed to a manager or to a wrapper object that owns it
+        elif not (isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is call):
+            return
+        if ctx.enclosing(call, ast.withitem) is not None:
+            return
+        label = _label(ctx, call)
+        ctx.report(self, call, f"`{label}` is used without being closed: the {what} stays open until the temporary "
+                               f"is garbage-collected (at once on CPython, later on PyPy or when an exception keeps "
+                               f"the frame alive); use `with {label} as ...:`.", severity=Severity.INFO)
 
     def _fd(self, ctx: RuleContext, call: ast.Call, qualified: str) -> None:
         what = _FD_SOURCES[qualified]
@@ -203,7 +251,7 @@ def _qualified(ctx: RuleContext, call: ast.Call) -> str | None:
     if name not in ("open", "connect", "socket", "create_connection", "create_server", "urlopen", "ZipFile",
                     "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile", "SMTP", "SMTP_SSL", "FTP",
                     "FTP_TLS", "IMAP4", "IMAP4_SSL", "POP3", "POP3_SSL", "HTTPConnection", "HTTPSConnection",
-                    "ClientSession", "Client", "AsyncClient", "mkstemp"):
+                    "ClientSession", "Client", "AsyncClient", "mkstemp", "Popen"):
         return None
     qualified = ctx.qualified_name(func)
     if qualified in _HANDLES or qualified in _FD_SOURCES:
@@ -221,7 +269,8 @@ def _label(ctx: RuleContext, call: ast.Call) -> str:
     return f"{func}(...)" if len(func) <= 36 else "..."
 
 
-def _lifetime(ctx: RuleContext, scope: ast.AST, binding: ast.Assign, name: str) -> str | None:
+def _lifetime(ctx: RuleContext, scope: ast.AST, binding: ast.Assign, name: str, *, commits_only: bool = False,
+              process: bool = False) -> str | None:
     """None when the handle is managed (with / finally / handed over); "never" when it
     is never closed; the closer's name when it is closed only on the normal path."""
     plain_closes: list[ast.Call] = []
@@ -236,8 +285,10 @@ def _lifetime(ctx: RuleContext, scope: ast.AST, binding: ast.Assign, name: str) 
         if node.lineno < binding.lineno or (horizon is not None and node.lineno > horizon):
             continue
         item = ctx.enclosing(node, ast.withitem)
-        if item is not None and _manages(item.context_expr, node):
+        if item is not None and _manages(item.context_expr, node) and not (commits_only and item.context_expr is node):
             return None
+        if process and isinstance(ctx.parent(node), ast.Attribute) and ctx.parent(node).attr in _WAITERS:
+            return None  # the child is waited for
         use = _classify(ctx, node)
         if use == "managed":
             return None
