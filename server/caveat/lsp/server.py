@@ -145,6 +145,16 @@ class CaveatServer(LanguageServer):
             self._engine = Engine()
         return self._engine
 
+    def warm_up(self) -> None:
+        """In the local worker, before the first document: load the rules and bandit's plugins."""
+        try:
+            from caveat.providers import bandit_provider
+
+            settings = self.settings.for_path(None)
+            bandit_provider._test_set(self.engine._excluded_bandit_tests(settings))
+        except Exception:  # the first analysis will report it
+            log.exception("warm-up failed")
+
     # --- messages ---------------------------------------------------------
     def report_server_error(self, error: Exception, source) -> None:
         """Out-of-band errors: a parse error gets its JSON-RPC answer; the rest goes to the log
@@ -372,6 +382,7 @@ def initialize(ls: CaveatServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: CaveatServer, params: types.InitializedParams) -> None:
+    ls.local_pool.submit(ls.warm_up)  # while the editor is still opening files
     ls.log_once(f"caveat {__version__} ready ({'pull' if ls.pull_mode else 'push'} diagnostics)")
     await _pull_configuration(ls)
 
