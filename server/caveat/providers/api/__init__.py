@@ -216,13 +216,18 @@ class ApiProvider:
         # 3: jedi, per block, cached.
         stopped = None
         pending: list = []
+        decorated = _decorated_classes(blocks)
         for block, block_facts, sites in per_block:
+            if block.kind == "member" and block.class_name in decorated:
+                # attrs-style classes: fields are descriptors jedi misreads (self.x is not attrib())
+                sites = replace(sites, attributes=tuple(replace(a, check=False) if a.self_rooted else a
+                                                        for a in sites.attributes))
             work = [s for s in sites.attributes if s.check and not s.guarded] + \
                    [c for c in sites.calls if not c.guarded] + [i for i in sites.imports if i.is_from and i.names]
             if not work:
                 continue
             key = (env.key, block.kind, block.parse_text, context.key_for(block_facts), self._class_key(block, blocks),
-                   stdlib_ok)
+                   stdlib_ok, block.kind == "member" and block.class_name in decorated)
             cached = self._block_cache.get(key)
             if cached is not None:
                 findings.extend(f.shifted(block.line_offset) for f in cached)
@@ -704,6 +709,17 @@ def _is_submodule(receivers, name: str) -> bool:
 
 _STRUCTURAL_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
                         "abc.", "numbers.", "os.PathLike", "contextlib.AbstractContextManager")
+
+
+def _decorated_classes(blocks) -> set[str]:
+    """Top-level classes with a decorator other than @dataclass (from their header blocks)."""
+    names = set()
+    for block in blocks:
+        if block.kind == "class-header" and block.parse_text.lstrip().startswith("@"):
+            decorators = [line for line in block.parse_text.splitlines() if line.lstrip().startswith("@")]
+            if any("dataclass" not in line for line in decorators):
+                names.add(block.class_name)
+    return names
 
 
 def _structural(receiver) -> bool:

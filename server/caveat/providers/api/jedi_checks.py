@@ -250,8 +250,7 @@ class Session:
                     bases = lazy.infer()
                     if not bases:
                         return True
-                    own = getattr(klass, "tree_node", None)
-                    if own is not None and any(getattr(b, "tree_node", None) is own for b in bases):
+                    if any(_same_class(b, klass) for b in bases):
                         return True  # a base resolved to the class itself (jedi maps _socket to socket)
             except Exception:
                 return True
@@ -338,6 +337,21 @@ class Session:
 
 
 _CONSTRUCTORS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}
+
+
+def _same_class(a, b) -> bool:
+    try:
+        if getattr(a, "tree_node", None) is not None and a.tree_node is getattr(b, "tree_node", None):
+            return True
+        if a.py__name__() != b.py__name__():
+            return False
+        stems = []
+        for value in (a, b):
+            path = value.get_root_context().py__file__()
+            stems.append(os.path.splitext(os.path.basename(str(path)))[0] if path else value.get_root_context().py__name__())
+        return stems[0] == stems[1]
+    except Exception:
+        return False
 
 
 def _constructing_code(classdef) -> str:

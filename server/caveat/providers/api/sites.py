@@ -34,6 +34,7 @@ class AttrSite:
     alias: bool = False  # the receiver is exactly a name bound by an import
     receiver_call: tuple[int, int] | None = None  # the receiver is a call: position after its "("
     annotated: bool = False  # the receiver is a name annotated in its scope (``name: str``)
+    self_rooted: bool = False  # ``self.x.attr`` / ``cls.x.attr``
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ class _Collector:
                         self._guarded(node, attr=node.attr, receiver=value) or self._assigned_here(node)
                         or self._ignored_line(line), self._worth_checking(node),
                         _literal_type(value), self._import_alias(value), self._call_paren(value),
-                        self._annotated(node, value))
+                        self._annotated(node, value), self._self_rooted(value))
 
     def _call_paren(self, node: ast.AST) -> tuple[int, int] | None:
         if not isinstance(node, ast.Call):
@@ -219,6 +220,10 @@ class _Collector:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == value.id:
                 return True
         return False
+
+    def _self_rooted(self, node: ast.AST) -> bool:
+        root, _ = self._root(node)
+        return isinstance(root, ast.Name) and root.id in ("self", "cls")
 
     def _import_alias(self, node: ast.AST) -> bool:
         return isinstance(node, ast.Name) and node.id in self.imports
