@@ -1,7 +1,9 @@
 """## What it does
 
 Detects `assert` statements in application code that check permissions, request or
-user input, credentials, or the arguments of a public function or request handler.
+user input (also through locals built from it: `data = request.get_json()`,
+`args = parser.parse_args()`, `sys.argv`, `input()`, the environment), credentials,
+or the arguments of a public function or request handler.
 
 ## Why is this bad?
 
@@ -39,8 +41,9 @@ def withdraw(account, amount):
 ## What it does not flag
 - Test code: files named `test_*.py` / `*_test.py` / `conftest.py`, anything under a
   `tests/` folder, `test_*` functions and `Test*` classes.
-- Internal invariants: asserts about local variables or the object's own state
-  (`assert self._lock.locked()`, `assert len(stack) > 0`) and asserts in private
+- Internal invariants: asserts about values the function computed or the object's
+  own state (`assert self._lock.locked()`, `assert len(chunk) <= size` after
+  `chunk = ...`), unless those values come from user input; and asserts in private
   helpers (`_name`), nested functions, and at module level (`assert sys.version_info >= (3, 10)`;
   a module-level assert on `sys.argv`, `os.environ` or `input()` is flagged).
 - Type narrowing of arguments: `assert isinstance(x, T)` and `assert x is not None`
@@ -192,10 +195,16 @@ def _input_source(ctx: RuleContext, test: ast.expr) -> str | None:
     them (``amount = int(data["amount"])`` after ``data = request.get_json()``;
     conversions do not make a value trusted for this purpose)."""
     seen: set[str] = set()
+    # the shared taint model knows request objects and handler parameters; it is only
+    # worth asking in modules that import a web framework
+    web = _web_module(ctx)
 
     def visit(node: ast.AST, depth: int) -> str | None:
         for sub in ast.walk(node):
-            if isinstance(sub, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+            cheap = _cheap_source(ctx, sub)
+            if cheap:
+                return cheap
+            if web and isinstance(sub, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
                 try:
                     sources = taint.user_input_sources(ctx, sub, include_env=True)
                 except Exception:  # the shared model must never break this rule
@@ -212,6 +221,26 @@ def _input_source(ctx: RuleContext, test: ast.expr) -> str | None:
         return None
 
     return visit(test, 0)
+
+
+def _cheap_source(ctx: RuleContext, node: ast.AST) -> str | None:
+    """User input recognisable without the taint model."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "parse_args" or (name in ("parse_known_args",)):
+            return "command-line arguments"
+        if name == "input" and isinstance(func, ast.Name):
+            return "input()"
+        if ctx.qualified_name(func) in ("os.getenv", "os.environ.get"):
+            return "environment"
+    elif isinstance(node, (ast.Attribute, ast.Name)):
+        qualified = ctx.qualified_name(node)
+        if qualified == "sys.argv":
+            return "sys.argv"
+        if qualified == "os.environ":
+            return "environment"
+    return None
 
 
 def _narrowing(test: ast.expr) -> bool:

@@ -2,8 +2,9 @@
 
 Detects operations that fail on empty input, applied to data that can be empty:
 `min()`/`max()` without `default=`, `statistics.mean()`/`median()`/`stdev()`...,
+`np.percentile()`/`np.max()`..., `functools.reduce()` without an initial value,
 division by `len(x)` (or by a counter that stays 0), `next()` without a default,
-`random.choice()`, and indexing (`x[0]`, `x[-1]`) of results that can be empty -
+`random.choice()`, middle-element indexing (`s[len(s) // 2]`), and indexing (`x[0]`, `x[-1]`) of results that can be empty -
 filtered comprehensions, `re.findall()`, `glob()`, `os.listdir()`, query results
 (`.fetchall()`, `.all()`), `str.split()` without a separator, and `sys.argv[1]` in a
 script that never checks how many arguments it got.
@@ -61,6 +62,8 @@ def command_of(line):
   flagged for parameters, `self.<collection>`, and data that can visibly be empty;
   not for the results of other calls, which caveat cannot see into.
 - Module constants (`len(ALLOWED_CHARS)`, `max(PRIORITIES.values())`).
+- `items[i % len(items)]` (wrapping an index into the same list) and
+  `random.choice(param)`: like `param[0]`, the caller's contract.
 - A list that an unconditional `append` filled before the use; for indexing, also a
   list that every loop iteration appends to (it is as empty as what the loop walks).
 - `sys.argv[...]` outside an assignment in module code or a `main()`-like function

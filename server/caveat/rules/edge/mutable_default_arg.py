@@ -1,8 +1,8 @@
 """## What it does
 
 Detects a mutable default argument (`[]`, `{}`, `set()`, `list()`, `dict()`,
-`defaultdict(...)`, a comprehension...) that the function mutates, returns, or stores
-somewhere that outlives the call.
+`defaultdict(...)`, `Counter()`, a comprehension...) of a function or lambda that the
+function mutates, returns, or stores somewhere that outlives the call.
 
 ## Why is this bad?
 
@@ -46,7 +46,8 @@ def add_tag(tag, tags=None):
 
 ## Fix safety
 The fix replaces the default with `None` (the annotation becomes `X | None`) and adds
-`if name is None: name = <the old default>` at the top of the body. Every call that
+`if name is None: name = <the old default>` at the top of the body (lambdas and
+one-line functions get no automatic fix). Every call that
 omitted the argument now gets a fresh object, which is the behaviour the code was
 written to expect; the fix is safe. Code that relied on the shared object on purpose
 (a cache) should use an explicit module-level cache instead.

@@ -2,9 +2,16 @@
 
 Detects check-then-act races: a filesystem check (`os.path.exists`, `isfile`, `isdir`,
 `os.access`, `Path.exists()`) followed by an operation on the same path (create, open,
-remove, rename, `makedirs`), and, in code that runs concurrently, a check of shared
-state followed by an update of it without a lock - `if key not in cache: cache[key] = ...`,
-`if account.balance >= amount: account.balance -= amount`, "if no such user, create it".
+remove, rename, `makedirs`); a check of a database row followed by an update of it
+(`if account.balance >= amount: account.balance -= amount; account.save()`,
+`if not coupon.redeemed: coupon.redeemed = True`); "if no such record, create it"
+(`filter(...).exists()` then `create()`); get-then-set on a key-value store
+(`if redis.get(k) is None: redis.set(k, v)`); and, in code that runs concurrently,
+a check of shared in-memory state followed by an update without a lock
+(`if key not in cache: cache[key] = ...`, `if self.balance >= amount: self.balance -= amount`).
+
+When the check exits early (`if os.path.exists(p): raise ...` and the act follows),
+the finding is on the check; otherwise it is on the act.
 
 ## Why is this bad?
 
@@ -54,7 +61,12 @@ with account_lock:          # or an atomic UPDATE ... WHERE balance >= ?
   loudly anyway; only the friendlier message is racy.
 - Checks of a different path, and checks whose result is only reported
   (`return os.path.exists(p)`).
-- Shared-state check-then-act in code with no sign of concurrency: the rule needs an
+- `set(..., nx=True)`, `select_for_update()` inside `transaction.atomic()`, a
+  conditional `UPDATE` (`filter(balance__gte=x).update(...)`), and creates that
+  handle `IntegrityError`.
+- Objects that are neither saved nor loaded by an ORM query (`if not label: label = ...`
+  on a local value).
+- In-memory check-then-act in code with no sign of concurrency: the rule needs an
   `async def` with an `await` between check and act, a web request handler, a
   `threading.Thread` subclass, a method that uses a lock elsewhere, or a module that
   imports `threading`/`concurrent.futures`. Plain single-threaded scripts stay quiet.
@@ -149,6 +161,10 @@ class RaceToctou(Rule):
                     continue
                 reported.add(id(call))
                 where = call if any(call is n for s in node.body + node.orelse for n in ast.walk(s)) else check
+                if where is check:
+                    if id(check) in reported:
+                        continue
+                    reported.add(id(check))
                 checked = _label(ctx, check)
                 acted = _label(ctx, call)
                 error = "FileExistsError" if op[0] in ("create", "open-write") else "FileNotFoundError"
@@ -360,18 +376,24 @@ def _check_then_act(ctx: RuleContext, node: ast.If):
     in ``node``: the act itself when it is inside the ``if``, the check when the
     ``if`` exits early and the act follows it."""
     test = node.test
+    memberships = list(_membership_checks(test))
+    compared = _compared_state(test)
+    rows = _checked_rows(test)
+    query = _query_check(test)
+    stores = list(_store_checks(test))
+    if not (memberships or compared or rows or query or stores):
+        return
     inside = list(_statements(node.body + node.orelse))
     after: list[ast.stmt] = []
-    if terminates(node.body) and not node.orelse:
+    if (compared or rows or query or stores) and terminates(node.body) and not node.orelse:
         after = list(_following_statements(ctx, node))
     # if key not in d: d[key] = ...   /  if d.get(key) is None: d[key] = ...
-    for key, container in _membership_checks(test):
+    for key, container in memberships:
         for stmt in inside:
             for target in _stored_subscripts(stmt):
                 if expr_key(target.value) == container and expr_key(target.slice) == key:
                     yield stmt, f"{container}[{key}]", "dict", stmt
     # if account.balance >= amount: account.balance -= amount
-    compared = _compared_state(test)
     if compared:
         for stmts, where in ((inside, None), (after, test)):
             for stmt in stmts:
@@ -381,7 +403,7 @@ def _check_then_act(ctx: RuleContext, node: ast.If):
                     if key in compared and (isinstance(stmt, ast.AugAssign) or _reads(stmt.value, key)):
                         yield stmt, key, "state", where or stmt
     # an ORM row: if not coupon.redeemed: coupon.redeemed = True; coupon.save()
-    for obj, attrs in _checked_rows(test).items():
+    for obj, attrs in rows.items():
         for stmts, where in ((inside, None), (after, test)):
             for stmt in stmts:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(
@@ -392,7 +414,6 @@ def _check_then_act(ctx: RuleContext, node: ast.If):
                         where or stmt
                     break
     # if not User.objects.filter(...).exists(): User.objects.create(...)
-    query = _query_check(test)
     if query is not None:
         negative, call = query
         stmts, where = (inside, None) if negative else (after, test)
@@ -401,7 +422,7 @@ def _check_then_act(ctx: RuleContext, node: ast.If):
                 yield stmt, "A record", "db", where or stmt
                 break
     # if redis.get(key) is None: redis.set(key, ...)
-    for store, key, negative in _store_checks(test):
+    for store, key, negative in stores:
         stmts, where = (inside, None) if negative else (after, test)
         for stmt in stmts:
             if _store_sets(stmt, store, key):

@@ -1,9 +1,11 @@
 """## What it does
 
-Detects files, sockets, database connections, HTTP responses and temporary files that
-a function opens into a local variable and then does not close on every path: never
-closed at all, or closed with a plain `.close()` that an exception before it skips.
-Also flags `tempfile.mkstemp()` file descriptors that are thrown away or never closed.
+Detects files, sockets, database connections, HTTP responses, archives, temporary
+files and child processes that a function opens and does not close on every path:
+never closed at all, closed with a plain `.close()` that an exception before it skips,
+used inline (`json.load(open(p))`, reported as info), `with sqlite3.connect(...)`
+(whose context manager commits but does not close), `subprocess.Popen` never waited
+for, and `tempfile.mkstemp()` file descriptors that are thrown away or never closed.
 
 ## Why is this bad?
 
@@ -45,9 +47,13 @@ def save(rows):
 - Handles whose ownership moves elsewhere: returned, yielded, stored on `self` or in
   a container, handed to a constructor or to a function of the same module, or whose
   `.close` is registered as a callback.
-- Temporaries that are used and dropped in one expression - `open(p).read()`,
-  `json.load(open(p))`: CPython closes them as soon as the expression ends (ruff's
-  SIM115 makes the same choice).
+- Inline temporaries are reported at *info* severity only: `open(p).read()` and
+  `json.load(open(p))` leave closing to the garbage collector, which CPython runs at
+  once (ruff's SIM115 does not flag them at all); PyPy and exceptions keeping the
+  frame alive delay it. `open(p, "a").close()` and wrappers that take ownership
+  (`TextIOWrapper(open(p, "rb"))`, `Reader(open(p))`) are not reported.
+- `Popen` objects that are waited for (`wait`/`communicate`/`kill`/`terminate`/`poll`)
+  anywhere in the function, or used in `with`.
 - Module- and class-level handles (they live as long as the program by design).
 
 ## Fix safety
