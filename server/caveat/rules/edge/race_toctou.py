@@ -389,10 +389,12 @@ def _check_then_act(ctx: RuleContext, node: ast.If):
         after = list(_following_statements(ctx, node))
     # if key not in d: d[key] = ...   /  if d.get(key) is None: d[key] = ...
     for key, container in memberships:
-        for stmt in inside:
-            for target in _stored_subscripts(stmt):
-                if expr_key(target.value) == container and expr_key(target.slice) == key:
-                    yield stmt, f"{container}[{key}]", "dict", stmt
+        writes = [stmt for stmt in inside for target in _stored_subscripts(stmt)
+                  if expr_key(target.value) == container and expr_key(target.slice) == key]
+        if writes:
+            # one finding per check: the insert (`d[k] = v`) rather than an update (`d[k] += 1`)
+            act = next((stmt for stmt in writes if isinstance(stmt, ast.Assign)), writes[0])
+            yield act, f"{container}[{key}]", "dict", act
     # if account.balance >= amount: account.balance -= amount
     if compared:
         for stmts, where in ((inside, None), (after, test)):
