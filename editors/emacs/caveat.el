@@ -206,15 +206,30 @@ caveat for Python buffers."
                 (seq-remove (lambda (entry) (equal (car entry) modes))
                             eglot-server-programs)))))
 
+(defun caveat--signal-didChangeConfiguration (orig server)
+  "Around `eglot-signal-didChangeConfiguration': include caveat's section.
+Eglot sends `eglot-workspace-configuration' as is (on connect too); for
+caveat's server, add the \"caveat\" section so the server always gets its
+own settings, next to other servers' sections when multiplexed."
+  (if (not (cl-typep server 'caveat-eglot-server))
+      (funcall orig server)
+    (let* ((root (project-root (eglot--project server)))
+           (conf (let ((default-directory root))
+                   (ignore-errors (eglot--workspace-configuration-plist server))))
+           (settings (plist-put (copy-sequence conf) :caveat
+                                (caveat--settings-for-directory root))))
+      (jsonrpc-notify server :workspace/didChangeConfiguration
+                      (list :settings settings)))))
+
+(advice-add 'eglot-signal-didChangeConfiguration :around
+            #'caveat--signal-didChangeConfiguration)
+
 (defun caveat-reload-settings ()
   "Send the current caveat settings to the running server.
 Use after changing a `caveat-' variable (or .dir-locals.el) while the
 server runs."
   (interactive)
-  (let* ((server (eglot--current-server-or-lose))
-         (root (project-root (eglot--project server))))
-    (jsonrpc-notify server :workspace/didChangeConfiguration
-                    (list :settings (list :caveat (caveat--settings-for-directory root))))))
+  (eglot-signal-didChangeConfiguration (eglot--current-server-or-lose)))
 
 (defun caveat-eglot-quickfix ()
   "Apply caveat's preferred quick-fix at point (Eglot code action)."

@@ -48,7 +48,7 @@
     (e2e-put 'events
              (with-current-buffer (jsonrpc-events-buffer (eglot-current-server))
                (let ((s (buffer-string)))
-                 (substring s (max 0 (- (length s) 6000)))))))
+                 (substring s (max 0 (- (length s) 60000)))))))
   (with-temp-file e2e-result-path
     (insert (json-encode e2e-result)))
   (ignore-errors (let ((eglot-autoshutdown t)) (eglot-shutdown (eglot-current-server) nil 5)))
@@ -95,6 +95,8 @@
   (if (and e2e-rass e2e-ruff)
       (progn
         (setq caveat-rass-program e2e-rass)
+        ;; a user who also configures ruff: Eglot sends every section to the multiplexer
+        (setq-default eglot-workspace-configuration '(:ruff (:lineLength 100)))
         (caveat-eglot-setup (caveat-eglot-multiplexed-command (list e2e-ruff "server"))))
     (caveat-eglot-setup))
   (setq eglot-sync-connect nil)
@@ -122,6 +124,15 @@
       (e2e-wait (lambda () (e2e-caveat-diags "Ruff")))
       (e2e-put 'ruff_diagnostics (e2e-caveat-diags "Ruff")))
     (e2e-step "diagnostics")
+    ;; change a setting in the running session: M-x caveat-reload-settings
+    (when (getenv "CAVEAT_EMACS_RELOAD")
+      (setq caveat-severity (mapcar (lambda (c) (cons (car c) "hint")) caveat-severity))
+      (caveat-reload-settings)
+      (e2e-wait (lambda ()
+                  (let ((d (car (e2e-yaml-diags (e2e-caveat-diags)))))
+                    (and d (equal (alist-get 'type d) "eglot-note")))))
+      (e2e-put 'after_reload (e2e-yaml-diags (e2e-caveat-diags)))
+      (e2e-step "reloaded"))
     (goto-char (alist-get 'beg target)))
   ;; Eglot's own quick-fix path: `eglot-code-actions' as the interactive command runs
   ;; it, with the menu answered by RET (stdin), which picks the preferred action.
@@ -155,6 +166,9 @@
     (e2e-finish nil "the yaml.load diagnostic is still in Flymake after the fix"))
   (e2e-wait (lambda () nil) 1)
   (e2e-put 'diagnostics_after (e2e-caveat-diags))
+  (e2e-put 'messages (with-current-buffer "*Messages*"
+                       (cl-remove-if-not (lambda (l) (string-match-p "caveat" l))
+                                         (split-string (buffer-string) "\n"))))
   (e2e-step "cleared")
   (e2e-finish t))
 

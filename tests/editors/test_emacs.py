@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from editor_harness import (
+    ARTIFACTS,
     REPO,
     YAML_CODES,
     YAML_LINE,
@@ -56,8 +57,9 @@ def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path
             fh.write("import os  # unused: ruff reports F401\n")
     result_file = tmp_path / "emacs-result.json"
     env = dict(isolated_env)
+    env["CAVEAT_EMACS_ERROR_CODES"] = ",".join(YAML_CODES)  # via the `caveat-severity' defcustom
     if not extra:
-        env["CAVEAT_EMACS_ERROR_CODES"] = ",".join(YAML_CODES)  # via the `caveat-severity' defcustom
+        env["CAVEAT_EMACS_RELOAD"] = "1"  # then to "hint", in the running session
     proc = run_bounded(
         [emacs, "--batch", "-q", "-l", str(SCRIPT), "--e2e-args", str(REPO), str(target), caveat_exe,
          str(result_file), *extra],
@@ -69,6 +71,8 @@ def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path
     assert result_file.exists(), f"emacs wrote no result (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr[-4000:]}"
     result = json.loads(result_file.read_text())
     events = result.pop("events", "")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # Eglot's JSON-RPC log, for debugging
+    (ARTIFACTS / f"emacs-eglot-events-{alongside}.log").write_text(events or "")
     print(json.dumps(result, indent=1))
     assert result["ok"] is True, f"{result.get('error')}\n{json.dumps(result, indent=1)}\n{proc.stderr[-3000:]}\n{events}"
 
@@ -76,8 +80,11 @@ def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path
     found = [d for d in (result["diagnostics_before"] or []) if d["line"] == YAML_LINE]
     assert len(found) == 1, f"expected one diagnostic on the yaml.load line in Flymake, got {found}"
     assert found[0]["code"] in YAML_CODES, found
+    assert found[0]["type"] == "eglot-error", f"caveat-severity did not reach the server: {result.get('messages')}"
+    assert not [m for m in result.get("messages") or [] if "unknown setting" in m], result["messages"]
     if not extra:
-        assert found[0]["type"] == "eglot-error", "caveat-severity did not reach the server"
+        reloaded = result.get("after_reload") or []
+        assert reloaded and reloaded[0]["type"] == "eglot-note", f"caveat-reload-settings had no effect: {reloaded}"
     prompt, titles = result["menu"]
     assert any("safe_load" in t for t in titles), titles
     assert any(t.startswith(f"Suppress {found[0]['code']}") for t in titles), titles
