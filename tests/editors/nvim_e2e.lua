@@ -151,6 +151,17 @@ local function main()
   local target = yaml_diags(result.diagnostics_before)[1]
   vim.api.nvim_win_set_cursor(0, { target.lnum + 1, target.col })
 
+  -- hover on the finding (what `K` shows): the rule's documentation
+  local hover = vim.lsp.buf_request_sync(buf, 'textDocument/hover', function(c)
+    return vim.lsp.util.make_position_params(0, c.offset_encoding)
+  end, TIMEOUT)
+  for _, r in pairs(hover or {}) do
+    local c = r.result and r.result.contents
+    if c then
+      result.hover = type(c) == 'table' and (c.value or vim.inspect(c)) or tostring(c)
+    end
+  end
+
   -- Ask for the quick-fixes the way a user does (the same function `gra` calls), applied
   -- without a menu because exactly one action is left after the filter.
   local titles = {}

@@ -69,6 +69,8 @@ def test_quickfix_in_neovim(nvim, caveat_exe, shop, isolated_env, tmp_path, alon
     assert found[0]["col"] == 15  # `yaml.load` starts at column 16
     if alongside == "alone":
         assert found[0]["severity"] == 1, "settings.caveat.severity did not reach the server"
+    # hover on the finding shows its rule
+    assert result.get("hover") and code in result["hover"], result.get("hover")
     # the fix came through Neovim's own code-action path
     titles = [a["title"] for a in result["code_actions"]]
     assert any("safe_load" in t for t in titles), titles
