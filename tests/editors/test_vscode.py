@@ -218,6 +218,9 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     # caveat: Scan Workspace listed the findings of files that were never opened
     assert any("orders.py" in row or "web.py" in row for row in result["problemsAfterScan"]), result["problemsAfterScan"]
     assert any("caveat:" in n and "finding" in n for n in result["notifications"]), result["notifications"]
+    # caveat: Show Output and caveat: Restart Server
+    assert "caveat" in result["outputShown"], result["outputShown"]
+    assert result["restartLog"], "caveat: Restart Server did not start the server again"
     # a server that cannot be found: a clear notification whose action opens the settings
     assert "no executable" in result["missingServerMessage"], result["missingServerMessage"]
     assert any("missing" in item for item in result["statusBarMissing"]), result["statusBarMissing"]

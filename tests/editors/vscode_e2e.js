@@ -192,6 +192,36 @@ async function openFromExplorer(page, relPath) {
       await page.screenshot({ path: cfg.screenshot.replace(/\.png$/, '-scan.png') });
       step('scanned', { rows: scanRows.length });
     }
+    // caveat: Show Output, then caveat: Restart Server, from the Command Palette
+    const runCommand = async (title) => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+P');
+      await page.waitForSelector('.quick-input-widget', { state: 'visible', timeout: TIMEOUT });
+      await page.keyboard.type(title);
+      await page.waitForSelector('.quick-input-widget .monaco-list-row', { timeout: TIMEOUT });
+      await page.keyboard.press('Enter');
+    };
+    await runCommand('caveat: Show Output');
+    result.outputShown = await waitFor(page, 'the caveat output channel', async () => {
+      const text = await page.$$eval('.part.panel .view-lines .view-line', (ls) => ls.map((l) => l.textContent || '').join('\n'));
+      // the panel shows the end of the channel (Monaco renders only the visible lines)
+      return /\[(client|scan)\]|caveat/.test(text) ? text.replace(/\u00a0/g, ' ').slice(-2000) : null;
+    });
+    step('output shown');
+    const startLines = async () => (await page.$$eval('.part.panel .view-lines .view-line', (ls) => ls.map((l) => l.textContent || '')))
+      .map((l) => l.replace(/\u00a0/g, ' ')).filter((l) => l.includes('[client] starting'));
+    const before = (await startLines()).length;
+    await runCommand('caveat: Restart Server');
+    result.restartLog = await waitFor(page, 'the server to restart', async () => {
+      const starts = await startLines();
+      return starts.length > before ? starts : null;
+    });
+    await waitFor(page, 'the status bar to say running again', async () => {
+      const items = await page.$$eval('.statusbar-item', (is) => is.map((i) => i.getAttribute('aria-label') || ''));
+      return items.some((t) => /caveat running/.test(t));
+    });
+    step('restarted');
+
     if (cfg.missingServerPath) {
       // Point caveat.path at nothing in the Settings editor: the extension restarts, says
       // so, and offers to open the settings.
