@@ -35,6 +35,7 @@ export npm_config_nodedir=/usr npm_config_unsafe_perm=true npm_config_yes=true \
 
 VENV="${1:-${VIRTUAL_ENV:-}}"
 if [ -n "$VENV" ]; then
+  VENV="$(cd "$VENV" && pwd)" || { echo "no virtual environment at $1" >&2; exit 2; }
   PY="$VENV/bin/python"
 else
   PY="$(command -v python3)"
