@@ -435,7 +435,7 @@ class Engine:
                 if not queries or self._queries_hold(queries, context, index, count):
                     return result, False
         modules = context.modules_before(index)
-        queries, result = self._run_bandit(block, modules, dict(aliases), path, excluded)
+        queries, result = self._run_bandit(block, modules, dict(aliases), path, excluded, facts.tree)
         with self._lock:
             entries = list(self._bandit_cache.lookup(key) or ())
             entries.insert(0, (queries, result))
@@ -454,9 +454,9 @@ class Engine:
         return held
 
     def _run_bandit(self, block: Block, modules: frozenset[str], aliases: dict[str, str],
-                    path: str, excluded: frozenset[str]) -> tuple[tuple, _BlockResult]:
+                    path: str, excluded: frozenset[str], tree=None) -> tuple[tuple, _BlockResult]:
         try:
-            result = bandit_provider.run_block(block.parse_text, modules, aliases, path, aliases, excluded)
+            result = bandit_provider.run_block(block.parse_text, modules, aliases, path, aliases, excluded, tree)
         except RecursionError:
             return (), _BlockResult((), (f"bandit: lines {block.start}-{block.end} are nested too deeply",))
         except Exception as error:  # a bandit bug must not cost the other blocks

@@ -74,10 +74,13 @@ class _Collector(logging.Handler):
 @lru_cache(maxsize=8)
 def _test_set(excluded: frozenset[str] = frozenset()):
     """Bandit's tests, without those the settings turn off (they would only be filtered out later)."""
-    from bandit.core import blacklisting, config, test_set
+    from bandit.core import blacklisting, config, test_set, utils
 
     logging.getLogger("bandit").setLevel(logging.ERROR)
     _record_import_queries()
+    if not hasattr(utils.get_module_qualname_from_path, "cache_info"):
+        # Walks the folders up looking for __init__.py; asked again for every block of a file.
+        utils.get_module_qualname_from_path = lru_cache(maxsize=4096)(utils.get_module_qualname_from_path)
     tests = test_set.BanditTestSet(config.BanditConfig(), profile={"exclude": sorted(excluded)})
     # The blacklist test keeps its filtered configuration on a module-level function:
     # remember this set's, to put it back before each run.
@@ -176,11 +179,16 @@ def _nosec_lines(source: str) -> dict[int, set[str]]:
 
 
 def run_block(parse_text: str, modules_before: frozenset[str], aliases: dict[str, str],
-              path: str, imports: dict[str, str], excluded: frozenset[str] = frozenset()) -> BanditResult:
-    """Bandit's findings for one block, in the block's own line numbers; tests in ``excluded`` do not run."""
+              path: str, imports: dict[str, str], excluded: frozenset[str] = frozenset(),
+              tree: ast.Module | None = None) -> BanditResult:
+    """Bandit's findings for one block, in the block's own line numbers; tests in ``excluded`` do not run.
+
+    ``tree`` is the block's parsed text if the caller has it: bandit only adds its
+    ``_bandit_*`` bookkeeping attributes to the nodes, the same ones on every run."""
     from bandit.core import meta_ast, metrics
 
-    tree = ast.parse(parse_text)
+    if tree is None:
+        tree = ast.parse(parse_text)
     source_bytes = parse_text.encode("utf-8", "surrogatepass")
     stats = metrics.Metrics()
     stats.begin(path or "<buffer>")
