@@ -2,8 +2,10 @@
 
 Detects the result of a call that returns None on a miss - `re.match()`, `dict.get()`,
 `os.environ.get()`, `shutil.which()`, BeautifulSoup/ElementTree `find()`, ORM
-`.first()`, `cursor.fetchone()` - being used (attribute, method, subscript,
-iteration, `int()`/`len()`) without a check for None.
+`.first()`, `cursor.fetchone()`, `mimetypes.guess_type()[0]`, `urlparse().hostname`,
+`getattr(..., None)`, `next(..., None)`, or a function of the same module that returns
+None on some paths - being used (attribute, method, subscript, iteration,
+`int()`/`len()`, a subprocess argument) without a check for None.
 
 ## Why is this bad?
 
@@ -43,7 +45,11 @@ def bearer_token(request):
   or a surrounding `try/except AttributeError/TypeError/Exception`.
 - `.get(key, default)` with a non-None default; `.get()` on HTTP clients and sessions
   (`requests.get`, `client.get(url)`); `.get()` of a key the same function put in a dict
-  literal.
+  literal; `.get()` on the result of an arbitrary call (`obj.method().get(k)`) - only
+  mapping-producing calls (`.json()`, `json.loads()`, `dict()`, `.groupdict()`) count.
+- Methods of the same class that may return None (they live in other blocks); module
+  helpers whose None-returning path sits behind a flag parameter the call leaves at
+  its default (`def find(x, can_fail=False): ... if can_fail: return None`).
 - `re.match()` with a literal pattern that matches the empty string (it always matches).
 - `cursor.fetchone()` after an aggregate query (`SELECT COUNT(*) ...`) or a query
   without `FROM` (both always return a row); when the query is not visible, nothing
