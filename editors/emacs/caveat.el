@@ -182,6 +182,13 @@ Prefers caveat from the project's .venv or venv."
 `caveat-eglot-multiplexed-command'."
   :type 'string)
 
+(defconst caveat--rass-preset
+  (let ((file (expand-file-name "caveat_rass.py"
+                                (file-name-directory (or load-file-name buffer-file-name "")))))
+    (and (file-exists-p file) file))
+  "caveat_rass.py next to this file: a rass preset that waits longer for
+servers to initialize (rass otherwise drops a server slower than 3 s).")
+
 (defun caveat-eglot-multiplexed-command (&rest other-servers)
   "Contact for Eglot running caveat next to OTHER-SERVERS through `rass'.
 Each element of OTHER-SERVERS is a command line (a list of strings), e.g.
@@ -189,7 +196,9 @@ Each element of OTHER-SERVERS is a command line (a list of strings), e.g.
                                     \\='(\"ruff\" \"server\"))
 rass (pip install rassumfrassum) is an LSP multiplexer: Eglot talks to one
 server that forwards to several and merges their diagnostics and code actions."
-  (append (list 'caveat-eglot-server caveat-rass-program "--")
+  (append (list 'caveat-eglot-server caveat-rass-program)
+          (and caveat--rass-preset (list caveat--rass-preset))
+          (list "--")
           caveat-server-command
           (apply #'append (mapcar (lambda (cmd) (cons "--" cmd)) other-servers))))
 
