@@ -53,6 +53,12 @@ def test_quickfix_in_emacs_eglot(emacs, caveat_exe, shop, isolated_env, tmp_path
         if not rass or not ruff:
             missing("rass (pip install rassumfrassum) and ruff")
         extra = [rass, ruff]
+        # a caveat that answers `initialize` 4 s after ruff: rass alone would drop its
+        # capabilities (3 s window); caveat_rass.py must keep them
+        slow = tmp_path / "slow-caveat"
+        slow.write_text(f'#!/bin/sh\nsleep 4\nexec "{caveat_exe}" "$@"\n')
+        slow.chmod(0o755)
+        caveat_exe = str(slow)
         with target.open("a") as fh:
             fh.write("import os  # unused: ruff reports F401\n")
     result_file = tmp_path / "emacs-result.json"
