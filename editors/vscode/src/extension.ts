@@ -20,6 +20,9 @@ let fallbackPython: string | undefined;
 let output: vscode.OutputChannel;
 let status: vscode.StatusBarItem;
 let starting: Promise<void> | undefined;
+let extensionContext: vscode.ExtensionContext;
+/** how many settings the server got last (0: none) */
+let lastSentSettings = 0;
 
 type UiState = 'starting' | 'running' | 'stopped' | 'error' | 'missing';
 
@@ -100,7 +103,11 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     ],
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: () => readSettings(vscode.workspace.workspaceFolders?.[0]?.uri, fallbackPython),
+    initializationOptions: () => {
+      const settings = readSettings(vscode.workspace.workspaceFolders?.[0]?.uri, fallbackPython);
+      lastSentSettings = Object.keys(settings).length;
+      return settings;
+    },
     synchronize: { configurationSection: 'caveat' },
     middleware: {
       workspace: {
@@ -108,9 +115,17 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         // would send every `caveat.*` key, empty lists included, and an empty `select` means
         // "no rules" to the server).
         didChangeConfiguration: async () => {
-          await client?.sendNotification(DidChangeConfigurationNotification.type, {
-            settings: { caveat: readSettings(vscode.workspace.workspaceFolders?.[0]?.uri, fallbackPython) },
-          });
+          const settings = readSettings(vscode.workspace.workspaceFolders?.[0]?.uri, fallbackPython);
+          if (Object.keys(settings).length === 0 && lastSentSettings > 0) {
+            // caveat 0.1 keeps its last editor settings when it receives an empty table:
+            // restart so that clearing the last setting takes effect.
+            log('all caveat settings cleared: restarting');
+            lastSentSettings = 0;
+            void restart(extensionContext);
+            return;
+          }
+          lastSentSettings = Object.keys(settings).length;
+          await client?.sendNotification(DidChangeConfigurationNotification.type, { settings: { caveat: settings } });
         },
         // Answer workspace/configuration for "caveat" with exactly the server's settings
         // (not the client-only keys), per scope.
@@ -191,6 +206,7 @@ async function restart(context: vscode.ExtensionContext): Promise<void> {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionContext = context;
   output = vscode.window.createOutputChannel('caveat');
   status = vscode.window.createStatusBarItem('caveat.status', vscode.StatusBarAlignment.Right, 100);
   status.name = 'caveat';
