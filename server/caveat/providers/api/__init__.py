@@ -357,7 +357,9 @@ class ApiProvider:
             return results
         dist = dists[0]
         # undeclared-dependency
-        if (deps.has_declarations and not site.optional and not site.type_checking and not env.own
+        # (sound in caveat's own environment too: the import name -> distribution mapping
+        # comes from the metadata of the package that was found)
+        if (deps.has_declarations and not site.optional and not site.type_checking
                 and not any(deps.is_declared(d.name) for d in dists)):
             key = ("undeclared", dist.key)
             if key not in seen:
@@ -376,7 +378,7 @@ class ApiProvider:
                     f"{declared_in}; it works here by accident and breaks in a fresh install",
                     line, site.col, line, site.col + len(top) if not site.is_from else site.end_col, env, fix=fix))
         # version-mismatch
-        if not env.own and not site.type_checking:
+        if not env.own and not site.type_checking:  # caveat's own versions say nothing about the project's
             key = ("mismatch", dist.key)
             if key not in seen:
                 wanted = mismatch(deps, dist.name, dist.version, env.python_version)

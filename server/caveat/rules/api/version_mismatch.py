@@ -20,7 +20,8 @@ update the pin.
 
 ## What it does not flag
 Distributions the project does not pin; pins whose markers exclude the environment's Python;
-caveat's own environment (used when no project environment is found).
+caveat's own environment (used when no project environment is found: its versions are
+caveat's, not the project's).
 
 ## Fix safety
 No fix: syncing the environment is a command, not an edit.
