@@ -24,14 +24,19 @@ Sources (``Origin.kind == "user"``):
   ``@<x>.route/get/post/put/patch/delete/api_route/websocket(...)`` (Flask,
   blueprints, FastAPI apps and routers, Quart, Sanic, Litestar) or DRF's
   ``@api_view``; Django function views and Starlette/aiohttp endpoints (first
-  parameter ``request``); methods ``get/post/put/patch/delete`` of classes
+  parameter the request, by the evidence below); methods ``get/post/put/patch/delete`` of classes
   deriving from a view/resource/endpoint/handler class, or taking ``request``;
 * attributes of the request object: ``request.args/form/values/json/data/files/
   headers/cookies/GET/POST/FILES/META/body/query_params/path_params/
   match_info/query/url/path/...``, its ``get_json()/get_data()``, awaited
   ``request.json()/form()/body()/text()/post()``, ``self.request...`` and
   Tornado's ``self.get_argument(...)`` family. The request object is
-  ``flask.request`` (and Quart's/Sanic's), or a name ``request``/``req``;
+  ``flask.request`` (and Quart's/Sanic's), or a parameter shown to be one by
+  evidence, not by its name alone: annotated ``Request``/``HttpRequest``/
+  ``web.Request``, or named ``request``/``req`` in a module importing a web
+  framework, under a route decorator, or used with request-only attributes
+  (``req.args``, ``req.GET``, ``req.match_info``). A FastAPI body model
+  named ``req`` is client data, and ``def f(req, ...)`` in pip is not a view;
 * ``input()``, ``sys.argv``, ``sys.stdin``, ``argparse`` results (``args.x``
   after ``args = parser.parse_args()``);
 * ``os.environ`` / ``os.getenv`` only when asked (``include_env=True``):
@@ -50,6 +55,9 @@ Flow: assignments (all bindings above the use, in every branch), augmented
 assignments (also in loops), ``for`` targets and comprehensions, ``with ... as``,
 list/dict/set mutation (``parts.append(x)``, ``d[k] = x``), f-strings, ``%``,
 ``.format``, ``+``, ``join``, string methods, containers, ``await``, the walrus,
+pathlib's ``/`` (a join when the left side is a path - ``Path(BASE) / name``,
+``UPLOAD_DIR / name``, ``base / "x"`` - or when user input is on either side;
+a number on either side is arithmetic),
 closures (names of the enclosing function), ``except ... as e`` (only inside its
 handler), and simple helpers of the same module (``ctx.module_functions``: what
 the helper returns, with its parameters replaced by the call's arguments;
@@ -66,7 +74,12 @@ views of a value (``if urlparse(url).hostname not in HOSTS``, also through
 ``parsed = urlparse(url)``; a scheme-only or suffix-only check is not enough),
 ``col = col if col in ALLOWED else "id"``, and a statement call of a
 validating helper (``validate_column(col)``, or a same-module helper that
-raises on a failed allowlist/regex test). Allowlists are literal
+raises on a failed allowlist/regex test). A helper trusted by its name
+(sanitize/validate/clean/...) must check *content* when we can read it (a
+same-module function: regex, allowlist membership or lookup, comparison,
+conversion, escaping, a parser); a ``validate_name`` that only checks
+``len(name)`` sanitizes nothing. One we cannot see is trusted unless its name
+says it measures (``validate_length``). Allowlists are literal
 sets/lists/tuples/dicts, UPPER_CASE names or attributes (module constants),
 names bound to such literals, and their ``.keys()``. Escaping functions are
 kind-specific (``kind="html"``: ``html.escape``/``markupsafe.escape``/
@@ -77,7 +90,9 @@ every kind; for ``kind="html"`` a template's ``.render()`` output is escaped. A
 length check is *not* a sanitizer (see input-length-only).
 
 Everything is memoized per rule context (one block), so each function is
-indexed once and each expression evaluated once per kind.
+indexed once and each expression evaluated once per kind. The memo is keyed by
+the block's tree and module facts (the objects, not their ids): a context the
+engine rebinds to another module context or block starts afresh.
 """
 from __future__ import annotations
 
@@ -91,6 +106,24 @@ from caveat.rules.base import RuleContext
 # --------------------------------------------------------------------------- vocabulary
 
 REQUEST_NAMES = frozenset({"request", "req", "rq"})
+REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest", "HTTPConnection", "WebSocket",
+                           "BaseRequest", "HTTPServerRequest"})
+CLIENT_REQUEST_MODULES = ("requests.", "httpx.", "urllib.", "urllib3.", "aiohttp.Client", "http.client.")
+# Modules whose import says the code serves HTTP (a ``request`` parameter is then the request).
+WEB_FRAMEWORKS = ("flask", "quart", "sanic", "django", "rest_framework", "ninja", "starlette", "fastapi",
+                  "aiohttp.web", "tornado.web", "pyramid", "bottle", "falcon", "litestar", "werkzeug", "webob",
+                  "cherrypy", "connexion", "chalice", "responder", "hug", "blacksheep", "robyn", "masonite",
+                  "channels", "graphene_django", "strawberry")
+# Attributes (and methods) only a request object has: their use is evidence that a
+# parameter named ``req`` is one (``url``, ``data``, ``path``, ``headers`` are not: an
+# install requirement or an HTTP client's prepared request has those too).
+REQUEST_EVIDENCE = frozenset({
+    "args", "form", "values", "GET", "POST", "FILES", "META", "COOKIES", "cookies", "query_params",
+    "path_params", "match_info", "view_args", "rel_url", "query_string", "query_arguments", "body_arguments",
+    "get_json", "get_data", "build_absolute_uri", "get_full_path", "get_argument", "get_query_argument",
+    "get_body_argument", "remote_addr", "user_agent", "is_json", "get_param", "get_header", "media",
+    "url_params", "session", "accept_mimetypes", "endpoint", "blueprint", "is_secure", "is_ajax",
+})
 REQUEST_MODULES = ("flask", "quart", "sanic", "werkzeug", "bottle", "pyramid")
 # Attributes of a request object that carry client-controlled data.
 REQUEST_ATTRS = frozenset({
@@ -171,6 +204,15 @@ ESCAPERS = {
 SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|escape|quote|clean|validate|whitelist|allowlist|safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
 VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
+# A helper named for measuring, not checking content (``validate_length``, ``check_max_size``).
+LENGTH_NAME = re.compile(r"(length|(^|_)len($|_)|size|(^|_)(max|min)(_|$)|limit|not_?empty|blank|(^|_)required$|"
+                         r"present)", re.I)
+# Calls that examine or transform a value's content (inside a validating helper).
+CONTENT_CALLS = frozenset({"fullmatch", "match", "search", "startswith", "endswith", "replace", "translate",
+                           "urlparse", "urlsplit", "ip_address", "ip_network", "ip_interface", "secure_filename",
+                           "basename", "realpath", "commonpath", "is_relative_to", "relative_to", "literal_eval",
+                           "strptime", "fromisoformat", "UUID", "Decimal", "escape", "quote", "quote_plus",
+                           "validate_email", "parse_email", "parseaddr", "getaddrinfo", "gethostbyname"})
 # String methods: result is built from the receiver (and the arguments).
 TRANSPARENT_METHODS = frozenset({
     "strip", "lstrip", "rstrip", "lower", "upper", "title", "capitalize", "casefold", "swapcase",
@@ -198,6 +240,14 @@ TERMINATORS = re.compile(r"(^|\.)(abort|exit|_exit|fail|deny|forbid|reject|bad_r
                          r"HTTPException|Http404|SuspiciousOperation|ValidationError|"
                          r"BadRequest\w*|NotFound|Forbidden|Unauthorized)$")
 UPPER = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
+# pathlib: what makes a left operand of ``/`` a path.
+PATH_TYPES = frozenset({"Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath",
+                        "AsyncPath", "UPath", "ZipPath", "Traversable"})
+PATH_METHODS = frozenset({"joinpath", "resolve", "absolute", "with_name", "with_suffix", "with_stem", "expanduser",
+                          "relative_to", "home", "cwd", "iterdir", "glob", "rglob"})
+PATH_ANNOTATION = re.compile(r"(^|[\[.| ])(Path|PurePath|PosixPath|PurePosixPath|StrPath|PathLike\w*)\b")
+PATH_WORDS = frozenset({"dir", "dirs", "directory", "folder", "path", "root", "base", "home", "dest",
+                        "destination", "cwd", "location"})
 
 
 @dataclass(frozen=True)
@@ -235,6 +285,16 @@ def user_input_sources(ctx: RuleContext, expr: ast.AST, *, kind: str | None = No
     return sorted({o.label for o in origins(ctx, expr, kind=kind) if o.kind in wanted})
 
 
+LOCAL_SOURCES = ("sys.argv", "input()", "sys.stdin", "command-line arguments", "getpass.getpass()", "raw_input()")
+
+
+def remote_only(labels: list[str]) -> list[str]:
+    """Drop sources controlled by the person running the program (``sys.argv``,
+    ``input()``, argparse): a CLI that opens the path or fetches the URL it was
+    given is doing its job, not being attacked."""
+    return [label for label in labels if not label.startswith(LOCAL_SOURCES)]
+
+
 def unsafe_origins(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) -> list[Origin]:
     """Origins that are not proven developer-controlled (user input first)."""
     found = [o for o in origins(ctx, expr, kind=kind) if o.kind != "env"]
@@ -265,6 +325,14 @@ def is_validated(ctx: RuleContext, name: ast.Name) -> bool:
     """A guard above this use checks the *content* of ``name`` (allowlist,
     regex, ``isdigit``...) - length checks do not count."""
     return _state(ctx).guarded(name)
+
+
+def is_trusted_validator(ctx: RuleContext, func: ast.AST) -> bool:
+    """Does calling ``func`` (a validating/sanitizing helper) check its argument's
+    content? A same-module helper is read: it must test content (regex, allowlist,
+    comparison, conversion, escaping, a parser), not only length. One we cannot
+    see is trusted unless its name says it measures (``validate_length``)."""
+    return _state(ctx).trusted_helper(func)
 
 
 def handler_info(ctx: RuleContext, func: ast.AST | None) -> "Handler | None":
@@ -350,12 +418,28 @@ class _Scope:
     loops: list[ast.AST] = field(default_factory=list)
 
 
+def _binding_of(ctx: RuleContext) -> tuple:
+    """What a block memo depends on: the parsed block and the module facts it was
+    built with. Objects, not ids: an id can be reused once its object is freed."""
+    return (ctx.tree, ctx.module_functions, ctx.imports, ctx.path)
+
+
+def block_memo(ctx: RuleContext, name: str, build):
+    """``build()`` once per block: cached on the context, but keyed by the block's
+    tree (and module facts) so a context the engine rebinds to another block, or
+    re-initialises, never serves the previous block's results."""
+    memos = ctx.__dict__.setdefault("_caveat_block_memos", {})
+    entry = memos.get(name)
+    key = _binding_of(ctx)
+    if entry is not None and len(entry[0]) == len(key) and all(a is b for a, b in zip(entry[0], key)):
+        return entry[1]
+    value = build()
+    memos[name] = (key, value)
+    return value
+
+
 def _state(ctx: RuleContext) -> "_State":
-    state = ctx.__dict__.get("_taint_state")
-    if state is None:
-        state = _State(ctx)
-        ctx.__dict__["_taint_state"] = state
-    return state
+    return block_memo(ctx, "taint", lambda: _State(ctx))
 
 
 def _scope_of(ctx: RuleContext, state: "_State", node: ast.AST) -> _Scope:
@@ -416,6 +500,9 @@ class _State:
         self.helper_summaries: dict[tuple, tuple[frozenset[Origin], dict[str, bool]]] = {}
         self.indexed_helpers: set[int] = set()
         self.guard_memo: dict[int, bool] = {}
+        self.request_params: dict[tuple[int, str], bool] = {}
+        self.content_helpers: dict[int, bool] = {}
+        self._web: bool | None = None
         self._scope_for_checks: _Scope | None = None
 
     # --- tree navigation (block or same-module helper) --------------------
@@ -618,7 +705,8 @@ class _State:
                 kinds = _dotted(test.args[1]) or ""
                 if kinds in {"int", "float", "bool"}:
                     found.extend((n, "type") for n in self._checked_names(test.args[0], self._scope_for_checks))
-            elif re.search(r"(^|\.)_?(is_valid|is_safe|is_allowed|valid|allowed|is_\w+_valid|validate\w*)$", name):
+            elif re.search(r"(^|\.)_?(is_valid|is_safe|is_allowed|valid|allowed|is_\w+_valid|validate\w*)$", name) \
+                    and self.trusted_helper(func):
                 for arg in test.args:
                     found.extend((n, "validator") for n in self._checked_names(arg, self._scope_for_checks))
         return found
@@ -735,12 +823,71 @@ class _State:
                 callee = _dotted(call.func) or ""
                 short = callee.split(".")[-1]
                 helper = self.ctx.module_functions.get(callee) if "." not in callee else None
-                if VALIDATOR_CALL.match(short) or (helper is not None and self._helper_validates(helper)):
+                if (VALIDATOR_CALL.match(short) and self.trusted_helper(call.func)) or \
+                        (helper is not None and self._helper_validates(helper)):
                     names = {n.id for arg in call.args for n in ([arg] if isinstance(arg, ast.Name) else [])}
                     if names:
                         found.append((node, names))
         scope._validators = found  # type: ignore[attr-defined]
         return found
+
+    def trusted_helper(self, func: ast.AST) -> bool:
+        """A validating/sanitizing helper (by its name) is trusted when it checks the
+        *content*: a same-module helper must contain a content check (regex, allowlist
+        membership or lookup, comparison, conversion, escaping, a parser, another
+        trusted helper); one we cannot see is trusted unless its name says it
+        measures (``validate_length``, ``check_max_size``)."""
+        name = _dotted(func) or ""
+        helper = self.ctx.module_functions.get(name) if isinstance(func, ast.Name) else None
+        if isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self.checks_content(helper)
+        return not LENGTH_NAME.search(name.rsplit(".", 1)[-1])
+
+    def checks_content(self, helper: ast.FunctionDef | ast.AsyncFunctionDef, depth: int = 0) -> bool:
+        key = id(helper)
+        found = self.content_helpers.get(key)
+        if found is None:
+            self.content_helpers[key] = False  # recursion guard
+            found = self.content_helpers[key] = self._checks_content(helper, depth)
+        return found
+
+    def _checks_content(self, helper: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> bool:
+        for node in ast.walk(helper):
+            if isinstance(node, ast.Compare):
+                if any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+                    return True  # membership: an allowlist, or forbidden characters
+                if any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops) and any(
+                        isinstance(side, ast.Constant) and isinstance(side.value, (str, bytes))
+                        for side in (node.left, *node.comparators)):
+                    return True
+            elif isinstance(node, ast.Subscript) and (self.is_allowlist(node.value) or self._is_constant_name(node.value)):
+                return True  # a lookup in a constant table
+            elif isinstance(node, ast.Call):
+                func = node.func
+                qualified = self.ctx.qualified_name(func) or ""
+                dotted = _dotted(func) or ""
+                short = dotted.rsplit(".", 1)[-1]
+                if qualified in REGEX_CHECKS or qualified in ("re.sub", "re.subn", "re.compile") or \
+                        short in CONTENT_CALLS or short in CONTENT_PREDICATES:
+                    return True
+                if (qualified or dotted) in CONVERSIONS and short not in ("len", "isinstance", "callable", "hasattr",
+                                                                         "any", "all", "min", "max", "sum"):
+                    return True
+                if any((qualified or dotted) in table for table in ESCAPERS.values()):
+                    return True
+                if isinstance(func, ast.Attribute) and func.attr == "get" and self.is_allowlist(func.value):
+                    return True
+                if isinstance(func, ast.Name) and func.id != helper.name and depth < 2:
+                    other = self.ctx.module_functions.get(func.id)
+                    if isinstance(other, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        if (SANITIZER_NAME.search(func.id) or VALIDATOR_CALL.match(func.id)) and \
+                                self.checks_content(other, depth + 1):
+                            return True
+                        continue
+                if (SANITIZER_NAME.search(short) or VALIDATOR_CALL.match(short)) and not LENGTH_NAME.search(short) \
+                        and not (isinstance(func, ast.Name) and func.id in self.ctx.module_functions):
+                    return True  # an imported validator (``validators.url``, ``validate_email``)
+        return False
 
     def _helper_validates(self, helper: ast.AST) -> bool:
         self.index_helper(helper)
@@ -874,12 +1021,10 @@ class _State:
         if framework is None and owner is not None and self.enclosing_function(func) is None:
             bases = [_dotted(b) or "" for b in owner.bases]
             if func.name in VIEW_METHODS and (any(VIEW_BASES.search(b.split(".")[-1]) for b in bases)
-                                              or (len(params) > 1 and params[1].arg in REQUEST_NAMES)):
+                                              or (len(params) > 1 and self.request_param(func, params[1]))):
                 framework = "class-view"
-        if framework is None and first in REQUEST_NAMES and owner is None:
+        if framework is None and owner is None and first is not None and self.request_param(func, params[0]):
             framework = "request-view"  # a Django function view: the other parameters are URL captures
-        if framework is None and params and self._annotation(params[0]).split(".")[-1] in {"HttpRequest", "Request", "WSGIRequest", "ASGIRequest"}:
-            framework = "request-view"
         if framework is None:
             return None
         user: set[str] = set()
@@ -889,7 +1034,7 @@ class _State:
             annotation = self._annotation(arg)
             default = defaults.get(arg.arg)
             default_name = (_dotted(default.func) if isinstance(default, ast.Call) else "") or ""
-            if arg.arg in REQUEST_NAMES or annotation.split(".")[-1] in {"Request", "HttpRequest", "WSGIRequest", "ASGIRequest"}:
+            if _request_annotation(annotation) or (not annotation and arg.arg in REQUEST_NAMES):
                 requests_.add(arg.arg)
                 continue
             if arg.arg in path_params and not (annotation and SAFE_ANNOTATIONS.match(annotation)):
@@ -926,13 +1071,60 @@ class _State:
         return False
 
     # --- requests -----------------------------------------------------------
-    def is_request(self, expr: ast.AST, scope: _Scope) -> bool:
+    def request_param(self, func: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg) -> bool:
+        """Is parameter ``arg`` of ``func`` the HTTP request? Decided from evidence, not
+        the name alone: a request annotation (``Request``, ``HttpRequest``), or a
+        conventional name (``request``/``req``) together with a web framework import,
+        a route decorator or request-only attribute use (``req.args``, ``req.GET``)."""
+        key = (id(func), arg.arg)
+        found = self.request_params.get(key)
+        if found is None:
+            found = self.request_params[key] = self._request_param(func, arg)
+        return found
+
+    def _request_param(self, func: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg) -> bool:
+        annotation = self._annotation(arg)
+        if annotation:
+            return _request_annotation(annotation)
+        if arg.arg not in REQUEST_NAMES:
+            return False
+        if self.web_module():
+            return True
+        for deco in func.decorator_list:
+            name = (_dotted(deco.func if isinstance(deco, ast.Call) else deco) or "").rsplit(".", 1)[-1]
+            if name in ROUTE_DECORATORS | VIEW_DECORATORS:
+                return True
+        for node in ast.walk(func):
+            if isinstance(node, ast.Attribute) and node.attr in REQUEST_EVIDENCE and isinstance(node.value, ast.Name) \
+                    and node.value.id == arg.arg:
+                return True
+        return False
+
+    def web_module(self) -> bool:
+        if self._web is None:
+            self._web = any(self.ctx.is_imported(module) for module in WEB_FRAMEWORKS)
+        return self._web
+
+    def is_request(self, expr: ast.AST, scope: _Scope, depth: int = 0) -> bool:
         if isinstance(expr, ast.Name):
             qualified = self.ctx.qualified_name(expr) or ""
             if qualified.endswith(".request") and qualified.split(".")[0] in REQUEST_MODULES:
                 return True
-            if expr.id in REQUEST_NAMES:
-                return True
+            if expr.id not in REQUEST_NAMES:
+                return False
+            current: _Scope | None = scope
+            while current is not None and expr.id not in current.names:
+                current = current.parent_scope
+            if current is None:
+                return expr.id == "request" and self.web_module()  # an unresolved global ``request``
+            for b in current.names[expr.id]:
+                if b.kind == "param" and isinstance(b.target, ast.arg) and \
+                        isinstance(current.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if self.request_param(current.node, b.target):
+                        return True
+                elif b.kind == "assign" and b.value is not None and depth < 3 and \
+                        self.is_request(b.value, self.scope(self.enclosing_function(b.value)), depth + 1):
+                    return True
             return False
         if isinstance(expr, ast.Attribute) and expr.attr in ("request", "req") and isinstance(expr.value, ast.Name) \
                 and expr.value.id in ("self", "cls"):
@@ -1035,7 +1227,9 @@ class _State:
             if isinstance(expr.op, ast.Mod) and isinstance(expr.left, ast.Constant) and isinstance(expr.left.value, str) \
                     and not re.search(r"%[-#0 +]*\d*(\.\d+)?[sr]|%\(\w+\)[sr]", expr.left.value):
                 return NONE  # only numeric conversions (%d, %f)
-            if isinstance(expr.op, (ast.Sub, ast.Div, ast.FloorDiv, ast.Pow, ast.BitAnd, ast.BitOr, ast.BitXor,
+            if isinstance(expr.op, ast.Div):
+                return self._div(expr, kind)
+            if isinstance(expr.op, (ast.Sub, ast.FloorDiv, ast.Pow, ast.BitAnd, ast.BitOr, ast.BitXor,
                                     ast.LShift, ast.RShift)):
                 return NONE
             if isinstance(expr.op, ast.Mult):
@@ -1058,6 +1252,59 @@ class _State:
         if isinstance(expr, ast.DictComp):
             return self._comprehension(expr, [expr.key, expr.value], kind)
         return NONE
+
+    def _div(self, expr: ast.BinOp, kind: str | None) -> frozenset[Origin]:
+        """``a / b``: pathlib's join when the left side is a path (``Path(BASE) / name``,
+        ``UPLOAD_DIR / name``, ``base / "x"``) - it carries both sides; on a left side
+        of unknown type it carries user input (text cannot be divided, so user text
+        on either side means a join); a number on either side is arithmetic."""
+        left, right = expr.left, expr.right
+        if _numeric(left) or _numeric(right):
+            return NONE
+        found = self._union((left, right), kind)
+        if not found:
+            return NONE
+        if self.pathlike(left) or (isinstance(right, ast.Constant) and isinstance(right.value, str)):
+            return found
+        if any(o.kind == "user" for o in found):
+            return found
+        return NONE
+
+    def pathlike(self, expr: ast.AST, depth: int = 0) -> bool:
+        """Is ``expr`` a ``pathlib`` path: ``Path(...)``, ``p.parent``, ``p.joinpath(...)``,
+        ``p / "x"``, a parameter annotated ``Path``, or a name that says it is a
+        directory/path (``UPLOAD_DIR``, ``settings.MEDIA_ROOT``, ``base_path``)?"""
+        if depth > 4:
+            return False
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+            return self.pathlike(expr.left, depth + 1) or (
+                isinstance(expr.right, ast.Constant) and isinstance(expr.right.value, str))
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            qualified = self.ctx.qualified_name(func) or ""
+            short = (qualified or _dotted(func) or "").rsplit(".", 1)[-1]
+            if short in PATH_TYPES or qualified.startswith("pathlib."):
+                return True
+            if isinstance(func, ast.Attribute) and func.attr in PATH_METHODS:
+                return func.attr in ("home", "cwd") or self.pathlike(func.value, depth + 1)
+            return False
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in ("parent", "parents"):
+                return True
+            return _path_word(expr.attr)
+        if isinstance(expr, ast.Subscript):
+            return isinstance(expr.value, ast.Attribute) and expr.value.attr == "parents"
+        if isinstance(expr, ast.Name):
+            if _path_word(expr.id):
+                return True
+            scope = self.scope(self.enclosing_function(expr))
+            for b in self.reaching(scope, expr):
+                if b.kind == "param":
+                    if isinstance(b.target, ast.arg) and PATH_ANNOTATION.search(self._annotation(b.target)):
+                        return True
+                elif b.kind in ("assign", "with") and b.value is not None and self.pathlike(b.value, depth + 1):
+                    return True
+        return False
 
     def _comprehension(self, expr: ast.AST, parts: list[ast.AST], kind: str | None) -> frozenset[Origin]:
         return self._union(parts, kind)
@@ -1183,7 +1430,7 @@ class _State:
         if qualified and any(qualified in table for table in ESCAPERS.values()):
             return False  # a known escaper of another kind
         if SANITIZER_NAME.search(short):
-            return True
+            return self.trusted_helper(func)
         if isinstance(func, ast.Attribute) and func.attr == "get" and self.is_allowlist(func.value):
             return True  # SORTS.get(key, "id")
         return False
@@ -1283,6 +1530,29 @@ def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:
         return False
     start, end = _pos(outer), _end(outer)
     return start <= _pos(inner) and _end(inner) <= end and start != (0, 0)
+
+
+def _request_annotation(annotation: str) -> bool:
+    """``Request``, ``web.Request``, ``HttpRequest``, ``Optional[Request]``, ``"Request"``."""
+    names = re.findall(r"[A-Za-z_][\w.]*", annotation)
+    return any(name.rsplit(".", 1)[-1] in REQUEST_TYPES and not name.startswith(CLIENT_REQUEST_MODULES)
+               for name in names)
+
+
+def _numeric(node: ast.AST) -> bool:
+    """A number literal (``2``, ``-1.5``) or a conversion to a number (``int(x)``, ``len(x)``)."""
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float, complex)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id in ("int", "float", "len", "abs", "round", "sum", "min", "max", "Decimal")
+    return False
+
+
+def _path_word(name: str) -> bool:
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)}
+    return bool(words & PATH_WORDS)
 
 
 def _is_none(node: ast.AST) -> bool:

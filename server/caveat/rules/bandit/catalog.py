@@ -33,7 +33,7 @@ CATEGORY = {
     "B604": "command-injection", "B605": "command-injection",
     "B606": "command-injection", "B607": "command-injection", "B608": "sql-injection",
     "B609": "command-injection", "B610": "sql-injection", "B611": "sql-injection",
-    "B612": "other", "B613": "other", "B614": "insecure-deserialization",
+    "B612": "code-injection", "B613": "other", "B614": "insecure-deserialization",
     "B615": "other", "B701": "xss", "B702": "xss", "B703": "xss", "B704": "xss",
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from caveat.analysis import paths
 from caveat.rules.base import RuleContext
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -25,19 +26,13 @@ def words(name: str | None) -> list[str]:
 
 
 def is_test_path(ctx: RuleContext) -> bool:
-    """A test module: ``test_*.py``, ``*_test.py``, ``conftest.py``, or a module
-    directly inside a ``tests``/``test`` directory (annotated rule fixtures live
-    deeper under ``tests/fixtures/`` and are analysed as application code)."""
-    parts = ctx.path.replace("\\", "/").rsplit("/", 2)
-    name = parts[-1]
-    parent = parts[-2] if len(parts) > 1 else ""
-    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or parent in ("tests", "test"))
+    """A test module (the shared definition: :func:`caveat.analysis.paths.is_test_path`)."""
+    return paths.is_test_path(ctx.path)
 
 
 def is_settings_path(ctx: RuleContext) -> bool:
-    path = ctx.path.replace("\\", "/")
-    return path.rsplit("/", 1)[-1] == "settings.py" or "/settings/" in path
+    """A settings module (the shared definition: :func:`caveat.analysis.paths.is_settings_path`)."""
+    return paths.is_settings_path(ctx.path)
 
 
 def expr_name(ctx: RuleContext, node: ast.AST | None) -> str | None:

@@ -2,8 +2,8 @@
 
 Detects user input evaluated as code: `eval`, `exec`, `compile`,
 `__import__` / `importlib.import_module` with an input-chosen module name,
-templates compiled from input (Jinja2 `Template(...)` /
-`Environment.from_string`, Mako `Template`), `render_template_string` of a template built from input, expression
+templates that are input as a whole (Jinja2 `Template(...)` /
+`Environment.from_string`, Mako `Template`, `render_template_string`), expression
 evaluators that run Python (`pandas.eval`, `DataFrame.query`/`eval`,
 `sympy.sympify`, `numexpr.evaluate`), `runpy.run_path`/`run_module`, and
 `logging.config.listen()` without `verify=`. `eval`/`exec` of text built from
@@ -37,7 +37,12 @@ def calc():
 `eval`/`exec` of constants, `ast.literal_eval`, `json.loads`, constant
 templates rendered with input as variables (`Template("Hi {{ name }}").render(
 name=name)`), `string.Template`, `SandboxedEnvironment`, and module names
-checked against an allowlist.
+checked against an allowlist. Values pasted into literal template text
+(`render_template_string(f"<h1>{name}</h1>")`) are one defect reported once,
+by CAV111 (xss-template-injection, which also offers the fix). Code that is a
+file's content (`exec(path.read_text())`, `exec(compile(fh.read(), ...))`) is
+not reported for a path that is merely not constant (a setup or version file);
+a file the client chooses still is.
 
 ## Fix safety
 `eval(x)` -> `ast.literal_eval(x)` is offered (when `ast` is imported) as an
@@ -57,8 +62,8 @@ from caveat.analysis.flow import resolved_call_name
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security._names import imports_any
+from caveat.rules.security.xss_common import interpolated_template
 from caveat.rules.fixkit import keyword
-from caveat.rules.security._paths import remote_only
 
 EVALUATORS = frozenset({"eval", "exec", "compile", "builtins.eval", "builtins.exec", "builtins.compile", "execfile"})
 IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__", "builtins.__import__"})
@@ -136,7 +141,7 @@ class CodeInjection(Rule):
                       safe=False)
         if sources:
             # Input typed by the person running the program (a REPL, a CLI) is their own code: a warning.
-            local = not remote_only(sources)
+            local = not taint.remote_only(sources)
             ctx.report(self, call, f"`{short}` runs code taken from {sources[0]}: the caller can execute any Python in "
                                    f"this process (`__import__('os').system(...)`). Parse the input instead: "
                                    f"`ast.literal_eval` for literals, `json.loads` for data, or a small dedicated "
@@ -145,6 +150,8 @@ class CodeInjection(Rule):
         origins = taint.unsafe_origins(ctx, source, kind="code")
         if not origins or short == "compile":
             return  # compile() alone runs nothing; generated code from parameters is a warning only at exec/eval
+        if _file_content(ctx, source, 3):
+            return  # a script or version file read and run: its trust is the file's, not the path's
         ctx.report(self, call, f"`{short}` runs code built from {origins[0].label}; if that value can come from a "
                                f"user or a file they control, it is code injection. Use `ast.literal_eval`, "
                                f"`json.loads`, or a lookup table of allowed operations.",
@@ -170,6 +177,8 @@ class CodeInjection(Rule):
             f"(`PLUGINS = {{\"csv\": \"app.export.csv\"}}`)."))
 
     def _template(self, ctx: RuleContext, call: ast.Call) -> None:
+        if interpolated_template(ctx, call):
+            return  # values pasted into template text: one diagnostic, CAV111's (with its fix)
         self._input_sink(ctx, call, "source", lambda source: (
             f"`{ctx.source(call.func)}` compiles a template from {source} (server-side template injection): template "
             f"expressions reach Python objects and can run commands. Keep the template constant and pass the input as "
@@ -210,6 +219,25 @@ def _data_attribute(ctx: RuleContext, node: ast.AST, depth: int) -> str | None:
                     if found:
                         return found
     return None
+
+
+FILE_READS = frozenset({"read", "read_text", "read_bytes"})
+
+
+def _file_content(ctx: RuleContext, node: ast.AST, depth: int) -> bool:
+    """``path.read_text()``, ``open(p).read()``, ``compile(fh.read(), p, "exec")``, or a
+    name bound only to such a read: code that *is* a file's content."""
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in FILE_READS:
+            return True
+        if (ctx.qualified_name(node.func) or "") in ("compile", "builtins.compile") and node.args:
+            return _file_content(ctx, node.args[0], depth)
+        return False
+    if isinstance(node, ast.Name) and depth > 0:
+        bindings = taint.bindings_before(ctx, node)
+        return bool(bindings) and all(b.kind in ("assign", "with") and b.value is not None
+                                      and _file_content(ctx, b.value, depth - 1) for b in bindings)
+    return False
 
 
 def _compiled_constant(ctx: RuleContext, node: ast.AST) -> bool:

@@ -57,12 +57,12 @@ import shlex
 
 import libcst as cst
 
+from caveat.analysis import taint
 from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security._names import imports_any
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, without_keyword
-from caveat.rules.security._paths import flow_origins, remote_only
 
 ALWAYS_SHELL = frozenset({
     "os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "popen2.popen2", "popen2.popen3",
@@ -164,7 +164,7 @@ class CommandInjection(Rule):
         if name in SUBPROCESS:
             label = f"`{ctx.source(call.func)}(..., shell=True)`"
         where = "on the remote host" if remote else "in a shell"
-        found = flow_origins(ctx, command, "shell")
+        found = taint.origins(ctx, command, kind="shell")
         sources = sorted({o.label for o in found if o.kind == "user"})
         fix = None if split or remote else _argv_fix(ctx, call, name, command)
         if sources and split:
@@ -174,7 +174,7 @@ class CommandInjection(Rule):
                                    f"value as one element after `--`.")
             return
         if sources:
-            local = not remote_only(sources)  # sys.argv / input(): the user already has a shell
+            local = not taint.remote_only(sources)  # sys.argv / input(): the user already has a shell
             ctx.report(self, call, f"{label} runs a command {where} built from {sources[0]}: input such as "
                                    f"`; rm -rf ~` or `$(curl ...)` runs as its own command. Pass an argument list "
                                    f"without a shell (`subprocess.run([\"prog\", arg])`), or quote each value with "
@@ -191,7 +191,7 @@ class CommandInjection(Rule):
         if _constant(ctx, program):
             return
         # A launcher running the program named on its own command line is doing its job.
-        sources = remote_only(sorted({o.label for o in flow_origins(ctx, program, "shell") if o.kind == "user"}))
+        sources = taint.remote_only(taint.user_input_sources(ctx, program, kind="shell"))
         if sources:
             ctx.report(self, call, f"`{ctx.source(call.func)}` runs a program whose name comes from {sources[0]}: the "
                                    f"caller chooses what executes. Map the input to a fixed program with an allowlist.")
@@ -240,7 +240,7 @@ def _is_text(node: ast.AST) -> bool:
 
 
 def _constant(ctx: RuleContext, node: ast.AST) -> bool:
-    return all(o.kind == "env" for o in flow_origins(ctx, node, "shell"))
+    return all(o.kind == "env" for o in taint.origins(ctx, node, kind="shell"))
 
 
 # --- the fix: f-string / concatenation -> argument list ---------------------------------

@@ -327,15 +327,20 @@ def _content_checked(ctx: RuleContext, func, name: str) -> bool:
     for node in walk_scope(func):
         if matched and isinstance(node, ast.Call) and not re.match(
                 r"(len|str|print|log\w*\.\w+|logger\.\w+|logging\.\w+|abort|jsonify)$", ctx.dotted_name(node.func) or "") \
-                and any(_mentions(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
+                and any(_mentions(a, name) for a in [*node.args, *(k.value for k in node.keywords)]) \
+                and not (isinstance(node.func, ast.Name) and node.func.id in ctx.module_functions
+                         and VALIDATOR_FUNC.match(node.func.id) and not taint.is_trusted_validator(ctx, node.func)):
             return True  # looked up or compared by a function
         if isinstance(node, (ast.If, ast.While, ast.Assert, ast.IfExp)):
             if _tests_content(ctx, node.test, name):
                 return True
         elif isinstance(node, ast.Call):
             callee = ctx.dotted_name(node.func) or ""
-            if CONTENT_CALL.search(callee.rsplit(".", 1)[-1]) and any(
-                    _mentions(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
+            if isinstance(node.func, ast.Name) and callee in ctx.module_functions:
+                checks = taint.is_trusted_validator(ctx, node.func)  # read the helper: length-only is no check
+            else:
+                checks = bool(CONTENT_CALL.search(callee.rsplit(".", 1)[-1]))
+            if checks and any(_mentions(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
                 return True
             if isinstance(node.func, ast.Attribute) and _key(node.func.value) == name and \
                     CONTENT_CALL.search(node.func.attr):

@@ -69,7 +69,6 @@ from caveat.analysis.flow import value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword, without_keyword
-from caveat.rules.security._paths import flow_origins
 
 PICKLE_LIKE = {
     "pickle.loads": "", "pickle.load": "", "pickle.Unpickler": "",
@@ -266,7 +265,7 @@ def _constant_file(ctx: RuleContext, data: ast.AST | None, depth: int) -> bool:
 
 def _constant_path(ctx: RuleContext, node: ast.AST) -> bool:
     """Built only from literals, module constants and configuration (``/`` included)."""
-    return all(origin.kind == "env" for origin in flow_origins(ctx, node, "path"))
+    return all(origin.kind == "env" for origin in taint.origins(ctx, node, kind="path"))
 
 
 def _network_source(ctx: RuleContext, node: ast.AST, depth: int) -> str | None:

@@ -60,12 +60,13 @@ from __future__ import annotations
 import ast
 import re
 
+from caveat.analysis import taint
 from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security._names import imports_any
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword
-from caveat.rules.security._paths import flow_origins, path_sources, remote_only
+from caveat.rules.security._paths import path_sources
 
 # qualified name -> (verb, positions of path arguments, keyword names)
 SINKS: dict[str, tuple[str, tuple[int, ...], tuple[str, ...]]] = {
@@ -141,7 +142,7 @@ class PathTraversal(Rule):
                     done: set[int]) -> bool:
         if not _is_path_expression(ctx, path):
             return False
-        sources = remote_only(path_sources(ctx, path))
+        sources = taint.remote_only(path_sources(ctx, path))
         weak = None
         if not sources:
             weak = _weak_check(ctx, call, path)
@@ -246,9 +247,9 @@ def _weak_check(ctx: RuleContext, call: ast.Call, path: ast.AST) -> str | None:
     constant: ``p.startswith(BASE)`` before normalisation, or ``".." in name``
     alone (absolute paths pass)."""
     function = ctx.enclosing_function(call)
-    if function is None or not flow_origins(ctx, path, "path"):
+    if function is None or not taint.origins(ctx, path, kind="path"):
         return None
-    if all(o.kind == "env" for o in flow_origins(ctx, path, "path")):
+    if all(o.kind == "env" for o in taint.origins(ctx, path, kind="path")):
         return None
     # Only a path built here (joined, concatenated, formatted) from a value that is not
     # constant: a path handed in whole was built - and maybe checked - elsewhere.

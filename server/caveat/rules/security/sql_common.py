@@ -101,11 +101,7 @@ class SqlUse:
 
 
 def sql_uses(ctx: RuleContext) -> list[SqlUse]:
-    cached = ctx.__dict__.get("_sql_uses")
-    if cached is None:
-        cached = _find(ctx)
-        ctx.__dict__["_sql_uses"] = cached
-    return cached
+    return taint.block_memo(ctx, "sql_uses", lambda: _find(ctx))
 
 
 # --------------------------------------------------------------------------- sinks

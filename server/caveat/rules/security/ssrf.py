@@ -65,7 +65,6 @@ from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security._names import imports_any, words
 from caveat.rules.fixkit import keyword
-from caveat.rules.security._paths import remote_only
 
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "stream", "request", "send",
                         "ws_connect", "fetch"})
@@ -112,7 +111,7 @@ class Ssrf(Rule):
             if url is None or isinstance(url, ast.Starred):
                 continue
             origins = self._host_origins(ctx, url, 0)
-            sources = remote_only(sorted({o.label for o in origins if o.kind == "user"}))
+            sources = taint.remote_only(sorted({o.label for o in origins if o.kind == "user"}))
             stored = None
             if not sources:
                 if not any(o.kind not in ("user", "env") for o in origins):

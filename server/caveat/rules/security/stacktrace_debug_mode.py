@@ -44,6 +44,7 @@ from __future__ import annotations
 import ast
 
 from caveat.analysis import flow
+from caveat.analysis.paths import is_test_path
 from caveat.engine.findings import Fix, Severity
 from caveat.rules import fixkit
 from caveat.rules.base import Rule, RuleContext
@@ -68,7 +69,7 @@ class DebugModeEnabled(Rule):
     replaces = ("B201",)
 
     def check(self, ctx: RuleContext) -> None:
-        if "debug" not in ctx.text.lower() or "test" in ctx.path.replace("\\", "/").rsplit("/", 1)[-1]:
+        if "debug" not in ctx.text.lower() or is_test_path(ctx.path):
             return
         modules = {q.split(".", 1)[0] for q in ctx.imports.values()}
         web = bool(modules.intersection(("flask", "quart", "fastapi", "starlette", "flask_socketio", "sanic")))

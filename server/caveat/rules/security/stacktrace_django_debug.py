@@ -40,14 +40,9 @@ from __future__ import annotations
 
 import ast
 
+from caveat.analysis.paths import is_settings_path
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-
-
-def is_settings_module(path: str) -> bool:
-    """Matches the engine's cache key (``settings`` path kind)."""
-    path = path.replace("\\", "/")
-    return path.rsplit("/", 1)[-1] == "settings.py" or "/settings/" in path
 
 
 class DjangoDebugTrue(Rule):
@@ -59,7 +54,7 @@ class DjangoDebugTrue(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
-        if not is_settings_module(ctx.path):
+        if not is_settings_path(ctx.path):
             return
         for node in ctx.tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:

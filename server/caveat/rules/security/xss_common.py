@@ -25,6 +25,40 @@ TEMPLATE_SOURCES = {
 }
 
 
+def template_source_kind(ctx: RuleContext, call: ast.Call) -> str | None:
+    """"render" (``render_template_string``) or "template" (``jinja2.Template``,
+    ``env.from_string``...) when ``call`` compiles its first argument as template source."""
+    qualified = ctx.qualified_name(call.func) or ""
+    kind = TEMPLATE_SOURCES.get(qualified)
+    if kind is not None:
+        return kind
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "from_string":
+        receiver = (ctx.dotted_name(call.func.value) or "").lower()
+        if ctx.is_imported("jinja2") or "env" in receiver or "jinja" in receiver:
+            return "template"
+    return None
+
+
+def template_argument(call: ast.Call) -> ast.AST | None:
+    source = call.args[0] if call.args else next(
+        (kw.value for kw in call.keywords if kw.arg in ("source", "text", "template")), None)
+    return None if isinstance(source, ast.Starred) else source
+
+
+def interpolated_template(ctx: RuleContext, call: ast.Call) -> list[Part]:
+    """The unproven values pasted into literal template text given to a template
+    compiler (``render_template_string(f"<h1>{name}</h1>")``): the defect CAV111
+    reports. Empty when the call is no template compiler, the template is constant,
+    or it is a value as a whole (``Template(request.form["tpl"])``: CAV137's)."""
+    if template_source_kind(ctx, call) is None:
+        return []
+    source = template_argument(call)
+    if source is None:
+        return []
+    parts, bad = unsafe_leaves(ctx, source, user_only=False)
+    return bad if has_text(parts) else []
+
+
 def is_markup_call(ctx: RuleContext, node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and (ctx.qualified_name(node.func) or "") in MARKUP | FORMAT_HTML
 

@@ -55,7 +55,7 @@ from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security.sql_common import param_name, string_literal
 from caveat.rules.security.xss_common import (
-    TEMPLATE_SOURCES, has_text, names_of, source_note, unsafe_leaves)
+    interpolated_template, names_of, source_note, template_argument, template_source_kind)
 
 
 class TemplateInjection(Rule):
@@ -68,37 +68,18 @@ class TemplateInjection(Rule):
 
     def check(self, ctx: RuleContext) -> None:
         for call in ctx.nodes(ast.Call):
-            kind = self._kind(ctx, call)
-            if kind is None:
-                continue
-            source = call.args[0] if call.args else next(
-                (kw.value for kw in call.keywords if kw.arg in ("source", "text", "template")), None)
-            if source is None or isinstance(source, ast.Starred):
-                continue
-            func = ctx.source(call.func)
-            parts, bad = unsafe_leaves(ctx, source, user_only=False)
-            if not has_text(parts):
-                # A whole template supplied by the client is server-side template injection,
-                # reported once as code injection (CAV137); nothing is interpolated into HTML here.
-                continue
+            # A whole template supplied by the client is server-side template injection,
+            # reported once as code injection (CAV137); here values are pasted into text.
+            bad = interpolated_template(ctx, call)
             if not bad:
                 continue
+            func = ctx.source(call.func)
             ctx.report(self, call, (
                 f"The template source given to `{func}` interpolates {names_of(ctx, bad)}{source_note(ctx, bad)}: "
                 "the value is parsed as template code (server-side template injection) and skips "
                 "autoescaping. Keep the template constant and pass the value as a variable: "
-                "`{{ name }}` with `name=...`."), fix=_fix(ctx, call, kind, source))
-
-    def _kind(self, ctx: RuleContext, call: ast.Call) -> str | None:
-        qualified = ctx.qualified_name(call.func) or ""
-        kind = TEMPLATE_SOURCES.get(qualified)
-        if kind is not None:
-            return kind
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "from_string":
-            receiver = (ctx.dotted_name(call.func.value) or "").lower()
-            if ctx.is_imported("jinja2") or "env" in receiver or "jinja" in receiver:
-                return "template"
-        return None
+                "`{{ name }}` with `name=...`."),
+                fix=_fix(ctx, call, template_source_kind(ctx, call), template_argument(call)))
 
 
 def _fix(ctx: RuleContext, call: ast.Call, kind: str, source: ast.AST) -> Fix | None:
