@@ -81,3 +81,20 @@ def test_text_that_does_not_parse_never_crashes(tmp_path: Path) -> None:
     assert (6, "CAV301") in codes(findings)
     provider.analyze("", "", settings(tmp_path))
     provider.analyze("\x00\ufeff", str(tmp_path / "x.py"), settings(tmp_path))
+
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+_PIECES = ["import os\n", "import yaml\n", "from json import loads\n", "os.path.joinn('a')\n", "def f(x: str):\n",
+           "    return x.uper()\n", "class A:\n", "    def m(self):\n", "        self.a.b.c(d=1)\n", "(", ")", "\"",
+           "'''", "\\\n", "\t", "é", "\x00", "\ufeff", "@", "lambda: ", "print(**{})\n", "x = [", "]\n", "#"]
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=5), max_size=25))
+def test_any_text_gives_findings_inside_the_document(tmp_path: Path, pieces) -> None:
+    text = "".join(pieces)
+    findings, _ = provider_for(settings(tmp_path)).analyze(text, str(tmp_path / "h.py"), settings(tmp_path))
+    lines = text.splitlines() or [""]
+    for finding in findings:
+        assert 1 <= finding.line <= max(len(lines), 1) + 1, finding

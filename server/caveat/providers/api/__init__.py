@@ -228,7 +228,8 @@ class ApiProvider:
                 continue
             key = (env.key, block.kind, block.parse_text, context.key_for(block_facts), self._class_key(block, blocks),
                    stdlib_ok, block.kind == "member" and block.class_name in decorated)
-            cached = self._block_cache.get(key)
+            with self._lock:
+                cached = self._block_cache.get(key)
             if cached is not None:
                 findings.extend(f.shifted(block.line_offset) for f in cached)
                 continue
@@ -254,7 +255,8 @@ class ApiProvider:
                         if block_findings is None:  # ran out of time inside the block
                             stopped = len(pending) - done
                             break
-                        self._block_cache.put(key, tuple(block_findings))
+                        with self._lock:
+                            self._block_cache.put(key, tuple(block_findings))
                         findings.extend(f.shifted(block.line_offset) for f in block_findings)
                         done += 1
                         self.stats["blocks_analysed"] += 1
