@@ -6,24 +6,8 @@ import ast
 from typing import Iterator
 
 from caveat.analysis.flow import scope_of, walk_scope
+from caveat.analysis.paths import is_test_path  # noqa: F401  (the one shared definition)
 from caveat.rules.base import RuleContext
-
-
-def is_test_path(path: str) -> bool:
-    """test_*.py, *_test.py, conftest.py, or a file under a tests/ folder - but not
-    sample code kept under tests/fixtures/ (it stands for application code)."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p]
-    if not parts:
-        return False
-    name = parts[-1]
-    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
-        return True
-    folders = parts[:-1]
-    for index, folder in enumerate(folders):
-        if folder in ("tests", "test", "testing"):
-            return not any(f in ("fixtures", "fixture", "testdata", "samples", "examples", "data")
-                           for f in folders[index + 1:])
-    return False
 
 
 def last_name(node: ast.AST) -> str | None:
