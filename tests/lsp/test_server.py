@@ -156,3 +156,19 @@ async def test_huge_file_gets_one_note(client, tmp_path: Path):
     await start(client, tmp_path, push_capabilities(), options={"max-file-size-kb": 1})
     uri = open_doc(client, tmp_path / "big.py", YAML_CODE * 100)
     await wait_for(lambda: codes(client, uri) == ["CAV003"])
+
+
+async def test_settings_edge_cases_from_real_editors(client, tmp_path: Path):
+    # VS Code sends every key, unset ones empty: an empty select is "not set".
+    await start(client, tmp_path, push_capabilities(), options={"select": [], "python": "", "ignore": ["CAV132"]})
+    uri = open_doc(client, tmp_path / "j.py", YAML_CODE)
+    await wait_for(lambda: codes(client, uri) == ["B506"])
+    # Eglot sends the user's whole workspace configuration: other servers' sections
+    # are not caveat's settings, and no warning about them is shown.
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"ruff": {"lineLength": 100}, "caveat": {"ignore": ["B506", "CAV132"]}}))
+    await wait_for(lambda: codes(client, uri) == [])
+    # Clearing the last setting goes back to the defaults.
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"caveat": {}}))
+    await wait_for(lambda: codes(client, uri) == ["CAV132"])
+    assert not any("ruff" in m.message for m in client.messages)

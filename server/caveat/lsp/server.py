@@ -405,7 +405,8 @@ async def _pull_configuration(ls: CaveatServer) -> None:
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: CaveatServer, params: types.DidChangeConfigurationParams) -> None:
     settings = params.settings
-    if isinstance(settings, dict) and editor_table(settings):
+    if isinstance(settings, dict) and ("caveat" in settings or editor_table(settings)):
+        # caveat's own section, even an empty one (the user cleared their settings).
         ls.settings.set_editor({k: v for k, v in editor_table(settings).items() if k != "diagnosticMode"})
         ls.reanalyse_all()
     else:

@@ -17,11 +17,32 @@ from caveat.project import ConfigError, Settings, find_pyproject, load_pyproject
 log = logging.getLogger("caveat.lsp.settings")
 
 
+_EDITOR_KEYS = {
+    "select", "extend-select", "ignore", "severity", "exclude", "python", "max-file-size-kb",
+    "report-unused-suppressions", "options", "diagnosticMode", "path", "interpreter", "trace",
+    "enable", "server",
+}
+
+
 def editor_table(raw: Any) -> dict:
-    """Accept both ``{"caveat": {...}}`` and the bare table."""
-    if isinstance(raw, dict) and isinstance(raw.get("caveat"), dict):
-        raw = raw["caveat"]
-    return dict(raw) if isinstance(raw, dict) else {}
+    """caveat's settings out of what an editor sent.
+
+    ``{"caveat": {...}}`` gives its section. A bare table is caveat's only when every
+    key is one of caveat's settings: clients such as Eglot send the user's whole
+    workspace configuration (``{"ruff": {...}}``), which is other servers' business.
+    VS Code sends every key, unset ones empty (``select: []``, ``python: ""``): an empty
+    string or an empty selection means "not set" (selecting nothing is never what a user
+    means), while an empty ``ignore`` or ``exclude`` still overrides the project's list.
+    """
+    if not isinstance(raw, dict):
+        return {}
+    if "caveat" in raw:
+        raw = raw["caveat"] if isinstance(raw["caveat"], dict) else {}
+    elif not all(str(key).replace("_", "-") in _EDITOR_KEYS or key in _EDITOR_KEYS for key in raw):
+        return {}
+    unset_when_empty = {"select", "extend-select", "extend_select", "severity", "options"}
+    return {key: value for key, value in raw.items()
+            if value is not None and value != "" and not (key in unset_when_empty and not value)}
 
 
 class SettingsStore:
