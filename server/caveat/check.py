@@ -62,8 +62,9 @@ def discover(paths: list[Path], settings: Settings) -> list[Path]:
 
 class CheckRun:
     def __init__(self, settings: Settings, *, use_cache: bool = True, progress: bool = False,
-                 jobs: int | None = None) -> None:
+                 jobs: int | None = None, api: bool = True) -> None:
         self.settings = settings
+        self.api = api  # run the API stage (jedi) after the local checks
         self.use_cache = use_cache and os.environ.get("CAVEAT_NO_DISK_CACHE", "") not in ("1", "true", "yes")
         self.progress = progress
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -79,7 +80,7 @@ class CheckRun:
 
     def check(self, paths: list[Path]) -> list[FileResult]:
         files = discover(paths, self.settings)
-        cache = DiskCache.open(self.settings, paths) if self.use_cache else None
+        cache = DiskCache.open(self.settings, paths, self.api) if self.use_cache else None
         results: list[FileResult | None] = [None] * len(files)
         pending: list[tuple[int, Path, str]] = []
         keys: dict[int, str] = {}
@@ -137,15 +138,15 @@ class CheckRun:
             # Biggest files first, so no worker is left with a large one at the end.
             order = sorted(pending, key=lambda item: -len(item[2]))
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                     initargs=(self.settings,)) as pool:
+                                     initargs=(self.settings, self.api)) as pool:
                 futures = {item[0]: pool.submit(_analyse_in_worker, str(item[1]), item[2]) for item in order}
                 for index, _, _ in pending:
                     findings, notes = futures[index].result()
                     yield index, findings, notes
             return
         for index, path, text in pending:
-            analysis = self.engine.analyze(text, str(path), self.settings)
-            yield index, analysis.findings, analysis.notes
+            findings, notes = full_analysis(self.engine, text, str(path), self.settings, self.api)
+            yield index, findings, notes
 
     def check_file(self, path: Path) -> FileResult:
         display = _display_path(path)
@@ -156,9 +157,21 @@ class CheckRun:
             return FileResult(display, [], [], [])
         if note:
             self.notes.append(note)
-        analysis = self.engine.analyze(text, str(path), self.settings)
-        self.notes.extend(f"{display}: {n}" for n in analysis.notes)
-        return FileResult(display, analysis.findings, text.splitlines(), analysis.notes)
+        findings, notes = full_analysis(self.engine, text, str(path), self.settings, self.api)
+        self.notes.extend(f"{display}: {n}" for n in notes)
+        return FileResult(display, findings, text.splitlines(), notes)
+
+
+def full_analysis(engine: Engine, text: str, path: str, settings: Settings,
+                  api: bool = True) -> tuple[list[Finding], list[str]]:
+    """Local checks, then (unless disabled) the API stage, merged as the server merges them."""
+    local = engine.analyze(text, path, settings)
+    if not api:
+        return local.findings, local.notes
+    stage = engine.analyze_api(text, path, settings)
+    notes = local.notes + [n for n in stage.notes if not n.startswith("environment:")]
+    findings = engine.merge(text, settings, local, stage) if stage.raw else local.findings
+    return findings, notes
 
 
 # --- the process pool ----------------------------------------------------------
@@ -174,14 +187,14 @@ def _pool_context():
     return None
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, api: bool = True) -> None:
     _WORKER["engine"] = Engine()
     _WORKER["settings"] = settings
+    _WORKER["api"] = api
 
 
 def _analyse_in_worker(path: str, text: str) -> tuple[list[Finding], list[str]]:
-    analysis = _WORKER["engine"].analyze(text, path, _WORKER["settings"])
-    return analysis.findings, analysis.notes
+    return full_analysis(_WORKER["engine"], text, path, _WORKER["settings"], _WORKER["api"])
 
 
 # --- the disk cache ------------------------------------------------------------
@@ -203,9 +216,9 @@ class DiskCache:
             self.entries = {}
 
     @classmethod
-    def open(cls, settings: Settings, paths: list[Path]) -> "DiskCache":
+    def open(cls, settings: Settings, paths: list[Path], api: bool = True) -> "DiskCache":
         root = Path(settings.root) if settings.root else _common_folder(paths)
-        return cls(root / CACHE_DIR, namespace(settings))
+        return cls(root / CACHE_DIR, namespace(settings) + ("" if api else "-local"))
 
     @staticmethod
     def key(path: str, data: bytes) -> str:

@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", help="pyproject.toml to read [tool.caveat] from (default: nearest one)")
     check.add_argument("--report-unused-suppressions", action="store_true", default=None)
     check.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk result cache")
+    check.add_argument("--no-api", action="store_true",
+                       help="local checks only: skip the API reality checks against the project's environment")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--output", "-o", help="write the report to this file instead of stdout")
     check.add_argument("--no-progress", action="store_true", help="never show the progress bar")
@@ -88,7 +90,7 @@ def _check(args) -> int:
     from caveat.check import CheckRun
 
     settings = _settings_from_args(args)
-    run = CheckRun(settings, use_cache=not args.no_cache,
+    run = CheckRun(settings, use_cache=not args.no_cache, api=not args.no_api,
                    progress=not args.no_progress and sys.stderr.isatty() and args.format == "text")
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
