@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from caveat.engine.analyzer import Engine
 from caveat.project import Settings
 
 LABEL = re.compile(r"^\s*#\s*(expect|ok)\s*:\s*(.+?)\s*$")
-ALL = Settings(select=("ALL",))
+# The API stage resolves against the test interpreter's environment, found or not.
+ALL = Settings(select=("ALL",), python=sys.prefix)
 _ENGINE = Engine()
 
 

@@ -72,6 +72,15 @@ class CheckRun:
         self._engine: Engine | None = None
         self.stats = {"files": 0, "cached": 0, "analysed": 0, "processes": 0}
 
+    def _api_token(self, path: Path) -> bytes:
+        """API results change with the environment and the declaration files, not only
+        with the file's content: they are part of its cache key."""
+        if not self.api:
+            return b""
+        from caveat.providers.api import provider_for
+
+        return provider_for(self.settings).cache_token(str(path)).encode()
+
     @property
     def engine(self) -> Engine:
         if self._engine is None:
@@ -95,7 +104,7 @@ class CheckRun:
             text, note = decode_source(data, path)
             if note:
                 self.notes.append(note)
-            key = cache.key(str(path.resolve()), data) if cache else None
+            key = cache.key(str(path.resolve()), data + self._api_token(path)) if cache else None
             hit = cache.get(key) if cache else None
             if hit is not None:
                 findings, notes = hit
@@ -169,7 +178,7 @@ def full_analysis(engine: Engine, text: str, path: str, settings: Settings,
     if not api:
         return local.findings, local.notes
     stage = engine.analyze_api(text, path, settings)
-    notes = local.notes + [n for n in stage.notes if not n.startswith("environment:")]
+    notes = local.notes + stage.notes
     findings = engine.merge(text, settings, local, stage) if stage.raw else local.findings
     return findings, notes
 

@@ -114,7 +114,14 @@ def _check(args) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
+    environments = set()
     for note in run.notes:
+        if ": environment: " in note:  # one per file from the API stage: say it once
+            environment = note.split(": environment: ", 1)[1]
+            if environment not in environments:
+                environments.add(environment)
+                print(f"caveat: API checks against {environment}", file=sys.stderr)
+            continue
         print(f"caveat: {note}", file=sys.stderr)
     found = any(r.findings for r in results)
     return 0 if args.exit_zero or not found else 1
