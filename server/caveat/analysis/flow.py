@@ -111,11 +111,12 @@ def parameter_names(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -
     return names
 
 
-def resolved_call_name(ctx: RuleContext, call: ast.Call) -> str | None:
+def resolved_call_name(ctx: RuleContext, call: ast.Call, value_of=None) -> str | None:
     """Qualified name of what ``call`` calls, resolving one level of receiver:
     ``s = requests.Session(); s.get()`` -> ``requests.Session.get``;
     ``with httpx.Client() as c: c.get()`` -> ``httpx.Client.get``;
-    ``requests.Session().get()`` -> ``requests.Session.get``."""
+    ``requests.Session().get()`` -> ``requests.Session.get``. ``value_of`` replaces
+    ``value_before`` (e.g. a memoized one)."""
     direct = ctx.qualified_name(call.func)
     if direct is not None:
         return direct
@@ -124,7 +125,7 @@ def resolved_call_name(ctx: RuleContext, call: ast.Call) -> str | None:
         return None
     receiver = func.value
     if isinstance(receiver, ast.Name):
-        value = value_before(ctx, receiver)
+        value = (value_of or value_before)(ctx, receiver)
         if isinstance(value, ast.Await):
             value = value.value
         receiver = value if value is not None else receiver

@@ -151,25 +151,10 @@ def value_before(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
 
 
 def resolved_call_name(ctx: RuleContext, call: ast.Call) -> str | None:
-    """``caveat.analysis.flow.resolved_call_name`` with the stricter ``value_before``
-    (``session.headers[...] = ...`` does not hide ``session = requests.Session()``)."""
-    direct = ctx.qualified_name(call.func)
-    if direct is not None:
-        return direct
-    func = call.func
-    if not isinstance(func, ast.Attribute):
-        return None
-    receiver = func.value
-    if isinstance(receiver, ast.Name):
-        value = value_before(ctx, receiver)
-        if isinstance(value, ast.Await):
-            value = value.value
-        receiver = value if value is not None else receiver
-    if isinstance(receiver, ast.Call):
-        constructor = ctx.qualified_name(receiver.func)
-        if constructor is not None:
-            return f"{constructor}.{func.attr}"
-    return None
+    """``caveat.analysis.flow.resolved_call_name`` with this module's memoized ``value_before``."""
+    from caveat.analysis import flow
+
+    return flow.resolved_call_name(ctx, call, value_before)
 
 
 def source(ctx: RuleContext, node: ast.AST) -> str:
