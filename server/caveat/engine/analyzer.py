@@ -121,6 +121,10 @@ class _Reads:
                 return False
         return True
 
+    def empty(self) -> bool:
+        return not (self.imports or self.imported or self.functions or self.imports_keys or self.imports_all
+                    or self.functions_keys or self.functions_all)
+
     def merge(self, other: _Reads) -> None:
         for name in ("imports", "functions", "imported"):
             theirs = getattr(other, name)
@@ -231,6 +235,7 @@ class _TrackedContext(RuleContext):
         else:
             merged = view.imports
         self._merged = merged
+        self._view = view
         self.imports = _Recording(merged, self.reads, "imports", frozenset(self._own_imports), view)
         self.module_functions = _Recording(view.functions, self.reads, "functions", frozenset(), view)
         return self
@@ -241,12 +246,13 @@ class _TrackedContext(RuleContext):
         return reads
 
     def is_imported(self, module: str) -> bool:
-        answer = _any_imported(self._merged.values(), module)
-        if not _any_imported(self._own_imports.values(), module):  # else the block imports it itself
-            reads = self.reads
-            if reads.imported is _NOTHING:
-                reads.imported = {}
-            reads.imported[module] = answer
+        if self._own_imports and _any_imported(self._own_imports.values(), module):
+            return True  # the block imports it itself: no dependency on the module
+        answer = self._view.is_imported(module)  # memoized per module context, shared by all blocks
+        reads = self.reads
+        if reads.imported is _NOTHING:
+            reads.imported = {}
+        reads.imported[module] = answer
         return answer
 
 
@@ -294,15 +300,17 @@ class _RulesResult:
     """All rules on one block text: per-rule results and reads, their union, and
     the fingerprints of the last context they were all known to hold for."""
 
-    __slots__ = ("entries", "valid_for", "result", "union")
+    __slots__ = ("entries", "readers", "valid_for", "result", "union")
 
     def __init__(self, entries: list[_RuleEntry], view: _View) -> None:
         self.entries = entries
         self.valid_for = (view.imports_fp, view.functions_fp)
         self.result = _combine(entries)
+        # Most rules read nothing of the module on a given block; only the others can go stale.
+        self.readers = [i for i, entry in enumerate(entries) if not entry.reads.empty()]
         union = self.union = _Reads()
-        for entry in entries:
-            union.merge(entry.reads)
+        for i in self.readers:
+            union.merge(entries[i].reads)
 
 
 def _combine(entries) -> _BlockResult:
@@ -476,7 +484,8 @@ class Engine:
             if cached.union.holds(view):
                 cached.valid_for = current
                 return cached.result, False
-            stale = [i for i, entry in enumerate(cached.entries) if not entry.reads.holds(view)]
+            entries = cached.entries
+            stale = [i for i in cached.readers if not entries[i].reads.holds(view)]
             if not stale:
                 cached.valid_for = current
                 return cached.result, False

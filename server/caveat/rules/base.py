@@ -176,6 +176,12 @@ class RuleContext:
         prefix = module + "."
         return any(q == module or q.startswith(prefix) for q in self.imports.values())
 
+    def imports_any(self, *modules: str) -> bool:
+        """``is_imported`` for several modules. Ask this, not ``imports.values()``: the
+        engine records each answer, so the rule re-runs only when one of *these* changes,
+        not on every keystroke in any import line."""
+        return any(self.is_imported(module) for module in modules)
+
     # --- source -----------------------------------------------------------
     def source(self, node: ast.AST) -> str:
         """The node's source text (sliced from the block's lines: ``ast.get_source_segment``

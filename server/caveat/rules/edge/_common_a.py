@@ -178,7 +178,7 @@ _SESSION_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "r
 
 
 def imports_module(ctx: RuleContext, *modules: str) -> bool:
-    return any(q.split(".", 1)[0] in modules for q in ctx.imports.values())
+    return ctx.imports_any(*modules)
 
 
 def urlish(node: ast.AST | None) -> bool:

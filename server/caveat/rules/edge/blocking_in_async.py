@@ -252,7 +252,7 @@ def _untraced_client_call(ctx: RuleContext, call: ast.Call, func: ast.Attribute)
             "`aioboto3` or `await asyncio.to_thread(...)`"
     receiver = terminal_name(func.value) or ""
     if "redis" in receiver.lower() and func.attr in _REDIS_COMMANDS and imports_module(ctx, "redis") \
-            and not any(q.startswith(("redis.asyncio", "aioredis")) for q in ctx.imports.values()):
+            and not ctx.imports_any("redis.asyncio", "aioredis"):
         return f".{func.attr}", "waits for a synchronous redis round trip", "`redis.asyncio`"
     return None
 

@@ -164,7 +164,7 @@ class FloatMoney(Rule):
     def check(self, ctx: RuleContext) -> None:
         if not _floatish(ctx.text) or not _MONEYISH.search(ctx.text.lower()):
             return
-        if any(q.split(".", 1)[0] in _NUMERIC_LIBS for q in ctx.imports.values()):
+        if ctx.imports_any(*_NUMERIC_LIBS):
             return
         self._money_cache: dict[int, bool] = {}
         found: dict[int, tuple[ast.AST, str, Fix | None]] = {}  # statement -> first finding

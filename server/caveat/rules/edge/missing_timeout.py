@@ -153,7 +153,7 @@ class MissingTimeout(Rule):
     replaces = ("B113",)
 
     def check(self, ctx: RuleContext) -> None:
-        if not any(q.split(".", 1)[0] in _MODULES for q in ctx.imports.values()):
+        if not ctx.imports_any(*_MODULES):
             return
         seconds = ctx.options.get("timeout", 10)
         for call in ctx.nodes(ast.Call):

@@ -621,7 +621,7 @@ def _to_list_unbounded(call: ast.Call) -> bool:
 
 def _unbounded_mongo_find(ctx: RuleContext, node: ast.AST) -> bool:
     """``collection.find()`` / ``db.users.find({"active": True})``: no key filter, no limit."""
-    if not any(q.split(".", 1)[0] in ("pymongo", "motor", "mongoengine") for q in ctx.imports.values()):
+    if not ctx.imports_any("pymongo", "motor", "mongoengine"):
         return False
     chain = _resolved_chain(ctx, node)
     names = [name for name, _, _ in chain]

@@ -196,4 +196,4 @@ def wrapping_expression(ctx: RuleContext, node: ast.expr) -> ast.expr:
 def imports_any(ctx: RuleContext, *modules: str) -> bool:
     """``ctx.is_imported`` for several modules (the engine records each answer as a
     dependency of the block's cached findings)."""
-    return any(ctx.is_imported(module) for module in modules)
+    return ctx.imports_any(*modules)

@@ -71,8 +71,7 @@ class DebugModeEnabled(Rule):
     def check(self, ctx: RuleContext) -> None:
         if "debug" not in ctx.text.lower() or is_test_path(ctx.path):
             return
-        modules = {q.split(".", 1)[0] for q in ctx.imports.values()}
-        web = bool(modules.intersection(("flask", "quart", "fastapi", "starlette", "flask_socketio", "sanic")))
+        web = ctx.imports_any("flask", "quart", "fastapi", "starlette", "flask_socketio", "sanic")
         for call in ctx.nodes(ast.Call):
             debug = next((kw for kw in call.keywords if kw.arg == "debug"), None)
             if debug is None or not _is_true(debug.value):

@@ -86,8 +86,7 @@ class HtmlResponse(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
-        modules = {q.split(".", 1)[0] for q in ctx.imports.values()}
-        if not modules.intersection(WEB_MODULES):
+        if not ctx.imports_any(*WEB_MODULES):
             return
         for call in ctx.nodes(ast.Call):
             kind = RESPONSES.get(ctx.qualified_name(call.func) or "")
