@@ -98,3 +98,37 @@ def test_any_text_gives_findings_inside_the_document(tmp_path: Path, pieces) -> 
     lines = text.splitlines() or [""]
     for finding in findings:
         assert 1 <= finding.line <= max(len(lines), 1) + 1, finding
+
+
+CLASS_CODE = '''import os.path
+import types
+
+
+class Store:
+    def __init__(self):
+        self.mod = os.path
+
+    def use(self, a):
+        return self.mod.joinn(a, "x")
+
+    def other(self):
+        return os.path.basename("x")
+'''
+
+
+def test_a_members_findings_follow_its_siblings_self_attributes(tmp_path: Path) -> None:
+    provider = ApiProvider(str(tmp_path), sys.prefix)
+    s, path = settings(tmp_path), str(tmp_path / "m.py")
+    findings, _ = provider.analyze(CLASS_CODE, path, s)
+    assert codes(findings) == [(10, "CAV301")]  # jedi knows self.mod from __init__
+    analysed = provider.stats["blocks_analysed"]
+    # Typing in a sibling's body cannot change what jedi infers for `use`: only `other` is re-checked.
+    body_edit = CLASS_CODE.replace('return os.path.basename("x")',
+                                   'y = os.path.dirname("y")\n        return os.path.basename("x")')
+    findings, _ = provider.analyze(body_edit, path, s)
+    assert codes(findings) == [(10, "CAV301")]
+    assert provider.stats["blocks_analysed"] == analysed + 1
+    # Re-assigning self.mod in __init__ does: `use` is re-checked and its finding goes.
+    rebound = body_edit.replace("self.mod = os.path", "self.mod = types.SimpleNamespace()")
+    findings, _ = provider.analyze(rebound, path, s)
+    assert codes(findings) == []

@@ -38,6 +38,7 @@ from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
 from caveat.environment import Environment, canonical_name, discover, distribution_index
 from caveat.project import Settings
 from caveat.providers.api import knowledge
+from caveat.providers.api.class_keys import class_keys
 from caveat.providers.api.dependencies import add_dependency_edits, mismatch, project_dependencies
 from caveat.providers.api.modules import is_stdlib, popular_imports, resolve_top, suggestions, workspace_index
 from caveat.providers.api.sites import AttrSite, CallSite, ImportSite, block_sites
@@ -191,21 +192,22 @@ class ApiProvider:
                          f"and keywords are not checked")
 
         per_block = []
-        for block, block_facts in zip(blocks, facts):
+        for position, (block, block_facts) in enumerate(zip(blocks, facts)):
             if block_facts.tree is None:
                 continue
             sites = block_sites(block.parse_text, imports_key)
             if sites is None:
                 continue
-            per_block.append((block, block_facts, sites))
+            per_block.append((position, block, block_facts, sites))
+        member_keys = class_keys(blocks, facts)
 
         # 1-2: imports and knowledge-base module attributes (cheap, always recomputed).
         seen_modules: set[tuple[str, str]] = set()
-        for _, _, sites in per_block:  # a module imported optionally anywhere is optional everywhere
+        for _, _, _, sites in per_block:  # a module imported optionally anywhere is optional everywhere
             for site in sites.imports:
                 if site.optional and not site.level:
                     seen_modules.add(("optional", site.module.split(".")[0]))
-        for block, _, sites in per_block:
+        for _, block, _, sites in per_block:
             for site in sites.imports:
                 findings.extend(self._check_import(site, block.line_offset, env, index, deps, workspace,
                                                    path, py_version, seen_modules))
@@ -217,7 +219,7 @@ class ApiProvider:
         stopped = None
         pending: list = []
         decorated = _decorated_classes(blocks)
-        for block, block_facts, sites in per_block:
+        for position, block, block_facts, sites in per_block:
             if block.kind == "member" and block.class_name in decorated:
                 # attrs-style classes: fields are descriptors jedi misreads (self.x is not attrib())
                 sites = replace(sites, attributes=tuple(replace(a, check=False) if a.self_rooted else a
@@ -226,7 +228,7 @@ class ApiProvider:
                    [c for c in sites.calls if not c.guarded] + [i for i in sites.imports if i.is_from and i.names]
             if not work:
                 continue
-            key = (env.key, block.kind, block.parse_text, context.key_for(block_facts), self._class_key(block, blocks),
+            key = (env.key, block.kind, block.parse_text, context.key_for(block_facts), member_keys.get(position, ""),
                    stdlib_ok, block.kind == "member" and block.class_name in decorated)
             with self._lock:
                 cached = self._block_cache.get(key)
@@ -270,17 +272,6 @@ class ApiProvider:
             notes.append(f"API checks stopped after the {budget:g} s time budget with {stopped} block(s) of "
                          f"{path or 'this file'} unchecked; they are checked on the next analysis")
         return _unique(findings), notes
-
-    def _class_key(self, block, blocks) -> str:
-        """Member blocks depend on their siblings (``self.x`` assigned elsewhere)."""
-        if block.kind != "member":
-            return ""
-        digest = hashlib.blake2b(digest_size=8)
-        for other in blocks:
-            if other.kind in ("member", "class-header") and other.class_name == block.class_name and other is not block:
-                if "self." in other.parse_text:
-                    digest.update(other.parse_text.encode("utf-8", "surrogatepass"))
-        return digest.hexdigest()
 
     # --- imports ----------------------------------------------------------------
     def _check_import(self, site: ImportSite, offset: int, env: Environment, index, deps, workspace,
