@@ -48,3 +48,11 @@ def defer(name: str) -> None:
     stand_in.__package__ = name
     # No __path__ here: importing a submodule reads the package's __path__, which loads the real package.
     sys.modules[name] = stand_in
+
+
+def load(name: str) -> None:
+    """Import a deferred module now (a server does this when idle, so the first quick-fix
+    built while the user types does not pay for the import)."""
+    stand_in = sys.modules.get(name)
+    if isinstance(stand_in, _Deferred):
+        _load(stand_in)

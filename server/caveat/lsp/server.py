@@ -32,6 +32,7 @@ from pygls.uris import to_fs_path
 
 from caveat import __version__
 from caveat.engine.analyzer import Analysis, Cancelled, Document, Engine
+from caveat.engine import lazy
 from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding, Position
 from caveat.lsp import convert
@@ -127,6 +128,7 @@ class CaveatServer(LanguageServer):
         super().__init__("caveat", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
                          protocol_cls=CaveatProtocol)
         self._engine: Engine | None = None
+        self._fixes_loaded = False
         self.settings = SettingsStore(self.show_warning)
         self.documents: dict[str, DocumentState] = {}
         self.local_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-local")
@@ -223,6 +225,11 @@ class CaveatServer(LanguageServer):
             self.log_once(f"caveat: {path}: {note}")
         state.lines, state.local, state.findings, state.diagnostics = lines, local, findings, diagnostics
         self._published(uri, state, generation)
+        if not self._fixes_loaded:
+            # After the first diagnostics, not before: libcst (quick-fixes) costs ~0.25 s to
+            # import, which would otherwise land on the first keystroke whose fix needs it.
+            self._fixes_loaded = True
+            loop.run_in_executor(self.local_pool, lazy.load, "libcst")
 
         await asyncio.sleep(API_DELAY)
         if cancelled():
