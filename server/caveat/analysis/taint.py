@@ -33,10 +33,12 @@ Sources (``Origin.kind == "user"``):
   Tornado's ``self.get_argument(...)`` family. The request object is
   ``flask.request`` (and Quart's/Sanic's), or a parameter shown to be one by
   evidence, not by its name alone: annotated ``Request``/``HttpRequest``/
-  ``web.Request``, or named ``request``/``req`` in a module importing a web
-  framework, under a route decorator, or used with request-only attributes
-  (``req.args``, ``req.GET``, ``req.match_info``). A FastAPI body model
-  named ``req`` is client data, and ``def f(req, ...)`` in pip is not a view;
+  ``web.Request``, or named ``request``/``req`` under a route decorator or
+  used with request-only attributes (``req.args``, ``req.GET``,
+  ``req.match_info``); ``request`` in a module importing a web framework, and
+  ``req`` there beside a ``resp`` parameter (Falcon). A FastAPI body model
+  named ``req`` is client data, and ``def f(req, location)`` is not a view,
+  even in a module that imports Django;
 * ``input()``, ``sys.argv``, ``sys.stdin``, ``argparse`` results (``args.x``
   after ``args = parser.parse_args()``);
 * ``os.environ`` / ``os.getenv`` only when asked (``include_env=True``):
@@ -89,17 +91,31 @@ helper names containing sanitize/escape/quote/clean/validate are trusted for
 every kind; for ``kind="html"`` a template's ``.render()`` output is escaped. A
 length check is *not* a sanitizer (see input-length-only).
 
+Helpers seen from their calls: :func:`helper_sinks` evaluates a same-module
+helper once per rule with its parameters as markers (``Origin("param",
+name)``) to learn which parameter reaches the rule's sink inside it, so that
+the rule reports the call that passes user input (``save_upload(f,
+f.filename)``), where neither side alone shows the defect; :func:`effective_call`
+sees through ``functools.partial``. Paths: :func:`is_pathlike`,
+:func:`is_normalised` and :func:`has_containment_check` (``resolve()`` +
+``is_relative_to``, ``commonpath``, ``root in p.parents``,
+``realpath(p).startswith(base)``, or a same-module helper doing one).
+
 Everything is memoized per rule context (one block), so each function is
 indexed once and each expression evaluated once per kind. The memo is keyed by
 the block's tree and module facts (the objects, not their ids): a context the
-engine rebinds to another module context or block starts afresh.
+engine rebinds to another module context or block starts afresh. Values
+computed while a helper's parameters are markers are memoized apart and
+dropped afterwards; the markers live in the context's state, never on the
+(shared) helper node.
 """
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from caveat.rules.base import RuleContext
 
@@ -124,6 +140,7 @@ REQUEST_EVIDENCE = frozenset({
     "get_body_argument", "remote_addr", "user_agent", "is_json", "get_param", "get_header", "media",
     "url_params", "session", "accept_mimetypes", "endpoint", "blueprint", "is_secure", "is_ajax",
 })
+RESPONSE_NAMES = frozenset({"resp", "res", "response"})
 REQUEST_MODULES = ("flask", "quart", "sanic", "werkzeug", "bottle", "pyramid")
 # Attributes of a request object that carry client-controlled data.
 REQUEST_ATTRS = frozenset({
@@ -156,7 +173,8 @@ VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opti
                           "list", "create", "retrieve", "update", "partial_update", "destroy",
                           "dispatch", "form_valid", "handle", "on_get", "on_post", "on_put",
                           "on_patch", "on_delete"})
-VIEW_BASES = re.compile(r"(View|ViewSet|Resource|Endpoint|Handler|APIView|Mixin)$")
+# (A mixin alone is not a view: ``StorageSettingsMixin`` gives a storage backend's ``delete``.)
+VIEW_BASES = re.compile(r"(View|ViewSet|Resource|Endpoint|Handler|APIView)$")
 # Parameters a framework injects (never client text).
 INJECTED_PARAM_NAMES = frozenset({"self", "cls", "request", "req", "db", "session", "background_tasks",
                                   "response", "websocket", "ws", "current_user", "user", "settings",
@@ -248,6 +266,13 @@ PATH_METHODS = frozenset({"joinpath", "resolve", "absolute", "with_name", "with_
 PATH_ANNOTATION = re.compile(r"(^|[\[.| ])(Path|PurePath|PosixPath|PurePosixPath|StrPath|PathLike\w*)\b")
 PATH_WORDS = frozenset({"dir", "dirs", "directory", "folder", "path", "root", "base", "home", "dest",
                         "destination", "cwd", "location"})
+# Calls that check a path stays inside a directory (or build one that does: ``safe_join``).
+CONTAINMENT_CALLS = re.compile(r"(^|\.)(is_relative_to|relative_to|commonpath|commonprefix|safe_join|is_safe_path|"
+                               r"safe_path|is_within\w*|within_directory|ensure_within\w*|is_subpath|is_inside\w*|"
+                               r"contained_in|check_path\w*|validate_path\w*|_?safe_join|is_path_safe|assert_within\w*)$")
+# Calls that make a path absolute and collapse its ``..`` segments (``startswith`` can then contain it).
+NORMALISERS = frozenset({"realpath", "abspath", "normpath", "resolve"})
+PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 
 
 @dataclass(frozen=True)
@@ -382,6 +407,76 @@ def parent_of(ctx: RuleContext, node: ast.AST) -> ast.AST | None:
     return _state(ctx).parent(node)
 
 
+def is_pathlike(ctx: RuleContext, expr: ast.AST, *, strict: bool = False) -> bool:
+    """Is ``expr`` a ``pathlib`` path (``Path(...)``, ``BASE / name``, ``p.joinpath(x)``,
+    ``p.parent``, a parameter annotated ``Path``, a name bound to one of those, or -
+    unless ``strict`` - a name that says it is one: ``UPLOAD_DIR``, ``base_path``)?
+    Use ``strict`` where a ``str`` has the same method (``p.replace(a, b)``);
+    otherwise the receiver of a path-only method that is a division of two
+    non-numbers (``(EXPORTS / name).read_text()``) is a pathlib join too."""
+    state = _state(ctx)
+    return state.pathlike(expr, strict=strict) or (not strict and state.divides(expr))
+
+
+def is_normalised(ctx: RuleContext, expr: ast.AST) -> bool:
+    """``os.path.realpath(p)``, ``p.resolve()``, ``str(p.resolve())``, or a name every
+    reaching binding of which is one: a path whose ``..`` segments are collapsed,
+    so that a ``startswith(BASE)`` test on it means something."""
+    return _state(ctx).normalised(expr)
+
+
+def has_containment_check(ctx: RuleContext, function: ast.AST, *, before: int | None = None) -> bool:
+    """Does ``function`` (on or above line ``before``) check that a path stays inside a
+    directory? ``resolve()`` + ``is_relative_to``/``relative_to``, ``os.path.commonpath``,
+    ``safe_join``, an ``is_safe_path``-style call, ``normalised.startswith(base)``,
+    ``root in p.parents``, or a call of a same-module helper that does one of
+    those (``resolve_upload(name)``, which also returns the checked path, counts
+    on the line that calls it)."""
+    return _state(ctx).contains_paths(function, before)
+
+
+def effective_call(ctx: RuleContext, call: ast.Call) -> ast.Call:
+    """What ``call`` really calls when its callee is a ``functools.partial``:
+    ``fetch = partial(requests.get, timeout=5); fetch(url)`` ->
+    ``requests.get(url, timeout=5)`` (a new node placed at ``call``, made of the
+    original argument nodes, so the model answers questions about them). Any
+    other call is returned as it is."""
+    return _state(ctx).effective_call(call)
+
+
+@dataclass
+class HelperSink:
+    """A call of a same-module helper that passes user input (``sources``) to the
+    helper's parameter ``param``, which reaches ``sink`` inside the helper."""
+
+    helper: ast.FunctionDef | ast.AsyncFunctionDef
+    param: str
+    sink: ast.AST
+    sources: list[str]
+
+
+# finder(helper) -> [(sink node, origins of the value that reaches it)], evaluated by the
+# rule (with ``origins`` & co.) while the helper's parameters are markers.
+SinkFinder = Callable[[ast.AST], Iterable[tuple[ast.AST, Iterable[Origin]]]]
+
+
+def helper_sinks(ctx: RuleContext, call: ast.Call, code: str, finder: SinkFinder, *,
+                 kind: str | None = None) -> list[HelperSink]:
+    """The sinks a same-module helper reaches from its parameters, for a ``call`` of
+    it (also through ``functools.partial``) that passes user input to such a
+    parameter: ``save_upload(f, f.filename)`` with ``def save_upload(storage,
+    filename): storage.save(os.path.join(DIR, filename))``. Lets a rule report
+    where the input enters, when neither the caller nor the helper alone shows
+    the defect.
+
+    ``finder`` lists the rule's sinks inside the helper with the origins of their
+    values; it runs once per helper and rule ``code`` (per block), while the
+    helper's parameters evaluate to ``Origin("param", name)``. The arguments are
+    then evaluated at the call with ``kind``'s sanitizers (``secure_filename(...)``
+    passed for a path is not input any more)."""
+    return _state(ctx).helper_sinks(call, code, finder, kind)
+
+
 # --------------------------------------------------------------------------- internals
 
 @dataclass
@@ -504,6 +599,10 @@ class _State:
         self.content_helpers: dict[int, bool] = {}
         self._web: bool | None = None
         self._scope_for_checks: _Scope | None = None
+        self.marked: set[int] = set()  # helpers whose parameters evaluate to Origin("param", name)
+        self.sink_summaries: dict[tuple[int, str], list[tuple[ast.AST, frozenset[str]]]] = {}
+        self.containment: dict[int, bool] = {}
+        self.partials: dict[int, ast.Call] = {}
 
     # --- tree navigation (block or same-module helper) --------------------
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -537,6 +636,27 @@ class _State:
         for parent in ast.walk(func):
             for child in ast.iter_child_nodes(parent):
                 self.helper_parents[child] = parent
+
+    @contextmanager
+    def marking(self, helper: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[None]:
+        """Evaluate inside ``helper`` with its parameters as markers
+        (``Origin("param", name)``), to learn which parameter reaches a return or a
+        sink. The marker lives in this state, not on the helper's node (which the
+        contexts of other blocks share), and what is evaluated meanwhile is memoized
+        apart: those values describe the helper in general and must not be served
+        to later questions, nor values memoized earlier (``unknown`` where a marker
+        belongs) be served while marking."""
+        self.index_helper(helper)
+        if id(helper) in self.marked:
+            yield
+            return
+        saved, self.memo = self.memo, {}
+        self.marked.add(id(helper))
+        try:
+            yield
+        finally:
+            self.marked.discard(id(helper))
+            self.memo = saved
 
     # --- scopes -------------------------------------------------------------
     def scope(self, func: ast.AST | None) -> _Scope:
@@ -1074,8 +1194,9 @@ class _State:
     def request_param(self, func: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg) -> bool:
         """Is parameter ``arg`` of ``func`` the HTTP request? Decided from evidence, not
         the name alone: a request annotation (``Request``, ``HttpRequest``), or a
-        conventional name (``request``/``req``) together with a web framework import,
-        a route decorator or request-only attribute use (``req.args``, ``req.GET``)."""
+        conventional name together with a route decorator or request-only attribute
+        use (``req.args``, ``req.GET``); a web framework import is enough for
+        ``request``, and for ``req`` beside a ``resp`` parameter."""
         key = (id(func), arg.arg)
         found = self.request_params.get(key)
         if found is None:
@@ -1088,8 +1209,11 @@ class _State:
             return _request_annotation(annotation)
         if arg.arg not in REQUEST_NAMES:
             return False
-        if self.web_module():
-            return True
+        if arg.arg == "request" and self.web_module():
+            return True  # ``req`` names other requests too (pip's install requirement): more evidence below
+        names = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+        if names & RESPONSE_NAMES and self.web_module():
+            return True  # ``on_get(self, req, resp)``: a responder's request/response pair
         for deco in func.decorator_list:
             name = (_dotted(deco.func if isinstance(deco, ast.Call) else deco) or "").rsplit(".", 1)[-1]
             if name in ROUTE_DECORATORS | VIEW_DECORATORS:
@@ -1270,14 +1394,15 @@ class _State:
             return found
         return NONE
 
-    def pathlike(self, expr: ast.AST, depth: int = 0) -> bool:
+    def pathlike(self, expr: ast.AST, depth: int = 0, strict: bool = False) -> bool:
         """Is ``expr`` a ``pathlib`` path: ``Path(...)``, ``p.parent``, ``p.joinpath(...)``,
         ``p / "x"``, a parameter annotated ``Path``, or a name that says it is a
-        directory/path (``UPLOAD_DIR``, ``settings.MEDIA_ROOT``, ``base_path``)?"""
+        directory/path (``UPLOAD_DIR``, ``settings.MEDIA_ROOT``, ``base_path``)?
+        ``strict`` drops the last clue (the name): ``file_path`` may well be a ``str``."""
         if depth > 4:
             return False
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
-            return self.pathlike(expr.left, depth + 1) or (
+            return self.pathlike(expr.left, depth + 1, strict) or (
                 isinstance(expr.right, ast.Constant) and isinstance(expr.right.value, str))
         if isinstance(expr, ast.Call):
             func = expr.func
@@ -1286,23 +1411,91 @@ class _State:
             if short in PATH_TYPES or qualified.startswith("pathlib."):
                 return True
             if isinstance(func, ast.Attribute) and func.attr in PATH_METHODS:
-                return func.attr in ("home", "cwd") or self.pathlike(func.value, depth + 1)
+                return func.attr in ("home", "cwd") or self.pathlike(func.value, depth + 1, strict)
             return False
         if isinstance(expr, ast.Attribute):
             if expr.attr in ("parent", "parents"):
                 return True
-            return _path_word(expr.attr)
+            return not strict and _path_word(expr.attr)
         if isinstance(expr, ast.Subscript):
             return isinstance(expr.value, ast.Attribute) and expr.value.attr == "parents"
         if isinstance(expr, ast.Name):
-            if _path_word(expr.id):
+            if not strict and _path_word(expr.id):
                 return True
             scope = self.scope(self.enclosing_function(expr))
             for b in self.reaching(scope, expr):
                 if b.kind == "param":
                     if isinstance(b.target, ast.arg) and PATH_ANNOTATION.search(self._annotation(b.target)):
                         return True
-                elif b.kind in ("assign", "with") and b.value is not None and self.pathlike(b.value, depth + 1):
+                elif b.kind in ("assign", "with") and b.value is not None and self.pathlike(b.value, depth + 1, strict):
+                    return True
+        return False
+
+    def divides(self, expr: ast.AST, depth: int = 0) -> bool:
+        """``a / b`` with no number on either side, or a name bound only to one."""
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+            return not (_numeric(expr.left) or _numeric(expr.right))
+        if isinstance(expr, ast.Name) and depth < 3:
+            bindings = self.reaching(self.scope(self.enclosing_function(expr)), expr)
+            return bool(bindings) and all(b.kind == "assign" and b.value is not None
+                                          and self.divides(b.value, depth + 1) for b in bindings)
+        return False
+
+    def normalised(self, expr: ast.AST, depth: int = 0) -> bool:
+        """``realpath(p)``, ``p.resolve()``, ``str(...)``/``os.fspath(...)``/``.as_posix()``
+        of one, one ``+ os.sep``, or a name all of whose reaching assignments are one.
+        A normaliser *inside* a join (``os.path.join(realpath(BASE), name)``) does not
+        count: the joined name still has its ``..``."""
+        if depth > 4:
+            return False
+        if isinstance(expr, ast.Name):
+            scope = self.scope(self.enclosing_function(expr))
+            assigned = [b for b in self.reaching(scope, expr) if b.kind != "aug"]
+            return bool(assigned) and all(b.kind == "assign" and b.value is not None
+                                          and self.normalised(b.value, depth + 1) for b in assigned)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            return self.normalised(expr.left, depth + 1)
+        if isinstance(expr, ast.Call):
+            short = (_dotted(expr.func) or "").rsplit(".", 1)[-1] or (
+                expr.func.attr if isinstance(expr.func, ast.Attribute) else "")
+            if short in NORMALISERS:
+                return True
+            if short in ("str", "fspath", "normcase") and len(expr.args) == 1:
+                return self.normalised(expr.args[0], depth + 1)
+            if short == "as_posix" and isinstance(expr.func, ast.Attribute):
+                return self.normalised(expr.func.value, depth + 1)
+        return False
+
+    def contains_paths(self, function: ast.AST, before: int | None, depth: int = 0) -> bool:
+        """See :func:`has_containment_check`; a helper's answer (``before`` None) is memoized."""
+        if before is not None:
+            return self._contains_paths(function, before, depth)
+        found = self.containment.get(id(function))
+        if found is None:
+            self.containment[id(function)] = False  # recursion guard
+            found = self.containment[id(function)] = self._contains_paths(function, None, depth)
+        return found
+
+    def _contains_paths(self, function: ast.AST, before: int | None, depth: int) -> bool:
+        self.index_helper(function)
+        for node in ast.walk(function):
+            if before is not None and getattr(node, "lineno", 0) > before:
+                continue
+            if isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops) \
+                    and any(isinstance(c, ast.Attribute) and c.attr == "parents" for c in node.comparators):
+                return True  # ``if ROOT not in path.parents: abort(404)``
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = self.ctx.qualified_name(func) or _dotted(func) or (func.attr if isinstance(func, ast.Attribute) else "")
+            if CONTAINMENT_CALLS.search(name):
+                return True
+            if isinstance(func, ast.Attribute) and func.attr == "startswith" and self.normalised(func.value):
+                return True
+            if isinstance(func, ast.Name) and depth < 2:
+                helper = self.ctx.module_functions.get(func.id)
+                if isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) and helper is not function \
+                        and self.contains_paths(helper, None, depth + 1):
                     return True
         return False
 
@@ -1372,7 +1565,7 @@ class _State:
         func = scope.node
         if name.id in ("self", "cls") or isinstance(func, ast.Lambda):
             return NONE
-        if getattr(func, "_caveat_helper_params", None) is not None:
+        if id(func) in self.marked:
             return frozenset({Origin("param", name.id)})
         handler = self.handler(func) if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
         if handler is not None:
@@ -1474,18 +1667,9 @@ class _State:
         result = set(own)
         if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return frozenset(result)
-        params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
-        for i, arg in enumerate(call.args):
-            if isinstance(arg, ast.Starred):
+        for param, arg in self.arguments(helper, call):
+            if param is None or flows.get(param):
                 result |= self.eval(arg, kind)
-                continue
-            if i < len(params) and flows.get(params[i]):
-                result |= self.eval(arg, kind)
-            elif i >= len(params) and helper.args.vararg is not None and flows.get(helper.args.vararg.arg):
-                result |= self.eval(arg, kind)
-        for kw in call.keywords:
-            if kw.arg is None or flows.get(kw.arg) or (helper.args.kwarg is not None and flows.get(helper.args.kwarg.arg)):
-                result |= self.eval(kw.value, kind)
         return frozenset(result)
 
     def _summary(self, helper: ast.AST, kind: str | None, index: int | None = None) -> tuple[frozenset[Origin], dict[str, bool]]:
@@ -1494,14 +1678,11 @@ class _State:
         if found is not None:
             return found
         self.helper_summaries[key] = (NONE, {})  # recursion guard
-        self.index_helper(helper)
         if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return NONE, {}
-        marker = getattr(helper, "_caveat_helper_params", None)
-        helper._caveat_helper_params = True  # type: ignore[attr-defined]
-        try:
-            own: set[Origin] = set()
-            flows: dict[str, bool] = {}
+        own: set[Origin] = set()
+        flows: dict[str, bool] = {}
+        with self.marking(helper):
             for node in ast.walk(helper):
                 if isinstance(node, ast.Return) and node.value is not None and self.enclosing_function(node) is helper:
                     value = node.value
@@ -1512,17 +1693,95 @@ class _State:
                             flows[origin.label] = True
                         else:
                             own.add(origin)
-        finally:
-            if marker is None:
-                try:
-                    del helper._caveat_helper_params  # type: ignore[attr-defined]
-                except AttributeError:
-                    pass
-        # The memo holds values computed while parameters were markers: drop them.
-        self.memo = {k: v for k, v in self.memo.items() if not any(o.kind == "param" for o in v)}
         summary = (frozenset(own), flows)
         self.helper_summaries[key] = summary
         return summary
+
+    # --- helpers seen from their calls: partials, arguments, sinks -------------
+    def effective_call(self, call: ast.Call) -> ast.Call:
+        found = self.partials.get(id(call))
+        if found is None:
+            found = self.partials[id(call)] = self._effective_call(call, 0)
+        return found
+
+    def _effective_call(self, call: ast.Call, depth: int) -> ast.Call:
+        func = call.func
+        if depth > 2:
+            return call
+        made = func  # ``partial(f, a)(b)``, or a partial of a partial
+        if isinstance(func, ast.Name):
+            bindings = self.reaching(_scope_of(self.ctx, self, func), func)
+            made = bindings[0].value if len(bindings) == 1 and bindings[0].kind == "assign" else None
+        if not (isinstance(made, ast.Call) and made.args and not isinstance(made.args[0], ast.Starred)
+                and (self.ctx.qualified_name(made.func) or "") in PARTIALS):
+            return call
+        inner = ast.copy_location(ast.Call(func=made.args[0], args=[*made.args[1:], *call.args],
+                                           keywords=[*made.keywords, *call.keywords]), call)
+        return self._effective_call(inner, depth + 1)
+
+    @staticmethod
+    def arguments(helper: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> list[tuple[str | None, ast.AST]]:
+        """(parameter name, argument) for each argument of ``call``; None where the
+        parameter cannot be told (after ``*args``, ``**kwargs`` of the call)."""
+        params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
+        vararg = helper.args.vararg.arg if helper.args.vararg else None
+        kwarg = helper.args.kwarg.arg if helper.args.kwarg else None
+        named = set(params) | {a.arg for a in helper.args.kwonlyargs}
+        found: list[tuple[str | None, ast.AST]] = []
+        unknown = False
+        for i, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred):
+                unknown = True
+                found.append((None, arg))
+            elif not unknown and i < len(params):
+                found.append((params[i], arg))
+            elif not unknown and vararg is not None:
+                found.append((vararg, arg))
+            elif unknown:
+                found.append((None, arg))
+        for kw in call.keywords:
+            if kw.arg is None:
+                found.append((None, kw.value))
+            elif kw.arg in named or kwarg is None:
+                found.append((kw.arg, kw.value))
+            else:
+                found.append((kwarg, kw.value))
+        return found
+
+    def helper_sinks(self, call: ast.Call, code: str, finder: SinkFinder, kind: str | None) -> list[HelperSink]:
+        call = self.effective_call(call)
+        func = call.func
+        if not isinstance(func, ast.Name) or self.ctx.qualified_name(func):
+            return []
+        helper = self.ctx.module_functions.get(func.id)
+        if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or \
+                func.id in _scope_of(self.ctx, self, func).names:
+            return []  # not a helper, or a local name shadows it
+        sinks = self._sink_summary(helper, code, finder)
+        if not sinks:
+            return []
+        arguments = self.arguments(helper, call)
+        found = []
+        for sink, params in sinks:
+            for param in sorted(params):
+                labels = {label for name, arg in arguments if name == param
+                          for label in user_input_sources(self.ctx, arg, kind=kind)}
+                if labels:
+                    found.append(HelperSink(helper, param, sink, sorted(labels)))
+        return found
+
+    def _sink_summary(self, helper: ast.FunctionDef | ast.AsyncFunctionDef, code: str,
+                      finder: SinkFinder) -> list[tuple[ast.AST, frozenset[str]]]:
+        """The sinks of ``helper`` (as ``finder`` sees them) and the parameters reaching each."""
+        key = (id(helper), code)
+        found = self.sink_summaries.get(key)
+        if found is None:
+            self.sink_summaries[key] = []  # recursion guard
+            with self.marking(helper):
+                reached = [(sink, frozenset(o.label for o in origins if o.kind == "param"))
+                           for sink, origins in finder(helper)]
+            found = self.sink_summaries[key] = [(sink, params) for sink, params in reached if params]
+        return found
 
 
 def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:

@@ -1,7 +1,8 @@
 """## What it does
 
 Detects input whose *length* is validated but whose *content* is not: an
-`if len(x) > N: abort(400)` (or `raise`, `return`, resetting `x`) on a request
+`if len(x) > N: abort(400)` (also `len(data["url"])`, `len(request.form.get("name"))`)
+(or `raise`, `return`, resetting `x`) on a request
 value or in a validator (`validate_*`, `clean_*`), FastAPI `Query(max_length=)`
 parameters, pydantic `Field(max_length=)` / `constr(max_length=)` fields and
 Django/DRF `CharField(max_length=)` form fields without a pattern, and
@@ -43,8 +44,9 @@ def register_hook():
 ## What it does not flag
 Free text (bio, description, comment, message, title, note) that reaches no
 sink, password minimum lengths, values whose content is also checked
-(allowlist, regex, `isalnum()`, `startswith`, comparison, a validator call,
-`int()`), fields with `pattern=`/`regex=` or a typed field, values that reach
+(allowlist, regex, `isalnum()`, `startswith`, comparison, a validator call -
+a same-module validator is read, and one that only measures length does not
+count - `int()`), fields with `pattern=`/`regex=` or a typed field, values that reach
 sinks only in safe forms (SQL parameters, argument lists, `secure_filename`,
 `escape`), and length checks that are not validation (no rejection).
 
@@ -269,14 +271,18 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                         _key(t) == key for stmt in node.body if isinstance(stmt, ast.Assign) for t in stmt.targets)
                     if not (rejects or resets):
                         continue
-                    if _collection(ctx, name):
+                    read = _keyed_read(name)
+                    if read is None and _collection(ctx, name):
                         continue  # counting items (argv, uploaded files, a list) is not string validation
-                    if not taint.is_user_input(ctx, name) and not (validator and isinstance(name, ast.Name)):
+                    base = name if isinstance(name, ast.Name) else (read[0] if read else name.value)
+                    if not taint.is_user_input(ctx, name) and not (validator and isinstance(base, ast.Name)):
                         continue
                     seen.add(key)
-                    keys = _keys(ctx, name if isinstance(name, ast.Name) else name.value) + field_names
+                    keys = (_keys(ctx, base) if isinstance(base, ast.Name) else []) + field_names
                     if isinstance(name, ast.Attribute):
                         keys.append(name.attr)
+                    if read is not None:
+                        keys.append(read[1])
                     found.append((key, node, f"`{' '.join(ctx.source(compare).split())}`", keys))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
@@ -366,8 +372,9 @@ def _tests_content(ctx: RuleContext, test: ast.AST, name: str) -> bool:
     return _mentions(test, name)
 
 
-def _len_of(ctx: RuleContext, node: ast.AST) -> ast.Name | ast.Attribute | None:
-    """``len(x)`` / ``len(x.strip())`` / ``len(upload.filename)`` -> the measured name."""
+def _len_of(ctx: RuleContext, node: ast.AST) -> ast.AST | None:
+    """``len(x)`` / ``len(x.strip())`` / ``len(upload.filename)`` / ``len(data["url"])`` /
+    ``len(request.form.get("name", ""))`` -> the measured value."""
     if isinstance(node, ast.Call) and ctx.dotted_name(node.func) == "len" and len(node.args) == 1:
         arg = node.args[0]
         if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("strip", "encode"):
@@ -375,7 +382,25 @@ def _len_of(ctx: RuleContext, node: ast.AST) -> ast.Name | ast.Attribute | None:
         if isinstance(arg, ast.Name) or (isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name)
                                          and arg.value.id not in ("self", "cls")):
             return arg
+        if _keyed_read(arg) is not None:
+            return arg
     return None
+
+
+def _keyed_read(node: ast.AST) -> tuple[ast.AST, str] | None:
+    """(container, key) for ``data["url"]`` / ``data.get("url", "")`` / ``request.form["url"]``."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        container = node.value
+        key = node.slice.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        container = node.func.value
+        key = node.args[0].value
+    else:
+        return None
+    if _key(container) is None or not isinstance(container, (ast.Name, ast.Attribute)):
+        return None
+    return container, key
 
 
 def _key(node: ast.AST) -> str | None:
@@ -383,6 +408,12 @@ def _key(node: ast.AST) -> str | None:
         return node.id
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         return f"{node.value.id}.{node.attr}"
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+        inner = _key(node.value)
+        return f"{inner}.{node.attr}" if inner else None
+    read = _keyed_read(node)
+    if read is not None:
+        return f"{_key(read[0])}[{read[1]!r}]"
     return None
 
 

@@ -5,8 +5,12 @@ verification codes, password-reset codes, session ids, generated passwords,
 API keys, nonces, salts, IVs and OAuth `state` values produced by the `random`
 module (or `numpy.random`, or time-based `uuid.uuid1()`). The value is judged
 by where it goes: the name it is assigned to or returned as, the dict key or
-keyword it is passed under, a reset/verify link it is put into, or the
-function or class it is made in (`generate_api_key()`, `class ReferralCodes`).
+keyword it is passed under, a reset/verify link it is put into, where a
+local holding it goes next (`voucher = ...; order.voucher_code = voucher`), or
+the function or class it is made in (`generate_api_key()`, `class
+ReferralCodes`; a bare `code` in `class InviteService` is an invite code). A
+neutral same-module helper returning `random` output (`random_string(8)`) is
+judged at each call by the same rules.
 Prize draws (`pick_winner`, raffles) count: a predictable winner is the
 defect.
 
@@ -106,7 +110,8 @@ ALPHABET_WORDS = frozenset({"alphabet", "chars", "characters", "charset", "lette
                             "punctuation", "alnum", "alphanumeric", "hex", "hexdigits", "pool", "char", "allowed"})
 LINK_WORDS = ("reset", "verify", "token=", "confirm", "activate", "invite", "magic", "otp", "code=", "unsubscribe")
 RESHAPERS = frozenset({"str", "hex", "format", "int", "bytes", "join", "zfill", "hexlify", "b64encode",
-                       "urlsafe_b64encode", "b32encode", "UUID", "encode", "decode", "upper", "lower", "hexdigest"})
+                       "urlsafe_b64encode", "b32encode", "UUID", "encode", "decode", "upper", "lower", "hexdigest",
+                       "digest", "md5", "sha1", "sha256", "sha512", "blake2b", "to_bytes"})
 
 
 class InsecureRandom(Rule):
@@ -121,6 +126,9 @@ class InsecureRandom(Rule):
 
     def check(self, ctx: RuleContext) -> None:
         for call in ctx.nodes(ast.Call):
+            if isinstance(call.func, ast.Name) and call.func.id in ctx.module_functions:
+                self._helper_call(ctx, call)
+                continue
             generator = self._generator(ctx, call)
             if generator is None:
                 continue
@@ -137,13 +145,34 @@ class InsecureRandom(Rule):
             ctx.report(self, call, f"{what} but makes {purpose}; an attacker who sees a few values can predict the "
                                    f"next ones. {advice[0].upper()}{advice[1:]}.", fix=_fix(ctx, call, generator))
 
+    def _helper_call(self, ctx: RuleContext, call: ast.Call) -> None:
+        """``code = random_string(8)`` where the same-module helper returns a value of the
+        `random` module: the helper has a neutral name (so it is not reported itself);
+        the call site says what the value is for."""
+        helper = ctx.module_functions.get(call.func.id)
+        if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or ctx.qualified_name(call.func):
+            return
+        hwords = set(words(helper.name))
+        if hwords & BENIGN_WORDS or _secret_name(helper.name) or hwords & SECURITY_FUNCTION_WORDS:
+            return  # a benign helper, or one named for a secret (reported in its own body)
+        generator = _returned_generator(ctx, helper)
+        if generator is None:
+            return
+        purpose = self._purpose(ctx, call)
+        if purpose is None:
+            return
+        ctx.report(self, call, f"`{helper.name}()` returns a value of `{generator}` (a predictable generator: its "
+                               f"outputs reveal its state) and here it makes {purpose}; an attacker who sees a few "
+                               f"values can predict the next ones. Make it with `secrets` instead "
+                               f"({_advice(purpose)}).")
+
     @staticmethod
-    def _generator(ctx: RuleContext, call: ast.Call) -> str | None:
+    def _generator(ctx: RuleContext, call: ast.Call, resolve: bool = True) -> str | None:
         func = call.func
         short = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
         if short not in RANDOM_FUNCS and short != "uuid1":
             return None
-        name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or ""
+        name = ctx.qualified_name(call.func) or (resolved_call_name(ctx, call) if resolve else None) or ""
         if name == "uuid.uuid1":
             return "uuid1"
         short = name.rsplit(".", 1)[-1]
@@ -165,12 +194,14 @@ class InsecureRandom(Rule):
             name, how = parent.func.value.id, "assign"
         function = ctx.enclosing_function(call)
         fwords = set(words(function.name)) if function is not None else set()
+        owner = ctx.enclosing(call, ast.ClassDef)
+        cwords = set(words(owner.name)) - BENIGN_WORDS if owner is not None else set()
         if _picks_existing(ctx, call):
             # random.choice(servers): one existing item is picked, no secret is made; only
             # a prize draw (pick_winner) makes the pick itself the thing to protect.
             return f"the pick in `{function.name}()`" if function is not None and fwords & PRIZE_WORDS else None
         if name is not None and how != "compare":
-            verdict = _secret_name(name, fwords)
+            verdict = _secret_name(name, fwords | cwords)
             if verdict is False:
                 return None
             if verdict:
@@ -179,14 +210,43 @@ class InsecureRandom(Rule):
         link = self._link(ctx, top)
         if link:
             return link
+        if name is not None and how == "assign" and function is not None:
+            stored = self._stored_as(ctx, top, function, fwords | cwords)
+            if stored:
+                return stored
         if _benign_use(ctx, top):
             return None
         if function is not None and not fwords & BENIGN_WORDS and (
                 fwords & SECURITY_FUNCTION_WORDS or _secret_name(function.name)):
             return f"a value in `{function.name}()`"
-        owner = ctx.enclosing(call, ast.ClassDef)
         if owner is not None and _secret_name(owner.name) and not set(words(owner.name)) & BENIGN_WORDS:
             return f"values of `{owner.name}`"
+        return None
+
+    def _stored_as(self, ctx: RuleContext, top: ast.AST, function: ast.AST, context: set[str]) -> str | None:
+        """``voucher = ...; order.voucher_code = voucher`` / ``{"invite_code": code}`` /
+        ``Invite(code=code)``: where a local holding the value goes next says what it is."""
+        statement = ctx.parent(top)
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)):
+            return None
+        local = statement.targets[0].id
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Name) and node.id == local and isinstance(node.ctx, ast.Load)
+                    and node.lineno > statement.lineno):
+                continue
+            use = node
+            parent = ctx.parent(use)
+            while isinstance(parent, (ast.FormattedValue, ast.JoinedStr, ast.BinOp)) or (
+                    isinstance(parent, ast.Call) and use in parent.args
+                    and (ctx.dotted_name(parent.func) or "").rsplit(".", 1)[-1] in RESHAPERS):
+                use, parent = parent, ctx.parent(parent)
+            name, how = bound_name(ctx, use)
+            if name is not None and how in ("assign", "keyword", "dict") and _secret_name(name, context):
+                return f"`{name}` (via `{local}`)"
+            link = self._link(ctx, node)
+            if link:
+                return link
         return None
 
     @staticmethod
@@ -203,6 +263,39 @@ class InsecureRandom(Rule):
                     return "a value put into a reset/verification link"
             current = parent
         return None
+
+
+def _returned_generator(ctx: RuleContext, helper: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """``random.choices`` when ``helper`` returns a value made by the `random` module
+    (directly, or through a local it assigns): ``return "".join(random.choices(...))``."""
+    made: dict[str, str] = {}
+    for node in ast.walk(helper):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found = _generator_in(ctx, node.value)
+            if found:
+                made[node.targets[0].id] = found
+    for node in ast.walk(helper):
+        if isinstance(node, ast.Return) and node.value is not None:
+            found = _generator_in(ctx, node.value)
+            if found:
+                return found
+            for sub in ast.walk(node.value):
+                if isinstance(sub, ast.Name) and sub.id in made:
+                    return made[sub.id]
+    return None
+
+
+def _generator_in(ctx: RuleContext, node: ast.AST) -> str | None:
+    """The `random` function (``random.choices``) whose output ``node`` is built from, if any."""
+    for sub in ast.walk(node):
+        if not isinstance(sub, ast.Call) or InsecureRandom._generator(ctx, sub, resolve=False) in (
+                None, "shuffle", "seed", "sample"):
+            continue
+        short = sub.func.attr if isinstance(sub.func, ast.Attribute) else getattr(sub.func, "id", "")
+        if short == "choice" and not sub.args:
+            continue
+        return ctx.qualified_name(sub.func) or short
+    return None
 
 
 def _picks_existing(ctx: RuleContext, call: ast.Call) -> bool:

@@ -7,6 +7,10 @@ PyJWT / python-jose `jwt.decode` with signature verification off
 from the token's own header, with `verify_exp` / `verify_aud` disabled, or mixing HMAC and public-key
 algorithms (`["RS256", "HS256"]`: key confusion);
 python-jose `get_unverified_claims` used instead of a verifying decode;
+`jwt.PyJWT(options={"verify_signature": False})` instances and imported
+aliases (`from jwt import decode as jwt_decode`); simplejwt's
+`AccessToken(raw, verify=False)`; a payload segment base64-decoded by hand
+(`b64decode(token.split(".")[1])`);
 authlib claims never `.validate()`d; and decoded claims used for authorization
 (`payload["role"] == "admin"`, scopes, `is_admin`) when the audience is never
 verified, and scope checks done as substring tests on the space-separated
@@ -58,6 +62,7 @@ import ast
 
 import libcst as cst
 
+from caveat.analysis import taint
 from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
@@ -69,6 +74,10 @@ PYJWT_DECODE = frozenset({"jwt.decode", "jwt.decode_complete", "jwt.api_jwt.deco
 JOSE_DECODE = frozenset({"jose.jwt.decode"})
 AUTHLIB_DECODE = frozenset({"authlib.jose.jwt.decode", "authlib.jose.JsonWebToken.decode",
                             "authlib.jose.rfc7519.JsonWebToken.decode", "authlib.jose.rfc7519.jwt.decode"})
+PYJWT_CLASSES = frozenset({"jwt.PyJWT", "jwt.api_jwt.PyJWT", "jwt.PyJWS", "jwt.api_jws.PyJWS"})
+# djangorestframework-simplejwt: ``AccessToken(raw, verify=False)`` skips the signature check.
+SIMPLEJWT_TOKENS = frozenset({f"rest_framework_simplejwt.tokens.{name}" for name in (
+    "Token", "AccessToken", "RefreshToken", "SlidingToken", "UntypedToken")})
 UNVERIFIED_CLAIMS = frozenset({"jose.jwt.get_unverified_claims", "jose.jws.get_unverified_claims"})
 UNVERIFIED_HEADER = frozenset({"jwt.get_unverified_header", "jose.jwt.get_unverified_header",
                                "jose.jws.get_unverified_header", "jose.jwt.get_unverified_headers",
@@ -94,7 +103,11 @@ def _decode_kind(ctx: RuleContext, call: ast.Call) -> str | None:
     func = call.func
     short = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
     if short not in ("decode", "decode_complete", "get_unverified_claims"):
-        return None
+        if not isinstance(func, ast.Name) or func.id not in ctx.imports:
+            return None  # ``from jwt import decode as jwt_decode`` is checked below
+        name = ctx.qualified_name(func) or ""
+        if name.rsplit(".", 1)[-1] not in ("decode", "decode_complete", "get_unverified_claims"):
+            return None
     name = ctx.qualified_name(call.func) or resolved_call_name(ctx, call)
     if name is None:
         return None
@@ -132,7 +145,57 @@ def _disabled_options(ctx: RuleContext, call: ast.Call) -> list[str]:
     verify = keyword(call, "verify")
     if verify is not None and _is_false(verify.value) and "verify_signature" not in found:
         found.insert(0, "verify")
+    # ``decoder = jwt.PyJWT(options={...}); decoder.decode(...)``: the instance's defaults.
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, (ast.Name, ast.Call)):
+        receiver = call.func.value
+        made = value_before(ctx, receiver) if isinstance(receiver, ast.Name) else receiver
+        if isinstance(made, ast.Call) and (ctx.qualified_name(made.func) or "") in PYJWT_CLASSES \
+                and keyword(call, "options") is None:
+            found.extend(name for name in _disabled_options(ctx, made) if name not in found)
     return found
+
+
+def _jwt_segment(ctx: RuleContext, node: ast.AST, depth: int) -> int | None:
+    """1 for ``token.split(".")[1]`` (also padded: ``+ "=="``, ``.encode()``, through a
+    local), the index of the dot-separated segment a value is."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _jwt_segment(ctx, node.left, depth)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("encode", "strip") \
+            or isinstance(node, ast.Call) and (ctx.dotted_name(node.func) or "") in ("str", "bytes"):
+        target = node.func.value if isinstance(node.func, ast.Attribute) else (node.args[0] if node.args else None)
+        return _jwt_segment(ctx, target, depth) if target is not None else None
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+        split = node.value
+        if isinstance(split, ast.Call) and isinstance(split.func, ast.Attribute) and split.func.attr == "split" \
+                and split.args and isinstance(split.args[0], ast.Constant) and split.args[0].value == ".":
+            return node.slice.value
+        return None
+    if isinstance(node, ast.Name) and depth > 0:
+        for binding in taint.bindings_before(ctx, node):
+            if binding.kind == "assign" and binding.value is not None:
+                found = _jwt_segment(ctx, binding.value, depth - 1)
+                if found is not None:
+                    return found
+        # ``header, payload, signature = token.split(".")``
+        for index in _unpacked(ctx, node):
+            return index
+    return None
+
+
+def _unpacked(ctx: RuleContext, name: ast.Name) -> list[int]:
+    function = ctx.enclosing_function(name)
+    if function is None:
+        return []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) \
+                and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) \
+                and node.value.func.attr in ("split", "rsplit") and node.value.args \
+                and isinstance(node.value.args[0], ast.Constant) and node.value.args[0].value == "." \
+                and node.lineno < name.lineno:
+            for i, element in enumerate(node.targets[0].elts):
+                if isinstance(element, ast.Name) and element.id == name.id:
+                    return [i]
+    return []
 
 
 def _is_false(node: ast.AST) -> bool:
@@ -158,6 +221,10 @@ class JwtWeakValidation(Rule):
 
     def check(self, ctx: RuleContext) -> None:
         self._scope_substring(ctx)
+        if "simplejwt" in ctx.text or ctx.is_imported("rest_framework_simplejwt"):
+            self._simplejwt(ctx)
+        if "b64decode" in ctx.text and ("split('.')" in ctx.text or 'split(".")' in ctx.text):
+            self._hand_decoded(ctx)
         decodes = [(call, kind) for call in ctx.nodes(ast.Call) if (kind := _decode_kind(ctx, call))]
         if not decodes:
             return
@@ -220,6 +287,37 @@ class JwtWeakValidation(Rule):
                        severity=Severity.WARNING, fix=self._drop_options_fix(ctx, call, tuple(weak)))
             return
         self._check_authorization_use(ctx, call, func, kind)
+
+    def _hand_decoded(self, ctx: RuleContext) -> None:
+        """``json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))``: the claims
+        of a JWT read by hand, with no signature check at all."""
+        decodes = [(call, kind) for call in ctx.nodes(ast.Call) if (kind := _decode_kind(ctx, call))]
+        for call in ctx.nodes(ast.Call):
+            name = ctx.qualified_name(call.func) or ""
+            if not name.startswith("base64.") or not name.endswith("b64decode") or not call.args:
+                continue
+            part = _jwt_segment(ctx, call.args[0], 3)
+            if part != 1:
+                continue  # the header (segment 0) names the key and algorithm; only the payload is claims
+            if self._verified_nearby(ctx, call, decodes):
+                continue
+            ctx.report(self, call, "the JWT's payload is base64-decoded by hand: its claims are read without any "
+                                   "signature check, so anyone can write `{\"sub\": \"admin\"}` into a token. Use "
+                                   "`jwt.decode(token, key, algorithms=[\"HS256\"])` and trust only what it returns.")
+
+    def _simplejwt(self, ctx: RuleContext) -> None:
+        for call in ctx.nodes(ast.Call):
+            if (ctx.qualified_name(call.func) or "") not in SIMPLEJWT_TOKENS:
+                continue
+            verify = keyword(call, "verify")
+            if verify is not None and _is_false(verify.value):
+                func = ctx.source(call.func)
+                ctx.report(self, call, f"`{func}(..., verify=False)` builds the token without checking its signature "
+                                       f"or expiry: anyone can forge its claims. Drop `verify=False` (the default "
+                                       f"verifies), or use `UntypedToken(raw)` to validate.",
+                           fix=single_edit_fix("Verify the token (drop verify=False)",
+                                               rewrite_expression(ctx, call, lambda e: without_keyword(e, "verify")),
+                                               safe=False))
 
     def _verified_nearby(self, ctx: RuleContext, call: ast.Call, decodes) -> bool:
         """Another decode in the same function verifies the signature."""

@@ -5,7 +5,9 @@ that are opened, served, written, listed, moved or deleted without a
 containment check: `open(os.path.join(BASE, filename))`,
 `(UPLOAD_DIR / name).read_text()`, `send_file(f"reports/{name}")`,
 `upload.save(os.path.join(DIR, upload.filename))`, `os.remove(...)`,
-`shutil.rmtree(...)`, `FileResponse(path)`; Zip Slip (`for name in
+`shutil.rmtree(...)`, `FileResponse(path)`, `STORAGE.joinpath(name)`,
+`open(data.get("path"))`; a same-module helper that joins its parameter into
+a path it uses (`save_upload(f, f.filename)`), reported at the call; Zip Slip (`for name in
 zf.namelist(): open(os.path.join(dest, name), "wb")`); and
 `tarfile.extractall()` / `extract()` without `filter=`. A path built in one
 statement and used by several calls is reported once, where it is built. A
@@ -38,7 +40,9 @@ def download():
 ## What it does not flag
 Paths checked for containment in the same function (`resolve()` +
 `is_relative_to`/`relative_to`, `os.path.commonpath`, `realpath(...)
-.startswith(base)`, `safe_join`, an `is_safe_path`-style helper), names passed
+.startswith(base)`, `safe_join`, `root in p.parents`, or a same-module helper
+that does one - also when the helper returns the checked path), names rejected
+when absolute *and* when they have a `..` segment, names passed
 through `secure_filename` or `os.path.basename`, names checked against an
 allowlist or a full-match regex, `send_from_directory`, constant paths, and
 `tarfile.extractall(filter="data")` or with a `members=` selection. A check
@@ -98,10 +102,7 @@ PATH_BUILDERS = re.compile(r"^(os\.path\.(join|abspath|normpath|realpath|expandu
                            r"pathlib\.(Pure)?(Posix|Windows)?Path|str|os\.fspath|os\.path\.\w+)$")
 PATH_BUILDER_METHODS = frozenset({"joinpath", "resolve", "absolute", "with_name", "with_suffix", "expanduser",
                                   "format", "replace", "strip", "lower", "as_posix"})
-CHECK_CALLS = re.compile(r"(^|\.)(is_relative_to|relative_to|commonpath|commonprefix|safe_join|is_safe_path|"
-                         r"safe_path|is_within\w*|within_directory|ensure_within\w*|is_subpath|is_inside\w*|"
-                         r"contained_in|check_path\w*|validate_path\w*|_?safe_join|is_path_safe|assert_within\w*)$")
-NORMALISERS = ("realpath", "abspath", "normpath", "resolve")
+STR_METHODS = frozenset({"replace"})  # also a str method: the receiver must be shown to be a Path
 
 
 class PathTraversal(Rule):
@@ -117,25 +118,33 @@ class PathTraversal(Rule):
     def check(self, ctx: RuleContext) -> None:
         done: set[int] = set()  # one finding per built path, however many sinks use it
         for call in ctx.nodes(ast.Call):
-            name = ctx.qualified_name(call.func) or ""
             func = call.func
             if isinstance(func, ast.Attribute) and func.attr in ("extractall", "extract"):
                 self._extractall(ctx, call)
                 continue
-            sink = SINKS.get(name)
-            if sink is not None:
-                verb, positions, keywords = sink
-                for index, kw_name in zip(positions, keywords):
-                    arg = call.args[index] if len(call.args) > index else (
-                        keyword(call, kw_name).value if keyword(call, kw_name) else None)
-                    if arg is not None and self._check_path(ctx, call, arg, verb, name, done):
-                        break
+            if isinstance(func, ast.Name) and func.id in ctx.module_functions:
+                self._through_helper(ctx, call)
                 continue
-            if isinstance(func, ast.Attribute):
-                if func.attr in PATH_METHODS and not name and _looks_like_path(ctx, func.value):
-                    self._check_path(ctx, call, func.value, PATH_METHODS[func.attr], f"Path.{func.attr}", done)
-                elif func.attr == "save" and call.args and not name:
-                    self._check_path(ctx, call, call.args[0], "writes", ctx.source(func), done)
+            for path, verb, sink in _sink_paths(ctx, call):
+                if self._check_path(ctx, call, path, verb, sink, done):
+                    break
+
+    def _through_helper(self, ctx: RuleContext, call: ast.Call) -> None:
+        """``save_upload(f, f.filename)`` where the same-module helper joins its parameter
+        into a path it opens/writes/deletes without a containment check: reported at the
+        call, where the input enters."""
+        if _contained(ctx, call):
+            return
+        for found in taint.helper_sinks(ctx, call, self.code, lambda helper: _paths_in(ctx, helper), kind="path"):
+            sources = taint.remote_only(found.sources)
+            if not sources:
+                continue
+            ctx.report(self, call, f"`{found.helper.name}()` builds a file path from its `{found.param}` argument and "
+                                   f"uses it (`{ast.unparse(found.sink.func)}` inside it) without a containment check, "
+                                   f"and this call passes {sources[0]}: `../` sequences or an absolute path escape "
+                                   f"the intended directory. Reduce the name with `secure_filename`, or resolve the "
+                                   f"path in the helper and check `is_relative_to(BASE)`.")
+            return
 
     # --- paths ---------------------------------------------------------------------------
     def _check_path(self, ctx: RuleContext, call: ast.Call, path: ast.AST, verb: str, sink: str,
@@ -148,7 +157,7 @@ class PathTraversal(Rule):
             weak = _weak_check(ctx, call, path)
             if weak is None:
                 return False
-        elif _contained(ctx, call):
+        elif _contained(ctx, call) or _rejects_dots_and_absolute(ctx, call):
             return False
         site, variable = _build_site(ctx, path, call)
         if id(site) in done:
@@ -207,6 +216,41 @@ class PathTraversal(Rule):
         ctx.report(self, call, f"`{ctx.source(call.func)}()` extracts every member as named in the archive: `../` names, "
                                f"absolute paths and symlinks write outside the target directory. Pass "
                                f"`filter=\"data\"` (Python 3.12+, and security releases of 3.8-3.11).", fix=fix)
+
+
+def _sink_paths(ctx: RuleContext, call: ast.Call) -> list[tuple[ast.AST, str, str]]:
+    """(path argument, verb, sink name) for a call that opens/serves/writes/deletes a path."""
+    name = ctx.qualified_name(call.func) or ""
+    func = call.func
+    sink = SINKS.get(name)
+    if sink is not None:
+        verb, positions, keywords = sink
+        found = []
+        for index, kw_name in zip(positions, keywords):
+            arg = call.args[index] if len(call.args) > index else (
+                keyword(call, kw_name).value if keyword(call, kw_name) else None)
+            if arg is not None:
+                found.append((arg, verb, name))
+        return found
+    if isinstance(func, ast.Attribute) and not name:
+        if func.attr in PATH_METHODS and taint.is_pathlike(ctx, func.value, strict=func.attr in STR_METHODS):
+            return [(func.value, PATH_METHODS[func.attr], f"Path.{func.attr}")]
+        if func.attr == "save" and call.args:
+            return [(call.args[0], "writes", ast.unparse(func))]  # (also in helpers: no block source)
+    return []
+
+
+def _paths_in(ctx: RuleContext, helper: ast.AST) -> list[tuple[ast.AST, list[taint.Origin]]]:
+    """The path sinks of a same-module helper and the origins of their paths (run by
+    ``taint.helper_sinks`` while the helper's parameters are markers)."""
+    found = []
+    for node in ast.walk(helper):
+        if not isinstance(node, ast.Call):
+            continue
+        for path, _verb, _sink in _sink_paths(ctx, node):
+            if _is_path_expression(ctx, path) and not taint.has_containment_check(ctx, helper, before=node.lineno):
+                found.append((node, list(taint.origins(ctx, path, kind="path"))))
+    return found
 
 
 def _build_site(ctx: RuleContext, path: ast.AST, call: ast.Call) -> tuple[ast.AST, str | None]:
@@ -270,7 +314,7 @@ def _weak_check(ctx: RuleContext, call: ast.Call, path: ast.AST) -> str | None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "startswith" \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id in joined and node.args \
                 and not (isinstance(node.args[0], ast.Constant) and not str(node.args[0].value).startswith("/")) \
-                and not _normalised(ctx, node.func.value):
+                and not taint.is_normalised(ctx, node.func.value):
             return f"`{ctx.source(node)}` on a path that was never normalised"
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)) \
                 and isinstance(node.left, ast.Constant) and node.left.value == ".." \
@@ -291,27 +335,6 @@ def _member_checked(ctx: RuleContext, call: ast.Call) -> bool:
     return False
 
 
-def _looks_like_path(ctx: RuleContext, node: ast.AST) -> bool:
-    """``Path(...)``, ``BASE / name``, or a name bound to one of those."""
-    if isinstance(node, ast.Attribute) and node.attr == "parent":
-        return _looks_like_path(ctx, node.value)
-    if isinstance(node, ast.Name):
-        value = value_before(ctx, node)
-        if value is None:
-            return False
-        node = value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        return True
-    if isinstance(node, ast.Call):
-        name = ctx.qualified_name(node.func) or ""
-        if name.startswith("pathlib.") or name.endswith(("Path", "PurePath")):
-            return True
-        if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "joinpath", "absolute", "with_name",
-                                                                       "with_suffix", "expanduser"):
-            return _looks_like_path(ctx, node.func.value)
-    return False
-
-
 def _is_path_expression(ctx: RuleContext, node: ast.AST) -> bool:
     """A string or path, not a file object (``io.BytesIO(...)``, an upload)."""
     if isinstance(node, ast.Call):
@@ -320,41 +343,69 @@ def _is_path_expression(ctx: RuleContext, node: ast.AST) -> bool:
             return True
         if isinstance(node.func, ast.Attribute) and node.func.attr in PATH_BUILDER_METHODS:
             return True
-        if name.endswith(("safe_join",)):
+        if name.startswith(FILE_OBJECT_MODULES) or name in ("open", "io.open") or name.endswith(("safe_join",)):
             return False
-        return False
+        short = name.rsplit(".", 1)[-1] if name else (ctx.dotted_name(node.func) or "").rsplit(".", 1)[-1]
+        if short in FILE_OBJECT_CALLS:
+            return False
+        # A value read whole (``data.get("path")``, a helper's result): a path unless it
+        # is an upload (``request.files.get("f")``).
+        return not _upload(node)
     if isinstance(node, ast.Name):
-        value = value_before(ctx, node)
+        bindings = taint.bindings_before(ctx, node)
+        value = bindings[-1].value if bindings and bindings[-1].kind == "assign" else None
         if isinstance(value, ast.Call):
             return _is_path_expression(ctx, value)
         return True
     return isinstance(node, (ast.JoinedStr, ast.BinOp, ast.Subscript, ast.Attribute, ast.Constant))
 
 
-def _contained(ctx: RuleContext, call: ast.Call) -> bool:
-    """A containment check somewhere above the sink in the same function."""
-    function = ctx.enclosing_function(call)
-    if function is None:
-        return False
-    for node in ast.walk(function):
-        if not isinstance(node, ast.Call) or getattr(node, "lineno", 0) > call.lineno or node is call:
-            continue
-        name = ctx.qualified_name(node.func) or ctx.dotted_name(node.func) or (
-            node.func.attr if isinstance(node.func, ast.Attribute) else "")
-        if CHECK_CALLS.search(name):
-            return True
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "startswith" and _normalised(ctx, node.func.value):
+FILE_OBJECT_MODULES = ("io.", "tempfile.", "gzip.", "bz2.", "lzma.", "zipfile.", "tarfile.", "urllib.request.",
+                       "PIL.", "codecs.")
+FILE_OBJECT_CALLS = frozenset({"open", "BytesIO", "StringIO", "urlopen", "makefile", "stream", "getvalue", "read",
+                               "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile", "fdopen", "getbuffer",
+                               "iter_content", "raw", "file"})
+
+
+def _upload(node: ast.AST) -> bool:
+    """``request.files["f"]`` / ``request.FILES.get("f")`` / ``form.file.data``: an upload
+    object (its ``.filename`` is a path; the object itself is not)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and sub.attr in ("files", "FILES", "file"):
             return True
     return False
 
 
-def _normalised(ctx: RuleContext, node: ast.AST) -> bool:
-    """``os.path.realpath(p)``, ``p.resolve()``, ``str(p.resolve())`` or a name bound to one."""
-    if isinstance(node, ast.Name):
-        value = value_before(ctx, node)
-        return value is not None and _normalised(ctx, value)
-    text = ctx.source(node)
-    return any(word in text for word in NORMALISERS)
+def _contained(ctx: RuleContext, call: ast.Call) -> bool:
+    """A containment check somewhere above the sink in the same function (or in a
+    same-module helper it calls)."""
+    function = ctx.enclosing_function(call)
+    return function is not None and taint.has_containment_check(ctx, function, before=call.lineno)
+
+
+def _rejects_dots_and_absolute(ctx: RuleContext, call: ast.Call) -> bool:
+    """``if name.startswith("/") or ".." in name.split("/"): continue`` above the sink: a
+    name refused when it is absolute *and* when it has a ``..`` segment cannot leave
+    the directory (either test alone is not enough and is not counted)."""
+    function = ctx.enclosing_function(call)
+    if function is None:
+        return False
+    for node in ast.walk(function):
+        if not isinstance(node, ast.If) or node.lineno > call.lineno or not taint._terminates(node.body):
+            continue
+        dots = absolute = False
+        for sub in ast.walk(node.test):
+            if isinstance(sub, ast.Compare) and isinstance(sub.left, ast.Constant) and sub.left.value == ".." \
+                    and isinstance(sub.ops[0], ast.In):
+                dots = True
+            elif isinstance(sub, ast.Call):
+                name = ctx.dotted_name(sub.func) or ""
+                if name.endswith("isabs") or (name.endswith("startswith") and sub.args and isinstance(
+                        sub.args[0], ast.Constant) and sub.args[0].value in ("/", "\\")):
+                    absolute = True
+        if dots and absolute:
+            return True
+    return False
 
 
 def _send_from_directory_fix(ctx: RuleContext, call: ast.Call, path: ast.AST) -> Fix | None:

@@ -257,7 +257,8 @@ def flatten(ctx: RuleContext, expr: ast.AST, depth: int = 0, seen: frozenset[str
             and isinstance(expr.left.value, str):
         return _percent(ctx, expr.left.value, expr.right, depth, seen)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
-        if expr.func.attr == "format" and isinstance(expr.func.value, ast.Constant) and isinstance(expr.func.value.value, str):
+        if expr.func.attr in ("format", "format_map") and isinstance(expr.func.value, ast.Constant) \
+                and isinstance(expr.func.value.value, str):
             return _format(ctx, expr.func.value.value, expr, depth, seen)
         if expr.func.attr == "join" and len(expr.args) == 1:
             sep = flatten(ctx, expr.func.value, depth + 1, seen)
@@ -396,6 +397,14 @@ def _format(ctx: RuleContext, template: str, call: ast.Call, depth: int, seen: f
     parts: list[Part] = []
     auto = 0
     keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    mapping = None
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "format_map" and len(call.args) == 1:
+        # ``"<h1>{title}</h1>".format_map(data)``: each field is a value of the mapping.
+        mapping = call.args[0]
+        if isinstance(mapping, ast.Dict):
+            keywords = {k.value: v for k, v in zip(mapping.keys, mapping.values)
+                        if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            mapping = None
     try:
         pieces = list(string.Formatter().parse(template))
     except ValueError:
@@ -407,7 +416,9 @@ def _format(ctx: RuleContext, template: str, call: ast.Call, depth: int, seen: f
             continue
         head = re.match(r"\w*", field_name).group(0)
         node: ast.AST | None
-        if head == "":
+        if mapping is not None:
+            node = mapping
+        elif head == "":
             node = call.args[auto] if auto < len(call.args) else None
             auto += 1
         elif head.isdigit():

@@ -10,7 +10,10 @@ does not count: `evil-example.com` passes it). Input means route-handler
 parameters and request data, followed through assignments and string building
 (a command-line tool fetching the URL its user typed is not forgery). URLs read
 from stored data whose names say an outsider supplied them
-(`subscription.callback_url`, `payload["url"]`) are reported as warnings.
+(`subscription.callback_url`, `payload["url"]`, a `webhook_url` parameter of
+a queued task) are reported as warnings. A same-module helper that fetches its
+parameter (`fetch_json(session, url)`) is reported where user input is passed
+to it, and `functools.partial(requests.get, ...)` is followed.
 Sockets, SMTP, FTP and Telnet connections to an input-chosen host count too.
 
 ## Why is this bad?
@@ -107,43 +110,85 @@ class Ssrf(Rule):
 
     def check(self, ctx: RuleContext) -> None:
         for call in ctx.nodes(ast.Call):
-            url = self._url_argument(ctx, call)
-            if url is None or isinstance(url, ast.Starred):
-                continue
-            origins = self._host_origins(ctx, url, 0)
-            sources = taint.remote_only(sorted({o.label for o in origins if o.kind == "user"}))
-            stored = None
+            if isinstance(call.func, ast.Name):
+                if "partial" in ctx.text:
+                    effective = taint.effective_call(ctx, call)
+                    if effective is not call:
+                        self._fetch(ctx, call, effective)
+                        self._through_helper(ctx, call)
+                        continue
+                if call.func.id in ctx.module_functions:
+                    self._through_helper(ctx, call)
+                    continue
+            self._fetch(ctx, call, call)
+
+    def _fetch(self, ctx: RuleContext, call: ast.Call, effective: ast.Call) -> None:
+        """``call`` (as ``effective``, its partial application resolved) fetches a URL."""
+        url = self._url_argument(ctx, effective)
+        if url is None or isinstance(url, ast.Starred):
+            return
+        origins = self._host_origins(ctx, url, 0)
+        sources = taint.remote_only(sorted({o.label for o in origins if o.kind == "user"}))
+        stored = None
+        if not sources:
+            if not any(o.kind not in ("user", "env") for o in origins):
+                return
+            stored = _destination_name(ctx, url)
+            if stored is None:
+                return
+        if _allowlisted(ctx, call):
+            return
+        label = ctx.source(call.func)
+        if len(label) > 40 and isinstance(call.func, ast.Attribute):
+            label = f".{call.func.attr}"
+        if stored is not None:
+            ctx.report(self, call, f"`{label}` fetches `{stored}`, a destination someone outside supplied "
+                                   f"(a registered callback, a submitted link): without a check of the host it "
+                                   f"can point at internal services (169.254.169.254, localhost). Resolve the "
+                                   f"host and refuse private, loopback and link-local addresses, or use an "
+                                   f"allowlist.", severity=Severity.WARNING)
+            return
+        ctx.report(self, call, f"`{label}` fetches a URL whose host comes from {sources[0]}: the caller can make "
+                               f"the server request internal services (cloud metadata at 169.254.169.254, "
+                               f"localhost admin ports). Check the parsed host against an allowlist first: "
+                               f"`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`.")
+
+    def _through_helper(self, ctx: RuleContext, call: ast.Call) -> None:
+        """``fetch_json(session, data["url"])`` where the same-module helper fetches its
+        parameter without a host check: reported at the call, where the input enters."""
+        if _allowlisted(ctx, call):
+            return
+        for found in taint.helper_sinks(ctx, call, self.code, lambda helper: self._fetches_in(ctx, helper), kind="url"):
+            sources = taint.remote_only(found.sources)
             if not sources:
-                if not any(o.kind not in ("user", "env") for o in origins):
-                    continue
-                stored = _destination_name(ctx, url)
-                if stored is None:
-                    continue
-            if _allowlisted(ctx, call):
                 continue
-            label = ctx.source(call.func)
-            if len(label) > 40 and isinstance(call.func, ast.Attribute):
-                label = f".{call.func.attr}"
-            if stored is not None:
-                ctx.report(self, call, f"`{label}` fetches `{stored}`, a destination someone outside supplied "
-                                       f"(a registered callback, a submitted link): without a check of the host it "
-                                       f"can point at internal services (169.254.169.254, localhost). Resolve the "
-                                       f"host and refuse private, loopback and link-local addresses, or use an "
-                                       f"allowlist.", severity=Severity.WARNING)
+            fetch = found.sink
+            ctx.report(self, call, f"`{found.helper.name}()` fetches its `{found.param}` argument "
+                                   f"(`{ast.unparse(fetch.func)}` inside it) without checking the host, and this call "
+                                   f"passes {sources[0]}: the caller can make the server request internal services "
+                                   f"(169.254.169.254, localhost). Check the parsed host against an allowlist, in "
+                                   f"the helper or before the call.")
+            return
+
+    def _fetches_in(self, ctx: RuleContext, helper: ast.AST) -> list[tuple[ast.AST, list[taint.Origin]]]:
+        found = []
+        for call in ast.walk(helper):
+            if not isinstance(call, ast.Call):
                 continue
-            ctx.report(self, call, f"`{label}` fetches a URL whose host comes from {sources[0]}: the caller can make "
-                                   f"the server request internal services (cloud metadata at 169.254.169.254, "
-                                   f"localhost admin ports). Check the parsed host against an allowlist first: "
-                                   f"`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`.")
+            url = self._url_argument(ctx, call, resolve=False)
+            if url is None or isinstance(url, ast.Starred) or _allowlisted(ctx, call, helper):
+                continue
+            found.append((call, self._host_origins(ctx, url, 0)))
+        return found
 
     @staticmethod
-    def _url_argument(ctx: RuleContext, call: ast.Call) -> ast.AST | None:
+    def _url_argument(ctx: RuleContext, call: ast.Call, resolve: bool = True) -> ast.AST | None:
         name = ctx.qualified_name(call.func) or ""
         if name not in URL_FUNCTIONS:
             attr = call.func.attr if isinstance(call.func, ast.Attribute) else name.rsplit(".", 1)[-1]
             if attr not in HTTP_VERBS:
                 return None  # cheap exit before resolving receivers
-        if not name and not _http_client_receiver(ctx, call):
+        if not name and not _http_client_receiver(ctx, call) and resolve:
             name = resolved_call_name(ctx, call) or ""
             if not name.startswith(CLIENT_PREFIXES):
                 return None
@@ -263,6 +308,8 @@ def _destination_name(ctx: RuleContext, url: ast.AST) -> str | None:
     if isinstance(url, ast.Name):
         candidates.extend(b.value for b in taint.bindings_before(ctx, url) if b.value is not None)
     for candidate in candidates:
+        if isinstance(candidate, ast.Name) and set(words(candidate.id)) & DESTINATION_WORDS:
+            return candidate.id  # the whole URL is ``webhook_url`` / ``callback`` (a parameter, a stored value)
         for sub in ast.walk(candidate):
             name = None
             if isinstance(sub, ast.Attribute):
@@ -294,9 +341,9 @@ def _http_client_receiver(ctx: RuleContext, call: ast.Call) -> bool:
                         "http_session", "pool", "pm", "conn") or receiver.endswith(("_session", "_client"))
 
 
-def _allowlisted(ctx: RuleContext, call: ast.Call) -> bool:
+def _allowlisted(ctx: RuleContext, call: ast.Call, function: ast.AST | None = None) -> bool:
     """A host allowlist / validation above the fetch in the same function."""
-    function = ctx.enclosing_function(call)
+    function = function or ctx.enclosing_function(call)
     if function is None:
         return False
     for node in ast.walk(function):
@@ -313,7 +360,7 @@ def _allowlisted(ctx: RuleContext, call: ast.Call) -> bool:
         elif isinstance(node, ast.Attribute) and node.attr in ADDRESS_CHECKS:
             return True
         elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn, ast.Eq, ast.NotEq)) for op in node.ops):
-            left = ctx.source(node.left).lower()
+            left = ast.unparse(node.left).lower()  # (also inside helpers: no block source)
             if any(word in left for word in HOST_WORDS) and not _is_none_check(node):
                 return True
     return False

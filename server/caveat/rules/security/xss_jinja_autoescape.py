@@ -2,7 +2,9 @@
 
 Detects Jinja2 environments that render HTML without autoescaping:
 `jinja2.Environment(...)` (and `SandboxedEnvironment`) without `autoescape=` or
-with `autoescape=False`, and `app.jinja_env.autoescape = False`.
+with `autoescape=False`, `app.jinja_env.autoescape = False`, and HTML
+templates built with `jinja2.Template("<p>{{ name }}</p>")` (whose default is
+also no escaping) rendered with user input.
 
 ## Why is this bad?
 Jinja2's default is *not* to escape. Every `{{ value }}` in an HTML template is
@@ -26,7 +28,8 @@ env = Environment(loader=FileSystemLoader("templates"), autoescape=select_autoes
 
 ## What it does not flag
 `autoescape=True`, `autoescape=select_autoescape(...)` or any non-constant
-setting, and environments that clearly render something other than HTML: the
+setting, `jinja2.Template` text that is not HTML or is rendered with values
+that are not user input, and environments that clearly render something other than HTML: the
 block names only non-HTML templates (`.txt`, `.sql`, `.yaml`, `.md`, `.py`,
 `.sh`, `.ini`, `.toml`...), or the environment is a `NativeEnvironment`.
 
@@ -45,12 +48,15 @@ from __future__ import annotations
 import ast
 import re
 
+from caveat.analysis import taint
 from caveat.engine.findings import Fix, Severity
 from caveat.rules import fixkit
 from caveat.rules.base import Rule, RuleContext
 
 ENVIRONMENTS = frozenset({"jinja2.Environment", "jinja2.environment.Environment",
                           "jinja2.sandbox.SandboxedEnvironment", "jinja2.sandbox.ImmutableSandboxedEnvironment"})
+TEMPLATES = frozenset({"jinja2.Template", "jinja2.environment.Template"})
+HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][\w-]*[^<>]*>")
 HTML_EXT = re.compile(r"\.(html?|xhtml|xml|svg|jinja2?|j2\.html|htm\.j2|html\.j2)\b", re.I)
 OTHER_EXT = re.compile(r"\.(txt|text|sql|ya?ml|md|rst|py|sh|ini|toml|cfg|conf|json|csv|tex|tf|hcl|"
                        r"dockerfile|env|js|css|go|rs|java|c|h|cpp|ts|j2)\b", re.I)
@@ -70,7 +76,11 @@ class JinjaAutoescapeOff(Rule):
 
     def check(self, ctx: RuleContext) -> None:
         for call in ctx.nodes(ast.Call):
-            if (ctx.qualified_name(call.func) or "") not in ENVIRONMENTS:
+            qualified = ctx.qualified_name(call.func) or ""
+            if qualified in TEMPLATES:
+                self._template(ctx, call)
+                continue
+            if qualified not in ENVIRONMENTS:
                 continue
             if any(kw.arg is None for kw in call.keywords):
                 continue
@@ -94,6 +104,27 @@ class JinjaAutoescapeOff(Rule):
                     "`{{ value }}` from a user becomes markup (cross-site scripting). Remove it and mark "
                     "trusted snippets with `|safe` instead."))
 
+    def _template(self, ctx: RuleContext, call: ast.Call) -> None:
+        """``Template("<p>Hi {{ name }}</p>").render(name=request.args["name"])``."""
+        setting = next((kw for kw in call.keywords if kw.arg == "autoescape"), None)
+        if setting is not None and not (isinstance(setting.value, ast.Constant) and setting.value.value is False):
+            return
+        if not call.args or not isinstance(call.args[0], ast.Constant) or not isinstance(call.args[0].value, str):
+            return  # text built from values is CAV111's; a loaded template is not known to be HTML
+        text = call.args[0].value
+        if "{{" not in text or not HTML_TAG.search(text):
+            return
+        for render in _renders(ctx, call):
+            values = [*render.args, *(kw.value for kw in render.keywords)]
+            sources = [src for value in values for src in taint.user_input_sources(ctx, value, kind="html")]
+            if sources:
+                ctx.report(self, call, (
+                    f"`{ctx.source(call.func)}(...)` does not autoescape (Jinja2's default), and this HTML template "
+                    f"is rendered with {sources[0]}: markup in it reaches the page (cross-site scripting). Pass "
+                    "`autoescape=True`, or render through an `Environment(autoescape=select_autoescape())`."),
+                    fix=_fix(ctx, call))
+                return
+
     def _not_html(self, ctx: RuleContext, call: ast.Call) -> bool:
         statement = ctx.statement_of(call)
         names = " ".join(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
@@ -112,6 +143,23 @@ class JinjaAutoescapeOff(Rule):
         if func is not None:
             target_names += " " + func.name
         return bool(NON_HTML_WORDS.search(target_names)) or "keep_trailing_newline" in ctx.source(call)
+
+
+def _renders(ctx: RuleContext, template: ast.Call) -> list[ast.Call]:
+    """``Template(...).render(...)``, or ``t = Template(...)`` then ``t.render(...)``."""
+    parent = ctx.parent(template)
+    if isinstance(parent, ast.Attribute) and parent.attr in ("render", "stream", "generate"):
+        call = ctx.parent(parent)
+        return [call] if isinstance(call, ast.Call) else []
+    statement = ctx.parent(template)
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)):
+        return []
+    name = statement.targets[0].id
+    scope = ctx.enclosing_function(template) or ctx.tree
+    return [node for node in ast.walk(scope) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("render", "stream", "generate") and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name and node.lineno >= template.lineno]
 
 
 def _fix(ctx: RuleContext, call: ast.Call) -> Fix | None:

@@ -31,6 +31,7 @@ async def make_thumb(name: str) -> dict:
     """Fetch an uploaded original from the origin bucket and create its thumbnail."""
     # expect: blocking-in-async
     resp = requests.get(f"{ORIGIN}/{quote(name, safe='')}", timeout=10)
+    # expect: path-traversal -- the {name} route capture becomes a file name (backslash separators escape STORE on Windows)
     src = STORE / f"{name}.orig"
     # expect: blocking-in-async
     src.write_bytes(resp.content)
@@ -44,6 +45,7 @@ async def make_thumb(name: str) -> dict:
 async def make_thumb_v2(name: str) -> dict:
     # ok: blocking-in-async -- async HTTP client
     resp = await client.get(f"{ORIGIN}/{quote(name, safe='')}")
+    # expect: path-traversal -- the {name} route capture becomes a file name (backslash separators escape STORE on Windows)
     src = STORE / f"{name}.orig"
     # ok: blocking-in-async -- aiofiles
     async with aiofiles.open(src, "wb") as fh:
@@ -71,7 +73,7 @@ async def retry_upload(name: str) -> dict:
 
 @app.get("/thumbs/{name}/meta")
 async def meta(name: str) -> dict:
-    # expect: blocking-in-async
+    # expect: blocking-in-async, path-traversal -- blocking open(); the {name} route capture becomes a file name (backslash separators escape STORE on Windows)
     with open(STORE / f"{name}.json", encoding="utf-8") as fh:
         return {"meta": fh.read(64 * 1024)}
 
