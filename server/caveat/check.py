@@ -22,6 +22,7 @@ from caveat import __version__
 from caveat.engine.analyzer import Engine
 from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding
+from caveat.engine.gc_tuning import tune_for_analysis
 from caveat.project import Settings
 from caveat.report import FileResult
 
@@ -153,6 +154,8 @@ class CheckRun:
                     findings, notes = futures[index].result()
                     yield index, findings, notes
             return
+        _ = self.engine  # the rules load first: what is loaded then is frozen out of collection
+        tune_for_analysis()
         for index, path, text in pending:
             findings, notes = full_analysis(self.engine, text, str(path), self.settings, self.api)
             yield index, findings, notes
@@ -198,6 +201,7 @@ def _pool_context():
 
 def _init_worker(settings: Settings, api: bool = True) -> None:
     _WORKER["engine"] = Engine()
+    tune_for_analysis()
     _WORKER["settings"] = settings
     _WORKER["api"] = api
 

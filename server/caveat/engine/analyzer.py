@@ -92,7 +92,7 @@ class _Reads:
         self.imports: dict[str, object] = _NOTHING  # name -> value seen (or _MISSING)
         self.imports_keys = False  # iterated the names: the fingerprint of the names then
         self.imports_all = False  # iterated the values: the fingerprint of the imports then
-        self.imported: dict[str, bool] = _NOTHING  # is_imported(module) -> answer
+        self.imported: dict[str | tuple[str, ...], bool] = _NOTHING  # is_imported(module) or imports_any(modules) -> answer
         self.functions: dict[str, object] = _NOTHING  # name -> digest of the defining block (or _MISSING)
         self.functions_keys = False
         self.functions_all = False
@@ -220,8 +220,9 @@ class _Recording(Mapping):
 class _TrackedContext(RuleContext):
     """The rules' context, recording what each rule reads of the module."""
 
-    def __init__(self, tree, parse_text, view: _View, path: str, first_line: int) -> None:
-        super().__init__(tree, parse_text, view.imports, view.functions, path, first_line=first_line)
+    def __init__(self, tree, parse_text, view: _View, path: str, first_line: int, index=None) -> None:
+        super().__init__(tree, parse_text, view.imports, view.functions, path, first_line=first_line,
+                         index=index)
         self._own_imports = {local: qualified for node in self.nodes(ast.Import, ast.ImportFrom)
                              for local, qualified in _bindings(node)}
         self.reads = _Reads()
@@ -248,11 +249,19 @@ class _TrackedContext(RuleContext):
     def is_imported(self, module: str) -> bool:
         if self._own_imports and _any_imported(self._own_imports.values(), module):
             return True  # the block imports it itself: no dependency on the module
-        answer = self._view.is_imported(module)  # memoized per module context, shared by all blocks
+        return self._record_imported(module)
+
+    def imports_any(self, *modules: str) -> bool:
+        if self._own_imports and any(_any_imported(self._own_imports.values(), m) for m in modules):
+            return True
+        return self._record_imported(modules)  # one recorded answer for the whole question
+
+    def _record_imported(self, question: str | tuple[str, ...]) -> bool:
+        answer = self._view.is_imported(question)  # memoized per module context, shared by all blocks
         reads = self.reads
         if reads.imported is _NOTHING:
             reads.imported = {}
-        reads.imported[module] = answer
+        reads.imported[question] = answer
         return answer
 
 
@@ -280,12 +289,17 @@ class _View:
         self.imports_keys_fp = ("k", hash(frozenset(self.imports)))
         self.functions_fp = ("f", hash(frozenset(digests.items())))
         self.functions_keys_fp = ("n", hash(frozenset(digests)))
-        self._imported: dict[str, bool] = {}
+        self._imported: dict[str | tuple[str, ...], bool] = {}
 
-    def is_imported(self, module: str) -> bool:
+    def is_imported(self, module: str | tuple[str, ...]) -> bool:
+        """Is ``module`` (or, for a tuple, any of them) imported? Memoized per question."""
         answer = self._imported.get(module)
         if answer is None:
-            answer = self._imported[module] = _any_imported(self.imports.values(), module)
+            if isinstance(module, tuple):
+                answer = any(self.is_imported(m) for m in module)
+            else:
+                answer = _any_imported(self.imports.values(), module)
+            self._imported[module] = answer
         return answer
 
 
@@ -327,8 +341,8 @@ class Engine:
         self._excluded: dict[str, frozenset[str]] = {}
         self._interned: dict[tuple, tuple] = {}
         self._lock = threading.RLock()
-        self._rules = [rule() for rule in caveat_rules()]
-        self._supersedes = {rule.code: set(rule.supersedes) for rule in self._rules}
+        self._rules = [rule() for rule in caveat_rules() if rule.local]
+        self._supersedes = {rule.code: set(rule.supersedes) for rule in caveat_rules()}
 
     def document(self) -> "Document":
         """An incremental analyser for successive versions of one buffer."""
@@ -505,7 +519,7 @@ class Engine:
         ctx = self._contexts.lookup(key)
         if ctx is not None and ctx.tree is facts.tree:
             return ctx.rebind(view)
-        ctx = _TrackedContext(facts.tree, block.parse_text, view, path, block.start - block.line_offset)
+        ctx = _TrackedContext(facts.tree, block.parse_text, view, path, block.start - block.line_offset, facts.index)
         with self._lock:
             self._contexts.store(key, ctx)
         return ctx

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from caveat.engine.blocks import Block
+from caveat.engine.tree_index import TreeIndex, index_tree
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class BlockFacts:
     # Bandit's view of the block's imports, in the order bandit visits them (every
     # import statement, nested ones too): (local name, target) aliases it records.
     bandit_aliases: tuple[tuple[str, str], ...] = ()
+    # The tree's nodes by type and their parents (shared by the rule contexts of the block).
+    index: TreeIndex | None = field(default=None, compare=False, repr=False)
 
 
 @lru_cache(maxsize=50_000)
@@ -50,11 +53,11 @@ def facts_for(kind: str, parse_text: str) -> BlockFacts:
     reads: set[str] = set()
     import_nodes: list[ast.Import | ast.ImportFrom] = []
     top = tree.body if kind == "statement" else []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            reads.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            import_nodes.append(node)
+    index = index_tree(tree)
+    by_type = index[0]
+    reads.update(node.id for node in by_type.get(ast.Name, ()))
+    import_nodes.extend(by_type.get(ast.Import, ()))
+    import_nodes.extend(by_type.get(ast.ImportFrom, ()))
     modules: list[str] = []
     bandit_aliases: list[tuple[str, str]] = []
     import_nodes.sort(key=lambda n: (n.lineno, n.col_offset))
@@ -93,7 +96,8 @@ def facts_for(kind: str, parse_text: str) -> BlockFacts:
                 functions.append(stmt.name)
             assigned.append((stmt.name, digest))
     return BlockFacts(tree, None, tuple(imports), tuple(modules), tuple(assigned),
-                      tuple(functions), frozenset(reads), digest, tuple(sorted(reads)), tuple(bandit_aliases))
+                      tuple(functions), frozenset(reads), digest, tuple(sorted(reads)), tuple(bandit_aliases),
+                      index)
 
 
 def _module_level(body: list[ast.stmt]):

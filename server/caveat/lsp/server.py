@@ -35,6 +35,7 @@ from caveat.engine.analyzer import Analysis, Cancelled, Document, Engine
 from caveat.engine import lazy
 from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding, Position
+from caveat.engine.gc_tuning import tune_for_analysis
 from caveat.lsp import convert
 from caveat.lsp.settings import SettingsStore, editor_table
 from caveat.project import Settings
@@ -154,6 +155,7 @@ class CaveatServer(LanguageServer):
 
             settings = self.settings.for_path(None)
             bandit_provider._test_set(self.engine._excluded_bandit_tests(settings))
+            tune_for_analysis()
         except Exception:  # the first analysis will report it
             log.exception("warm-up failed")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, ClassVar, Iterable, Iterator, TypeVar
 
 from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
+from caveat.engine.tree_index import TreeIndex, index_tree
 
 N = TypeVar("N", bound=ast.AST)
 
@@ -63,6 +64,9 @@ class Rule:
     # Bandit test ids this rule covers precisely enough that they are off by
     # default (a user can still select them by exact code).
     replaces: ClassVar[tuple[str, ...]] = ()
+    # False for rules whose findings another stage produces (the API rules): the local
+    # engine does not run their ``check`` on every block.
+    local: ClassVar[bool] = True
 
     def check(self, ctx: "RuleContext") -> None:
         raise NotImplementedError
@@ -84,7 +88,7 @@ class RuleContext:
 
     def __init__(self, tree: ast.Module, parse_text: str, imports: dict[str, str],
                  functions: dict[str, ast.AST], path: str = "", first_line: int = 1,
-                 options: dict | None = None) -> None:
+                 options: dict | None = None, index: TreeIndex | None = None) -> None:
         self.tree = tree
         self.text = parse_text
         self.lines = parse_text.splitlines(keepends=True)
@@ -94,12 +98,7 @@ class RuleContext:
         self.module_functions = functions
         self.options = options or {}
         self.findings: list[Finding] = []
-        self._parents: dict[ast.AST, ast.AST] = {}
-        self._by_type: dict[type, list[ast.AST]] = {}
-        for parent in ast.walk(tree):
-            self._by_type.setdefault(type(parent), []).append(parent)
-            for child in ast.iter_child_nodes(parent):
-                self._parents[child] = parent
+        self._by_type, self._parents = index or index_tree(tree)
         self.imports = dict(imports)
         for node in self.nodes(ast.Import, ast.ImportFrom):
             for local, qualified in _bindings(node):

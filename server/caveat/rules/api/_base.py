@@ -14,5 +14,7 @@ from caveat.rules.base import Rule, RuleContext
 class ApiRule(Rule):
     """Metadata and docs only: the jedi provider (caveat.providers.api) reports these findings."""
 
+    local = False
+
     def check(self, ctx: RuleContext) -> None:
         return  # produced by caveat.providers.api in Engine.analyze_api
