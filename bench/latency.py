@@ -51,6 +51,7 @@ class Client:
         self.responses: dict[int, tuple[float, dict]] = {}
         self.publishes: list[tuple[float, dict]] = []
         self.peak_rss_kb = 0
+        self.peak_worker_rss_kb = 0  # the API worker process (its peak, read while it lives)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -126,6 +127,15 @@ class Client:
                     self.peak_rss_kb = max(self.peak_rss_kb, int(line.split()[1]))
         except OSError:
             pass
+        workers = 0
+        for child in _children(self.proc.pid):
+            try:
+                for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        workers += int(line.split()[1])
+            except OSError:
+                pass
+        self.peak_worker_rss_kb = max(self.peak_worker_rss_kb, workers)
         return self.peak_rss_kb
 
     def initialize(self, root: Path, pull: bool = False) -> float:
@@ -237,6 +247,20 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))]
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (the server's API worker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def typing_session(server: list[str], big: Path, root: Path, keystrokes: int) -> dict:
     text = big.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
@@ -312,6 +336,7 @@ def _typing(client: Client, lines: list[str], text: str, big: Path, root: Path, 
         "server_cpu_p50_ms": _pct(cpu, 0.5) * 1000,
         "server_cpu_p95_ms": _pct(cpu, 0.95) * 1000,
         "peak_rss_mb": client.peak_rss_kb / 1024,
+        "peak_worker_rss_mb": client.peak_worker_rss_kb / 1024,
     }
 
 
@@ -356,9 +381,11 @@ def _api(client: Client, lines: list[str], text: str, big: Path, root: Path, rou
         _, body = client.request("textDocument/diagnostic", ident, timeout=20)
         times.append(time.perf_counter() - sent - 0.0)
         time.sleep(0.05)
+    client.rss()
     client.close()
     return {"api_p50_ms": _pct(times, 0.5) * 1000, "api_p95_ms": _pct(times, 0.95) * 1000,
-            "rounds": rounds, "api_first_full_s": warm_seconds}
+            "rounds": rounds, "api_first_full_s": warm_seconds,
+            "peak_worker_rss_mb": client.peak_worker_rss_kb / 1024}
 
 
 def cold_start(server: list[str], small: Path, root: Path, runs: int) -> dict:
@@ -457,7 +484,8 @@ def main() -> int:
     print(f"API stage, first full pass over the big file: {result.get('api_first_full_s', float('nan')):.1f} s")
     print(f"API results after an edit (pull answer): p50 {result['api_p50_ms']:.0f} ms, p95 {result['api_p95_ms']:.0f} ms"
           + ("" if result["api_provider"] else " (no API provider installed: local stage only)"))
-    print(f"peak RSS of the server: {result['peak_rss_mb']:.0f} MB")
+    print(f"peak RSS of the server: {result['peak_rss_mb']:.0f} MB; of its API worker process: "
+          f"{result.get('peak_worker_rss_mb', 0):.0f} MB")
     print(f"bandit whole file in process: {result['bandit_inproc_ms']:.0f} ms; bandit CLI: {result['bandit_cli_ms']:.0f} ms")
     print(f"ratios: p95 / bandit in process = {result['p95_over_bandit_inproc']:.2f}; "
           f"p50 / bandit in process = {result['p50_over_bandit_inproc']:.2f}; "

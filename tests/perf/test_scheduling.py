@@ -62,6 +62,7 @@ def no_api_stage(monkeypatch):
     # The API stage is another engineer's provider and a separate thread; not what is tested here.
     monkeypatch.setattr(server_module.Engine, "analyze_api",
                         lambda self, *args, **kwargs: server_module.Analysis([]))
+    monkeypatch.setattr(server_module, "API_IN_WORKER_PROCESS", False)
 
 
 async def test_newer_versions_cancel_stale_work(tmp_path):

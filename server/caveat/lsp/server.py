@@ -37,6 +37,7 @@ from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding, Position
 from caveat.engine.gc_tuning import tune_for_analysis
 from caveat.lsp import convert
+from caveat.lsp.api_process import ApiProcess
 from caveat.lsp.settings import SettingsStore, editor_table
 from caveat.project import Settings
 from caveat.rules import all_rules
@@ -44,6 +45,9 @@ from caveat.rules import all_rules
 log = logging.getLogger("caveat.lsp")
 API_WAIT_FOR_PULL = 2.0  # seconds a pull waits for API results when the client cannot be told to re-pull
 API_DELAY = 0.05  # seconds without a newer change before the API stage starts
+# The API stage (jedi) runs in a worker process (see api_process.py); False runs it in
+# a thread of the server, sharing the GIL with the local checks.
+API_IN_WORKER_PROCESS = True
 
 
 @dataclass
@@ -133,7 +137,8 @@ class CaveatServer(LanguageServer):
         self.settings = SettingsStore(self.show_warning)
         self.documents: dict[str, DocumentState] = {}
         self.local_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-local")
-        self.api_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-api")
+        self.api_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-api")  # waits for the API worker
+        self.api_worker = ApiProcess() if API_IN_WORKER_PROCESS else None
         self.pull_mode = False
         self.refresh_support = False
         self.config_support = False
@@ -237,7 +242,7 @@ class CaveatServer(LanguageServer):
         if cancelled():
             return
         try:
-            api = await loop.run_in_executor(self.api_pool, self.engine.analyze_api, text, path, settings, cancelled)
+            api = await loop.run_in_executor(self.api_pool, self._api_stage, text, path, settings, cancelled)
         except Cancelled:
             return
         except Exception as error:
@@ -264,6 +269,15 @@ class CaveatServer(LanguageServer):
             self._published(uri, state, generation, refresh=True)
         else:
             state.notify()
+
+    def _api_stage(self, text: str, path: str, settings: Settings, cancelled) -> Analysis:
+        if self.api_worker is None:
+            return self.engine.analyze_api(text, path, settings, cancelled)
+        return self.api_worker.analyze(text, path, settings, cancelled)
+
+    def stop_workers(self) -> None:
+        if self.api_worker is not None:
+            self.api_worker.close()
 
     def _local_stage(self, state: DocumentState, text: str, path: str, settings: Settings, cancelled,
                      previous_api: Analysis | None, previous_lines: list[str]):
@@ -392,6 +406,8 @@ def initialize(ls: CaveatServer, params: types.InitializeParams) -> None:
 @server.feature(types.INITIALIZED)
 async def initialized(ls: CaveatServer, params: types.InitializedParams) -> None:
     ls.local_pool.submit(ls.warm_up)  # while the editor is still opening files
+    if ls.api_worker is not None:
+        ls.api_worker.start()
     ls.log_once(f"caveat {__version__} ready ({'pull' if ls.pull_mode else 'push'} diagnostics)")
     await _pull_configuration(ls)
 
@@ -420,6 +436,11 @@ async def did_change_configuration(ls: CaveatServer, params: types.DidChangeConf
         ls.reanalyse_all()
     else:
         await _pull_configuration(ls)
+
+
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: CaveatServer, *args) -> None:
+    ls.stop_workers()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -555,8 +576,11 @@ def run_server(tcp: str | None = None, log_file: str | None = None) -> None:
         handlers.append(logging.FileHandler(log_file))
     logging.basicConfig(level=logging.INFO, handlers=handlers, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("pygls").setLevel(logging.WARNING)
-    if tcp:
-        host, _, port = tcp.rpartition(":")
-        server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io()
+    try:
+        if tcp:
+            host, _, port = tcp.rpartition(":")
+            server.start_tcp(host or "127.0.0.1", int(port))
+        else:
+            server.start_io()
+    finally:
+        server.stop_workers()
