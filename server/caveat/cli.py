@@ -191,6 +191,9 @@ def _rules_markdown(infos, off) -> None:
         print(f"\n## {info.code}\n\n**{info.name}** · {info.category} · {cwe} · severity {info.severity.label}\n\n### {doc}")
 
 
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
+
+
 def _rules(args) -> int:
     from caveat.rules import all_rules, default_off
 
@@ -198,7 +201,9 @@ def _rules(args) -> int:
     rows = [
         {"code": i.code, "name": i.name, "category": i.category, "cwe": i.cwe,
          "severity": i.severity.label, "fixable": i.fixable, "origin": i.origin,
-         "default": "off" if i.code in off else "on", "summary": i.summary}
+         "default": "off" if i.code in off else "on", "summary": i.summary,
+         "options": [{"name": o.name, "type": _JSON_TYPES[o.type], "default": o.default, "doc": o.doc}
+                     for o in i.options]}
         for i in all_rules().values()
     ]
     if args.format == "json":

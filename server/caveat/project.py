@@ -11,10 +11,12 @@ import fnmatch
 import os
 import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from caveat.engine.findings import ALL_CATEGORIES, Severity
+from caveat.rules.base import Option
 
 import tomllib
 
@@ -38,7 +40,9 @@ class Settings:
     python: str | None = None
     max_file_size_kb: int = 2048
     report_unused_suppressions: bool = False
-    options: tuple[tuple[str, Any], ...] = ()  # rule options, e.g. ("timeout", 10)
+    # Validated options, sorted: ("missing-timeout.timeout", 5) for a rule's, ("api-time-budget", 5)
+    # for the engine's (see ``ENGINE_OPTIONS``).
+    options: tuple[tuple[str, Any], ...] = ()
     root: str = ""  # the project root the relative globs and python path refer to
 
     # --- selection ------------------------------------------------------
@@ -62,6 +66,7 @@ class Settings:
         return best
 
     def option(self, name: str, default: Any = None) -> Any:
+        """An option's configured value: ``"api-time-budget"``, ``"missing-timeout.timeout"``."""
         return dict(self.options).get(name, default)
 
     def is_excluded(self, path: str | Path) -> bool:
@@ -155,10 +160,86 @@ def settings_from_mapping(data: Mapping[str, Any], source: str, base: Settings |
                 raise ConfigError(f"{source}: `report-unused-suppressions` must be true or false")
             changes["report_unused_suppressions"] = value
         elif key == "options":
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"{source}: `options` must be a table")
-            changes["options"] = tuple(sorted(dict(settings.options, **value).items()))
+            changes["options"] = tuple(sorted(dict(settings.options, **_parse_options(value, source)).items()))
     return replace(settings, **changes)
+
+
+# --- options -----------------------------------------------------------------
+# Options of the engine rather than of one rule: directly under [tool.caveat.options].
+ENGINE_OPTIONS = (
+    Option("api-time-budget", float, 30.0, "Seconds the API checks (jedi) may spend on one analysis of a "
+           "file; what is left is checked on the next one.", at_least=0),
+)
+
+
+def _parse_options(value: Any, source: str) -> dict[str, Any]:
+    """``[tool.caveat.options]`` -> {"api-time-budget": 5, "missing-timeout.timeout": 5}.
+
+    A rule's options are a table named after the rule, as ruff's per-plugin tables:
+    ``[tool.caveat.options.missing-timeout]`` with ``timeout = 5``, which TOML also lets
+    one write ``missing-timeout.timeout = 5``; editors may send either shape (JSON keys
+    with a dot are split). ``snake_case`` names are accepted. ``None`` means unset."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: `options` must be a table of options "
+                          f"(e.g. [tool.caveat.options.missing-timeout] timeout = 5)")
+    engine, by_rule, by_code = _option_specs()
+    parsed: dict[str, Any] = {}
+    for raw_key, raw in value.items():
+        key = str(raw_key).replace("_", "-")
+        table, dot, member = key.partition(".")
+        if dot:  # an editor's flat "missing-timeout.timeout"
+            raw, key = {member: raw}, table
+        if raw is None:
+            continue
+        if key in engine:
+            parsed[key] = _parse_option(engine[key], raw, f"options.{key}", source)
+            continue
+        if key not in by_rule:
+            raise ConfigError(f"{source}: {_unknown_option(key, engine, by_rule, by_code)}")
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{source}: `options.{key}` must be a table of {key}'s options "
+                              f"({', '.join(by_rule[key])})")
+        for raw_name, item in raw.items():
+            name = str(raw_name).replace("_", "-")
+            if item is None:
+                continue
+            spec = by_rule[key].get(name)
+            if spec is None:
+                raise ConfigError(f"{source}: unknown option `options.{key}.{name}` "
+                                  f"(known: {', '.join(by_rule[key])})")
+            parsed[f"{key}.{name}"] = _parse_option(spec, item, f"options.{key}.{name}", source)
+    return parsed
+
+
+def _parse_option(spec: Option, value: Any, key: str, source: str) -> Any:
+    try:
+        return spec.parse(value)
+    except ValueError as error:
+        raise ConfigError(f"{source}: option `{key}` {error}") from None
+
+
+def _unknown_option(key: str, engine: dict, by_rule: dict, by_code: dict) -> str:
+    owners = [rule for rule, options in by_rule.items() if key in options]
+    if owners:
+        return (f"unknown option `options.{key}`: it is an option of {', '.join(owners)}; set it under "
+                f"[tool.caveat.options.{owners[0]}] (or `{owners[0]}.{key} = ...` in [tool.caveat.options])")
+    name = by_code.get(key.upper(), key)
+    if name in by_code.values():
+        if name not in by_rule:
+            return f"unknown option table `options.{key}`: rule `{name}` takes no options"
+        return f"unknown option table `options.{key}`: a rule's options are named by the rule, [tool.caveat.options.{name}]"
+    known = [*engine, *(f"{rule}.{option}" for rule, options in by_rule.items() for option in options)]
+    return f"unknown option `options.{key}` (known: {', '.join(sorted(known))})"
+
+
+@lru_cache(maxsize=1)
+def _option_specs() -> tuple[dict[str, Option], dict[str, dict[str, Option]], dict[str, str]]:
+    """(engine options, rule name -> its options for the rules that take any, code -> rule name)."""
+    from caveat.rules import caveat_rules
+
+    return ({option.name: option for option in ENGINE_OPTIONS},
+            {rule.name: {option.name: option for option in rule.options} for rule in caveat_rules() if rule.options},
+            {rule.code: rule.name for rule in caveat_rules()})
 
 
 def _string_list(value: Any, source: str, key: str) -> tuple[str, ...]:

@@ -6,7 +6,8 @@ block, by the block's text and exactly what of the module the result depended
 on: while a provider runs, its reads of the module context are recorded
 (bandit's import queries and aliases; each rule's lookups in the module's
 imports and functions, and whether it looked at all of them), and a cached
-result is reused as long as those reads give the same answers. Editing one
+result is reused as long as those reads give the same answers. The rules'
+results are also keyed by the values of their options (``ctx.options``). Editing one
 block re-runs only that block; adding an import re-runs only the rules and
 bandit tests that asked about imports.
 
@@ -343,6 +344,8 @@ class Engine:
         self._lock = threading.RLock()
         self._rules = [rule() for rule in caveat_rules() if rule.local]
         self._supersedes = {rule.code: set(rule.supersedes) for rule in caveat_rules()}
+        self._options: dict[tuple, tuple[int, tuple[dict, ...]]] = {}  # typed settings.options -> _rule_options()
+        self._option_tokens: dict[tuple, int] = {}
 
     def document(self) -> "Document":
         """An incremental analyser for successive versions of one buffer."""
@@ -377,6 +380,7 @@ class Engine:
         context, facts = build_context(blocks)
         view = _View(context, context.function_digests)
         path_kind = _path_kind(path)
+        options = self._rule_options(settings)
         findings: list[Finding] = []
         kept: list[Finding] = []
         notes: list[str] = []
@@ -394,7 +398,7 @@ class Engine:
                     kept.extend(keep(block))
                 continue
             bandit_result, bandit_fresh = self._bandit(block, block_facts, context, index, path, excluded)
-            rules_result, rules_fresh = self._rules_for(block, block_facts, view, path, path_kind)
+            rules_result, rules_fresh = self._rules_for(block, block_facts, view, path, path_kind, options)
             missed += bandit_fresh or rules_fresh
             offset, first, last = block.line_offset, block.start, block.end
             for result in (bandit_result, rules_result):
@@ -487,9 +491,27 @@ class Engine:
         queries = self._interned.setdefault(queries, queries)  # blocks share them: validation is memoized by id
         return queries, _BlockResult(_verified(result.findings, block), tuple(f"bandit: {e}" for e in result.errors))
 
+    def _rule_options(self, settings: Settings) -> tuple[int, tuple[dict, ...]]:
+        """(a token for the rules' option values, each local rule's ``ctx.options``), once per
+        analysis: the token is part of the rules cache key, so results never outlive the
+        option values they were computed with."""
+        key = tuple((name, type(value), value) for name, value in settings.options)  # 5 == 5.0, yet they print apart
+        found = self._options.get(key)
+        if found is None:
+            configured = dict(settings.options)
+            per_rule = tuple({option.name: configured.get(f"{rule.name}.{option.name}", option.default)
+                              for option in rule.options} if rule.options else _NOTHING for rule in self._rules)
+            # The values as the rules see them: settings that give them the same values share a token.
+            values = tuple((name, type(value), value) for options in per_rule for name, value in options.items())
+            with self._lock:
+                token = self._option_tokens.setdefault(values, len(self._option_tokens))
+                found = self._options[key] = (token, per_rule)
+        return found
+
     def _rules_for(self, block: Block, facts: BlockFacts, view: _View, path: str,
-                   path_kind: str) -> tuple[_BlockResult, bool]:
-        key = (block.kind, block.parse_text, path)
+                   path_kind: str, options: tuple[int, tuple[dict, ...]]) -> tuple[_BlockResult, bool]:
+        token, per_rule = options
+        key = (block.kind, block.parse_text, path, token)
         cached: _RulesResult | None = self._rules_cache.lookup(key)
         if cached is not None:
             current = (view.imports_fp, view.functions_fp)
@@ -506,11 +528,12 @@ class Engine:
             ctx = self._context_for(key, facts, block, view, path)
             entries = list(cached.entries)
             for i in stale:
-                entries[i] = self._run_rule(self._rules[i], ctx, block)
+                entries[i] = self._run_rule(self._rules[i], ctx, block, per_rule[i])
             fresh = _RulesResult(entries, view)
         else:
             ctx = self._context_for(key, facts, block, view, path)
-            fresh = _RulesResult([self._run_rule(rule, ctx, block) for rule in self._rules], view)
+            fresh = _RulesResult([self._run_rule(rule, ctx, block, rule_options)
+                                  for rule, rule_options in zip(self._rules, per_rule)], view)
         with self._lock:
             self._rules_cache.store(key, fresh)
         return fresh.result, True
@@ -524,8 +547,9 @@ class Engine:
             self._contexts.store(key, ctx)
         return ctx
 
-    def _run_rule(self, rule, ctx: _TrackedContext, block: Block) -> _RuleEntry:
+    def _run_rule(self, rule, ctx: _TrackedContext, block: Block, options: dict) -> _RuleEntry:
         reads = ctx.start_rule()
+        ctx.options = options
         errors: tuple[str, ...] = ()
         try:
             rule.check(ctx)

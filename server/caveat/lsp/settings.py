@@ -1,8 +1,8 @@
 """Settings for each document: ``[tool.caveat]`` of its project, overridden by the editor.
 
 Invalid editor settings or a broken pyproject.toml never stop the server:
-the problem is reported once (window/showMessage) and the last valid layer
-(or the defaults) is used.
+the problem is reported once (window/showMessage) and the last valid version
+of that layer (or, when there was none, the defaults) is used.
 """
 from __future__ import annotations
 
@@ -54,13 +54,15 @@ class SettingsStore:
         self.root: Path | None = None
 
     def set_editor(self, raw: Any) -> bool:
-        """Replace the editor layer; returns False (and reports) when invalid."""
+        """Replace the editor layer; returns False (and reports) when invalid, keeping the
+        last valid editor layer (a typo in the middle of editing settings loses nothing)."""
         table = editor_table(raw)
         try:
             settings_from_mapping(table, "editor settings")
         except ConfigError as error:
-            self._report_once(f"caveat: {error}; using the project's settings and defaults instead")
-            self._editor = {}
+            instead = "keeping the last valid editor settings" if self._editor else \
+                "using the project's settings and defaults instead"
+            self._report_once(f"caveat: {error}; {instead}")
             return False
         self._editor = table
         return True
@@ -93,8 +95,9 @@ class SettingsStore:
         try:
             settings = load_pyproject(pyproject)
         except ConfigError as error:
-            self._report_once(f"caveat: {error}; using default settings for this project")
-            settings = None
+            settings = cached[1] if cached else None  # the last valid version of the file, if any
+            instead = "keeping its last valid settings" if settings else "using default settings for this project"
+            self._report_once(f"caveat: {error}; {instead}")
         self._file_cache[pyproject] = (mtime, settings)
         return settings or Settings(root=str(pyproject.parent))
 

@@ -9,14 +9,60 @@ qualified names, parents and source text, so resolution lives in one place.
 from __future__ import annotations
 
 import ast
+import json
 import sys
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Iterable, Iterator, TypeVar
+from typing import Any, Callable, ClassVar, Iterable, Iterator, TypeVar
 
 from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
 from caveat.engine.tree_index import TreeIndex, index_tree
 
 N = TypeVar("N", bound=ast.AST)
+_UNSET = object()  # an option no one configured
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting a rule (or the engine) accepts, under ``[tool.caveat.options.<rule-name>]``.
+
+    ``type`` is ``bool``, ``int``, ``float`` (an integer is accepted and kept as one) or
+    ``str``; ``above`` / ``at_least`` bound a number."""
+
+    name: str  # kebab-case
+    type: type
+    default: Any
+    doc: str
+    above: float | None = None
+    at_least: float | None = None
+
+    @property
+    def kind(self) -> str:
+        """What a valid value is, in words (for errors and the docs)."""
+        words = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}[self.type]
+        if self.above is not None:
+            words += f" greater than {self.above:g}"
+        if self.at_least is not None:
+            words += f" of at least {self.at_least:g}"
+        return words
+
+    def parse(self, value: Any) -> Any:
+        """``value`` if it is valid for this option, else ValueError saying what is expected."""
+        if self.type is bool:
+            ok = isinstance(value, bool)
+        elif self.type in (int, float):
+            ok = isinstance(value, (int, float) if self.type is float else int) and not isinstance(value, bool)
+            ok = ok and value == value and value not in (float("inf"), float("-inf"))  # no NaN, no infinity
+            ok = ok and (self.above is None or value > self.above) and (self.at_least is None or value >= self.at_least)
+        else:
+            ok = isinstance(value, self.type)
+        if not ok:
+            raise ValueError(f"must be {self.kind}, got {json.dumps(value, default=repr)}")
+        return value
+
+    def toml(self) -> str:
+        """``name = default`` as it is written in pyproject.toml."""
+        value = self.default
+        return f"{self.name} = {str(value).lower() if isinstance(value, bool) else json.dumps(value)}"
 
 
 @dataclass(frozen=True)
@@ -31,6 +77,7 @@ class RuleInfo:
     fixable: bool
     doc: str
     origin: str  # "caveat" or "bandit"
+    options: tuple[Option, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -67,15 +114,43 @@ class Rule:
     # False for rules whose findings another stage produces (the API rules): the local
     # engine does not run their ``check`` on every block.
     local: ClassVar[bool] = True
+    # The settings this rule accepts, under ``[tool.caveat.options.<name>]``; the engine
+    # passes the rule their values (defaults filled in) as ``ctx.options``.
+    options: ClassVar[tuple[Option, ...]] = ()
 
     def check(self, ctx: "RuleContext") -> None:
         raise NotImplementedError
 
+    def option(self, ctx: "RuleContext", name: str) -> Any:
+        """The value of this rule's option ``name``: configured, else its declared default
+        (a context made without the engine may carry none)."""
+        value = ctx.options.get(name, _UNSET)
+        if value is not _UNSET:
+            return value
+        for option in self.options:
+            if option.name == name:
+                return option.default
+        raise KeyError(f"{self.code} declares no option `{name}`")
+
     @classmethod
     def info(cls) -> RuleInfo:
-        doc = sys.modules[cls.__module__].__doc__ or cls.__doc__ or ""
+        doc = (sys.modules[cls.__module__].__doc__ or cls.__doc__ or "").strip()
         return RuleInfo(cls.code, cls.name, cls.category, cls.cwe, cls.severity,
-                        cls.fixable, doc.strip(), "caveat")
+                        cls.fixable, _with_options(doc, cls.name, cls.options), "caveat", cls.options)
+
+
+def _with_options(doc: str, name: str, options: tuple[Option, ...]) -> str:
+    """The documentation with an ``## Options`` section (before ``## References``, as ruff's)."""
+    if not options:
+        return doc
+    lines = ["## Options", "In pyproject.toml (the editor's `options` setting takes the same table), "
+             "with the defaults:", "```toml", f"[tool.caveat.options.{name}]", *(o.toml() for o in options), "```", "",
+             *(f"- `{o.name}` ({o.kind}): {o.doc}" for o in options)]
+    section = "\n".join(lines)
+    before, marker, after = doc.partition("\n## References")
+    if not marker:
+        return f"{doc}\n\n{section}"
+    return f"{before.rstrip()}\n\n{section}\n{marker}{after}"
 
 
 class RuleContext:

@@ -45,17 +45,17 @@ session.post(api_url, json=payload, timeout=(3.05, 10))
   function all pass `timeout=`.
 - boto3 clients by default: botocore already applies 60-second connect and read
   timeouts, so the wait is bounded; set `boto3-timeouts = true` under
-  `[tool.caveat.options]` to require an explicit `Config` (clients given a `config=` the
-  rule cannot see are never flagged).
+  `[tool.caveat.options.missing-timeout]` to require an explicit `Config` (clients given
+  a `config=` the rule cannot see are never flagged).
 - Code that calls `socket.setdefaulttimeout(...)` in the same function.
 
 This rule supersedes and replaces bandit's B113.
 
 ## Fix safety
-The fix adds `timeout=10` (or the `timeout` option under `[tool.caveat.options]`, once
-rule options reach rules), `timeout=aiohttp.ClientTimeout(total=10)` for aiohttp, or
-`connect_timeout`/`read_timeout` on the botocore `Config`. It is unsafe: a call that
-legitimately takes longer than the chosen value will now fail.
+The fix adds `timeout=10` (the `timeout` option below sets the value),
+`timeout=aiohttp.ClientTimeout(total=10)` for aiohttp, or `connect_timeout`/`read_timeout`
+on the botocore `Config`. It is unsafe: a call that legitimately takes longer than the
+chosen value will now fail.
 
 ## References
 - https://cwe.mitre.org/data/definitions/400.html
@@ -70,7 +70,7 @@ import ast
 from caveat.analysis.flow import walk_scope
 from caveat.engine.findings import Severity
 from caveat.rules import fixkit
-from caveat.rules.base import Rule, RuleContext
+from caveat.rules.base import Option, Rule, RuleContext
 from caveat.rules.edge._common_a import (
     add_keyword,
     has_star_kwargs,
@@ -151,11 +151,17 @@ class MissingTimeout(Rule):
     fixable = True
     supersedes = ("B113",)
     replaces = ("B113",)
+    options = (
+        Option("timeout", float, 10, "The seconds the messages and quick-fixes suggest (`timeout=10`, "
+               "`ClientTimeout(total=10)`, `socket_timeout=10`, botocore's `read_timeout`).", above=0),
+        Option("boto3-timeouts", bool, False, "Also report boto3 clients and resources created without a "
+               "botocore `Config` carrying `connect_timeout`/`read_timeout`."),
+    )
 
     def check(self, ctx: RuleContext) -> None:
         if not ctx.imports_any(*_MODULES):
             return
-        seconds = ctx.options.get("timeout", 10)
+        seconds = self.option(ctx, "timeout")
         for call in ctx.nodes(ast.Call):
             name = ctx.qualified_name(call.func)
             if name is None:
@@ -229,7 +235,7 @@ class MissingTimeout(Rule):
             accepted = _SOCKET_CLIENTS[name]
             if not any(keyword(call, kw) is not None for kw in accepted):
                 option = accepted[0]
-                value = seconds * 1000 if option.endswith("MS") else seconds
+                value = round(seconds * 1000) if option.endswith("MS") else seconds
                 message = (f"{label} has no `{option}`: the client waits forever on a server that "
                            f"accepts the connection and stops answering, blocking every caller; pass "
                            f"`{option}={value}`.")
@@ -246,7 +252,7 @@ class MissingTimeout(Rule):
                            f"`ClientTimeout(total={seconds})`.")
             return
         if name in _BOTO3:
-            if ctx.options.get("boto3-timeouts", False):
+            if self.option(ctx, "boto3-timeouts"):
                 self._check_boto3(ctx, call, label, seconds)
             return
         if name in _SERVER_PROXY:
@@ -291,7 +297,7 @@ class MissingTimeout(Rule):
         config = keyword(call, "config")
         message = (f"{label} has no botocore `Config(connect_timeout=..., read_timeout=...)`: botocore "
                    f"waits 60 s per attempt and retries, so a stalled endpoint blocks the caller for "
-                   f"minutes; pass `config=Config(connect_timeout=5, read_timeout={seconds})`.")
+                   f"minutes; pass `config=Config(connect_timeout={seconds}, read_timeout={seconds})`.")
         if config is None:
             config_cls = local_name_for(ctx, "botocore.config.Config")
             fix = None
