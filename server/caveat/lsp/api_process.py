@@ -57,6 +57,10 @@ def _ready() -> bool:
     return True
 
 
+class WorkerUnavailable(Exception):
+    """No worker process can be started here (the server then runs the API stage itself)."""
+
+
 class ApiProcess:
     """``analyze`` has ``Engine.analyze_api``'s contract; call it from one thread at a time."""
 
@@ -67,10 +71,14 @@ class ApiProcess:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self.restarts = 0
+        self.completed = 0  # requests answered: a worker that never answered is not retried forever
 
     def start(self) -> None:
         """Start the worker now (it imports jedi), so the first request does not wait for it."""
-        self._executor().submit(_ready)
+        try:
+            self._executor().submit(_ready)
+        except (WorkerUnavailable, BrokenProcessPool, RuntimeError):
+            pass  # the first request reports it
 
     def analyze(self, text: str, path: str, settings: Settings,
                 is_cancelled: Callable[[], bool] = lambda: False) -> Analysis:
@@ -85,16 +93,24 @@ class ApiProcess:
             analysis = self._request(text, path, settings, is_cancelled)
         except BrokenProcessPool:
             self._replace()
+            if not self.completed:
+                raise WorkerUnavailable("the worker process stops before it can answer") from None
             return Analysis([], [note, f"API checks of {path or 'this file'} stopped the worker twice; "
                                        f"they are skipped until the next edit"])
         return Analysis([], [note, *analysis.notes], raw=analysis.raw)
 
     def _request(self, text: str, path: str, settings: Settings, is_cancelled: Callable[[], bool]) -> Analysis:
         request = next(self._ids)
-        future = self._executor().submit(_analyse, request, text, path, settings)
+        executor = self._executor()
+        try:
+            future = executor.submit(_analyse, request, text, path, settings)
+        except (OSError, ValueError) as error:  # the worker could not be started (spawned on first submit)
+            self.close()
+            raise WorkerUnavailable(repr(error)) from error
         while True:
             try:
                 raw, notes = future.result(timeout=POLL_SECONDS)
+                self.completed += 1
                 return Analysis([], notes, raw=raw)
             except FutureTimeout:
                 if is_cancelled():
@@ -117,9 +133,12 @@ class ApiProcess:
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._abandoned = self._context.RawValue("q", 0)  # a stopped worker's may say "all abandoned"
-                self._pool = ProcessPoolExecutor(1, mp_context=self._context, initializer=_start_worker,
-                                                 initargs=(self._abandoned,))
+                try:
+                    self._abandoned = self._context.RawValue("q", 0)  # a stopped worker's may say "all abandoned"
+                    self._pool = ProcessPoolExecutor(1, mp_context=self._context, initializer=_start_worker,
+                                                     initargs=(self._abandoned,))
+                except (OSError, ValueError, ImportError) as error:  # no semaphores, no /dev/shm, ...
+                    raise WorkerUnavailable(repr(error)) from error
             return self._pool
 
     def _replace(self) -> None:

@@ -37,7 +37,7 @@ from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding, Position
 from caveat.engine.gc_tuning import tune_for_analysis
 from caveat.lsp import convert
-from caveat.lsp.api_process import ApiProcess
+from caveat.lsp.api_process import ApiProcess, WorkerUnavailable
 from caveat.lsp.settings import SettingsStore, editor_table
 from caveat.project import Settings
 from caveat.rules import all_rules
@@ -271,9 +271,14 @@ class CaveatServer(LanguageServer):
             state.notify()
 
     def _api_stage(self, text: str, path: str, settings: Settings, cancelled) -> Analysis:
-        if self.api_worker is None:
-            return self.engine.analyze_api(text, path, settings, cancelled)
-        return self.api_worker.analyze(text, path, settings, cancelled)
+        if self.api_worker is not None:
+            try:
+                return self.api_worker.analyze(text, path, settings, cancelled)
+            except WorkerUnavailable as error:
+                self.api_worker = None
+                self.call_soon_threadsafe(self.log_once, f"caveat: cannot start the API worker process "
+                                          f"({error}); API checks run in the server", types.MessageType.Warning)
+        return self.engine.analyze_api(text, path, settings, cancelled)
 
     def stop_workers(self) -> None:
         if self.api_worker is not None:
