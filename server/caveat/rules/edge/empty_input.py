@@ -527,13 +527,19 @@ def _conditional(ctx: RuleContext, node: ast.AST, binding: ast.AST) -> str | Non
 
 
 def _param_source(ctx: RuleContext, node: ast.AST, depth: int = 0) -> ast.Name | None:
-    """The parameter (without a default) that ``node`` is, or copies/sorts: ``values``,
-    ``sorted(values)``, ``s`` after ``s = sorted(values)``."""
+    """The parameter (without a default) that ``node`` is, or copies/sorts/maps item by
+    item: ``values``, ``sorted(values)``, ``[f(v) for v in values]``, ``zip(values, ...)``,
+    ``s`` after ``s = sorted(values)``."""
     if depth > 3:
         return None
     if isinstance(node, ast.Call) and len(node.args) == 1 and ctx.qualified_name(node.func) in (
-            "sorted", "list", "tuple", "reversed"):
+            "sorted", "list", "tuple", "reversed", "enumerate"):
         return _param_source(ctx, node.args[0], depth + 1)
+    if isinstance(node, ast.Call) and node.args and ctx.qualified_name(node.func) == "zip":
+        return _param_source(ctx, node.args[0], depth + 1)  # as short as its shortest input
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and len(node.generators) == 1 \
+            and not node.generators[0].ifs:
+        return _param_source(ctx, node.generators[0].iter, depth + 1)  # one item per input item
     if not isinstance(node, ast.Name):
         return None
     if is_param(ctx, node):

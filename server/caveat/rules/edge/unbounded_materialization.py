@@ -93,7 +93,7 @@ from caveat.rules.edge._common_a import (
     value_before,
 )
 
-_TRIGGER_ATTRS = {"fetchall", "readlines", "read", "read_text", "read_bytes", "all", "keys", "json", "body", "to_list",
+_TRIGGER_ATTRS = {"load", "fetchall", "readlines", "read", "read_text", "read_bytes", "all", "keys", "json", "body", "to_list",
                   "get_data", "read_sql", "read_sql_query", "read_sql_table"}
 _MATERIALIZERS = {"list", "sorted", "tuple", "set", "len"}
 _KEY_COLUMN = re.compile(
@@ -180,6 +180,18 @@ class UnboundedMaterialization(Rule):
                          f"(no limit); pass a `length`, or iterate the cursor with `async for`.", reported)
         elif attr == "json" and not call.args:
             self._streamed_body(ctx, func, reported)
+        elif attr == "load" and len(call.args) == 1 and ctx.qualified_name(func) == "json.load":
+            self._record_document(ctx, call, reported)
+
+    def _record_document(self, ctx: RuleContext, call: ast.Call, reported: set[int]) -> None:
+        """``records = json.load(fh); for r in records:`` - a file of records, parsed whole
+        only to walk it once."""
+        handle = call.args[0]
+        if not _is_file_like(ctx, handle) or _owned_file(ctx, handle) or _single_iteration(ctx, call) is None:
+            return
+        self._report(ctx, call, f"`{_short(source(ctx, call), 40)}` parses the whole file into memory only to "
+                     f"iterate its records once; a user-sized file can be gigabytes: store one record per "
+                     f"line (JSON Lines) and read it line by line, or stream it with `ijson`.", reported)
 
     def _read_sql(self, ctx: RuleContext, call: ast.Call, attr: str, reported: set[int]) -> None:
         if not (ctx.qualified_name(call.func) or "").startswith("pandas."):
@@ -224,7 +236,18 @@ class UnboundedMaterialization(Rule):
         if what is None:
             return
         node = ctx.parent(call) if isinstance(ctx.parent(call), ast.Await) else call
-        if _consumers(ctx, node) != "scan":
+        use = _consumers(ctx, node)
+        if what in _UNTRUSTED_SOURCES:
+            # the client decides how big it is: any whole read is the defect, unless the
+            # body is one document (parsed or verified whole) or its size was checked
+            if use == "parse" or _size_checked(ctx, call):
+                return
+            self._report(ctx, call, f"`{_short(source(ctx, call), 40)}` reads {what} into memory at once with "
+                         f"no size limit: a client can send gigabytes; check the size first (Content-Length / "
+                         f"`.size`) and read in bounded chunks (`read(65536)` in a loop, or `request.stream()`).",
+                         reported)
+            return
+        if use != "scan":
             return
         self._report(ctx, call, f"`{_short(source(ctx, call), 40)}` reads {what} into memory at once, only to "
                      f"scan it (split, count, search, hash, measure); its size is not under your control, so "
@@ -661,7 +684,7 @@ _SCAN_PREFIXES = ("hashlib.", "re.finditer", "re.findall", "re.sub", "re.subn", 
 _PARSE_HINTS = ("load", "parse", "fromstring", "from_string", "template", "beautifulsoup", "markdown", "read_string",
                 "message_from", "unpack", "decrypt", "decompress", "literal_eval", "compile", "exec", "eval",
                 "render", "validate", "model_validate", "b64", "encode", "json", "yaml", "toml", "xml", "image",
-                "stringio", "bytesio", "document", "reader")
+                "stringio", "bytesio", "document", "reader", "verify", "signature", "construct_event")
 
 
 def _whole_source(ctx: RuleContext, call: ast.Call, func: ast.Attribute) -> str | None:
@@ -682,13 +705,32 @@ def _whole_source(ctx: RuleContext, call: ast.Call, func: ast.Attribute) -> str 
         return "the whole S3 object"
     if isinstance(receiver, ast.Attribute) and receiver.attr in ("raw", "stream"):
         return "the whole response body" if receiver.attr == "raw" else "the whole request body"
-    if isinstance(receiver, ast.Subscript) and terminal(receiver.value) == "files":
+    upload = value_before(ctx, receiver) if isinstance(receiver, ast.Name) else receiver
+    if isinstance(upload, ast.Subscript) and terminal(upload.value) == "files" or (
+            isinstance(upload, ast.Call) and isinstance(upload.func, ast.Attribute) and upload.func.attr == "get"
+            and terminal(upload.func.value) == "files"):
         return "the whole uploaded file"
     if _is_file_like(ctx, receiver):
         return None if _owned_file(ctx, receiver) else "the whole file"
     if awaited and isinstance(receiver, ast.Name) and _is_parameter(ctx, receiver):
         return "the whole upload/stream"
     return None
+
+
+_UNTRUSTED_SOURCES = {"the whole request body", "the whole uploaded file", "the whole upload/stream"}
+_SIZE_WORDS = re.compile(r"content[-_]length|\.size\b|max_content|\bst_size\b", re.IGNORECASE)
+
+
+def _size_checked(ctx: RuleContext, call: ast.Call) -> bool:
+    """A size test (``Content-Length``, ``upload.size``) earlier in the function."""
+    function = ctx.enclosing(call, ast.FunctionDef, ast.AsyncFunctionDef)
+    if function is None:
+        return False
+    for node in walk_scope(function):
+        if isinstance(node, (ast.If, ast.Assert, ast.While)) and node.lineno < call.lineno \
+                and _SIZE_WORDS.search(source(ctx, node.test)):
+            return True
+    return False
 
 
 def terminal(node: ast.AST) -> str | None:
@@ -787,7 +829,8 @@ def _use_kind(ctx: RuleContext, node: ast.AST, depth: int = 0) -> str | None:
 
 
 def _consumers(ctx: RuleContext, node: ast.AST) -> str | None:
-    """"scan" when the read value is only scanned (never parsed as a whole document)."""
+    """"scan" when the read value is only scanned, "parse" when some use needs it whole
+    (parsed or verified as one document), None when unknown."""
     direct = _use_kind(ctx, node)
     if direct is not None:
         return direct
@@ -796,7 +839,7 @@ def _consumers(ctx: RuleContext, node: ast.AST) -> str | None:
         return None
     kinds = {_use_kind(ctx, use) for use in _loads_after(ctx, node, name) if isinstance(use.ctx, ast.Load)}
     if "parse" in kinds:
-        return None
+        return "parse"
     return "scan" if "scan" in kinds else None
 
 
