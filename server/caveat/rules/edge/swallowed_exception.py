@@ -90,6 +90,7 @@ _ERROR_WORDS = ("error", "fail", "invalid", "unavailable", "denied", "exception"
                 "not found", "missing", "bad", "refused", "timeout", "timed out")
 _LOW_LEVELS = {"debug", "info"}
 _REPORTING_LEVELS = {"warning", "warn", "error", "critical", "exception", "fatal", "log"}
+_NO_TRACE_LEVELS = {"warning", "warn", "error", "critical", "fatal"}
 _CLEANUP_FUNCTIONS = {
     "__del__", "__exit__", "__aexit__", "close", "aclose", "cleanup", "clean_up", "shutdown",
     "teardown", "tearDown", "tear_down", "dispose", "terminate", "release", "disconnect",
@@ -148,7 +149,19 @@ def _is_default_value(node: ast.AST | None) -> bool:
             isinstance(node.func, (ast.Name, ast.Attribute)):
         # `dict()`, `Settings()`, `Config.default()`: a fresh default object
         return True
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and \
+            isinstance(node.func, (ast.Name, ast.Attribute)) and _is_zero(node.args[0]):
+        return True  # `Decimal("0.00")`, `Money(0)`: zero dressed as a value
     return False
+
+
+def _is_zero(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
+        return False
+    value = node.value
+    if isinstance(value, str):
+        return value.strip().lstrip("-").replace(".", "", 1).strip("0") == "" and any(c == "0" for c in value)
+    return isinstance(value, (int, float)) and value == 0
 
 
 def _returns_empty_data(handler: ast.ExceptHandler) -> bool:
@@ -184,19 +197,25 @@ def _success_display(node: ast.AST) -> bool:
                    for arg in [*node.args, *(kw.value for kw in node.keywords)])
     if not isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
         return False
-    for child in ast.walk(node):
-        if isinstance(child, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
+    if isinstance(node, ast.Dict):
+        children = [*(k for k in node.keys if k is not None), *node.values]
+    else:
+        children = list(node.elts)
+    for child in children:
+        if isinstance(child, (ast.Dict, ast.List, ast.Tuple, ast.Set, ast.Call)):
+            # `(jsonify({"received": True}), 200)`: a response in a (body, status) pair
+            if not _success_display(child):
+                return False
             continue
-        if not isinstance(child, (ast.Constant, ast.expr_context)):
+        if not isinstance(child, ast.Constant):
             return False
-        if isinstance(child, ast.Constant):
-            value = child.value
-            if isinstance(value, str) and any(word in value.lower() for word in _ERROR_WORDS):
-                return False
-            if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
-                return False
-            if value is False:
-                return False
+        value = child.value
+        if isinstance(value, str) and any(word in value.lower() for word in _ERROR_WORDS):
+            return False
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+            return False
+        if value is False:
+            return False
     return True
 
 
@@ -238,15 +257,36 @@ def _classify(stmt: ast.stmt, exc_name: str | None) -> str | None:
             exc_info = keyword(call, "exc_info") or keyword(call, "stack_info")
             if exc_info is not None and not (isinstance(exc_info.value, ast.Constant) and not exc_info.value.value):
                 return None
+            if func.attr == "debug":
+                return "log"  # invisible in production: not a report, even with the exception
             if func.attr in _LOW_LEVELS:
                 return "log-exc" if _mentions(call, exc_name) else "log"
+            if func.attr in _NO_TRACE_LEVELS:
+                return "log-no-trace"
             return None
         return None
     return None
 
 
 _SWALLOWING = {"pass", "continue", "return-default", "return-literal", "assign-default",
-               "print", "print-exc", "log", "log-exc"}
+               "print", "print-exc", "log", "log-exc", "log-no-trace"}
+
+
+def _loses_data(handler: ast.ExceptHandler) -> bool:
+    """The handler hands back something that looks like real data - an empty result,
+    a zero, a success response - rather than a failure sentinel (``None``, ``False``):
+    the caller cannot tell "failed" from "nothing there"."""
+    for stmt in handler.body:
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            value = stmt.value
+            if isinstance(value, ast.Constant) and any(value.value is v for v in (None, False, True)):
+                continue
+            if _is_default_value(value) or _success_display(value):
+                return True
+        if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets) and (
+                isinstance(stmt.value, (ast.List, ast.Dict, ast.Tuple, ast.Set)) and _is_default_value(stmt.value)):
+            return True
+    return False
 
 
 class SwallowedException(Rule):
@@ -294,6 +334,11 @@ class SwallowedException(Rule):
             return
         kinds = [_classify(stmt, handler.name) for stmt in handler.body]
         if any(kind is None for kind in kinds):
+            return
+        if "log-no-trace" in kinds and (broad == "OSError" or not _loses_data(handler)):
+            # `logger.error("...: %s", exc)` then `return None` / `pass`: reported, and the
+            # caller gets a failure sentinel. Only a catch-all that logs without the
+            # traceback and then hands back empty data (`return []`) hides the failure.
             return
         if broad == "OSError" and not _returns_empty_data(handler):
             # `except OSError: pass` around makedirs/chmod, `return False` from a probe,
@@ -373,7 +418,7 @@ def _effect(kinds: list[str], handler: ast.ExceptHandler) -> str:
         return "skips to the next iteration without a trace"
     if "assign-default" in kind_set:
         return "replaces the result with an empty default"
-    if kind_set & {"log", "log-exc"}:
+    if kind_set & {"log", "log-exc", "log-no-trace"}:
         return "only logs at debug/info level, without the traceback"
     if kind_set & {"print", "print-exc"}:
         return "only prints a message and carries on"
@@ -479,7 +524,7 @@ def _fix(ctx: RuleContext, handler: ast.ExceptHandler, broad: str, kinds: list[s
     kept: list[str] = []
     logged = False
     for stmt, kind in zip(body, kinds):
-        if kind in ("log", "log-exc"):
+        if kind in ("log", "log-exc", "log-no-trace"):
             call = stmt.value
             if isinstance(call.func, ast.Attribute):
                 text = source(ctx, call)
