@@ -86,7 +86,8 @@ sets/lists/tuples/dicts, UPPER_CASE names or attributes (module constants),
 names bound to such literals, and their ``.keys()``. Escaping functions are
 kind-specific (``kind="html"``: ``html.escape``/``markupsafe.escape``/
 ``bleach.clean``...; ``"shell"``: ``shlex.quote``; ``"path"``:
-``os.path.basename``/``secure_filename``; ``"url"``: ``urllib.parse.quote``);
+``os.path.basename``/``secure_filename``; ``"url"``: ``urllib.parse.quote``;
+``"regex"``: ``re.escape``);
 helper names containing sanitize/escape/quote/clean/validate are trusted for
 every kind; for ``kind="html"`` a template's ``.render()`` output is escaped. A
 length check is *not* a sanitizer (see input-length-only).
@@ -218,6 +219,7 @@ ESCAPERS = {
                       "requests.utils.quote"}),
     "sql": frozenset(),
     "code": frozenset({"ast.literal_eval"}),
+    "regex": frozenset({"re.escape", "regex.escape"}),
 }
 SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|escape|quote|clean|validate|whitelist|allowlist|safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)

@@ -82,8 +82,12 @@ URLS = re.compile(r"^(requests|httpx)\.(get|post|put|patch|delete|head|options|r
                   r"^urllib\.request\.(urlopen|Request|urlretrieve)$|^(requests|httpx)\.\w*(Session|Client)\.\w+$|"
                   r"^aiohttp\.ClientSession\.(get|post|put|request)$")
 CODE = frozenset({"eval", "exec", "compile"})
+# Functions whose first argument is compiled as a regular expression (a pattern from
+# input is a denial of service: catastrophic backtracking).
+REGEX = frozenset(f"{module}.{func}" for module in ("re", "regex")
+                  for func in ("compile", "match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split"))
 SINK_KIND = {"redirect": "a redirect", "sql": "SQL", "shell": "a shell command", "path": "a file path", "html": "a template",
-             "url": "a URL that is fetched", "code": "`eval`"}
+             "url": "a URL that is fetched", "code": "`eval`", "regex": "a regular expression"}
 
 
 REDIRECTS = frozenset({"flask.redirect", "quart.redirect", "django.shortcuts.redirect", "django.http.HttpResponseRedirect",
@@ -95,7 +99,8 @@ STRUCTURED = frozenset({
     "filepath", "path", "paths", "dir", "directory", "folder", "host", "hostname", "domain", "ip", "addr",
     "address", "server", "username", "login", "handle", "slug", "identifier", "id", "uid", "uuid", "code",
     "signature", "sig", "digest", "checksum", "hash", "email", "mail", "command", "cmd", "sql",
-    "sort", "column", "selector", "extension", "ext", "token", "nonce", "otp",
+    "sort", "column", "selector", "extension", "ext", "token", "nonce", "otp", "table", "html", "markup",
+    "template", "regex", "regexp", "expr", "expression", "script",
 })
 # Values checked by matching them against a stored one: a lookup or comparison is their content check.
 MATCHED = frozenset({"token", "signature", "sig", "nonce", "otp", "code", "hash", "digest", "checksum"})
@@ -117,6 +122,8 @@ TYPED_FIELDS = re.compile(r"(EmailStr|HttpUrl|AnyUrl|AnyHttpUrl|UUID|IPv\w*Addre
                           r"EmailField|URLField|SlugField|RegexField|UUIDField|IPAddressField|GenericIPAddressField|"
                           r"IntegerField|ChoiceField|Enum)")
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+# Text of a presence check (``if not q:``, ``if q is None:``, ``if q == "":``).
+PRESENCE_MARKERS = ("if not ", "is None", '== ""', "== ''")
 
 
 def _structured(*names: str) -> bool:
@@ -136,33 +143,34 @@ class InputLengthOnly(Rule):
     fixable = False
 
     def check(self, ctx: RuleContext) -> None:
-        if "len(" not in ctx.text and "ength" not in ctx.text and "[:" not in ctx.text:
+        if not any(marker in ctx.text for marker in ("len(", "ength", "[:", *PRESENCE_MARKERS)):
             return
         self._fields(ctx)
         for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
             text = "".join(ctx.lines[func.lineno - 1:func.end_lineno])
-            if "len(" not in text and "_length" not in text and "[:" not in text:
+            if not any(marker in text for marker in ("len(", "_length", "[:", *PRESENCE_MARKERS)):
                 continue
             checks = _length_checks(ctx, func)
             if not checks:
                 continue
             sinks = None
-            for name, node, how, keys in checks:
+            for name, node, how, keys, emptiness in checks:
                 if _content_checked(ctx, func, name):
                     continue
                 reached = None
                 if sinks is None:
                     sinks = _sinks(ctx, func)
+                assigned = _assigned_nodes(func, name)
                 for sink_expr, kind, label in sinks:
-                    if _reaches(ctx, sink_expr, name, kind):
+                    if _reaches(ctx, sink_expr, name, kind, assigned):
                         reached = (kind, label)
                         break
                 if reached is not None:
                     ctx.report(self, node, (
-                        f"`{name}` is only checked for length ({how}) before it reaches {SINK_KIND[reached[0]]} "
+                        f"`{name}` is only checked for {'emptiness' if emptiness else 'length'} ({how}) before it reaches {SINK_KIND[reached[0]]} "
                         f"(`{reached[1]}`): a short value can still carry an injection. Check its content too "
                         "(allowlist, `re.fullmatch`, `int()`) or use the safe API."))
-                elif _structured(name, *keys):
+                elif _structured(name, *keys) and not emptiness:
                     ctx.report(self, node, (
                         f"`{name}` is only checked for length ({how}); its content is never validated, so any "
                         "characters within the limit pass (`../`, `javascript:`, quotes, `-` options). Check the "
@@ -235,9 +243,11 @@ def _validator_names(ctx: RuleContext, node: ast.AST) -> list[str]:
     return names
 
 
-def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list[str]]]:
-    """(name, node to report, description, key names) for each length-only validation in ``func``."""
-    found: list[tuple[str, ast.AST, str, list[str]]] = []
+def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list[str], bool]]:
+    """(name, node to report, description, key names, emptiness only) for each length-only
+    validation in ``func``: ``if len(x) > N: abort()``, and ``if not x: abort()`` (an
+    emptiness check, which counts only when the value then reaches a sink)."""
+    found: list[tuple[str, ast.AST, str, list[str], bool]] = []
     seen: set[str] = set()
     handler = taint.handler_info(ctx, func)
     validator = bool(VALIDATOR_FUNC.match(func.name))
@@ -254,7 +264,7 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
         limit = _length_limit(ctx, pieces) if pieces else None
         if limit is not None and arg.arg not in seen:
             seen.add(arg.arg)
-            found.append((arg.arg, arg, limit, []))
+            found.append((arg.arg, arg, limit, [], False))
     for node in walk_scope(func):
         test = node.test if isinstance(node, (ast.If, ast.Assert)) else None
         if test is not None:
@@ -283,7 +293,14 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                         keys.append(name.attr)
                     if read is not None:
                         keys.append(read[1])
-                    found.append((key, node, f"`{' '.join(ctx.source(compare).split())}`", keys))
+                    found.append((key, node, f"`{' '.join(ctx.source(compare).split())}`", keys, False))
+            if rejects:
+                for name in _emptiness_tested(test):
+                    key = _key(name)
+                    if key is None or key in seen or not taint.is_user_input(ctx, name) or _collection(ctx, name):
+                        continue
+                    seen.add(key)
+                    found.append((key, node, f"`{' '.join(ctx.source(test).split())}`", [], True))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "strip":
@@ -295,7 +312,26 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                 if target not in seen:
                     seen.add(target)
                     keys = [k.value for k in ast.walk(value) if isinstance(k, ast.Constant) and isinstance(k.value, str)]
-                    found.append((target, node, f"truncated with `[:{ctx.source(value.slice.upper)}]`", keys))
+                    found.append((target, node, f"truncated with `[:{ctx.source(value.slice.upper)}]`", keys, False))
+    return found
+
+
+def _emptiness_tested(test: ast.AST) -> list[ast.AST]:
+    """The values a test that only checks presence rejects when empty: ``not q``,
+    ``q is None``, ``q == ""``, ``not q or len(q) > 100`` -> [q]; nothing when the test
+    also looks at anything else (then it is not an emptiness-only check)."""
+    found: list[ast.AST] = []
+    for value in (test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]):
+        if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not) and _key(value.operand) is not None:
+            found.append(value.operand)
+        elif isinstance(value, ast.Compare) and len(value.ops) == 1 and _key(value.left) is not None \
+                and isinstance(value.ops[0], (ast.Is, ast.Eq)) and isinstance(value.comparators[0], ast.Constant) \
+                and value.comparators[0].value in (None, ""):
+            found.append(value.left)
+        elif not (isinstance(value, ast.Compare) and any(isinstance(side, ast.Call) and isinstance(side.func, ast.Name)
+                                                         and side.func.id == "len"
+                                                         for side in (value.left, *value.comparators))):
+            return []
     return found
 
 
@@ -345,8 +381,11 @@ def _content_checked(ctx: RuleContext, func, name: str) -> bool:
             if isinstance(node.func, ast.Name) and callee in ctx.module_functions:
                 checks = taint.is_trusted_validator(ctx, node.func)  # read the helper: length-only is no check
             else:
-                checks = bool(CONTENT_CALL.search(callee.rsplit(".", 1)[-1]))
-            if checks and any(_mentions(a, name) for a in [*node.args, *(k.value for k in node.keywords)]):
+                checks = bool(CONTENT_CALL.search(callee.rsplit(".", 1)[-1])) and not _is_sink(ctx, node)
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            if (ctx.qualified_name(node.func) or "") in REGEX:
+                arguments = [*node.args[1:], *(k.value for k in node.keywords if k.arg != "pattern")]  # the subject
+            if checks and any(_mentions(a, name) for a in arguments):
                 return True
             if isinstance(node.func, ast.Attribute) and _key(node.func.value) == name and \
                     CONTENT_CALL.search(node.func.attr):
@@ -354,6 +393,12 @@ def _content_checked(ctx: RuleContext, func, name: str) -> bool:
         elif isinstance(node, (ast.Name, ast.Attribute)) and _key(node) == name and taint.is_validated(ctx, node):
             return True
     return False
+
+
+def _is_sink(ctx: RuleContext, call: ast.Call) -> bool:
+    """``subprocess.check_output(...)`` runs the value, it does not check it."""
+    qualified = ctx.qualified_name(call.func) or ""
+    return qualified in SHELL or qualified in SUBPROCESS or qualified in CODE or bool(PATHS.match(qualified))
 
 
 def _tests_content(ctx: RuleContext, test: ast.AST, name: str) -> bool:
@@ -451,6 +496,8 @@ def _sinks(ctx: RuleContext, func) -> list[tuple[ast.AST, str, str]]:
                 sinks.append((url, "url", dotted))
         elif qualified in CODE and first is not None:
             sinks.append((first, "code", dotted))
+        elif qualified in REGEX and first is not None:
+            sinks.append((first, "regex", dotted))
         elif qualified in REDIRECTS and first is not None:
             sinks.append((first, "redirect", dotted))
     for node in ctx.nodes(ast.BinOp):
@@ -467,29 +514,48 @@ def _resolved(ctx: RuleContext, call: ast.Call) -> str:
     return resolved_call_name(ctx, call) or ""
 
 
-def _reaches(ctx: RuleContext, expr: ast.AST, name: str, kind: str, depth: int = 0) -> bool:
-    """Does the value of ``name`` flow, unsanitized for ``kind``, into ``expr``?"""
+def _reaches(ctx: RuleContext, expr: ast.AST, name: str, kind: str, assigned: frozenset[int] = frozenset(),
+             depth: int = 0) -> bool:
+    """Does the value of ``name`` flow, unsanitized for ``kind``, into ``expr``?
+    ``assigned`` holds the ids of the nodes ``name`` was assigned from: a sink that
+    reports the origin of its value (``request.args.get("t")``) rather than the name
+    it went through is reached too."""
     if depth > 4:
         return False
     stack = [expr]
     while stack:
         node = stack.pop()
+        if id(node) in assigned:
+            return True
         if isinstance(node, ast.Call) and taint.is_sanitized(ctx, node, kind):
             continue
         if isinstance(node, ast.Compare):
             continue
         if _key(node) == name:
+            if isinstance(node, ast.Name) and not taint.is_user_input(ctx, node, kind=kind):
+                continue  # sanitized for this sink where it was assigned (``name = secure_filename(...)``)
             if not taint.is_validated(ctx, node):
                 return True
             continue
         if isinstance(node, ast.Name):
             for binding in taint.bindings_before(ctx, node):
                 if binding.value is not None and binding.kind in ("assign", "aug", "mutate", "for", "for*"):
-                    if _reaches(ctx, binding.value, name, kind, depth + 1):
+                    if _reaches(ctx, binding.value, name, kind, assigned, depth + 1):
                         return True
             continue
         stack.extend(ast.iter_child_nodes(node))
     return False
+
+
+def _assigned_nodes(func, name: str) -> frozenset[int]:
+    """Ids of the nodes of every value assigned to the local ``name`` in ``func``."""
+    found: set[int] = set()
+    for node in walk_scope(func):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                found.update(id(sub) for sub in ast.walk(node.value) if isinstance(sub, ast.expr))  # not Load()
+    return frozenset(found)
 
 
 def _defaults(func) -> dict[str, ast.AST]:

@@ -73,15 +73,19 @@ HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "option
                         "ws_connect", "fetch"})
 CLIENT_MODULES = ("requests", "httpx", "aiohttp", "urllib.request", "urllib3", "http.client", "niquests",
                   "feedparser", "websocket", "websockets", "six.moves", "urllib2")
-CLIENT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "niquests.", "treq.")
+CLIENT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "niquests.", "treq.", "tornado.httpclient.",
+                   "httplib2.")
 URL_FUNCTIONS = {
     "urllib.request.urlopen": 0, "urllib.request.Request": 0, "urllib.request.urlretrieve": 0,
     "urllib2.urlopen": 0, "six.moves.urllib.request.urlopen": 0,
     "http.client.HTTPConnection": 0, "http.client.HTTPSConnection": 0,
     "feedparser.parse": 0, "socket.create_connection": 0, "smtplib.SMTP": 0, "smtplib.SMTP_SSL": 0,
     "ftplib.FTP": 0, "telnetlib.Telnet": 0, "urllib.request.build_opener.open": 0, "websocket.create_connection": 0,
-    "websockets.connect": 0,
+    "websockets.connect": 0, "tornado.httpclient.HTTPRequest": 0, "httplib2.Http.request": 0,
 }
+# Clients bound to one server: every later call goes to ``base_url``.
+BASE_URL_CLIENTS = frozenset({"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "niquests.Session",
+                              "niquests.AsyncSession"})
 CHECK_CALLS = re.compile(r"(^|\.)_?(is_safe_url|is_allowed\w*|allowed_host\w*|validate_url|validate_\w*url\w*|"
                          r"check_url|check_\w*host\w*|verify_url|safe_url|ensure_\w*(url|host|allowed|public)\w*|"
                          r"url_has_allowed_host_and_scheme|is_valid_url|is_public\w*|is_internal\w*|"
@@ -92,7 +96,10 @@ HELPER_CHECK = re.compile(r"(public|private|safe|allow|whitelist|valid|verify|ch
 # when the value comes from storage rather than straight from the request.
 DESTINATION_WORDS = frozenset({"callback", "webhook", "hook", "notify", "notification", "destination", "remote",
                                "external", "customer", "subscriber", "partner", "feed", "avatar", "submitted",
-                               "user", "preview", "unfurl", "origin_url"})
+                               "user", "preview", "unfurl", "origin_url", "subscription", "integration"})
+# Attribute names that hold an address: with an owner named for a registered destination
+# (``hook.url``, ``integration.endpoint``) they are that destination.
+URL_WORDS = frozenset({"url", "uri", "endpoint", "target", "href", "link", "host", "hostname", "address"})
 PAYLOAD_NAMES = frozenset({"payload", "data", "body", "form", "params", "event", "message", "msg", "job", "task",
                            "request_data", "json_data", "args", "kwargs", "options"})
 ADDRESS_CHECKS = frozenset({"is_private", "is_loopback", "is_link_local", "is_global", "is_reserved", "is_multicast"})
@@ -184,6 +191,9 @@ class Ssrf(Rule):
     @staticmethod
     def _url_argument(ctx: RuleContext, call: ast.Call, resolve: bool = True) -> ast.AST | None:
         name = ctx.qualified_name(call.func) or ""
+        if name in BASE_URL_CLIENTS:
+            found = keyword(call, "base_url")
+            return found.value if found is not None else None
         if name not in URL_FUNCTIONS:
             attr = call.func.attr if isinstance(call.func, ast.Attribute) else name.rsplit(".", 1)[-1]
             if attr not in HTTP_VERBS:
@@ -283,6 +293,8 @@ def _host_part(parts: list[str | ast.expr]) -> list[ast.expr]:
     """The interpolated expressions that come before the end of the host: the first
     ``/``, ``?`` or ``#`` after ``scheme://`` plus a host, or after a leading
     expression (a base URL)."""
+    if parts and isinstance(parts[0], str) and parts[0].startswith("/") and not parts[0].startswith("//"):
+        return []  # a path relative to the client's base URL (``client.get(f"/users/{name}")``)
     text = ""
     before: list[ast.expr] = []
     for part in parts:
@@ -314,6 +326,9 @@ def _destination_name(ctx: RuleContext, url: ast.AST) -> str | None:
             name = None
             if isinstance(sub, ast.Attribute):
                 name = sub.attr
+                owner = sub.value.attr if isinstance(sub.value, ast.Attribute) else getattr(sub.value, "id", "")
+                if set(words(name)) & URL_WORDS and set(words(owner)) & DESTINATION_WORDS:
+                    return ctx.source(candidate)  # ``hook.url``, ``subscription.endpoint``
             elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant):
                 name = str(sub.slice.value)
             elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "get" \
