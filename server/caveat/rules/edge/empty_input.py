@@ -291,8 +291,9 @@ class EmptyInput(Rule):
                 return
             text = segment(ctx, receiver)
             text = text if len(text) <= 30 else "the text"
+            check = text if text.endswith(".strip()") else f"{text}.strip()"
             ctx.report(self, subscript, f"`{text}.split()` is empty for a blank string, so `[{index}]` raises "
-                                        f"IndexError on empty input; check `if {text}.strip():` first.")
+                                        f"IndexError on empty input; check `if {check}:` first.")
             return
         if _is_argv(ctx, value):
             if index < 1 or not _script_assignment(ctx, subscript) or is_guarded(ctx, subscript, Keys([expr_key(value)]), "empty",
@@ -377,6 +378,8 @@ def _emptiness(ctx: RuleContext, node: ast.AST, agg: bool, depth: int) -> tuple[
         if inner == NONEMPTY and len(node.generators) > 1:
             inner = UNKNOWN
         return inner, reason, keys
+    if isinstance(node, ast.Await):
+        return _emptiness(ctx, node.value, agg, depth + 1)  # `await conn.fetch(...)`, `await cur.fetchall()`
     if isinstance(node, ast.Call):
         return _call_emptiness(ctx, node, agg, depth, own)
     if isinstance(node, (ast.Name, ast.Attribute)) and _constant_name(node):
@@ -413,6 +416,9 @@ def _call_emptiness(ctx: RuleContext, call: ast.Call, agg: bool, depth: int, own
     if qualified is None or qualified.count(".") > 1:
         if attr in _QUERY_RESULT:
             return EMPTYABLE, _QUERY_RESULT[attr], own
+        if attr == "fetch" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(
+                call.args[0].value, str) and re.match(r"\s*select\b", call.args[0].value, re.IGNORECASE):
+            return EMPTYABLE, "a query can return no rows", own  # asyncpg
         if attr == "all" and not call.args and isinstance(func.value, ast.Call):
             return EMPTYABLE, "a query can return no rows", own
         if attr in ("findall", "finditer") and call.args and _pattern_like(func.value):

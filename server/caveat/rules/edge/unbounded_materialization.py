@@ -93,7 +93,7 @@ from caveat.rules.edge._common_a import (
     value_before,
 )
 
-_TRIGGER_ATTRS = {"load", "fetchall", "readlines", "read", "read_text", "read_bytes", "all", "keys", "json", "body", "to_list",
+_TRIGGER_ATTRS = {"load", "fetch", "fetchall", "readlines", "read", "read_text", "read_bytes", "all", "keys", "json", "body", "to_list",
                   "get_data", "read_sql", "read_sql_query", "read_sql_table"}
 _MATERIALIZERS = {"list", "sorted", "tuple", "set", "len"}
 _KEY_COLUMN = re.compile(
@@ -160,6 +160,14 @@ class UnboundedMaterialization(Rule):
                              f"on a key) into memory at once; as the table grows this exhausts memory: "
                              f"iterate the cursor (`for row in {receiver}:`) or page with `fetchmany()` / "
                              f"LIMIT.", reported, fix=_iterate_directly(ctx, call, func.value))
+        elif attr == "fetch" and call.args and isinstance(ctx.parent(call), ast.Await):
+            # asyncpg: `await conn.fetch("SELECT ...")` returns every row as a list
+            sql = _sql_text(ctx, call.args[0])
+            if sql is not None and _unbounded_sql(sql):
+                self._report(ctx, call, f"`{_short(source(ctx, func), 30)}()` loads every row of `{_short(sql)}` "
+                             f"(no LIMIT, no WHERE on a key) into a list at once; iterate a server-side cursor "
+                             f"(`async for row in conn.cursor(...)` inside a transaction) or page with LIMIT.",
+                             reported)
         elif attr in ("read_sql", "read_sql_query", "read_sql_table"):
             self._read_sql(ctx, call, attr, reported)
         elif attr == "all" and not call.args and ("query" in ctx.text or "select(" in ctx.text):
@@ -386,6 +394,8 @@ def _query_of(ctx: RuleContext, receiver: ast.expr, fetch: ast.Call) -> str | No
     if not isinstance(receiver, ast.Name):
         return None
     value = value_before(ctx, receiver)
+    if isinstance(value, ast.Await):
+        value = value.value  # aiosqlite / aiomysql: `cur = await conn.execute(...)`
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "execute" \
             and value.args:
         return _sql_text(ctx, value.args[0])
@@ -623,8 +633,10 @@ def _unbounded_sqlalchemy(ctx: RuleContext, node: ast.AST) -> bool:
                 if isinstance(first, ast.Name):
                     first = value_before(ctx, first)
                 inner = _resolved_chain(ctx, first) if first is not None else []
-                if inner and inner[0][0] == "select":
-                    statement = inner
+                # `select(M)` or `db.select(M)` (Flask-SQLAlchemy's namespace)
+                start = next((i for i, (n, c, _) in enumerate(inner[:2]) if n == "select" and c is not None), None)
+                if start is not None:
+                    statement = inner[start:]
                     rest = chain[index + 1:]
                 break
     if statement is None:
