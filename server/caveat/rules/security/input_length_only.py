@@ -9,7 +9,11 @@ Django/DRF `CharField(max_length=)` form fields without a pattern, and
 truncation with `value[:100]` - when the value is structured (a URL, file name or
 path, host, user name, identifier, signature, e-mail, command, query...) or
 reaches a dangerous sink (SQL text, a shell command, a file path, a template or
-markup, a URL that is fetched, a redirect, `eval`).
+markup, a URL that is fetched, a redirect, a regular expression, `eval`).
+Two weaker checks count when the value then reaches such a sink: a presence
+check (`if not q: abort(400)`, `if q is None: ...`) and a call of a
+same-module validator that only measures (`validate_input(q)` whose body is
+`if len(value) > n: raise`).
 
 ## Why is this bad?
 A length limit looks like validation and reassures reviewers, but it stops
@@ -143,18 +147,20 @@ class InputLengthOnly(Rule):
     fixable = False
 
     def check(self, ctx: RuleContext) -> None:
-        if not any(marker in ctx.text for marker in ("len(", "ength", "[:", *PRESENCE_MARKERS)):
+        markers = ("len(", "ength", "[:", *PRESENCE_MARKERS,
+                   *(f"{name}(" for name in ctx.module_functions if VALIDATOR_FUNC.match(name)))
+        if not any(marker in ctx.text for marker in markers):
             return
         self._fields(ctx)
         for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
             text = "".join(ctx.lines[func.lineno - 1:func.end_lineno])
-            if not any(marker in text for marker in ("len(", "_length", "[:", *PRESENCE_MARKERS)):
+            if not any(marker in text for marker in markers):
                 continue
             checks = _length_checks(ctx, func)
             if not checks:
                 continue
             sinks = None
-            for name, node, how, keys, emptiness in checks:
+            for name, node, how, keys, sink_only in checks:
                 if _content_checked(ctx, func, name):
                     continue
                 reached = None
@@ -167,10 +173,10 @@ class InputLengthOnly(Rule):
                         break
                 if reached is not None:
                     ctx.report(self, node, (
-                        f"`{name}` is only checked for {'emptiness' if emptiness else 'length'} ({how}) before it reaches {SINK_KIND[reached[0]]} "
+                        f"`{name}` is only checked for {sink_only or 'length'} ({how}) before it reaches {SINK_KIND[reached[0]]} "
                         f"(`{reached[1]}`): a short value can still carry an injection. Check its content too "
                         "(allowlist, `re.fullmatch`, `int()`) or use the safe API."))
-                elif _structured(name, *keys) and not emptiness:
+                elif _structured(name, *keys) and not sink_only:
                     ctx.report(self, node, (
                         f"`{name}` is only checked for length ({how}); its content is never validated, so any "
                         "characters within the limit pass (`../`, `javascript:`, quotes, `-` options). Check the "
@@ -243,11 +249,12 @@ def _validator_names(ctx: RuleContext, node: ast.AST) -> list[str]:
     return names
 
 
-def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list[str], bool]]:
-    """(name, node to report, description, key names, emptiness only) for each length-only
-    validation in ``func``: ``if len(x) > N: abort()``, and ``if not x: abort()`` (an
-    emptiness check, which counts only when the value then reaches a sink)."""
-    found: list[tuple[str, ast.AST, str, list[str], bool]] = []
+def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list[str], str | None]]:
+    """(name, node to report, description, key names, sink-only) for each length-only
+    validation in ``func``: ``if len(x) > N: abort()``, and - counted only when the value
+    then reaches a sink, sink-only saying what was checked - ``if not x: abort()``
+    ("emptiness") and ``validate_input(x)`` where that helper only measures ("length")."""
+    found: list[tuple[str, ast.AST, str, list[str], str | None]] = []
     seen: set[str] = set()
     handler = taint.handler_info(ctx, func)
     validator = bool(VALIDATOR_FUNC.match(func.name))
@@ -264,7 +271,7 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
         limit = _length_limit(ctx, pieces) if pieces else None
         if limit is not None and arg.arg not in seen:
             seen.add(arg.arg)
-            found.append((arg.arg, arg, limit, [], False))
+            found.append((arg.arg, arg, limit, [], None))
     for node in walk_scope(func):
         test = node.test if isinstance(node, (ast.If, ast.Assert)) else None
         if test is not None:
@@ -293,15 +300,21 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                         keys.append(name.attr)
                     if read is not None:
                         keys.append(read[1])
-                    found.append((key, node, f"`{' '.join(ctx.source(compare).split())}`", keys, False))
+                    found.append((key, node, f"`{' '.join(ctx.source(compare).split())}`", keys, None))
             if rejects:
                 for name in _emptiness_tested(test):
                     key = _key(name)
                     if key is None or key in seen or not taint.is_user_input(ctx, name) or _collection(ctx, name):
                         continue
                     seen.add(key)
-                    found.append((key, node, f"`{' '.join(ctx.source(test).split())}`", [], True))
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    found.append((key, node, f"`{' '.join(ctx.source(test).split())}`", [], "emptiness"))
+        if isinstance(node, (ast.Expr, ast.Assign)) and isinstance(node.value, ast.Call):
+            measured = _measuring_helper_call(ctx, node)
+            if measured is not None and measured[0] not in seen:
+                seen.add(measured[0])
+                found.append((measured[0], node, measured[1], [], "length"))
+                continue
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "strip":
                 value = value.func.value
@@ -312,8 +325,34 @@ def _length_checks(ctx: RuleContext, func) -> list[tuple[str, ast.AST, str, list
                 if target not in seen:
                     seen.add(target)
                     keys = [k.value for k in ast.walk(value) if isinstance(k, ast.Constant) and isinstance(k.value, str)]
-                    found.append((target, node, f"truncated with `[:{ctx.source(value.slice.upper)}]`", keys, False))
+                    found.append((target, node, f"truncated with `[:{ctx.source(value.slice.upper)}]`", keys, None))
     return found
+
+
+def _measuring_helper_call(ctx: RuleContext, stmt: ast.Expr | ast.Assign) -> tuple[str, str] | None:
+    """``validate_input(report)`` / ``customer = validate_input(request.args["c"])``: a
+    same-module validator that only measures its argument (``if len(value) > n: raise``).
+    Returns the validated name and a description; the helper itself is reported only
+    for structured names, so the call counts when the value then reaches a sink."""
+    call = stmt.value
+    if not (isinstance(call.func, ast.Name) and VALIDATOR_FUNC.match(call.func.id) and call.args):
+        return None
+    helper = ctx.module_functions.get(call.func.id)
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or taint.is_trusted_validator(ctx, call.func):
+        return None
+    if _structured(helper.name, *(a.arg for a in helper.args.args)):
+        return None  # ``validate_username``: reported inside the helper, once
+    if not any(_len_of(ctx, node) is not None for node in ast.walk(helper) if isinstance(node, ast.Call)):
+        return None
+    if isinstance(stmt, ast.Assign):
+        if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            return None
+        name = stmt.targets[0].id
+    else:
+        name = _key(call.args[0])
+    if name is None or not taint.is_user_input(ctx, call.args[0]):
+        return None
+    return name, f"`{call.func.id}()`, which only measures it"
 
 
 def _emptiness_tested(test: ast.AST) -> list[ast.AST]:

@@ -13,8 +13,14 @@ from stored data whose names say an outsider supplied them
 (`subscription.callback_url`, `payload["url"]`, a `webhook_url` parameter of
 a queued task) are reported as warnings. A same-module helper that fetches its
 parameter (`fetch_json(session, url)`) is reported where user input is passed
-to it, and `functools.partial(requests.get, ...)` is followed.
-Sockets, SMTP, FTP and Telnet connections to an input-chosen host count too.
+to it, and `functools.partial(requests.get, ...)` is followed. Stored
+destinations include URL attributes of objects named for them (`hook.url`,
+`integration.endpoint`). Clients bound to an input-chosen server
+(`httpx.Client(base_url=...)`, `aiohttp.ClientSession(base_url=...)`), Tornado's
+`AsyncHTTPClient().fetch` and `httplib2` count, as do sockets, SMTP, FTP and
+Telnet connections to an input-chosen host. A same-module validator
+(`validate_url(url)`) counts as a check only when it looks at the host: one that
+tests the scheme alone does not.
 
 ## Why is this bad?
 The server fetches whatever the caller names, from inside the network:
@@ -47,8 +53,10 @@ def preview():
 URLs whose scheme and host are constant and where input only fills the path or
 query (`f"https://api.github.com/users/{name}"`, `params={"q": q}`), hosts
 checked against an allowlist (`urlparse(url).hostname in ALLOWED_HOSTS`, a
-`validate_url` / `is_safe_url` helper, an `is_private` address check), and
-URLs from configuration (environment variables, settings constants).
+`validate_url` / `is_safe_url` helper that checks the host, an `is_private`
+address check), URLs from configuration (environment variables, settings
+constants), paths relative to a client's fixed base URL (`client.get(f"/users/{name}")`),
+and the parameter of a private helper (`_fetch(url)`), whose callers are checked.
 
 ## Fix safety
 No automatic fix: the allowlist is a product decision.
@@ -63,7 +71,7 @@ import ast
 import re
 
 from caveat.analysis import taint
-from caveat.analysis.flow import resolved_call_name
+from caveat.analysis.flow import resolved_call_name, walk_scope
 from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security._names import imports_any, words
@@ -141,7 +149,7 @@ class Ssrf(Rule):
             if not any(o.kind not in ("user", "env") for o in origins):
                 return
             stored = _destination_name(ctx, url)
-            if stored is None:
+            if stored is None or _private_helper_parameter(ctx, call, url):
                 return
         if _allowlisted(ctx, call):
             return
@@ -228,7 +236,7 @@ class Ssrf(Rule):
             return []
         if isinstance(url, ast.Name):
             found: list[taint.Origin] = []
-            if taint.is_validated(ctx, url):
+            if taint.is_validated(ctx, url) and not _only_scheme_validated(ctx, url):
                 return []
             bindings = taint.bindings_before(ctx, url)
             for binding in bindings:
@@ -344,6 +352,40 @@ def _destination_name(ctx: RuleContext, url: ast.AST) -> str | None:
     return None
 
 
+def _only_scheme_validated(ctx: RuleContext, name: ast.Name) -> bool:
+    """Every check of ``name`` above this use is a call of a same-module validator that
+    does not look at the host (``validate_url(url)`` testing only ``startswith("https://")``):
+    the shared model counts it as validation, but it does not stop forgery."""
+    function = ctx.enclosing_function(name)
+    if function is None:
+        return False
+    weak = False
+    for stmt in walk_scope(function):
+        if getattr(stmt, "lineno", 0) >= name.lineno or not isinstance(stmt, (ast.If, ast.Assert, ast.Expr)):
+            continue
+        probe = stmt.value if isinstance(stmt, ast.Expr) else stmt.test
+        if not any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(probe)):
+            continue
+        for call in ast.walk(probe):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and any(
+                    isinstance(a, ast.Name) and a.id == name.id for a in call.args):
+                helper = ctx.module_functions.get(call.func.id)
+                if isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _allowlisted(ctx, None, helper, 1):
+                    weak = True
+                    break
+        else:
+            return False  # some other check (an allowlist of whole URLs, a regex)
+    return weak
+
+
+def _private_helper_parameter(ctx: RuleContext, call: ast.Call, url: ast.AST) -> bool:
+    """``def _fetch_feed(feed_url): requests.get(feed_url)``: a private helper's parameter
+    is whatever its callers pass, and the calls that pass input are reported there."""
+    function = ctx.enclosing_function(call)
+    return isinstance(url, ast.Name) and function is not None and function.name.startswith("_") \
+        and not function.name.startswith("__") and url.id in {a.arg for a in function.args.args + function.args.kwonlyargs}
+
+
 def _http_client_receiver(ctx: RuleContext, call: ast.Call) -> bool:
     """``session.get(url)`` / ``client.post(url)`` / ``self.http.get(url)`` in a module using an HTTP client."""
     func = call.func
@@ -356,19 +398,26 @@ def _http_client_receiver(ctx: RuleContext, call: ast.Call) -> bool:
                         "http_session", "pool", "pm", "conn") or receiver.endswith(("_session", "_client"))
 
 
-def _allowlisted(ctx: RuleContext, call: ast.Call, function: ast.AST | None = None) -> bool:
-    """A host allowlist / validation above the fetch in the same function."""
-    function = function or ctx.enclosing_function(call)
+def _allowlisted(ctx: RuleContext, call: ast.Call | None, function: ast.AST | None = None, depth: int = 0) -> bool:
+    """A host allowlist / validation above the fetch in the same function (anywhere in
+    ``function`` when ``call`` is None). A validator named for the job that we can read
+    (a same-module ``validate_url``) must check the host itself: one that only looks at
+    the scheme lets ``http://169.254.169.254/`` through."""
+    function = function or (ctx.enclosing_function(call) if call is not None else None)
     if function is None:
         return False
     for node in ast.walk(function):
-        if getattr(node, "lineno", 0) > call.lineno:
+        if call is not None and getattr(node, "lineno", 0) > call.lineno:
             continue
         if isinstance(node, ast.Call):
             name = ctx.qualified_name(node.func) or ctx.dotted_name(node.func) or (
                 node.func.attr if isinstance(node.func, ast.Attribute) else "")
             if CHECK_CALLS.search(name):
-                return True
+                helper = ctx.module_functions.get(node.func.id) if isinstance(node.func, ast.Name) else None
+                if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or \
+                        (helper is not function and depth < 3 and _allowlisted(ctx, None, helper, depth + 1)):
+                    return True
+                continue
             if isinstance(node.func, ast.Attribute) and node.func.attr in ("endswith", "startswith") \
                     and _effective_affix(node):
                 return True
