@@ -217,3 +217,36 @@ def requests_session_call(ctx: RuleContext, call: ast.Call) -> bool:
         kw = next((k for k in call.keywords if k.arg == "url"), None)
         url = kw.value if kw else None
     return urlish(url)
+
+
+def iteration_source(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
+    """The iterable that a loop or comprehension variable ranges over:
+    ``float(p) for p in prices`` -> ``prices``; ``for row in rows: row`` -> ``rows``.
+    None when ``name`` is not such a variable (innermost binding wins)."""
+    for ancestor in ctx.ancestors(name):
+        if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            for generator in ancestor.generators:
+                if any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(generator.target)):
+                    return generator.iter
+        elif isinstance(ancestor, (ast.For, ast.AsyncFor)):
+            if any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(ancestor.target)):
+                return ancestor.iter
+        elif isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None
+    return None
+
+
+def parameter_annotation(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
+    """The annotation of the enclosing function's parameter that ``name`` reads
+    (``def f(rate: float): rate`` -> ``float``), when ``name`` is not rebound first."""
+    function = ctx.enclosing(name, ast.FunctionDef, ast.AsyncFunctionDef)
+    if function is None:
+        return None
+    args = function.args
+    for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+        if arg.arg == name.id:
+            if any(isinstance(n, ast.Name) and n.id == name.id and isinstance(n.ctx, ast.Store)
+                   and n.lineno < name.lineno for n in ast.walk(function)):
+                return None
+            return arg.annotation
+    return None

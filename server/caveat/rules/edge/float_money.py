@@ -82,7 +82,9 @@ import re
 
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.edge._common_a import local_name_for, source, terminal_name, words
+from caveat.analysis.flow import value_before
+from caveat.rules.edge._common_a import (iteration_source, keyword, local_name_for, parameter_annotation,
+                                         source, terminal_name, words)
 
 STRONG = frozenset({
     "price", "prices", "pricing", "amount", "amounts", "amt", "balance", "balances", "fee", "fees", "tax",
@@ -291,7 +293,7 @@ class FloatMoney(Rule):
                     f"read back is a binary approximation; use a fixed-point decimal column "
                     f"(`DecimalField`/`Numeric(12, 2)`).", _field_fix(ctx, value, field))
                 return
-        literal = _float_literal(value)
+        literal = _float_literal(value) or _float_default(value)
         if literal is None and isinstance(value, ast.Name) and isinstance(statement, ast.AugAssign):
             return
         if literal is not None and _literal_is_money(target, literal.value if isinstance(literal, ast.Constant)
@@ -299,6 +301,47 @@ class FloatMoney(Rule):
             add(literal, f"`{target}` starts from the float `{source(ctx, literal)}`: binary floats cannot "
                 f"represent most cents, so money arithmetic drifts; use `Decimal(\"{source(ctx, literal)}\")` "
                 f"or integer cents.", _literal_fix(ctx, literal, decimal))
+            return
+        table = _float_table(value)
+        if table is not None and _literal_is_money(target, table.value if isinstance(table, ast.Constant)
+                                                   else -table.operand.value):
+            add(table, f"`{target}` holds amounts as floats (`{source(ctx, table)}`): binary floats cannot "
+                f"represent most cents, so totals computed from them drift; use `Decimal(\"{source(ctx, table)}\")` "
+                f"(or integer cents) for each entry.", _literal_fix(ctx, table, decimal))
+            return
+        operand = self._float_operand(ctx, value)
+        if operand is not None:
+            add(operand, f"`{target}` is computed with `{source(ctx, operand)}`, a binary float: the amount "
+                f"drifts by cents (and mixing it with a `Decimal` raises TypeError); keep the amount and the "
+                f"factor in `Decimal` (`Decimal(\"0.0825\")`) or work in integer cents.",
+                _literal_fix(ctx, operand, decimal) if isinstance(operand, ast.Constant) else None)
+
+    def _float_operand(self, ctx, value: ast.AST) -> ast.AST | None:
+        """A float inside money arithmetic: ``subtotal * (1 + 0.0825)``, ``subtotal * rate``
+        with ``rate: float`` or ``rate = 0.08`` just above. Only the arithmetic itself is
+        searched (not call arguments, comparisons or ``Decimal(...)``)."""
+        if not isinstance(value, ast.BinOp) or not isinstance(value.op, (ast.Mult, ast.Add, ast.Sub, ast.Div)):
+            return None
+        pending = [value.left, value.right]
+        while pending:
+            node = pending.pop(0)
+            if isinstance(node, ast.BinOp):
+                pending += [node.left, node.right]
+            elif isinstance(node, ast.UnaryOp):
+                pending.append(node.operand)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, float):
+                return node
+            elif isinstance(node, ast.Name):
+                annotation = parameter_annotation(ctx, node)
+                if annotation is not None:
+                    if _float_in_annotation(annotation) is not None:
+                        return node
+                    continue
+                bound = value_before(ctx, node)
+                if bound is not None and (_float_literal(bound) is not None or
+                                          isinstance(bound, ast.Call) and _is_float_call(ctx, bound)):
+                    return node
+        return None
 
     def _keyed_literal(self, ctx, key: str, value: ast.AST, add, decimal) -> None:
         """``{"price": 19.99}`` / ``Product(price=19.99)``: a money field given a float."""
@@ -328,8 +371,27 @@ class FloatMoney(Rule):
 
     def _call(self, ctx, call, add, decimal) -> None:
         func = call.func
+        converter = keyword(call, "type")
+        if converter is not None and isinstance(converter.value, ast.Name) and converter.value.id == "float" \
+                and "float" not in ctx.imports:
+            # `parser.add_argument("--amount", type=float)`, `request.args.get("price", type=float)`
+            dest = keyword(call, "dest")
+            label = dest.value if dest is not None else call.args[0] if call.args else None
+            name = label.value.lstrip("-").replace("-", "_") if isinstance(label, ast.Constant) and \
+                isinstance(label.value, str) else None
+            if name and self._is_money(ctx, name, call):
+                add(converter.value, f"`{name}` is parsed with `type=float`: binary floats cannot represent most "
+                    f"cents, so the amount drifts before it is used; parse it with `type=Decimal`.",
+                    Fix(f"Parse it with `{decimal}`", (ctx.replace(converter.value, decimal),), safe=False)
+                    if decimal else None)
+                return
         if _is_float_call(ctx, call) and call.args:
             name = terminal_name(call.args[0])
+            if isinstance(call.args[0], ast.Name):
+                # `float(p) for p in prices`: the variable stands for what it ranges over
+                iterable = iteration_source(ctx, call.args[0])
+                if iterable is not None and not self._is_money_argument(ctx, name, call):
+                    name = terminal_name(iterable) or name
             if self._is_money_argument(ctx, name, call):
                 add(call, f"`{source(ctx, call)}` turns money into a binary float: amounts such as 0.10 are "
                     f"not representable and sums drift by cents; use `Decimal({source(ctx, call.args[0])})`.",
@@ -447,6 +509,38 @@ def _float_literal(node: ast.AST | None) -> ast.AST | None:
             and isinstance(node.operand.value, float):
         return node
     return None
+
+
+def _float_default(value: ast.AST) -> ast.AST | None:
+    """The float fallback of ``row.get("price", 0.0)``, ``getattr(o, "fee", 0.0)``,
+    ``amount or 0.0`` and ``x if ok else 0.0``."""
+    if isinstance(value, ast.Call) and len(value.args) >= 2:
+        func = value.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name in ("get", "getattr", "pop", "setdefault", "getfloat"):
+            return _float_literal(value.args[-1])
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        return _float_literal(value.values[-1])
+    if isinstance(value, ast.IfExp):
+        return _float_literal(value.body) or _float_literal(value.orelse)
+    return None
+
+
+def _float_table(value: ast.AST) -> ast.AST | None:
+    """The first float in a literal table of amounts: ``{"basic": 9.99, "pro": 29.99}``,
+    ``[4.99, 9.99]`` (every entry a number, at least one with cents)."""
+    if isinstance(value, ast.Dict):
+        entries = value.values
+    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        entries = value.elts
+    else:
+        return None
+    floats = [_float_literal(e) for e in entries]
+    if not entries or not all(f is not None or isinstance(e, ast.Constant) and type(e.value) is int
+                              for f, e in zip(floats, entries)):
+        return None
+    return next((f for f in floats if f is not None and (f.value if isinstance(f, ast.Constant) else
+                                                         f.operand.value) % 1), None)
 
 
 def _literal_is_money(name: str, value: float) -> bool:

@@ -245,9 +245,11 @@ def _classify(stmt: ast.stmt, exc_name: str | None) -> str | None:
         # records the failure.
         if (value is not None and all(isinstance(t, ast.Name) for t in targets)
                 and _is_default_value(value)
-                and not (isinstance(value, ast.Constant) and value.value is not None)):
-            return "assign-default"
+                and not (isinstance(value, ast.Constant) and value.value is not None and not _is_zero(value))):
+            return "assign-default"  # `written = 0` resets a count as if nothing had been done
         return None
+    if isinstance(stmt, ast.Expr) and _is_sleep(stmt.value):
+        return "sleep"
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         call = stmt.value
         func = call.func
@@ -269,7 +271,27 @@ def _classify(stmt: ast.stmt, exc_name: str | None) -> str | None:
 
 
 _SWALLOWING = {"pass", "continue", "return-default", "return-literal", "assign-default",
-               "print", "print-exc", "log", "log-exc", "log-no-trace"}
+               "print", "print-exc", "log", "log-exc", "log-no-trace", "sleep"}
+
+
+def _is_sleep(value: ast.AST) -> bool:
+    """``time.sleep(5)`` / ``await asyncio.sleep(1)``: waiting before the next try."""
+    if isinstance(value, ast.Await):
+        value = value.value
+    return isinstance(value, ast.Call) and (
+        isinstance(value.func, ast.Attribute) and value.func.attr == "sleep" or
+        isinstance(value.func, ast.Name) and value.func.id == "sleep")
+
+
+def _retries_forever(ctx: RuleContext, try_node: ast.AST) -> bool:
+    """The ``try`` sits in a ``while`` loop (a worker that never gives up), not a bounded
+    ``for attempt in range(3)`` retry that fails loudly after the loop."""
+    for ancestor in ctx.ancestors(try_node):
+        if isinstance(ancestor, ast.While):
+            return True
+        if isinstance(ancestor, (ast.For, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+    return False
 
 
 def _loses_data(handler: ast.ExceptHandler) -> bool:
@@ -348,6 +370,8 @@ class SwallowedException(Rule):
         try_node = ctx.parent(handler)
         if not isinstance(try_node, ast.Try) and type(try_node).__name__ != "TryStar":
             return
+        if "sleep" in kinds and not _retries_forever(ctx, try_node):
+            return
         if _exempt_context(ctx, try_node, everything=broad in ("bare", "BaseException")):
             return
         if _is_probe(ctx, try_node, kinds, handler):
@@ -414,7 +438,7 @@ def _effect(kinds: list[str], handler: ast.ExceptHandler) -> str:
         ret = next(s for s in handler.body if isinstance(s, ast.Return))
         value = "None" if ret.value is None else ast.unparse(ret.value)
         return f"returns `{value}` as if the call had succeeded"
-    if "continue" in kind_set:
+    if "continue" in kind_set or "sleep" in kind_set:
         return "skips to the next iteration without a trace"
     if "assign-default" in kind_set:
         return "replaces the result with an empty default"
