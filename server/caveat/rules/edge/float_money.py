@@ -5,9 +5,13 @@ taxes, salaries, costs, discounts, refunds and payments typed `float` (variables
 attributes, parameters, return types, dataclass/pydantic fields), converted with
 `float(...)`, initialised from float literals (also `{"price": 19.99}` and
 `Product(price=19.99)`), multiplied by float literals, stored in `FloatField`/`Float`
-columns, or rounded with `round(x, 2)` (on a money value, or anywhere in a function about
-money); and `Decimal(19.99)` / `Decimal(float(x))`, which carry the float error into the
-Decimal.
+columns or `fields.Float()` schema fields, parsed with `type=float` (argparse, click, Flask's
+`args.get`), rounded with `round(x, 2)` (on a money value, or anywhere in a function about
+money); literal price tables (`PLAN_PRICES = {"pro": 29.99}`), float fallbacks
+(`row.get("price", 0.0)`, `amount or 0.0`), `float(p) for p in prices`, and money computed
+with a float operand (`total = subtotal * (1 + 0.0825)`, `tax = subtotal * rate` with
+`rate: float` or `rate = annual_rate / 12` above, `order.total - float(coupon)`); and
+`Decimal(19.99)` / `Decimal(float(x))`, which carry the float error into the Decimal.
 
 ## Why is this bad?
 
@@ -60,6 +64,9 @@ def order_total(items, tax_rate: Decimal) -> Decimal:
 - Modules that import numpy, pandas, scipy, torch, scikit-learn and friends: floats are
   the norm in numeric and statistical code.
 - Display formatting (`f"{price:.2f}"`).
+- Money arithmetic whose operands are not known to be floats in the same function (a
+  module-level `TAX_RATE` is defined in another block; the rate's own definition is not
+  money either).
 
 ## Fix safety
 With `Decimal` imported, the fix rewrites the float: `price: float` -> `price: Decimal`,
@@ -94,6 +101,8 @@ STRONG = frozenset({
     "usd", "eur", "euros", "gbp", "budget", "income", "profit", "profits", "deposit", "deposits",
     "withdrawal", "withdrawals", "paid", "owed", "rent", "tuition", "payroll", "invoice", "msrp",
     "shipping", "surcharge", "tip", "tips", "credit", "debit", "loan", "premium", "bonus", "bonuses",
+    "pay", "payslip", "paycheck", "rebate", "rebates", "installment", "installments", "markup", "proceeds",
+    "reimbursement", "postage", "copay", "deductible", "stipend", "gratuity", "spend", "spent",
 })
 WEAK = frozenset({"total", "totals", "sum", "value", "grand", "net", "gross"})
 # Tokens that make a money-looking name something else.
@@ -316,11 +325,13 @@ class FloatMoney(Rule):
                 f"factor in `Decimal` (`Decimal(\"0.0825\")`) or work in integer cents.",
                 _literal_fix(ctx, operand, decimal) if isinstance(operand, ast.Constant) else None)
 
-    def _float_operand(self, ctx, value: ast.AST) -> ast.AST | None:
-        """A float inside money arithmetic: ``subtotal * (1 + 0.0825)``, ``subtotal * rate``
-        with ``rate: float`` or ``rate = 0.08`` just above. Only the arithmetic itself is
-        searched (not call arguments, comparisons or ``Decimal(...)``)."""
-        if not isinstance(value, ast.BinOp) or not isinstance(value.op, (ast.Mult, ast.Add, ast.Sub, ast.Div)):
+    def _float_operand(self, ctx, value: ast.AST, depth: int = 0) -> ast.AST | None:
+        """A float inside money arithmetic: ``subtotal * (1 + 0.0825)``, ``total - float(x)``,
+        ``subtotal * rate`` with ``rate: float``, ``rate = 0.08`` or ``rate = annual_rate / 12``
+        above. Only the arithmetic itself is searched (not call arguments, comparisons or
+        ``Decimal(...)``)."""
+        if not isinstance(value, ast.BinOp) or not isinstance(value.op, (ast.Mult, ast.Add, ast.Sub, ast.Div,
+                                                                         ast.Pow)) or depth > 2:
             return None
         pending = [value.left, value.right]
         while pending:
@@ -331,6 +342,8 @@ class FloatMoney(Rule):
                 pending.append(node.operand)
             elif isinstance(node, ast.Constant) and isinstance(node.value, float):
                 return node
+            elif isinstance(node, ast.Call) and _is_float_call(ctx, node):
+                return node
             elif isinstance(node, ast.Name):
                 annotation = parameter_annotation(ctx, node)
                 if annotation is not None:
@@ -339,7 +352,8 @@ class FloatMoney(Rule):
                     continue
                 bound = value_before(ctx, node)
                 if bound is not None and (_float_literal(bound) is not None or
-                                          isinstance(bound, ast.Call) and _is_float_call(ctx, bound)):
+                                          isinstance(bound, ast.Call) and _is_float_call(ctx, bound) or
+                                          self._float_operand(ctx, bound, depth + 1) is not None):
                     return node
         return None
 
@@ -562,8 +576,8 @@ def _inside_decimal(ctx: RuleContext, node: ast.AST) -> bool:
 def _float_field(ctx: RuleContext, call: ast.Call) -> str | None:
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-    if name in ("FloatField", "confloat"):
-        return name
+    if name in ("FloatField", "confloat") or name in _FLOAT_FIELDS and name != "REAL":
+        return name  # also marshmallow's `fields.Float()`, `sa.Float()`
     if name in ("Column", "mapped_column", "Field") and call.args:
         first = call.args[0]
         type_name = first.attr if isinstance(first, ast.Attribute) else first.id if isinstance(first, ast.Name) else \

@@ -4,8 +4,13 @@ Detects a catch-all handler (`except:`, `except Exception`, `except BaseExceptio
 also inside a tuple) or `contextlib.suppress(Exception)` that makes an error disappear:
 its body only does `pass`, `...`, `continue`, `return None` / a default value (a literal,
 an empty container, a fresh `Settings()`, a success-looking response such as
-`{"status": "queued"}` or `jsonify({"ok": True})`), resets a variable to `None` / an
-empty value, or only logs at `debug`/`info` level (or `print`s) without the traceback.
+`{"status": "queued"}`, `jsonify({"ok": True})` or `(jsonify({...}), 200)`, a zero such
+as `Decimal("0.00")`), resets a variable to `None` / an empty value / zero, sleeps and
+retries forever in a `while` loop without a trace, or only logs at `debug`/`info` level
+(or `print`s) without the traceback. A catch-all that logs at `warning`/`error` level
+*without* the traceback and then hands back empty data (`return []`, `return {}`,
+`return 0`, a success response) is flagged too: the caller cannot tell "failed" from
+"nothing there".
 Also `except OSError` handlers that turn an I/O failure into "no data" (`return []`),
 and `return` / `break` / `continue` inside `finally:`, which silently discards whatever
 exception the `try` block raised.
@@ -46,8 +51,10 @@ def load_profile(user_id):
   turns the failure into "no data" (`return []`, `return {}`, `return ""`); `pass`,
   `return False` (a probe) and `return None` (a cache miss) stay silent.
 - Handlers that re-raise (`raise`, `raise ... from e`), log with `logger.exception()`,
-  `exc_info=True`, at `warning`/`error`/`critical` level, `warnings.warn`, or
-  `traceback.print_exc()`.
+  `exc_info=True`, `warnings.warn`, or `traceback.print_exc()`; handlers that log at
+  `warning`/`error`/`critical` level and then carry on, or return a failure sentinel
+  (`None`, `False`).
+- Bounded retries (`for attempt in range(3): ... except ...: time.sleep(...)`).
 - Handlers that record the failure: append to an errors list, set a status or a flag
   (`ok = False`, `job.status = "failed"`), count it, send it to Sentry
   (`capture_exception`), return an error response or any computed value.
@@ -58,8 +65,9 @@ def load_profile(user_id):
 - Probe predicates - `is_*`/`has_*`/`can_*`/`check_*` functions whose `try` returns
   `True` and whose handler returns `False` (health checks, "is this valid JSON?").
 - Loops and CLI entry points (`main()`, `if __name__ == "__main__":`) whose handler
-  reports the caught exception (any log level or `print`) before moving on: per-item
-  error reporting is not swallowing.
+  reports the caught exception (`info` or higher, or `print`) before moving on: per-item
+  error reporting is not swallowing. A `debug` message is invisible in production and
+  does not count as a report.
 
 This rule supersedes and replaces bandit's B110 (try/except/pass) and B112
 (try/except/continue), which are turned off by default.
