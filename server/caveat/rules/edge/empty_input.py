@@ -6,7 +6,7 @@ Detects operations that fail on empty input, applied to data that can be empty:
 division by `len(x)` (or by a counter that stays 0), `next()` without a default,
 `random.choice()`, middle-element indexing (`s[len(s) // 2]`), and indexing (`x[0]`, `x[-1]`) of results that can be empty -
 filtered comprehensions, `re.findall()`, `glob()`, `os.listdir()`, query results
-(`.fetchall()`, `.all()`), `str.split()` without a separator, and `sys.argv[1]` in a
+(`.fetchall()`, `.all()`, awaited asyncpg `fetch("SELECT ...")`), `str.split()` without a separator, and `sys.argv[1]` in a
 script that never checks how many arguments it got.
 
 ## Why is this bad?
@@ -59,7 +59,8 @@ def command_of(line):
   contract, not a visible empty source. `min`/`max`/`statistics`/`choice` of a
   parameter *are* flagged when it is a collection (annotated as one, `*args`, or a
   plural name such as `scores`) without a default value. Division by `len(x)` is
-  flagged for parameters, `self.<collection>`, and data that can visibly be empty;
+  flagged for parameters (and item-by-item copies of them: `sorted(xs)`,
+  `[f(x) for x in xs]`, `zip(xs, xs[1:])`), `self.<collection>`, and data that can visibly be empty;
   not for the results of other calls, which caveat cannot see into.
 - Module constants (`len(ALLOWED_CHARS)`, `max(PRIORITIES.values())`).
 - `items[i % len(items)]` (wrapping an index into the same list) and

@@ -7,6 +7,14 @@ stream it:
   and Django / boto3 `....objects.all()|filter(...)` querysets materialized with
   `list()`/`set()`/`len()`/a comprehension/a `for` loop, when nothing limits them to a key
   or a slice; pymongo `list(collection.find(...))` and motor `.to_list(None)`;
+- asyncpg `await conn.fetch("SELECT ...")` and awaited `cursor.fetchall()` (aiosqlite,
+  aiomysql) on such a query; `session.execute(select(M))` / `db.select(M)` statements;
+- whole reads of what a client sends - an upload (`await upload.read()`,
+  `request.files["f"].read()`), a request body (`await request.body()`,
+  `request.get_data()`) - with no size check before, unless the body is one document
+  parsed or verified whole (`json.loads(...)`, a signature check);
+- `json.load(fh)` of a file that is not the program's own, whose records are then
+  iterated once (JSON Lines or `ijson` would stream them);
 - `.readlines()` of a file, and whole reads (`f.read()`, `Path.read_text()`,
   `sys.stdin.read()`, an S3 object's `["Body"].read()`, `await request.body()`,
   `await upload.read()`) whose result is only scanned - split into lines, counted,
@@ -56,6 +64,8 @@ with open(log_path) as handle:
   and SQLAlchemy queries with `.filter`/`.where`/`.limit`.
 - Lists that are used more than once, indexed, measured, returned or passed on (the
   list is the point), and `list(d.keys())`-style copies of in-memory containers.
+- Uploads and request bodies read with a bound (`read(MAX + 1)`), after a
+  `Content-Length`/`.size` check, or parsed/verified as one document.
 - Whole reads parsed as a document (`json.loads(f.read())`, templates, XML), membership
   tests (`b"marker" in f.read()`), bounded reads (`read(65536)`, `readlines(hint)`), and
   files opened from a literal path (a config or data file the program ships with).
@@ -710,7 +720,7 @@ def _whole_source(ctx: RuleContext, call: ast.Call, func: ast.Attribute) -> str 
     if attr in ("read_text", "read_bytes"):
         return None if _owned_path(receiver, ctx) else "the whole file"
     # attr == "read"
-    if ctx.qualified_name(receiver) == "sys.stdin":
+    if ctx.qualified_name(receiver) in ("sys.stdin", "sys.stdin.buffer"):
         return "all of standard input"
     if isinstance(receiver, ast.Subscript) and isinstance(receiver.slice, ast.Constant) \
             and receiver.slice.value == "Body":
