@@ -199,3 +199,15 @@ def test_progress_bar_only_on_a_terminal(project: Path):
 
 def test_installed_console_script_exists():
     assert shutil.which("caveat") or (Path(sys.executable).parent / "caveat").exists()
+
+
+def test_default_exclusions_apply_below_the_folder_named_not_above_it(project: Path):
+    # Like ruff: `.venv`, `site-packages`... are skipped while walking a folder, but a folder
+    # the user names that lies inside one is checked.
+    vendored = project / ".venv" / "lib" / "pkg"
+    vendored.mkdir(parents=True)
+    (vendored / "mod.py").write_text("import pickle\n\ndef load(b):\n    return pickle.loads(b)\n")
+    whole = caveat("check", "--format", "json", "--select", "CAV132,B301", ".", cwd=project)
+    assert not [r for r in json.loads(whole.stdout) if ".venv" in r["path"]]
+    named = caveat("check", "--format", "json", "--select", "CAV132,B301", ".venv/lib/pkg", cwd=project)
+    assert [r["path"] for r in json.loads(named.stdout)] == [".venv/lib/pkg/mod.py"]

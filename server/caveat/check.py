@@ -53,10 +53,10 @@ def discover(paths: list[Path], settings: Settings) -> list[Path]:
             continue
         for folder, dirs, files in os.walk(path):
             here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if d != CACHE_DIR and not settings.is_excluded(here / d / "x.py"))
+            dirs[:] = sorted(d for d in dirs if d != CACHE_DIR and not settings.is_excluded(here / d / "x.py", path))
             for name in sorted(files):
                 candidate = here / name
-                if name.endswith((".py", ".pyi")) and not settings.is_excluded(candidate):
+                if name.endswith((".py", ".pyi")) and not settings.is_excluded(candidate, path):
                     found.append(candidate)
     return found
 

@@ -69,7 +69,11 @@ class Settings:
         """An option's configured value: ``"api-time-budget"``, ``"missing-timeout.timeout"``."""
         return dict(self.options).get(name, default)
 
-    def is_excluded(self, path: str | Path) -> bool:
+    def is_excluded(self, path: str | Path, walked_from: str | Path | None = None) -> bool:
+        """``exclude`` patterns match the path relative to the project root; the default
+        exclusions (``.venv``, ``site-packages``...) match only the folders below
+        ``walked_from``, the folder the user named (as in ruff: a named folder inside
+        ``.venv`` is checked, a ``.venv`` met while walking is skipped)."""
         path = Path(path)
         try:
             relative = path.resolve().relative_to(Path(self.root).resolve()) if self.root else path
@@ -77,7 +81,13 @@ class Settings:
             relative = path
         text = relative.as_posix()
         parts = set(relative.parts[:-1]) | {relative.name}
-        if any(part in DEFAULT_EXCLUDE for part in relative.parts[:-1]):
+        below = relative
+        if walked_from is not None:
+            try:
+                below = path.resolve().relative_to(Path(walked_from).resolve())
+            except ValueError:
+                pass
+        if any(part in DEFAULT_EXCLUDE for part in below.parts[:-1]):
             return True
         for pattern in self.exclude:
             pattern = pattern.rstrip("/")
