@@ -305,15 +305,13 @@ class FloatMoney(Rule):
         literal = _float_literal(value) or _float_default(value)
         if literal is None and isinstance(value, ast.Name) and isinstance(statement, ast.AugAssign):
             return
-        if literal is not None and _literal_is_money(target, literal.value if isinstance(literal, ast.Constant)
-                                                     else -literal.operand.value):
+        if literal is not None and _literal_is_money(target, _number(literal)):
             add(literal, f"`{target}` starts from the float `{source(ctx, literal)}`: binary floats cannot "
                 f"represent most cents, so money arithmetic drifts; use `Decimal(\"{source(ctx, literal)}\")` "
                 f"or integer cents.", _literal_fix(ctx, literal, decimal))
             return
         table = _float_table(value)
-        if table is not None and _literal_is_money(target, table.value if isinstance(table, ast.Constant)
-                                                   else -table.operand.value):
+        if table is not None and _literal_is_money(target, _number(table)):
             add(table, f"`{target}` holds amounts as floats (`{source(ctx, table)}`): binary floats cannot "
                 f"represent most cents, so totals computed from them drift; use `Decimal(\"{source(ctx, table)}\")` "
                 f"(or integer cents) for each entry.", _literal_fix(ctx, table, decimal))
@@ -642,3 +640,7 @@ def _field_fix(ctx: RuleContext, call: ast.Call, field: str) -> Fix | None:
         return None
     return Fix("Use a DecimalField", (ctx.replace(call, text),), safe=False)
 
+
+def _number(literal: ast.AST) -> float:
+    """The value of a float literal, ``-19.99`` (a unary minus) included."""
+    return literal.value if isinstance(literal, ast.Constant) else -literal.operand.value
