@@ -68,7 +68,8 @@ def _binds(target: ast.AST, name: str) -> bool:
     return False
 
 
-def _line_of(node: ast.AST) -> int:
+def line_of(node: ast.AST) -> int:
+    """The line a binding happens on (a ``with`` item's or comprehension's own line)."""
     if isinstance(node, ast.withitem):
         return node.context_expr.lineno
     if isinstance(node, ast.comprehension):
@@ -80,8 +81,8 @@ def value_before(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
     """The expression most recently assigned to ``name`` above its use in the
     same function, or None when it is a parameter, a loop variable, or unknown."""
     scope = scope_of(ctx, name)
-    candidates = [(node, value) for node, value in bindings(scope, name.id) if _line_of(node) < name.lineno
-                  or (_line_of(node) == name.lineno and node is not ctx.statement_of(name))]
+    candidates = [(node, value) for node, value in bindings(scope, name.id) if line_of(node) < name.lineno
+                  or (line_of(node) == name.lineno and node is not ctx.statement_of(name))]
     if not candidates:
         return None
     return candidates[-1][1]
@@ -90,7 +91,7 @@ def value_before(ctx: RuleContext, name: ast.Name) -> ast.expr | None:
 def all_values(ctx: RuleContext, name: ast.Name) -> list[ast.expr | None]:
     """Every value bound to ``name`` in its function before the use (all branches)."""
     scope = scope_of(ctx, name)
-    return [value for node, value in bindings(scope, name.id) if _line_of(node) <= name.lineno]
+    return [value for node, value in bindings(scope, name.id) if line_of(node) <= name.lineno]
 
 
 def is_parameter(ctx: RuleContext, name: ast.Name) -> bool:
@@ -98,7 +99,7 @@ def is_parameter(ctx: RuleContext, name: ast.Name) -> bool:
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         return False
     return name.id in parameter_names(scope) and not any(
-        _line_of(node) < name.lineno for node, _ in bindings(scope, name.id))
+        line_of(node) < name.lineno for node, _ in bindings(scope, name.id))
 
 
 def parameter_names(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:

@@ -37,6 +37,8 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterable, Literal
 
+from caveat.analysis.flow import line_of
+
 Kind = Literal["none", "empty"]
 
 #: Extra test predicate: ``extra(test, when)`` -> True when ``test`` evaluating
@@ -610,14 +612,6 @@ def loads_of(ctx, name: str, scope: ast.AST) -> list[ast.Name]:
     return [n for n in _names(ctx).get(name, ()) if isinstance(n.ctx, ast.Load) and _scope(ctx, n) is scope]
 
 
-def _line_of(node: ast.AST) -> int:
-    if isinstance(node, ast.withitem):
-        return node.context_expr.lineno
-    if isinstance(node, ast.comprehension):
-        return node.target.lineno
-    return getattr(node, "lineno", 0)
-
-
 def reaching_value(ctx, name: ast.Name) -> ast.expr | None:
     """The expression last assigned to ``name`` above its use in the same scope,
     skipping assignments in the other branch of an ``if``/``else`` around the use;
@@ -628,7 +622,7 @@ def reaching_value(ctx, name: ast.Name) -> ast.expr | None:
     statement = ctx.statement_of(name)
     best = None
     for node, value in found:
-        line = _line_of(node)
+        line = line_of(node)
         if line > name.lineno or (line == name.lineno and node is statement):
             break
         if _exclusive(ctx, node, name):
@@ -646,7 +640,7 @@ def is_param(ctx, name: ast.Name) -> bool:
 
     if name.id not in parameter_names(scope):
         return False
-    return not any(_line_of(node) < name.lineno for node, _ in bindings_of(ctx, name.id, scope))
+    return not any(line_of(node) < name.lineno for node, _ in bindings_of(ctx, name.id, scope))
 
 
 def _exclusive(ctx, binding: ast.AST, use: ast.AST) -> bool:

@@ -359,14 +359,10 @@ class _Collector:
         if not named:
             return None
         func = node.func
-        line = func.end_lineno or func.lineno
-        col = self.pos.col(line, func.end_col_offset or 0)
-        text = self.pos.text(line)
-        # The opening parenthesis follows the callee (possibly after spaces).
-        while col < len(text) and text[col] in " \t":
-            col += 1
-        if col >= len(text) or text[col] != "(":
+        paren = self._call_paren(node)
+        if paren is None:
             return None
+        line, after_paren = paren
         keywords = []
         for keyword in named:
             kline = keyword.lineno
@@ -381,7 +377,7 @@ class _Collector:
                                                  or isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute))
         if not worth and not (isinstance(root, ast.Name) and root.id in ("self", "cls")):
             return None
-        return CallSite(line, col + 1, callee, self._qualified(func), tuple(keywords),
+        return CallSite(line, after_paren, callee, self._qualified(func), tuple(keywords),
                         any(k.arg is None for k in node.keywords),
                         self._guarded(node, errors=("TypeError",)) or self._ignored_line(line), func_end)
 

@@ -177,8 +177,8 @@ class EmptyInput(Rule):
         if any(kw.arg in ("default", None) for kw in call.keywords):
             return
         arg = call.args[0]
-        state, reason, keys = emptiness(ctx, arg, for_aggregate=True)
-        if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+        reason = _unguarded_empty(ctx, call, arg, for_aggregate=True)
+        if reason is None:
             return
         ctx.report(self, call, f"`{name}()` raises ValueError on an empty iterable and {reason}; "
                                f"pass `default=` or check for emptiness first.",
@@ -187,8 +187,8 @@ class EmptyInput(Rule):
     def _statistics(self, ctx: RuleContext, call: ast.Call, qualified: str) -> None:
         if not call.args or isinstance(call.args[0], ast.Starred):
             return
-        state, reason, keys = emptiness(ctx, call.args[0], for_aggregate=True)
-        if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+        reason = _unguarded_empty(ctx, call, call.args[0], for_aggregate=True)
+        if reason is None:
             return
         short = qualified.split(".", 1)[1]
         ctx.report(self, call, f"`statistics.{short}()` raises StatisticsError on empty data and {reason}; "
@@ -203,8 +203,8 @@ class EmptyInput(Rule):
             inner = arg.args[0]
         elif not isinstance(arg, ast.GeneratorExp):
             return
-        state, reason, keys = emptiness(ctx, inner, for_aggregate=True)
-        if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+        reason = _unguarded_empty(ctx, call, inner, for_aggregate=True)
+        if reason is None:
             return
         ctx.report(self, call, f"`next()` without a default raises StopIteration when nothing is left, and "
                                f"{reason}; pass a default (`next(..., None)`) and handle it.",
@@ -212,15 +212,15 @@ class EmptyInput(Rule):
 
     def _choice(self, ctx: RuleContext, call: ast.Call) -> None:
         # like indexing: a parameter is the caller's contract; filtered data is not
-        state, reason, keys = emptiness(ctx, call.args[0], for_aggregate=False)
-        if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+        reason = _unguarded_empty(ctx, call, call.args[0], for_aggregate=False)
+        if reason is None:
             return
         ctx.report(self, call, f"`choice()` raises IndexError on an empty sequence and {reason}; "
                                f"check for emptiness first.")
 
     def _numpy(self, ctx: RuleContext, call: ast.Call, qualified: str) -> None:
-        state, reason, keys = emptiness(ctx, call.args[0], for_aggregate=True)
-        if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+        reason = _unguarded_empty(ctx, call, call.args[0], for_aggregate=True)
+        if reason is None:
             return
         short = qualified.split(".", 1)[1]
         error = "IndexError" if short in ("percentile", "quantile", "nanpercentile", "nanquantile") else "ValueError"
@@ -228,8 +228,8 @@ class EmptyInput(Rule):
                                f"`.size` (or emptiness) first.")
 
     def _reduce(self, ctx: RuleContext, call: ast.Call) -> None:
-        state, reason, keys = emptiness(ctx, call.args[1], for_aggregate=True)
-        if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+        reason = _unguarded_empty(ctx, call, call.args[1], for_aggregate=True)
+        if reason is None:
             return
         ctx.report(self, call, f"`reduce()` without an initial value raises TypeError on an empty iterable and "
                                f"{reason}; pass an initial value as the third argument.")
@@ -768,3 +768,12 @@ def _division_fix(ctx: RuleContext, binop: ast.BinOp, guard: str | None) -> Fix 
     zero = "0" if isinstance(binop.op, (ast.FloorDiv, ast.Mod)) else "0.0"
     return Fix(f"Return {zero} when `{guard}` is empty", (ctx.replace(binop, f"({text} if {guard} else {zero})"),),
                safe=False)
+
+
+def _unguarded_empty(ctx: RuleContext, call: ast.Call, value: ast.AST, *, for_aggregate: bool) -> str | None:
+    """Why ``value`` can be empty at ``call`` with nothing above guarding it; None when it cannot
+    be, or is checked."""
+    state, reason, keys = emptiness(ctx, value, for_aggregate=for_aggregate)
+    if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
+        return None
+    return reason
