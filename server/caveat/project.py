@@ -75,8 +75,9 @@ class Settings:
         ``walked_from``, the folder the user named (as in ruff: a named folder inside
         ``.venv`` is checked, a ``.venv`` met while walking is skipped)."""
         path = Path(path)
+        resolved = path.resolve()
         try:
-            relative = path.resolve().relative_to(Path(self.root).resolve()) if self.root else path
+            relative = resolved.relative_to(Path(self.root).resolve()) if self.root else path
         except ValueError:
             relative = path
         text = relative.as_posix()
@@ -84,7 +85,7 @@ class Settings:
         below = relative
         if walked_from is not None:
             try:
-                below = path.resolve().relative_to(Path(walked_from).resolve())
+                below = resolved.relative_to(Path(walked_from).resolve())
             except ValueError:
                 pass
         if any(part in DEFAULT_EXCLUDE for part in below.parts[:-1]):
