@@ -118,9 +118,9 @@ class Session:
         except Exception:
             return True  # jedi could not answer: assume it exists
 
-    def goto_names(self, line: int, col: int) -> list:
+    def goto_names(self, line: int, col: int, follow_imports: bool = False) -> list:
         try:
-            return self.script.goto(line, col)
+            return self.script.goto(line, col, follow_imports=follow_imports)
         except Exception:
             return []
 

@@ -1,0 +1,1220 @@
+"""The static API index: what installed libraries define, read with ``ast``, never imported.
+
+One index entry per *module file pair* (``mod.py`` and/or ``mod.pyi``), grouped on disk per
+installed distribution *version* and shared by every project and run::
+
+    <cache dir>/index/f<FORMAT>/<dist>-<version>-<hash of RECORD>/<module>.json
+    <cache dir>/index/f<FORMAT>/python-<X.Y.Z>-jedi<ver>/<module>.json     (standard library)
+
+(``<cache dir>`` is ``$CAVEAT_CACHE_DIR``, else ``$XDG_CACHE_HOME/caveat``, else
+``~/.cache/caveat``.) An entry is built the first time a question needs it and written
+atomically; a new release of a package is a new folder; ``FORMAT`` changes with the layout.
+The standard library is read from the server's own runtime sources and jedi's bundled
+typeshed stubs (the project's interpreter is never run).
+
+Each module has two *layers*, ``py`` (the runtime source) and ``pyi`` (its stub), merged by
+one rule: **names are the union of both layers; a stub, where there is one, decides whether
+the set is closed** (stubs declare what the runtime builds dynamically; runtime sources add
+what a stale stub forgot, such as numpy 1.26's ``in1d(kind=)``).
+
+Querying it (``ApiIndex(env)``; every answer over-approximates what exists, so an answer of
+"missing" is one caveat can say out loud):
+
+- ``resolve("requests.Session")`` -> ``Ref(kind="class", module="requests.sessions",
+  qualname="Session")``; follows re-exports, ``from x import *``, submodules, module-level
+  instances (``DEFAULTPARSER = parser()`` -> ``kind="instance"``). ``None`` when unknown.
+- ``ref_for(module, qualname)`` -> a ``Ref`` for a definition found some other way (jedi).
+- ``attribute(ref, name)`` -> the ``Ref`` of a member (modules, classes through their bases).
+- ``members(ref)`` -> ``Names(names, closed, reason)``: a module's names (submodules
+  included) or a class's names through its bases (instances: instance attributes assigned
+  as ``self.x`` in any method are included). ``closed`` is False when the set cannot be
+  enumerated statically (``__getattr__``, unresolved or dynamic bases, metaclasses,
+  decorators that add members, ``setattr`` on the class, star imports of compiled code);
+  ``reason`` says why.
+- ``keywords(ref)`` -> ``Names``: the keyword arguments a function, method or class
+  (constructor) accepts, with ``**kwargs`` forwarding followed through the implementation
+  (``return request("get", url, **kwargs)``, ``self.request(..., **kwargs)``,
+  ``super().__init__(**kwargs)``, locals made by constructors and ``with C() as x``, across
+  modules and distributions). Closed only when every forwarding path ends in a closed
+  signature.
+- ``bases(ref)`` / ``mro(ref)`` -> class ``Ref``s (``None`` entries are not returned; an
+  unresolved base makes ``members`` open instead).
+- ``subclasses(ref)`` -> the subclasses (transitively) defined in the installed
+  distributions that can see the class (its own distribution and those requiring it).
+- ``returns(ref)`` -> the return annotation of a function (source text) and ``return_ref``
+  -> the ``Ref`` it names, when it names a class (``Optional``/``X | None`` unwrapped).
+
+Nothing of the project is executed: files are read and parsed with ``ast``.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from caveat.environment import Environment, canonical_name, distribution_index, stdlib_paths
+
+log = logging.getLogger("caveat.api.index")
+
+FORMAT = 1
+_MAX_DEPTH = 12  # forwarding / re-export chains followed at most this deep
+_SAFE_CLASS_DECORATORS = {"dataclass", "dataclasses.dataclass", "total_ordering", "functools.total_ordering",
+                          "final", "typing.final", "typing_extensions.final", "runtime_checkable",
+                          "typing.runtime_checkable", "unique", "enum.unique", "type_check_only",
+                          "typing.type_check_only", "deprecated", "typing_extensions.deprecated",
+                          "warnings.deprecated", "dataclass_transform", "typing_extensions.dataclass_transform"}
+_SAFE_FUNCTION_DECORATORS = {"staticmethod", "classmethod", "property", "overload", "typing.overload",
+                             "abstractmethod", "abc.abstractmethod", "override", "typing.override",
+                             "typing_extensions.override", "final", "typing.final", "deprecated",
+                             "typing_extensions.deprecated", "warnings.deprecated", "functools.cache",
+                             "functools.lru_cache", "cache", "lru_cache", "functools.cached_property",
+                             "cached_property", "wraps", "functools.wraps", "contextmanager",
+                             "contextlib.contextmanager"}
+_STRUCTURAL_BASES = {"Generic", "Protocol"}  # typing constructs: no members of their own
+_SAFE_METACLASSES = {"ABCMeta", "abc.ABCMeta", "type", "EnumMeta", "enum.EnumMeta", "EnumType", "enum.EnumType"}
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+# --- what one file says ---------------------------------------------------------
+def _dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for Name/Attribute chains, ``super().x``, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
+        parts.append("super()")
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type" \
+            and len(node.args) == 1 and isinstance(node.args[0], ast.Name) and node.args[0].id == "self":
+        parts.append("cls")
+    elif isinstance(node, ast.Call) and parts:  # ``parser(info).parse``: a method of a new instance
+        inner = _dotted(node.func)
+        if inner is None or inner.endswith("()"):
+            return None
+        parts.append(inner + "()")
+    else:
+        return None
+    return ".".join(reversed(parts))
+
+
+def _decorator_name(node: ast.AST) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    return _dotted(target) or ast.unparse(target)
+
+
+def _annotation_text(node: ast.AST | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return ast.unparse(node)
+
+
+def _targets(node: ast.AST):
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for element in node.elts:
+            yield from _targets(element)
+    elif isinstance(node, ast.Starred):
+        yield from _targets(node.value)
+
+
+def _statements(body: list[ast.stmt]):
+    """Statements of a scope, through if/try/with/for/while, not into defs and classes."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+        for handler in getattr(stmt, "handlers", []) or []:
+            yield from _statements(handler.body)
+        for case in getattr(stmt, "cases", []) or []:
+            yield from _statements(case.body)
+
+
+_MODULE_DYNAMIC = re.compile(r"\bglobals\s*\(\s*\)\s*(\[|\.\s*update|\.\s*setdefault)|sys\.modules\s*\[[^\]]*\]\s*=|"
+                             r"\blazy_loader\b|\blazy\.attach\b|\bexec\s*\(")
+
+
+class _LayerBuilder:
+    def __init__(self, tree: ast.Module, module: str, is_package: bool, source: str) -> None:
+        self.tree = tree
+        self.module = module
+        self.package = module if is_package else module.rpartition(".")[0]
+        self.source = source
+        self.lines = source.splitlines(keepends=True)
+        self.layer = {"members": set(), "imports": {}, "star": [], "all": None, "open": "",
+                      "classes": {}, "functions": {}, "values": {}}
+
+    def absolute(self, level: int, module: str | None) -> str:
+        if not level:
+            return module or ""
+        base = self.package.split(".") if self.package else []
+        if level > 1:
+            base = base[: len(base) - (level - 1)]
+        return ".".join([*base, *([module] if module else [])])
+
+    def build(self) -> dict:
+        layer = self.layer
+        for stmt in _statements(self.tree.body):
+            self._module_statement(stmt)
+        if _MODULE_DYNAMIC.search(self.source):
+            layer["open"] = layer["open"] or "the module changes its namespace at run time"
+        getattr_node = next((n for n in _statements(self.tree.body) if isinstance(n, ast.FunctionDef)
+                             and n.name == "__getattr__"), None)
+        if getattr_node is not None:
+            extra = _getattr_names(getattr_node)
+            if extra is None:
+                layer["open"] = "the module's __getattr__ can return any name"
+            else:
+                layer["members"].update(extra)
+                layer["getattr"] = "raises"  # serves a fixed set of names, else AttributeError
+        layer["members"] = sorted(layer["members"])
+        return layer
+
+    def _module_statement(self, stmt: ast.stmt) -> None:
+        layer = self.layer
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            layer["members"].add(stmt.name)
+            layer["functions"][stmt.name] = self._function(stmt, None)
+        elif isinstance(stmt, ast.ClassDef):
+            layer["members"].add(stmt.name)
+            self._class(stmt, stmt.name)
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    layer["members"].add(alias.asname)
+                    layer["imports"][alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    layer["members"].add(top)
+                    layer["imports"][top] = top
+        elif isinstance(stmt, ast.ImportFrom):
+            source = self.absolute(stmt.level, stmt.module)
+            for alias in stmt.names:
+                if alias.name == "*":
+                    layer["star"].append(source)
+                    continue
+                local = alias.asname or alias.name
+                layer["members"].add(local)
+                layer["imports"][local] = f"{source}.{alias.name}" if source else alias.name
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for name in _targets(target):
+                    layer["members"].add(name)
+                    if name == "__all__":
+                        self._all(stmt)
+                    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                        self._value(name, stmt.value)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            layer["members"].update(_targets(stmt.target))
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    layer["members"].update(_targets(item.optional_vars))
+        elif isinstance(stmt, ast.Try):
+            for handler in stmt.handlers:
+                if handler.name:
+                    layer["members"].add(handler.name)
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            func = _dotted(stmt.value.func) or ""
+            if func.startswith("__all__."):
+                self._all(stmt)
+        for node in ast.walk(stmt) if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr, ast.If)) else ():
+            if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                layer["members"].add(node.target.id)
+
+    def _all(self, stmt: ast.stmt) -> None:
+        names = self.layer["all"] or []
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+                names.append(node.value)
+        self.layer["all"] = sorted(set(names))
+
+    def _value(self, name: str, value: ast.AST) -> None:
+        """``name = Class(...)`` (an instance) or ``name = other`` (an alias), for resolution."""
+        if isinstance(value, ast.Call):
+            callee = _dotted(value.func)
+            if callee:
+                self.layer["values"][name] = ["call", callee]
+        else:
+            target = _dotted(value)
+            if target:
+                self.layer["values"][name] = ["alias", target]
+
+    def _class(self, node: ast.ClassDef, qualname: str) -> None:
+        members: set[str] = set()
+        info = {"bases": [], "meta": None, "deco": [_decorator_name(d) for d in node.decorator_list],
+                "members": [], "open": "", "line": node.lineno}
+        for base in node.bases:
+            text = _dotted(base.value if isinstance(base, ast.Subscript) else base)
+            info["bases"].append(text if text else "?" + ast.unparse(base))
+        for keyword in node.keywords:
+            if keyword.arg == "metaclass":
+                info["meta"] = _dotted(keyword.value) or ast.unparse(keyword.value)
+        for stmt in _statements(node.body):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                members.add(stmt.name)
+                self.layer["functions"][f"{qualname}.{stmt.name}"] = self._function(stmt, qualname)
+                self._instance_attributes(stmt, members)
+            elif isinstance(stmt, ast.ClassDef):
+                members.add(stmt.name)
+                self._class(stmt, f"{qualname}.{stmt.name}")
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    members.update(_targets(target))
+                    if isinstance(target, ast.Name) and target.id == "__slots__" and stmt.value is not None:
+                        for constant in ast.walk(stmt.value):
+                            if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
+                                members.add(constant.value)
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                members.update(a.asname or a.name.split(".")[0] for a in stmt.names)
+            elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+                members.update(_targets(stmt.target))
+        if members & {"__getattr__", "__getattribute__"}:
+            info["open"] = "the class defines __getattr__"
+        elif _CLASS_DYNAMIC.search(self._constructing_code(node)):
+            info["open"] = "the class sets attributes from data (setattr / __dict__)"
+        info["members"] = sorted(members)
+        self.layer["classes"][qualname] = info
+
+    def _constructing_code(self, node: ast.ClassDef) -> str:
+        """The class body without its ordinary methods: class-level code and constructors,
+        where attributes made from data (``setattr(self, key, value)``) appear. Pickling and
+        copying helpers restore known attributes and are left out."""
+        parts = []
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name not in _CONSTRUCTORS:
+                continue
+            parts.extend(self.lines[stmt.lineno - 1:stmt.end_lineno or stmt.lineno])
+        return "".join(parts)
+
+    @staticmethod
+    def _instance_attributes(function: ast.AST, members: set[str]) -> None:
+        args = function.args.posonlyargs + function.args.args
+        if not args:
+            return
+        first = args[0].arg
+        for node in ast.walk(function):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
+                    and isinstance(node.value, ast.Name) and node.value.id == first:
+                members.add(node.attr)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None) -> dict:
+        args = node.args
+        params = [a.arg for a in args.args + args.kwonlyargs]
+        if owner is not None and args.args and not any(_decorator_name(d) == "staticmethod"
+                                                       for d in node.decorator_list):
+            params = params[1:]  # self / cls
+        info = {"params": params, "kw": args.kwarg is not None, "deco": [_decorator_name(d) for d in node.decorator_list],
+                "ret": _annotation_text(node.returns), "fwd": [], "keys": [], "open": "", "locals": {},
+                "self_ret": False, "line": node.lineno}
+        if args.kwarg is not None:
+            self._forwarding(node, args.kwarg.arg, info)
+        if owner is not None and node.name == "__enter__":
+            info["self_ret"] = all(isinstance(r.value, ast.Name) and r.value.id == (args.args[0].arg if args.args else "")
+                                   for r in ast.walk(node) if isinstance(r, ast.Return)) and \
+                any(isinstance(r, ast.Return) for r in ast.walk(node))
+        return info
+
+    def _forwarding(self, node: ast.AST, kwargs: str, info: dict) -> None:
+        """Where ``**kwargs`` goes: calls it is passed to, keys read from it, other uses (open)."""
+        allowed: set[int] = set()
+        keys: set[str] = set()
+        locals_: dict[str, str | None] = {}
+        rejects_rest = False
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                for keyword in sub.keywords:
+                    if keyword.arg is None and isinstance(keyword.value, ast.Name) and keyword.value.id == kwargs:
+                        allowed.add(id(keyword.value))
+                        callee = _dotted(sub.func)
+                        info["fwd"].append(callee if callee else "?" + ast.unparse(sub.func)[:60])
+                func = sub.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == kwargs \
+                        and func.attr in ("pop", "get", "setdefault", "__contains__"):
+                    if sub.args and isinstance(sub.args[0], ast.Constant) and isinstance(sub.args[0].value, str):
+                        allowed.add(id(func.value))
+                        keys.add(sub.args[0].value)
+                if isinstance(func, ast.Name) and func.id == "len" and len(sub.args) == 1 \
+                        and isinstance(sub.args[0], ast.Name) and sub.args[0].id == kwargs:
+                    allowed.add(id(sub.args[0]))
+            elif isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name) and sub.value.id == kwargs:
+                if isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str):
+                    allowed.add(id(sub.value))
+                    keys.add(sub.slice.value)
+            elif isinstance(sub, ast.Compare) and len(sub.ops) == 1 and isinstance(sub.ops[0], (ast.In, ast.NotIn)) \
+                    and isinstance(sub.comparators[0], ast.Name) and sub.comparators[0].id == kwargs:
+                allowed.add(id(sub.comparators[0]))
+                if isinstance(sub.left, ast.Constant) and isinstance(sub.left.value, str):
+                    keys.add(sub.left.value)
+            elif isinstance(sub, (ast.If, ast.While)) and isinstance(sub.test, ast.Name) and sub.test.id == kwargs:
+                allowed.add(id(sub.test))
+                if any(isinstance(s, ast.Raise) for s in sub.body):
+                    rejects_rest = True
+            elif isinstance(sub, ast.Delete):
+                for target in sub.targets:
+                    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == kwargs:
+                        allowed.add(id(target.value))
+            elif isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name):
+                name = sub.targets[0].id
+                callee = _dotted(sub.value.func) if isinstance(sub.value, ast.Call) else None
+                locals_[name] = callee if name not in locals_ and callee else None
+            elif isinstance(sub, (ast.With, ast.AsyncWith)):
+                for item in sub.items:
+                    if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call):
+                        callee = _dotted(item.context_expr.func)
+                        name = item.optional_vars.id
+                        locals_[name] = ("with:" + callee) if name not in locals_ and callee else None
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and sub.id == kwargs and id(sub) not in allowed \
+                    and not (isinstance(sub.ctx, ast.Store)):
+                info["open"] = f"`**{kwargs}` is used as a value (line {sub.lineno})"
+                break
+            if isinstance(sub, ast.Name) and sub.id == kwargs and isinstance(sub.ctx, ast.Store):
+                info["open"] = f"`{kwargs}` is reassigned"
+                break
+        if not info["fwd"] and not rejects_rest and not info["open"]:
+            info["open"] = f"`**{kwargs}` accepts any keyword"
+        info["keys"] = sorted(keys)
+        info["locals"] = {k: v for k, v in locals_.items() if v}
+
+
+def _getattr_names(function: ast.FunctionDef) -> list[str] | None:
+    """Names a module ``__getattr__`` serves when it ends in ``raise AttributeError`` and
+    returns only for names compared with literals; None when it may return anything."""
+    body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if not body or not isinstance(body[-1], ast.Raise):
+        return None
+    names = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Compare):
+            for comparator in [node.left, *node.comparators]:
+                if isinstance(comparator, ast.Constant) and isinstance(comparator.value, str):
+                    names.append(comparator.value)
+                elif isinstance(comparator, (ast.Tuple, ast.List, ast.Set)):
+                    names.extend(e.value for e in comparator.elts
+                                 if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    return names
+
+
+_CONSTRUCTORS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}
+_CLASS_DYNAMIC = re.compile(r"\bsetattr\s*\(\s*(self|cls|klass|obj|instance|new_cls)\b|__dict__\s*\.\s*update|"
+                            r"__dict__\s*\[|\bvars\s*\(\s*self\s*\)\s*\.\s*update|\blocals\s*\(\s*\)\s*\.\s*update|"
+                            r"\blocals\s*\(\s*\)\s*\[")
+
+
+def build_layer(path: str, module: str) -> dict | None:
+    try:
+        source = Path(path).read_text(encoding="utf-8", errors="replace")
+        tree = ast.parse(source, filename=path)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    is_package = os.path.basename(path).startswith("__init__.")
+    return _LayerBuilder(tree, module, is_package, source).build()
+
+
+# --- references and answers ------------------------------------------------------
+@dataclass(frozen=True)
+class Ref:
+    kind: str  # "module", "class", "function", "instance"
+    module: str
+    qualname: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.module}.{self.qualname}" if self.qualname else self.module
+
+    @property
+    def name(self) -> str:
+        return (self.qualname or self.module).rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Names:
+    names: frozenset[str]
+    closed: bool
+    reason: str = ""  # why the set is open (for the log)
+    data_only: bool = False  # open only through a __getattr__ that gives data (DataFrame columns)
+
+
+_OPEN = lambda reason: Names(frozenset(), False, reason)  # noqa: E731
+
+
+@lru_cache(maxsize=1)
+def data_getattr_classes() -> dict[str, str]:
+    """Classes whose ``__getattr__`` only gives data (columns, fields), never methods."""
+    path = Path(__file__).resolve().parent.parent.parent / "data" / "data_getattr.json"
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8"))["classes"])
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+# --- the on-disk store -----------------------------------------------------------
+def cache_root() -> Path:
+    if os.environ.get("CAVEAT_CACHE_DIR"):
+        base = Path(os.environ["CAVEAT_CACHE_DIR"])
+    elif os.environ.get("XDG_CACHE_HOME"):
+        base = Path(os.environ["XDG_CACHE_HOME"]) / "caveat"
+    else:
+        base = Path.home() / ".cache" / "caveat"
+    return base / "index" / f"f{FORMAT}"
+
+
+def _record_hash(location: str) -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for name in ("RECORD", "installed-files.txt", "SOURCES.txt"):
+        try:
+            digest.update(Path(location, name).read_bytes())
+            return digest.hexdigest()
+        except OSError:
+            continue
+    try:  # no file list: the metadata folder's own stamp
+        stat = os.stat(location)
+        digest.update(f"{stat.st_mtime_ns}-{stat.st_size}".encode())
+    except OSError:
+        pass
+    return digest.hexdigest()
+
+
+def _write_json(path: Path, data) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, separators=(",", ":"))
+        os.replace(temporary, path)
+    except OSError as error:  # a read-only cache is slower, not wrong
+        log.debug("index: cannot write %s: %s", path, error)
+
+
+def _read_json(path: Path):
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return json.load(stream)
+    except (OSError, ValueError):
+        return None
+
+
+def _typeshed_stdlib() -> str | None:
+    try:
+        import jedi
+    except ImportError:  # pragma: no cover
+        return None
+    path = Path(jedi.__file__).resolve().parent / "third_party" / "typeshed" / "stdlib"
+    return str(path) if path.is_dir() else None
+
+
+def _jedi_version() -> str:
+    try:
+        import jedi
+        return jedi.__version__
+    except ImportError:  # pragma: no cover
+        return "0"
+
+
+# --- the index ---------------------------------------------------------------------
+class ApiIndex:
+    """Questions about one environment's libraries (see the module docstring)."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.paths = tuple(env.paths)
+        self.stdlib = tuple(stdlib_paths())
+        self.typeshed = _typeshed_stdlib()
+        self.root = cache_root()
+        self._modules: dict[str, dict | None] = {}
+        self._lock = threading.RLock()
+        self._dists = None
+        self._dependents: dict[str, set[str]] | None = None
+        self._subclass_tables: dict[str, dict] = {}
+        self.stats = {"built": 0, "loaded": 0}
+
+    # --- finding files ---------------------------------------------------------
+    def _files(self, module: str) -> tuple[str | None, str | None, str]:
+        """(runtime .py, stub .pyi, where) of ``module``; where: "env" / "stdlib" / ""."""
+        parts = module.split(".")
+        from caveat.providers.api.modules import is_stdlib
+
+        if is_stdlib(parts[0]):
+            roots = [(p, "stdlib") for p in self.stdlib]
+            stub_roots = [self.typeshed] if self.typeshed else []
+        else:
+            roots = [(p, "env") for p in self.paths]
+            stub_roots = [os.path.join(p, parts[0] + "-stubs") for p in self.paths]
+        runtime = stub = None
+        where = ""
+        for root, kind in roots:
+            base = os.path.join(root, *parts)
+            for candidate in (os.path.join(base, "__init__.py"), base + ".py"):
+                if runtime is None and os.path.isfile(candidate):
+                    runtime, where = candidate, kind
+            for candidate in (os.path.join(base, "__init__.pyi"), base + ".pyi"):
+                if stub is None and os.path.isfile(candidate):
+                    stub, where = candidate, where or kind
+            if runtime or stub:
+                break
+        if stub is None:
+            for root in stub_roots:
+                rest = parts if root == self.typeshed else parts[1:]
+                base = os.path.join(root, *rest)
+                for candidate in (os.path.join(base, "__init__.pyi"), base + ".pyi"):
+                    if os.path.isfile(candidate):
+                        stub = candidate
+                        where = where or ("stdlib" if root == self.typeshed else "env")
+                        break
+                if stub:
+                    break
+        return runtime, stub, where
+
+    def module_exists(self, module: str) -> bool:
+        return self.module(module) is not None
+
+    def _is_package_dir(self, module: str) -> str | None:
+        parts = module.split(".")
+        for root in (*self.paths, *self.stdlib):
+            base = os.path.join(root, *parts)
+            if os.path.isdir(base):
+                return base
+        return None
+
+    def _store_folder(self, module: str, where: str) -> Path | None:
+        if where == "stdlib":
+            version = ".".join(map(str, sys.version_info[:3]))
+            return self.root / f"python-{version}-jedi{_jedi_version()}"
+        if self._dists is None:
+            self._dists = distribution_index(self.env)
+        dists = self._dists.for_module(module)
+        if not dists:
+            return None
+        dist = dists[0]
+        return self.root / f"{dist.key}-{dist.version}-{_record_hash(dist.location)}"
+
+    def module(self, module: str) -> dict | None:
+        """The merged entry of a module: ``{"py": layer|None, "pyi": layer|None, "package": bool}``."""
+        with self._lock:
+            if module in self._modules:
+                return self._modules[module]
+        entry = self._load_or_build(module)
+        with self._lock:
+            self._modules[module] = entry
+        return entry
+
+    def _load_or_build(self, module: str) -> dict | None:
+        if not module or not all(p.isidentifier() for p in module.split(".")):
+            return None
+        runtime, stub, where = self._files(module)
+        if runtime is None and stub is None:
+            if self._is_package_dir(module):  # a namespace package: submodules only
+                return {"py": None, "pyi": None, "package": True, "namespace": True}
+            return None
+        folder = self._store_folder(module, where)
+        path = folder / f"{module}.json" if folder is not None else None
+        if path is not None:
+            stored = _read_json(path)
+            if isinstance(stored, dict) and stored.get("files") == [runtime, stub]:
+                self.stats["loaded"] += 1
+                return stored
+        entry = {"files": [runtime, stub],
+                 "py": build_layer(runtime, module) if runtime else None,
+                 "pyi": build_layer(stub, module) if stub else None,
+                 "package": any(p and os.path.basename(p).startswith("__init__.") for p in (runtime, stub))}
+        self.stats["built"] += 1
+        if path is not None:
+            _write_json(path, entry)
+        return entry
+
+    # --- names inside a module -------------------------------------------------
+    @staticmethod
+    def _layers(entry: dict) -> list[dict]:
+        return [layer for layer in (entry.get("pyi"), entry.get("py")) if layer]
+
+    def _submodules(self, module: str) -> set[str]:
+        names = set()
+        parts = module.split(".")
+        roots = list(self.paths) + list(self.stdlib)
+        if self.typeshed:
+            roots.append(self.typeshed)
+        for root in roots:
+            folder = os.path.join(root, *parts)
+            if not os.path.isdir(folder):
+                continue
+            try:
+                entries = os.listdir(folder)
+            except OSError:
+                continue
+            for entry in entries:
+                stem = entry.split(".", 1)[0]
+                if stem.isidentifier() and stem != "__init__" and (
+                        entry.endswith((".py", ".pyi", ".so", ".pyd")) or os.path.isdir(os.path.join(folder, entry))):
+                    names.add(stem)
+        return names
+
+    def module_names(self, module: str, _seen: frozenset = frozenset()) -> Names:
+        entry = self.module(module)
+        if entry is None:
+            return _OPEN(f"module {module} not found")
+        names: set[str] = set(self._submodules(module)) if entry.get("package") else set()
+        if entry.get("namespace"):
+            return Names(frozenset(names), True)
+        stub = entry.get("pyi")
+        deciding = []  # reasons the set is open, from the layer that decides
+        for layer in self._layers(entry):
+            names.update(layer["members"])
+            names.update(layer["all"] or ())
+            # A stub declares what its runtime builds from compiled star imports and serves
+            # from a __getattr__ that raises for unknown names; anything else opens the module.
+            overridable = layer is not stub and stub is not None
+            for star in layer["star"]:
+                if star in _seen or len(_seen) > _MAX_DEPTH:
+                    continue
+                inner = self.module_names(star, _seen | {module})
+                names.update(n for n in inner.names if not n.startswith("_"))
+                if not inner.closed and not overridable:
+                    deciding.append(f"`from {star} import *`: {inner.reason}")
+            if layer["open"] and not (overridable and "import *" in layer["open"]):
+                deciding.append(layer["open"])
+        if deciding:
+            return Names(frozenset(names), False, f"{module}: {deciding[0]}")
+        return Names(frozenset(names), True)
+
+    # --- resolution --------------------------------------------------------------
+    def resolve(self, dotted: str) -> Ref | None:
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = ".".join(parts[:cut])
+            if self.module(module) is not None:
+                ref: Ref | None = Ref("module", module)
+                for name in parts[cut:]:
+                    ref = self.attribute(ref, name)
+                    if ref is None:
+                        return None
+                return ref
+        return None
+
+    def ref_for(self, module: str, qualname: str) -> Ref | None:
+        """A definition named by its module and qualified name (as jedi reports it)."""
+        if not qualname:
+            return Ref("module", module) if self.module(module) is not None else None
+        entry = self.module(module)
+        if entry is None:
+            return None
+        for layer in self._layers(entry):
+            if qualname in layer["classes"]:
+                return Ref("class", module, qualname)
+            if qualname in layer["functions"]:
+                return Ref("function", module, qualname)
+        return self.resolve(f"{module}.{qualname}")
+
+    def attribute(self, ref: Ref, name: str, _depth: int = 0) -> Ref | None:
+        if _depth > _MAX_DEPTH:
+            return None
+        if ref.kind == "module":
+            return self._module_attribute(ref.module, name, _depth)
+        if ref.kind in ("class", "instance"):
+            for klass in self.mro(Ref("class", ref.module, ref.qualname)):
+                entry = self.module(klass.module)
+                for layer in self._layers(entry or {}):
+                    qual = f"{klass.qualname}.{name}"
+                    if qual in layer["classes"]:
+                        return Ref("class", klass.module, qual)
+                    if qual in layer["functions"]:
+                        return Ref("function", klass.module, qual)
+        return None
+
+    def _module_attribute(self, module: str, name: str, depth: int) -> Ref | None:
+        entry = self.module(module)
+        if entry is None:
+            return None
+        for layer in self._layers(entry):
+            if name in layer["classes"]:
+                return Ref("class", module, name)
+            if name in layer["functions"]:
+                return Ref("function", module, name)
+        for layer in self._layers(entry):
+            if name in layer["imports"]:
+                target = layer["imports"][name]
+                if target != f"{module}.{name}" or self.module(target) is not None:
+                    found = self._resolve_deep(target, depth + 1)
+                    if found is not None:
+                        return found
+            if name in layer["values"]:
+                how, target = layer["values"][name]
+                found = self.expression(module, target, depth=depth + 1)
+                if found is not None:
+                    if how == "alias":
+                        return found
+                    if found.kind == "class":
+                        return Ref("instance", found.module, found.qualname)
+                    if found.kind == "function":
+                        returned = self.return_ref(found, depth + 1)
+                        if returned is not None:
+                            return Ref("instance", returned.module, returned.qualname)
+        if self.module(f"{module}.{name}") is not None and entry.get("package"):
+            return Ref("module", f"{module}.{name}")
+        for layer in self._layers(entry):
+            for star in layer["star"]:
+                if star != module:
+                    found = self._module_attribute(star, name, depth + 1) if depth < _MAX_DEPTH else None
+                    if found is not None:
+                        return found
+        return None
+
+    def _resolve_deep(self, dotted: str, depth: int) -> Ref | None:
+        if depth > _MAX_DEPTH:
+            return None
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = ".".join(parts[:cut])
+            if self.module(module) is not None:
+                ref: Ref | None = Ref("module", module)
+                for name in parts[cut:]:
+                    ref = self.attribute(ref, name, depth + 1)
+                    if ref is None:
+                        return None
+                return ref
+        return None
+
+    def expression(self, module: str, dotted: str, depth: int = 0) -> Ref | None:
+        """A dotted name as written in ``module`` (its imports and definitions, then builtins)."""
+        if depth > _MAX_DEPTH or not dotted or dotted.startswith("?"):
+            return None
+        head, _, rest = dotted.partition(".")
+        ref = self._module_attribute(module, head, depth)
+        if ref is None and head in _BUILTIN_NAMES and module != "builtins":
+            ref = self._module_attribute("builtins", head, depth)
+        if ref is None:
+            return None
+        for name in rest.split(".") if rest else ():
+            ref = self.attribute(ref, name, depth + 1)
+            if ref is None:
+                return None
+        return ref
+
+    # --- classes ---------------------------------------------------------------
+    def _class_infos(self, ref: Ref) -> list[tuple[dict, bool]]:
+        """(class info, from a stub) of each layer defining the class."""
+        entry = self.module(ref.module)
+        found = []
+        if entry:
+            for layer in self._layers(entry):
+                info = layer["classes"].get(ref.qualname)
+                if info is not None:
+                    found.append((info, layer is entry.get("pyi")))
+        return found
+
+    def bases(self, ref: Ref) -> tuple[list[Ref], list[str]]:
+        """Resolved base classes and the text of those that could not be resolved."""
+        resolved: list[Ref] = []
+        unresolved: list[str] = []
+        scope = ref.module
+        for info, _ in self._class_infos(ref):
+            for base in info["bases"]:
+                if base in ("object", "builtins.object") or base.rsplit(".", 1)[-1] in _STRUCTURAL_BASES:
+                    continue
+                target = self._class_scope_expression(ref, base)
+                if target is not None and target.kind == "class":
+                    if target not in resolved and target != ref:
+                        resolved.append(target)
+                else:
+                    unresolved.append(base)
+        del scope
+        return resolved, unresolved
+
+    def _class_scope_expression(self, ref: Ref, dotted: str) -> Ref | None:
+        outer = ref.qualname.rpartition(".")[0]
+        if outer:  # a nested class's bases may name its siblings
+            sibling = self.attribute(Ref("class", ref.module, outer), dotted.split(".")[0])
+            if sibling is not None and "." not in dotted:
+                return sibling
+        return self.expression(ref.module, dotted)
+
+    def mro(self, ref: Ref) -> list[Ref]:
+        """The class and its bases, depth first (membership questions only need the set)."""
+        order: list[Ref] = []
+        stack = [Ref("class", ref.module, ref.qualname)]
+        while stack and len(order) < 200:
+            current = stack.pop(0)
+            if current in order:
+                continue
+            order.append(current)
+            stack[0:0] = self.bases(current)[0]
+        return order
+
+    def class_names(self, ref: Ref) -> Names:
+        names: set[str] = set()
+        reasons: list[str] = []
+        data_getattr = 0
+        for klass in self.mro(ref):
+            infos = self._class_infos(klass)
+            if not infos:
+                reasons.append(f"class {klass.full_name} not found")
+                continue
+            from_stub = any(stub for _, stub in infos)
+            _, unresolved = self.bases(klass)
+            if unresolved:
+                reasons.append(f"{klass.full_name}: base {unresolved[0]} not resolved")
+            for info, stub in infos:
+                names.update(info["members"])
+                deciding = stub or not from_stub
+                if not deciding:
+                    continue
+                if info["open"] and (not stub or "__getattr__" in info["open"]):
+                    reasons.append(f"{klass.full_name}: {info['open']}")
+                    if "__getattr__" in info["open"] and klass.full_name in data_getattr_classes():
+                        data_getattr += 1
+                if stub:
+                    continue  # a stub declares every member: its decorators and metaclass add none
+                meta = info["meta"]
+                if meta and meta not in _SAFE_METACLASSES:
+                    reasons.append(f"{klass.full_name}: metaclass {meta}")
+                odd = [d for d in info["deco"] if d not in _SAFE_CLASS_DECORATORS]
+                if odd:
+                    reasons.append(f"{klass.full_name}: decorated with @{odd[0]}")
+        if reasons:
+            return Names(frozenset(names), False, reasons[0], data_only=data_getattr == len(reasons))
+        return Names(frozenset(names), True)
+
+    def members(self, ref: Ref) -> Names:
+        if ref.kind == "module":
+            return self.module_names(ref.module)
+        if ref.kind in ("class", "instance"):
+            return self.class_names(ref)
+        return _OPEN(f"{ref.full_name} is a {ref.kind}")
+
+    # --- signatures ------------------------------------------------------------------
+    def _function_infos(self, ref: Ref) -> list[tuple[dict, bool]]:
+        entry = self.module(ref.module)
+        found = []
+        if entry:
+            for layer in self._layers(entry):
+                info = layer["functions"].get(ref.qualname)
+                if info is not None:
+                    found.append((info, layer is entry.get("pyi")))
+        return found
+
+    def keywords(self, ref: Ref, _seen: frozenset = frozenset()) -> Names:
+        if ref in _seen:
+            return Names(frozenset(), True)  # a forwarding cycle adds nothing new
+        if len(_seen) > _MAX_DEPTH:
+            return _OPEN("forwarding chain too deep")
+        seen = _seen | {ref}
+        if ref.kind == "class":
+            return self._constructor_keywords(ref, seen)
+        if ref.kind != "function":
+            return _OPEN(f"{ref.full_name} is a {ref.kind}")
+        infos = self._function_infos(ref)
+        if not infos:
+            return _OPEN(f"{ref.full_name} not found")
+        has_stub = any(stub for _, stub in infos)
+        names: set[str] = set()
+        reasons: list[str] = []
+        for info, stub in infos:
+            names.update(info["params"])
+            names.update(info["keys"])
+            deciding = stub or not has_stub
+            odd = [d for d in info["deco"] if d not in _SAFE_FUNCTION_DECORATORS
+                   and not d.endswith((".setter", ".getter", ".deleter"))]
+            if odd and deciding and not stub:
+                reasons.append(f"{ref.full_name}: decorated with @{odd[0]}")
+            if not info["kw"]:
+                continue
+            if stub:
+                reasons.append(f"{ref.full_name}: the stub takes **kwargs")
+                continue
+            if info["open"]:
+                reasons.append(f"{ref.full_name}: {info['open']}")
+            for callee in info["fwd"]:
+                target = self._callee(ref, callee, info)
+                if target is None:
+                    reasons.append(f"{ref.full_name}: cannot follow `**kwargs` into `{callee}`")
+                    continue
+                inner = self.keywords(target, seen)
+                names.update(inner.names)
+                if not inner.closed:
+                    reasons.append(inner.reason)
+        if reasons:
+            return Names(frozenset(names), False, reasons[0])
+        return Names(frozenset(names), True)
+
+    def _constructor_keywords(self, ref: Ref, seen: frozenset) -> Names:
+        layers = self.class_names(ref)
+        if not layers.closed and "not resolved" in layers.reason or "metaclass" in layers.reason \
+                or "decorated" in layers.reason:
+            return _OPEN(layers.reason)
+        names: set[str] = set()
+        found_any = False
+        for method in ("__init__", "__new__"):
+            for klass in self.mro(ref):
+                if klass.module == "builtins" and klass.qualname == "object":
+                    break
+                target = Ref("function", klass.module, f"{klass.qualname}.{method}")
+                if self._function_infos(target):
+                    inner = self.keywords(target, seen)
+                    if not inner.closed:
+                        return inner
+                    names.update(inner.names)
+                    found_any = True
+                    break
+                if not self._class_infos(klass):
+                    return _OPEN(f"class {klass.full_name} not found")
+        del found_any
+        return Names(frozenset(names), True)
+
+    def _callee(self, ref: Ref, callee: str, info: dict) -> Ref | None:
+        """What a forwarding call in function ``ref`` calls."""
+        owner = ref.qualname.rpartition(".")[0]
+        klass = Ref("class", ref.module, owner) if owner and self._class_infos(Ref("class", ref.module, owner)) else None
+        head, _, rest = callee.partition(".")
+        if head == "super()" and klass is not None:
+            for base in self.mro(klass)[1:]:
+                found = self.attribute(base, rest) if rest else None
+                if found is not None and found.module == base.module and found.qualname.startswith(base.qualname + "."):
+                    return found
+            if rest == "__init__":
+                return Ref("class", "builtins", "object")  # object.__init__: no keywords
+            return None
+        if head in ("self", "cls") and klass is not None:
+            if not rest:
+                return klass if head == "cls" else None
+            return self._walk(klass, rest)
+        if head.endswith("()") and rest:
+            constructor = self.expression(ref.module, head[:-2])
+            if constructor is None or constructor.kind != "class":
+                return None
+            return self._walk(Ref("instance", constructor.module, constructor.qualname), rest)
+        local = info.get("locals", {}).get(head)
+        if local:
+            with_target = local.startswith("with:")
+            constructor = self.expression(ref.module, local[5:] if with_target else local)
+            if constructor is None or constructor.kind != "class":
+                return None
+            if with_target and not self._enters_self(constructor):
+                return None
+            return self._walk(Ref("instance", constructor.module, constructor.qualname), rest) if rest else None
+        found = self.expression(ref.module, callee)
+        if found is not None and found.kind == "instance":
+            return None
+        return found
+
+    def _walk(self, ref: Ref, dotted: str) -> Ref | None:
+        for name in dotted.split("."):
+            ref = self.attribute(ref, name)
+            if ref is None:
+                return None
+        return ref
+
+    def _enters_self(self, klass: Ref) -> bool:
+        enter = self.attribute(klass, "__enter__")
+        if enter is None or enter.kind != "function":
+            return False
+        return any(info["self_ret"] for info, _ in self._function_infos(enter))
+
+    def returns(self, ref: Ref) -> str | None:
+        for info, _ in self._function_infos(ref):
+            if info["ret"]:
+                return info["ret"]
+        return None
+
+    def return_ref(self, ref: Ref, depth: int = 0) -> Ref | None:
+        text = self.returns(ref)
+        if not text:
+            return None
+        text = re.sub(r"^(typing\.|t\.)?Optional\[(.*)\]$", r"\2", text.strip())
+        text = re.sub(r"\s*\|\s*None$|^None\s*\|\s*", "", text)
+        if not re.fullmatch(r"[\w.]+", text):
+            return None
+        if text in ("Self", "typing.Self", "typing_extensions.Self"):
+            owner = ref.qualname.rpartition(".")[0]
+            return Ref("class", ref.module, owner) if owner else None
+        found = self.expression(ref.module, text, depth + 1)
+        return found if found is not None and found.kind == "class" else None
+
+    # --- subclasses --------------------------------------------------------------------
+    def subclasses(self, ref: Ref, limit: int = 500) -> list[Ref]:
+        """Classes deriving from ``ref`` (transitively) in the distributions that can see it."""
+        ref = Ref("class", ref.module, ref.qualname)
+        found: list[Ref] = []
+        queue = [ref]
+        tables = self._tables_for(ref)
+        while queue and len(found) < limit:
+            current = queue.pop(0)
+            for table in tables:
+                for module, qualname in table.get(current.name, ()):
+                    candidate = Ref("class", module, qualname)
+                    if candidate in found or candidate == ref:
+                        continue
+                    if current in self.bases(candidate)[0]:
+                        found.append(candidate)
+                        queue.append(candidate)
+        return found
+
+    def _tables_for(self, ref: Ref) -> list[dict]:
+        if self._dists is None:
+            self._dists = distribution_index(self.env)
+        from caveat.providers.api.modules import is_stdlib
+
+        if is_stdlib(ref.module.split(".")[0]):
+            keys = set(self._dists.by_key)  # anything may subclass the standard library
+        else:
+            owners = self._dists.for_module(ref.module)
+            if not owners:
+                return []
+            keys = {owners[0].key} | self._dependents_of(owners[0].key)
+        return [self._subclass_table(self._dists.by_key[key]) for key in sorted(keys) if key in self._dists.by_key]
+
+    def _dependents_of(self, key: str) -> set[str]:
+        if self._dependents is None:
+            import importlib.metadata
+
+            graph: dict[str, set[str]] = {}
+            for dist in importlib.metadata.distributions(path=list(self.paths)):
+                try:
+                    name = canonical_name(dist.metadata["Name"] or "")
+                    requires = dist.requires or []
+                except Exception:
+                    continue
+                for requirement in requires:
+                    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+                    if match:
+                        graph.setdefault(canonical_name(match.group(1)), set()).add(name)
+            self._dependents = graph
+        result: set[str] = set()
+        queue = [key]
+        while queue:
+            for dependent in self._dependents.get(queue.pop(), ()):
+                if dependent not in result:
+                    result.add(dependent)
+                    queue.append(dependent)
+        return result
+
+    def _subclass_table(self, dist) -> dict:
+        """``base name -> [(module, class qualname)]`` over a distribution's files (a text scan)."""
+        if dist.key in self._subclass_tables:
+            return self._subclass_tables[dist.key]
+        path = self.root / f"{dist.key}-{dist.version}-{_record_hash(dist.location)}" / "_subclasses.json"
+        table = _read_json(path)
+        if not isinstance(table, dict):
+            table = {}
+            for root in self.paths:
+                for top in dist.top_level:
+                    folder = os.path.join(root, *top.split("."))
+                    for file, module in _python_files(folder, top):
+                        _scan_classes(file, module, table)
+            _write_json(path, table)
+        self._subclass_tables[dist.key] = table
+        return table
+
+
+_CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)\s*\(([^)]*)\)", re.M)
+
+
+def _python_files(folder: str, module: str):
+    if os.path.isfile(folder + ".py"):
+        yield folder + ".py", module
+    if os.path.isfile(folder + ".pyi"):
+        yield folder + ".pyi", module
+    if not os.path.isdir(folder):
+        return
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d.isidentifier() and d not in ("tests", "test")]
+        relative = os.path.relpath(current, folder)
+        prefix = module if relative == "." else module + "." + relative.replace(os.sep, ".")
+        for name in files:
+            if name.endswith((".py", ".pyi")):
+                stem = name.rsplit(".", 1)[0]
+                yield os.path.join(current, name), prefix if stem == "__init__" else f"{prefix}.{stem}"
+
+
+def _scan_classes(file: str, module: str, table: dict) -> None:
+    try:
+        text = Path(file).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    for match in _CLASS_LINE.finditer(text):
+        if match.group(1):
+            continue  # nested classes are rare bases; skip them
+        for base in match.group(3).split(","):
+            base = base.split("[")[0].strip()
+            if not base or "=" in base:
+                continue
+            name = base.rsplit(".", 1)[-1]
+            if name.isidentifier():
+                entry = table.setdefault(name, [])
+                if [module, match.group(2)] not in entry:
+                    entry.append([module, match.group(2)])
+
+
+_INDEXES: dict[tuple, ApiIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_for(env: Environment) -> ApiIndex:
+    """The index of an environment, shared within the process until its packages change."""
+    key = (env.key, env.fingerprint())
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+        if index is None:
+            for old in [k for k in _INDEXES if k[0] == env.key]:
+                del _INDEXES[old]
+            index = _INDEXES[key] = ApiIndex(env)
+        return index
+
+
+def module_for_path(index: ApiIndex, path: str | None) -> str | None:
+    """The dotted module name of a library file (site-packages, stub packages, the stdlib,
+    typeshed), or None for files outside them (the workspace)."""
+    if path is None:
+        return "builtins"
+    real = os.path.realpath(path)
+    roots = [*index.paths, *index.stdlib, *([index.typeshed] if index.typeshed else [])]
+    for root in sorted({os.path.realpath(r) for r in roots}, key=len, reverse=True):
+        if real.startswith(root + os.sep):
+            relative = os.path.relpath(real, root)
+            parts = relative.split(os.sep)
+            parts[-1] = parts[-1].split(".", 1)[0]
+            if parts[-1] == "__init__":
+                parts.pop()
+            if parts and parts[0].endswith("-stubs"):
+                parts[0] = parts[0][: -len("-stubs")]
+            if parts and all(p.isidentifier() for p in parts):
+                return ".".join(parts)
+            return None
+    return None
+
+
+def ref_from_jedi(index: ApiIndex, kind: str, full_name: str | None, module_path: str | None) -> Ref | None:
+    """A jedi name (module, class, instance, function) as an index reference."""
+    module = module_for_path(index, str(module_path) if module_path else None)
+    if module is None or not full_name:
+        return None
+    if kind == "module":
+        return Ref("module", module) if index.module(module) is not None else None
+    if full_name == module or not full_name.startswith(module + "."):
+        found = index.resolve(full_name)
+    else:
+        found = index.ref_for(module, full_name[len(module) + 1:])
+    if found is None:
+        return None
+    if kind == "instance" and found.kind == "class":
+        return Ref("instance", found.module, found.qualname)
+    return found
