@@ -42,7 +42,7 @@ from caveat.providers.api import knowledge
 from caveat.providers.api.class_keys import class_keys
 from caveat.providers.api.index import Ref, index_for, ref_from_jedi
 from caveat.providers.api.dependencies import add_dependency_edits, mismatch, project_dependencies
-from caveat.providers.api.modules import is_stdlib, popular_imports, resolve_top, suggestions, workspace_index
+from caveat.providers.api.modules import is_stdlib, known_distribution, resolve_top, suggestions, workspace_index
 from caveat.providers.api.sites import AttrSite, CallSite, ImportSite, block_sites
 from caveat.rules.api.hallucinated_attribute import HallucinatedAttribute
 from caveat.rules.api.hallucinated_module import HallucinatedModule
@@ -316,7 +316,7 @@ class ApiProvider:
             if site.optional or site.conditional or ("missing", top) in seen:
                 return results
             seen.add(("missing", top))  # one diagnostic per missing package and file
-            dist_guess = popular_imports().get(top)
+            dist_guess = known_distribution(top)
             declared = deps.is_declared(top) or (dist_guess is not None and deps.is_declared(dist_guess))
             if declared and deps.only_optional(dist_guess or top) and deps.only_optional(top):
                 return results  # an extra that is not installed: normal

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from caveat.environment import Environment, module_location, stdlib_paths
+from caveat.environment import Environment, canonical_name, module_location, stdlib_paths
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
               ".pytest_cache", ".caveat_cache", "site-packages", "dist-packages", ".venv", "venv", ".eggs", "build", "dist"}
@@ -30,6 +30,40 @@ def popular_imports() -> dict[str, str]:
         return dict(json.loads(path.read_text(encoding="utf-8"))["imports"])
     except (OSError, ValueError, KeyError):
         return {}
+
+
+@lru_cache(maxsize=1)
+def top_pypi() -> dict[str, str]:
+    """Canonical name -> distribution name of the 15,000 most-downloaded PyPI projects
+    (``data/top-pypi-packages.tsv``; its header says where it comes from and when)."""
+    path = Path(__file__).resolve().parent.parent.parent / "data" / "top-pypi-packages.tsv"
+    found: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[1]:
+            found.setdefault(canonical_name(parts[1]), parts[1])
+    return found
+
+
+def known_distribution(top: str) -> str | None:
+    """The distribution a well-known import name most likely comes from: the curated
+    import table first, then a top-PyPI project of that name (``blinker``, ``watchdog``) or
+    of a common packaging of it (``python-X``, ``pyX``, ``X-python``)."""
+    curated = popular_imports().get(top)
+    if curated:
+        return curated
+    table = top_pypi()
+    name = canonical_name(top)
+    for candidate in (name, f"python-{name}", f"py{name}", f"{name}-python"):
+        if candidate in table:
+            return table[candidate]
+    return None
 
 
 def is_stdlib(top: str) -> bool:

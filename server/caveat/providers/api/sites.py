@@ -313,6 +313,11 @@ class _Collector:
                         return True
             elif isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in ("hasattr", "getattr"):
                 return True
+            elif isinstance(parent, (ast.With, ast.AsyncWith)) and child in parent.body \
+                    and any(_expects_failure(item.context_expr, errors) for item in parent.items):
+                return True  # with pytest.raises(...) / self.assertRaises(...) / suppress(...)
+            elif isinstance(parent, ast.Call) and child is not parent.func and _expects_failure(parent, errors):
+                return True  # pytest.raises(TypeError, func, bad=1) / self.assertRaises(E, func, ...)
             child, parent = parent, self.parents.get(parent)
         return False
 
@@ -472,6 +477,27 @@ def _literal_type(node: ast.AST) -> str:
         return "str"
     return {ast.List: "list", ast.ListComp: "list", ast.Dict: "dict", ast.DictComp: "dict",
             ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple"}.get(type(node), "")
+
+
+_RAISES = ("raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "failUnlessRaises")
+
+
+def _expects_failure(node: ast.AST, errors: tuple[str, ...]) -> bool:
+    """Code the author expects to fail: ``pytest.raises(...)``/``assertRaises(...)`` (any
+    exception: the test says the call fails) or ``suppress(...)`` of the error in question."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name in _RAISES:
+        return True
+    if name == "suppress":
+        for arg in node.args:
+            for sub in ast.walk(arg):
+                text = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else ""
+                if text in errors or text in ("Exception", "BaseException"):
+                    return True
+    return False
 
 
 def _catches(node: ast.Try, errors: tuple[str, ...]) -> bool:
