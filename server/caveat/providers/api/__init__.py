@@ -36,7 +36,7 @@ from typing import Callable
 from caveat.engine.blocks import split_blocks
 from caveat.engine.context import build_context
 from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
-from caveat.environment import Environment, canonical_name, discover, distribution_index
+from caveat.environment import Environment, discover, distribution_index
 from caveat.project import Settings
 from caveat.providers.api import knowledge
 from caveat.providers.api.class_keys import class_keys
@@ -809,21 +809,6 @@ def _missing_submodule(module: str, location: str | None) -> str | None:
         if not os.path.isdir(folder):
             return None
     return None
-
-
-def _is_submodule(receivers, name: str) -> bool:
-    for receiver in receivers:
-        if receiver.module_path and os.path.basename(receiver.module_path).startswith("__init__."):
-            folder = os.path.dirname(receiver.module_path)
-            for candidate in (name, name + ".py", name + ".pyi"):
-                if os.path.exists(os.path.join(folder, candidate)):
-                    return True
-            try:
-                if any(entry.startswith(name + ".") for entry in os.listdir(folder)):
-                    return True
-            except OSError:
-                return True
-    return False
 
 
 _STRUCTURAL_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
