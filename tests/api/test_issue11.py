@@ -218,3 +218,29 @@ def test_every_form_of_the_environment_reaches_the_venv(form: str, project: Path
         assert "client.py:3:20: CAV301" in result.stdout
         return
     _assert_used(result, Path(os.path.normpath(env)))
+
+
+# --- the editor setting, in the real server ------------------------------------------------
+import pytest_lsp  # noqa: E402
+from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
+
+from tests.lsp.conftest import SERVER, open_doc, push_capabilities, start, wait_for  # noqa: E402
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def server(lsp_client: LanguageClient):
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="the pinned wheels are for the suite's Python 3.11")
+async def test_editor_setting_with_an_interpreter_path_reaches_the_venv(server, tmp_path: Path, env: Path) -> None:
+    """VS Code passes the selected interpreter (a symlink inside the venv)."""
+    await start(server, tmp_path, push_capabilities(), {"python": str(env / "bin" / "python")})
+    uri = open_doc(server, tmp_path / "client.py", CLIENT)
+    await wait_for(lambda: any(str(d.code) == "CAV301" for d in server.diagnostics.get(uri, [])), timeout=300)
+    (finding,) = [d for d in server.diagnostics[uri] if str(d.code) == "CAV301"]
+    assert "requests 2.32.3" in finding.message
+    announced = [m.message for m in server.log_messages if "environment:" in m.message]
+    assert announced == [f"caveat: environment: {env} (Python 3.11, the `python` setting)"]
+    assert not any("not importable" in m.message for m in server.log_messages)

@@ -248,7 +248,8 @@ class ApiProvider:
                 try:
                     started = time.monotonic()
                     session = _LazySession(lambda: Session(text, path or None, self._jedi_project(env), env,
-                                                           self.root, self._member_cache), path)
+                                                           self.root, self._member_cache), path,
+                                           workspace.attributes)
                     for block, sites, key in pending:
                         if is_cancelled():
                             raise _CancelledInside()
@@ -451,6 +452,8 @@ class ApiProvider:
             return None  # dunders: protocols and runtime attributes stubs rarely declare
         api = index_for(env)
         receivers = self._receivers(session, site, offset, api)
+        if receivers == "workspace":
+            return self._workspace_member(session, site, offset, env, index, py_version)
         if not receivers:
             return None
         if any(r.stdlib for r, _ in receivers) and not stdlib_ok:
@@ -488,7 +491,7 @@ class ApiProvider:
                 continue
             for subclass in api.subclasses(ref):  # a declared base: the object may be any subclass
                 names = api.members(subclass)
-                if site.attr in names.names or not names.closed:
+                if site.attr in names.names or not names.closed and not (names.data_only and site.is_call):
                     log.debug("%s:%d: `%s.%s` not reported: subclass %s %s", session.path_label, line,
                               site.receiver, site.attr, subclass.full_name,
                               "has it" if site.attr in names.names else f"is open ({names.reason})")
@@ -513,9 +516,10 @@ class ApiProvider:
                         f"{receiver.label} ({where}) has no {what} `{site.attr}`{hint}",
                         line, site.col, line, site.end_col, env, fix=fix)
 
-    def _receivers(self, session, site: AttrSite, offset: int, api) -> list[tuple["_Receiver", Ref]] | None:
+    def _receivers(self, session, site: AttrSite, offset: int, api) -> list[tuple["_Receiver", Ref]] | str | None:
         """What the receiver is, as index references: from the imports when the receiver is an
-        imported dotted name, a literal's type, else jedi's inference at the dot."""
+        imported dotted name, a literal's type, else jedi's inference at the dot ("workspace"
+        when that is the project's own object)."""
         if site.qualified and "." in site.qualified:
             ref = api.resolve(site.qualified.rsplit(".", 1)[0])
             if ref is None or ref.kind not in ("module", "class", "instance"):
@@ -524,11 +528,15 @@ class ApiProvider:
         if site.literal:
             ref = Ref("instance", "builtins", site.literal)
             return [(_Receiver.of(ref, api, exact=True), ref)]
+        if site.attr in session.workspace_attributes and not knowledge.is_class_attribute_name(site.attr):
+            return None  # the project defines this name: the object may well be the project's own
         self.stats["jedi_calls"] += 1
         inferred = session.jedi.receivers([(site.dot[0] + offset, site.dot[1]),
                                            (site.receiver_end[0] + offset, site.receiver_end[1])])
-        if not inferred or not all(r.library for r in inferred):
+        if not inferred:
             return None
+        if not all(r.library for r in inferred):
+            return "workspace"
         if site.alias and site.qualified:
             bound = site.qualified.rsplit(".", 1)[0]
             if any(r.full_name.rsplit(".", 1)[-1] != bound.rsplit(".", 1)[-1] for r in inferred):
@@ -543,6 +551,16 @@ class ApiProvider:
                                      receiver.label, receiver.module_path, receiver.stdlib,
                                      exact or receiver.kind in ("module", "class"), True), ref))
         return result
+
+    def _workspace_member(self, session, site: AttrSite, offset: int, env, index, py_version) -> Finding | None:
+        """The project's own objects: only what the knowledge base says of the library member
+        they inherit (``order.dict()`` on a pydantic model), found with jedi's goto."""
+        line = site.line + offset
+        owners = set()
+        for name in session.jedi.goto_names(line, site.col):
+            if session.jedi.location_kind(name.module_path) != "workspace" and "." in (name.full_name or ""):
+                owners.add(name.full_name.rsplit(".", 1)[0])
+        return self._deprecated(owners, site, offset, env, index, py_version) if owners else None
 
     def _deprecated(self, owners: set[str], site: AttrSite, offset: int, env, index, py_version) -> Finding | None:
         for change in knowledge.class_attribute(site.attr, owners):
@@ -749,8 +767,9 @@ class _LazySession:
     """jedi for one document version, made on the first question that needs it: sites whose
     receivers the imports name are answered by the index alone."""
 
-    def __init__(self, factory: Callable, path: str | None) -> None:
+    def __init__(self, factory: Callable, path: str | None, workspace_attributes: set[str] = frozenset()) -> None:
         self._factory = factory
+        self.workspace_attributes = workspace_attributes
         self._jedi = None
         self.path_label = path or "<buffer>"
 

@@ -3,12 +3,13 @@
 One index entry per *module file pair* (``mod.py`` and/or ``mod.pyi``), grouped on disk per
 installed distribution *version* and shared by every project and run::
 
-    <cache dir>/index/f<FORMAT>/<dist>-<version>-<hash of RECORD>/<module>.json
-    <cache dir>/index/f<FORMAT>/python-<X.Y.Z>-jedi<ver>/<module>.json     (standard library)
+    <cache dir>/index/f<FORMAT>-<builder hash>/<dist>-<version>-<hash of RECORD>/<module>.json
+    <cache dir>/index/f<FORMAT>-<builder hash>/python-<X.Y.Z>-jedi<ver>/<module>.json  (standard library)
 
 (``<cache dir>`` is ``$CAVEAT_CACHE_DIR``, else ``$XDG_CACHE_HOME/caveat``, else
 ``~/.cache/caveat``.) An entry is built the first time a question needs it and written
-atomically; a new release of a package is a new folder; ``FORMAT`` changes with the layout.
+atomically; a new release of a package is a new folder; ``FORMAT`` changes with the layout
+and the builder hash with the code that builds entries (``layers.py``).
 The standard library is read from the server's own runtime sources and jedi's bundled
 typeshed stubs (the project's interpreter is never run).
 
@@ -66,7 +67,7 @@ from caveat.providers.api.layers import build_layer
 
 log = logging.getLogger("caveat.api.index")
 
-FORMAT = 1
+FORMAT = 2
 _MAX_DEPTH = 12  # forwarding / re-export chains followed at most this deep
 _SAFE_CLASS_DECORATORS = {"dataclass", "dataclasses.dataclass", "total_ordering", "functools.total_ordering",
                           "final", "typing.final", "typing_extensions.final", "runtime_checkable",
@@ -80,6 +81,9 @@ _SAFE_FUNCTION_DECORATORS = {"staticmethod", "classmethod", "property", "overloa
                              "functools.lru_cache", "cache", "lru_cache", "functools.cached_property",
                              "cached_property", "wraps", "functools.wraps", "contextmanager",
                              "contextlib.contextmanager"}
+# decorators known by their last name whatever the module alias (``t.overload``, ``abc.abstractmethod``)
+_WELL_KNOWN_DECORATORS = {"overload", "staticmethod", "classmethod", "abstractmethod", "override", "final",
+                          "cached_property", "total_ordering", "runtime_checkable", "type_check_only"}
 _STRUCTURAL_BASES = {"Generic", "Protocol"}  # typing constructs: no members of their own
 _SAFE_METACLASSES = {"ABCMeta", "abc.ABCMeta", "type", "EnumMeta", "enum.EnumMeta", "EnumType", "enum.EnumType"}
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -130,7 +134,18 @@ def cache_root() -> Path:
         base = Path(os.environ["XDG_CACHE_HOME"]) / "caveat"
     else:
         base = Path.home() / ".cache" / "caveat"
-    return base / "index" / f"f{FORMAT}"
+    return base / "index" / f"f{FORMAT}-{_builder_hash()}"
+
+
+@lru_cache(maxsize=1)
+def _builder_hash() -> str:
+    """Entries are rebuilt when the code that builds them changes (a caveat upgrade)."""
+    from caveat.providers.api import layers
+
+    try:
+        return hashlib.blake2b(Path(layers.__file__).read_bytes(), digest_size=4).hexdigest()
+    except OSError:  # pragma: no cover
+        return "0"
 
 
 def _record_hash(location: str) -> str:
@@ -334,8 +349,9 @@ class ApiIndex:
         for layer in self._layers(entry):
             names.update(layer["members"])
             names.update(layer["all"] or ())
-            # A stub declares what its runtime builds from compiled star imports and serves
-            # from a __getattr__ that raises for unknown names; anything else opens the module.
+            # A stub declares what its runtime builds at run time (compiled star imports,
+            # globals() tricks, a __getattr__ that raises for unknown names); a runtime
+            # __getattr__ that can return any name still opens the module.
             overridable = layer is not stub and stub is not None
             for star in layer["star"]:
                 if star in _seen or len(_seen) > _MAX_DEPTH:
@@ -344,7 +360,7 @@ class ApiIndex:
                 names.update(n for n in inner.names if not n.startswith("_"))
                 if not inner.closed and not overridable:
                     deciding.append(f"`from {star} import *`: {inner.reason}")
-            if layer["open"] and not (overridable and "import *" in layer["open"]):
+            if layer["open"] and not (overridable and "any name" not in layer["open"]):
                 deciding.append(layer["open"])
         if deciding:
             return Names(frozenset(names), False, f"{module}: {deciding[0]}")
@@ -416,6 +432,8 @@ class ApiIndex:
                 if found is not None:
                     if how == "alias":
                         return found
+                    if how == "annotation":
+                        return Ref("instance", found.module, found.qualname) if found.kind == "class" else None
                     if found.kind == "class":
                         return Ref("instance", found.module, found.qualname)
                     if found.kind == "function":
@@ -540,12 +558,23 @@ class ApiIndex:
                 meta = info["meta"]
                 if meta and meta not in _SAFE_METACLASSES:
                     reasons.append(f"{klass.full_name}: metaclass {meta}")
-                odd = [d for d in info["deco"] if d not in _SAFE_CLASS_DECORATORS]
+                odd = [d for d in info["deco"] if not self._harmless(klass.module, d, _SAFE_CLASS_DECORATORS)]
                 if odd:
                     reasons.append(f"{klass.full_name}: decorated with @{odd[0]}")
         if reasons:
             return Names(frozenset(names), False, reasons[0], data_only=data_getattr == len(reasons))
         return Names(frozenset(names), True)
+
+    def _harmless(self, module: str, decorator: str, known: set[str]) -> bool:
+        """A decorator that returns what it decorates (by name, or as its source shows)."""
+        called = decorator.endswith("()")
+        name = decorator[:-2] if called else decorator
+        if name in known or name.rsplit(".", 1)[-1] in _WELL_KNOWN_DECORATORS:
+            return True
+        target = self.expression(module, name)
+        if target is None or target.kind != "function":
+            return False
+        return any(info.get("ident") == (2 if called else 1) for info, _ in self._function_infos(target))
 
     def members(self, ref: Ref) -> Names:
         if ref.kind == "module":
@@ -585,7 +614,7 @@ class ApiIndex:
             names.update(info["params"])
             names.update(info["keys"])
             deciding = stub or not has_stub
-            odd = [d for d in info["deco"] if d not in _SAFE_FUNCTION_DECORATORS
+            odd = [d for d in info["deco"] if not self._harmless(ref.module, d, _SAFE_FUNCTION_DECORATORS)
                    and not d.endswith((".setter", ".getter", ".deleter"))]
             if odd and deciding and not stub:
                 reasons.append(f"{ref.full_name}: decorated with @{odd[0]}")

@@ -51,8 +51,47 @@ def _dotted(node: ast.AST) -> str | None:
 
 
 def _decorator_name(node: ast.AST) -> str:
+    """``name`` for ``@name``, ``name()`` for ``@name(...)`` (a decorator factory)."""
     target = node.func if isinstance(node, ast.Call) else node
-    return _dotted(target) or ast.unparse(target)
+    text = _dotted(target) or ast.unparse(target)
+    return text + "()" if isinstance(node, ast.Call) else text
+
+
+def _returns(function: ast.AST) -> list[ast.Return]:
+    """The function's own return statements (not those of nested functions)."""
+    found, stack = [], list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            found.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _returned_name(node: ast.AST | None) -> str | None:
+    """``x`` for ``return x`` and ``return cast(T, x)``."""
+    if isinstance(node, ast.Call) and (_dotted(node.func) or "").rsplit(".", 1)[-1] == "cast" and len(node.args) == 2:
+        node = node.args[1]
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _identity(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """1: a decorator that returns what it decorates (``func.__module__ = m; return func``);
+    2: a factory returning such a decorator (``@set_module("pandas")``); 0: anything else.
+    Setting attributes on the decorated object is allowed; ``setattr`` (from data) is not."""
+    returns = _returns(function)
+    if not returns:
+        return 0
+    positional = function.args.posonlyargs + function.args.args
+    if positional and all(_returned_name(r.value) == positional[0].arg for r in returns):
+        calls = (n for n in ast.walk(function) if isinstance(n, ast.Call))
+        return 0 if any(_dotted(c.func) == "setattr" for c in calls) else 1
+    inner = {n.name: n for n in function.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    names = {_returned_name(r.value) for r in returns}
+    if len(names) == 1 and next(iter(names)) in inner and _identity(inner[next(iter(names))]) == 1:
+        return 2
+    return 0
 
 
 def _annotation_text(node: ast.AST | None) -> str | None:
@@ -133,7 +172,7 @@ class _LayerBuilder:
         layer = self.layer
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             layer["members"].add(stmt.name)
-            layer["functions"][stmt.name] = self._function(stmt, None)
+            self._add_function(stmt.name, self._function(stmt, None))
         elif isinstance(stmt, ast.ClassDef):
             layer["members"].add(stmt.name)
             self._class(stmt, stmt.name)
@@ -164,6 +203,12 @@ class _LayerBuilder:
                         self._all(stmt)
                     elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
                         self._value(name, stmt.value)
+                    elif isinstance(stmt, ast.AnnAssign):
+                        annotation = _dotted(stmt.annotation)
+                        if annotation:  # ``_rand: RandomState``, ``request: Request = LocalProxy(...)``
+                            self.layer["values"][name] = ["annotation", annotation]
+                        elif stmt.value is not None:
+                            self._value(name, stmt.value)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             layer["members"].update(_targets(stmt.target))
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
@@ -181,6 +226,22 @@ class _LayerBuilder:
         for node in ast.walk(stmt) if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr, ast.If)) else ():
             if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
                 layer["members"].add(node.target.id)
+
+    def _add_function(self, qualname: str, info: dict) -> None:
+        """Overloads (and conditional definitions) of one name: a signature accepting what
+        any of them accepts."""
+        known = self.layer["functions"].get(qualname)
+        if known is not None:
+            info["params"] = list(dict.fromkeys(known["params"] + info["params"]))
+            info["keys"] = sorted(set(known["keys"]) | set(info["keys"]))
+            info["fwd"] = known["fwd"] + [f for f in info["fwd"] if f not in known["fwd"]]
+            info["locals"] = {**known["locals"], **info["locals"]}
+            info["kw"] = known["kw"] or info["kw"]
+            info["open"] = known["open"] or info["open"] if known["kw"] or info["kw"] else ""
+            info["deco"] = [d for d in info["deco"] if d not in ("overload", "typing.overload")] or \
+                [d for d in known["deco"] if d not in ("overload", "typing.overload")]
+            info["ret"] = info["ret"] or known["ret"]
+        self.layer["functions"][qualname] = info
 
     def _all(self, stmt: ast.stmt) -> None:
         names = self.layer["all"] or []
@@ -213,7 +274,7 @@ class _LayerBuilder:
         for stmt in _statements(node.body):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 members.add(stmt.name)
-                self.layer["functions"][f"{qualname}.{stmt.name}"] = self._function(stmt, qualname)
+                self._add_function(f"{qualname}.{stmt.name}", self._function(stmt, qualname))
                 self._instance_attributes(stmt, members)
             elif isinstance(stmt, ast.ClassDef):
                 members.add(stmt.name)
@@ -267,7 +328,7 @@ class _LayerBuilder:
             params = params[1:]  # self / cls
         info = {"params": params, "kw": args.kwarg is not None, "deco": [_decorator_name(d) for d in node.decorator_list],
                 "ret": _annotation_text(node.returns), "fwd": [], "keys": [], "open": "", "locals": {},
-                "self_ret": False, "line": node.lineno}
+                "self_ret": False, "line": node.lineno, "ident": _identity(node)}
         if args.kwarg is not None:
             self._forwarding(node, args.kwarg.arg, info)
         if owner is not None and node.name == "__enter__":

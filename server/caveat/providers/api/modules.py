@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -76,6 +77,7 @@ class WorkspaceIndex:
 
     root: Path
     names: set[str] = field(default_factory=set)
+    attributes: set[str] = field(default_factory=set)  # names the project defines or assigns as attributes
     scanned_at: float = 0.0
     truncated: bool = False
 
@@ -102,6 +104,7 @@ def _scan(root: Path, env: Environment) -> WorkspaceIndex:
     index = WorkspaceIndex(root, scanned_at=time.monotonic())
     env_prefix = os.path.realpath(env.prefix)
     seen = 0
+    read = 0
     for folder, dirs, files in os.walk(root):
         seen += len(dirs) + len(files)
         if seen > _MAX_ENTRIES:
@@ -124,8 +127,31 @@ def _scan(root: Path, env: Environment) -> WorkspaceIndex:
                 stem = name.split(".", 1)[0]
                 if stem.isidentifier() and stem != "__init__":
                     index.names.add(stem)
+            if name.endswith(".py") and read < _MAX_READ:
+                read += _defined_attributes(os.path.join(folder, name), index.attributes)
         del real
     return index
+
+
+_MAX_READ = 64 * 1024 * 1024  # bytes of workspace source read for attribute names
+_DEFINED = re.compile(r"\b(?:def|class)\s+(\w+)|\.(\w+)\s*(?::[^=\n]*)?=(?!=)|^[ \t]*(\w+)\s*(?::[^=\n]*)?=(?!=)",
+                      re.M)
+
+
+def _defined_attributes(path: str, names: set[str]) -> int:
+    """Add the names a project file defines (defs, classes, assignments, ``x.attr = ...``):
+    an attribute of that name may be the project's own object, which jedi cannot always tell
+    from a library's. Returns the bytes read."""
+    try:
+        if os.path.getsize(path) > 2 * 1024 * 1024:
+            return 0
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return 0
+    for match in _DEFINED.finditer(text):
+        names.add(match.group(1) or match.group(2) or match.group(3))
+    return len(text)
 
 
 @dataclass(frozen=True)
