@@ -561,6 +561,7 @@ class ApiIndex:
                 odd = [d for d in info["deco"] if not self._harmless(klass.module, d, _SAFE_CLASS_DECORATORS)]
                 if odd:
                     reasons.append(f"{klass.full_name}: decorated with @{odd[0]}")
+        names |= self.assigned_elsewhere(ref)
         if reasons:
             return Names(frozenset(names), False, reasons[0], data_only=data_getattr == len(reasons))
         return Names(frozenset(names), True)
@@ -791,20 +792,39 @@ class ApiIndex:
 
     def _subclass_table(self, dist) -> dict:
         """``base name -> [(module, class qualname)]`` over a distribution's files (a text scan)."""
+        return self._dist_scan(dist)["bases"]
+
+    def _dist_scan(self, dist) -> dict:
+        """One text pass over a distribution's files: the subclass table and the attribute
+        names its code assigns on objects other than ``self`` (``response.connection = ...``
+        in requests' adapters), which a class's own source does not show."""
         if dist.key in self._subclass_tables:
             return self._subclass_tables[dist.key]
-        path = self.root / f"{dist.key}-{dist.version}-{_record_hash(dist.location)}" / "_subclasses.json"
-        table = _read_json(path)
-        if not isinstance(table, dict):
-            table = {}
+        path = self.root / f"{dist.key}-{dist.version}-{_record_hash(dist.location)}" / "_scan.json"
+        scan = _read_json(path)
+        if not isinstance(scan, dict):
+            table: dict = {}
+            assigned: set[str] = set()
             for root in self.paths:
                 for top in dist.top_level:
                     folder = os.path.join(root, *top.split("."))
                     for file, module in _python_files(folder, top):
-                        _scan_classes(file, module, table)
-            _write_json(path, table)
-        self._subclass_tables[dist.key] = table
-        return table
+                        _scan_file(file, module, table, assigned)
+            scan = {"bases": table, "assigned": sorted(assigned)}
+            _write_json(path, scan)
+        self._subclass_tables[dist.key] = scan
+        return scan
+
+    def assigned_elsewhere(self, ref: Ref) -> frozenset[str]:
+        """Attribute names the class's distribution assigns on objects from outside the class."""
+        if is_stdlib_module(ref.module):
+            return frozenset()
+        if self._dists is None:
+            self._dists = distribution_index(self.env)
+        owners = self._dists.for_module(ref.module)
+        if not owners:
+            return frozenset()
+        return frozenset(self._dist_scan(owners[0])["assigned"])
 
 
 _CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)\s*\(([^)]*)\)", re.M)
@@ -827,11 +847,15 @@ def _python_files(folder: str, module: str):
                 yield os.path.join(current, name), prefix if stem == "__init__" else f"{prefix}.{stem}"
 
 
-def _scan_classes(file: str, module: str, table: dict) -> None:
+_ASSIGNED = re.compile(r"\b(?!self\b|cls\b)[A-Za-z_]\w*\.(\w+)\s*(?::[^=\n]*)?=(?!=)")
+
+
+def _scan_file(file: str, module: str, table: dict, assigned: set[str]) -> None:
     try:
         text = Path(file).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return
+    assigned.update(match.group(1) for match in _ASSIGNED.finditer(text))
     for match in _CLASS_LINE.finditer(text):
         if match.group(1):
             continue  # nested classes are rare bases; skip them
@@ -844,6 +868,12 @@ def _scan_classes(file: str, module: str, table: dict) -> None:
                 entry = table.setdefault(name, [])
                 if [module, match.group(2)] not in entry:
                     entry.append([module, match.group(2)])
+
+
+def is_stdlib_module(module: str) -> bool:
+    from caveat.providers.api.modules import is_stdlib
+
+    return is_stdlib(module.split(".")[0])
 
 
 _INDEXES: dict[tuple, ApiIndex] = {}
