@@ -549,7 +549,8 @@ class ApiProvider:
                 return None
             result.append((_Receiver(receiver.kind, ref.full_name if ref.kind != "module" else receiver.full_name,
                                      receiver.label, receiver.module_path, receiver.stdlib,
-                                     exact or receiver.kind in ("module", "class"), True), ref))
+                                     exact or receiver.kind == "module" or receiver.kind == "class" and site.alias,
+                                     True), ref))
         return result
 
     def _workspace_member(self, session, site: AttrSite, offset: int, env, index, py_version) -> Finding | None:

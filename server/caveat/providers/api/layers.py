@@ -76,6 +76,44 @@ def _returned_name(node: ast.AST | None) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+_INSPECTING = {"isinstance", "issubclass", "cast", "hasattr", "getattr", "callable", "id", "type", "repr", "str"}
+
+
+def _only_labels(function: ast.AST, param: str) -> bool:
+    """``param`` is only returned, inspected or labelled (``param.__doc__ = ...``): never
+    called, never handed to other code, never changed with ``setattr`` or its methods."""
+    parents = {child: node for node in ast.walk(function) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Name) and node.id == param):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.Attribute):
+            grand = parents.get(parent)
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                return False  # param.method(...): may add members
+            continue
+        if isinstance(parent, ast.Call) and parent.func is not node:
+            if (_dotted(parent.func) or "").rsplit(".", 1)[-1] not in _INSPECTING:
+                return False
+            continue
+        if isinstance(parent, ast.Call):
+            return False  # param(...): a wrapper calls it, its signature may differ
+    return True
+
+
+def _new_returns_other(function: ast.FunctionDef) -> bool:
+    """``__new__`` that returns something other than ``super().__new__(cls)`` (or a name
+    holding it): the instances are of other classes (pandas' ``.dt`` accessor)."""
+    for node in _returns(function):
+        value = node.value
+        if isinstance(value, ast.Name) or value is None:
+            continue
+        if isinstance(value, ast.Call) and (_dotted(value.func) or "").endswith("__new__"):
+            continue
+        return True
+    return False
+
+
 def _identity(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     """1: a decorator that returns what it decorates (``func.__module__ = m; return func``);
     2: a factory returning such a decorator (``@set_module("pandas")``); 0: anything else.
@@ -85,8 +123,7 @@ def _identity(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
         return 0
     positional = function.args.posonlyargs + function.args.args
     if positional and all(_returned_name(r.value) == positional[0].arg for r in returns):
-        calls = (n for n in ast.walk(function) if isinstance(n, ast.Call))
-        return 0 if any(_dotted(c.func) == "setattr" for c in calls) else 1
+        return 1 if _only_labels(function, positional[0].arg) else 0
     inner = {n.name: n for n in function.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     names = {_returned_name(r.value) for r in returns}
     if len(names) == 1 and next(iter(names)) in inner and _identity(inner[next(iter(names))]) == 1:
@@ -291,8 +328,11 @@ class _LayerBuilder:
                 members.update(a.asname or a.name.split(".")[0] for a in stmt.names)
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
                 members.update(_targets(stmt.target))
+        new = next((n for n in _statements(node.body) if isinstance(n, ast.FunctionDef) and n.name == "__new__"), None)
         if members & {"__getattr__", "__getattribute__"}:
             info["open"] = "the class defines __getattr__"
+        elif new is not None and _new_returns_other(new):
+            info["open"] = "its __new__ returns objects of other classes"
         elif _CLASS_DYNAMIC.search(self._constructing_code(node)):
             info["open"] = "the class sets attributes from data (setattr / __dict__)"
         info["members"] = sorted(members)
