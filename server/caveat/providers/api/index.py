@@ -95,6 +95,9 @@ class Ref:
     kind: str  # "module", "class", "function", "instance"
     module: str
     qualname: str = ""
+    # classes whose own members an instance also has: a value annotated as one class but
+    # built by another (``request: Request = LocalProxy(...)``: the proxy's methods too)
+    also: tuple[str, ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -427,13 +430,17 @@ class ApiIndex:
                     if found is not None:
                         return found
             if name in layer["values"]:
-                how, target = layer["values"][name]
+                how, target, *built_by = layer["values"][name]
                 found = self.expression(module, target, depth=depth + 1)
                 if found is not None:
                     if how == "alias":
                         return found
                     if how == "annotation":
-                        return Ref("instance", found.module, found.qualname) if found.kind == "class" else None
+                        if found.kind != "class":
+                            return None
+                        proxy = self.expression(module, built_by[0], depth + 1) if built_by and built_by[0] else None
+                        also = (proxy.full_name,) if proxy is not None and proxy.kind == "class" and proxy != found else ()
+                        return Ref("instance", found.module, found.qualname, also)
                     if found.kind == "class":
                         return Ref("instance", found.module, found.qualname)
                     if found.kind == "function":
@@ -581,7 +588,13 @@ class ApiIndex:
         if ref.kind == "module":
             return self.module_names(ref.module)
         if ref.kind in ("class", "instance"):
-            return self.class_names(ref)
+            names = self.class_names(ref)
+            extra: set[str] = set()
+            for full_name in ref.also:  # the proxy's own names; its __getattr__ forwards to `ref`
+                proxy = self.resolve(full_name)
+                if proxy is not None and proxy.kind == "class":
+                    extra |= self.class_names(proxy).names
+            return Names(names.names | extra, names.closed, names.reason, names.data_only) if extra else names
         return _OPEN(f"{ref.full_name} is a {ref.kind}")
 
     # --- signatures ------------------------------------------------------------------

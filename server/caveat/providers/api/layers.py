@@ -242,8 +242,9 @@ class _LayerBuilder:
                         self._value(name, stmt.value)
                     elif isinstance(stmt, ast.AnnAssign):
                         annotation = _dotted(stmt.annotation)
+                        built_by = _dotted(stmt.value.func) if isinstance(stmt.value, ast.Call) else None
                         if annotation:  # ``_rand: RandomState``, ``request: Request = LocalProxy(...)``
-                            self.layer["values"][name] = ["annotation", annotation]
+                            self.layer["values"][name] = ["annotation", annotation, built_by]
                         elif stmt.value is not None:
                             self._value(name, stmt.value)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):

@@ -226,7 +226,7 @@ class _Collector:
         return isinstance(root, ast.Name) and root.id in ("self", "cls")
 
     def _import_alias(self, node: ast.AST) -> bool:
-        return isinstance(node, ast.Name) and node.id in self.imports
+        return isinstance(node, ast.Name) and node.id in self.imports and not self._shadowed(node)
 
     def _qualified(self, node: ast.AST) -> str | None:
         parts: list[str] = []
@@ -236,9 +236,23 @@ class _Collector:
         if not isinstance(node, ast.Name):
             return None
         base = self.imports.get(node.id)
-        if base is None:
+        if base is None or self._shadowed(node):
             return None
         return ".".join([base, *reversed(parts)])
+
+    def _shadowed(self, name: ast.Name) -> bool:
+        """The name is a parameter or a local of an enclosing function (``def fixture(monkeypatch)``
+        in a module that also imports ``monkeypatch``): not the import."""
+        function = self._enclosing_function(name)
+        while function is not None:
+            if any(arg.arg == name.id for arg in _all_args(function.args)):
+                return True
+            if not isinstance(function, ast.Lambda) and any(
+                    isinstance(n, ast.Name) and n.id == name.id and isinstance(n.ctx, ast.Store)
+                    for n in ast.walk(function)):
+                return True
+            function = self._enclosing_function(function)
+        return False
 
     def _root(self, node: ast.AST) -> tuple[ast.AST, int]:
         depth = 0
@@ -259,7 +273,7 @@ class _Collector:
             return not (isinstance(root, ast.Constant) and root.value is None)
         if not isinstance(root, ast.Name):
             return False
-        if root.id in self.imports:
+        if root.id in self.imports and not self._shadowed(root):
             return True
         if root.id in ("self", "cls"):
             klass = self._enclosing_class(node)
