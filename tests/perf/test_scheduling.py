@@ -18,43 +18,10 @@ import pytest
 from lsprotocol import types
 
 from caveat.lsp import server as server_module
-from caveat.lsp.server import CaveatServer, did_change, did_close, did_open, hover
+from caveat.lsp.server import did_close, hover
+from tests.perf.harness import make_server, open_document, replace_text, settle
 
 BIG = Path(sysconfig.get_paths()["stdlib"]) / "tarfile.py"  # ~2,900 lines of real code
-
-
-def make_server() -> tuple[CaveatServer, list[types.PublishDiagnosticsParams]]:
-    server = CaveatServer()
-    published: list[types.PublishDiagnosticsParams] = []
-    server.text_document_publish_diagnostics = published.append
-    server.window_log_message = lambda params: None
-    server.window_show_message = lambda params: None
-    initialized = server.protocol.lsp_initialize(types.InitializeParams(
-        capabilities=types.ClientCapabilities(), root_uri=Path.cwd().as_uri()))
-    if hasattr(initialized, "__next__"):
-        list(initialized)
-    return server, published
-
-
-def open_document(server: CaveatServer, uri: str, text: str, version: int = 1) -> None:
-    item = types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
-    server.workspace.put_text_document(item)
-    did_open(server, types.DidOpenTextDocumentParams(text_document=item))
-
-
-def replace_text(server: CaveatServer, uri: str, version: int, text: str) -> None:
-    identifier = types.VersionedTextDocumentIdentifier(uri=uri, version=version)
-    change = types.TextDocumentContentChangeWholeDocument(text=text)
-    server.workspace.update_text_document(identifier, change)
-    did_change(server, types.DidChangeTextDocumentParams(text_document=identifier, content_changes=[change]))
-
-
-async def settle(server: CaveatServer, uri: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    state = server.documents[uri]
-    while state.published_generation != state.generation or (state.task and not state.task.done()):
-        assert time.monotonic() < deadline, "analysis did not finish"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture(autouse=True)

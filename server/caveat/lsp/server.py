@@ -45,6 +45,10 @@ from caveat.rules import all_rules
 log = logging.getLogger("caveat.lsp")
 API_WAIT_FOR_PULL = 2.0  # seconds a pull waits for API results when the client cannot be told to re-pull
 API_DELAY = 0.05  # seconds without a newer change before the API stage starts
+# Seconds after a change during which blocks that do not parse show the findings they had
+# before (no flicker while a line is half typed); then the settled result replaces them, which
+# equals a from-scratch analysis (``caveat check``) of the same text.
+KEEP_WHILE_TYPING = 1.0
 # The API stage (jedi) runs in a worker process (see api_process.py); False runs it in
 # a thread of the server, sharing the GIL with the local checks.
 API_IN_WORKER_PROCESS = True
@@ -56,6 +60,7 @@ class DocumentState:
     generation: int = 0  # bumped on every change; our own, as LSP versions may be absent
     version: int | None = None
     published_generation: int = -1
+    publications: int = 0  # diagnostics sent (or made ready for a pull): part of the pull result id
     api_done_generation: int = -1
     lines: list[str] = field(default_factory=list)  # the text the findings refer to
     local: Analysis | None = None
@@ -214,6 +219,9 @@ class CaveatServer(LanguageServer):
         state.notify()
 
     async def _analyse(self, uri: str, state: DocumentState, generation: int, text: str) -> None:
+        """Local checks, then the API stage, then - if blocks that do not parse kept their
+        findings from earlier versions - the settled result once the buffer has been quiet
+        for ``KEEP_WHILE_TYPING``. Each step publishes only if no newer change arrived."""
         path = to_fs_path(uri) or uri
         settings = self.settings.for_path(path)
 
@@ -221,17 +229,11 @@ class CaveatServer(LanguageServer):
             return state.generation != generation or state.closed
 
         loop = self._loop = asyncio.get_running_loop()
+        changed_at = loop.time()
         try:
-            local, findings, diagnostics, lines, kept_api = await loop.run_in_executor(
-                self.local_pool, self._local_stage, state, text, path, settings, cancelled, state.api, state.lines)
+            local = await self._run_local(uri, state, generation, text, path, settings, cancelled, keep=True)
         except Cancelled:
             return
-        if cancelled():
-            return
-        for note in local.notes:
-            self.log_once(f"caveat: {path}: {note}")
-        state.lines, state.local, state.findings, state.diagnostics = lines, local, findings, diagnostics
-        self._published(uri, state, generation)
         if not self._fixes_loaded:
             # After the first diagnostics, not before: libcst (quick-fixes) costs ~0.25 s to
             # import, which would otherwise land on the first keystroke whose fix needs it.
@@ -255,9 +257,11 @@ class CaveatServer(LanguageServer):
             if note.startswith("environment:"):
                 self.environment = note.split(":", 1)[1].strip()
             self.log_once(f"caveat: {note}")
-        state.api = api
+        shown_api, state.api = state.api, api
         state.api_done_generation = generation
-        if api.raw or (kept_api and kept_api.raw):
+        if api.raw or (shown_api and shown_api.raw):
+            lines = state.lines
+
             def merged():
                 findings = self.engine.merge(text, settings, local, api)
                 return findings, self._convert(state, lines, findings)
@@ -269,6 +273,33 @@ class CaveatServer(LanguageServer):
             self._published(uri, state, generation, refresh=True)
         else:
             state.notify()
+
+        if local.kept:  # findings kept from earlier versions: shown while typing, not once quiet
+            await asyncio.sleep(max(0.0, changed_at + KEEP_WHILE_TYPING - loop.time()))
+            if cancelled():
+                return
+            try:
+                await self._run_local(uri, state, generation, text, path, settings, cancelled, keep=False,
+                                      refresh=True)
+            except Cancelled:
+                return
+
+    async def _run_local(self, uri: str, state: DocumentState, generation: int, text: str, path: str,
+                         settings: Settings, cancelled, keep: bool, refresh: bool = False) -> Analysis:
+        """The local stage in its worker; publishes its result (with the API findings that still
+        hold) unless a newer change arrived (then ``Cancelled``)."""
+        local, findings, diagnostics, lines, kept_api = await self._loop.run_in_executor(
+            self.local_pool, self._local_stage, state, text, path, settings, cancelled, state.api, state.lines, keep)
+        if cancelled():
+            raise Cancelled()
+        for note in local.notes:
+            self.log_once(f"caveat: {path}: {note}")
+        # state.api always holds the API findings that are valid for state.lines: an API stage
+        # that a newer change cancelled must not leave older findings paired with newer lines.
+        state.lines, state.local, state.findings, state.diagnostics = lines, local, findings, diagnostics
+        state.api = kept_api
+        self._published(uri, state, generation, refresh=refresh)
+        return local
 
     def _api_stage(self, text: str, path: str, settings: Settings, cancelled) -> Analysis:
         if self.api_worker is not None:
@@ -285,12 +316,12 @@ class CaveatServer(LanguageServer):
             self.api_worker.close()
 
     def _local_stage(self, state: DocumentState, text: str, path: str, settings: Settings, cancelled,
-                     previous_api: Analysis | None, previous_lines: list[str]):
+                     previous_api: Analysis | None, previous_lines: list[str], keep: bool = True):
         """In the local worker thread: analyse, merge the API findings that still hold,
         convert to LSP diagnostics."""
         lines: list[str] = []
         try:
-            local = state.document.analyze(text, path, settings, cancelled)
+            local = state.document.analyze(text, path, settings, cancelled, keep=keep)
             lines = state.document.lines if text else []
             if text and not lines:  # not split (a file over the size limit)
                 lines = split_lines(text)
@@ -333,6 +364,7 @@ class CaveatServer(LanguageServer):
 
     def _published(self, uri: str, state: DocumentState, generation: int, refresh: bool = False) -> None:
         state.published_generation = generation
+        state.publications += 1
         state.notify()
         if not self.pull_mode:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
@@ -488,7 +520,7 @@ async def pull_diagnostics(ls: CaveatServer, params: types.DocumentDiagnosticPar
                     await state.changed.wait()
         except TimeoutError:
             pass
-    result_id = f"{state.published_generation}.{state.api_done_generation}"
+    result_id = f"{state.published_generation}.{state.api_done_generation}.{state.publications}"
     if params.previous_result_id == result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
     return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(uri, state), result_id=result_id)
