@@ -61,6 +61,7 @@ class DocumentState:
     version: int | None = None
     published_generation: int = -1
     publications: int = 0  # diagnostics sent (or made ready for a pull): part of the pull result id
+    composing: int = 0  # composes started (``CaveatServer._compose``): only the last one publishes
     api_done_generation: int = -1
     lines: list[str] = field(default_factory=list)  # the text the findings refer to
     local: Analysis | None = None
@@ -219,9 +220,10 @@ class CaveatServer(LanguageServer):
         state.notify()
 
     async def _analyse(self, uri: str, state: DocumentState, generation: int, text: str) -> None:
-        """Local checks, then the API stage, then - if blocks that do not parse kept their
-        findings from earlier versions - the settled result once the buffer has been quiet
-        for ``KEEP_WHILE_TYPING``. Each step publishes only if no newer change arrived."""
+        """Local checks (published at once), then the API stage; meanwhile, if blocks that do
+        not parse kept their findings from earlier versions, the settled local result once the
+        buffer has been quiet for ``KEEP_WHILE_TYPING`` (not waiting for the API stage, which
+        can take seconds). Each step publishes only if no newer change arrived."""
         path = to_fs_path(uri) or uri
         settings = self.settings.for_path(path)
 
@@ -231,20 +233,43 @@ class CaveatServer(LanguageServer):
         loop = self._loop = asyncio.get_running_loop()
         changed_at = loop.time()
         try:
-            local = await self._run_local(uri, state, generation, text, path, settings, cancelled, keep=True)
+            local, findings, diagnostics, lines, kept_api = await loop.run_in_executor(
+                self.local_pool, self._local_stage, state, text, path, settings, cancelled, state.api, state.lines)
         except Cancelled:
             return
+        if cancelled():
+            return
+        for note in local.notes:
+            self.log_once(f"caveat: {path}: {note}")
+        # state.api always holds the API findings that are valid for state.lines: an API stage
+        # that a newer change cancelled must not leave older findings paired with newer lines.
+        state.lines, state.local, state.api = lines, local, kept_api
+        state.findings, state.diagnostics = findings, diagnostics
+        self._published(uri, state, generation)
         if not self._fixes_loaded:
             # After the first diagnostics, not before: libcst (quick-fixes) costs ~0.25 s to
             # import, which would otherwise land on the first keystroke whose fix needs it.
             self._fixes_loaded = True
             loop.run_in_executor(self.local_pool, lazy.load, "libcst")
+        settling = None
+        if local.kept:  # findings kept from earlier versions: shown while typing, not once quiet
+            settling = asyncio.ensure_future(self._settle(uri, state, generation, text, path, settings, cancelled,
+                                                          changed_at + KEEP_WHILE_TYPING))
+        try:
+            await self._api_then_publish(uri, state, generation, text, path, settings, cancelled)
+            if settling is not None:
+                await settling
+        finally:
+            if settling is not None and not settling.done():
+                settling.cancel()
 
+    async def _api_then_publish(self, uri: str, state: DocumentState, generation: int, text: str, path: str,
+                                settings: Settings, cancelled) -> None:
         await asyncio.sleep(API_DELAY)
         if cancelled():
             return
         try:
-            api = await loop.run_in_executor(self.api_pool, self._api_stage, text, path, settings, cancelled)
+            api = await self._loop.run_in_executor(self.api_pool, self._api_stage, text, path, settings, cancelled)
         except Cancelled:
             return
         except Exception as error:
@@ -260,46 +285,49 @@ class CaveatServer(LanguageServer):
         shown_api, state.api = state.api, api
         state.api_done_generation = generation
         if api.raw or (shown_api and shown_api.raw):
-            lines = state.lines
-
-            def merged():
-                findings = self.engine.merge(text, settings, local, api)
-                return findings, self._convert(state, lines, findings)
-
-            findings, diagnostics = await loop.run_in_executor(self.local_pool, merged)
-            if cancelled():
-                return
-            state.findings, state.diagnostics = findings, diagnostics
-            self._published(uri, state, generation, refresh=True)
+            await self._compose(uri, state, generation, text, settings, cancelled)
         else:
             state.notify()
 
-        if local.kept:  # findings kept from earlier versions: shown while typing, not once quiet
-            await asyncio.sleep(max(0.0, changed_at + KEEP_WHILE_TYPING - loop.time()))
-            if cancelled():
-                return
-            try:
-                await self._run_local(uri, state, generation, text, path, settings, cancelled, keep=False,
-                                      refresh=True)
-            except Cancelled:
-                return
-
-    async def _run_local(self, uri: str, state: DocumentState, generation: int, text: str, path: str,
-                         settings: Settings, cancelled, keep: bool, refresh: bool = False) -> Analysis:
-        """The local stage in its worker; publishes its result (with the API findings that still
-        hold) unless a newer change arrived (then ``Cancelled``)."""
-        local, findings, diagnostics, lines, kept_api = await self._loop.run_in_executor(
-            self.local_pool, self._local_stage, state, text, path, settings, cancelled, state.api, state.lines, keep)
+    async def _settle(self, uri: str, state: DocumentState, generation: int, text: str, path: str,
+                      settings: Settings, cancelled, at: float) -> None:
+        """At ``at`` (loop time), if still current: the local result without kept findings."""
+        await asyncio.sleep(max(0.0, at - self._loop.time()))
         if cancelled():
-            raise Cancelled()
-        for note in local.notes:
-            self.log_once(f"caveat: {path}: {note}")
-        # state.api always holds the API findings that are valid for state.lines: an API stage
-        # that a newer change cancelled must not leave older findings paired with newer lines.
-        state.lines, state.local, state.findings, state.diagnostics = lines, local, findings, diagnostics
-        state.api = kept_api
-        self._published(uri, state, generation, refresh=refresh)
-        return local
+            return
+        try:
+            local = await self._loop.run_in_executor(
+                self.local_pool, lambda: state.document.analyze(text, path, settings, cancelled, keep=False))
+        except Cancelled:
+            return
+        except Exception as error:  # a bug in caveat must not take the server down
+            log.exception("analysis failed for %s", path)
+            self.log_once(f"caveat: analysis of {path} failed: {error!r}", types.MessageType.Error)
+            return
+        if cancelled():
+            return
+        state.local = local
+        await self._compose(uri, state, generation, text, settings, cancelled)
+
+    async def _compose(self, uri: str, state: DocumentState, generation: int, text: str, settings: Settings,
+                       cancelled) -> None:
+        """Publish the current local result merged with the current API findings. The API stage
+        and the settled re-analysis each update their half and compose: the one started last
+        sees both (the local worker runs them in order; an earlier one publishes nothing)."""
+        local, api, lines = state.local, state.api, state.lines
+        state.composing += 1
+        mine = state.composing
+
+        def merged():
+            findings = self.engine.merge(text, settings, local, api) if api is not None and api.raw \
+                else local.findings
+            return findings, self._convert(state, lines, findings)
+
+        findings, diagnostics = await self._loop.run_in_executor(self.local_pool, merged)
+        if cancelled() or state.composing != mine:  # a later compose has the newer halves
+            return
+        state.findings, state.diagnostics = findings, diagnostics
+        self._published(uri, state, generation, refresh=True)
 
     def _api_stage(self, text: str, path: str, settings: Settings, cancelled) -> Analysis:
         if self.api_worker is not None:
@@ -316,12 +344,12 @@ class CaveatServer(LanguageServer):
             self.api_worker.close()
 
     def _local_stage(self, state: DocumentState, text: str, path: str, settings: Settings, cancelled,
-                     previous_api: Analysis | None, previous_lines: list[str], keep: bool = True):
+                     previous_api: Analysis | None, previous_lines: list[str]):
         """In the local worker thread: analyse, merge the API findings that still hold,
         convert to LSP diagnostics."""
         lines: list[str] = []
         try:
-            local = state.document.analyze(text, path, settings, cancelled, keep=keep)
+            local = state.document.analyze(text, path, settings, cancelled)
             lines = state.document.lines if text else []
             if text and not lines:  # not split (a file over the size limit)
                 lines = split_lines(text)
