@@ -86,6 +86,11 @@ class Repository:
         except GitError:
             raise GitError(f"unknown revision `{revision}` in {self.root}") from None
 
+    def last_before(self, head: str, until: int) -> str | None:
+        """The newest commit on ``head``'s first-parent line committed at or before ``until``."""
+        found = self.run("rev-list", "-1", "--first-parent", f"--before=@{until}", head, "--").strip()
+        return found or None
+
     def merge_base(self, a: str, b: str) -> str | None:
         try:
             return self.run("merge-base", a, b).strip() or None

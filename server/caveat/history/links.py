@@ -5,6 +5,7 @@ any other remote, or none, reports show the commit and path without a link.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 
@@ -21,6 +22,13 @@ class Links:
             self._commit, self._blob = "commit/{sha}", "src/commit/{sha}/{path}#L{line}"
         else:
             self.web = None
+
+    def templates(self, root: str) -> dict:
+        """URL templates for the page's script: ``{sha}``, ``{path}``, ``{line}`` are filled in there.
+        Without a known forge, files link to the working tree (which may have moved on since)."""
+        if not self.web:
+            return {"commit": None, "line": Path(root).as_uri() + "/{path}", "head": self.head}
+        return {"commit": f"{self.web}/{self._commit}", "line": f"{self.web}/{self._blob}", "head": self.head}
 
     def commit(self, sha: str) -> str | None:
         return f"{self.web}/{self._commit.format(sha=sha)}" if self.web else None

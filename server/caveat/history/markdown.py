@@ -63,7 +63,7 @@ def summary(history: History, touches: list[Touch], links: Links) -> str:
         places = []
         for touch in found[:8]:
             places.append(f"{_link(f'{touch.path}:{touch.line}', links.line(touch.path, touch.line), code=True)} "
-                          f"`{' '.join(touch.what.split()).replace('`', "'")}`")
+                          f"{_code(touch.what)}")
         more = f", … {len(found) - 8} more" if len(found) > 8 else ""
         out.append(f"- [ ] **{item.capitalize()}** ({_WHY[item]}): {', '.join(places)}{more}")
     out.append("")
@@ -73,6 +73,10 @@ def summary(history: History, touches: list[Touch], links: Links) -> str:
 def _link(text: str, url: str | None, code: bool = False) -> str:
     shown = f"`{text}`" if code else text
     return f"[{shown}]({url})" if url else shown
+
+
+def _code(text: str) -> str:
+    return "`" + " ".join(text.split()).replace("`", "'") + "`"
 
 
 def _escape(text: str) -> str:

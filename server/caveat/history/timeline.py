@@ -77,7 +77,8 @@ class History:
     open_findings: list[OpenFinding]
     commits: list[CommitSummary]
     head: str
-    remote: str | None = None
+    remote: str | None = None  # the forge's web URL, when origin points at one
+    local_root: str | None = None
 
     def to_json(self) -> dict:
         """The documented schema (README, "caveat report")."""
@@ -129,6 +130,8 @@ def utc_day(timestamp: int) -> date:
 def replay(repo: Repository, analyser: Analyser, attribution: Attribution, *, head: str, base: str | None = None,
            since: datetime | None = None, until: datetime | None = None, period: str = "week") -> History:
     """The history of ``base..head`` (everything reachable from ``head`` without ``base``)."""
+    if until is not None:  # the range ends with the code as it was then
+        head = repo.last_before(head, _epoch(until)) or head
     commits = repo.commits(head, base, since=_epoch(since), until=_epoch(until))
     versions = [(path, blob) for commit in commits for change in commit.changes
                 for path, blob in ((change.old_path, change.old_blob), (change.new_path, change.new_blob)) if blob]
@@ -157,7 +160,8 @@ def replay(repo: Repository, analyser: Analyser, attribution: Attribution, *, he
                      for fp, defect in analyser.fingerprinted(path, blob) if (path, fp) in alive]
     open_findings.sort(key=lambda f: (f.path, f.defect.line, f.defect.code))
     remote = web_url(repo.remote_url())
-    return History(remote or str(repo.root), first, last, period, periods, open_findings, summaries, head, remote)
+    return History(remote or str(repo.root), first, last, period, periods, open_findings, summaries, head, remote,
+                   str(repo.root))
 
 
 def web_url(remote: str | None) -> str | None:
