@@ -57,8 +57,9 @@ class Touch:
     what: str  # a short label: the call's name, the request field
 
 
-def touches(path: str, text: str, changed: list[tuple[int, int]]) -> list[Touch]:
-    """The checklist items the ``changed`` line ranges of ``text`` reach, one per (item, line, label)."""
+def touches(path: str, text: str, changed: frozenset[int] | None) -> list[Touch]:
+    """The checklist items the ``changed`` lines of ``text`` (None: all of them) reach, one per
+    (item, line, label)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
@@ -71,8 +72,7 @@ def touches(path: str, text: str, changed: list[tuple[int, int]]) -> list[Touch]
         found.setdefault((item, node.lineno, what), Touch(item, path, node.lineno, what))
 
     def on_change(node: ast.AST) -> bool:
-        line = getattr(node, "lineno", 0)
-        return any(first <= line <= last for first, last in changed)
+        return changed is None or getattr(node, "lineno", 0) in changed
 
     for node in ctx.nodes(ast.Call):
         if on_change(node):
@@ -88,7 +88,7 @@ def touches(path: str, text: str, changed: list[tuple[int, int]]) -> list[Touch]
         if on_change(node) and ctx.qualified_name(node) in LOCAL_INPUT:
             add("user input", node, ctx.qualified_name(node))
     for func in ctx.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
-        lines = [(first, last) for first, last in changed if func.lineno <= last and first <= func.end_lineno]
+        lines = changed is None or any(func.lineno <= line <= func.end_lineno for line in changed)
         if lines and taint.is_route_handler(ctx, func):
             add("user input", func, f"route handler {func.name}()")
         if lines and any(AUTH_NAMES.search(_name(d) or "") for d in func.decorator_list):

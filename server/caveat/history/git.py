@@ -22,7 +22,6 @@ _DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--no-color", "-M")
 PYTHON_SUFFIXES = (".py", ".pyi")
 _REGULAR_MODES = frozenset({"100644", "100755"})
 _NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.*)$", re.S)
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.M)
 
 
 class GitError(ConfigError):
@@ -130,22 +129,15 @@ class Repository:
                 found[path] = parts[2]
         return found
 
-    def changed_lines(self, base: str, head: str) -> dict[str, list[tuple[int, int]]]:
-        """Python path at ``head`` -> the line ranges (first, last) the diff from ``base`` adds or changes."""
-        text = self.run("diff", *_DIFF_OPTIONS, "-U0", "--no-prefix", base, head, "--", "*.py", "*.pyi")
-        ranges: dict[str, list[tuple[int, int]]] = {}
-        path = None
-        for chunk in re.split(r"^(?=\+\+\+ |@@ )", text, flags=re.M):
-            if chunk.startswith("+++ "):
-                name = chunk[4:].split("\n", 1)[0]
-                path = None if name == "/dev/null" else name
-                continue
-            match = _HUNK.match(chunk)
-            if match and path:
-                first, count = int(match.group(1)), int(match.group(2) or "1")
-                if count:
-                    ranges.setdefault(path, []).append((first, first + count - 1))
-        return ranges
+    def changed_lines(self, base: str, head: str) -> dict[str, frozenset[int] | None]:
+        """Python path at ``head`` -> the lines the diff from ``base`` adds or changes (None: a new file,
+        every line), parsed as ``caveat check --diff-from`` parses its diffs."""
+        from caveat import vcs
+
+        patch = self.run("diff", *vcs._DIFF, base, head, "--", "*.py", "*.pyi")
+        files, _ = vcs._parse_patch(patch.encode("utf-8", "surrogateescape"), self.root)
+        top = self.root.resolve()
+        return {path.relative_to(top).as_posix(): lines for path, lines in files.items() if path.is_relative_to(top)}
 
 
 def _git_env() -> dict[str, str]:
