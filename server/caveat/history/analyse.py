@@ -14,6 +14,7 @@ them on for those who keep the environment of the past.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from caveat.report.sarif import fingerprints
 from caveat.rules.meta import META_RULES
 
 NOT_DEFECTS = frozenset(info.code for info in META_RULES)  # notes about caveat's own run
-_WINDOW = 16  # file versions in flight per worker
+_WINDOW = 8  # file versions in flight per process
 
 
 @dataclass(frozen=True)
@@ -111,33 +112,62 @@ class Analyser:
         return DiskCache.key(version[0], version[1].encode())
 
     def _run(self, pending: list[Version]) -> Iterator[tuple[Version, list[Defect]]]:
+        """Each file's versions go, in history order, to the same process: its engine's block
+        cache then re-analyses only the blocks a version changed (from one version of a file to
+        the next, most blocks are the same). One single-process pool per core, fed in turn."""
+        if not pending:
+            return
+        workers = min(self.jobs, len(pending)) if len(pending) >= POOL_MIN_FILES else 1
+        lanes = _lanes(pending, workers)
         with BlobReader(self.root) as reader:
-            texts = (self._text(reader, version) for version in pending)
-            if self.jobs > 1 and len(pending) >= POOL_MIN_FILES:
-                yield from self._in_pool(pending, texts)
+            if workers == 1:
+                engine = Engine()
+                tune_for_analysis()
+                for version in lanes[0]:
+                    text = self._text(reader, version)
+                    findings, _ = full_analysis(engine, text, version[0], self.settings, self.api)
+                    yield version, _defects(findings, text)
                 return
-            engine = Engine()
-            tune_for_analysis()
-            for version, text in zip(pending, texts):
-                findings, _ = full_analysis(engine, text, version[0], self.settings, self.api)
-                yield version, _defects(findings, text)
-
-    def _in_pool(self, pending: list[Version], texts: Iterator[str]):
-        workers = min(self.jobs, len(pending))
-        with analysis_pool(workers, self.settings, self.api) as pool:
-            in_flight: list = []
-            for version, text in zip(pending, texts):
-                in_flight.append((version, text, pool.submit(analyse_in_worker, version[0], text)))
-                if len(in_flight) >= _WINDOW * workers:
-                    version, text, future = in_flight.pop(0)
-                    yield version, _defects(future.result()[0], text)
-            for version, text, future in in_flight:
-                yield version, _defects(future.result()[0], text)
+            pools = [analysis_pool(1, self.settings, self.api) for _ in lanes]
+            try:
+                in_flight: list[deque] = [deque() for _ in lanes]
+                for lane, version in _in_turn(lanes):
+                    text = self._text(reader, version)
+                    in_flight[lane].append((version, text, pools[lane].submit(analyse_in_worker, version[0], text)))
+                    if len(in_flight[lane]) >= _WINDOW:
+                        version, text, future = in_flight[lane].popleft()
+                        yield version, _defects(future.result()[0], text)
+                for queue in in_flight:
+                    for version, text, future in queue:
+                        yield version, _defects(future.result()[0], text)
+            finally:
+                for pool in pools:
+                    pool.shutdown(cancel_futures=True)
 
     @staticmethod
     def _text(reader: BlobReader, version: Version) -> str:
         text, _ = decode_source(reader.read(version[1]), Path(version[0]))
         return text
+
+
+def _lanes(pending: list[Version], count: int) -> list[list[Version]]:
+    """``count`` lists of versions, each path's versions in one list in their order, the lists
+    balanced by number of versions (the files with most versions placed first)."""
+    by_path: dict[str, list[Version]] = {}
+    for version in pending:
+        by_path.setdefault(version[0], []).append(version)
+    lanes: list[list[Version]] = [[] for _ in range(count)]
+    for versions in sorted(by_path.values(), key=len, reverse=True):
+        min(lanes, key=len).extend(versions)
+    return lanes
+
+
+def _in_turn(lanes: list[list[Version]]) -> Iterator[tuple[int, Version]]:
+    """(lane, version), taking one from each lane in turn, so every process has work."""
+    for step in range(max(map(len, lanes))):
+        for lane, versions in enumerate(lanes):
+            if step < len(versions):
+                yield lane, versions[step]
 
 
 def _defects(findings: list[Finding], text: str) -> list[Defect]:
