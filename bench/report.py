@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -72,13 +73,16 @@ def file_versions(repo: Path, base: str) -> int:
     return len(seen)
 
 
-def timed(command: list[str], cwd: Path, env: dict) -> float:
+def timed(command: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and its children: less sensitive to a busy machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, env=env)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr.decode()[-2000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
@@ -100,20 +104,22 @@ def main() -> int:
         print(json.dumps(facts), file=sys.stderr)
         report = [str(BIN / "caveat"), "report", "--range", span, "--format", "json", "-o", os.devnull,
                   "--no-progress"]
-        runs: dict[str, list[float]] = {"git log --numstat": [], "caveat report, cold": [], "caveat report, warm": []}
+        runs: dict[str, list[tuple[float, float]]] = {"git log --numstat": [], "caveat report, cold": [],
+                                                      "caveat report, warm": []}
         for _ in range(args.runs):
             shutil.rmtree(repo / ".caveat_cache", ignore_errors=True)
             runs["git log --numstat"].append(timed(["git", "log", "--numstat", span], repo, env))
             runs["caveat report, cold"].append(timed(report, repo, env))
             runs["caveat report, warm"].append(timed(report, repo, env))
             runs["git log --numstat"].append(timed(["git", "log", "--numstat", span], repo, env))
-    medians = {name: statistics.median(times) for name, times in runs.items()}
+    medians = {name: (statistics.median(t[0] for t in times), statistics.median(t[1] for t in times))
+               for name, times in runs.items()}
     peer = medians["git log --numstat"]
     print(f"{facts['commits']} commits ({span}), {facts['python_file_versions']} Python file versions, "
-          f"{facts['python_lines_at_head']} lines of Python at HEAD")
-    print(f"{'command':<24} {'seconds':>9} {'/ git log':>10}")
-    for name, seconds in medians.items():
-        print(f"{name:<24} {seconds:>9.2f} {seconds / peer:>10.1f}")
+          f"{facts['python_lines_at_head']} lines of Python at HEAD; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'command':<24} {'wall s':>8} {'/ git log':>10} {'CPU s':>8} {'/ git log':>10}")
+    for name, (wall, cpu) in medians.items():
+        print(f"{name:<24} {wall:>8.2f} {wall / peer[0]:>10.1f} {cpu:>8.2f} {cpu / peer[1]:>10.1f}")
     if args.json:
         args.json.write_text(json.dumps({**facts, "runs": runs, "medians": medians}, indent=2))
     return 0

@@ -172,3 +172,11 @@ def test_html_is_one_self_contained_file(demo, tmp_path):
     assert "https://" not in page
     data = page.split('<script type="application/json" id="caveat-data">', 1)[1].split("</script>", 1)[0]
     assert json.loads(data) == report_json(demo.root)
+
+
+def test_markdown_of_a_range_without_base_has_no_checklist(demo):
+    done = run_report(demo.root, "--format", "markdown", "--until", "2026-01-11")
+    assert done.returncode == 0, done.stderr
+    assert "**3 commits, 1 AI-assisted (33%)**" in done.stdout
+    assert "### New findings: 3 (130.4 per 1,000 lines added; 0 fixed)" in done.stdout
+    assert "Security checklist" not in done.stdout

@@ -44,19 +44,17 @@ def render(fmt: str, history: History, repo: Repository, analyser: Analyser, bas
     if fmt == "markdown":
         from caveat.history.markdown import summary
 
-        return summary(history, change_touches(repo, analyser, base, history.head), links)
+        return summary(history, change_touches(repo, analyser, base, history.head) if base else None, links)
     from caveat.history.html import dashboard
 
     return dashboard(history, links)
 
 
-def change_touches(repo: Repository, analyser: Analyser, base: str | None, head: str):
+def change_touches(repo: Repository, analyser: Analyser, base: str, head: str):
     """The checklist items the lines changed between ``base``'s merge base and ``head`` reach."""
     from caveat.history.checklist import touches
 
-    start = repo.merge_base(base, head) if base else None
-    if start is None:
-        return []
+    start = repo.merge_base(base, head) or base
     changed = {path: lines for path, lines in repo.changed_lines(start, head).items() if not analyser.is_excluded(path)}
     files = repo.python_files(head)
     found = []

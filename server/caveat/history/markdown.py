@@ -17,7 +17,9 @@ _WHY = {
 }
 
 
-def summary(history: History, touches: list[Touch], links: Links) -> str:
+def summary(history: History, touches: list[Touch] | None, links: Links) -> str:
+    """The summary of ``history``'s commits; the checklist when ``touches`` is given (a range
+    with a base to compare with)."""
     commits = history.commits
     ai = [c for c in commits if c.ai_assisted]
     added = sum(c.lines_added for c in commits)
@@ -50,6 +52,8 @@ def summary(history: History, touches: list[Touch], links: Links) -> str:
         if len(new) > MAX_LISTED:
             out.append(f"- … and {len(new) - MAX_LISTED} more (`caveat report --pr ... --format json`)")
         out.append("")
+    if touches is None:
+        return "\n".join(out)
     out += ["### Security checklist", ""]
     by_item: dict[str, list[Touch]] = {}
     for touch in touches:
