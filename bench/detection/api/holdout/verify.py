@@ -79,22 +79,22 @@ CLAIM_RE = re.compile(r"^(?P<kind>[a-z-]+)(?:\s+(?P<exc>[A-Za-z_][\w.]*))?\s*(?:
 
 # ------------------------------------------------------------------ the environment
 
-def requirements() -> list[str]:
-    lines = (PROJECT / "requirements.txt").read_text().splitlines()
+def requirements(requirements_file: Path) -> list[str]:
+    lines = requirements_file.read_text().splitlines()
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def ensure_env(prefix: Path) -> Path:
-    """A venv with exactly the pinned requirements; rebuilt when requirements.txt changes."""
+def ensure_env(prefix: Path, requirements_file: Path = PROJECT / "requirements.txt") -> Path:
+    """A venv with exactly the pinned requirements; reinstalled when the requirements change."""
     marker = prefix / ".caveat-holdout"
-    wanted = "\n".join(requirements())
+    wanted = "\n".join(requirements(requirements_file))
     if marker.exists() and marker.read_text() == wanted:
         return prefix
     if not (prefix / "pyvenv.cfg").exists():
         print(f"creating {prefix}", file=sys.stderr)
         venv.EnvBuilder(with_pip=True, symlinks=True).create(prefix)
     subprocess.run([str(prefix / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r",
-                    str(PROJECT / "requirements.txt")], check=True,
+                    str(requirements_file)], check=True,
                    env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"))
     marker.write_text(wanted)
     return prefix
@@ -179,9 +179,9 @@ def class_fields(path: Path, class_name: str) -> tuple[set[str], bool] | None:
     while todo:
         node = classes[todo.pop()]
         for stmt in node.body:
-            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                if "ClassVar" not in ast.unparse(stmt.annotation):
-                    fields.add(stmt.target.id)
+            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                    and "ClassVar" not in ast.unparse(stmt.annotation)):
+                fields.add(stmt.target.id)
             if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__":
                 open_ = True
             if "extra" in ast.unparse(stmt) and "allow" in ast.unparse(stmt):
@@ -301,10 +301,43 @@ print(json.dumps(out))
 
 def run_in_env(env: Path, claims: list[dict]) -> list[tuple[bool, str]]:
     result = subprocess.run([str(env / "bin" / "python"), "-c", RUNNER], input=json.dumps(claims),
-                            capture_output=True, text=True, cwd="/tmp", timeout=900)
+                            capture_output=True, text=True, cwd="/tmp", timeout=900, check=False)
     if result.returncode != 0:
         raise SystemExit(f"the claim runner failed:\n{result.stderr[-3000:]}")
     return [tuple(x) for x in json.loads(result.stdout.strip().splitlines()[-1])]
+
+
+# Import names -> the distribution a label is about (for the per-library tally).
+DISTRIBUTIONS = {"requests": "requests", "urllib3": "urllib3", "certifi": "certifi", "httpx": "httpx",
+                 "pandas": "pandas", "numpy": "numpy", "pydantic": "pydantic", "jwt": "PyJWT",
+                 "flask": "Flask", "werkzeug": "Werkzeug", "markupsafe": "MarkupSafe", "jinja2": "Jinja2",
+                 "itsdangerous": "itsdangerous", "sqlalchemy": "SQLAlchemy", "click": "click",
+                 "dateutil": "python-dateutil", "boto3": "boto3", "botocore": "botocore",
+                 "s3transfer": "s3transfer", "redis": "redis", "pytest": "pytest", "_pytest": "pytest",
+                 "typing_extensions": "typing_extensions", "ujson": "ujson"}
+BUILTINS = {"str", "bytes", "list", "dict", "set", "sorted", "int"}
+
+
+def library_of(entry: dict) -> str:
+    """The distribution (or stdlib / builtins) a label's first checkable claim is about."""
+    for claim in entry.get("claims", []):
+        text = claim.get("expr") or claim.get("body") or claim.get("name") or ""
+        if claim["kind"] == "local":
+            return "project"
+        words = re.findall(r"[A-Za-z_]\w*", text.replace("from ", "").replace("import ", ""))
+        if claim["kind"] in ("field", "nofield"):
+            tree = ast.parse((PROJECT / entry["path"]).read_text(encoding="utf-8"))
+            bases = [ast.unparse(b) for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == words[0]
+                     for b in n.bases]
+            return "pydantic" if "BaseModel" in bases else "stdlib"
+        if not words or claim["kind"] == "manual":
+            continue
+        if words[0] in DISTRIBUTIONS:
+            return DISTRIBUTIONS[words[0]]
+        if words[0] in BUILTINS or text.startswith(('"', "'")):
+            return "builtins"
+        return "stdlib"
+    return "(manual)"
 
 
 def dist_key(name: str) -> str:
@@ -395,6 +428,13 @@ def main() -> int:
         print(f"  {category:<26} expect {counts.get(('expect', category), 0):>4}   ok {counts.get(('ok', category), 0):>4}")
     print(f"  {'all':<26} expect {sum(v for (k, _), v in counts.items() if k == 'expect'):>4}   "
           f"ok {sum(v for (k, _), v in counts.items() if k == 'ok'):>4}")
+    per_library: dict[str, list[int]] = {}
+    for entry in entries:
+        tally = per_library.setdefault(library_of(entry), [0, 0])
+        tally[0 if entry["kind"] == "expect" else 1] += len(entry["categories"])
+    print("labels per library (expect / ok):")
+    for library, (n_expect, n_ok) in sorted(per_library.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        print(f"  {library:<26} expect {n_expect:>4}   ok {n_ok:>4}")
     if manual:
         print(f"{len(manual)} claims rest on manual evidence:")
         for line in manual:

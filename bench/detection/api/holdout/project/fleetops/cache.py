@@ -131,6 +131,7 @@ def with_dispatch_lock(client: redis.Redis, fn: Callable[[], T]) -> T | None:
         # ok: hallucinated-attribute -- has redis.lock.Lock acquire
         if not lock.acquire():
             return None
+    # ok: hallucinated-attribute -- has redis exceptions ## a submodule that redis/__init__ imports
     except redis.exceptions.LockError:
         return None
     try:

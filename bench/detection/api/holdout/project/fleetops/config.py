@@ -118,6 +118,6 @@ def as_array(values: list[float]) -> NDArray[Any]:
 
 def session_with_auth(settings: Settings) -> requests.Session:
     session = requests.Session()
-    # ok: hallucinated-attribute -- manual: requests.Session() sets self.auth = None in __init__; assigning it is the documented way to set default auth
+    # ok: hallucinated-attribute -- has requests.Session() auth ## set to None in Session.__init__; assigning it is the documented way to set default auth
     session.auth = dispatch_auth(settings)
     return session

@@ -175,9 +175,7 @@ def list_tables_v2(eng: Engine) -> list[str]:
 
 def reflect(eng: Engine) -> MetaData:
     # expect: removed-api -- raises TypeError: sqlalchemy.MetaData(bind=None) ## bound metadata was removed in SQLAlchemy 2.0
-    meta = MetaData(bind=eng)
-    meta.reflect()
-    return meta
+    return MetaData(bind=eng)
 
 
 def reflect_v2(eng: Engine) -> MetaData:

@@ -18,7 +18,7 @@ def utilisation(hours_driven: Sequence[float], hours_available: Sequence[float])
     # ok: unknown-keyword-argument -- accepts numpy.asarray dtype
     driven = np.asarray(hours_driven, dtype=float)
     available = np.asarray(hours_available, dtype=float)
-    # ok: unknown-keyword-argument -- manual: np.divide is a ufunc; out= and where= are ufunc keywords (np.divide([1.0], [1.0], out=np.zeros(1), where=[True]) runs)
+    # ok: unknown-keyword-argument -- runs: numpy.divide([1.0], [1.0], out=numpy.zeros(1), where=[True]) ## np.divide is a ufunc; out= and where= are ufunc keywords
     ratio = np.divide(driven, available, out=np.zeros_like(driven), where=available > 0)
     # ok: hallucinated-attribute -- has numpy clip
     return np.clip(ratio, 0.0, 1.0)

@@ -49,7 +49,7 @@ def daily_summary(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     # ok: hallucinated-attribute -- true: hasattr(pandas.Series(pandas.to_datetime(["2024-01-01"])).dt, "date")
     df["day"] = df["delivered_at"].dt.date
-    # ok: unknown-keyword-argument -- manual: named aggregation through DataFrameGroupBy.agg(func=None, *args, engine=None, engine_kwargs=None, **kwargs); keyword names are output columns
+    # ok: unknown-keyword-argument -- runs: pandas.DataFrame({"k": [1], "v": [2]}).groupby("k").agg(orders=("v", "count"), revenue=("v", "sum")) ## named aggregation: agg(func=None, *args, engine=None, engine_kwargs=None, **kwargs), keyword names are output columns
     summary = df.groupby(["day", "depot"]).agg(orders=("order_id", "count"), revenue=("amount", "sum"),
                                                km=("distance_km", "sum"))
     # ok: hallucinated-attribute -- has pandas.DataFrame reset_index
@@ -91,7 +91,7 @@ def iterate_rows(df: pd.DataFrame) -> list[str]:
 def per_row_labels(df: pd.DataFrame) -> list[str]:
     out = []
     for row in df.itertuples(index=False):
-        # ok: hallucinated-attribute -- manual: itertuples() yields namedtuples whose fields are the column names
+        # ok: hallucinated-attribute -- true: next(pandas.DataFrame({"order_id": [1], "depot": ["a"]}).itertuples(index=False)).depot == "a" ## itertuples() yields namedtuples whose fields are the column names
         out.append(f"{row.order_id}-{row.depot}")
     return out
 

@@ -104,6 +104,7 @@ class ProofStore:
 
 def export_nightly(bucket: str, files: list[Path]) -> int:
     s3 = boto3.resource("s3", region_name=REGION, config=CLIENT_CONFIG)
+    # ok: hallucinated-attribute -- has boto3.resource("s3", region_name="eu-central-1") Bucket ## resource sub-resources are generated at run time
     target = s3.Bucket(bucket)
     for path in files:
         # ok: hallucinated-attribute -- has boto3.resource("s3", region_name="eu-central-1").Bucket("b") upload_file ## resource actions are generated at run time
@@ -120,12 +121,14 @@ def purge_exports(bucket: str) -> None:
 
 
 def save_session(table_name: str, driver_id: str, token_hash: str, ttl: int) -> None:
+    # ok: hallucinated-attribute -- has boto3.resource("dynamodb", region_name="eu-central-1") Table
     table = boto3.resource("dynamodb", region_name=REGION).Table(table_name)
     # ok: hallucinated-attribute -- has boto3.resource("dynamodb", region_name="eu-central-1").Table("t") put_item
     table.put_item(Item={"driver_id": driver_id, "token_hash": token_hash, "expires_at": ttl})
 
 
 def save_sessions(table_name: str, rows: list[dict[str, Any]]) -> None:
+    # ok: hallucinated-attribute -- has boto3.resource("dynamodb", region_name="eu-central-1") Table
     table = boto3.resource("dynamodb", region_name=REGION).Table(table_name)
     # expect: hallucinated-attribute -- lacks boto3.resource("dynamodb", region_name="eu-central-1").Table("t") batch_put ## the helper is batch_writer()
     table.batch_put(rows)

@@ -37,7 +37,7 @@ def require_token(view: Callable[..., Any]) -> Callable[..., Any]:
         if principal is None:
             # ok: unknown-keyword-argument -- runs-until Unauthorized: flask.abort(401, description="x") ## abort(code, *args, **kwargs) passes description= on to the HTTPException
             abort(401, description="invalid or expired token")
-        # ok: hallucinated-attribute -- manual: flask.g is an _AppCtxGlobals namespace; any attribute can be set on it
+        # ok: hallucinated-attribute -- runs: ctx = flask.Flask("probe").app_context(); ctx.push(); flask.g.principal = 1; ctx.pop() ## flask.g is an _AppCtxGlobals namespace; any attribute can be set on it
         g.principal = principal
         return view(*args, **kwargs)
 
@@ -64,7 +64,7 @@ def create_order() -> Any:
         abort(400)
     order = Order.model_validate(payload)
     current_app.extensions["orders"].add(order)
-    # ok: unknown-keyword-argument -- manual: jsonify(*args, **kwargs) serialises keyword arguments as object members (flask.json.provider.DefaultJSONProvider.response)
+    # ok: unknown-keyword-argument -- runs: ctx = flask.Flask("probe").app_context(); ctx.push(); flask.jsonify(id=1, status="x"); ctx.pop() ## jsonify(*args, **kwargs) serialises keyword arguments as object members
     return jsonify(id=order.id, status=order.status.value), 201
 
 
