@@ -146,6 +146,7 @@ def publish_position(client: redis.Redis, vehicle: str, lat: float, lon: float) 
 
 
 def listen_positions(client: redis.Redis) -> None:
+    # ok: unknown-keyword-argument -- runs: redis.Redis().pubsub(ignore_subscribe_messages=True) ## pubsub(**kwargs) forwards to PubSub(...)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     pubsub.psubscribe("positions:*")
     # expect: hallucinated-attribute -- lacks redis.client.PubSub messages

@@ -73,6 +73,7 @@ engine = make_engine("sqlite:///fleet.db")
 SessionLocal = sessionmaker(bind=engine, autocommit=False, expire_on_commit=False)
 
 
+# ok: removed-api -- has contextlib contextmanager
 @contextmanager
 def session_scope() -> Iterator[Session]:
     session = SessionLocal()

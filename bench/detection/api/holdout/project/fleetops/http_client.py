@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+# ok: removed-api -- has typing Iterator ## a deprecated alias of collections.abc.Iterator, not removed
 from typing import Any, Iterator
 
 import requests

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 from pathlib import Path
+# ok: removed-api -- has typing Iterator ## a deprecated alias of collections.abc.Iterator, not removed
 from typing import Any, Iterator
 
 import boto3
@@ -103,6 +104,7 @@ class ProofStore:
 
 
 def export_nightly(bucket: str, files: list[Path]) -> int:
+    # ok: unknown-keyword-argument -- accepts boto3.session.Session.resource region_name && accepts boto3.session.Session.resource config ## boto3.resource(*args, **kwargs) forwards to Session.resource
     s3 = boto3.resource("s3", region_name=REGION, config=CLIENT_CONFIG)
     # ok: hallucinated-attribute -- has boto3.resource("s3", region_name="eu-central-1") Bucket ## resource sub-resources are generated at run time
     target = s3.Bucket(bucket)
@@ -114,6 +116,7 @@ def export_nightly(bucket: str, files: list[Path]) -> int:
 
 
 def purge_exports(bucket: str) -> None:
+    # ok: unknown-keyword-argument -- accepts boto3.session.Session.resource region_name
     s3 = boto3.resource("s3", region_name=REGION)
     # expect: hallucinated-attribute -- lacks boto3.resource("s3", region_name="eu-central-1").Bucket("b") list_objects
     for summary in s3.Bucket(bucket).list_objects(Prefix="exports/"):
@@ -121,14 +124,14 @@ def purge_exports(bucket: str) -> None:
 
 
 def save_session(table_name: str, driver_id: str, token_hash: str, ttl: int) -> None:
-    # ok: hallucinated-attribute -- has boto3.resource("dynamodb", region_name="eu-central-1") Table
+    # ok: hallucinated-attribute, unknown-keyword-argument -- has boto3.resource("dynamodb", region_name="eu-central-1") Table && accepts boto3.session.Session.resource region_name
     table = boto3.resource("dynamodb", region_name=REGION).Table(table_name)
     # ok: hallucinated-attribute -- has boto3.resource("dynamodb", region_name="eu-central-1").Table("t") put_item
     table.put_item(Item={"driver_id": driver_id, "token_hash": token_hash, "expires_at": ttl})
 
 
 def save_sessions(table_name: str, rows: list[dict[str, Any]]) -> None:
-    # ok: hallucinated-attribute -- has boto3.resource("dynamodb", region_name="eu-central-1") Table
+    # ok: hallucinated-attribute, unknown-keyword-argument -- has boto3.resource("dynamodb", region_name="eu-central-1") Table && accepts boto3.session.Session.resource region_name
     table = boto3.resource("dynamodb", region_name=REGION).Table(table_name)
     # expect: hallucinated-attribute -- lacks boto3.resource("dynamodb", region_name="eu-central-1").Table("t") batch_put ## the helper is batch_writer()
     table.batch_put(rows)

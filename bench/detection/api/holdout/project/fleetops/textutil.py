@@ -5,6 +5,7 @@ import re
 import textwrap
 import unicodedata
 from collections import Counter, OrderedDict, defaultdict
+# ok: removed-api -- has typing Iterable ## a deprecated alias of collections.abc.Iterable, not removed
 from typing import Iterable
 
 PLATE_RE = re.compile(r"^[A-Z]{1,3}-[A-Z]{1,2} ?\d{1,4}[EH]?$")
