@@ -541,8 +541,8 @@ class ApiProvider:
             bound = site.qualified.rsplit(".", 1)[0]
             if any(r.full_name.rsplit(".", 1)[-1] != bound.rsplit(".", 1)[-1] for r in inferred):
                 return None  # jedi disagrees with the import binding the name: trust neither
-        if any(r.kind == "module" for r in inferred) and not site.alias:
-            return None  # a module where the code has no import of it: jedi guessed (pytest fixtures)
+        if any(r.kind == "module" for r in inferred) and site.receiver.isidentifier() and not site.alias:
+            return None  # a plain name that is no import of it: jedi guessed (pytest's fixture parameters)
         exact = site.receiver_call is not None and session.constructs(site.receiver_call, offset)
         result = []
         for receiver in inferred:
