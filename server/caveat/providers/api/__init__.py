@@ -41,6 +41,7 @@ from caveat.project import Settings
 from caveat.providers.api import knowledge
 from caveat.providers.api.class_keys import class_keys
 from caveat.providers.api.index import Ref, index_for, ref_from_jedi
+from caveat.providers.api.inference import Inference, ModuleModel, Value
 from caveat.providers.api.dependencies import add_dependency_edits, mismatch, project_dependencies
 from caveat.providers.api.modules import is_stdlib, known_distribution, resolve_top, suggestions, workspace_index
 from caveat.providers.api.sites import AttrSite, CallSite, ImportSite, block_sites
@@ -202,6 +203,7 @@ class ApiProvider:
                 continue
             per_block.append((position, block, block_facts, sites))
         member_keys = class_keys(blocks, facts)
+        model = ModuleModel.build(blocks, facts, context.imports)
 
         # 1-2: imports and knowledge-base module attributes (cheap, always recomputed).
         seen_modules: set[tuple[str, str]] = set()
@@ -231,13 +233,14 @@ class ApiProvider:
             if not work:
                 continue
             key = (env.key, block.kind, block.parse_text, context.key_for(block_facts), member_keys.get(position, ""),
-                   stdlib_ok, block.kind == "member" and block.class_name in decorated)
+                   stdlib_ok, block.kind == "member" and block.class_name in decorated,
+                   model.key_for(block_facts.reads))
             with self._lock:
                 cached = self._block_cache.get(key)
             if cached is not None:
                 findings.extend(f.shifted(block.line_offset) for f in cached)
                 continue
-            pending.append((block, sites, key))
+            pending.append((block, sites, key, block_facts.tree))
 
         if pending:
             from caveat.providers.api.jedi_checks import JEDI_LOCK, Session
@@ -250,7 +253,8 @@ class ApiProvider:
                     session = _LazySession(lambda: Session(text, path or None, self._jedi_project(env), env,
                                                            self.root, self._member_cache), path,
                                            workspace.attributes)
-                    for block, sites, key in pending:
+                    for block, sites, key, tree in pending:
+                        session.inference = Inference(index_for(env), model, tree, block.parse_text)
                         if is_cancelled():
                             raise _CancelledInside()
                         if time.monotonic() > deadline:
@@ -414,6 +418,7 @@ class ApiProvider:
         offset = block.line_offset
         results: list[Finding] = []
         flagged: set[int] = set()
+        reported: set[tuple[str, str]] = set()  # one finding per receiver text and name in a block
         for number, site in enumerate(sites.attributes):
             if not site.check or site.guarded:
                 continue
@@ -426,9 +431,13 @@ class ApiProvider:
                 continue
             if site.qualified and knowledge.module_attribute(site.qualified):
                 continue  # reported by the knowledge-base stage
+            if (site.receiver, site.attr) in reported:
+                flagged.add(number)
+                continue
             finding = self._attribute(session, site, offset, env, index, py_version, stdlib_ok)
             if finding is not None:
                 flagged.add(number)
+                reported.add((site.receiver, site.attr))
                 results.append(finding)
         for site in sites.calls:
             if site.guarded:
@@ -462,16 +471,14 @@ class ApiProvider:
             return None  # protocols, ABCs and `object`: duck typing, not a concrete type
         if site.attr.startswith("_") and any(r.stdlib for r, _ in receivers):
             return None  # typeshed leaves private names out
-        if any(r.full_name.startswith("builtins.") and r.kind != "module" for r, _ in receivers) \
+        if any(r.inferred and r.full_name.startswith("builtins.") and r.kind != "module" for r, _ in receivers) \
                 and not (site.literal or site.annotated):
             return None  # jedi's guesses of container items and overloads land on builtins (str) too often
         owners: set[str] = set()
         all_names: set[str] = set()
         for receiver, ref in receivers:
-            names = api.members(ref)
-            if ref.kind != "module":
-                owners.update(k.full_name for k in api.mro(ref))
-            owners.add(ref.full_name)
+            names, receiver_owners = self._names(session, api, receiver, ref)
+            owners |= receiver_owners
             if site.attr in names.names:
                 return self._deprecated(owners, site, offset, env, index, py_version)
             all_names.update(names.names)
@@ -487,15 +494,10 @@ class ApiProvider:
                 return _finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
                                 line, site.col, line, site.end_col, env)
         for receiver, ref in receivers:
-            if ref.kind == "module" or receiver.exact:
+            if ref is not None and ref.kind == "module" or receiver.exact:
                 continue
-            for subclass in api.subclasses(ref):  # a declared base: the object may be any subclass
-                names = api.members(subclass)
-                if site.attr in names.names or not names.closed and not (names.data_only and site.is_call):
-                    log.debug("%s:%d: `%s.%s` not reported: subclass %s %s", session.path_label, line,
-                              site.receiver, site.attr, subclass.full_name,
-                              "has it" if site.attr in names.names else f"is open ({names.reason})")
-                    return None
+            if self._subclass_has(session, api, receiver, ref, site, line):
+                return None
             if receiver.inferred and _mentions(receiver.module_path, site.attr):
                 return None  # the defining module uses the name (an overload jedi did not pick)
         if site.receiver_call is not None and any(r.inferred for r, _ in receivers):
@@ -528,6 +530,9 @@ class ApiProvider:
         if site.literal:
             ref = Ref("instance", "builtins", site.literal)
             return [(_Receiver.of(ref, api, exact=True), ref)]
+        static = self._static_receivers(session, site, api)
+        if static is not None:
+            return static
         if site.attr in session.workspace_attributes and not knowledge.is_class_attribute_name(site.attr):
             return None  # the project defines this name: the object may well be the project's own
         self.stats["jedi_calls"] += 1
@@ -553,6 +558,61 @@ class ApiProvider:
                                      receiver.label, receiver.module_path, receiver.stdlib,
                                      exact or receiver.kind == "module" or receiver.kind == "class" and site.alias,
                                      True), ref))
+        return result
+
+    def _names(self, session, api, receiver: "_Receiver", ref: Ref | None):
+        """(names, full names of its library classes) of a receiver."""
+        if receiver.project is not None:
+            return session.inference.project_names(receiver.project, receiver.instance)
+        names = api.members(ref)
+        owners = {k.full_name for k in api.mro(ref)} if ref.kind != "module" else set()
+        return names, owners | {ref.full_name}
+
+    def _subclass_has(self, session, api, receiver: "_Receiver", ref: Ref | None, site: AttrSite, line: int) -> bool:
+        """A declared type may be any subclass: does one have the member (or may have it)?
+        For the project's own annotations, subclasses from other distributions do not count."""
+        inference = getattr(session, "inference", None)
+        if receiver.project is not None:
+            for subclass in inference.project_subclasses(receiver.project):
+                names, _ = inference.project_names(subclass, receiver.instance)
+                if site.attr in names.names or not names.closed:
+                    return True
+            return False
+        family = {_family(ref.module), _family(receiver.declared)} - {"project"}
+        for subclass in api.subclasses(ref):
+            if receiver.declared and _family(subclass.module) not in family:
+                continue  # a declared type: subclasses only the declaring code can make count
+            names = api.members(subclass)
+            if site.attr in names.names or not names.closed and not (names.data_only and site.is_call):
+                log.debug("%s:%d: `%s.%s` not reported: subclass %s %s", session.path_label, line,
+                          site.receiver, site.attr, subclass.full_name,
+                          "has it" if site.attr in names.names else f"is open ({names.reason})")
+                return True
+        if inference is not None:
+            for project in inference.model.classes.values():  # the module's own subclasses
+                library = inference.library_base(project)
+                if library is not None and ref.full_name in {k.full_name for k in api.mro(library)}:
+                    names, _ = inference.project_names(project, True)
+                    if site.attr in names.names or not names.closed:
+                        return True
+        return False
+
+    def _static_receivers(self, session, site: AttrSite, api) -> list[tuple["_Receiver", Ref]] | None:
+        """The receiver as the static inference reads it (caveat.providers.api.inference);
+        None when it cannot tell (then jedi is asked)."""
+        inference = getattr(session, "inference", None)
+        node = inference.attribute_at(site.line, site.end_col) if inference is not None else None
+        if node is None:
+            return None
+        values = inference.values(node.value)
+        if values is None:
+            return None
+        result = []
+        for value in values:
+            receiver = _Receiver.of_value(value, inference)
+            if receiver is None:
+                return []  # a function, a method: attributes of those are not checked
+            result.append(receiver)
         return result
 
     def _workspace_member(self, session, site: AttrSite, offset: int, env, index, py_version) -> Finding | None:
@@ -618,6 +678,8 @@ class ApiProvider:
         return results
 
     def _where(self, receiver, index, py_version) -> str:
+        if getattr(receiver, "project", None) is not None and receiver.full_name == receiver.project.name:
+            return "defined in this module"
         if receiver.stdlib:
             return f"Python {py_version[0]}.{py_version[1]} standard library"
         dists = index.for_module(receiver.full_name)
@@ -753,6 +815,25 @@ class _Receiver:
     stdlib: bool
     exact: bool  # constructed right there (or a module / class): no subclass can stand in
     inferred: bool = False  # by jedi (not by the imports)
+    declared: str = ""  # who declared the type ("project", a library's top module): only subclasses it can make count
+    project: object = None  # a class of the checked module (inference.ProjectClass)
+    instance: bool = False  # with ``project``: an instance of it
+
+    @staticmethod
+    def of_value(value: Value, inference) -> tuple["_Receiver", Ref | None] | None:
+        """A statically inferred value as a receiver (None for functions and methods)."""
+        if value.project is not None:
+            base = inference.library_base(value.project)
+            label = f"`{value.project.name}` object" if value.instance else f"class `{value.project.name}`"
+            full_name = base.full_name if base is not None else value.project.name
+            stdlib = base is None or is_stdlib(base.module.split(".")[0])
+            return _Receiver("instance" if value.instance else "class", full_name, label, None, stdlib, value.exact,
+                             declared=value.origin, project=value.project, instance=value.instance), base
+        ref = value.ref
+        if ref is None or ref.kind not in ("module", "class", "instance"):
+            return None
+        receiver = _Receiver.of(ref, None, exact=value.exact or ref.kind in ("module", "class"))
+        return replace(receiver, declared=value.origin), ref
 
     @staticmethod
     def of(ref: Ref, api, exact: bool) -> "_Receiver":
@@ -865,6 +946,12 @@ def _mentions(module_path: str | None, name: str) -> bool:
     import re
 
     return re.search(rf"(?<![\w.]){re.escape(name)}\b|\.{re.escape(name)}\b", source) is not None
+
+
+def _family(module: str) -> str:
+    """A module's distribution family for subclass questions: its top-level package, one for the stdlib."""
+    top = module.split(".")[0]
+    return "stdlib" if top and top != "project" and is_stdlib(top) else top
 
 
 def _installed(index, distribution: str) -> str | None:

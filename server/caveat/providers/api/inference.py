@@ -32,7 +32,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from caveat.providers.api.index import ApiIndex, Ref
+from caveat.providers.api.index import ApiIndex, Names, Ref
 
 _TYPING_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
                     "abc.", "types.", "numbers.")
@@ -44,6 +44,7 @@ _OPERATORS = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.D
 _LITERALS = {ast.JoinedStr: "str", ast.List: "list", ast.ListComp: "list", ast.Dict: "dict", ast.DictComp: "dict",
              ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple"}
 _MAX_DEPTH = 24
+_PLAIN_CLASS_DECORATORS = {"dataclass", "total_ordering", "final", "unique", "runtime_checkable", "dataclass_transform"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class ProjectClass:
     assigned: dict = field(hash=False, compare=False, default_factory=dict)  # self.x -> [value nodes]
     body_values: dict = field(hash=False, compare=False, default_factory=dict)  # class-level x = value
     digest: str = ""
+    dynamic: str = ""  # why instances may have other attributes (setattr, __dict__, extra='allow')
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class Value:
     instance: bool = False  # with ``project``: an instance (else the class object)
     bound: "Value | None" = None  # a method's receiver (for ``-> Self``)
     method: ast.AST | None = field(default=None, hash=False, compare=False)  # a project function or method
+    # whose annotation declared the type: "project", or a library's top-level module ("" when
+    # not declared): only subclasses that code can produce stand in for it
+    origin: str = ""
 
     @property
     def kind(self) -> str:
@@ -207,7 +212,26 @@ def _project_class(name: str, parts: list[ast.ClassDef]) -> ProjectClass:
     decorators = tuple(ast.unparse(d) for d in header.decorator_list)
     keywords = tuple((k.arg or "**", ast.unparse(k.value)) for k in header.keywords)
     return ProjectClass(name, tuple(header.bases), decorators, keywords, frozenset(names), annotations, methods,
-                        assigned, body_values, _digest(*interface))
+                        assigned, body_values, _digest(*interface), _dynamic(parts))
+
+
+_EXTRA_ALLOWED = re.compile(r"\bextra\s*[=:]\s*[^,)\n]*allow", re.I)
+
+
+def _dynamic(parts: list[ast.ClassDef]) -> str:
+    """Why a project class's instances may carry attributes it does not declare."""
+    for part in parts:
+        for stmt in part.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if _EXTRA_ALLOWED.search(ast.unparse(stmt)):
+                    return "the model allows extra attributes"
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+                    return "the class sets attributes with setattr()"
+                if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+                    return "the class writes its __dict__"
+    return ""
 
 
 def _self_assignments(function, names: set[str], assigned: dict, interface: list) -> None:
@@ -241,21 +265,23 @@ def _decorator(node: ast.AST) -> str:
 class Inference:
     """Static answers for the expressions of one block (see the module docstring)."""
 
-    def __init__(self, api: ApiIndex, model: ModuleModel, tree: ast.AST) -> None:
+    def __init__(self, api: ApiIndex, model: ModuleModel, tree: ast.AST, text: str = "") -> None:
         self.api = api
         self.model = model
         self.tree = tree
+        self.lines = text.splitlines(keepends=True)
+        self._position_maps: dict = {}
         self.parents: dict[ast.AST, ast.AST] = {}
         for parent in ast.walk(tree):
             for child in ast.iter_child_nodes(parent):
                 self.parents[child] = parent
-        self._bindings: dict[int, dict[str, list[ast.AST]]] = {}
-        self._memo: dict[int, tuple[Value, ...] | None] = {}
+        self._bindings: dict[ast.AST, dict[str, list[ast.AST]]] = {}
+        self._memo: dict[ast.AST, tuple[Value, ...] | None] = {}
         self._depth = 0
 
     # --- entry points -------------------------------------------------------------
     def values(self, node: ast.AST) -> tuple[Value, ...] | None:
-        key = id(node)
+        key = node
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = None  # recursion through a cycle: unknown
@@ -370,7 +396,7 @@ class Inference:
         return None
 
     def _scope_bindings(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
-        key = id(scope)
+        key = scope
         found = self._bindings.get(key)
         if found is None:
             found = {}
@@ -526,7 +552,9 @@ class Inference:
             ref = self.api.expression(library, dotted)
             if ref is None or ref.kind != "class" or ref.full_name.startswith(_TYPING_PREFIXES):
                 return None
-            return (Value(Ref("instance", ref.module, ref.qualname)),)
+            if self.api.attribute(ref, "__get__") is not None:
+                return None  # a descriptor: the attribute holds something else
+            return (Value(Ref("instance", ref.module, ref.qualname), declared=True, origin=library.split(".")[0]),)
         classes = self._values(ast.parse(dotted, mode="eval").body) if "." in dotted else self._module_name(dotted)
         if not classes:
             return None
@@ -545,13 +573,15 @@ class Inference:
 
     def _instance_of(self, value: Value, declared: bool = False) -> tuple[Value, ...] | None:
         if value.project is not None and not value.instance:
-            return (Value(None, declared=declared, project=value.project, instance=True),)
+            return (Value(None, declared=declared, project=value.project, instance=True,
+                          origin="project" if declared else ""),)
         ref = value.ref
         if ref is None or ref.kind != "class" or ref.full_name.startswith(_TYPING_PREFIXES):
             return None
         if self.api.attribute(ref, "__get__") is not None:
             return None  # a descriptor (SQLAlchemy's Mapped[int]): the attribute holds something else
-        return (Value(Ref("instance", ref.module, ref.qualname), declared=declared),)
+        return (Value(Ref("instance", ref.module, ref.qualname), declared=declared,
+                      origin="project" if declared else ""),)
 
     # --- members ----------------------------------------------------------------------
     def _member(self, value: Value, name: str) -> tuple[Value, ...] | None:
@@ -647,6 +677,93 @@ class Inference:
     def _project_bases(self, project: ProjectClass) -> list[Value]:
         return self.project_bases(project) or []
 
+    def project_names(self, project: ProjectClass, instance: bool, _depth: int = 0) -> tuple[Names, set[str]]:
+        """The names a project class (or its instances) has: its own and its bases', closed
+        only when nothing can add more; and the full names of its library classes (for the
+        knowledge base)."""
+        names = set(project.names)
+        owners: set[str] = set()
+        reasons = []
+        for decorator in project.decorators:
+            if decorator.split("(")[0].rsplit(".", 1)[-1] not in _PLAIN_CLASS_DECORATORS:
+                reasons.append(f"{project.name} is decorated with @{decorator}")
+        for keyword, value in project.keywords:
+            if not (keyword == "metaclass" and value.rsplit(".", 1)[-1] == "ABCMeta"):
+                reasons.append(f"{project.name} has the class keyword {keyword}={value}")
+        if names & {"__getattr__", "__getattribute__"}:
+            reasons.append(f"{project.name} defines __getattr__")
+        if project.dynamic:
+            reasons.append(f"{project.name}: {project.dynamic}")
+        bases = self.project_bases(project)
+        if bases is None or _depth > 10:
+            reasons.append(f"a base of {project.name} is not understood")
+            bases = []
+        for base in bases:
+            if base.project is not None:
+                inner, inner_owners = self.project_names(base.project, instance, _depth + 1)
+            else:
+                ref = Ref("instance" if instance else "class", base.ref.module, base.ref.qualname)
+                inner = self.api.members(ref)
+                inner_owners = {k.full_name for k in self.api.mro(base.ref)}
+            names |= inner.names
+            owners |= inner_owners
+            if not inner.closed:
+                reasons.append(inner.reason)
+        if reasons:
+            return Names(frozenset(names), False, reasons[0]), owners
+        return Names(frozenset(names), True), owners
+
+    def library_base(self, project: ProjectClass, _depth: int = 0) -> Ref | None:
+        """The first library class among the class's bases (for messages)."""
+        for base in self._project_bases(project):
+            if base.project is None:
+                return base.ref
+            if _depth < 10:
+                found = self.library_base(base.project, _depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def project_subclasses(self, project: ProjectClass) -> list[ProjectClass]:
+        found = []
+        queue = [project]
+        while queue:
+            current = queue.pop()
+            for other in self.model.classes.values():
+                if other in found or other is project:
+                    continue
+                if any(b.project is current for b in self._project_bases(other)):
+                    found.append(other)
+                    queue.append(other)
+        return found
+
+    # --- where the checks' sites are -----------------------------------------------------
+    def attribute_at(self, line: int, end_col: int) -> ast.Attribute | None:
+        """The attribute node whose name ends at (line, code-point column) of the block."""
+        return self._positions(ast.Attribute).get((line, end_col))
+
+    def call_at(self, func_end: tuple[int, int]) -> ast.Call | None:
+        """The call whose callee ends at ``func_end`` (its last character, code points)."""
+        return self._positions(ast.Call).get(func_end)
+
+    def _positions(self, kind) -> dict:
+        found = self._position_maps.get(kind)
+        if found is None:
+            found = {}
+            for node in ast.walk(self.tree):
+                if kind is ast.Attribute and isinstance(node, ast.Attribute) and node.end_lineno:
+                    found[(node.end_lineno, self._column(node.end_lineno, node.end_col_offset))] = node
+                elif kind is ast.Call and isinstance(node, ast.Call) and node.func.end_lineno:
+                    line = node.func.end_lineno
+                    found.setdefault((line, self._column(line, node.func.end_col_offset) - 1), node)
+            self._position_maps[kind] = found
+        return found
+
+    def _column(self, line: int, byte_col: int) -> int:
+        if not 0 < line <= len(self.lines) or self.lines[line - 1].isascii():
+            return byte_col
+        return len(self.lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
     # --- calls -------------------------------------------------------------------------
     def _call(self, value: Value, call: ast.Call) -> tuple[Value, ...] | None:
         if value.project is not None:
@@ -670,9 +787,13 @@ class Inference:
     def _returned(self, ref: Ref, bound: Value | None, args) -> tuple[Value, ...] | None:
         signatures = self.api.signatures(ref)
         returns = {_plain(ret) for _, ret in signatures}
-        if len(returns) != 1:
-            return None
-        text = next(iter(returns))
+        if len(returns) > 1:  # overloads: one answer only when every one names the same classes
+            answers = {self._returned_text(ref, text, bound) for text in sorted(returns, key=str)}
+            return answers.pop() if len(answers) == 1 else None
+        text = next(iter(returns), None)
+        return self._returned_text(ref, text, bound)
+
+    def _returned_text(self, ref: Ref, text: str | None, bound: Value | None) -> tuple[Value, ...] | None:
         if not text:
             return None
         if re.search(r"\bSelf\b", text) and bound is None:

@@ -66,7 +66,9 @@ def changes() -> tuple[Change, ...]:
     except (OSError, ValueError):
         return ()
     fields = Change.__dataclass_fields__
-    return tuple(Change(**{k: v for k, v in entry.items() if k in fields}) for entry in data.get("entries", []))
+    # A deprecation that still works is not a removal: the API checks say nothing about it.
+    return tuple(Change(**{k: v for k, v in entry.items() if k in fields}) for entry in data.get("entries", [])
+                 if entry.get("change") != "deprecated")
 
 
 @lru_cache(maxsize=1)

@@ -207,6 +207,10 @@ class _LayerBuilder:
             layer["open"] = layer["open"] or "the module changes its namespace at run time"
         getattr_node = next((n for n in _statements(self.tree.body) if isinstance(n, ast.FunctionDef)
                              and n.name == "__getattr__"), None)
+        if getattr_node is None and any(isinstance(n, (ast.Assign, ast.AnnAssign)) and "__getattr__" in
+                                        set(_targets(n.targets[0] if isinstance(n, ast.Assign) else n.target))
+                                        for n in _statements(self.tree.body)):
+            layer["open"] = "the module's __getattr__ can return any name"  # __getattr__ = make_getattr(...)
         if getattr_node is not None:
             extra = _getattr_names(getattr_node)
             if extra is None:

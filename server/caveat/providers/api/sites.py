@@ -271,6 +271,8 @@ class _Collector:
         if isinstance(root, (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Set, ast.Tuple,
                              ast.ListComp, ast.DictComp, ast.SetComp)):
             return not (isinstance(root, ast.Constant) and root.value is None)
+        if isinstance(root, (ast.BinOp, ast.Await, ast.BoolOp, ast.IfExp, ast.Compare)):
+            return True  # operator results, awaited calls: the static inference reads them
         if not isinstance(root, ast.Name):
             return False
         if root.id in self.imports and not self._shadowed(root):
