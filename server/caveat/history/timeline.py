@@ -79,6 +79,7 @@ class History:
     head: str
     remote: str | None = None  # the forge's web URL, when origin points at one
     local_root: str | None = None
+    notes: list[str] = field(default_factory=list)  # for the user, on stderr
 
     def to_json(self) -> dict:
         """The documented schema (README, "caveat report")."""
@@ -133,6 +134,12 @@ def replay(repo: Repository, analyser: Analyser, attribution: Attribution, *, he
     if until is not None:  # the range ends with the code as it was then
         head = repo.last_before(head, _epoch(until)) or head
     commits = repo.commits(head, base, since=_epoch(since), until=_epoch(until))
+    notes = []
+    boundary = repo.shallow_commits()
+    if boundary & {c.sha for c in commits}:
+        commits = [c for c in commits if c.sha not in boundary]
+        notes.append("this clone is shallow: the commits at its boundary are not counted (their parents are "
+                     "missing); fetch more history for a full report (e.g. `fetch-depth: 0` in actions/checkout)")
     versions = [(path, blob) for commit in commits for change in commit.changes
                 for path, blob in ((change.old_path, change.old_blob), (change.new_path, change.new_blob)) if blob]
     touched = {path for path, _ in versions}
@@ -161,7 +168,7 @@ def replay(repo: Repository, analyser: Analyser, attribution: Attribution, *, he
     open_findings.sort(key=lambda f: (f.path, f.defect.line, f.defect.code))
     remote = web_url(repo.remote_url())
     return History(remote or str(repo.root), first, last, period, periods, open_findings, summaries, head, remote,
-                   str(repo.root))
+                   str(repo.root), notes)
 
 
 def web_url(remote: str | None) -> str | None:
