@@ -14,7 +14,6 @@ Periods follow the committer date in UTC; weeks start on Monday.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -22,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from caveat.history.analyse import Analyser, Defect
 from caveat.history.attribution import Attribution
 from caveat.history.git import Commit, Repository
+from caveat.history.links import web_url
 from caveat.report.sarif import fingerprint
 
 PERIODS = ("week", "month")
@@ -169,22 +169,6 @@ def replay(repo: Repository, analyser: Analyser, attribution: Attribution, *, he
     remote = web_url(repo.remote_url())
     return History(remote or str(repo.root), first, last, period, periods, open_findings, summaries, head, remote,
                    str(repo.root), notes)
-
-
-def web_url(remote: str | None) -> str | None:
-    """``git@github.com:o/r.git`` / ``https://user:token@host/o/r`` -> ``https://host/o/r``
-    (credentials never leave the machine); None for anything else (a local path)."""
-    if not remote:
-        return None
-    match = re.match(r"^(?:ssh://)?(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,})[:/](?!/)(.+?)(?:\.git)?/?$", remote) \
-        if "://" not in remote or remote.startswith("ssh://") else None
-    if match is None:
-        parsed = re.match(r"^https?://(?:[^@/]*@)?([^/]+)/(.+?)(?:\.git)?/?$", remote)
-        if parsed is None:
-            return None
-        match = parsed
-    host, path = match.group(1), match.group(2)
-    return f"https://{host}/{path}"
 
 
 def _diff(commit: Commit, analyser: Analyser, alive: dict, introduction: Introduction
