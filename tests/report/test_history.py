@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from caveat.history.analyse import Analyser
 from caveat.history.attribution import Attribution
 from caveat.history.git import Repository
@@ -104,7 +103,7 @@ def test_pr_summary_markdown(demo):
     assert "**3 commits, 2 AI-assisted (67%)** · **+12 / −9 lines of Python, 11 added in AI-assisted commits (92%)**" in text
     assert "### New findings: 1 (83.3 per 1,000 lines added; 1 fixed)" in text
     assert "| swallowed-exception | 1 | 1 |" in text
-    assert f"- `app/jobs.py:4` **CAV201** swallowed-exception: " in text
+    assert "- `app/jobs.py:4` **CAV201** swallowed-exception: " in text
     assert f"(introduced by `{c['c5'][:7]}`, AI-assisted)" in text
     # the checklist: c4 added config.py (a file opened, yaml.load), c6 changed the requests call
     checklist = text.split("### Security checklist", 1)[1]
