@@ -216,10 +216,18 @@ def test_values_of_library_calls_annotations_operators_and_with(index: ApiIndex,
 
 def test_built_values_are_exact_and_annotated_ones_declared(index: ApiIndex) -> None:
     (built,) = infer(index, CLIENT, 18)
-    assert built.exact and not built.declared
-    (result,) = infer(index, CLIENT, 14)  # url.strip().upper(): a method's result
-    assert not result.declared
+    assert built.exact and not built.declared and not built.origin
+    (result,) = infer(index, CLIENT, 14)  # url.strip().upper(): declared by the stub's annotation
+    assert result.declared and result.origin == "builtins" and not result.exact
+    (parameter,) = infer(index, UNKNOWN_ORIGIN, 4)
+    assert parameter.declared and parameter.origin == "project"
 
+
+UNKNOWN_ORIGIN = '''
+import lib
+def annotated(client: lib.Client):
+    client
+'''
 
 UNKNOWN = '''
 import lib

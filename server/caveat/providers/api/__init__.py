@@ -694,6 +694,14 @@ class ApiProvider:
             return []
         api = index_for(env)
         line = site.line + offset
+        project = self._project_keywords(session, site)
+        if project is not None:
+            accepted, label = project
+            if not accepted.closed:
+                log.debug("%s:%d: keywords of `%s` not checked: %s", session.path_label, line, site.callee,
+                          accepted.reason)
+                return []
+            return self._keyword_findings(site, offset, env, index, py_version, set(accepted.names), True, label, False)
         targets = self._callees(session, site, offset, api)
         if targets is None:
             return self._workspace_keywords(session, site, offset, env, index, py_version)
@@ -747,6 +755,26 @@ class ApiProvider:
                                     f"(accepted: {shown or 'none'})",
                                     kline, keyword.col, kline, keyword.end_col, env, fix=fix))
         return results
+
+    def _project_keywords(self, session, site: CallSite):
+        """(accepted keywords, label) when the call builds a class of this module (or copies one
+        with a function that takes its fields, ``dataclasses.replace``); None otherwise."""
+        inference = getattr(session, "inference", None)
+        call = inference.call_at(site.func_end) if inference is not None else None
+        if call is None:
+            return None
+        values = inference.values(call.func)
+        if not values or len(values) != 1:
+            return None
+        value = values[0]
+        if value.project is None and value.ref is not None and value.ref.full_name in _FIELD_COPIERS and call.args:
+            copied = inference.values(call.args[0])
+            if not copied or len(copied) != 1 or copied[0].project is None or not copied[0].instance:
+                return None
+            value = Value(None, project=copied[0].project)
+        if value.project is None or value.instance:
+            return None
+        return inference.constructor_keywords(value.project), value.project.name
 
     def _callees(self, session, site: CallSite, offset: int, api) -> list[Ref] | None:
         """The library functions or classes a call may call ([] when unknown, None when the
@@ -914,6 +942,7 @@ def _missing_submodule(module: str, location: str | None) -> str | None:
     return None
 
 
+_FIELD_COPIERS = {"dataclasses.replace", "copy.replace"}  # keywords: the fields of the first argument
 _STRUCTURAL_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
                         "abc.", "numbers.", "os.PathLike", "contextlib.AbstractContextManager")
 

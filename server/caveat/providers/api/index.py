@@ -47,7 +47,9 @@ Querying it (``ApiIndex(env)``; every answer over-approximates what exists, so a
 - ``signatures(ref)`` -> ``[(first argument's annotation, return annotation)]``, one per
   overload, from the layer that decides (the stub when there is one); ``is_async(ref)``;
   ``attribute_type(class_ref, name)`` -> ``(text, module)``: what a data attribute holds
-  (an annotation, or ``call:C`` for ``self.name = C(...)`` in ``__init__``), through the bases.
+  (an annotation, or ``call:C`` for ``self.name = C(...)`` in ``__init__``), through the bases;
+  ``declarative(class_ref)``: a ``@dataclass_transform`` metaclass makes its subclasses
+  (pydantic models), whose constructors take their declared fields.
 
 Nothing of the project is executed: files are read and parsed with ``ast``.
 """
@@ -579,6 +581,16 @@ class ApiIndex:
         if reasons:
             return Names(frozenset(names), False, reasons[0], data_only=data_getattr == len(reasons))
         return Names(frozenset(names), True)
+
+    def declarative(self, ref: Ref) -> bool:
+        """Whether the class (or a base) has a ``@dataclass_transform`` metaclass (PEP 681):
+        its subclasses' constructors take their declared fields."""
+        for klass in self.mro(ref):
+            for info, _ in self._class_infos(klass):
+                meta = info["meta"]
+                if meta and meta not in _SAFE_METACLASSES and self._declarative_metaclass(klass, meta):
+                    return True
+        return False
 
     def _declarative_metaclass(self, klass: Ref, meta: str) -> Ref | None:
         """A metaclass decorated with ``@dataclass_transform`` (PEP 681): the classes it makes

@@ -218,6 +218,17 @@ def _project_class(name: str, parts: list[ast.ClassDef]) -> ProjectClass:
 _EXTRA_ALLOWED = re.compile(r"\bextra\s*[=:]\s*[^,)\n]*allow", re.I)
 
 
+def _aliases(value: ast.AST) -> set[str]:
+    """``Field(alias="x")`` / ``field(alias=...)``: the names a field is also accepted under."""
+    found = set()
+    if isinstance(value, ast.Call):
+        for keyword in value.keywords:
+            if keyword.arg in ("alias", "validation_alias") and isinstance(keyword.value, ast.Constant) \
+                    and isinstance(keyword.value.value, str):
+                found.add(keyword.value.value)
+    return found
+
+
 def _dynamic(parts: list[ast.ClassDef]) -> str:
     """Why a project class's instances may carry attributes it does not declare."""
     for part in parts:
@@ -712,6 +723,57 @@ class Inference:
         if reasons:
             return Names(frozenset(names), False, reasons[0]), owners
         return Names(frozenset(names), True), owners
+
+    def constructor_keywords(self, project: ProjectClass, _depth: int = 0) -> Names:
+        """The keywords ``Project(...)`` accepts: its own ``__init__`` (or a project base's), else
+        the fields of a dataclass or of a PEP 681 model (pydantic: aliases too); open when the
+        class takes anything (``**kwargs``, ``extra='allow'``, an unknown base or decorator)."""
+        if _depth > 10:
+            return Names(frozenset(), False, "class chain too deep")
+        other = [d for d in project.decorators if d.split("(")[0].rsplit(".", 1)[-1] not in _PLAIN_CLASS_DECORATORS]
+        if other or "__new__" in project.methods or "__signature__" in project.names:
+            return Names(frozenset(), False, f"{project.name}: its decorators or __new__ make the constructor")
+        init = project.methods.get("__init__")
+        if init is not None:
+            if init.args.kwarg is not None:
+                return Names(frozenset(), False, f"{project.name}.__init__ takes **kwargs")
+            positional = init.args.posonlyargs + init.args.args
+            names = {a.arg for a in positional[1:] + init.args.kwonlyargs} - {a.arg for a in init.args.posonlyargs}
+            return Names(frozenset(names), True)
+        bases = self.project_bases(project)
+        if bases is None:
+            return Names(frozenset(), False, f"a base of {project.name} is not understood")
+        dataclass = any(d.split("(")[0].rsplit(".", 1)[-1] == "dataclass" for d in project.decorators)
+        declarative = any(b.project is None and self.api.declarative(b.ref) for b in bases)
+        if project.dynamic or project.keywords and not declarative:
+            return Names(frozenset(), False, f"{project.name}: decorators, class keywords or dynamic attributes")
+        if not dataclass and not declarative:
+            inherited = [b for b in bases if b.project is not None]
+            if len(inherited) == 1 and len(bases) == 1:
+                return self.constructor_keywords(inherited[0].project, _depth + 1)
+            return Names(frozenset(), False, f"{project.name}: the constructor comes from a library class")
+        names: set[str] = set()
+        for base in bases:
+            if base.project is not None:
+                inner = self.constructor_keywords(base.project, _depth + 1)
+                if not inner.closed:
+                    return inner
+                names |= inner.names
+            elif not declarative:
+                return Names(frozenset(), False, f"{project.name}: a dataclass with a library base")
+        for name, annotation in project.annotations.items():
+            text = ast.unparse(annotation)
+            if "ClassVar" in text or name.startswith("_") and declarative:
+                continue
+            if dataclass and "KW_ONLY" in text:
+                continue
+            names.add(name)
+            for value in project.body_values.get(name, ()):
+                names.update(_aliases(value))
+        for value in project.body_values.get("model_config", ()):
+            if _EXTRA_ALLOWED.search(ast.unparse(value)):
+                return Names(frozenset(), False, f"{project.name} allows extra fields")
+        return Names(frozenset(names), True)
 
     def library_base(self, project: ProjectClass, _depth: int = 0) -> Ref | None:
         """The first library class among the class's bases (for messages)."""
