@@ -295,7 +295,8 @@ class ApiProvider:
 
         for change in knowledge.module(site.module):
             installed = version_text if change.distribution == "python" else _installed(index, change.distribution)
-            if change.applies(installed) and not site.optional and not site.conditional:
+            if change.applies(installed) and not site.optional and not site.conditional \
+                    and not _still_there(env, change, site.module, None, py_version):
                 severity = Severity.INFO if change.change == "deprecated" else None
                 results.append(_finding(RemovedApi, f"import of `{site.module}`: {change.describe(installed)}",
                                         line, site.col, line, site.end_col, env, severity=severity))
@@ -306,7 +307,7 @@ class ApiProvider:
             for name in site.names:
                 for change in knowledge.module_attribute(f"{site.module}.{name.name}"):
                     installed = version_text if change.distribution == "python" else _installed(index, change.distribution)
-                    if change.applies(installed):
+                    if change.applies(installed) and not _still_there(env, change, site.module, name.name, py_version):
                         severity = Severity.INFO if change.change == "deprecated" else None
                         results.append(_finding(RemovedApi, f"`from {site.module} import {name.name}`: "
                                                             f"{change.describe(installed)}", name.line + offset,
@@ -403,7 +404,8 @@ class ApiProvider:
         for change in changes:
             installed = f"{py_version[0]}.{py_version[1]}" if change.distribution == "python" \
                 else _installed(index, change.distribution)
-            if change.applies(installed):
+            module = site.qualified.rpartition(".")[0]
+            if change.applies(installed) and not _still_there(env, change, module, site.attr, py_version):
                 severity = Severity.INFO if change.change == "deprecated" else None
                 found.append(_finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
                                       site.line + offset, site.col, site.line + offset, site.end_col, env,
@@ -975,6 +977,22 @@ def _mentions(module_path: str | None, name: str) -> bool:
     import re
 
     return re.search(rf"(?<![\w.]){re.escape(name)}\b|\.{re.escape(name)}\b", source) is not None
+
+
+def _still_there(env: Environment, change, module: str, name: str | None, py_version) -> bool:
+    """The installed version has the module (``name`` None) or the module's ``name`` after all:
+    a knowledge-base entry does not apply (a name that came back, numpy 2's ``np.bool``)."""
+    if change.change != "removed":
+        return False
+    if is_stdlib(module.split(".")[0]) and tuple(py_version) != tuple(sys.version_info[:2]):
+        return False  # caveat's own standard library is another version's
+    api = index_for(env)
+    if name is None:
+        return api.module_exists(module)
+    ref = api.resolve(module)
+    if ref is None or ref.kind != "module":
+        return False
+    return name in api.module_names(ref.module).names
 
 
 def _family(module: str) -> str:
