@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Find the public names and keywords that popular libraries removed, from their real releases.
 
-    python tools/build_removed_apis.py [--libraries numpy,pandas] [--minors 10] [--cache DIR]
+    python tools/build_removed_apis.py [--libraries numpy,pandas] [--minors 6] [--majors 3] [--cache DIR]
                                        [--out tools/removed_apis/generated.json]
     python tools/removed_apis/build.py      # merges the result into server/caveat/data/removed_apis.json
 
 Run by a developer (it downloads wheels from PyPI); its output is committed. For each library
 it lists the releases with ``pip index versions``, takes the last release of each of the last
-``--minors`` minor versions (and the newest), downloads each wheel with
+``--majors`` major and ``--minors`` minor versions, downloads each wheel with
 ``pip download --no-deps --only-binary=:all:`` (wheels only: nothing is built or executed),
 unpacks it into a folder laid out like an environment and reads it with caveat's own static
 index (``caveat.providers.api.index``, the code that answers the API checks). Of every public
@@ -56,8 +56,9 @@ _SKIP_PARTS = {"tests", "test", "testing", "conftest", "_vendor", "vendor", "ven
 
 
 # --- releases --------------------------------------------------------------------------
-def releases(name: str, minors: int) -> list[str]:
-    """The last release of each of the last ``minors`` minor versions, oldest first."""
+def releases(name: str, minors: int, majors: int = 3) -> list[str]:
+    """The last release of each of the last ``majors`` major versions and of each of the last
+    ``minors`` minor versions, oldest first."""
     result = subprocess.run([sys.executable, "-m", "pip", "index", "versions", name],
                             capture_output=True, text=True, check=False)
     match = re.search(r"Available versions: (.*)", result.stdout)
@@ -76,8 +77,13 @@ def releases(name: str, minors: int) -> list[str]:
         key = (version.major, version.minor)
         if key not in latest or version > latest[key]:
             latest[key] = version
-    chosen = sorted(latest.values())[-minors:]
-    return [str(v) for v in chosen]
+    chosen = set(sorted(latest.values())[-minors:])
+    last_of_major: dict[int, Version] = {}
+    for version in latest.values():
+        if version.major not in last_of_major or version > last_of_major[version.major]:
+            last_of_major[version.major] = version
+    chosen.update(sorted(last_of_major.values())[-majors:])
+    return [str(v) for v in sorted(chosen)]
 
 
 def unpacked(name: str, version: str, cache: Path) -> Path | None:
@@ -378,7 +384,8 @@ def _typeshed_scope(body: list[ast.stmt], module: str, owner: str) -> list[dict]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--libraries", default=",".join(LIBRARIES))
-    parser.add_argument("--minors", type=int, default=10)
+    parser.add_argument("--minors", type=int, default=6)
+    parser.add_argument("--majors", type=int, default=3)
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "caveat-removals"))
     parser.add_argument("--out", default=str(HERE / "removed_apis" / "generated.json"))
     args = parser.parse_args()
@@ -388,7 +395,7 @@ def main() -> int:
     provenance = {}
     for name in [n.strip() for n in args.libraries.split(",") if n.strip()]:
         apis = []
-        for version in releases(name, args.minors):
+        for version in releases(name, args.minors, args.majors):
             prefix = unpacked(name, version, cache)
             if prefix is None:
                 print(f"{name} {version}: no wheel", file=sys.stderr)

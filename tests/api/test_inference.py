@@ -57,6 +57,15 @@ class Headers:
     def get(self, key): ...
 
 
+from contextlib import contextmanager
+from typing import Iterator
+
+
+@contextmanager
+def opened(path) -> Iterator[Response]:
+    yield Response()
+
+
 class Client:
     def get(self, url) -> Response:
         return Response()
@@ -288,3 +297,37 @@ def test_project_classes_and_their_members(index: ApiIndex) -> None:
     assert own.project.name == "Order" and not own.exact  # self: a subclass may stand in
     assert names(infer(index, MODELS, 15)) == ["instance:lib.Response"]  # a field's annotation
     assert names(infer(index, MODELS, 16)) == ["instance:builtins.dict"]  # self.cache = {}
+
+
+MORE = '''
+import lib
+
+
+class Cache:
+    def __init__(self, client: lib.Client) -> None:
+        self.client = client
+
+    def fetch(self, url: str):
+        self.client
+
+
+def each(values: list[str], pairs: tuple[lib.Client, ...], mixed: tuple[str, int]):
+    any(v for v in values) and values[0]
+    for pair in pairs:
+        pair
+    for item in mixed:
+        item
+    with lib.opened("x") as response:
+        response
+'''
+
+
+@pytest.mark.parametrize("line, expected", [
+    (10, ["instance:lib.Client"]),  # self.client = client (an annotated parameter), read in another method
+    (14, []),  # a subscript: unknown (the comprehension's variable: see tests/fixtures/rules/api)
+    (16, ["instance:lib.Client"]),  # a loop over tuple[Client, ...]
+    (18, []),  # tuple[str, int]: each item is one or the other: unknown
+    (20, ["instance:lib.Response"]),  # a @contextmanager function: what it yields
+])
+def test_values_across_members_loops_and_context_managers(index: ApiIndex, line: int, expected) -> None:
+    assert names(infer(index, MORE, line)) == expected

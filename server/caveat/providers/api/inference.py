@@ -44,6 +44,8 @@ _OPERATORS = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.D
 _LITERALS = {ast.JoinedStr: "str", ast.List: "list", ast.ListComp: "list", ast.Dict: "dict", ast.DictComp: "dict",
              ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple"}
 _MAX_DEPTH = 24
+_SEQUENCES = {"list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence", "MutableSequence", "Iterable",
+              "Iterator", "Collection", "AbstractSet", "MutableSet", "deque", "Deque"}
 _PLAIN_CLASS_DECORATORS = {"dataclass", "total_ordering", "final", "unique", "runtime_checkable", "dataclass_transform"}
 
 
@@ -98,6 +100,8 @@ class ModuleModel:
         self.bindings: dict[str, list[ast.AST]] = {}  # module-level name -> binding statements
         self.imports: dict[str, str] = {}
         self.digests: dict[str, str] = {}
+        self.active: set = set()  # project attributes being inferred (cycles)
+        self.methods: dict = {}  # a method of a project class -> the Inference over it
 
     @classmethod
     def build(cls, blocks, facts, imports: dict[str, str]) -> "ModuleModel":
@@ -260,8 +264,8 @@ def _self_assignments(function, names: set[str], assigned: dict, interface: list
                     names.add(sub.attr)
                     value = node.annotation if isinstance(node, ast.AnnAssign) else \
                         node.value if isinstance(node, ast.Assign) and target is sub else None
-                    assigned.setdefault(sub.attr, []).append(("annotation", value) if isinstance(node, ast.AnnAssign)
-                                                             else ("value", value))
+                    assigned.setdefault(sub.attr, []).append(
+                        ("annotation" if isinstance(node, ast.AnnAssign) else "value", value, function))
                     interface.append(ast.dump(node))
 
 
@@ -271,6 +275,13 @@ def _decorator(node: ast.AST) -> str:
         return ast.unparse(target)
     except Exception:  # pragma: no cover
         return ""
+
+
+@dataclass(frozen=True)
+class _ClassStub:
+    """The enclosing class of a method read outside its block."""
+
+    name: str
 
 
 class Inference:
@@ -318,6 +329,20 @@ class Inference:
             if isinstance(node, kind) and node.end_lineno == line and node.end_col_offset == col_end:
                 return node
         return None
+
+    def _in_method(self, method: ast.AST) -> "Inference":
+        """The inference over another member of a project class (``self.x = client`` in
+        ``__init__``, read from another method's block)."""
+        if method in self.parents or method is self.tree:
+            return self
+        found = self.model.methods.get(method)
+        if found is None:
+            holder = ast.Module(body=[method], type_ignores=[])
+            found = self.model.methods[method] = Inference(self.api, self.model, holder)
+            for klass in self.model.classes.values():  # self / cls need the enclosing class
+                if klass.methods.get(method.name) is method:
+                    found.parents[method] = _ClassStub(klass.name)
+        return found
 
     # --- expressions ----------------------------------------------------------------
     def _values(self, node: ast.AST) -> tuple[Value, ...] | None:
@@ -378,8 +403,11 @@ class Inference:
                 if any(a.arg == name for a in _arguments(scope.args)):
                     return None
             elif isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                if any(name in set(_target_names(g.target)) for g in scope.generators):
-                    return None
+                for generator in scope.generators:
+                    if name in set(_target_names(generator.target)):
+                        if isinstance(generator.target, ast.Name):
+                            return self._element(generator.iter)
+                        return None
             else:
                 parameter = next((a for a in _arguments(scope.args) if a.arg == name), None)
                 if parameter is not None:
@@ -448,6 +476,9 @@ class Inference:
                 if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
                     return self._entered(item.context_expr, isinstance(binding, ast.AsyncWith))
             return None
+        if isinstance(binding, (ast.For, ast.AsyncFor)) and isinstance(binding.target, ast.Name) \
+                and not isinstance(binding, ast.AsyncFor):
+            return self._element(binding.iter)
         if isinstance(binding, ast.ExceptHandler):
             classes = self.values(binding.type) if binding.type is not None else None
             return self._each(classes, self._instance_of)
@@ -456,6 +487,40 @@ class Inference:
         if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return (Value(None, method=binding),)
         return None
+
+    def _element(self, iterable: ast.AST) -> tuple[Value, ...] | None:
+        """What iterating a name annotated as a collection of X gives (``values: list[str]``)."""
+        if not isinstance(iterable, ast.Name):
+            return None
+        annotation = self._annotation_of(iterable)
+        if not isinstance(annotation, ast.Subscript):
+            return None
+        head = (_dotted(annotation.value) or "").rsplit(".", 1)[-1]
+        inner = annotation.slice
+        if head in _SEQUENCES:
+            if isinstance(inner, ast.Tuple):
+                return None
+            return self.annotation(inner)
+        if head in ("tuple", "Tuple") and isinstance(inner, ast.Tuple) and len(inner.elts) == 2 \
+                and isinstance(inner.elts[1], ast.Constant) and inner.elts[1].value is Ellipsis:
+            return self.annotation(inner.elts[0])
+        return None
+
+    def _annotation_of(self, name: ast.Name) -> ast.AST | None:
+        """The annotation a name is declared with in its scope (a parameter or ``x: T``), if any."""
+        scope = self._scope_of(name)
+        while isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            scope = self._scope_of(scope)
+        if scope is None or isinstance(scope, ast.Lambda):
+            return None
+        parameter = next((a for a in _arguments(scope.args) if a.arg == name.id), None)
+        if parameter is not None:
+            if parameter is scope.args.vararg or parameter is scope.args.kwarg:
+                return None
+            return parameter.annotation
+        bindings = self._scope_bindings(scope).get(name.id, [])
+        annotated = [b for b in bindings if isinstance(b, ast.AnnAssign)]
+        return annotated[0].annotation if annotated and len(annotated) == len(bindings) else None
 
     def _parameter(self, function, parameter: ast.arg) -> tuple[Value, ...] | None:
         if parameter is function.args.vararg:
@@ -468,7 +533,7 @@ class Inference:
         if not positional or positional[0] is not parameter or isinstance(function, ast.Lambda):
             return None
         klass = self.parents.get(function)
-        if not isinstance(klass, ast.ClassDef) or klass.name not in self.model.classes:
+        if not isinstance(klass, (ast.ClassDef, _ClassStub)) or klass.name not in self.model.classes:
             return None
         decorators = {_decorator(d) for d in function.decorator_list}
         if "staticmethod" in decorators:
@@ -654,8 +719,16 @@ class Inference:
         if name in project.names:
             assigned = project.assigned.get(name)
             if value.instance and assigned and name not in project.body_values:
-                parts = [self.annotation(v) if how == "annotation" else self.values(v) if v is not None else None
-                         for how, v in assigned]
+                key = (project.name, name)
+                if key in self.model.active:
+                    return None  # self.a = self.b; self.b = self.a
+                self.model.active.add(key)
+                try:
+                    parts = [self.annotation(v) if how == "annotation" else
+                             self._in_method(method).values(v) if v is not None else None
+                             for how, v, method in assigned]
+                finally:
+                    self.model.active.discard(key)
                 return self._union(parts)
             return None
         for base in self._project_bases(project):
@@ -867,9 +940,36 @@ class Inference:
         return self._annotation_text(text, ref.module, owner_bound)
 
     def _entered(self, node: ast.AST, asynchronous: bool) -> tuple[Value, ...] | None:
+        if isinstance(node, ast.Call):
+            yielded = self._yielded(node, asynchronous)
+            if yielded is not False:
+                return yielded
         values = self.values(node)
         method = "__aenter__" if asynchronous else "__enter__"
         return self._each(values, lambda v: self._enter(v, method))
+
+    def _yielded(self, call: ast.Call, asynchronous: bool):
+        """``with f(...) as x`` where ``f`` is a library ``@contextmanager`` /
+        ``@asynccontextmanager`` generator: what it yields (``Iterator[X]`` -> X). False when
+        ``f`` is not one."""
+        functions = self.values(call.func)
+        if not functions or len(functions) != 1 or functions[0].ref is None or functions[0].ref.kind != "function":
+            return False
+        ref = functions[0].ref
+        decorators = {d.rsplit(".", 1)[-1] for info, _ in self.api._function_infos(ref) for d in info["deco"]}
+        wanted = "asynccontextmanager" if asynchronous else "contextmanager"
+        if wanted not in decorators:
+            return False
+        text = self.api.returns(ref)
+        try:
+            node = ast.parse(text, mode="eval").body if text else None
+        except SyntaxError:
+            return None
+        if not isinstance(node, ast.Subscript) or (_dotted(node.value) or "").rsplit(".", 1)[-1] not in (
+                "Iterator", "Generator", "AsyncIterator", "AsyncGenerator"):
+            return None
+        inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+        return self.annotation(inner, library=ref.module, bound=functions[0].bound)
 
     def _enter(self, value: Value, method: str) -> tuple[Value, ...] | None:
         if value.project is not None or value.ref is None or value.ref.kind != "instance":

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 from pathlib import Path
 
 
@@ -182,7 +183,8 @@ _MODULE_DYNAMIC = re.compile(r"\bglobals\s*\(\s*\)\s*(\[|\.\s*update|\.\s*setdef
 
 
 class _LayerBuilder:
-    def __init__(self, tree: ast.Module, module: str, is_package: bool, source: str) -> None:
+    def __init__(self, tree: ast.Module, module: str, is_package: bool, source: str, stub: bool = False) -> None:
+        self.stub = stub
         self.tree = tree
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
@@ -236,7 +238,8 @@ class _LayerBuilder:
                     layer["imports"][alias.asname] = alias.name
                 else:
                     top = alias.name.split(".")[0]
-                    layer["members"].add(top)
+                    if not self.stub:  # a stub's plain `import x` is not a re-export (PEP 484)
+                        layer["members"].add(top)
                     layer["imports"][top] = top
         elif isinstance(stmt, ast.ImportFrom):
             source = self.absolute(stmt.level, stmt.module)
@@ -245,7 +248,8 @@ class _LayerBuilder:
                     layer["star"].append(source)
                     continue
                 local = alias.asname or alias.name
-                layer["members"].add(local)
+                if not (self.stub and not stmt.level and alias.asname != alias.name):
+                    layer["members"].add(local)  # a stub re-exports only `import x as x` (PEP 484)
                 layer["imports"][local] = f"{source}.{alias.name}" if source else alias.name
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -545,6 +549,45 @@ def build_layer(path: str, module: str) -> dict | None:
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     is_package = os.path.basename(path).startswith("__init__.")
-    return _LayerBuilder(tree, module, is_package, source).build()
+    stub = path.endswith(".pyi")
+    if stub:
+        tree = _VersionBranches().visit(tree)
+    return _LayerBuilder(tree, module, is_package, source, stub).build()
+
+
+class _VersionBranches(ast.NodeTransformer):
+    """In a stub, ``if sys.version_info >= (3, N):`` keeps only the branch of the running
+    Python (typeshed declares names removed in 3.11 under ``< (3, 11)``): the standard library
+    is checked only when the project's Python is the one caveat runs on."""
+
+    def visit_If(self, node: ast.If):
+        taken = _version_test(node.test)
+        if taken is None:
+            return self.generic_visit(node)
+        kept = []
+        for stmt in node.body if taken else node.orelse:
+            result = self.visit(stmt)
+            kept.extend(result if isinstance(result, list) else [result] if result is not None else [])
+        return kept or None
+
+    def visit_FunctionDef(self, node):
+        return node  # signatures only: bodies of stubs hold nothing
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+
+def _version_test(test: ast.AST) -> bool | None:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and _dotted(test.left) == "sys.version_info"):
+        return None
+    target = test.comparators[0]
+    if not isinstance(target, ast.Tuple) or not all(isinstance(e, ast.Constant) and isinstance(e.value, int)
+                                                    for e in target.elts):
+        return None
+    wanted = tuple(e.value for e in target.elts)
+    have = tuple(sys.version_info[:len(wanted)])
+    op = type(test.ops[0])
+    compare = {ast.Lt: have < wanted, ast.LtE: have <= wanted, ast.Gt: have > wanted, ast.GtE: have >= wanted,
+               ast.Eq: have == wanted, ast.NotEq: have != wanted}
+    return compare.get(op)
 
 
