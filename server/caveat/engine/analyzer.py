@@ -30,10 +30,10 @@ from typing import Callable
 from caveat.engine.blocks import Block, Splitter, relines, split_blocks, split_lines
 from caveat.engine.context import BlockFacts, ModuleContext, build_context
 from caveat.engine.findings import Finding, Fix, Position, TextEdit
-from caveat.engine.suppression import parse_nosec, parse_suppressions
+from caveat.engine.suppression import parse_nosec, parse_peer_suppressions, parse_suppressions, peer_suppressed
 from caveat.project import Settings
 from caveat.providers import bandit_provider
-from caveat.rules import all_rules, caveat_rules, default_off, meta
+from caveat.rules import all_rules, caveat_rules, default_off, meta, opt_in
 from caveat.rules.base import RuleContext, _bindings
 
 log = logging.getLogger("caveat.engine")
@@ -443,10 +443,10 @@ class Engine:
         key = settings.cache_key()
         excluded = self._excluded.get(key)
         if excluded is None:
-            infos, off = all_rules(), default_off()
+            infos, off, strict = all_rules(), default_off(), opt_in()
             excluded = frozenset(
                 code for code in bandit_provider.known_tests()
-                if code in infos and not settings.is_enabled(code, infos[code].category, off))
+                if code in infos and not settings.is_enabled(code, infos[code].category, off, strict))
             self._excluded[key] = excluded
         return excluded
 
@@ -586,23 +586,25 @@ class Engine:
 
     def _filter(self, findings: list[Finding], lines: list[str], settings: Settings, infos=None) -> list[Finding]:
         infos = infos or all_rules()
-        off = default_off()
+        off, strict = default_off(), opt_in()
         suppressions, problems = parse_suppressions(lines, infos.keys())
         nosec = parse_nosec(lines) if self._supersedes else {}
+        peers = parse_peer_suppressions(lines) if settings.respect_peer_suppressions else {}
         by_line: dict[int, list] = {}
         for suppression in suppressions:
             by_line.setdefault(suppression.line, []).append(suppression)
         used: set[tuple[int, int]] = set()
         kept: list[Finding] = []
-        enabled = [f for f in findings if settings.is_enabled(f.code, f.category, off)]
+        enabled = [f for f in findings if settings.is_enabled(f.code, f.category, off, strict)]
         for finding in self._drop_superseded(enabled):
-            if _suppressed(finding, by_line, used, self._supersedes.get(finding.code, ())) or \
-                    _nosec(finding, nosec, self._supersedes.get(finding.code, ())):
+            aliases = self._supersedes.get(finding.code, ())
+            if _suppressed(finding, by_line, used, aliases) or _nosec(finding, nosec, aliases) or \
+                    (peers and peer_suppressed(finding, peers, aliases)):
                 continue
             severity = settings.severity_for(finding.code, finding.severity)
             kept.append(finding if severity == finding.severity else replace(finding, severity=severity))
         bad = meta.MALFORMED_SUPPRESSION
-        if settings.is_enabled(bad.code, bad.category, off):
+        if settings.is_enabled(bad.code, bad.category, off, strict):
             for problem in problems:
                 kept.append(Finding(bad.code, bad.name, bad.category, None, settings.severity_for(bad.code, bad.severity),
                                     problem.message, problem.line, problem.col, problem.line, problem.end_col))
