@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--python", help="the project's environment: an interpreter or a venv folder")
     check.add_argument("--config", help="pyproject.toml to read [tool.caveat] from (default: nearest one)")
     check.add_argument("--report-unused-suppressions", action="store_true", default=None)
+    check.add_argument("--profile", choices=("default", "strict"),
+                       help="the rule set: default (rules that meet the precision policy) or strict (all)")
+    check.add_argument("--new-code", choices=("strict", "default"),
+                       help="strict (default): lines changed since git HEAD get the strict profile")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk result cache")
     check.add_argument("--no-api", action="store_true",
                        help="local checks only: skip the API reality checks against the project's environment")
@@ -136,7 +140,7 @@ def _settings_from_args(args) -> Settings:
         first = Path(args.paths[0]) if args.paths else Path(".")
         settings, _ = settings_for(first if first.exists() else Path("."))
     overrides: dict = {}
-    for key in ("select", "extend_select", "ignore"):
+    for key in ("select", "extend_select", "ignore", "profile", "new_code"):
         value = getattr(args, key)
         if value is not None:
             overrides[key] = value

@@ -48,6 +48,8 @@ class Settings:
     profile: str = "default"
     # `# noqa: S608`, `# pylint: disable=broad-except`... written for other tools (PEER_CODES)
     respect_peer_suppressions: bool = True
+    # "strict": lines changed since git HEAD (or --diff-from) get the strict profile
+    new_code: str = "strict"
     # Validated options, sorted: ("missing-timeout.timeout", 5) for a rule's, ("api-time-budget", 5)
     # for the engine's (see ``ENGINE_OPTIONS``).
     options: tuple[tuple[str, Any], ...] = ()
@@ -115,7 +117,7 @@ class Settings:
 
     def cache_key(self) -> str:
         return repr((self.select, self.extend_select, self.ignore, self.severity, self.options, self.max_file_size_kb,
-                     self.profile, self.respect_peer_suppressions))
+                     self.profile, self.respect_peer_suppressions, self.new_code))
 
 
 def _best(entries: Iterable[str], code: str, category: str, default_off: frozenset[str] = frozenset()) -> float | None:
@@ -146,6 +148,7 @@ def _best(entries: Iterable[str], code: str, category: str, default_off: frozens
 _KEYS = {
     "select", "extend-select", "ignore", "severity", "exclude", "python",
     "max-file-size-kb", "report-unused-suppressions", "options", "profile", "respect-peer-suppressions",
+    "new-code",
 }
 
 
@@ -192,10 +195,10 @@ def settings_from_mapping(data: Mapping[str, Any], source: str, base: Settings |
             if not isinstance(value, bool):
                 raise ConfigError(f"{source}: `{key}` must be true or false")
             changes[key.replace("-", "_")] = value
-        elif key == "profile":
+        elif key in ("profile", "new-code"):
             if value not in PROFILES:
-                raise ConfigError(f"{source}: `profile` must be one of {', '.join(map(repr, PROFILES))}, got {value!r}")
-            changes["profile"] = value
+                raise ConfigError(f"{source}: `{key}` must be one of {', '.join(map(repr, PROFILES))}, got {value!r}")
+            changes[key.replace("-", "_")] = value
         elif key == "options":
             changes["options"] = tuple(sorted(dict(settings.options, **_parse_options(value, source)).items()))
     return replace(settings, **changes)
