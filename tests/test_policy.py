@@ -83,10 +83,11 @@ def test_error_severity_is_capped_below_its_bar():
 
 def test_cli_select_strict_and_profile(tmp_path: Path):
     (tmp_path / "app.py").write_text(STRICT_ONLY)
+    (tmp_path / "pyproject.toml").write_text('[tool.caveat]\nnew-code = "default"\n')  # not in git: all new
     assert caveat("check", "--no-api", "app.py", cwd=tmp_path).returncode == 0
     strict = caveat("check", "--no-api", "--select", "strict", "app.py", cwd=tmp_path)
     assert strict.returncode == 1 and "CAV202" in strict.stdout
-    (tmp_path / "pyproject.toml").write_text('[tool.caveat]\nprofile = "strict"\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.caveat]\nnew-code = "default"\nprofile = "strict"\n')
     assert "CAV202" in caveat("check", "--no-api", "app.py", cwd=tmp_path).stdout
 
 

@@ -47,7 +47,7 @@ PASTES = [
 IMPORTS = ["import subprocess\n", "import yaml\n", "import requests\n", "import pickle\n", "from os import system\n",
            "import os as o\n", "from requests import get\n"]
 CHARS = list("():'\"\n x#\\,[]=") + ["    ", "def ", "class ", "@", "else:", "'''"]
-SETTINGS = Settings()
+SETTINGS = Settings(profile="strict")  # every rule: the opt-in ones too
 
 
 def _line_starts(text: str) -> list[int]:

@@ -12,7 +12,10 @@ a cache folder (``--cache``, default ``$CAVEAT_REAL_APPS_CACHE`` or
 ``~/.cache/caveat-bench/real-apps``), never into the repository. Their tests, migrations,
 vendored code and examples are left out (``excluded``); the files kept are copied into
 ``<cache>/tree/<app>/`` and checked there, under a ``pyproject.toml`` with no
-``[tool.caveat]`` table, so what is measured is caveat's default as a new user gets it.
+``[tool.caveat]`` table, so what is measured is caveat's default as a new user gets it. The
+tree is a git repository with every file committed, as an application's code is: under
+``new-code = "strict"`` (the default) no line is new, so the default run measures the default
+set; ``--select strict`` measures every rule.
 
 Lines are lines of code: not blank, not only a comment. The triage protocol is in
 ``TRIAGE.md`` beside this file.
@@ -68,6 +71,8 @@ def fetch(cache: Path) -> Path:
     marker = tree / ".complete"
     wanted = json.dumps([list(app[:2]) for app in APPS])
     if marker.exists() and marker.read_text() == wanted:
+        if not (tree / ".git").exists():
+            _commit(tree)
         return tree
     wheels = cache / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
@@ -87,7 +92,17 @@ def fetch(cache: Path) -> Path:
                 out.write_bytes(archive.read(member))
     (tree / "pyproject.toml").write_text("# The checked applications: caveat's defaults, no [tool.caveat] table.\n")
     marker.write_text(wanted)
+    _commit(tree)
     return tree
+
+
+def _commit(tree: Path) -> None:
+    """Commit the tree: the applications' code is existing code, not lines being written."""
+    (tree / ".gitignore").write_text(".complete\n")
+    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
+               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the applications as released"]):
+        subprocess.run(["git", *args], cwd=tree, check=True, env=env, capture_output=True)
 
 
 def _wheel(folder: Path, name: str, version: str) -> Path:

@@ -275,7 +275,9 @@ def _fix_for(fixer, parse_text: str, line: int, byte_col: int, path: str, import
     ctx = RuleContext(tree, parse_text, imports, {}, path)
     for call in ctx.nodes(ast.Call):
         if call.lineno == line and (call.col_offset == byte_col or call.func.col_offset == byte_col):
-            return fixer(ctx, call)
+            fix = fixer(ctx, call)  # `sp.check_output(...).decode()`: both calls start here
+            if fix is not None:
+                return fix
     for call in ctx.nodes(ast.Call):
         if call.lineno <= line <= (call.end_lineno or call.lineno):
             fix = fixer(ctx, call)
