@@ -193,8 +193,11 @@ def _rule(args) -> int:
         return 2
     cwe = f"CWE-{info.cwe}" if info.cwe else "no CWE"
     print(f"# {info.code} {info.name}\n")
+    from caveat.rules import default_of
+
     print(f"Category: {info.category} · {cwe} · default severity: {info.severity.label} · "
-          f"fix: {'yes' if info.fixable else 'no'} · from: {info.origin}\n")
+          f"fix: {'yes' if info.fixable else 'no'} · from: {info.origin} · default: {default_of(info.code)} · "
+          f"precision on real applications: {_precision_label(info.code)}\n")
     print(info.doc)
     return 0
 
