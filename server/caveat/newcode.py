@@ -44,10 +44,10 @@ class DiskLines:
         if root not in self._changes:
             try:
                 self._changes[root] = vcs.changes_since(root, self.ref)
-            except vcs.UnknownRevision as error:
+            except vcs.VcsError as error:
                 if self.ref != "HEAD":
-                    raise
-                log.info("%s; every line counts as new", error)  # a repository without a commit yet
+                    raise  # --diff-from REF: the user named a revision; tell them what is wrong
+                log.info("%s; every line counts as new", error)  # e.g. a repository without a commit yet
                 self._changes[root] = None
         changes = self._changes[root]
         return None if changes is None else changes.lines(path)
