@@ -79,11 +79,12 @@ def test_untracked_file_in_a_repository_is_new(repo: Path):
 
 
 def test_carried_answers_follow_an_edit():
-    last = _Exact(["a", "b", "c", "d"], frozenset({4}), 0.0)
+    last = _Exact("a\nb\nc\nd\n", frozenset({4}), 0.0)
     # a line inserted after "a": "b".."d" move down by one, the inserted line is new
-    assert _carried(last, ["a", "x", "b", "c", "d"]) == {2, 5}
-    assert _carried(last, ["a", "b", "c"]) == frozenset()  # the new line deleted
-    assert _carried(_Exact(["a"], None, 0.0), ["a", "b"]) is None
+    assert _carried(last, "a\nx\nb\nc\nd\n") == {2, 5}
+    assert _carried(last, "a\nb\ncX\nd\n") == {3, 4}  # a changed line is new, the others keep their answer
+    assert 4 not in _carried(last, "a\nb\nc\n")  # the new line deleted
+    assert _carried(_Exact("a\n", None, 0.0), "a\nb\n") is None
 
 
 def test_buffer_lines_against_head(repo: Path):
