@@ -118,6 +118,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from caveat.analysis.dataflow import UNKNOWN, Flow
 from caveat.rules.base import RuleContext
 
 # --------------------------------------------------------------------------- vocabulary
@@ -605,6 +606,36 @@ class _State:
         self.sink_summaries: dict[tuple[int, str], list[tuple[ast.AST, frozenset[str]]]] = {}
         self.containment: dict[int, bool] = {}
         self.partials: dict[int, ast.Call] = {}
+        self.flows: dict[ast.AST, Flow] = {}
+
+    # --- order, branches, constants, containers (analysis/dataflow.py) ----------
+    def flow(self, func: ast.AST | None) -> Flow | None:
+        """The flow-sensitive facts of a function (None at module level)."""
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        found = self.flows.get(func)
+        if found is None:
+            found = self.flows[func] = Flow(func)
+        return found
+
+    def stored(self, expr: ast.AST) -> frozenset | None:
+        flow = self.flow(self.enclosing_function(expr))
+        return flow.stored(expr) if flow is not None else None
+
+    def constant(self, expr: ast.AST) -> object:
+        """The constant value of ``expr`` where it is evaluated, or UNKNOWN."""
+        flow = self.flow(self.enclosing_function(expr))
+        return flow.constant(expr) if flow is not None else UNKNOWN
+
+    def unreachable(self, expr: ast.AST) -> bool:
+        """Is ``expr`` in a statement no path of its function reaches (after a
+        ``return``, in a branch whose test is a constant that says no)?"""
+        func = self.enclosing_function(expr)
+        flow = self.flow(func)
+        if flow is None:
+            return False
+        stmt = self._statement(expr)
+        return stmt is not None and self.enclosing_function(stmt) is func and not flow.reachable(stmt)
 
     # --- tree navigation (block or same-module helper) --------------------
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -1046,10 +1077,16 @@ class _State:
 
     # --- reaching bindings --------------------------------------------------
     def reaching(self, scope: _Scope, name: ast.Name) -> list[Binding]:
-        """Bindings of ``name`` in ``scope`` above the use, plus loop-carried ones."""
+        """Bindings of ``name`` in ``scope`` that can reach the use: the flow's answer
+        where it has one (order, branches, constants), else the ones above the use
+        plus loop-carried ones."""
         bindings = scope.names.get(name.id)
         if not bindings:
             return []
+        flow = self.flow(scope.node)
+        defs = flow.definitions(name) if flow is not None else None
+        if defs is not None:
+            return [b for b in bindings if b.stmt in defs]
         use = _pos(name)
         statement = self._statement(name)
         found = []
@@ -1312,6 +1349,8 @@ class _State:
     def _eval(self, expr: ast.AST, kind: str | None) -> frozenset[Origin]:
         if isinstance(expr, ast.Constant) or expr is None:
             return NONE
+        if self.unreachable(expr):
+            return NONE
         if isinstance(expr, (ast.Compare, ast.Lambda)):
             return NONE
         if isinstance(expr, ast.UnaryOp):
@@ -1328,6 +1367,10 @@ class _State:
             return self._name(expr, scope, kind)
         if isinstance(expr, ast.Attribute):
             return self._attribute(expr, scope, kind)
+        if isinstance(expr, (ast.Subscript, ast.Call)):
+            stored = self.stored(expr)
+            if stored is not None:  # lst[1], d["k"], d.get("k"): exactly what was put there
+                return self._union(stored, kind)
         if isinstance(expr, ast.Subscript):
             if self.is_allowlist(expr.value) or (isinstance(expr.value, ast.Attribute) and self._is_constant_name(expr.value)):
                 return NONE
@@ -1366,6 +1409,9 @@ class _State:
         if isinstance(expr, ast.BoolOp):
             return self._union(expr.values, kind)
         if isinstance(expr, ast.IfExp):
+            test = self.constant(expr.test)
+            if test is not UNKNOWN:
+                return self.eval(expr.body if test else expr.orelse, kind)
             return self._union((expr.body, expr.orelse), kind)
         if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
             return self._union(expr.elts, kind)
