@@ -161,6 +161,16 @@ class Flow:
         included); None when the model does not know."""
         return self.elements.get(expr)
 
+    def uses(self, definition: ast.AST) -> list[ast.Name]:
+        """The reads that ``definition`` (an assignment, a ``for``...) can reach."""
+        if not hasattr(self, "_uses"):
+            index: dict[ast.AST, list[ast.Name]] = {}
+            for read, defs in self.reads.items():
+                for d in defs:
+                    index.setdefault(d, []).append(read)
+            self._uses = index
+        return self._uses.get(definition, [])
+
     def reachable(self, stmt: ast.AST) -> bool:
         """Does some path reach ``stmt`` (a statement of this function's own body)?"""
         return stmt in self.seen

@@ -221,7 +221,14 @@ ESCAPERS = {
     "sql": frozenset(),
     "code": frozenset({"ast.literal_eval"}),
     "regex": frozenset({"re.escape", "regex.escape"}),
+    "ldap": frozenset({"ldap3.utils.conv.escape_filter_chars", "ldap.filter.escape_filter_chars",
+                       "ldap.dn.escape_dn_chars", "ldap3.utils.dn.escape_rdn", "escape_filter_chars"}),
+    "xpath": frozenset(),
+    "trust": frozenset(),
 }
+# Kinds for which a helper named for escaping or quoting (``escape_for_html``) proves
+# nothing: escaping changes how a value is written, not whether it may be trusted.
+NO_NAME_SANITIZERS = frozenset({"trust"})
 SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|escape|quote|clean|validate|whitelist|allowlist|safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
 VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
@@ -445,6 +452,59 @@ def effective_call(ctx: RuleContext, call: ast.Call) -> ast.Call:
     original argument nodes, so the model answers questions about them). Any
     other call is returned as it is."""
     return _state(ctx).effective_call(call)
+
+
+# Calls whose result says nothing of their argument's value (a value flows no further).
+OPAQUE_RESULTS = frozenset({"len", "bool", "isinstance", "print", "hash", "id", "type", "callable", "hasattr",
+                            "logging.info", "logging.debug"})
+# Methods called on a value that consume it without handing it on.
+CONSUMING_METHODS = frozenset({"update", "write", "append", "extend", "add", "insert", "close", "put", "send",
+                               "sendall", "set", "remove", "discard", "clear"})
+
+
+def flows_to(ctx: RuleContext, expr: ast.AST, limit: int = 200) -> Iterator[ast.AST]:
+    """Forward from ``expr``: every expression its value is built into, in order of
+    discovery - enclosing f-strings, concatenations, containers, method results
+    (``h.digest()``), call results (``str(x)``, ``b64encode(x)``) - and, through
+    assignments to local names, every read that assignment reaches (the flow core's
+    answer) and what those reads are built into. A store (``d[k] = value``,
+    ``obj.attr = value``) yields its target. Callers look at each node's parent to
+    find the uses they care about (a call it is passed to, a store)."""
+    state = _state(ctx)
+    seen: set[ast.AST] = set()
+    work = [expr]
+    while work and len(seen) < limit:
+        node = work.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        yield node
+        parent = state.parent(node)
+        if parent is None:
+            continue
+        if isinstance(parent, (ast.JoinedStr, ast.FormattedValue, ast.BinOp, ast.BoolOp, ast.Tuple, ast.List,
+                               ast.Set, ast.Dict, ast.Starred, ast.Await, ast.NamedExpr)) or \
+                isinstance(parent, ast.IfExp) and node is not parent.test or \
+                isinstance(parent, ast.Subscript) and node is parent.value and isinstance(parent.ctx, ast.Load):
+            work.append(parent)
+        elif isinstance(parent, ast.keyword):
+            work.append(parent)
+        elif isinstance(parent, ast.Attribute) and node is parent.value:
+            call = state.parent(parent)
+            if isinstance(call, ast.Call) and call.func is parent and parent.attr not in CONSUMING_METHODS:
+                work.append(call)
+        elif isinstance(parent, ast.Call) and node is not parent.func:
+            name = ctx.qualified_name(parent.func) or _dotted(parent.func) or ""
+            if name not in OPAQUE_RESULTS:
+                work.append(parent)
+        elif isinstance(parent, (ast.Assign, ast.AnnAssign)) and node is parent.value:
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            flow = state.flow(state.enclosing_function(parent))
+            for target in targets:
+                if isinstance(target, ast.Name) and flow is not None:
+                    work.extend(sorted(flow.uses(parent), key=_pos))
+                elif isinstance(target, (ast.Subscript, ast.Attribute)):
+                    yield target
 
 
 @dataclass
@@ -1670,7 +1730,7 @@ class _State:
                 return True
         if qualified and any(qualified in table for table in ESCAPERS.values()):
             return False  # a known escaper of another kind
-        if SANITIZER_NAME.search(short):
+        if SANITIZER_NAME.search(short) and not (kind in NO_NAME_SANITIZERS and re.search("escape|quote", short, re.I)):
             return self.trusted_helper(func)
         if isinstance(func, ast.Attribute) and func.attr == "get" and self.is_allowlist(func.value):
             return True  # SORTS.get(key, "id")
