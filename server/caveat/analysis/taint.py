@@ -356,6 +356,14 @@ def is_sanitized(ctx: RuleContext, expr: ast.AST, kind: str | None = None) -> bo
     return False
 
 
+def constant_value(ctx: RuleContext, expr: ast.AST) -> object:
+    """The value ``expr`` always has where it is evaluated (literals, and names and
+    arithmetic the flow core folds), or :data:`caveat.analysis.dataflow.UNKNOWN`."""
+    if isinstance(expr, ast.Constant):
+        return expr.value
+    return _state(ctx).constant(expr)
+
+
 def is_validated(ctx: RuleContext, name: ast.Name) -> bool:
     """A guard above this use checks the *content* of ``name`` (allowlist,
     regex, ``isdigit``...) - length checks do not count."""

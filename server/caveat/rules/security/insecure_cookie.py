@@ -37,6 +37,7 @@ import ast
 import libcst as cst
 
 from caveat.analysis import taint
+from caveat.analysis.dataflow import UNKNOWN
 from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword, rewrite_expression, single_edit_fix, with_keyword
@@ -60,8 +61,8 @@ class InsecureCookie(Rule):
             secure = keyword(call, "secure")
             if secure is not None and not (isinstance(secure.value, ast.Constant) and not secure.value.value):
                 continue  # secure=True, or decided at run time
-            if taint.is_constant(ctx, value):
-                continue
+            if taint.constant_value(ctx, value) is not UNKNOWN:
+                continue  # a fixed value (a preference flag) is no secret
             how = "with `secure=False`" if secure is not None else "without `secure=True`"
             ctx.report(self, call, f"`{ctx.source(func)}` sets a cookie carrying data {how}: browsers also send it "
                                    f"over plain HTTP, where anyone on the path can read it. Pass `secure=True`.",
