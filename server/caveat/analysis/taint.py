@@ -408,6 +408,8 @@ def is_allowlist(ctx: RuleContext, expr: ast.AST) -> bool:
 def bindings_before(ctx: RuleContext, name: ast.Name) -> list["Binding"]:
     """The bindings of ``name`` in its function that can reach the use (all
     branches, loop-carried ones included), in source order."""
+    if not isinstance(name, ast.Name):
+        return []  # ``params["id"]``, ``token.get("user")``: not a name, nothing binds it
     state = _state(ctx)
     scope = _scope_of(ctx, state, name)
     return state.reaching(scope, name)
