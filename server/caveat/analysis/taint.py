@@ -226,10 +226,13 @@ ESCAPERS = {
     "xpath": frozenset(),
     "trust": frozenset(),
 }
+# Kinds whose injection needs a quote to close the literal the value is put in, and no
+# escape exists inside it (XPath 1.0): replacing the quote characters neutralises it.
+QUOTE_DELIMITED = {"xpath": "'\""}
 # Kinds for which a helper named for escaping or quoting (``escape_for_html``) proves
 # nothing: escaping changes how a value is written, not whether it may be trusted.
 NO_NAME_SANITIZERS = frozenset({"trust"})
-SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|escape|quote|clean|validate|whitelist|allowlist|safe_|"
+SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|(?<!un)escape|(?<!un)quote|clean|validate|whitelist|allowlist|safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
 VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
 # A helper named for measuring, not checking content (``validate_length``, ``check_max_size``).
@@ -1742,6 +1745,9 @@ class _State:
             return False  # a known escaper of another kind
         if SANITIZER_NAME.search(short) and not (kind in NO_NAME_SANITIZERS and re.search("escape|quote", short, re.I)):
             return self.trusted_helper(func)
+        if isinstance(func, ast.Attribute) and func.attr == "replace" and len(call.args) == 2 \
+                and _removes_delimiter(call.args[0], call.args[1], QUOTE_DELIMITED.get(kind or "", "")):
+            return True  # name.replace("'", "&apos;"): the input cannot close the quoted literal
         if isinstance(func, ast.Attribute) and func.attr == "get" and self.is_allowlist(func.value):
             return True  # SORTS.get(key, "id")
         return False
@@ -1900,6 +1906,12 @@ class _State:
                            for sink, origins in finder(helper)]
             found = self.sink_summaries[key] = [(sink, params) for sink, params in reached if params]
         return found
+
+
+def _removes_delimiter(old: ast.AST, new: ast.AST, quotes: str) -> bool:
+    """``.replace(old, new)`` takes a quote character out of the text for good."""
+    return isinstance(old, ast.Constant) and isinstance(old.value, str) and old.value in tuple(quotes) \
+        and isinstance(new, ast.Constant) and isinstance(new.value, str) and old.value not in new.value
 
 
 def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:
