@@ -225,7 +225,15 @@ ESCAPERS = {
                        "ldap.dn.escape_dn_chars", "ldap3.utils.dn.escape_rdn", "escape_filter_chars"}),
     "xpath": frozenset(),
     "trust": frozenset(),
+    "redirect": frozenset({"urllib.parse.quote", "urllib.parse.quote_plus", "django.utils.http.urlencode"}),
 }
+# Kinds where only what keeps the client's control of the value carries it: string
+# building, string methods, encodings and escaping (representation, not authority), and
+# same-module helpers we can read. The result of any other call (a lookup, a signature)
+# or an attribute of an object is something the server made.
+CLIENT_SHAPED_KINDS = frozenset({"trust"})
+RESHAPING_CALL = re.compile(r"(^|\.)(str|bytes|(un)?quote\w*|\w*escape\w*|\w*(en|de)code\w*|b64\w*|base64\w*|"
+                            r"(un)?hexlify|format|join|loads|dumps|strip|lower|upper|replace|normali[sz]e\w*)$")
 # Kinds whose injection needs a quote to close the literal the value is put in, and no
 # escape exists inside it (XPath 1.0): replacing the quote characters neutralises it.
 QUOTE_DELIMITED = {"xpath": "'\""}
@@ -900,7 +908,8 @@ class _State:
             if _terminates(node.orelse):
                 scope.guards.setdefault(name, []).append(("after", node))
         for name, _how in self._negative_checks(node.test):
-            if _terminates(node.body):
+            if _terminates(node.body) or _rebinds_constant(node.body, name):
+                # ``if not valid(url): abort(400)`` / ``if not valid(url): url = DEFAULT``
                 scope.guards.setdefault(name, []).append(("after", node))
             scope.guards.setdefault(name, []).append(("else", node))
 
@@ -1435,6 +1444,8 @@ class _State:
         scope = self.scope(self.enclosing_function(expr))
         label = self.request_label(expr, scope)
         if label is not None:
+            if kind == "redirect" and _own_location(expr):
+                return NONE  # request.url, request.path: where the client already is
             return frozenset({Origin("user", label)})
         if isinstance(expr, ast.Name):
             return self._name(expr, scope, kind)
@@ -1702,9 +1713,21 @@ class _State:
             return frozenset({Origin("unknown", f"parameter `{name.id}` of `{func.name}`")})
         return frozenset({Origin("unknown", f"`{name.id}`")})
 
+    def _reshapes(self, call: ast.Call) -> bool:
+        """Does ``call`` only change how its argument is written (see CLIENT_SHAPED_KINDS)?"""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in TRANSPARENT_METHODS:
+            return True
+        if isinstance(func, ast.Name) and func.id in self.ctx.module_functions:
+            return True  # read through its summary
+        name = self.ctx.qualified_name(func) or _dotted(func) or ""
+        return bool(RESHAPING_CALL.search(name))
+
     def _attribute(self, expr: ast.Attribute, scope: _Scope, kind: str | None) -> frozenset[Origin]:
         if UPPER.match(expr.attr) or self.guarded(expr):
             return NONE
+        if kind in CLIENT_SHAPED_KINDS:
+            return NONE  # ``user.session``: a field of an object, not the client's text
         base = expr.value
         if isinstance(base, ast.Name) and base.id in ("self", "cls"):
             return NONE
@@ -1760,6 +1783,8 @@ class _State:
             return NONE
         if kind == "html" and isinstance(func, ast.Attribute) and func.attr in ("render", "render_to_string"):
             return NONE  # template rendering autoescapes
+        if kind in CLIENT_SHAPED_KINDS and not self._reshapes(call):
+            return NONE
         if qualified in {"input", "raw_input", "getpass.getpass"}:
             return frozenset({Origin("user", f"{qualified}()")})
         if qualified.startswith("sys.stdin") or dotted.startswith("sys.stdin"):
@@ -1906,6 +1931,25 @@ class _State:
                            for sink, origins in finder(helper)]
             found = self.sink_summaries[key] = [(sink, params) for sink, params in reached if params]
         return found
+
+
+OWN_LOCATION = frozenset({"url", "base_url", "url_root", "host_url", "path", "full_path", "script_root", "host"})
+
+
+def _own_location(expr: ast.AST) -> bool:
+    """``request.url`` and its parts (``request.url[:n]``): the address the client requested."""
+    while isinstance(expr, ast.Subscript):
+        expr = expr.value
+    return isinstance(expr, ast.Attribute) and expr.attr in OWN_LOCATION
+
+
+def _rebinds_constant(body: list[ast.stmt], name: str) -> bool:
+    """The branch ends by binding ``name`` to something that is not the checked value
+    (``url = DEFAULT_URL``): past the ``if``, the unchecked value is gone."""
+    last = body[-1] if body else None
+    return isinstance(last, ast.Assign) and len(last.targets) == 1 and isinstance(last.targets[0], ast.Name) \
+        and last.targets[0].id == name and not any(isinstance(n, ast.Name) and n.id == name
+                                                    for n in ast.walk(last.value))
 
 
 def _removes_delimiter(old: ast.AST, new: ast.AST, quotes: str) -> bool:

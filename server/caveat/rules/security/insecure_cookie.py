@@ -1,9 +1,8 @@
 """## What it does
 
-Detects cookies that carry data and are set without the `Secure` flag:
+Detects cookies that carry data and are set with the `Secure` flag turned off:
 `response.set_cookie(name, value, secure=False)` (Flask/Werkzeug, Django,
-Starlette/FastAPI), or with `secure` left out while the value is not a
-constant.
+Starlette/FastAPI).
 
 ## Why is this bad?
 A cookie without `Secure` is also sent over plain HTTP: anyone on the network
@@ -12,7 +11,7 @@ attacker who can make the browser load any `http://` URL of the site gets it.
 
 ## Example
 ```python
-resp.set_cookie("session_token", token, httponly=True)
+resp.set_cookie("session_token", token, secure=False, httponly=True)
 ```
 
 ## Use instead
@@ -21,8 +20,10 @@ resp.set_cookie("session_token", token, secure=True, httponly=True, samesite="La
 ```
 
 ## What it does not flag
-`secure=True` (or a non-constant `secure=` the application decides, such as
-`secure=request.is_secure`), `delete_cookie`, and cookies whose value is a
+`secure=True`, a non-constant `secure=` the application decides (such as
+`secure=request.is_secure`), `secure` left out (the framework's configuration,
+such as `SESSION_COOKIE_SECURE`, decides; an application served over plain
+HTTP on a LAN may rightly leave it off), `delete_cookie`, and cookies whose value is a
 constant (a preference flag is no secret), even with `secure=False`.
 
 ## Fix safety
@@ -59,11 +60,11 @@ class InsecureCookie(Rule):
                 continue
             value = call.args[1] if len(call.args) >= 2 else keyword(call, "value").value
             secure = keyword(call, "secure")
-            if secure is not None and not (isinstance(secure.value, ast.Constant) and not secure.value.value):
-                continue  # secure=True, or decided at run time
+            if secure is None or not (isinstance(secure.value, ast.Constant) and secure.value.value is False):
+                continue  # secure=True, decided at run time, or left to the framework's configuration
             if taint.constant_value(ctx, value) is not UNKNOWN:
                 continue  # a fixed value (a preference flag) is no secret
-            how = "with `secure=False`" if secure is not None else "without `secure=True`"
+            how = "with `secure=False`"
             ctx.report(self, call, f"`{ctx.source(func)}` sets a cookie carrying data {how}: browsers also send it "
                                    f"over plain HTTP, where anyone on the path can read it. Pass `secure=True`.",
                        fix=self._fix(ctx, call))

@@ -28,9 +28,11 @@ def done():
 ```
 
 ## What it does not flag
-Constant locations, `url_for(...)`, a value checked against an allowlist of hosts
+Constant locations, `url_for(...)`, the request's own URL (`request.url`,
+`request.path`), a value checked against an allowlist of hosts
 or paths (`if urlparse(url).hostname not in ALLOWED: abort(400)`), or validated
-by a helper such as `url_has_allowed_host_and_scheme`.
+by a helper such as `url_has_allowed_host_and_scheme` (also `if not
+is_safe(url): url = "/"`).
 
 ## Fix safety
 No automatic fix: the right fallback location is the application's choice.
@@ -49,7 +51,7 @@ class OpenRedirect(TaintSinkRule):
     cwe = 601
     severity = Severity.WARNING
     family = "redirect"
-    kind = "url"
+    kind = "redirect"
 
     def message(self, ctx, call, source, sink):
         return (f"`{ctx.source(call.func)}` sends the client to a location taken from {source}: a link to this "
