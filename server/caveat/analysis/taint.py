@@ -1768,6 +1768,8 @@ class _State:
             return False  # a known escaper of another kind
         if SANITIZER_NAME.search(short) and not (kind in NO_NAME_SANITIZERS and re.search("escape|quote", short, re.I)):
             return self.trusted_helper(func)
+        if kind == "redirect" and short in APP_URL_BUILDERS:
+            return True  # ``h.url_for(target)``: a URL of this application's own routes
         if isinstance(func, ast.Attribute) and func.attr == "replace" and len(call.args) == 2 \
                 and _removes_delimiter(call.args[0], call.args[1], QUOTE_DELIMITED.get(kind or "", "")):
             return True  # name.replace("'", "&apos;"): the input cannot close the quoted literal
@@ -1933,6 +1935,7 @@ class _State:
         return found
 
 
+APP_URL_BUILDERS = frozenset({"url_for", "reverse", "reverse_lazy", "resolve_url", "route_url", "url_path_for"})
 OWN_LOCATION = frozenset({"url", "base_url", "url_root", "host_url", "path", "full_path", "script_root", "host"})
 
 
