@@ -68,6 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-progress", action="store_true", help="never show the progress bar")
     check.set_defaults(run=_check)
 
+    report = sub.add_parser("report", help="velocity and defects over the git history, AI-assisted commits apart")
+    report.add_argument("path", nargs="?", default=".", metavar="PATH", help="a folder or file in the repository")
+    report.add_argument("--since", metavar="DATE", help="first day (ISO 8601 date or time, UTC)")
+    report.add_argument("--until", metavar="DATE", help="last day (ISO 8601 date or time, UTC)")
+    report.add_argument("--period", choices=("week", "month"), default="week")
+    report.add_argument("--range", metavar="REVS", help="the commits of BASE..HEAD, or of HEAD's history (default HEAD)")
+    report.add_argument("--pr", metavar="BASE..HEAD", help="summarise a pull request's commits (markdown by default)")
+    report.add_argument("--format", choices=("html", "json", "markdown"), help="default: html, markdown with --pr")
+    report.add_argument("--output", "-o", help="write the report to this file instead of stdout")
+    report.add_argument("--config", help="pyproject.toml to read [tool.caveat] from (default: nearest one)")
+    report.add_argument("--api", action="store_true",
+                        help="also run the API checks (jedi) on past versions, against today's environment")
+    report.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk result cache")
+    report.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+    report.set_defaults(run=_report)
+
     rule = sub.add_parser("rule", help="print the documentation of a rule")
     rule.add_argument("code")
     rule.set_defaults(run=_rule)
@@ -127,6 +143,12 @@ def _check(args) -> int:
     return 0 if args.exit_zero or not found else 1
 
 
+def _report(args) -> int:
+    from caveat.history.command import run_report
+
+    return run_report(args)
+
+
 def _settings_from_args(args) -> Settings:
     if args.config:
         from caveat.project import load_pyproject
@@ -143,7 +165,8 @@ def _settings_from_args(args) -> Settings:
     if args.exclude:
         overrides["exclude"] = list(settings.exclude) + [p.strip() for p in args.exclude.split(",") if p.strip()]
     if args.python:
-        overrides["python"] = str(Path(args.python).resolve())
+        # absolute, never resolved: a venv's bin/python is a symlink out of the venv
+        overrides["python"] = os.path.abspath(os.path.expanduser(args.python))
     if args.report_unused_suppressions:
         overrides["report_unused_suppressions"] = True
     if args.severity:

@@ -38,13 +38,9 @@ def sarif_document(results: list[FileResult], root: str = "") -> dict:
         })
     sarif_results = []
     for result in results:
-        occurrences: Counter = Counter()
-        for f in result.findings:
-            line_text = result.lines[f.line - 1].strip() if 0 < f.line <= len(result.lines) else ""
-            occurrences[(f.code, line_text)] += 1
-            digest = hashlib.sha256(
-                f"{f.code}\0{result.path}\0{' '.join(line_text.split())}\0{occurrences[(f.code, line_text)]}".encode()
-            ).hexdigest()[:32]
+        texts = [result.lines[f.line - 1].strip() if 0 < f.line <= len(result.lines) else "" for f in result.findings]
+        digests = fingerprints(result.path, [(f.code, text) for f, text in zip(result.findings, texts)])
+        for f, line_text, digest in zip(result.findings, texts, digests):
             region = {"startLine": f.line, "startColumn": f.col + 1, "endLine": f.end_line,
                       "endColumn": f.end_col + 1}
             if line_text:
@@ -81,6 +77,23 @@ def sarif_document(results: list[FileResult], root: str = "") -> dict:
             "columnKind": "unicodeCodePoints",
         }],
     }
+
+
+def fingerprint(code: str, path: str, line_text: str, occurrence: int = 1) -> str:
+    """``partialFingerprints["caveat/v1"]``: the code, the path, the line's text with its
+    whitespace collapsed and which occurrence of that (code, text) in the file this is, so
+    it does not change when code moves within the file."""
+    return hashlib.sha256(f"{code}\0{path}\0{' '.join(line_text.split())}\0{occurrence}".encode()).hexdigest()[:32]
+
+
+def fingerprints(path: str, items: list[tuple[str, str]]) -> list[str]:
+    """The fingerprints of a file's findings, in order, from (code, stripped line text) each."""
+    occurrences: Counter = Counter()
+    found = []
+    for code, line_text in items:
+        occurrences[(code, line_text)] += 1
+        found.append(fingerprint(code, path, line_text, occurrences[(code, line_text)]))
+    return found
 
 
 def _root_uri(root: str) -> str:
