@@ -268,7 +268,7 @@ def details(run: Run, cases: list[Case], family: str) -> str:
 
 def write_results(table: str, command: str) -> None:
     text = RESULTS.read_text() if RESULTS.exists() else ""
-    body = (f"{SECTION}\n\nOWASP BenchmarkPython v0.1 (1,230 test cases, 14 CWE families), scored the "
+    body = (f"{SECTION}\n\nOWASP BenchmarkPython v0.1 (1,243 test cases, 14 CWE families), scored the "
             f"Benchmark's way by `bench/detection/owasp.py` (caveat, bandit and ruff in the same run):\n\n"
             f"    {command}\n\n{table}\n")
     start = text.find(SECTION)
