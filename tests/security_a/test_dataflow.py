@@ -341,3 +341,18 @@ def test_folding_survives_errors_and_huge_values():
     """)
     for name in "abc":
         assert f.constant(last_read(func, name)) is UNKNOWN
+
+
+def test_loops_nested_deep_end_in_bounded_time_and_answer_nothing():
+    depth = 12
+    lines = ["def f(items):", "    x = 1"]
+    for level in range(depth):
+        lines.append("    " * (level + 1) + f"for v{level} in items:")
+    lines.append("    " * (depth + 1) + "x = v0")
+    lines.append("    return x")
+    tree = ast.parse("\n".join(lines))
+    f = Flow(tree.body[0])
+    read = tree.body[0].body[-1].value
+    # either a real answer or, past the step budget, none (callers then fall back)
+    assert f.definitions(read) is None or len(f.definitions(read)) == 2
+    assert f.reachable(tree.body[0].body[-1])

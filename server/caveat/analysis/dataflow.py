@@ -40,6 +40,11 @@ from dataclasses import dataclass, field
 
 UNKNOWN = object()  # not a constant
 MAX_STR = 10_000
+MAX_STEPS = 20_000  # statements visited (loops revisit theirs) before a Flow gives up
+
+
+class _GiveUp(Exception):
+    pass
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
 _CMPOPS = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
@@ -134,11 +139,18 @@ class Flow:
         self.seen: set[ast.AST] = set()  # statements some path reaches
         self.untracked: set[ast.Name] = set()  # reads of comprehension variables
         self._loops: list[_Loop] = []
+        self.gave_up = False
+        self._steps = 0
         state = State()
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for arg in _params(func):
                 state.defs[arg] = frozenset({func})
-        self._block(func.body, state)
+        try:
+            self._block(func.body, state)
+        except (_GiveUp, RecursionError):
+            # Pathological code (loops nested many deep): answer nothing rather than late.
+            self.gave_up, self.reads, self.consts, self.elements = True, {}, {}, {}
+            self.local = frozenset()
 
     # --- answers ------------------------------------------------------------------
     def definitions(self, name: ast.Name) -> frozenset | None:
@@ -173,7 +185,7 @@ class Flow:
 
     def reachable(self, stmt: ast.AST) -> bool:
         """Does some path reach ``stmt`` (a statement of this function's own body)?"""
-        return stmt in self.seen
+        return self.gave_up or stmt in self.seen
 
     # --- statements ---------------------------------------------------------------
     def _block(self, body: list[ast.stmt], state: State | None) -> State | None:
@@ -184,6 +196,9 @@ class Flow:
         return state
 
     def _stmt(self, stmt: ast.stmt, state: State) -> State | None:
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _GiveUp
         self.seen.add(stmt)
         if isinstance(stmt, ast.If):
             self._read(stmt.test, state)
