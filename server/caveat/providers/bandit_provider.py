@@ -258,6 +258,7 @@ def _finding(issue, path: str, parse_text: str, imports: dict[str, str], line: i
              end_col: int, fix_line: int | None = None) -> Finding:
     info = catalog.bandit_rules().get(issue.test_id)
     cwe = int(issue.cwe.id) if getattr(issue, "cwe", None) and issue.cwe.id else (info.cwe if info else None)
+    cwe = catalog.CWE_OVERRIDES.get(issue.test_id, cwe)
     fix = None
     fixer = fixes.FIXERS.get(issue.test_id)
     if fixer is not None:
