@@ -247,6 +247,7 @@ def _to_finding(issue, parse_text: str, path: str, imports: dict[str, str]) -> F
         end_line, end_col = line, len(text_line.rstrip("\r\n"))
     info = catalog.bandit_rules().get(issue.test_id)
     cwe = int(issue.cwe.id) if getattr(issue, "cwe", None) and issue.cwe.id else (info.cwe if info else None)
+    cwe = catalog.CWE_OVERRIDES.get(issue.test_id, cwe)
     fix = None
     fixer = fixes.FIXERS.get(issue.test_id)
     if fixer is not None:
