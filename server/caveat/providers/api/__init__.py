@@ -535,9 +535,11 @@ class ApiProvider:
         when that is the project's own object)."""
         if site.qualified and "." in site.qualified:
             ref = api.resolve(site.qualified.rsplit(".", 1)[0])
-            if ref is None or ref.kind not in ("module", "class", "instance"):
+            if ref is not None and ref.kind in ("module", "class", "instance"):
+                return [(_Receiver.of(ref, api, exact=True), ref)]
+            if ref is None:
                 return None
-            return [(_Receiver.of(ref, api, exact=True), ref)]
+            return self._static_receivers(session, site, api)  # a property or a call's result
         if site.literal:
             ref = Ref("instance", "builtins", site.literal)
             return [(_Receiver.of(ref, api, exact=True), ref)]
@@ -750,7 +752,7 @@ class ApiProvider:
                                             kline, keyword.col, kline, keyword.end_col, env))
                     reported = True
                     break
-            if reported or not checkable or not accepted:
+            if reported or not checkable:
                 continue
             close = _close(keyword.name, accepted)
             hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
@@ -760,6 +762,7 @@ class ApiProvider:
                 fix = Fix(f"Rename to `{target}`", (TextEdit(Position(kline, keyword.col),
                                                              Position(kline, keyword.end_col), target),), safe=False)
             origin = self._callee_origin(full_name, stdlib, index, py_version)
+            origin = origin.replace(f"`{site.callee}`, ", "")  # `Window` (defined in this module)
             shown = ", ".join(sorted(accepted)) if len(accepted) <= 8 else ", ".join(sorted(accepted)[:8]) + ", ..."
             results.append(_finding(UnknownKeywordArgument,
                                     f"`{site.callee}` ({origin}) takes no keyword argument `{keyword.name}`{hint} "
@@ -797,6 +800,9 @@ class ApiProvider:
             if module_location_in_env(site.qualified.split(".")[0], api.env) is not None \
                     or is_stdlib(site.qualified.split(".")[0]):
                 return []
+        static = self._static_callees(session, site)
+        if static is not None:
+            return static
         self.stats["jedi_calls"] += 1
         names = session.jedi.goto_names(site.func_end[0] + offset, site.func_end[1], follow_imports=True)
         if not names:
@@ -811,6 +817,25 @@ class ApiProvider:
             ref = ref_from_jedi(api, name.type, name.full_name, name.module_path)
             if ref is None or ref.kind not in ("function", "class"):
                 return []
+            refs.append(ref)
+        return refs
+
+    def _static_callees(self, session, site: CallSite) -> list[Ref] | None:
+        """The library functions, methods or classes the static inference says a call calls
+        (``self.client.set(...)`` with ``self.client = client: redis.Redis``); None when it
+        cannot tell or the callee is the project's own (then jedi is asked)."""
+        inference = getattr(session, "inference", None)
+        call = inference.call_at(site.func_end) if inference is not None else None
+        if call is None:
+            return None
+        values = inference.values(call.func)
+        if not values:
+            return None
+        refs = []
+        for value in values:
+            ref = value.ref
+            if value.project is not None or ref is None or ref.kind not in ("function", "class"):
+                return None
             refs.append(ref)
         return refs
 
@@ -840,6 +865,8 @@ class ApiProvider:
         dists = index.for_module(full_name) if full_name else []
         if dists:
             return f"{dists[0].name} {dists[0].version}, installed"
+        if full_name and "." not in full_name:
+            return f"`{full_name}`, defined in this module"
         return "workspace"
 
 

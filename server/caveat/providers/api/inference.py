@@ -101,6 +101,7 @@ class ModuleModel:
         self.imports: dict[str, str] = {}
         self.digests: dict[str, str] = {}
         self.active: set = set()  # project attributes being inferred (cycles)
+        self.stored: set[str] = set()  # attribute names the module sets on objects (`x.name = ...`, setattr)
         self.methods: dict = {}  # a method of a project class -> the Inference over it
 
     @classmethod
@@ -112,6 +113,7 @@ class ModuleModel:
             tree = block_facts.tree
             if tree is None:
                 continue
+            model.stored.update(_stored_attributes(tree))
             for stmt in tree.body:
                 if isinstance(stmt, ast.ClassDef):
                     class_parts.setdefault(stmt.name, []).append(stmt)
@@ -127,10 +129,25 @@ class ModuleModel:
             model.digests[name] = model.classes[name].digest
         for name, nodes in model.bindings.items():
             model.digests[name] = _digest(*(ast.dump(n) for n in nodes))
+        model.digests["<stored>"] = _digest(*sorted(model.stored))
         return model
 
     def key_for(self, reads) -> tuple:
-        return tuple((name, self.digests[name]) for name in sorted(reads) if name in self.digests)
+        return tuple((name, self.digests[name]) for name in sorted(reads) if name in self.digests) + \
+            (self.digests.get("<stored>", ""),)
+
+
+def _stored_attributes(tree: ast.AST) -> set[str]:
+    """Names set on objects other than ``self``/``cls``: ``order.extra = 1``, ``setattr(x, "y", ...)``."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and not (
+                isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+            found.add(node.attr)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" \
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+            found.add(str(node.args[1].value))
+    return found
 
 
 def _module_statements(body):
@@ -765,7 +782,7 @@ class Inference:
         """The names a project class (or its instances) has: its own and its bases', closed
         only when nothing can add more; and the full names of its library classes (for the
         knowledge base)."""
-        names = set(project.names)
+        names = set(project.names) | self.model.stored
         owners: set[str] = set()
         reasons = []
         for decorator in project.decorators:

@@ -398,6 +398,7 @@ class _Collector:
         root, _ = self._root(func)
         worth = isinstance(root, ast.Name) and (root.id in self.imports or root.id not in ("self", "cls")
                                                  or isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute))
+        worth = worth or isinstance(root, (ast.BinOp, ast.Await))  # the static inference reads these
         if not worth and not (isinstance(root, ast.Name) and root.id in ("self", "cls")):
             return None
         return CallSite(line, after_paren, callee, self._qualified(func), tuple(keywords),
