@@ -83,6 +83,11 @@ def releases(name: str, minors: int, majors: int = 3) -> list[str]:
         if version.major not in last_of_major or version > last_of_major[version.major]:
             last_of_major[version.major] = version
     chosen.update(sorted(last_of_major.values())[-majors:])
+    first_of_major: dict[int, Version] = {}
+    for version in versions:  # removals at a major release are labelled with it (2.0, not 2.9)
+        if version.major not in first_of_major or version < first_of_major[version.major]:
+            first_of_major[version.major] = version
+    chosen.update(v for v in first_of_major.values() if v.major and v.major in {c.major for c in chosen})
     return [str(v) for v in sorted(chosen)]
 
 
@@ -138,7 +143,8 @@ def public_api(prefix: Path, index_cache: Path) -> dict:
             continue
         names = api.module_names(module)
         result["closed"][module] = names.closed
-        public = sorted(n for n in names.names if not n.startswith("_") and _own(api, entry, n, tops))
+        public = sorted(n for n in names.names if not n.startswith("_") and _own(api, entry, n, tops)
+                        and _resolves_inside(api, Ref("module", module), n, tops))
         result["modules"][module] = public
         for name in public:
             ref = api.attribute(Ref("module", module), name)
@@ -153,12 +159,14 @@ def public_api(prefix: Path, index_cache: Path) -> dict:
                 key = f"{ref.module}:{ref.qualname}"
                 if key in result["members"]:
                     continue
-                members = api.class_names(ref)  # not what the distribution assigns on other objects
-                result["members"][key] = sorted(n for n in members.names - api.assigned_elsewhere(ref)
-                                                if not n.startswith("_"))
-                result["closed"][key] = members.closed
+                # what the library's own classes define (not str's methods of a class that
+                # stopped deriving from str, not names assigned on other objects)
+                own = {n for klass in api.mro(ref) if klass.module.split(".")[0] in tops
+                       for info, _ in api._class_infos(klass) for n in info["members"]}
+                result["members"][key] = sorted(n for n in own if not n.startswith("_"))
+                result["closed"][key] = api.class_names(ref).closed
                 result["members"].setdefault(f"{module}:{name}", result["members"][key])
-                result["closed"][f"{module}:{name}"] = members.closed
+                result["closed"][f"{module}:{name}"] = result["closed"][key]
                 for member in result["members"][key]:
                     method = api.attribute(ref, member)
                     if method is not None and method.kind == "function":
@@ -193,6 +201,12 @@ def _own(api, entry: dict, name: str, tops: set[str]) -> bool:
         if layer and name in layer["imports"]:
             return layer["imports"][name].split(".")[0] in tops
     return True
+
+
+def _resolves_inside(api, module, name: str, tops: set[str]) -> bool:
+    """The name is the distribution's own (not ``typing.Optional`` re-bound, not ``datetime``)."""
+    ref = api.attribute(module, name)
+    return ref is None or ref.module.split(".")[0] in tops
 
 
 def _alias_of(api, entry: dict, name: str, module: str) -> str:
@@ -231,7 +245,8 @@ def removals(name: str, apis: list[tuple[str, dict]]) -> list[dict]:
     newest = apis[-1][1]
     for position, (version, api) in enumerate(apis[:-1]):
         later = apis[position + 1:]
-        removed_in = later[0][0]
+        first = Version(later[0][0])
+        removed_in = f"{first.major}.{first.minor}"  # the release line that dropped it
         for module, names in api["modules"].items():
             for attribute in names:
                 if all(_lacks(other, module, attribute) for _, other in later):
