@@ -61,7 +61,7 @@ class ProjectClass:
     annotations: dict = field(hash=False, compare=False, default_factory=dict)  # field -> annotation node
     methods: dict = field(hash=False, compare=False, default_factory=dict)  # name -> FunctionDef
     assigned: dict = field(hash=False, compare=False, default_factory=dict)  # self.x -> [value nodes]
-    body_values: dict = field(hash=False, compare=False, default_factory=dict)  # class-level x = value
+    body_values: dict = field(hash=False, compare=False, default_factory=dict)  # class-level values (x = v, x: T = v)
     digest: str = ""
     dynamic: str = ""  # why instances may have other attributes (setattr, __dict__, extra='allow')
 
@@ -218,6 +218,8 @@ def _project_class(name: str, parts: list[ast.ClassDef]) -> ProjectClass:
                 names.update(bound)
                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                     annotations[node.target.id] = node.annotation
+                    if node.value is not None:  # `x: str = Field(alias="id")`, `model_config: ConfigDict = ...`
+                        body_values.setdefault(node.target.id, []).append(node.value)
                     interface.append(ast.dump(node))
                 elif isinstance(node, ast.Assign):
                     for target in bound:
