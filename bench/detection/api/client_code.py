@@ -185,6 +185,7 @@ def main() -> int:
                         help="API time budget per file in seconds (default: caveat's, 30; files that hit it are "
                              "reported and partly unchecked)")
     args = parser.parse_args()
+    args.work = args.work.resolve()  # caveat check runs in the project's folder
     wanted = args.suites.split(",") if args.suites else [s.name for s in SUITES]
     chosen = [s for name in wanted for s in SUITES if s.name == name]
     rows, details = [], []
