@@ -203,7 +203,7 @@ class ApiProvider:
                 continue
             per_block.append((position, block, block_facts, sites))
         member_keys = class_keys(blocks, facts)
-        model = ModuleModel.build(blocks, facts, context.imports)
+        model = ModuleModel.build(blocks, facts, context.imports, str(self.root), path)
 
         # 1-2: imports and knowledge-base module attributes (cheap, always recomputed).
         seen_modules: set[tuple[str, str]] = set()
@@ -586,6 +586,10 @@ class ApiProvider:
         For the project's own annotations, subclasses from other distributions do not count."""
         inference = getattr(session, "inference", None)
         if receiver.project is not None:
+            if receiver.project.home is not None:
+                log.debug("%s:%d: `%s.%s` not reported: %s is declared, and another module of the project may "
+                          "subclass it", session.path_label, line, site.receiver, site.attr, receiver.project.name)
+                return True
             for subclass in inference.project_subclasses(receiver.project):
                 names, _ = inference.project_names(subclass, receiver.instance)
                 if site.attr in names.names or not names.closed:
@@ -692,7 +696,8 @@ class ApiProvider:
 
     def _where(self, receiver, index, py_version) -> str:
         if getattr(receiver, "project", None) is not None and receiver.full_name == receiver.project.name:
-            return "defined in this module"
+            home = receiver.project.home
+            return f"defined in {home.label}" if home is not None else "defined in this module"
         if receiver.stdlib:
             return f"Python {py_version[0]}.{py_version[1]} standard library"
         dists = index.for_module(receiver.full_name)
@@ -788,7 +793,9 @@ class ApiProvider:
             value = Value(None, project=copied[0].project)
         if value.project is None or value.instance:
             return None
-        return inference.constructor_keywords(value.project), value.project.name
+        home = value.project.home
+        label = f"{home.label}:{value.project.name}" if home is not None else value.project.name
+        return inference.constructor_keywords(value.project), label
 
     def _callees(self, session, site: CallSite, offset: int, api) -> list[Ref] | None:
         """The library functions or classes a call may call ([] when unknown, None when the
@@ -865,6 +872,8 @@ class ApiProvider:
         dists = index.for_module(full_name) if full_name else []
         if dists:
             return f"{dists[0].name} {dists[0].version}, installed"
+        if full_name and ":" in full_name:  # a class of another module of the project
+            return f"defined in {full_name.split(':')[0]}"
         if full_name and "." not in full_name:
             return f"`{full_name}`, defined in this module"
         return "workspace"
