@@ -348,7 +348,7 @@ class ApiProvider:
 
         if resolution.kind != "environment":
             return results
-        missing = _missing_submodule(site.module, resolution.location)
+        missing = _missing_submodule(site.module, resolution.location, index_for(env))
         if missing and not site.optional and not site.conditional:
             results.append(_finding(HallucinatedModule,
                                     f"`{site.module}` does not exist: the installed `{top}` package has no "
@@ -960,15 +960,18 @@ def module_location_in_env(top: str, env: Environment) -> str | None:
     return module_location(top, env.paths)
 
 
-def _missing_submodule(module: str, location: str | None) -> str | None:
-    """The first missing part of ``pkg.sub.mod`` under a plain package folder, if any."""
+def _missing_submodule(module: str, location: str | None, api=None) -> str | None:
+    """The first missing part of ``pkg.sub.mod`` under a plain package folder, if any. A part
+    the package's ``__init__`` mentions is missing only when the static index enumerates the
+    package and it binds no such name (``from ._auth import *`` mentions "auth" but makes no
+    ``httpx.auth``); ``sys.modules`` tricks keep it open."""
     from caveat.environment import submodule_exists
 
     parts = module.split(".")
     if len(parts) < 2 or not location or not os.path.isdir(location):
         return None
     folder = location
-    for part in parts[1:]:
+    for position, part in enumerate(parts[1:], start=1):
         init = os.path.join(folder, "__init__.py")
         if not os.path.isfile(init):
             return None  # namespace package or stub folder: cannot tell
@@ -980,13 +983,21 @@ def _missing_submodule(module: str, location: str | None) -> str | None:
                 text = open(init, encoding="utf-8", errors="replace").read()
             except OSError:
                 return None
-            if part in text:
+            if part in text and not _unbound(api, ".".join(parts[:position]), part, text):
                 return None  # defined or aliased in the package (six.moves, os.path-style tricks)
             return part
         folder = os.path.join(folder, part)
         if not os.path.isdir(folder):
             return None
     return None
+
+
+def _unbound(api, package: str, name: str, init_text: str) -> bool:
+    """The package (read by the index) certainly binds no ``name``."""
+    if api is None or "sys.modules" in init_text:
+        return False
+    names = api.module_names(package)
+    return names.closed and name not in names.names
 
 
 _FIELD_COPIERS = {"dataclasses.replace", "copy.replace"}  # keywords: the fields of the first argument
