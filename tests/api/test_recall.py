@@ -143,7 +143,7 @@ def test_classes_of_the_projects_other_modules(tmp_path: Path) -> None:
     never imported), its keywords and members checked, and the message says where it is."""
     package = tmp_path / "app"
     package.mkdir()
-    (package / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("from .models import Job, Window\n")  # re-exported
     (package / "models.py").write_text(MODELS_MODULE)
     path = package / "use.py"
     path.write_text(USES, encoding="utf-8")
@@ -151,3 +151,24 @@ def test_classes_of_the_projects_other_modules(tmp_path: Path) -> None:
     findings = list(ENGINE.analyze_api(USES, str(path), settings).raw)
     assert not problems(USES, findings), problems(USES, findings)
     assert all("defined in app/models.py" in f.message for f in findings if f.line in (9, 13, 17))
+
+
+REEXPORTED = '''from app import Window
+
+
+def make(now) -> list:
+    # expect: CAV303
+    return [Window(start=now, end=now, length=3)]
+'''
+
+
+def test_a_class_the_package_re_exports(tmp_path: Path) -> None:
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .models import Job, Window\n")
+    (package / "models.py").write_text(MODELS_MODULE)
+    path = tmp_path / "main.py"
+    path.write_text(REEXPORTED, encoding="utf-8")
+    settings = Settings(select=("ALL",), root=str(tmp_path), python=sys.prefix, options=(("api-time-budget", 600),))
+    findings = list(ENGINE.analyze_api(REEXPORTED, str(path), settings).raw)
+    assert not problems(REEXPORTED, findings), problems(REEXPORTED, findings)

@@ -688,18 +688,30 @@ class Inference:
             return self._workspace_name(statement.level, statement.module, alias.name)
         return None
 
-    def _workspace_name(self, level: int, module: str | None, name: str) -> tuple[Value, ...] | None:
-        """A class of another module of the project (``from .schemas import Order``); anything
-        else it defines is unknown."""
+    def _workspace_name(self, level: int, module: str | None, name: str,
+                        _depth: int = 0) -> tuple[Value, ...] | None:
+        """A class of another module of the project (``from .schemas import Order``, also
+        through a package that re-exports it); anything else it defines is unknown."""
         home = workspace_model(self.model, level, module)
-        if home is None or name not in home.classes:
+        if home is None:
             return None
-        return (Value(None, exact=True, project=home.classes[name]),)
+        if name in home.classes:
+            return (Value(None, exact=True, project=home.classes[name]),)
+        bindings = home.bindings.get(name, ())
+        if _depth < 4 and len(bindings) == 1 and isinstance(bindings[0], ast.ImportFrom):
+            statement = bindings[0]
+            for alias in statement.names:
+                if (alias.asname or alias.name) == name and (statement.level or not self.api.resolve(
+                        (statement.module or "").split(".")[0])):
+                    return self._at(home)._workspace_name(statement.level, statement.module, alias.name, _depth + 1)
+        return None
 
     def _home(self, project: ProjectClass) -> "Inference":
         """The inference that reads a project class in its own module (its bases, annotations
         and methods name things through that module's imports)."""
-        home = project.home
+        return self._at(project.home)
+
+    def _at(self, home: ModuleModel | None) -> "Inference":
         if home is None or home is self.model:
             return self
         found = home.inferences.get(id(self.api))
