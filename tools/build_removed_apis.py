@@ -2,7 +2,7 @@
 """Find the public names and keywords that popular libraries removed, from their real releases.
 
     python tools/build_removed_apis.py [--libraries numpy,pandas] [--minors 6] [--majors 3] [--cache DIR]
-                                       [--out tools/removed_apis/generated.json]
+                                       [--out tools/removed_apis/generated.json] [--offline]
     python tools/removed_apis/build.py      # merges the result into server/caveat/data/removed_apis.json
 
 Run by a developer (it downloads wheels from PyPI); its output is committed. For each library
@@ -89,6 +89,18 @@ def releases(name: str, minors: int, majors: int = 3) -> list[str]:
             first_of_major[version.major] = version
     chosen.update(v for v in first_of_major.values() if v.major and v.major in {c.major for c in chosen})
     return [str(v) for v in sorted(chosen)]
+
+
+def cached_releases(name: str, cache: Path) -> list[str]:
+    """The releases of ``name`` a previous run read into the cache (their API snapshots), oldest first."""
+    found = []
+    for snapshot in cache.glob(f"{name}-*.api.json"):
+        text = snapshot.name[len(name) + 1:-len(".api.json")]
+        try:
+            found.append(Version(text))
+        except InvalidVersion:
+            continue
+    return [str(v) for v in sorted(found)]
 
 
 def unpacked(name: str, version: str, cache: Path) -> Path | None:
@@ -403,6 +415,8 @@ def main() -> int:
     parser.add_argument("--majors", type=int, default=3)
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "caveat-removals"))
     parser.add_argument("--out", default=str(HERE / "removed_apis" / "generated.json"))
+    parser.add_argument("--offline", action="store_true",
+                        help="compare only the releases already read into --cache (no pip, no download)")
     args = parser.parse_args()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -410,8 +424,8 @@ def main() -> int:
     provenance = {}
     for name in [n.strip() for n in args.libraries.split(",") if n.strip()]:
         apis = []
-        for version in releases(name, args.minors, args.majors):
-            prefix = unpacked(name, version, cache)
+        for version in cached_releases(name, cache) if args.offline else releases(name, args.minors, args.majors):
+            prefix = cache / f"{name}-{version}" if args.offline else unpacked(name, version, cache)
             if prefix is None:
                 print(f"{name} {version}: no wheel", file=sys.stderr)
                 continue
