@@ -266,7 +266,8 @@ def removals(name: str, apis: list[tuple[str, dict]]) -> list[dict]:
                                         _replacement(api, newest, f"{module}:{attribute}", module)))
         for key, members in api["members"].items():
             module, _, owner = key.partition(":")
-            if "." in owner or module not in api["modules"] or owner not in api["modules"][module]:
+            if "." in owner or module not in api["modules"] or owner not in api["modules"][module] \
+                    or not _user_facing(api, module, owner):
                 continue
             for member in members:
                 if all(_lacks_member(other, key, member) for _, other in later):
@@ -275,7 +276,7 @@ def removals(name: str, apis: list[tuple[str, dict]]) -> list[dict]:
             if key.startswith(("names:", "defined:")):
                 continue
             module, _, owner = key.partition(":")
-            if module not in api["modules"]:
+            if module not in api["modules"] or not _user_facing(api, module, owner):
                 continue
             for keyword in keywords:
                 if keyword in ("self", "cls") or keyword.startswith("_"):
@@ -289,6 +290,15 @@ def removals(name: str, apis: list[tuple[str, dict]]) -> list[dict]:
     for entry in found:
         unique.setdefault((entry["module"], entry["owner"], entry["name"], entry["kind"]), entry)
     return sorted(unique.values(), key=lambda e: (e["module"], e["owner"], e["name"], e["kind"]))
+
+
+def _user_facing(api: dict, module: str, owner: str) -> bool:
+    """A class or function people reach: in a module at most two deep (``sqlalchemy.orm``,
+    ``click.testing``) or exported by the top-level package (``pandas.DataFrame``). Members of
+    the internals (``pandas.core.arrays...``) would only add names that look like removals of
+    every class that happens to share a short name."""
+    top = module.split(".")[0]
+    return module.count(".") <= 1 or owner.split(".")[0] in api["modules"].get(top, ())
 
 
 def _lacks(api: dict, module: str, name: str) -> bool:
