@@ -52,7 +52,7 @@ LIBRARIES = ("numpy", "pandas", "pydantic", "SQLAlchemy", "click", "Flask", "Wer
              "requests", "PyJWT", "redis", "python-dateutil", "urllib3", "pytest", "attrs", "marshmallow",
              "aiohttp", "fastapi", "starlette", "scipy", "matplotlib", "scikit-learn")
 PYTHONS = ("3.11", "3.12", "3.10", "3.9", "3.8")
-_SKIP_PARTS = {"tests", "test", "testing", "conftest", "_vendor", "vendor", "vendored", "externals", "benchmarks"}
+_SKIP_PARTS = {"tests", "test", "conftest", "_vendor", "vendor", "vendored", "externals", "benchmarks"}
 
 
 # --- releases --------------------------------------------------------------------------
