@@ -165,8 +165,8 @@ def public_api(prefix: Path, index_cache: Path) -> dict:
             alias = _alias_of(api, entry, name, module)
             if alias:
                 result["aliases"][f"{module}:{name}"] = alias
-            if ref.kind == "function":
-                _keywords(api, ref, result)
+            if ref.kind == "function":  # keyed by the public path: the definition may move (numpy 2's _impl modules)
+                _keywords(api, ref, result, owner=f"{module}:{name}")
             elif ref.kind == "class":
                 key = f"{ref.module}:{ref.qualname}"
                 if key in result["members"]:
