@@ -165,7 +165,9 @@ def _statements(body: list[ast.stmt]):
             yield from _statements(case.body)
 
 
+# (``_globals = globals()`` aliases the namespace: numpy 1.26's ``numpy._core`` shims fill it)
 _MODULE_DYNAMIC = re.compile(r"\bglobals\s*\(\s*\)\s*(\[|\.\s*update|\.\s*setdefault)|sys\.modules\s*\[[^\]]*\]\s*=|"
+                             r"\b\w+\s*=\s*globals\s*\(\s*\)(?!\s*[\[.])|"
                              r"\blazy_loader\b|\blazy\.attach\b|\bexec\s*\(")
 
 
@@ -355,10 +357,14 @@ class _LayerBuilder:
         args = function.args.posonlyargs + function.args.args
         if not args:
             return
-        first = args[0].arg
+        instances = {args[0].arg}
+        if function.name == "__new__":  # the instance is what ``X.__new__(cls)`` made (``self = ...``)
+            instances |= {t.id for n in ast.walk(function) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                         and isinstance(n.value.func, ast.Attribute) and n.value.func.attr == "__new__"
+                         for t in n.targets if isinstance(t, ast.Name)}
         for node in ast.walk(function):
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
-                    and isinstance(node.value, ast.Name) and node.value.id == first:
+                    and isinstance(node.value, ast.Name) and node.value.id in instances:
                 members.add(node.attr)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None) -> dict:

@@ -1,0 +1,185 @@
+"""False alarms the client-code bench (bench/detection/api/client_code.py) found on real test
+suites that pass with the versions they were written for, one mechanism per test.
+
+The index mechanisms run on a hand-made installed package (real files in a venv layout, read
+with ``ast``); the end-to-end cases are the client code's own lines (numpy 1.26.4's test
+suite) against a real venv with that version from PyPI. Each ``ok`` line was reported before
+the fix; each ``expect`` line keeps the check speaking where it should.
+"""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from caveat.environment import from_path
+from caveat.providers.api.index import ApiIndex, Ref
+
+# --- the index, on a hand-made package ------------------------------------------------------
+PACKAGE = {
+    # `from ._utils import *` exports what `_utils.__all__` lists, private names included
+    "__init__.py": '''
+        from ._utils import *
+        from ._impl import Mapped, helper
+        ''',
+    "__init__.pyi": '''
+        from ._utils import public as public
+
+        class Mapped:
+            def flush(self) -> None: ...
+
+        def helper() -> int: ...
+        ''',
+    "_utils.py": '''
+        __all__ = ["public", "_PRIVATE_FLAG"]
+
+        def public():
+            return 1
+
+        _PRIVATE_FLAG = True
+        _HIDDEN = False
+        ''',
+    # the stub's class is implemented in another module, which sets attributes the stub omits
+    "_impl.py": '''
+        class Mapped:
+            def __new__(cls, filename):
+                self = object.__new__(cls)
+                self._handle = open(filename)
+                return self
+
+            def __array_finalize__(self, other):
+                self._mmap = getattr(other, "_mmap", None)
+
+            def flush(self):
+                pass
+
+
+        def helper():
+            return 1
+        ''',
+    # a module that copies another module's namespace through an alias of globals()
+    "compat.py": '''
+        from . import _impl
+
+        _globals = globals()
+
+        for item in dir(_impl):
+            _globals[item] = getattr(_impl, item)
+        ''',
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> ApiIndex:
+    prefix = tmp_path_factory.mktemp("env")
+    site = prefix / "lib" / "python3.11" / "site-packages"
+    package = site / "clientpkg"
+    package.mkdir(parents=True)
+    (prefix / "bin").mkdir()
+    (prefix / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    for name, text in PACKAGE.items():
+        (package / name).write_text(textwrap.dedent(text))
+    info = site / "clientpkg-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: clientpkg\nVersion: 1.0\n")
+    (info / "RECORD").write_text("".join(f"clientpkg/{name},,\n" for name in PACKAGE))
+    os.environ["CAVEAT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    try:
+        return ApiIndex(from_path(prefix, "test"))
+    finally:
+        del os.environ["CAVEAT_CACHE_DIR"]
+
+
+def test_a_star_import_exports_the_private_names_listed_in_all(index: ApiIndex) -> None:
+    """numpy.testing: ``from ._private.utils import *`` with ``_OLD_PROMOTION`` in ``__all__``."""
+    names = index.members(Ref("module", "clientpkg"))
+    assert names.closed
+    assert "_PRIVATE_FLAG" in names.names
+    assert "_HIDDEN" not in names.names  # not in __all__: a star import does not bring it
+
+
+def test_a_stub_class_implemented_elsewhere_has_the_implementation_s_attributes(index: ApiIndex) -> None:
+    """numpy.memmap: declared in numpy/__init__.pyi, implemented in numpy/core/memmap.py, which
+    sets ``self._mmap`` (in ``__array_finalize__``) and on the instance ``__new__`` makes."""
+    ref = index.resolve("clientpkg.Mapped")
+    assert ref is not None
+    names = index.members(Ref("instance", ref.module, ref.qualname))
+    assert names.closed
+    assert {"flush", "_mmap", "_handle"} <= names.names
+    assert "_mmapp" not in names.names
+
+
+def test_an_alias_of_globals_makes_the_module_dynamic(index: ApiIndex) -> None:
+    """numpy._core.multiarray (1.26): ``_globals = globals()``, then ``_globals[item] = ...``."""
+    names = index.members(Ref("module", "clientpkg.compat"))
+    assert not names.closed
+
+
+# --- end to end, on numpy 1.26.4's own test code --------------------------------------------
+NUMPY_TESTS = '''import numpy as np
+import pytest
+from numpy.testing import assert_raises, assert_raises_regex, assert_warns
+# ok: CAV301
+from numpy.testing import assert_equal, _OLD_PROMOTION, _SUPPORTS_SVE
+# expect: CAV301
+from numpy.testing import assert_equall
+# ok: CAV301
+from numpy._core.multiarray import _reconstruct
+
+
+class _DeprecationTestCase:
+    def assert_deprecated(self, function):
+        with pytest.warns(DeprecationWarning):
+            function()
+
+
+class TestDeprecatedGlobals(_DeprecationTestCase):
+    def test_type_aliases(self):
+        # ok: CAV301
+        self.assert_deprecated(lambda: np.bool8)
+
+
+def test_financial_expired():
+    with pytest.warns(DeprecationWarning, match="NEP 32"):
+        # ok: CAV301
+        func = np.fv
+    with pytest.raises(RuntimeError, match="NEP 32"):
+        func(1, 2, 3, 4)
+
+
+def test_keywords():
+    with assert_raises(TypeError):
+        # ok: CAV303
+        np.unravel_index(indices=2, hape=(2, 2))
+    with assert_raises_regex(TypeError, "nonsense"):
+        # ok: CAV303
+        np.array2string(np.array([1, 2, 3]), nonsense=None)
+    with assert_warns(DeprecationWarning):
+        # ok: CAV303
+        np.unravel_index(indices=2, dims=(2, 2))
+    # expect: CAV303
+    return np.unravel_index(indices=2, hape=(2, 2))
+
+
+def test_memmap(tmp_path):
+    fp = np.memmap(tmp_path / "f", dtype="float32", mode="w+", shape=(3, 4))
+    tmp = fp + 10
+    if isinstance(tmp, np.memmap):
+        # ok: CAV301
+        assert tmp._mmap is not fp._mmap
+    # expect: CAV301
+    return fp.flushh()
+'''
+
+
+@pytest.mark.slow
+def test_numpy_test_suite_lines(tmp_path: Path, venv_factory) -> None:
+    from tests.api.test_issue11 import PINNED, api_findings, expected_lines, lines_of
+
+    env = venv_factory(*PINNED)  # the same venv as test_issue11 (numpy 1.26.4)
+    findings, notes = api_findings(tmp_path, str(env), NUMPY_TESTS, "test_numpy_client.py")
+    shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code.startswith("CAV3")]
+    for code in ("CAV301", "CAV303"):
+        assert lines_of(findings, code) == expected_lines(NUMPY_TESTS, code), (code, shown, notes)
