@@ -604,6 +604,8 @@ class ApiIndex:
         for star in runtime["star"] if found is None else ():
             if star != ref.module:
                 found = self._module_attribute(star, top, 1)
+                if found is not None and found.kind == "module":  # ``from .memmap import *`` rebinds
+                    found = self._module_attribute(found.module, top, 2)  # the submodule's name to its class
                 if found is not None:
                     break
         for name in rest.split(".") if rest and found is not None else ():
