@@ -86,6 +86,41 @@ PACKAGE = {
         for item in dir(_impl):
             _globals[item] = getattr(_impl, item)
         ''',
+    # numpy 1.26's module __getattr__: deprecated aliases served from a table built from a list
+    "aliases.py": '''
+        import warnings
+
+        _type_info = [("old_one", int), ("old_two", str)]
+        __deprecated_attrs__ = {}
+        __deprecated_attrs__.update({n: (alias, f"np.{n} is deprecated") for n, alias in _type_info})
+        __former_attrs__ = {"gone": "removed in 2.0"}
+
+
+        def __getattr__(attr):
+            try:
+                value, msg = __deprecated_attrs__[attr]
+            except KeyError:
+                pass
+            else:
+                warnings.warn(msg, DeprecationWarning, stacklevel=2)
+                return value
+            if attr in __former_attrs__:
+                raise AttributeError(__former_attrs__[attr])
+            raise AttributeError(attr)
+        ''',
+    "aliases.pyi": '''
+        def current() -> int: ...
+        ''',
+    # a table the module does not build itself: any name may be served
+    "lazy.py": '''
+        from ._utils import public as TABLE
+
+
+        def __getattr__(name):
+            if name in TABLE:
+                return TABLE[name]
+            raise AttributeError(name)
+        ''',
 }
 
 
@@ -138,6 +173,16 @@ def test_an_alias_of_globals_makes_the_module_dynamic(index: ApiIndex) -> None:
     """numpy._core.multiarray (1.26): ``_globals = globals()``, then ``_globals[item] = ...``."""
     names = index.members(Ref("module", "clientpkg.compat"))
     assert not names.closed
+
+
+def test_a_module_getattr_serves_the_keys_of_the_tables_it_reads(index: ApiIndex) -> None:
+    """numpy 1.26: ``np.bool8`` and ``np.fv`` come from ``__deprecated_attrs__`` and
+    ``__expired_functions__``, tables built from lists; the stub leaves them out."""
+    names = index.members(Ref("module", "clientpkg.aliases"))
+    assert names.closed
+    assert {"current", "old_one", "old_two"} <= names.names
+    assert "old_three" not in names.names
+    assert not index.members(Ref("module", "clientpkg.lazy")).closed
 
 
 # --- end to end, on numpy 1.26.4's own test code --------------------------------------------
@@ -194,6 +239,11 @@ def test_memmap(tmp_path):
         assert tmp._mmap is not fp._mmap
     # expect: CAV301
     return fp.flushh()
+
+
+def alias_still_served():
+    # ok: CAV301
+    return np.bool8(True), np.int0
 '''
 
 
