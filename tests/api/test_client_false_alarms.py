@@ -35,6 +35,9 @@ PACKAGE = {
 
         class buffer:
             def flush(self) -> None: ...
+
+        class Scalar:  # compiled: only the stub says what it takes
+            def __init__(self, value: int, /, dtype: str | None = ...) -> None: ...
         ''',
     # numpy.core: ``from .memmap import *`` rebinds the submodule's name to its class
     "core/__init__.py": '''
@@ -185,6 +188,41 @@ def test_a_module_getattr_serves_the_keys_of_the_tables_it_reads(index: ApiIndex
     assert not index.members(Ref("module", "clientpkg.lazy")).closed
 
 
+def test_self_before_a_slash_is_not_the_first_keyword(index: ApiIndex) -> None:
+    """numpy.void's stub: ``def __init__(self, value, /, dtype=...)`` takes ``dtype``."""
+    answer = index.keywords(index.resolve("clientpkg.Scalar"))
+    assert answer.closed and answer.names == {"dtype"}
+
+
+COMPARISONS = '''
+import clientpkg
+
+
+def compare(count: int, name: str, path):
+    mapped = clientpkg.Mapped(path)
+    mapped == 1
+    count == 1
+    name < "b" < "c"
+    mapped is None
+    count in (1, 2)
+    not mapped
+'''
+
+
+@pytest.mark.parametrize("line, expected", [
+    (7, []),  # a library object's __eq__ returns what it returns (numpy: an array)
+    (8, ["instance:builtins.bool"]),
+    (9, ["instance:builtins.bool"]),
+    (10, ["instance:builtins.bool"]),  # `is` and `in` always give a bool
+    (11, ["instance:builtins.bool"]),
+    (12, ["instance:builtins.bool"]),
+])
+def test_a_comparison_is_a_bool_only_between_builtins(index: ApiIndex, line: int, expected: list[str]) -> None:
+    from tests.api.test_inference import infer, names
+
+    assert names(infer(index, COMPARISONS, line)) == expected
+
+
 # --- end to end, on numpy 1.26.4's own test code --------------------------------------------
 NUMPY_TESTS = '''import numpy as np
 import pytest
@@ -239,6 +277,16 @@ def test_memmap(tmp_path):
         assert tmp._mmap is not fp._mmap
     # expect: CAV301
     return fp.flushh()
+
+
+def test_rich_comparison_and_void():
+    a = np.arange(3)
+    # ok: CAV301
+    assert (a == 1).all()
+    # ok: CAV303
+    res = np.void(b"abc", dtype="V3")
+    # expect: CAV303
+    return res, np.void(b"abc", dtyp="V3")
 
 
 def alias_still_served():

@@ -426,9 +426,9 @@ class _LayerBuilder:
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None) -> dict:
         args = node.args
         params = [a.arg for a in args.args + args.kwonlyargs]
-        if owner is not None and args.args and not any(_decorator_name(d) == "staticmethod"
-                                                       for d in node.decorator_list):
-            params = params[1:]  # self / cls
+        if owner is not None and args.args and not args.posonlyargs \
+                and not any(_decorator_name(d) == "staticmethod" for d in node.decorator_list):
+            params = params[1:]  # self / cls (positional-only in ``def __init__(self, value, /, dtype)``)
         info = {"params": params, "kw": args.kwarg is not None, "deco": [_decorator_name(d) for d in node.decorator_list],
                 "ret": _annotation_text(node.returns), "fwd": [], "keys": [], "open": "", "locals": {},
                 "self_ret": False, "line": node.lineno, "ident": _identity(node),
