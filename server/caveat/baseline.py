@@ -164,7 +164,7 @@ class Baseline:
         if not known or not findings:
             return list(findings), [], set()
         new, old, matched = [], [], set()
-        for finding, fingerprint in zip(findings, fingerprints(findings, lines)):
+        for finding, fingerprint in zip(findings, fingerprints(findings, lines), strict=True):
             entry = known.get((finding.code, fingerprint))
             if entry is None:
                 new.append(finding)
@@ -186,7 +186,7 @@ def entries_of(baseline: Baseline, path: str | Path, findings: Sequence[Finding]
 
     name = baseline.key(path)
     return [Entry(name, f.code, fingerprint, f.line, f.category, display_message(f))
-            for f, fingerprint in zip(findings, fingerprints(findings, lines))]
+            for f, fingerprint in zip(findings, fingerprints(findings, lines), strict=True)]
 
 
 def write_baseline(file: str | Path, entries: Iterable[Entry]) -> int:

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -138,10 +137,12 @@ def _check(args) -> int:
     scoped = [scope.apply(r, Path(r.path)) for r in results]
     summary = gate.summary_of(scoped, scope, baseline_name)
     summary.fixed = fixed
+    if args.report_stale_baseline:
+        stale = gate.stale_entries(baseline, [Path(r.path) for r in results], scope, run.settings, run.api)
+        summary.stale = [f"{entry.path}:{entry.line}: {entry.code} {entry.message}" for entry in stale]
     _report(args, settings, scoped, summary, with_baseline=baseline is not None)
     _print_notes(run)
-    stale = _report_stale(args, baseline, baseline_name, results, scope, run) if args.report_stale_baseline else 0
-    found = any(r.findings for r in scoped) or stale
+    found = any(r.findings for r in scoped) or summary.stale
     return 0 if args.exit_zero or not found else 1
 
 
@@ -209,7 +210,9 @@ def _report(args, settings: Settings, results, summary, with_baseline: bool) -> 
     finally:
         if out is not sys.stdout:
             out.close()
-    if args.format != "text":  # the counts a text report ends with
+    if args.format != "text":  # what a text report ends with
+        for entry in summary.stale:
+            print(f"caveat: stale baseline entry: {entry}", file=sys.stderr)
         for line in summary.lines(sum(len(r.findings) for r in results))[1:]:
             if not line.startswith("[*]"):
                 print(f"caveat: {line}", file=sys.stderr)
@@ -246,18 +249,6 @@ def _write_baseline(args, run, results, fixed: int | None) -> int:
     print(f"Wrote {count} finding{'' if count == 1 else 's'} to {args.write_baseline}"
           f"{' (' + ', '.join(details) + ')' if details else ''}.")
     return 0
-
-
-def _report_stale(args, baseline, name: str, results, scope, run) -> int:
-    from caveat import gate
-
-    stale = gate.stale_entries(baseline, [Path(r.path) for r in results], scope, run.settings, run.api)
-    for entry in stale:
-        print(f"caveat: stale baseline entry: {entry.path}:{entry.line}: {entry.code} {entry.message}", file=sys.stderr)
-    if stale:
-        print(f"caveat: {len(stale)} baseline entr{'y' if len(stale) == 1 else 'ies'} in {name} no longer match a "
-              f"finding; `caveat check --write-baseline {name}` drops them", file=sys.stderr)
-    return len(stale)
 
 
 def _settings_from_args(args) -> Settings:

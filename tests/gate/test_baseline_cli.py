@@ -89,13 +89,17 @@ def test_stale_entries_are_reported_and_dropped_on_rewrite(repo: Path):
     check(repo, "--write-baseline", "caveat-baseline.json")
     (repo / "src" / "orders.py").write_text(ORDERS.replace("yaml.load(", "yaml.safe_load("))
     plain = check(repo, "--baseline", "caveat-baseline.json")
-    assert plain.returncode == 0 and "stale" not in plain.stderr
+    assert plain.returncode == 0 and "tale" not in plain.stdout + plain.stderr
 
     stale = check(repo, "--baseline", "caveat-baseline.json", "--report-stale-baseline")
     assert stale.returncode == 1
-    lines = [line for line in stale.stderr.splitlines() if "stale baseline entry" in line]
-    assert len(lines) == 1 and "src/orders.py:6: CAV132" in lines[0]
-    assert "1 baseline entry in caveat-baseline.json no longer match" in stale.stderr
+    listed = stale.stdout.split("Stale baseline entries (their findings are gone or their lines changed):\n")[1]
+    assert listed.startswith("  src/orders.py:6: CAV132 `yaml.load` without a safe `Loader`")
+    assert "1 baseline entry no longer matches a finding; `caveat check --write-baseline caveat-baseline.json` " \
+           "drops it." in stale.stdout
+    as_json = check(repo, "--baseline", "caveat-baseline.json", "--report-stale-baseline", "--format", "json")
+    assert as_json.returncode == 1 and json.loads(as_json.stdout) == []
+    assert "caveat: stale baseline entry: src/orders.py:6: CAV132" in as_json.stderr
 
     rewrite = check(repo, "--write-baseline", "caveat-baseline.json")
     assert rewrite.stdout.strip() == "Wrote 2 findings to caveat-baseline.json (1 stale entry dropped)."

@@ -7,7 +7,14 @@ from pathlib import Path
 from lsprotocol import types
 
 from tests.gate.gitrepo import caveat
-from tests.lsp.conftest import change_doc, codes, open_doc, push_capabilities, start, wait_for
+from tests.lsp.conftest import (
+    change_doc,
+    codes,
+    open_doc,
+    push_capabilities,
+    start,
+    wait_for,
+)
 
 ORDERS = '''import requests
 import yaml

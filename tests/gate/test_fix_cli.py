@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
 from caveat.fixing import fix_text
+
 from tests.gate.gitrepo import ROOT, caveat, commit, git, make_repo
 
 APP = '''import requests

@@ -6,8 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from caveat import vcs
+
 from tests.gate.gitrepo import commit, git, make_repo, write
 
 BASE = "".join(f"line{i} = {i}\n" for i in range(1, 11))  # ten lines

@@ -33,6 +33,7 @@ class Summary:
     outside_diff: int = 0  # findings in those files on lines not changed since REF
     fixable: int = 0  # reported findings --fix would fix
     unsafe_fixable: int = 0  # ... that only --unsafe-fixes would
+    stale: list[str] = field(default_factory=list)  # --report-stale-baseline: "path:line: CODE message"
 
     def lines(self, reported: int) -> list[str]:
         s = "" if reported == 1 else "s"
@@ -49,6 +50,10 @@ class Summary:
             verb = "is" if self.baselined == 1 else "are"
             out.append(f"{self.baselined} finding{'' if self.baselined == 1 else 's'} in the baseline "
                        f"({self.baseline}) {verb} not shown.")
+        if self.stale:
+            one = len(self.stale) == 1
+            out.append(f"{len(self.stale)} baseline entr{'y' if one else 'ies'} no longer match{'es' if one else ''} "
+                       f"a finding; `caveat check --write-baseline {self.baseline}` drops {'it' if one else 'them'}.")
         if self.diff_from is not None:
             files = f"{self.changed_files} file{'' if self.changed_files == 1 else 's'}"
             if not self.changed_files:

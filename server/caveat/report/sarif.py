@@ -44,7 +44,7 @@ def sarif_document(results: list[FileResult], root: str = "", with_baseline: boo
         tagged = sorted([(f, "new") for f in result.findings] + [(f, "unchanged") for f in result.baselined]
                         + [(f, None) for f in result.unreported], key=lambda pair: pair[0].sort_key())
         digests = fingerprints([f for f, _ in tagged], result.lines)
-        for (f, state), digest in zip(tagged, digests):
+        for (f, state), digest in zip(tagged, digests, strict=True):
             if state is None:
                 continue
             line_text = result.lines[f.line - 1].strip() if 0 < f.line <= len(result.lines) else ""

@@ -25,7 +25,11 @@ def write_text(results: list[FileResult], out: TextIO, *, show_source: bool = Tr
                 if finding.fix:
                     out.write(f"{' ' * gutter} = fix: {finding.fix.title}{'' if finding.fix.safe else ' (unsafe)'}\n")
                 out.write("\n")
-    for line in (summary or summarize(results)).lines(total):
+    summary = summary or summarize(results)
+    if summary.stale:
+        out.write("Stale baseline entries (their findings are gone or their lines changed):\n")
+        out.writelines(f"  {entry}\n" for entry in summary.stale)
+    for line in summary.lines(total):
         out.write(line + "\n")
 
 

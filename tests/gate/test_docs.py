@@ -1,0 +1,191 @@
+"""The documentation: every relative link resolves inside the repository, the category list
+is the engine's, the documented GitHub Actions job runs, and the adoption output the README
+shows has the shape the CLI prints."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from caveat.engine.findings import CATEGORIES
+
+from tests.gate.gitrepo import ROOT, caveat, commit, git, make_repo
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
+_CODE = re.compile(r"`[^`\n]*`")
+_LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+\"[^\"]*\")?\s*$", re.M)
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+
+
+def prose(text: str) -> str:
+    """The text without code blocks and code spans (links there are not links)."""
+    return _CODE.sub("", _FENCE.sub("", text))
+
+
+def links(text: str) -> list[str]:
+    body = prose(text)
+    return _LINK.findall(body) + _REFERENCE.findall(body)
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link's text
+    text = text.replace("`", "").strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    text = _FENCE.sub("", path.read_text(encoding="utf-8"))
+    found: dict[str, int] = {}
+    result = set()
+    for heading in _HEADING.findall(text):
+        base = slug(heading)
+        count = found.get(base, 0)
+        result.add(base if count == 0 else f"{base}-{count}")
+        found[base] = count + 1
+    result |= set(re.findall(r"<a\s+(?:id|name)=\"([^\"]+)\"", text))
+    return result
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_resolves_inside_the_repository(doc: Path):
+    problems = []
+    for target in links(doc.read_text(encoding="utf-8")):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):  # https:, mailto:
+            continue
+        name, _, fragment = target.partition("#")
+        path = (doc.parent / name).resolve() if name else doc
+        try:
+            path.relative_to(ROOT)
+        except ValueError:
+            problems.append(f"{target}: outside the repository")
+            continue
+        if not path.exists():
+            problems.append(f"{target}: no such file")
+        elif fragment and path.suffix == ".md" and fragment not in anchors(path):
+            problems.append(f"{target}: no heading with anchor #{fragment} in {path.name}")
+    assert not problems, f"{doc.relative_to(ROOT)}: " + "; ".join(problems)
+
+
+def test_the_link_checker_catches_what_it_should(tmp_path: Path):
+    text = ("[a](docs/x.md) [b](https://x.org/y) `[c](nope.md)` [d](#sec-two)\n"
+            "```\n[e](in-code.md)\n```\n[ref]: ../outside.md\n")
+    assert links(text) == ["docs/x.md", "https://x.org/y", "#sec-two", "../outside.md"]
+    (tmp_path / "d.md").write_text("# Title\n## Sec `two`\n## Sec two\n### CAV101\n")
+    assert anchors(tmp_path / "d.md") == {"title", "sec-two", "sec-two-1", "cav101"}
+
+
+def test_the_category_list_is_the_engine_s():
+    text = (ROOT / "docs" / "categories.md").read_text(encoding="utf-8")
+    families = re.split(r"^## ", text, flags=re.M)[1:]
+    documented = {}
+    for section in families:
+        title = section.splitlines()[0].strip()
+        documented[title] = re.findall(r"^\| `([a-z-]+)` \|", section, re.M)
+    names = {"security": "security", "edge": "edge cases", "api": "API reality", "other": "other"}
+    assert {names[family]: list(categories) for family, categories in CATEGORIES.items()} == documented
+
+
+def test_the_pre_commit_hooks_are_declared():
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"caveat", "caveat-fix"}
+    assert hooks["caveat"]["entry"].startswith("caveat check") and "--fix" not in hooks["caveat"]["entry"]
+    assert "--fix" in hooks["caveat-fix"]["entry"] and "--unsafe-fixes" not in hooks["caveat-fix"]["entry"]
+    assert all(hook["language"] == "python" for hook in hooks.values())
+
+
+def workflow() -> dict:
+    text = (ROOT / "docs" / "adoption.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "upload-sarif" in b]
+    return yaml.safe_load(block)
+
+
+def test_the_documented_github_actions_job_runs(tmp_path: Path):
+    job = workflow()["jobs"]["caveat"]
+    assert job["permissions"]["security-events"] == "write"
+    steps = job["steps"]
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    commands = [s["run"] for s in steps if s.get("run", "").startswith("caveat check")]
+    assert len(commands) == 2
+
+    repo = make_repo(tmp_path / "project", {
+        "pyproject.toml": '[project]\nname = "demo"\nversion = "0"\n',
+        "app.py": "import yaml\n\n\ndef load(h):\n    return yaml.load(h)\n"})
+    git(repo, "update-ref", "refs/remotes/origin/main", "main")  # what actions/checkout fetches
+    git(repo, "checkout", "-q", "-b", "pull-request")
+    commit(repo, {"feature.py": "def add(a, b):\n    return a + b\n"})
+    github = {"${{ github.base_ref }}": "main"}
+
+    def run(command: str):
+        for expression, value in github.items():
+            command = command.replace(expression, value)
+        return caveat(*shlex.split(command)[1:], cwd=repo)
+
+    scan = run(commands[0])
+    assert scan.returncode == 0, scan.stderr  # --exit-zero: the upload step gets the findings
+    sarif = json.loads((repo / upload["with"]["sarif_file"]).read_text())
+    assert sarif["version"] == "2.1.0"
+    (result,) = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "CAV132" and "caveat/v2" in result["partialFingerprints"]
+
+    assert run(commands[1]).returncode == 0  # the pull request adds nothing: the old finding does not fail it
+    commit(repo, {"feature.py": "import yaml\n\n\ndef parse(h):\n    return yaml.load(h)\n"})
+    gate = run(commands[1])
+    assert gate.returncode == 1 and "feature.py:5:12: CAV132" in gate.stdout
+
+
+def readme_adoption_lines() -> dict[str, list[str]]:
+    """The README's adoption example: each command and the summary lines shown after it."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Adopting caveat on an existing codebase", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    shown: dict[str, list[str]] = {}
+    command = ""
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            command = line[2:].split("#")[0].strip()
+            shown[command] = []
+        elif re.match(r"(Fixed|Wrote|Found|All checks|\[\*\]|\d+ findings? in the baseline|Checked the lines)", line):
+            shown[command].append(line)
+    return shown
+
+
+def test_the_readme_adoption_output_has_the_shape_the_cli_prints(tmp_path: Path):
+    shown = readme_adoption_lines()
+    assert list(shown) == ["caveat check --fix", "caveat check --write-baseline caveat-baseline.json",
+                           "caveat check", "caveat check --diff-from main"]
+    repo = make_repo(tmp_path / "shop", {
+        "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
+        "shop/orders.py": "import requests\nimport yaml\n\n\ndef load(h):\n    return yaml.load(h)\n\n\n"
+                          "def reload(h):\n    return yaml.load(h)\n\n\n"
+                          "def notify(order_id):\n    return requests.post('https://x.example', json=order_id)\n\n\n"
+                          "def ping():\n    return requests.get('https://x.example')\n"})
+    printed: dict[str, str] = {}
+    for command in shown:
+        if command == "caveat check --write-baseline caveat-baseline.json":
+            printed[command] = caveat(*shlex.split(command)[1:], "--no-api", cwd=repo).stdout
+            (repo / "pyproject.toml").write_text((repo / "pyproject.toml").read_text()
+                                                 + '\n[tool.caveat]\nbaseline = "caveat-baseline.json"\n')
+            commit(repo, message="baseline")
+            continue
+        if command.startswith("caveat check --diff-from"):
+            git(repo, "checkout", "-q", "-b", "feature")
+            commit(repo, {"shop/orders.py": (repo / "shop/orders.py").read_text()
+                          + "\n\ndef fetch(url):\n    return requests.get(url)\n"})
+        printed[command] = caveat(*shlex.split(command)[1:], "--no-api", cwd=repo).stdout
+        if command == "caveat check --fix":
+            commit(repo, message="fixed")
+    for command, lines in shown.items():
+        actual = printed[command].splitlines()
+        for line in lines:
+            pattern = re.escape(line)
+            pattern = re.sub(r"\d+", lambda m: r"\d+", pattern)  # counts vary, the wording does not
+            pattern = re.sub(r"\b(finding|file)s?\b", lambda m: m.group(1) + "s?", pattern)
+            assert any(re.fullmatch(pattern, out) for out in actual), f"{command}: {line!r} not in {actual}"
