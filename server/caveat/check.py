@@ -129,11 +129,9 @@ class CheckRun:
             if cache and index in keys:
                 cache.put(keys[index], findings, notes)
             if show:
-                done = int(30 * count / len(pending))
-                sys.stderr.write(f"\r[{'#' * done}{'.' * (30 - done)}] {count}/{len(pending)} files")
-                sys.stderr.flush()
+                progress_bar(count, len(pending), "files")
         if show:
-            sys.stderr.write("\r" + " " * 60 + "\r")
+            progress_bar(0, 0)
         if cache:
             cache.save()
         return [r for r in results if r is not None]
@@ -146,14 +144,12 @@ class CheckRun:
     def _analyse_all(self, pending: list[tuple[int, Path, str]]):
         """(index, findings, notes) for each pending file, in order."""
         if self.jobs > 1 and len(pending) >= POOL_MIN_FILES:
-            context = _pool_context()
             workers = min(self.jobs, len(pending))
             self.stats["processes"] = workers
             # Biggest files first, so no worker is left with a large one at the end.
             order = sorted(pending, key=lambda item: -len(item[2]))
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                     initargs=(self.settings, self.api)) as pool:
-                futures = {item[0]: pool.submit(_analyse_in_worker, str(item[1]), item[2]) for item in order}
+            with analysis_pool(workers, self.settings, self.api) as pool:
+                futures = {item[0]: pool.submit(analyse_in_worker, str(item[1]), item[2]) for item in order}
                 for index, _, _ in pending:
                     findings, notes = futures[index].result()
                     yield index, findings, notes
@@ -176,6 +172,16 @@ class CheckRun:
         findings, notes = full_analysis(self.engine, text, str(path), self.settings, self.api)
         self.notes.extend(f"{display}: {n}" for n in notes)
         return FileResult(display, findings, text.splitlines(), notes)
+
+
+def progress_bar(count: int, total: int, what: str = "") -> None:
+    """Draw ``[####....] count/total what`` on stderr; ``total == 0`` clears it."""
+    if total <= 0:
+        sys.stderr.write("\r" + " " * 72 + "\r")
+    else:
+        done = int(30 * count / total)
+        sys.stderr.write(f"\r[{'#' * done}{'.' * (30 - done)}] {count}/{total} {what}")
+    sys.stderr.flush()
 
 
 def full_analysis(engine: Engine, text: str, path: str, settings: Settings,
@@ -203,6 +209,12 @@ def _pool_context():
     return None
 
 
+def analysis_pool(workers: int, settings: Settings, api: bool = True) -> ProcessPoolExecutor:
+    """Processes that run ``analyse_in_worker(path, text)`` with these settings."""
+    return ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_init_worker,
+                               initargs=(settings, api))
+
+
 def _init_worker(settings: Settings, api: bool = True) -> None:
     _WORKER["engine"] = Engine()
     tune_for_analysis()
@@ -210,7 +222,7 @@ def _init_worker(settings: Settings, api: bool = True) -> None:
     _WORKER["api"] = api
 
 
-def _analyse_in_worker(path: str, text: str) -> tuple[list[Finding], list[str]]:
+def analyse_in_worker(path: str, text: str) -> tuple[list[Finding], list[str]]:
     return full_analysis(_WORKER["engine"], text, path, _WORKER["settings"], _WORKER["api"])
 
 
@@ -218,10 +230,11 @@ def _analyse_in_worker(path: str, text: str) -> tuple[list[Finding], list[str]]:
 class DiskCache:
     """Results by file path and content, in one pickle per namespace."""
 
-    def __init__(self, folder: Path, namespace: str) -> None:
+    def __init__(self, folder: Path, namespace: str, prefix: str = "results") -> None:
         self.folder = folder
         self.namespace = namespace
-        self.file = folder / f"results-{namespace}.pickle"
+        self.prefix = prefix  # one cache per prefix (``caveat report`` keeps its own)
+        self.file = folder / f"{prefix}-{namespace}.pickle"
         self.entries: dict[str, tuple[list[Finding], list[str]]] = {}
         self.dirty = False
         try:
@@ -262,7 +275,7 @@ class DiskCache:
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.file)
-            for old in self.folder.glob("results-*.pickle"):  # other namespaces are stale
+            for old in self.folder.glob(f"{self.prefix}-*.pickle"):  # other namespaces are stale
                 if old != self.file:
                     old.unlink(missing_ok=True)
         except OSError:

@@ -81,6 +81,22 @@ def _parser() -> argparse.ArgumentParser:
                       help="report only findings on lines added or changed since the git revision REF")
     check.set_defaults(run=_check)
 
+    report = sub.add_parser("report", help="velocity and defects over the git history, AI-assisted commits apart")
+    report.add_argument("path", nargs="?", default=".", metavar="PATH", help="a folder or file in the repository")
+    report.add_argument("--since", metavar="DATE", help="first day (ISO 8601 date or time, UTC)")
+    report.add_argument("--until", metavar="DATE", help="last day (ISO 8601 date or time, UTC)")
+    report.add_argument("--period", choices=("week", "month"), default="week")
+    report.add_argument("--range", metavar="REVS", help="the commits of BASE..HEAD, or of HEAD's history (default HEAD)")
+    report.add_argument("--pr", metavar="BASE..HEAD", help="summarise a pull request's commits (markdown by default)")
+    report.add_argument("--format", choices=("html", "json", "markdown"), help="default: html, markdown with --pr")
+    report.add_argument("--output", "-o", help="write the report to this file instead of stdout")
+    report.add_argument("--config", help="pyproject.toml to read [tool.caveat] from (default: nearest one)")
+    report.add_argument("--api", action="store_true",
+                        help="also run the API checks (jedi) on past versions, against today's environment")
+    report.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk result cache")
+    report.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+    report.set_defaults(run=_report)
+
     rule = sub.add_parser("rule", help="print the documentation of a rule")
     rule.add_argument("code")
     rule.set_defaults(run=_rule)
@@ -249,6 +265,12 @@ def _write_baseline(args, run, results, fixed: int | None) -> int:
     print(f"Wrote {count} finding{'' if count == 1 else 's'} to {args.write_baseline}"
           f"{' (' + ', '.join(details) + ')' if details else ''}.")
     return 0
+
+
+def _report(args) -> int:
+    from caveat.history.command import run_report
+
+    return run_report(args)
 
 
 def _settings_from_args(args) -> Settings:

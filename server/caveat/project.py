@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -45,6 +46,9 @@ class Settings:
     options: tuple[tuple[str, Any], ...] = ()
     root: str = ""  # the project root the relative globs and python path refer to
     baseline: str | None = None  # a baseline file (caveat.baseline); relative to root
+    # [tool.caveat.report] ai-trailers: regular expressions for trailers that mark a commit
+    # AI-assisted (``caveat report``), on top of the built-in ones.
+    ai_trailers: tuple[str, ...] = ()
 
     # --- selection ------------------------------------------------------
     def is_enabled(self, code: str, category: str, default_off: frozenset[str] = frozenset()) -> bool:
@@ -124,8 +128,9 @@ def _best(entries: Iterable[str], code: str, category: str) -> float | None:
 # --- parsing ---------------------------------------------------------------
 _KEYS = {
     "select", "extend-select", "ignore", "severity", "exclude", "python",
-    "max-file-size-kb", "report-unused-suppressions", "options", "baseline",
+    "max-file-size-kb", "report-unused-suppressions", "options", "baseline", "report",
 }
+_REPORT_KEYS = {"ai-trailers"}
 
 
 def settings_from_mapping(data: Mapping[str, Any], source: str, base: Settings | None = None,
@@ -173,7 +178,28 @@ def settings_from_mapping(data: Mapping[str, Any], source: str, base: Settings |
             changes["report_unused_suppressions"] = value
         elif key == "options":
             changes["options"] = tuple(sorted(dict(settings.options, **_parse_options(value, source)).items()))
+        elif key == "report":
+            changes.update(_parse_report(value, source))
     return replace(settings, **changes)
+
+
+def _parse_report(value: Any, source: str) -> dict[str, Any]:
+    """``[tool.caveat.report]``: settings of ``caveat report``."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: `report` must be a table (e.g. [tool.caveat.report] ai-trailers = [...])")
+    changes: dict[str, Any] = {}
+    for raw_key, item in value.items():
+        key = str(raw_key).replace("_", "-")
+        if key not in _REPORT_KEYS:
+            raise ConfigError(f"{source}: unknown setting `report.{raw_key}` (known: {', '.join(sorted(_REPORT_KEYS))})")
+        patterns = _string_list(item, source, f"report.{key}") if not isinstance(item, str) else (item,)
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ConfigError(f"{source}: `report.{key}`: `{pattern}` is not a regular expression ({error})") from None
+        changes["ai_trailers"] = patterns
+    return changes
 
 
 # --- options -----------------------------------------------------------------

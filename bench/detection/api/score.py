@@ -2,6 +2,12 @@
 """API detection scoreboard: caveat's API rules vs. basedpyright on the labelled API cases.
 
     python bench/detection/api/score.py [--env DIR] [--details] [--json OUT] [--markdown]
+    python bench/detection/api/score.py --corpus bench/detection/api/holdout/project [--env DIR]
+
+``--corpus`` scores another labelled project instead of ``corpus/`` (the independent holdout:
+``holdout/project``).  A corpus with its own ``requirements.txt`` gets its own environment
+(default ``/tmp/caveat-api-holdout-env``, a venv with exactly those pins, made by
+``holdout/verify.py``'s ``ensure_env``), and the table adds F1 per category.
 
 Both tools run in the same invocation on one temporary copy of ``corpus/`` (with its
 pyproject.toml and uv.lock), against the same environment: the bench environment of
@@ -148,19 +154,53 @@ def _ratio(a: int, b: int) -> str:
     return f"{a / b:.2f}" if b else "-"
 
 
+def _f1(cell: dict) -> float | None:
+    denominator = 2 * cell["tp"] + cell["fp"] + cell["fn"]
+    return 2 * cell["tp"] / denominator if denominator else None
+
+
+def _prf_cell(cell: dict) -> str:
+    f1 = _f1(cell)
+    return (f"{_ratio(cell['tp'], cell['tp'] + cell['fp'])}/{_ratio(cell['tp'], cell['tp'] + cell['fn'])}/"
+            f"{'-' if f1 is None else f'{f1:.2f}'} ({cell['tp']} {cell['fp']} {cell['fn']})")
+
+
+def print_prf_table(tools: list[str], scored: dict, totals: dict) -> None:
+    """Precision / recall / F1 per category and overall (the --corpus report)."""
+    print(f"{'category':<26}" + "".join(f"{name + ' P/R/F1 (tp fp fn)':>38}" for name in tools))
+    for category in API_CATEGORIES:
+        print(f"{category:<26}" + "".join(f"{_prf_cell(scored[name][0][category]):>38}" for name in tools))
+    print(f"{'all':<26}" + "".join(f"{_prf_cell(totals[name]):>38}" for name in tools))
+
+
+def corpus_env(corpus: Path, env_arg: str | None) -> Path:
+    """The environment a corpus is checked against: its own pinned venv when it has a
+    requirements.txt, else the bench environment of api_false_positives.py."""
+    if (corpus / "requirements.txt").exists():
+        sys.path.insert(0, str(HERE / "holdout"))
+        from verify import DEFAULT_ENV
+        from verify import ensure_env as ensure_pinned_env
+
+        return ensure_pinned_env(Path(env_arg) if env_arg else DEFAULT_ENV, corpus / "requirements.txt")
+    from api_false_positives import EXTRA_REQUIREMENTS, LIBRARIES, ensure_env
+
+    return ensure_env(Path(env_arg or Path(tempfile.gettempdir()) / "caveat-bench-env"),
+                      list(LIBRARIES) + EXTRA_REQUIREMENTS)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", default=str(Path(tempfile.gettempdir()) / "caveat-bench-env"))
+    parser.add_argument("--env", help="environment to check against (default: the corpus's own, see above)")
+    parser.add_argument("--corpus", help="labelled project to score (default: corpus/ beside this script)")
     parser.add_argument("--details", action="store_true")
     parser.add_argument("--json")
     args = parser.parse_args()
 
-    from api_false_positives import EXTRA_REQUIREMENTS, LIBRARIES, ensure_env
-
-    env = ensure_env(Path(args.env), list(LIBRARIES) + EXTRA_REQUIREMENTS)
+    corpus = Path(args.corpus).resolve() if args.corpus else HERE / "corpus"
+    env = corpus_env(corpus, args.env)
     workdir = Path(tempfile.mkdtemp(prefix="caveat-api-corpus-"))
-    root = workdir / "corpus"
-    shutil.copytree(HERE / "corpus", root)
+    root = workdir / corpus.name
+    shutil.copytree(corpus, root, ignore=shutil.ignore_patterns("__pycache__"))
     files, labels = corpus_labels.load_corpus(root)
     caveat_hits, caveat_stats = run_caveat(root, files, env)
     pyright_hits, pyright_version = run_basedpyright(root, files, env)
@@ -174,9 +214,9 @@ def main() -> int:
     if pyright_hits is None:
         print(f"basedpyright: {pyright_version}")
     header = f"{'category':<26}" + "".join(f"{name + ' P/R (tp fp fn)':>34}" for name in tools)
-    print(header)
     totals = {name: {"tp": 0, "fp": 0, "fn": 0} for name in tools}
     scored = {name: score(labels, hits) for name, hits in tools.items()}
+    rows = [header]
     for category in API_CATEGORIES:
         row = f"{category:<26}"
         for name in tools:
@@ -184,14 +224,20 @@ def main() -> int:
             for key in ("tp", "fp", "fn"):
                 totals[name][key] += cell[key]
             row += f"{_ratio(cell['tp'], cell['tp'] + cell['fp']) + '/' + _ratio(cell['tp'], cell['tp'] + cell['fn']) + ' (' + str(cell['tp']) + ' ' + str(cell['fp']) + ' ' + str(cell['fn']) + ')':>34}"
-        print(row)
+        rows.append(row)
     row = f"{'all':<26}"
     for name in tools:
         t = totals[name]
         row += f"{_ratio(t['tp'], t['tp'] + t['fp']) + '/' + _ratio(t['tp'], t['tp'] + t['fn']) + ' (' + str(t['tp']) + ' ' + str(t['fp']) + ' ' + str(t['fn']) + ')':>34}"
         results[name] = {"per_category": scored[name][0], "total": t,
                          "precision": t["tp"] / max(t["tp"] + t["fp"], 1), "recall": t["tp"] / max(t["tp"] + t["fn"], 1)}
-    print(row)
+        if args.corpus:
+            results[name]["f1"] = _f1(t)
+    rows.append(row)
+    if args.corpus:
+        print_prf_table(list(tools), scored, totals)
+    else:
+        print("\n".join(rows))
     if pyright_hits is not None:
         t = {"tp": 0, "fp": 0, "fn": 0}
         for category in API_CATEGORIES[:4]:

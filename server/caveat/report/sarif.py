@@ -1,11 +1,13 @@
 """SARIF 2.1.0 with rule metadata, CWE tags and line-independent fingerprints."""
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from typing import TextIO
 
 from caveat import __version__
-from caveat.baseline import FINGERPRINT_KEY, fingerprints
+from caveat import baseline
 from caveat.engine.findings import Severity
 from caveat.report import FileResult, display_line, display_message
 from caveat.rules import all_rules
@@ -43,7 +45,7 @@ def sarif_document(results: list[FileResult], root: str = "", with_baseline: boo
         # Fingerprints count occurrences among all of the file's findings, reported or not.
         tagged = sorted([(f, "new") for f in result.findings] + [(f, "unchanged") for f in result.baselined]
                         + [(f, None) for f in result.unreported], key=lambda pair: pair[0].sort_key())
-        digests = fingerprints([f for f, _ in tagged], result.lines)
+        digests = baseline.fingerprints([f for f, _ in tagged], result.lines)
         for (f, state), digest in zip(tagged, digests, strict=True):
             if state is None:
                 continue
@@ -58,7 +60,7 @@ def sarif_document(results: list[FileResult], root: str = "", with_baseline: boo
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": result.path.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},
                     "region": region}}],
-                "partialFingerprints": {FINGERPRINT_KEY: digest},
+                "partialFingerprints": {baseline.FINGERPRINT_KEY: digest},
                 **({"baselineState": state} if with_baseline else {}),
                 "properties": {"category": f.category, **({"cwe": f"CWE-{f.cwe}"} if f.cwe else {})},
             }
@@ -85,6 +87,24 @@ def sarif_document(results: list[FileResult], root: str = "", with_baseline: boo
             "columnKind": "unicodeCodePoints",
         }],
     }
+
+
+def fingerprint(code: str, path: str, line_text: str, occurrence: int = 1) -> str:
+    """The identity ``caveat report`` follows findings by across commits: the code, the path,
+    the line's text with its whitespace collapsed and which occurrence of that (code, text)
+    in the file this is. (SARIF's ``partialFingerprints`` and baselines use
+    ``caveat.baseline.fingerprints``, which also hash the enclosing definitions.)"""
+    return hashlib.sha256(f"{code}\0{path}\0{' '.join(line_text.split())}\0{occurrence}".encode()).hexdigest()[:32]
+
+
+def fingerprints(path: str, items: list[tuple[str, str]]) -> list[str]:
+    """The fingerprints of a file's findings, in order, from (code, stripped line text) each."""
+    occurrences: Counter = Counter()
+    found = []
+    for code, line_text in items:
+        occurrences[(code, line_text)] += 1
+        found.append(fingerprint(code, path, line_text, occurrences[(code, line_text)]))
+    return found
 
 
 def _root_uri(root: str) -> str:
