@@ -156,7 +156,7 @@ def _check(args) -> int:
     if args.report_stale_baseline:
         stale = gate.stale_entries(baseline, [Path(r.path) for r in results], scope, run.settings, run.api)
         summary.stale = [f"{entry.path}:{entry.line}: {entry.code} {entry.message}" for entry in stale]
-    _report(args, settings, scoped, summary, with_baseline=baseline is not None)
+    _write_report(args, settings, scoped, summary, with_baseline=baseline is not None)
     _print_notes(run)
     found = any(r.findings for r in scoped) or summary.stale
     return 0 if args.exit_zero or not found else 1
@@ -205,7 +205,7 @@ def _changes(args, paths: list[Path]):
         raise ConfigError(f"--diff-from {args.diff_from}: {error}") from None
 
 
-def _report(args, settings: Settings, results, summary, with_baseline: bool) -> None:
+def _write_report(args, settings: Settings, results, summary, with_baseline: bool) -> None:
     from caveat.report.text import summarize
 
     summarize(results, summary)
