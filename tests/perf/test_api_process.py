@@ -55,7 +55,7 @@ def test_a_worker_that_cannot_start_is_reported_as_unavailable(tmp_path: Path) -
 
 
 async def test_the_server_runs_the_api_stage_itself_when_no_worker_starts(tmp_path: Path) -> None:
-    from tests.perf.test_scheduling import make_server, open_document, settle
+    from tests.perf.harness import make_server, open_document, settle
 
     server, published = make_server()
     logged: list[str] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import sysconfig
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -18,43 +19,10 @@ import pytest
 from lsprotocol import types
 
 from caveat.lsp import server as server_module
-from caveat.lsp.server import CaveatServer, did_change, did_close, did_open, hover
+from caveat.lsp.server import did_close, hover
+from tests.perf.harness import make_server, open_document, published_current, replace_text, settle
 
 BIG = Path(sysconfig.get_paths()["stdlib"]) / "tarfile.py"  # ~2,900 lines of real code
-
-
-def make_server() -> tuple[CaveatServer, list[types.PublishDiagnosticsParams]]:
-    server = CaveatServer()
-    published: list[types.PublishDiagnosticsParams] = []
-    server.text_document_publish_diagnostics = published.append
-    server.window_log_message = lambda params: None
-    server.window_show_message = lambda params: None
-    initialized = server.protocol.lsp_initialize(types.InitializeParams(
-        capabilities=types.ClientCapabilities(), root_uri=Path.cwd().as_uri()))
-    if hasattr(initialized, "__next__"):
-        list(initialized)
-    return server, published
-
-
-def open_document(server: CaveatServer, uri: str, text: str, version: int = 1) -> None:
-    item = types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
-    server.workspace.put_text_document(item)
-    did_open(server, types.DidOpenTextDocumentParams(text_document=item))
-
-
-def replace_text(server: CaveatServer, uri: str, version: int, text: str) -> None:
-    identifier = types.VersionedTextDocumentIdentifier(uri=uri, version=version)
-    change = types.TextDocumentContentChangeWholeDocument(text=text)
-    server.workspace.update_text_document(identifier, change)
-    did_change(server, types.DidChangeTextDocumentParams(text_document=identifier, content_changes=[change]))
-
-
-async def settle(server: CaveatServer, uri: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    state = server.documents[uri]
-    while state.published_generation != state.generation or (state.task and not state.task.done()):
-        assert time.monotonic() < deadline, "analysis did not finish"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture(autouse=True)
@@ -152,3 +120,39 @@ async def test_close_stops_work_and_frees_the_document(tmp_path):
     did_close(server, types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     gc.collect()
     assert state_ref() is None and splitter_ref() is None
+
+
+async def test_kept_findings_settle_without_waiting_for_the_api_stage(tmp_path, monkeypatch):
+    """A block that stops parsing keeps its findings while the user types; once the buffer is
+    quiet for KEEP_WHILE_TYPING they go (what `caveat check` says), even while the API stage
+    (seconds of jedi on a large file) is still running."""
+    release = threading.Event()
+
+    def slow_api(self, *args, **kwargs):
+        release.wait(60)
+        return server_module.Analysis([])
+
+    monkeypatch.setattr(server_module.Engine, "analyze_api", slow_api)
+    monkeypatch.setattr(server_module, "KEEP_WHILE_TYPING", 0.3)
+    server, published = make_server()
+    uri = (tmp_path / "kept.py").as_uri()
+    source = "import yaml\n\n\ndef load(handle):\n    return yaml.load(handle)\n"
+    open_document(server, uri, source)
+    await published_current(server, uri)
+    assert [(d.range.start.line, d.code) for d in published[-1].diagnostics] == [(4, "CAV132")]
+    release.set()
+    await settle(server, uri)
+    release.clear()
+
+    replace_text(server, uri, 2, source.replace("return yaml", "x = len(\n    return yaml"))
+    await published_current(server, uri)
+    assert sorted((d.range.start.line, d.code) for d in published[-1].diagnostics) == [(4, "CAV004"), (5, "CAV132")]
+    deadline = time.monotonic() + 30
+    while any(d.code == "CAV132" for d in published[-1].diagnostics):
+        assert time.monotonic() < deadline, "the kept finding never went"
+        await asyncio.sleep(0.02)
+    assert not release.is_set()  # the API stage is still running
+    assert [d.code for d in published[-1].diagnostics] == ["CAV004"]
+    release.set()
+    await settle(server, uri)
+    assert [d.code for d in published[-1].diagnostics] == ["CAV004"]

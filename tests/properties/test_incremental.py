@@ -18,13 +18,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from caveat.engine.analyzer import Engine
 from caveat.engine.blocks import Splitter, forget_recent, split_from_scratch
 from caveat.engine.context import facts_for
 from caveat.project import Settings
+from tests.properties.edits import apply, edits
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = {
@@ -32,59 +33,12 @@ MODULES = {
     "json_decoder.py": Path(json.decoder.__file__),
     "command_injection.py": ROOT / "tests/fixtures/rules/security/command_injection.py",
     "missing_timeout.py": ROOT / "tests/fixtures/rules/edge/missing_timeout.py",
+    # Flows across blocks: taint through helpers and imports, shared by several rules.
+    "sql_injection.py": ROOT / "tests/fixtures/rules/security/sql_injection.py",
 }
 TEXTS = {name: path.read_text(encoding="utf-8") for name, path in MODULES.items() if path.exists()}
 
-PASTES = [
-    'def export(request, rows, path):\n    import subprocess\n    subprocess.call("gzip " + path, shell=True)\n'
-    '    data = yaml.load(open(path))\n    try:\n        total = sum(rows) / len(rows)\n    except Exception:\n'
-    '        pass\n    return requests.get("https://example.com", verify=False), data\n',
-    "def helper(x):\n    return x\n",
-    "class Paste:\n    def run(self, cmd):\n        os.system('ls ' + cmd)\n\n    def load(self, blob):\n"
-    "        return pickle.loads(blob)\n",
-    "async def fetch(url):\n    return requests.get(url)\n",
-]
-IMPORTS = ["import subprocess\n", "import yaml\n", "import requests\n", "import pickle\n", "from os import system\n",
-           "import os as o\n", "from requests import get\n"]
-CHARS = list("():'\"\n x#\\,[]=") + ["    ", "def ", "class ", "@", "else:", "'''"]
 SETTINGS = Settings()
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            starts.append(i + 1)
-    return starts
-
-
-@st.composite
-def edits(draw):
-    kind = draw(st.sampled_from(["char", "char", "delete", "paste", "import", "break"]))
-    where = draw(st.floats(0, 1, allow_nan=False))
-    if kind == "char":
-        return kind, where, draw(st.sampled_from(CHARS))
-    if kind == "delete":
-        return kind, where, draw(st.integers(1, 200))
-    if kind == "paste":
-        return kind, where, draw(st.sampled_from(PASTES))
-    if kind == "import":
-        return kind, 0.0, draw(st.sampled_from(IMPORTS))
-    return kind, where, draw(st.sampled_from(["def broken(:\n", "x = (\n", "    if\n", "'''\n", "class C(\n"]))
-
-
-def apply(text: str, edit) -> str:
-    kind, where, payload = edit
-    if kind == "import":
-        return payload + text
-    if kind in ("paste", "break"):  # whole lines, at a line start
-        starts = _line_starts(text)
-        at = starts[int(where * (len(starts) - 1))]
-        return text[:at] + payload + "\n" + text[at:]
-    at = int(where * len(text))
-    if kind == "delete":
-        return text[:at] + text[at + payload:]
-    return text[:at] + payload + text[at:]
 
 
 def broken_ranges(text: str) -> list[tuple[int, int]]:
@@ -111,8 +65,13 @@ def assert_equivalent(incremental, scratch, text: str) -> None:
             f"kept finding {finding.code} at {finding.line} is outside every broken block {broken}"
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(name=st.sampled_from(sorted(TEXTS)), steps=st.lists(edits(), min_size=1, max_size=5))
+# Found by the extended edits: blanking `from flask import ... request` re-ran the SQL rules, and
+# the second one answered from the taint memo the first had built, recording no read of
+# `request`; restoring the import then left its (empty) result cached.
+@example(name="sql_injection.py", steps=[("drop-import", 0.9, None)])
+@example(name="sql_injection.py", steps=[("drop-import", 0.9, None), ("rename", 0.0, None)])
 def test_incremental_equals_from_scratch(name, steps):
     engine = Engine()
     document = engine.document()
@@ -124,6 +83,10 @@ def test_incremental_equals_from_scratch(name, steps):
         incremental = document.analyze(text, path, SETTINGS)
         scratch = from_scratch(text, path)
         assert_equivalent(incremental, scratch, text)
+    # Settled (what the server shows once the buffer is quiet): nothing kept, equal to from scratch.
+    settled = document.analyze(text, path, SETTINGS, keep=False)
+    assert settled.findings == scratch.findings
+    assert not settled.kept
     # Repaired: undo everything; the original text parses again and kept findings are gone.
     text = TEXTS[name]
     incremental = document.analyze(text, path, SETTINGS)

@@ -515,24 +515,10 @@ class _Scope:
     loops: list[ast.AST] = field(default_factory=list)
 
 
-def _binding_of(ctx: RuleContext) -> tuple:
-    """What a block memo depends on: the parsed block and the module facts it was
-    built with. Objects, not ids: an id can be reused once its object is freed."""
-    return (ctx.tree, ctx.module_functions, ctx.imports, ctx.path)
-
-
 def block_memo(ctx: RuleContext, name: str, build):
-    """``build()`` once per block: cached on the context, but keyed by the block's
-    tree (and module facts) so a context the engine rebinds to another block, or
-    re-initialises, never serves the previous block's results."""
-    memos = ctx.__dict__.setdefault("_caveat_block_memos", {})
-    entry = memos.get(name)
-    key = _binding_of(ctx)
-    if entry is not None and len(entry[0]) == len(key) and all(a is b for a, b in zip(entry[0], key)):
-        return entry[1]
-    value = build()
-    memos[name] = (key, value)
-    return value
+    """``build()`` once per block and module context (``RuleContext.memo``: the engine
+    counts what the memo reads as read by every rule that uses it)."""
+    return ctx.memo(name, build)
 
 
 def _state(ctx: RuleContext) -> "_State":

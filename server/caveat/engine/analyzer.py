@@ -87,7 +87,8 @@ _NOTHING: dict = {}  # shared "no reads" value; never mutated
 class _Reads:
     """The module-context reads of one rule on one block."""
 
-    __slots__ = ("functions", "functions_all", "functions_keys", "imported", "imports", "imports_all", "imports_keys")
+    __slots__ = ("functions", "functions_all", "functions_keys", "imported", "imports", "imports_all", "imports_keys",
+                 "shared")
 
     def __init__(self) -> None:
         self.imports: dict[str, object] = _NOTHING  # name -> value seen (or _MISSING)
@@ -97,6 +98,7 @@ class _Reads:
         self.functions: dict[str, object] = _NOTHING  # name -> digest of the defining block (or _MISSING)
         self.functions_keys = False
         self.functions_all = False
+        self.shared = False  # the rule used a block memo (``ctx.memo``): see ``_share_memo_reads``
 
     def holds(self, view: _View) -> bool:
         if self.imports_all and view.imports_fp != self.imports_all:
@@ -247,6 +249,12 @@ class _TrackedContext(RuleContext):
         self.findings = []
         return reads
 
+    def memo(self, name: str, build):
+        # What the memo reads is recorded for whichever rule happens to build or extend it;
+        # every rule that uses it gets the union (``_share_memo_reads``).
+        self.reads.shared = True
+        return super().memo(name, build)
+
     def is_imported(self, module: str) -> bool:
         if self._own_imports and _any_imported(self._own_imports.values(), module):
             return True  # the block imports it itself: no dependency on the module
@@ -326,6 +334,22 @@ class _RulesResult:
         union = self.union = _Reads()
         for i in self.readers:
             union.merge(entries[i].reads)
+
+
+def _share_memo_reads(ran: list[_RuleEntry]) -> None:
+    """The rules that used a block memo (``ctx.memo``) in this run share what any of them
+    read: a memo built while one rule ran answers the next one's questions from reads
+    recorded for the first. With the union, they all go stale together (all of them were
+    re-run when one was, so ``ran`` holds every user) and re-run on a fresh memo."""
+    users = [entry for entry in ran if entry.reads.shared]
+    if len(users) < 2:
+        return
+    union = _Reads()
+    for entry in users:
+        union.merge(entry.reads)
+    union.shared = True
+    for entry in users:
+        entry.reads = union
 
 
 def _combine(entries) -> _BlockResult:
@@ -529,11 +553,13 @@ class Engine:
             entries = list(cached.entries)
             for i in stale:
                 entries[i] = self._run_rule(self._rules[i], ctx, block, per_rule[i])
+            _share_memo_reads([entries[i] for i in stale])
             fresh = _RulesResult(entries, view)
         else:
             ctx = self._context_for(key, facts, block, view, path)
-            fresh = _RulesResult([self._run_rule(rule, ctx, block, rule_options)
-                                  for rule, rule_options in zip(self._rules, per_rule)], view)
+            entries = [self._run_rule(rule, ctx, block, rule_options) for rule, rule_options in zip(self._rules, per_rule)]
+            _share_memo_reads(entries)
+            fresh = _RulesResult(entries, view)
         with self._lock:
             self._rules_cache.store(key, fresh)
         return fresh.result, True
@@ -719,14 +745,22 @@ class Document:
     Splitting is incremental (``Splitter``), provider results come from the
     engine's per-block caches, so an edit costs about what the edited block costs.
 
-    Error tolerance: a block that does not parse keeps the findings it had in the
-    last analysed version, on the lines the edits since then left untouched
-    (shifted with those lines, without their quick-fixes), for as long as it does
-    not parse; the first block that does not parse also gets the one CAV004 note
-    of the document. When the block parses again its fresh findings replace the
-    kept ones. So the result of ``analyze`` equals ``Engine.analyze`` of the same
-    text (a from-scratch analysis) whenever every block parses; otherwise it
-    equals it plus the kept findings, all of which lie in blocks that do not parse.
+    Error tolerance while typing: with ``keep=True`` (the default) a block that does
+    not parse keeps the findings it had in the last analysed version, on the lines
+    the edits since then left untouched (shifted with those lines, without their
+    quick-fixes), for as long as it does not parse; the first block that does not
+    parse also gets the one CAV004 note of the document. When the block parses
+    again its fresh findings replace the kept ones. So the result of ``analyze``
+    equals ``Engine.analyze`` of the same text (a from-scratch analysis) whenever
+    every block parses; otherwise it equals it plus the kept findings, all of which
+    lie in blocks that do not parse.
+
+    Kept findings depend on the edit history, not only on the text, so they are a
+    transient: ``analyze(..., keep=False)`` keeps nothing (and forgets what was
+    kept), and its result always equals ``Engine.analyze`` of the same text. The
+    server asks for it once the buffer has been quiet for a moment (see
+    ``caveat.lsp.server.KEEP_WHILE_TYPING``), so what a user sees after typing
+    is what ``caveat check`` says.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -737,7 +771,7 @@ class Document:
         self._raw: list[Finding] = []  # its provider findings (and kept ones)
 
     def analyze(self, text: str, path: str, settings: Settings,
-                is_cancelled: Callable[[], bool] = lambda: False) -> Analysis:
+                is_cancelled: Callable[[], bool] = lambda: False, keep: bool = True) -> Analysis:
         engine = self.engine
         too_large = engine._too_large(text, path, settings)
         if too_large is not None:
@@ -747,16 +781,16 @@ class Document:
         lines = self.splitter.lines
         mapping = None
 
-        def keep(block: Block) -> list[Finding]:
+        def kept_in(block: Block) -> list[Finding]:
             nonlocal mapping
-            if not self._raw:
+            if not keep or not self._raw:
                 return []
             if mapping is None:
                 _, p, s = relines(self._text, self._lines, text) if self._text != text else (None, len(lines), 0)
                 mapping = (p, len(self._lines) - s, len(lines) - len(self._lines))
             return _kept_in(self._raw, block, *mapping)
 
-        analysis = engine._analyse(blocks, lines, text, path, settings, is_cancelled, keep)
+        analysis = engine._analyse(blocks, lines, text, path, settings, is_cancelled, kept_in)
         self._text, self._lines = text, lines
         self._raw = [f for f in analysis.raw if f.source != "caveat" or f.code not in _ENGINE_NOTES]
         return analysis

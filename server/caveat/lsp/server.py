@@ -46,6 +46,10 @@ from caveat.rules import all_rules
 log = logging.getLogger("caveat.lsp")
 API_WAIT_FOR_PULL = 2.0  # seconds a pull waits for API results when the client cannot be told to re-pull
 API_DELAY = 0.05  # seconds without a newer change before the API stage starts
+# Seconds after a change during which blocks that do not parse show the findings they had
+# before (no flicker while a line is half typed); then the settled result replaces them, which
+# equals a from-scratch analysis (``caveat check``) of the same text.
+KEEP_WHILE_TYPING = 1.0
 # The API stage (jedi) runs in a worker process (see api_process.py); False runs it in
 # a thread of the server, sharing the GIL with the local checks.
 API_IN_WORKER_PROCESS = True
@@ -57,6 +61,8 @@ class DocumentState:
     generation: int = 0  # bumped on every change; our own, as LSP versions may be absent
     version: int | None = None
     published_generation: int = -1
+    publications: int = 0  # diagnostics sent (or made ready for a pull): part of the pull result id
+    composing: int = 0  # composes started (``CaveatServer._compose``): only the last one publishes
     api_done_generation: int = -1
     lines: list[str] = field(default_factory=list)  # the text the findings refer to
     local: Analysis | None = None
@@ -216,6 +222,10 @@ class CaveatServer(LanguageServer):
         state.notify()
 
     async def _analyse(self, uri: str, state: DocumentState, generation: int, text: str) -> None:
+        """Local checks (published at once), then the API stage; meanwhile, if blocks that do
+        not parse kept their findings from earlier versions, the settled local result once the
+        buffer has been quiet for ``KEEP_WHILE_TYPING`` (not waiting for the API stage, which
+        can take seconds). Each step publishes only if no newer change arrived."""
         path = to_fs_path(uri) or uri
         settings = self.settings.for_path(path)
 
@@ -223,6 +233,7 @@ class CaveatServer(LanguageServer):
             return state.generation != generation or state.closed
 
         loop = self._loop = asyncio.get_running_loop()
+        changed_at = loop.time()
         try:
             local, findings, diagnostics, lines, kept_api = await loop.run_in_executor(
                 self.local_pool, self._local_stage, state, text, path, settings, cancelled, state.api, state.lines)
@@ -232,19 +243,35 @@ class CaveatServer(LanguageServer):
             return
         for note in local.notes:
             self.log_once(f"caveat: {path}: {note}")
-        state.lines, state.local, state.findings, state.diagnostics = lines, local, findings, diagnostics
+        # state.api always holds the API findings that are valid for state.lines: an API stage
+        # that a newer change cancelled must not leave older findings paired with newer lines.
+        state.lines, state.local, state.api = lines, local, kept_api
+        state.findings, state.diagnostics = findings, diagnostics
         self._published(uri, state, generation)
         if not self._fixes_loaded:
             # After the first diagnostics, not before: libcst (quick-fixes) costs ~0.25 s to
             # import, which would otherwise land on the first keystroke whose fix needs it.
             self._fixes_loaded = True
             loop.run_in_executor(self.local_pool, lazy.load, "libcst")
+        settling = None
+        if local.kept:  # findings kept from earlier versions: shown while typing, not once quiet
+            settling = asyncio.ensure_future(self._settle(uri, state, generation, text, path, settings, cancelled,
+                                                          changed_at + KEEP_WHILE_TYPING))
+        try:
+            await self._api_then_publish(uri, state, generation, text, path, settings, cancelled)
+            if settling is not None:
+                await settling
+        finally:
+            if settling is not None and not settling.done():
+                settling.cancel()
 
+    async def _api_then_publish(self, uri: str, state: DocumentState, generation: int, text: str, path: str,
+                                settings: Settings, cancelled) -> None:
         await asyncio.sleep(API_DELAY)
         if cancelled():
             return
         try:
-            api = await loop.run_in_executor(self.api_pool, self._api_stage, text, path, settings, cancelled)
+            api = await self._loop.run_in_executor(self.api_pool, self._api_stage, text, path, settings, cancelled)
         except Cancelled:
             return
         except Exception as error:
@@ -257,20 +284,53 @@ class CaveatServer(LanguageServer):
             if note.startswith("environment:"):
                 self.environment = note.split(":", 1)[1].strip()
             self.log_once(f"caveat: {note}")
-        state.api = api
+        shown_api, state.api = state.api, api
         state.api_done_generation = generation
-        if api.raw or (kept_api and kept_api.raw):
-            def merged():
-                findings = self._not_baselined(path, settings, lines, self.engine.merge(text, settings, local, api))
-                return findings, self._convert(state, lines, findings)
-
-            findings, diagnostics = await loop.run_in_executor(self.local_pool, merged)
-            if cancelled():
-                return
-            state.findings, state.diagnostics = findings, diagnostics
-            self._published(uri, state, generation, refresh=True)
+        if api.raw or (shown_api and shown_api.raw):
+            await self._compose(uri, state, generation, text, settings, cancelled)
         else:
             state.notify()
+
+    async def _settle(self, uri: str, state: DocumentState, generation: int, text: str, path: str,
+                      settings: Settings, cancelled, at: float) -> None:
+        """At ``at`` (loop time), if still current: the local result without kept findings."""
+        await asyncio.sleep(max(0.0, at - self._loop.time()))
+        if cancelled():
+            return
+        try:
+            local = await self._loop.run_in_executor(
+                self.local_pool, lambda: state.document.analyze(text, path, settings, cancelled, keep=False))
+        except Cancelled:
+            return
+        except Exception as error:  # a bug in caveat must not take the server down
+            log.exception("analysis failed for %s", path)
+            self.log_once(f"caveat: analysis of {path} failed: {error!r}", types.MessageType.Error)
+            return
+        if cancelled():
+            return
+        state.local = local
+        await self._compose(uri, state, generation, text, settings, cancelled)
+
+    async def _compose(self, uri: str, state: DocumentState, generation: int, text: str, settings: Settings,
+                       cancelled) -> None:
+        """Publish the current local result merged with the current API findings. The API stage
+        and the settled re-analysis each update their half and compose: the one started last
+        sees both (the local worker runs them in order; an earlier one publishes nothing)."""
+        local, api, lines = state.local, state.api, state.lines
+        state.composing += 1
+        mine = state.composing
+
+        def merged():
+            findings = self.engine.merge(text, settings, local, api) if api is not None and api.raw \
+                else local.findings
+            findings = self._not_baselined(to_fs_path(uri) or uri, settings, lines, findings)
+            return findings, self._convert(state, lines, findings)
+
+        findings, diagnostics = await self._loop.run_in_executor(self.local_pool, merged)
+        if cancelled() or state.composing != mine:  # a later compose has the newer halves
+            return
+        state.findings, state.diagnostics = findings, diagnostics
+        self._published(uri, state, generation, refresh=True)
 
     def _api_stage(self, text: str, path: str, settings: Settings, cancelled) -> Analysis:
         if self.api_worker is not None:
@@ -349,6 +409,7 @@ class CaveatServer(LanguageServer):
 
     def _published(self, uri: str, state: DocumentState, generation: int, refresh: bool = False) -> None:
         state.published_generation = generation
+        state.publications += 1
         state.notify()
         if not self.pull_mode:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
@@ -504,7 +565,7 @@ async def pull_diagnostics(ls: CaveatServer, params: types.DocumentDiagnosticPar
                     await state.changed.wait()
         except TimeoutError:
             pass
-    result_id = f"{state.published_generation}.{state.api_done_generation}"
+    result_id = f"{state.published_generation}.{state.api_done_generation}.{state.publications}"
     if params.previous_result_id == result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
     return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(uri, state), result_id=result_id)

@@ -256,6 +256,27 @@ class RuleContext:
         not on every keystroke in any import line."""
         return any(self.is_imported(module) for module in modules)
 
+    # --- shared work ------------------------------------------------------
+    def memo(self, name: str, build: Callable[[], Any]) -> Any:
+        """``build()`` once per block and module context, shared by all the rules that ask
+        for ``name`` on this block (an index of the block's flows, say).
+
+        Anything derived from the module's facts (imports, module functions) must be
+        shared this way, never as an attribute of the context: the engine records what
+        each rule reads of the module, and counts what is read while building or using
+        a memo as read by every rule that asks for one (see ``caveat.engine.analyzer``),
+        so no rule's cached result outlives a fact it depended on through the memo.
+        The memo is keyed by the objects it was built with (the tree and the module
+        facts), so a context the engine rebinds to other facts builds it anew."""
+        memos = self.__dict__.setdefault("_block_memos", {})
+        binding = (self.tree, self.module_functions, self.imports, self.path)
+        entry = memos.get(name)
+        if entry is not None and all(a is b for a, b in zip(entry[0], binding)):
+            return entry[1]
+        value = build()
+        memos[name] = (binding, value)
+        return value
+
     # --- source -----------------------------------------------------------
     def source(self, node: ast.AST) -> str:
         """The node's source text (sliced from the block's lines: ``ast.get_source_segment``
