@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Sequence
 
@@ -136,8 +137,8 @@ def _check(args) -> int:
         outcomes = gate.apply_fixes(run, scoped, scope, args.unsafe_fixes, write=not args.diff)
         changed = [o for o in outcomes if o.changed]
         if args.diff:
-            for outcome in changed:
-                sys.stdout.write(outcome.diff(str(outcome.path)))
+            with open(args.output, "w", encoding="utf-8") if args.output else nullcontext(sys.stdout) as out:
+                out.writelines(outcome.diff(str(outcome.path)) for outcome in changed)
             count = sum(o.applied for o in changed)
             _print_notes(run)
             print(f"caveat: would fix {count} finding{'' if count == 1 else 's'} in {len(changed)} "

@@ -67,6 +67,12 @@ def test_diff_prints_a_patch_git_can_apply_and_writes_nothing(repo: Path):
     git(repo, "apply", "fix.patch")
     assert (repo / "app.py").read_text() == ALL_FIXED
 
+    git(repo, "checkout", "app.py")
+    to_file = caveat("check", "--no-api", "--diff", "--unsafe-fixes", "--output", "out.patch", cwd=repo)
+    assert to_file.returncode == 1 and to_file.stdout == ""
+    assert (repo / "out.patch").read_text() == result.stdout
+    git(repo, "apply", "out.patch")
+
     clean = caveat("check", "--no-api", "--diff", "app.py", cwd=repo)
     assert clean.returncode == 0 and clean.stdout == ""
 
