@@ -354,14 +354,14 @@ def _api(client: Client, lines: list[str], text: str, big: Path, root: Path, rou
     ident = {"textDocument": {"uri": uri}}
     # Warm: the API stage has a time budget per pass and continues where it stopped on
     # the next one; re-trigger it (a comment typed at the end) until a pass is quick.
-    # A pull answers with result id "<local generation>.<API generation>".
+    # A pull answers with result id "<local generation>.<API generation>.<publications>".
     warmup = time.perf_counter()
     version = 1
     for attempt in range(12):
         started = time.perf_counter()
         while True:
             _, body = client.request("textDocument/diagnostic", ident, timeout=120)
-            local, _, api = str(body.get("result", {}).get("resultId", "")).partition(".")
+            local, api = (str(body.get("result", {}).get("resultId", "")).split(".") + ["", ""])[:2]
             if local == api:
                 break
         if time.perf_counter() - started < 3.0 and attempt:

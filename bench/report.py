@@ -65,7 +65,7 @@ def file_versions(repo: Path, base: str) -> int:
         if not line.startswith(":"):
             continue
         meta, *paths = line.split("\t")
-        _, _, old, new, status = meta[1:].split()
+        _, _, old, new, _ = meta[1:].split()
         old_path, new_path = (paths[0], paths[-1])
         for path, blob in ((old_path, old), (new_path, new)):
             if path.endswith((".py", ".pyi")) and set(blob) != {"0"}:

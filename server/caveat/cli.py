@@ -290,7 +290,8 @@ def _settings_from_args(args) -> Settings:
     if args.exclude:
         overrides["exclude"] = list(settings.exclude) + [p.strip() for p in args.exclude.split(",") if p.strip()]
     if args.python:
-        overrides["python"] = str(Path(args.python).resolve())
+        # absolute, never resolved: a venv's bin/python is a symlink out of the venv
+        overrides["python"] = os.path.abspath(os.path.expanduser(args.python))
     if args.report_unused_suppressions:
         overrides["report_unused_suppressions"] = True
     if args.severity:

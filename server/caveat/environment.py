@@ -106,10 +106,12 @@ def discover(python_setting: str | None, root: str | Path | None,
 
     candidates: list[tuple[Path, str]] = []
     if python_setting:
+        # Absolute and normalised, never resolved: a venv's bin/python is a symlink to the
+        # base interpreter, and following it would leave the venv.
         setting = Path(os.path.expanduser(python_setting))
         if not setting.is_absolute():
             setting = root_path / setting
-        env = from_path(setting, "the `python` setting")
+        env = from_path(Path(os.path.normpath(setting)), "the `python` setting")
         if env is not None:
             return env, notes
         notes.append(f"the `python` setting {python_setting!r} is neither an interpreter nor a virtual "

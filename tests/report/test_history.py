@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from caveat.history.analyse import Analyser
 from caveat.history.attribution import Attribution
 from caveat.history.git import Repository
@@ -104,7 +103,7 @@ def test_pr_summary_markdown(demo):
     assert "**3 commits, 2 AI-assisted (67%)** · **+12 / −9 lines of Python, 11 added in AI-assisted commits (92%)**" in text
     assert "### New findings: 1 (83.3 per 1,000 lines added; 1 fixed)" in text
     assert "| swallowed-exception | 1 | 1 |" in text
-    assert f"- `app/jobs.py:4` **CAV201** swallowed-exception: " in text
+    assert "- `app/jobs.py:4` **CAV201** swallowed-exception: " in text
     assert f"(introduced by `{c['c5'][:7]}`, AI-assisted)" in text
     # the checklist: c4 added config.py (a file opened, yaml.load), c6 changed the requests call
     checklist = text.split("### Security checklist", 1)[1]
@@ -180,3 +179,21 @@ def test_markdown_of_a_range_without_base_has_no_checklist(demo):
     assert "**3 commits, 1 AI-assisted (33%)**" in done.stdout
     assert "### New findings: 3 (130.4 per 1,000 lines added; 0 fixed)" in done.stdout
     assert "Security checklist" not in done.stdout
+
+
+def test_a_shallow_clone_does_not_count_its_boundary_commit(demo, tmp_path):
+    """A CI checkout of depth 3: the oldest commit has no parent there, and its diff would add
+    every file; it is left out and the user is told why."""
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "3", demo.root.as_uri(), str(clone)], check=True)
+    done = run_report(clone, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "this clone is shallow" in done.stderr
+    report = json.loads(done.stdout)
+    # left: c10 (docs) and c11 (extra.py, one swallowed exception); c9, the boundary, is not counted
+    week = report["periods"][-1]
+    assert (week["commits"], week["lines_added"], week["findings_introduced"], week["findings_fixed"]) == (2, 6, 1, 0)
+    assert [(f["path"], f["introduced_by"]["commit"]) for f in report["open_findings"]] == [
+        ("app/extra.py", demo.commits["c11"])]
+    done = run_report(clone, "--pr", f"{demo.commits['c2']}..HEAD")
+    assert done.returncode == 2 and "this clone is shallow" in done.stderr

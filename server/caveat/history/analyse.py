@@ -19,8 +19,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from caveat.check import (CACHE_DIR, POOL_MIN_FILES, DiskCache, analysis_pool, analyse_in_worker, decode_source,
-                          full_analysis, namespace, progress_bar)
+from caveat.check import (
+    CACHE_DIR,
+    POOL_MIN_FILES,
+    DiskCache,
+    analyse_in_worker,
+    analysis_pool,
+    decode_source,
+    full_analysis,
+    namespace,
+    progress_bar,
+)
 from caveat.engine.analyzer import Engine
 from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding

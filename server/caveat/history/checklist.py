@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from caveat.analysis import taint
 from caveat.analysis.flow import resolved_call_name
 from caveat.rules.base import RuleContext
-from caveat.rules.security import command_injection, jwt_weak_validation, sql_common, ssrf
+from caveat.rules.security import (
+    command_injection,
+    jwt_weak_validation,
+    sql_common,
+    ssrf,
+)
 
 ITEMS = ("user input", "authentication", "data access", "external calls")
 

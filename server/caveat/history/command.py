@@ -29,6 +29,8 @@ def run_report(args) -> int:
     analyser = Analyser(repo.root, settings, progress=show, use_cache=not args.no_cache, api=args.api)
     history = replay(repo, analyser, Attribution(settings.ai_trailers), head=head, base=base,
                      since=since, until=until, period=args.period)
+    for note in history.notes:
+        print(f"caveat: {note}", file=sys.stderr)
     text = render(fmt, history, repo, analyser, base)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")

@@ -83,7 +83,18 @@ class Repository:
         try:
             return self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}").strip()
         except GitError:
-            raise GitError(f"unknown revision `{revision}` in {self.root}") from None
+            hint = (" (this clone is shallow: fetch more history, e.g. `fetch-depth: 0` in actions/checkout)"
+                    if self.shallow_commits() else "")
+            raise GitError(f"unknown revision `{revision}` in {self.root}{hint}") from None
+
+    def shallow_commits(self) -> frozenset[str]:
+        """The commits at a shallow clone's boundary: their parents are missing, so their diff
+        would show every file as added."""
+        path = Path(self.run("rev-parse", "--git-path", "shallow").strip())
+        try:
+            return frozenset((path if path.is_absolute() else self.root / path).read_text().split())
+        except OSError:
+            return frozenset()
 
     def last_before(self, head: str, until: int) -> str | None:
         """The newest commit on ``head``'s first-parent line committed at or before ``until``."""

@@ -5,6 +5,7 @@ any other remote, or none, reports show the commit and path without a link.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,3 +38,19 @@ class Links:
         if not self.web:
             return None
         return f"{self.web}/{self._blob.format(sha=sha or self.head, path=quote(path), line=line)}"
+
+
+def web_url(remote: str | None) -> str | None:
+    """``git@github.com:o/r.git`` / ``https://user:token@host/o/r`` -> ``https://host/o/r``
+    (credentials never leave the machine); None for anything else (a local path)."""
+    if not remote:
+        return None
+    match = re.match(r"^(?:ssh://)?(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,})[:/](?!/)(.+?)(?:\.git)?/?$", remote) \
+        if "://" not in remote or remote.startswith("ssh://") else None
+    if match is None:
+        parsed = re.match(r"^https?://(?:[^@/]*@)?([^/]+)/(.+?)(?:\.git)?/?$", remote)
+        if parsed is None:
+            return None
+        match = parsed
+    host, path = match.group(1), match.group(2)
+    return f"https://{host}/{path}"

@@ -14,7 +14,6 @@ Periods follow the committer date in UTC; weeks start on Monday.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -22,6 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from caveat.history.analyse import Analyser, Defect
 from caveat.history.attribution import Attribution
 from caveat.history.git import Commit, Repository
+from caveat.history.links import web_url
 from caveat.report.sarif import fingerprint
 
 PERIODS = ("week", "month")
@@ -79,6 +79,7 @@ class History:
     head: str
     remote: str | None = None  # the forge's web URL, when origin points at one
     local_root: str | None = None
+    notes: list[str] = field(default_factory=list)  # for the user, on stderr
 
     def to_json(self) -> dict:
         """The documented schema (README, "caveat report")."""
@@ -133,6 +134,12 @@ def replay(repo: Repository, analyser: Analyser, attribution: Attribution, *, he
     if until is not None:  # the range ends with the code as it was then
         head = repo.last_before(head, _epoch(until)) or head
     commits = repo.commits(head, base, since=_epoch(since), until=_epoch(until))
+    notes = []
+    boundary = repo.shallow_commits()
+    if boundary & {c.sha for c in commits}:
+        commits = [c for c in commits if c.sha not in boundary]
+        notes.append("this clone is shallow: the commits at its boundary are not counted (their parents are "
+                     "missing); fetch more history for a full report (e.g. `fetch-depth: 0` in actions/checkout)")
     versions = [(path, blob) for commit in commits for change in commit.changes
                 for path, blob in ((change.old_path, change.old_blob), (change.new_path, change.new_blob)) if blob]
     touched = {path for path, _ in versions}
@@ -161,23 +168,7 @@ def replay(repo: Repository, analyser: Analyser, attribution: Attribution, *, he
     open_findings.sort(key=lambda f: (f.path, f.defect.line, f.defect.code))
     remote = web_url(repo.remote_url())
     return History(remote or str(repo.root), first, last, period, periods, open_findings, summaries, head, remote,
-                   str(repo.root))
-
-
-def web_url(remote: str | None) -> str | None:
-    """``git@github.com:o/r.git`` / ``https://user:token@host/o/r`` -> ``https://host/o/r``
-    (credentials never leave the machine); None for anything else (a local path)."""
-    if not remote:
-        return None
-    match = re.match(r"^(?:ssh://)?(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,})[:/](?!/)(.+?)(?:\.git)?/?$", remote) \
-        if "://" not in remote or remote.startswith("ssh://") else None
-    if match is None:
-        parsed = re.match(r"^https?://(?:[^@/]*@)?([^/]+)/(.+?)(?:\.git)?/?$", remote)
-        if parsed is None:
-            return None
-        match = parsed
-    host, path = match.group(1), match.group(2)
-    return f"https://{host}/{path}"
+                   str(repo.root), notes)
 
 
 def _diff(commit: Commit, analyser: Analyser, alive: dict, introduction: Introduction

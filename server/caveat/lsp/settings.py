@@ -76,7 +76,7 @@ class SettingsStore:
         except ConfigError as error:
             self._report_once(f"caveat: {error}")
             return base
-        if merged.python and not os.path.isabs(merged.python) and self.root:
+        if merged.python and not os.path.isabs(os.path.expanduser(merged.python)) and self.root:
             merged = replace(merged, python=str(self.root / merged.python))
         if self._editor.get("baseline") and not os.path.isabs(merged.baseline or "") and self.root:
             merged = replace(merged, baseline=str(self.root / merged.baseline))  # the editor's: from the workspace

@@ -27,6 +27,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,12 +36,13 @@ from typing import Callable
 from caveat.engine.blocks import split_blocks
 from caveat.engine.context import build_context
 from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
-from caveat.environment import Environment, canonical_name, discover, distribution_index
+from caveat.environment import Environment, discover, distribution_index
 from caveat.project import Settings
 from caveat.providers.api import knowledge
 from caveat.providers.api.class_keys import class_keys
+from caveat.providers.api.index import Ref, index_for, ref_from_jedi
 from caveat.providers.api.dependencies import add_dependency_edits, mismatch, project_dependencies
-from caveat.providers.api.modules import is_stdlib, popular_imports, resolve_top, suggestions, workspace_index
+from caveat.providers.api.modules import is_stdlib, known_distribution, resolve_top, suggestions, workspace_index
 from caveat.providers.api.sites import AttrSite, CallSite, ImportSite, block_sites
 from caveat.rules.api.hallucinated_attribute import HallucinatedAttribute
 from caveat.rules.api.hallucinated_module import HallucinatedModule
@@ -241,11 +243,13 @@ class ApiProvider:
             from caveat.providers.api.jedi_checks import JEDI_LOCK, Session
 
             done = 0
-            with JEDI_LOCK:
+            with JEDI_LOCK, warnings.catch_warnings(record=True) as chatter:
+                warnings.simplefilter("always")
                 try:
-                    project = self._jedi_project(env)
                     started = time.monotonic()
-                    session = Session(text, path or None, project, env, self.root, self._member_cache)
+                    session = _LazySession(lambda: Session(text, path or None, self._jedi_project(env), env,
+                                                           self.root, self._member_cache), path,
+                                           workspace.attributes)
                     for block, sites, key in pending:
                         if is_cancelled():
                             raise _CancelledInside()
@@ -268,6 +272,8 @@ class ApiProvider:
                 except Exception as error:
                     log.exception("jedi failed on %s", path)
                     notes.append(f"API checks (jedi) failed on {path or 'this file'}: {error!r}")
+                for warning in chatter:  # jedi's "Module ... not importable": the log, not stderr
+                    log.debug("jedi: %s", warning.message)
         if stopped:
             notes.append(f"API checks stopped after the {budget:g} s time budget with {stopped} block(s) of "
                          f"{path or 'this file'} unchecked; they are checked on the next analysis")
@@ -311,7 +317,7 @@ class ApiProvider:
             if site.optional or site.conditional or ("missing", top) in seen:
                 return results
             seen.add(("missing", top))  # one diagnostic per missing package and file
-            dist_guess = popular_imports().get(top)
+            dist_guess = known_distribution(top)
             declared = deps.is_declared(top) or (dist_guess is not None and deps.is_declared(dist_guess))
             if declared and deps.only_optional(dist_guess or top) and deps.only_optional(top):
                 return results  # an extra that is not installed: normal
@@ -438,44 +444,41 @@ class ApiProvider:
         return [finding.shifted(-offset) for finding in results]
 
     def _attribute(self, session, site: AttrSite, offset: int, env, index, py_version, stdlib_ok) -> Finding | None:
+        """A member missing from the receiver's type: the static index decides (runtime source
+        and stubs, through the bases); jedi only says what the receiver is when the imports
+        do not. Uncertain -> None, with the reason in the log."""
         line = site.line + offset
         if site.attr.startswith("__") and site.attr.endswith("__"):
             return None  # dunders: protocols and runtime attributes stubs rarely declare
-        self.stats["jedi_calls"] += 1
-        found = session.goto_names(line, site.col)
-        if found:
-            return self._deprecated(found, site, offset, env, index, py_version)
-        if site.literal:
-            receivers = [session.literal_receiver(site.literal)]
-        else:
-            receivers = session.receivers([(site.dot[0] + offset, site.dot[1]),
-                                           (site.receiver_end[0] + offset, site.receiver_end[1])])
+        api = index_for(env)
+        receivers = self._receivers(session, site, offset, api)
+        if receivers == "workspace":
+            return self._workspace_member(session, site, offset, env, index, py_version)
         if not receivers:
             return None
-        if any(r.stdlib for r in receivers) and not stdlib_ok:
+        if any(r.stdlib for r, _ in receivers) and not stdlib_ok:
             return None
-        if any(_structural(r) for r in receivers):
+        if any(_structural(r) for r, _ in receivers):
             return None  # protocols, ABCs and `object`: duck typing, not a concrete type
-        if site.alias and site.qualified:
-            bound = site.qualified.rsplit(".", 1)[0]
-            if any(r.full_name.rsplit(".", 1)[-1] != bound.rsplit(".", 1)[-1] for r in receivers):
-                return None  # jedi disagrees with the import binding the name: trust neither
-        if site.attr.startswith("_") and any(r.stdlib for r in receivers):
+        if site.attr.startswith("_") and any(r.stdlib for r, _ in receivers):
             return None  # typeshed leaves private names out
-        if any(r.full_name.startswith("builtins.") for r in receivers) and not (site.literal or site.annotated):
+        if any(r.full_name.startswith("builtins.") and r.kind != "module" for r, _ in receivers) \
+                and not (site.literal or site.annotated):
             return None  # jedi's guesses of container items and overloads land on builtins (str) too often
-        dists = []
-        for receiver in receivers:
-            if receiver.stdlib:
-                dists.append(("python", f"{py_version[0]}.{py_version[1]}"))
-            else:
-                for dist in index.for_module(receiver.full_name)[:1]:
-                    dists.append((dist.name, dist.version))
-        version_key = repr(sorted(set(dists)))
-        members = session.members(line, site.col, receivers, version_key)
-        if members is None or site.attr in members.names:
-            return None
-        owners = set(members.owners) | {r.full_name for r in receivers}
+        owners: set[str] = set()
+        all_names: set[str] = set()
+        for receiver, ref in receivers:
+            names = api.members(ref)
+            if ref.kind != "module":
+                owners.update(k.full_name for k in api.mro(ref))
+            owners.add(ref.full_name)
+            if site.attr in names.names:
+                return self._deprecated(owners, site, offset, env, index, py_version)
+            all_names.update(names.names)
+            if not names.closed and not (names.data_only and site.is_call):
+                log.debug("%s:%d: `%s.%s` not reported: %s", session.path_label, line, site.receiver, site.attr,
+                          names.reason)
+                return None
         # Knowledge base first: a removal/addition explains the absence better.
         for change in knowledge.class_attribute(site.attr, owners):
             installed = f"{py_version[0]}.{py_version[1]}" if change.distribution == "python" \
@@ -483,19 +486,25 @@ class ApiProvider:
             if change.applies(installed) and change.change != "deprecated":
                 return _finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
                                 line, site.col, line, site.end_col, env)
-        if members.dynamic and not (members.data_only and site.is_call):
-            return None
-        if not all(r.library for r in receivers):
-            return None
-        if any(_mentions(r.module_path, site.attr) for r in receivers):
-            return None  # the defining module uses the name (a subclass, an overload jedi did not pick)
-        if site.receiver_call is not None:
+        for receiver, ref in receivers:
+            if ref.kind == "module" or receiver.exact:
+                continue
+            for subclass in api.subclasses(ref):  # a declared base: the object may be any subclass
+                names = api.members(subclass)
+                if site.attr in names.names or not names.closed and not (names.data_only and site.is_call):
+                    log.debug("%s:%d: `%s.%s` not reported: subclass %s %s", session.path_label, line,
+                              site.receiver, site.attr, subclass.full_name,
+                              "has it" if site.attr in names.names else f"is open ({names.reason})")
+                    return None
+            if receiver.inferred and _mentions(receiver.module_path, site.attr):
+                return None  # the defining module uses the name (an overload jedi did not pick)
+        if site.receiver_call is not None and any(r.inferred for r, _ in receivers):
             call_line = site.receiver_call[0] + offset
-            if len(session.signatures(call_line, site.receiver_call[1])) > 1:
+            if len(session.jedi.signatures(call_line, site.receiver_call[1])) > 1:
                 return None  # an overloaded callee: jedi may have picked the wrong return type
-        receiver = receivers[0]
+        receiver = receivers[0][0]
         where = self._where(receiver, index, py_version)
-        close = _close(site.attr, members.names)
+        close = _close(site.attr, all_names)
         hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
         fix = None
         target = _fix_target(site.attr, close)
@@ -507,12 +516,56 @@ class ApiProvider:
                         f"{receiver.label} ({where}) has no {what} `{site.attr}`{hint}",
                         line, site.col, line, site.end_col, env, fix=fix)
 
-    def _deprecated(self, names, site: AttrSite, offset: int, env, index, py_version) -> Finding | None:
+    def _receivers(self, session, site: AttrSite, offset: int, api) -> list[tuple["_Receiver", Ref]] | str | None:
+        """What the receiver is, as index references: from the imports when the receiver is an
+        imported dotted name, a literal's type, else jedi's inference at the dot ("workspace"
+        when that is the project's own object)."""
+        if site.qualified and "." in site.qualified:
+            ref = api.resolve(site.qualified.rsplit(".", 1)[0])
+            if ref is None or ref.kind not in ("module", "class", "instance"):
+                return None
+            return [(_Receiver.of(ref, api, exact=True), ref)]
+        if site.literal:
+            ref = Ref("instance", "builtins", site.literal)
+            return [(_Receiver.of(ref, api, exact=True), ref)]
+        if site.attr in session.workspace_attributes and not knowledge.is_class_attribute_name(site.attr):
+            return None  # the project defines this name: the object may well be the project's own
+        self.stats["jedi_calls"] += 1
+        inferred = session.jedi.receivers([(site.dot[0] + offset, site.dot[1]),
+                                           (site.receiver_end[0] + offset, site.receiver_end[1])])
+        if not inferred:
+            return None
+        if not all(r.library for r in inferred):
+            return "workspace"
+        if site.alias and site.qualified:
+            bound = site.qualified.rsplit(".", 1)[0]
+            if any(r.full_name.rsplit(".", 1)[-1] != bound.rsplit(".", 1)[-1] for r in inferred):
+                return None  # jedi disagrees with the import binding the name: trust neither
+        if any(r.kind == "module" for r in inferred) and site.receiver.isidentifier() and not site.alias:
+            return None  # a plain name that is no import of it: jedi guessed (pytest's fixture parameters)
+        exact = site.receiver_call is not None and session.constructs(site.receiver_call, offset)
+        result = []
+        for receiver in inferred:
+            ref = ref_from_jedi(api, receiver.kind, receiver.full_name, receiver.module_path)
+            if ref is None:
+                return None
+            result.append((_Receiver(receiver.kind, ref.full_name if ref.kind != "module" else receiver.full_name,
+                                     receiver.label, receiver.module_path, receiver.stdlib,
+                                     exact or receiver.kind == "module" or receiver.kind == "class" and site.alias,
+                                     True), ref))
+        return result
+
+    def _workspace_member(self, session, site: AttrSite, offset: int, env, index, py_version) -> Finding | None:
+        """The project's own objects: only what the knowledge base says of the library member
+        they inherit (``order.dict()`` on a pydantic model), found with jedi's goto."""
+        line = site.line + offset
         owners = set()
-        for name in names:
-            full = name.full_name or ""
-            if "." in full:
-                owners.add(full.rsplit(".", 1)[0])
+        for name in session.jedi.goto_names(line, site.col):
+            if session.jedi.location_kind(name.module_path) != "workspace" and "." in (name.full_name or ""):
+                owners.add(name.full_name.rsplit(".", 1)[0])
+        return self._deprecated(owners, site, offset, env, index, py_version) if owners else None
+
+    def _deprecated(self, owners: set[str], site: AttrSite, offset: int, env, index, py_version) -> Finding | None:
         for change in knowledge.class_attribute(site.attr, owners):
             if change.change != "deprecated":
                 continue
@@ -525,7 +578,7 @@ class ApiProvider:
         return None
 
     def _from_import(self, session, site: ImportSite, offset: int, env, index, py_version, stdlib_ok) -> list[Finding]:
-        """``from pkg.mod import name`` where pkg.mod resolves but has no ``name``."""
+        """``from pkg.mod import name`` where pkg.mod resolves but has no ``name`` (the index)."""
         results = []
         top = site.module.split(".")[0]
         stdlib = is_stdlib(top)
@@ -533,24 +586,26 @@ class ApiProvider:
             return []
         if not stdlib and not index.for_module(site.module) and module_location_in_env(top, env) is None:
             return []  # workspace or unresolvable module: other checks speak
-        line = site.line + offset
-        module_names = session.receivers([(line, site.end_col - 1)])
-        if not module_names or any(r.kind != "module" or not r.library for r in module_names):
+        if not stdlib and module_location_in_env(top, env) is None:
+            return []  # shadowed by the workspace
+        api = index_for(env)
+        ref = api.resolve(site.module)
+        if ref is None or ref.kind != "module" or ref.module != site.module:
             return []
+        names = api.members(ref)
+        receiver = _Receiver.of(ref, api, exact=True)
         for name in site.names:
             if any(c.change != "deprecated" for c in knowledge.module_attribute(f"{site.module}.{name.name}")):
                 continue
+            if name.name in names.names:
+                continue
             nline = name.line + offset
-            self.stats["jedi_calls"] += 1
-            if session.goto_names(nline, name.col):
+            if not names.closed:
+                log.debug("%s:%d: `from %s import %s` not reported: %s", session.path_label, nline, site.module,
+                          name.name, names.reason)
                 continue
-            members = session.members(nline, name.col, module_names, "from-import")
-            if members is None or name.name in members.names or members.dynamic:
-                continue
-            if _is_submodule(module_names, name.name):
-                continue
-            where = self._where(module_names[0], index, py_version)
-            close = _close(name.name, members.names)
+            where = self._where(receiver, index, py_version)
+            close = _close(name.name, names.names)
             hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
             fix = None
             target = _fix_target(name.name, close)
@@ -558,7 +613,7 @@ class ApiProvider:
                 fix = Fix(f"Rename to `{target}`", (TextEdit(Position(nline, name.col), Position(nline, name.end_col), target),),
                           safe=False)
             results.append(_finding(HallucinatedAttribute,
-                                    f"{module_names[0].label} ({where}) has no `{name.name}`{hint}",
+                                    f"{receiver.label} ({where}) has no `{name.name}`{hint}",
                                     nline, name.col, nline, name.end_col, env, fix=fix))
         return results
 
@@ -571,35 +626,34 @@ class ApiProvider:
         return "installed"
 
     def _keywords(self, session, site: CallSite, offset: int, env, index, py_version, stdlib_ok) -> list[Finding]:
+        """Keywords the callee does not accept. The callee comes from the imports or jedi's goto;
+        what it accepts comes from the index, ``**kwargs`` followed through the implementation."""
         if site.has_star_kwargs:
             return []
+        api = index_for(env)
         line = site.line + offset
-        self.stats["jedi_calls"] += 1
-        signatures = session.signatures(line, site.col)
-        if not signatures:
+        targets = self._callees(session, site, offset, api)
+        if targets is None:
+            return self._workspace_keywords(session, site, offset, env, index, py_version)
+        if not targets:
             return []
-        accepted: set[str] = set()
-        full_name = ""
-        stdlib = False
-        checkable = True  # False: **kwargs or a signature jedi may not read right
-        for signature in signatures:
-            kind = session.location_kind(signature.module_path)
-            if kind == "workspace" and signature.type == "class":
-                checkable = False
-            if kind == "stdlib":
-                stdlib = True
-            if checkable and not session.signature_is_complete(signature):
-                checkable = False
-            for param in signature.params:
-                if param.kind.name == "VAR_KEYWORD":
-                    checkable = False
-                if param.kind.name in ("POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY"):
-                    accepted.add(param.name)
-            full_name = signature.full_name or signature.name or ""
+        stdlib = any(is_stdlib(t.module.split(".")[0]) for t in targets)
         if stdlib and not stdlib_ok:
             return []
-        if not accepted or site.callee.endswith(("__class__", "type")):
-            checkable = False  # an empty signature usually means jedi did not find the real one
+        accepted: set[str] = set()
+        closed = True
+        for target in targets:
+            answer = api.keywords(target)
+            accepted |= answer.names
+            if not answer.closed:
+                closed = False
+                log.debug("%s:%d: keywords of `%s` not checked: %s", session.path_label, line, site.callee,
+                          answer.reason)
+        full_name = targets[0].full_name
+        return self._keyword_findings(site, offset, env, index, py_version, accepted, closed, full_name, stdlib)
+
+    def _keyword_findings(self, site: CallSite, offset: int, env, index, py_version, accepted: set[str],
+                          checkable: bool, full_name: str, stdlib: bool) -> list[Finding]:
         results = []
         for keyword in site.keywords:
             if keyword.name in accepted:
@@ -615,7 +669,7 @@ class ApiProvider:
                                             kline, keyword.col, kline, keyword.end_col, env))
                     reported = True
                     break
-            if reported or not checkable:
+            if reported or not checkable or not accepted:
                 continue
             close = _close(keyword.name, accepted)
             hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
@@ -632,6 +686,53 @@ class ApiProvider:
                                     kline, keyword.col, kline, keyword.end_col, env, fix=fix))
         return results
 
+    def _callees(self, session, site: CallSite, offset: int, api) -> list[Ref] | None:
+        """The library functions or classes a call may call ([] when unknown, None when the
+        callee is the workspace's own)."""
+        if site.qualified:
+            ref = api.resolve(site.qualified)
+            if ref is not None:
+                return [ref] if ref.kind in ("function", "class") else []
+            if module_location_in_env(site.qualified.split(".")[0], api.env) is not None \
+                    or is_stdlib(site.qualified.split(".")[0]):
+                return []
+        self.stats["jedi_calls"] += 1
+        names = session.jedi.goto_names(site.func_end[0] + offset, site.func_end[1], follow_imports=True)
+        if not names:
+            return []
+        refs = []
+        for name in names:
+            kind = session.jedi.location_kind(name.module_path)
+            if kind == "workspace":
+                return None if len(names) == 1 else []
+            if name.type not in ("function", "class"):
+                return []
+            ref = ref_from_jedi(api, name.type, name.full_name, name.module_path)
+            if ref is None or ref.kind not in ("function", "class"):
+                return []
+            refs.append(ref)
+        return refs
+
+    def _workspace_keywords(self, session, site: CallSite, offset: int, env, index, py_version) -> list[Finding]:
+        """The project's own functions: jedi's signature, unless ``**kwargs`` or decorators
+        make it uncertain (jedi replaces forwarded ``**kwargs`` with a guess)."""
+        line = site.line + offset
+        signatures = session.jedi.signatures(line, site.col)
+        if len(signatures) != 1:
+            return []
+        signature = signatures[0]
+        if signature.type == "class" or not session.jedi.signature_is_complete(signature):
+            return []
+        value = getattr(getattr(signature, "_signature", None), "value", None)
+        tree = getattr(value, "tree_node", None)
+        from caveat.providers.api.jedi_checks import _param_names
+
+        if tree is None or getattr(tree, "type", "") != "funcdef" or _param_names(tree) is None:
+            return []
+        accepted = {p.name for p in signature.params if p.kind.name in ("POSITIONAL_OR_KEYWORD", "KEYWORD_ONLY")}
+        return self._keyword_findings(site, offset, env, index, py_version, accepted, True,
+                                      signature.full_name or signature.name or "", False)
+
     def _callee_origin(self, full_name: str, stdlib: bool, index, py_version) -> str:
         if stdlib:
             return f"Python {py_version[0]}.{py_version[1]}"
@@ -640,6 +741,51 @@ class ApiProvider:
             return f"{dists[0].name} {dists[0].version}, installed"
         return "workspace"
 
+
+@dataclass(frozen=True)
+class _Receiver:
+    """A receiver as messages name it."""
+
+    kind: str  # "module", "class", "instance"
+    full_name: str
+    label: str
+    module_path: str | None
+    stdlib: bool
+    exact: bool  # constructed right there (or a module / class): no subclass can stand in
+    inferred: bool = False  # by jedi (not by the imports)
+
+    @staticmethod
+    def of(ref: Ref, api, exact: bool) -> "_Receiver":
+        stdlib = is_stdlib(ref.module.split(".")[0])
+        if ref.kind == "module":
+            label = f"module `{ref.module}`"
+        elif ref.kind == "class":
+            label = f"class `{ref.name}`"
+        else:
+            label = f"`{ref.name}` object"
+        return _Receiver(ref.kind, ref.full_name, label, None, stdlib, exact)
+
+
+class _LazySession:
+    """jedi for one document version, made on the first question that needs it: sites whose
+    receivers the imports name are answered by the index alone."""
+
+    def __init__(self, factory: Callable, path: str | None, workspace_attributes: set[str] = frozenset()) -> None:
+        self._factory = factory
+        self.workspace_attributes = workspace_attributes
+        self._jedi = None
+        self.path_label = path or "<buffer>"
+
+    @property
+    def jedi(self):
+        if self._jedi is None:
+            self._jedi = self._factory()
+        return self._jedi
+
+    def constructs(self, paren: tuple[int, int], offset: int) -> bool:
+        """Whether the call whose ``(`` ends at ``paren`` constructs a class (an exact type)."""
+        signatures = self.jedi.signatures(paren[0] + offset, paren[1])
+        return bool(signatures) and all(s.type == "class" for s in signatures)
 
 
 class _CancelledInside(Exception):
@@ -685,21 +831,6 @@ def _missing_submodule(module: str, location: str | None) -> str | None:
         if not os.path.isdir(folder):
             return None
     return None
-
-
-def _is_submodule(receivers, name: str) -> bool:
-    for receiver in receivers:
-        if receiver.module_path and os.path.basename(receiver.module_path).startswith("__init__."):
-            folder = os.path.dirname(receiver.module_path)
-            for candidate in (name, name + ".py", name + ".pyi"):
-                if os.path.exists(os.path.join(folder, candidate)):
-                    return True
-            try:
-                if any(entry.startswith(name + ".") for entry in os.listdir(folder)):
-                    return True
-            except OSError:
-                return True
-    return False
 
 
 _STRUCTURAL_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",

@@ -83,6 +83,11 @@ def module_attribute(qualified: str) -> list[Change]:
     return [c for c in _by_name().get(("attribute", name), ()) if not c.owner and c.module == module]
 
 
+def is_class_attribute_name(name: str) -> bool:
+    """Whether the knowledge base records a change of a class attribute of this name."""
+    return any(change.owner for change in _by_name().get(("attribute", name), ()))
+
+
 def class_attribute(name: str, owners: set[str] | frozenset[str]) -> list[Change]:
     """Changes for ``Owner.name`` where ``owners`` are full names of the receiver's classes."""
     found = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from caveat.environment import Environment, module_location, stdlib_paths
+from caveat.environment import Environment, canonical_name, module_location, stdlib_paths
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
               ".pytest_cache", ".caveat_cache", "site-packages", "dist-packages", ".venv", "venv", ".eggs", "build", "dist"}
@@ -32,6 +33,40 @@ def popular_imports() -> dict[str, str]:
         return {}
 
 
+@lru_cache(maxsize=1)
+def top_pypi() -> dict[str, str]:
+    """Canonical name -> distribution name of the 15,000 most-downloaded PyPI projects
+    (``data/top-pypi-packages.tsv``; its header says where it comes from and when)."""
+    path = Path(__file__).resolve().parent.parent.parent / "data" / "top-pypi-packages.tsv"
+    found: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[1]:
+            found.setdefault(canonical_name(parts[1]), parts[1])
+    return found
+
+
+def known_distribution(top: str) -> str | None:
+    """The distribution a well-known import name most likely comes from: the curated
+    import table first, then a top-PyPI project of that name (``blinker``, ``watchdog``) or
+    of a common packaging of it (``python-X``, ``pyX``, ``X-python``)."""
+    curated = popular_imports().get(top)
+    if curated:
+        return curated
+    table = top_pypi()
+    name = canonical_name(top)
+    for candidate in (name, f"python-{name}", f"py{name}", f"{name}-python"):
+        if candidate in table:
+            return table[candidate]
+    return None
+
+
 def is_stdlib(top: str) -> bool:
     return top in STDLIB or top == "__future__"
 
@@ -42,6 +77,7 @@ class WorkspaceIndex:
 
     root: Path
     names: set[str] = field(default_factory=set)
+    attributes: set[str] = field(default_factory=set)  # names the project defines or assigns as attributes
     scanned_at: float = 0.0
     truncated: bool = False
 
@@ -68,6 +104,7 @@ def _scan(root: Path, env: Environment) -> WorkspaceIndex:
     index = WorkspaceIndex(root, scanned_at=time.monotonic())
     env_prefix = os.path.realpath(env.prefix)
     seen = 0
+    read = 0
     for folder, dirs, files in os.walk(root):
         seen += len(dirs) + len(files)
         if seen > _MAX_ENTRIES:
@@ -90,8 +127,31 @@ def _scan(root: Path, env: Environment) -> WorkspaceIndex:
                 stem = name.split(".", 1)[0]
                 if stem.isidentifier() and stem != "__init__":
                     index.names.add(stem)
+            if name.endswith(".py") and read < _MAX_READ:
+                read += _defined_attributes(os.path.join(folder, name), index.attributes)
         del real
     return index
+
+
+_MAX_READ = 64 * 1024 * 1024  # bytes of workspace source read for attribute names
+_DEFINED = re.compile(r"\b(?:def|class)\s+(\w+)|\.(\w+)\s*(?::[^=\n]*)?=(?!=)|^[ \t]*(\w+)\s*(?::[^=\n]*)?=(?!=)",
+                      re.M)
+
+
+def _defined_attributes(path: str, names: set[str]) -> int:
+    """Add the names a project file defines (defs, classes, assignments, ``x.attr = ...``):
+    an attribute of that name may be the project's own object, which jedi cannot always tell
+    from a library's. Returns the bytes read."""
+    try:
+        if os.path.getsize(path) > 2 * 1024 * 1024:
+            return 0
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return 0
+    for match in _DEFINED.finditer(text):
+        names.add(match.group(1) or match.group(2) or match.group(3))
+    return len(text)
 
 
 @dataclass(frozen=True)

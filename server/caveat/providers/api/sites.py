@@ -226,7 +226,7 @@ class _Collector:
         return isinstance(root, ast.Name) and root.id in ("self", "cls")
 
     def _import_alias(self, node: ast.AST) -> bool:
-        return isinstance(node, ast.Name) and node.id in self.imports
+        return isinstance(node, ast.Name) and node.id in self.imports and not self._shadowed(node)
 
     def _qualified(self, node: ast.AST) -> str | None:
         parts: list[str] = []
@@ -236,9 +236,23 @@ class _Collector:
         if not isinstance(node, ast.Name):
             return None
         base = self.imports.get(node.id)
-        if base is None:
+        if base is None or self._shadowed(node):
             return None
         return ".".join([base, *reversed(parts)])
+
+    def _shadowed(self, name: ast.Name) -> bool:
+        """The name is a parameter or a local of an enclosing function (``def fixture(monkeypatch)``
+        in a module that also imports ``monkeypatch``): not the import."""
+        function = self._enclosing_function(name)
+        while function is not None:
+            if any(arg.arg == name.id for arg in _all_args(function.args)):
+                return True
+            if not isinstance(function, ast.Lambda) and any(
+                    isinstance(n, ast.Name) and n.id == name.id and isinstance(n.ctx, ast.Store)
+                    for n in ast.walk(function)):
+                return True
+            function = self._enclosing_function(function)
+        return False
 
     def _root(self, node: ast.AST) -> tuple[ast.AST, int]:
         depth = 0
@@ -259,7 +273,7 @@ class _Collector:
             return not (isinstance(root, ast.Constant) and root.value is None)
         if not isinstance(root, ast.Name):
             return False
-        if root.id in self.imports:
+        if root.id in self.imports and not self._shadowed(root):
             return True
         if root.id in ("self", "cls"):
             klass = self._enclosing_class(node)
@@ -313,6 +327,11 @@ class _Collector:
                         return True
             elif isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in ("hasattr", "getattr"):
                 return True
+            elif isinstance(parent, (ast.With, ast.AsyncWith)) and child in parent.body \
+                    and any(_expects_failure(item.context_expr, errors) for item in parent.items):
+                return True  # with pytest.raises(...) / self.assertRaises(...) / suppress(...)
+            elif isinstance(parent, ast.Call) and child is not parent.func and _expects_failure(parent, errors):
+                return True  # pytest.raises(TypeError, func, bad=1) / self.assertRaises(E, func, ...)
             child, parent = parent, self.parents.get(parent)
         return False
 
@@ -472,6 +491,27 @@ def _literal_type(node: ast.AST) -> str:
         return "str"
     return {ast.List: "list", ast.ListComp: "list", ast.Dict: "dict", ast.DictComp: "dict",
             ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple"}.get(type(node), "")
+
+
+_RAISES = ("raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "failUnlessRaises")
+
+
+def _expects_failure(node: ast.AST, errors: tuple[str, ...]) -> bool:
+    """Code the author expects to fail: ``pytest.raises(...)``/``assertRaises(...)`` (any
+    exception: the test says the call fails) or ``suppress(...)`` of the error in question."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name in _RAISES:
+        return True
+    if name == "suppress":
+        for arg in node.args:
+            for sub in ast.walk(arg):
+                text = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else ""
+                if text in errors or text in ("Exception", "BaseException"):
+                    return True
+    return False
 
 
 def _catches(node: ast.Try, errors: tuple[str, ...]) -> bool:

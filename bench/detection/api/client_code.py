@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""False alarms of the API checks on real *client* code: code that calls popular libraries
+correctly (their own test suites and examples), each checked against an environment with
+the versions it was written for.
+
+    python bench/detection/api/client_code.py [--suites pandas,numpy,...] [--json OUT] [--details]
+
+For each suite the script (once, cached under ``--work``, default /tmp/caveat-client-code):
+
+1. downloads the distribution with ``pip download --no-deps`` (a wheel where the tests ship
+   in it, pandas and numpy; the sdist otherwise) and unpacks the suite's folders into a
+   throwaway project (nothing is committed to the repository);
+2. builds a bench environment with the pinned versions (this interpreter's pip
+   ``--target``; the environment's own interpreter is never run, and caveat never runs it);
+3. runs the default command, ``caveat check --python ENV --format json --no-cache PROJECT``
+   (every rule on, as a user runs it), and keeps the API findings.
+
+The code passes with those versions, so every CAV301 (hallucinated attribute), CAV303
+(unknown keyword) and CAV304 (removed API) finding is a false alarm to triage, unless the
+call sits in code that expects it to fail. The report gives findings per 1,000 lines
+(non-blank, non-comment) per suite and overall; target <= 0.05.
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+import venv
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+COUNTED = ("CAV301", "CAV303", "CAV304")
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    requirement: str  # what to download
+    kind: str  # "wheel" or "sdist"
+    members: tuple[str, ...]  # globs of archive paths (after the sdist's top folder)
+    env: tuple[str, ...]  # the environment the code was written for
+
+
+SUITES = (
+    Suite("pandas", "pandas==2.2.3", "wheel",
+          ("pandas/tests/frame/*", "pandas/tests/series/*", "pandas/tests/indexes/*"),
+          ("pandas==2.2.3", "numpy==1.26.4", "pytest==8.3.3", "hypothesis==6.112.0", "python-dateutil==2.9.0.post0",
+           "pytz==2024.2")),
+    Suite("numpy", "numpy==1.26.4", "wheel",
+          ("numpy/lib/tests/*", "numpy/core/tests/*", "numpy/linalg/tests/*", "numpy/ma/tests/*"),
+          ("numpy==1.26.4", "pytest==8.3.3", "hypothesis==6.112.0")),
+    Suite("requests", "requests==2.32.3", "sdist", ("tests/*",),
+          ("requests==2.32.3", "pytest==8.3.3", "urllib3==2.2.3", "trustme==1.2.0")),
+    Suite("flask", "flask==3.0.3", "sdist", ("tests/*", "examples/*"),
+          ("flask==3.0.3", "werkzeug==3.0.6", "jinja2==3.1.4", "click==8.1.7", "pytest==8.3.3", "blinker==1.8.2")),
+    Suite("httpx", "httpx==0.27.2", "sdist", ("tests/*",),
+          ("httpx==0.27.2", "httpcore==1.0.6", "anyio==4.6.2", "pytest==8.3.3", "trustme==1.2.0", "uvicorn==0.32.0",
+           "chardet==5.2.0")),
+    Suite("pydantic", "pydantic==2.9.2", "sdist", ("tests/*",),
+          ("pydantic==2.9.2", "pydantic-core==2.23.4", "pytest==8.3.3", "dirty-equals==0.8.0", "hypothesis==6.112.0",
+           "annotated-types==0.7.0")),
+    Suite("sqlalchemy", "SQLAlchemy==2.0.36", "sdist", ("examples/*", "test/orm/*", "test/sql/*"),
+          ("SQLAlchemy==2.0.36", "pytest==8.3.3", "typing-extensions==4.12.2")),
+    Suite("click", "click==8.1.7", "sdist", ("tests/*", "examples/*"), ("click==8.1.7", "pytest==8.3.3")),
+    Suite("jinja2", "jinja2==3.1.4", "sdist", ("tests/*",), ("jinja2==3.1.4", "markupsafe==3.0.2", "pytest==8.3.3")),
+    Suite("werkzeug", "werkzeug==3.0.6", "sdist", ("tests/*", "examples/*"),
+          ("werkzeug==3.0.6", "markupsafe==3.0.2", "pytest==8.3.3")),
+)
+
+
+def pip(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "pip", *args], check=True,
+                   env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def ensure_env(work: Path, suite: Suite) -> Path:
+    prefix = work / "envs" / suite.name
+    marker = prefix / ".caveat-bench"
+    wanted = "\n".join(sorted(suite.env))
+    if marker.exists() and marker.read_text() == wanted:
+        return prefix
+    if not (prefix / "pyvenv.cfg").exists():
+        venv.EnvBuilder(with_pip=False, symlinks=True).create(prefix)
+    site = next(prefix.glob("lib/python3*/site-packages"))
+    pip("install", "--quiet", "--no-compile", "--upgrade", "--target", str(site), *suite.env)
+    marker.write_text(wanted)
+    return prefix
+
+
+def ensure_code(work: Path, suite: Suite) -> Path:
+    project = work / "code" / suite.name
+    marker = project / ".caveat-bench"
+    if marker.exists():
+        return project
+    downloads = work / "downloads" / suite.name
+    downloads.mkdir(parents=True, exist_ok=True)
+    binary = ["--only-binary", ":all:"] if suite.kind == "wheel" else ["--no-binary", ":all:"]
+    if not any(downloads.iterdir()):
+        pip("download", "--quiet", "--no-deps", *binary, "--dest", str(downloads), suite.requirement)
+    archive = next(downloads.iterdir())
+    project.mkdir(parents=True, exist_ok=True)
+    for name, read in _members(archive, suite.kind):
+        if not name.endswith(".py") or not any(fnmatch.fnmatch(name, glob) for glob in suite.members):
+            continue
+        target = project / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(read())
+    requirements = ", ".join(json.dumps(r.split("==")[0]) for r in suite.env)
+    (project / "pyproject.toml").write_text(f'[project]\nname = "{suite.name}-client-code"\nversion = "0"\n'
+                                            f"dependencies = [{requirements}]\n")
+    marker.write_text(suite.requirement)
+    return project
+
+
+def _members(archive: Path, kind: str):
+    if kind == "wheel":
+        with zipfile.ZipFile(archive) as wheel:
+            for name in wheel.namelist():
+                yield name, (lambda n=name: wheel.read(n))
+        return
+    with tarfile.open(archive) as sdist:
+        for member in sdist.getmembers():
+            if member.isfile():
+                inner = member.name.split("/", 1)[1] if "/" in member.name else member.name
+                yield inner, (lambda m=member: sdist.extractfile(m).read())
+
+
+def count_lines(project: Path) -> int:
+    total = 0
+    for path in project.rglob("*.py"):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#"):
+                total += 1
+    return total
+
+
+def check(project: Path, env: Path) -> tuple[list[dict], float, str]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "caveat", "check", "--python", str(env), "--format", "json",
+                           "--no-cache", "--no-progress", "--exit-zero", str(project)],
+                          capture_output=True, text=True, cwd=project)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"caveat check failed on {project}:\n{done.stderr[-3000:]}")
+    return [f for f in json.loads(done.stdout) if f["code"].startswith("CAV3")], elapsed, done.stderr
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/caveat-client-code"))
+    parser.add_argument("--suites", help="comma-separated suite names (default: all)")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--details", action="store_true", help="print every API finding, not only counted ones")
+    parser.add_argument("--prepare", action="store_true", help="only download the code and build the environments")
+    args = parser.parse_args()
+    chosen = [s for s in SUITES if not args.suites or s.name in args.suites.split(",")]
+    rows, details = [], []
+    for suite in chosen:
+        env = ensure_env(args.work, suite)
+        project = ensure_code(args.work, suite)
+        if args.prepare:
+            continue
+        lines = count_lines(project)
+        findings, seconds, stderr = check(project, env)
+        counted = [f for f in findings if f["code"] in COUNTED]
+        rows.append({"suite": suite.name, "version": suite.requirement, "lines": lines, "counted": len(counted),
+                     "all_api": len(findings), "seconds": round(seconds, 1),
+                     "by_code": dict(Counter(f["code"] for f in findings))})
+        for finding in findings:
+            if finding["code"] in COUNTED or args.details:
+                details.append((suite.name, finding))
+        for line in stderr.splitlines():
+            if "stopped after" in line or "failed" in line:
+                print(f"  note ({suite.name}): {line}", file=sys.stderr)
+        print(f"{suite.name}: {lines} lines, {len(counted)} counted findings, {seconds:.1f} s", file=sys.stderr)
+    total_lines = sum(r["lines"] for r in rows)
+    total = sum(r["counted"] for r in rows)
+    print(f"{'suite':<11} {'code from':<22} {'lines':>8} {'CAV301/303/304':>15} {'per 1k':>7} {'all CAV3':>9} {'s':>7}")
+    for r in rows:
+        print(f"{r['suite']:<11} {r['version']:<22} {r['lines']:>8} {r['counted']:>15} "
+              f"{1000 * r['counted'] / max(r['lines'], 1):>7.3f} {r['all_api']:>9} {r['seconds']:>7}")
+    print(f"{'all':<11} {'':<22} {total_lines:>8} {total:>15} {1000 * total / max(total_lines, 1):>7.3f}"
+          f"   (target <= 0.05 per 1,000 lines)")
+    for suite, f in details:
+        print(f"  {suite}: {f['path']}:{f['line']}:{f['column']}: {f['code']} {f['message']}")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "lines": total_lines, "counted": total,
+                                         "per_1000_lines": 1000 * total / max(total_lines, 1),
+                                         "details": [{"suite": s, **f} for s, f in details]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
