@@ -53,11 +53,6 @@ class Scope:
         reported, baselined, unchanged = self.split(path, result.findings, result.lines)
         return replace(result, findings=reported, baselined=baselined, unreported=unchanged)
 
-    def new_lines_of(self, path: Path, text: str) -> set[int] | None:
-        """The changed lines of ``text`` (the file's content after some fixes)."""
-        assert self.changes is not None
-        return vcs.changed_lines_of_text(path, text, self.changes.base)
-
 
 def summary_of(results: list[FileResult], scope: Scope, baseline_name: str | None) -> Summary:
     summary = Summary(baseline=baseline_name)
@@ -88,11 +83,19 @@ def apply_fixes(run: CheckRun, results: list[FileResult], scope: Scope, unsafe: 
 def _scoped_analysis(run: CheckRun, scope: Scope, path: Path) -> Callable[[str], list[Finding]]:
     from caveat.engine.blocks import split_lines
 
+    strict = run.new_code is not None  # new-code = "strict": new lines get the strict profile
+
     def analyse(text: str) -> list[Finding]:
-        findings, _ = full_analysis(run.engine, text, str(path), run.settings, run.api)
+        fresh: set[int] | None | bool = False  # False: not asked
+        if scope.changes is not None or strict:
+            try:
+                fresh = vcs.changed_lines_of_text(path, text, scope.changes.base if scope.changes else run.new_code.ref)
+            except vcs.VcsError:
+                fresh = None  # not in git: every line is new
+        new_code = (None if fresh is None else frozenset(fresh)) if strict else frozenset()
+        findings, _ = full_analysis(run.engine, text, str(path), run.settings, run.api, new_code)
         lines = [line.rstrip("\r\n") for line in split_lines(text)]
-        new_lines = scope.new_lines_of(path, text) if scope.changes is not None else False
-        return scope.split(path, findings, lines, new_lines)[0]
+        return scope.split(path, findings, lines, fresh if scope.changes is not None else False)[0]
 
     return analyse
 

@@ -118,6 +118,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from caveat.analysis.dataflow import UNKNOWN, Flow
 from caveat.rules.base import RuleContext
 
 # --------------------------------------------------------------------------- vocabulary
@@ -220,8 +221,26 @@ ESCAPERS = {
     "sql": frozenset(),
     "code": frozenset({"ast.literal_eval"}),
     "regex": frozenset({"re.escape", "regex.escape"}),
+    "ldap": frozenset({"ldap3.utils.conv.escape_filter_chars", "ldap.filter.escape_filter_chars",
+                       "ldap.dn.escape_dn_chars", "ldap3.utils.dn.escape_rdn", "escape_filter_chars"}),
+    "xpath": frozenset(),
+    "trust": frozenset(),
+    "redirect": frozenset({"urllib.parse.quote", "urllib.parse.quote_plus", "django.utils.http.urlencode"}),
 }
-SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|escape|quote|clean|validate|whitelist|allowlist|safe_|"
+# Kinds where only what keeps the client's control of the value carries it: string
+# building, string methods, encodings and escaping (representation, not authority), and
+# same-module helpers we can read. The result of any other call (a lookup, a signature)
+# or an attribute of an object is something the server made.
+CLIENT_SHAPED_KINDS = frozenset({"trust"})
+RESHAPING_CALL = re.compile(r"(^|\.)(str|bytes|(un)?quote\w*|\w*escape\w*|\w*(en|de)code\w*|b64\w*|base64\w*|"
+                            r"(un)?hexlify|format|join|loads|dumps|strip|lower|upper|replace|normali[sz]e\w*)$")
+# Kinds whose injection needs a quote to close the literal the value is put in, and no
+# escape exists inside it (XPath 1.0): replacing the quote characters neutralises it.
+QUOTE_DELIMITED = {"xpath": "'\""}
+# Kinds for which a helper named for escaping or quoting (``escape_for_html``) proves
+# nothing: escaping changes how a value is written, not whether it may be trusted.
+NO_NAME_SANITIZERS = frozenset({"trust"})
+SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|(?<!un)escape|(?<!un)quote|clean|validate|whitelist|allowlist|safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
 VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
 # A helper named for measuring, not checking content (``validate_length``, ``check_max_size``).
@@ -348,6 +367,14 @@ def is_sanitized(ctx: RuleContext, expr: ast.AST, kind: str | None = None) -> bo
     return False
 
 
+def constant_value(ctx: RuleContext, expr: ast.AST) -> object:
+    """The value ``expr`` always has where it is evaluated (literals, and names and
+    arithmetic the flow core folds), or :data:`caveat.analysis.dataflow.UNKNOWN`."""
+    if isinstance(expr, ast.Constant):
+        return expr.value
+    return _state(ctx).constant(expr)
+
+
 def is_validated(ctx: RuleContext, name: ast.Name) -> bool:
     """A guard above this use checks the *content* of ``name`` (allowlist,
     regex, ``isdigit``...) - length checks do not count."""
@@ -392,6 +419,8 @@ def is_allowlist(ctx: RuleContext, expr: ast.AST) -> bool:
 def bindings_before(ctx: RuleContext, name: ast.Name) -> list["Binding"]:
     """The bindings of ``name`` in its function that can reach the use (all
     branches, loop-carried ones included), in source order."""
+    if not isinstance(name, ast.Name):
+        return []  # ``params["id"]``, ``token.get("user")``: not a name, nothing binds it
     state = _state(ctx)
     scope = _scope_of(ctx, state, name)
     return state.reaching(scope, name)
@@ -444,6 +473,59 @@ def effective_call(ctx: RuleContext, call: ast.Call) -> ast.Call:
     original argument nodes, so the model answers questions about them). Any
     other call is returned as it is."""
     return _state(ctx).effective_call(call)
+
+
+# Calls whose result says nothing of their argument's value (a value flows no further).
+OPAQUE_RESULTS = frozenset({"len", "bool", "isinstance", "print", "hash", "id", "type", "callable", "hasattr",
+                            "logging.info", "logging.debug"})
+# Methods called on a value that consume it without handing it on.
+CONSUMING_METHODS = frozenset({"update", "write", "append", "extend", "add", "insert", "close", "put", "send",
+                               "sendall", "set", "remove", "discard", "clear"})
+
+
+def flows_to(ctx: RuleContext, expr: ast.AST, limit: int = 200) -> Iterator[ast.AST]:
+    """Forward from ``expr``: every expression its value is built into, in order of
+    discovery - enclosing f-strings, concatenations, containers, method results
+    (``h.digest()``), call results (``str(x)``, ``b64encode(x)``) - and, through
+    assignments to local names, every read that assignment reaches (the flow core's
+    answer) and what those reads are built into. A store (``d[k] = value``,
+    ``obj.attr = value``) yields its target. Callers look at each node's parent to
+    find the uses they care about (a call it is passed to, a store)."""
+    state = _state(ctx)
+    seen: set[ast.AST] = set()
+    work = [expr]
+    while work and len(seen) < limit:
+        node = work.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        yield node
+        parent = state.parent(node)
+        if parent is None:
+            continue
+        if isinstance(parent, (ast.JoinedStr, ast.FormattedValue, ast.BinOp, ast.BoolOp, ast.Tuple, ast.List,
+                               ast.Set, ast.Dict, ast.Starred, ast.Await, ast.NamedExpr)) or \
+                isinstance(parent, ast.IfExp) and node is not parent.test or \
+                isinstance(parent, ast.Subscript) and node is parent.value and isinstance(parent.ctx, ast.Load):
+            work.append(parent)
+        elif isinstance(parent, ast.keyword):
+            work.append(parent)
+        elif isinstance(parent, ast.Attribute) and node is parent.value:
+            call = state.parent(parent)
+            if isinstance(call, ast.Call) and call.func is parent and parent.attr not in CONSUMING_METHODS:
+                work.append(call)
+        elif isinstance(parent, ast.Call) and node is not parent.func:
+            name = ctx.qualified_name(parent.func) or _dotted(parent.func) or ""
+            if name not in OPAQUE_RESULTS:
+                work.append(parent)
+        elif isinstance(parent, (ast.Assign, ast.AnnAssign)) and node is parent.value:
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            flow = state.flow(state.enclosing_function(parent))
+            for target in targets:
+                if isinstance(target, ast.Name) and flow is not None:
+                    work.extend(sorted(flow.uses(parent), key=_pos))
+                elif isinstance(target, (ast.Subscript, ast.Attribute)):
+                    yield target
 
 
 @dataclass
@@ -591,6 +673,36 @@ class _State:
         self.sink_summaries: dict[tuple[int, str], list[tuple[ast.AST, frozenset[str]]]] = {}
         self.containment: dict[int, bool] = {}
         self.partials: dict[int, ast.Call] = {}
+        self.flows: dict[ast.AST, Flow] = {}
+
+    # --- order, branches, constants, containers (analysis/dataflow.py) ----------
+    def flow(self, func: ast.AST | None) -> Flow | None:
+        """The flow-sensitive facts of a function (None at module level)."""
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        found = self.flows.get(func)
+        if found is None:
+            found = self.flows[func] = Flow(func)
+        return found
+
+    def stored(self, expr: ast.AST) -> frozenset | None:
+        flow = self.flow(self.enclosing_function(expr))
+        return flow.stored(expr) if flow is not None else None
+
+    def constant(self, expr: ast.AST) -> object:
+        """The constant value of ``expr`` where it is evaluated, or UNKNOWN."""
+        flow = self.flow(self.enclosing_function(expr))
+        return flow.constant(expr) if flow is not None else UNKNOWN
+
+    def unreachable(self, expr: ast.AST) -> bool:
+        """Is ``expr`` in a statement no path of its function reaches (after a
+        ``return``, in a branch whose test is a constant that says no)?"""
+        func = self.enclosing_function(expr)
+        flow = self.flow(func)
+        if flow is None:
+            return False
+        stmt = self._statement(expr)
+        return stmt is not None and self.enclosing_function(stmt) is func and not flow.reachable(stmt)
 
     # --- tree navigation (block or same-module helper) --------------------
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -782,7 +894,8 @@ class _State:
             if _terminates(node.orelse):
                 scope.guards.setdefault(name, []).append(("after", node))
         for name, _how in self._negative_checks(node.test):
-            if _terminates(node.body):
+            if _terminates(node.body) or _rebinds_constant(node.body, name):
+                # ``if not valid(url): abort(400)`` / ``if not valid(url): url = DEFAULT``
                 scope.guards.setdefault(name, []).append(("after", node))
             scope.guards.setdefault(name, []).append(("else", node))
 
@@ -1032,10 +1145,16 @@ class _State:
 
     # --- reaching bindings --------------------------------------------------
     def reaching(self, scope: _Scope, name: ast.Name) -> list[Binding]:
-        """Bindings of ``name`` in ``scope`` above the use, plus loop-carried ones."""
+        """Bindings of ``name`` in ``scope`` that can reach the use: the flow's answer
+        where it has one (order, branches, constants), else the ones above the use
+        plus loop-carried ones."""
         bindings = scope.names.get(name.id)
         if not bindings:
             return []
+        flow = self.flow(scope.node)
+        defs = flow.definitions(name) if flow is not None else None
+        if defs is not None:
+            return [b for b in bindings if b.stmt in defs]
         use = _pos(name)
         statement = self._statement(name)
         found = []
@@ -1298,6 +1417,8 @@ class _State:
     def _eval(self, expr: ast.AST, kind: str | None) -> frozenset[Origin]:
         if isinstance(expr, ast.Constant) or expr is None:
             return NONE
+        if self.unreachable(expr):
+            return NONE
         if isinstance(expr, (ast.Compare, ast.Lambda)):
             return NONE
         if isinstance(expr, ast.UnaryOp):
@@ -1309,11 +1430,17 @@ class _State:
         scope = self.scope(self.enclosing_function(expr))
         label = self.request_label(expr, scope)
         if label is not None:
+            if kind == "redirect" and _own_location(expr):
+                return NONE  # request.url, request.path: where the client already is
             return frozenset({Origin("user", label)})
         if isinstance(expr, ast.Name):
             return self._name(expr, scope, kind)
         if isinstance(expr, ast.Attribute):
             return self._attribute(expr, scope, kind)
+        if isinstance(expr, (ast.Subscript, ast.Call)):
+            stored = self.stored(expr)
+            if stored is not None:  # lst[1], d["k"], d.get("k"): exactly what was put there
+                return self._union(stored, kind)
         if isinstance(expr, ast.Subscript):
             if self.is_allowlist(expr.value) or (isinstance(expr.value, ast.Attribute) and self._is_constant_name(expr.value)):
                 return NONE
@@ -1352,6 +1479,9 @@ class _State:
         if isinstance(expr, ast.BoolOp):
             return self._union(expr.values, kind)
         if isinstance(expr, ast.IfExp):
+            test = self.constant(expr.test)
+            if test is not UNKNOWN:
+                return self.eval(expr.body if test else expr.orelse, kind)
             return self._union((expr.body, expr.orelse), kind)
         if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
             return self._union(expr.elts, kind)
@@ -1569,9 +1699,21 @@ class _State:
             return frozenset({Origin("unknown", f"parameter `{name.id}` of `{func.name}`")})
         return frozenset({Origin("unknown", f"`{name.id}`")})
 
+    def _reshapes(self, call: ast.Call) -> bool:
+        """Does ``call`` only change how its argument is written (see CLIENT_SHAPED_KINDS)?"""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in TRANSPARENT_METHODS:
+            return True
+        if isinstance(func, ast.Name) and func.id in self.ctx.module_functions:
+            return True  # read through its summary
+        name = self.ctx.qualified_name(func) or _dotted(func) or ""
+        return bool(RESHAPING_CALL.search(name))
+
     def _attribute(self, expr: ast.Attribute, scope: _Scope, kind: str | None) -> frozenset[Origin]:
         if UPPER.match(expr.attr) or self.guarded(expr):
             return NONE
+        if kind in CLIENT_SHAPED_KINDS:
+            return NONE  # ``user.session``: a field of an object, not the client's text
         base = expr.value
         if isinstance(base, ast.Name) and base.id in ("self", "cls"):
             return NONE
@@ -1610,8 +1752,13 @@ class _State:
                 return True
         if qualified and any(qualified in table for table in ESCAPERS.values()):
             return False  # a known escaper of another kind
-        if SANITIZER_NAME.search(short):
+        if SANITIZER_NAME.search(short) and not (kind in NO_NAME_SANITIZERS and re.search("escape|quote", short, re.I)):
             return self.trusted_helper(func)
+        if kind == "redirect" and short in APP_URL_BUILDERS:
+            return True  # ``h.url_for(target)``: a URL of this application's own routes
+        if isinstance(func, ast.Attribute) and func.attr == "replace" and len(call.args) == 2 \
+                and _removes_delimiter(call.args[0], call.args[1], QUOTE_DELIMITED.get(kind or "", "")):
+            return True  # name.replace("'", "&apos;"): the input cannot close the quoted literal
         if isinstance(func, ast.Attribute) and func.attr == "get" and self.is_allowlist(func.value):
             return True  # SORTS.get(key, "id")
         return False
@@ -1624,6 +1771,8 @@ class _State:
             return NONE
         if kind == "html" and isinstance(func, ast.Attribute) and func.attr in ("render", "render_to_string"):
             return NONE  # template rendering autoescapes
+        if kind in CLIENT_SHAPED_KINDS and not self._reshapes(call):
+            return NONE
         if qualified in {"input", "raw_input", "getpass.getpass"}:
             return frozenset({Origin("user", f"{qualified}()")})
         if qualified.startswith("sys.stdin") or dotted.startswith("sys.stdin"):
@@ -1770,6 +1919,32 @@ class _State:
                            for sink, origins in finder(helper)]
             found = self.sink_summaries[key] = [(sink, params) for sink, params in reached if params]
         return found
+
+
+APP_URL_BUILDERS = frozenset({"url_for", "reverse", "reverse_lazy", "resolve_url", "route_url", "url_path_for"})
+OWN_LOCATION = frozenset({"url", "base_url", "url_root", "host_url", "path", "full_path", "script_root", "host"})
+
+
+def _own_location(expr: ast.AST) -> bool:
+    """``request.url`` and its parts (``request.url[:n]``): the address the client requested."""
+    while isinstance(expr, ast.Subscript):
+        expr = expr.value
+    return isinstance(expr, ast.Attribute) and expr.attr in OWN_LOCATION
+
+
+def _rebinds_constant(body: list[ast.stmt], name: str) -> bool:
+    """The branch ends by binding ``name`` to something that is not the checked value
+    (``url = DEFAULT_URL``): past the ``if``, the unchecked value is gone."""
+    last = body[-1] if body else None
+    return isinstance(last, ast.Assign) and len(last.targets) == 1 and isinstance(last.targets[0], ast.Name) \
+        and last.targets[0].id == name and not any(isinstance(n, ast.Name) and n.id == name
+                                                    for n in ast.walk(last.value))
+
+
+def _removes_delimiter(old: ast.AST, new: ast.AST, quotes: str) -> bool:
+    """``.replace(old, new)`` takes a quote character out of the text for good."""
+    return isinstance(old, ast.Constant) and isinstance(old.value, str) and old.value in tuple(quotes) \
+        and isinstance(new, ast.Constant) and isinstance(new.value, str) and old.value not in new.value
 
 
 def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:

@@ -15,7 +15,8 @@ CATEGORIES = {
         "stacktrace-disclosure", "hardcoded-secret", "jwt-weak-validation",
         "insecure-deserialization", "weak-crypto", "insecure-random",
         "tls-verify-disabled", "path-traversal", "ssrf", "auth-presence-only",
-        "input-length-only",
+        "input-length-only", "open-redirect", "ldap-injection", "xpath-injection", "trust-boundary",
+        "xxe", "insecure-cookie",
     ),
     "edge": (
         "swallowed-exception", "lost-exception-context", "missing-timeout",

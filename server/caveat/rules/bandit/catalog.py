@@ -18,13 +18,13 @@ CATEGORY = {
     "B301": "insecure-deserialization", "B302": "insecure-deserialization",
     "B303": "weak-crypto", "B304": "weak-crypto", "B305": "weak-crypto",
     "B306": "race-toctou", "B307": "code-injection", "B308": "xss", "B310": "ssrf",
-    "B311": "insecure-random", "B312": "other", "B313": "other", "B314": "other",
-    "B315": "other", "B316": "other", "B317": "other", "B318": "other",
-    "B319": "other", "B320": "other", "B321": "other", "B323": "tls-verify-disabled",
+    "B311": "insecure-random", "B312": "other", "B313": "xxe", "B314": "xxe",
+    "B315": "xxe", "B316": "xxe", "B317": "xxe", "B318": "xxe",
+    "B319": "xxe", "B320": "xxe", "B321": "other", "B323": "tls-verify-disabled",
     "B324": "weak-crypto", "B401": "other", "B402": "other",
-    "B403": "insecure-deserialization", "B404": "command-injection", "B405": "other",
-    "B406": "other", "B407": "other", "B408": "other", "B409": "other",
-    "B410": "other", "B411": "other", "B412": "other", "B413": "weak-crypto",
+    "B403": "insecure-deserialization", "B404": "command-injection", "B405": "xxe",
+    "B406": "xxe", "B407": "xxe", "B408": "xxe", "B409": "xxe",
+    "B410": "xxe", "B411": "xxe", "B412": "other", "B413": "weak-crypto",
     "B415": "other", "B501": "tls-verify-disabled", "B502": "weak-crypto",
     "B503": "weak-crypto", "B504": "weak-crypto", "B505": "weak-crypto",
     "B506": "insecure-deserialization", "B507": "tls-verify-disabled",
@@ -48,6 +48,10 @@ NOISY = frozenset({
 })
 
 _SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.INFO}
+
+
+# bandit files its XML parser tests under CWE-20; what they warn about is XXE (CWE-611).
+CWE_OVERRIDES = {f"B{n}": 611 for n in (*range(313, 321), *range(405, 412))}
 
 
 @lru_cache(maxsize=1)
@@ -75,14 +79,17 @@ def _info(test_id: str, name: str, doc: str, cwe: int | None) -> RuleInfo:
         body = "## What it does\n\n" + body
     return RuleInfo(
         code=test_id, name=name.replace("_", "-"), category=CATEGORY.get(test_id, "other"),
-        cwe=int(cwe) if cwe else None, severity=Severity.WARNING,
+        cwe=CWE_OVERRIDES.get(test_id) or (int(cwe) if cwe else None), severity=Severity.WARNING,
         fixable=test_id in fixes.FIXERS, doc=body + f"\n\n(From bandit, test {test_id}.)",
         origin="bandit",
     )
 
 
-def severity_of(bandit_severity: str) -> Severity:
-    return _SEVERITY.get(bandit_severity.upper(), Severity.WARNING)
+def severity_of(bandit_severity: str, test_id: str = "") -> Severity:
+    """Bandit's severity, as the precision policy allows it for ``test_id``."""
+    from caveat.rules.meta import capped_severity
+
+    return capped_severity(test_id, _SEVERITY.get(bandit_severity.upper(), Severity.WARNING))
 
 
 def _cwe_of_plugin(func) -> int | None:

@@ -197,3 +197,69 @@ def imports_any(ctx: RuleContext, *modules: str) -> bool:
     """``ctx.is_imported`` for several modules (the engine records each answer as a
     dependency of the block's cached findings)."""
     return ctx.imports_any(*modules)
+
+
+# What a value protects when it is stored under one of these words.
+CREDENTIAL_WORDS = frozenset({"password", "passwd", "pwd", "credential", "credentials", "secret", "secrets",
+                              "token", "tokens", "apikey", "remember", "otp", "nonce", "salt", "session",
+                              "sessionid", "sid", "auth", "cookie", "csrf", "xsrf"})
+COOKIE_SETTERS = frozenset({"set_cookie", "set_signed_cookie", "set_secure_cookie"})
+FILE_OPENERS = frozenset({"open", "io.open", "codecs.open", "pathlib.Path.open", "aiofiles.open"})
+
+
+def security_destination(ctx: RuleContext, expr: ast.AST) -> str | None:
+    """Where ``expr``'s value ends up, when that place is a security use: 'a cookie'
+    (``set_cookie(name, value)``), 'the session' (``session[k] = value``, or any
+    mapping named for sessions), 'the credential file `passwords.txt`' (written to a
+    file whose path names credentials), '`reset_token`' (stored under a name or key
+    that says it protects something). Followed forward through the flow core
+    (:func:`caveat.analysis.taint.flows_to`); None when no such use is seen."""
+    from caveat.analysis import sinks, taint  # noqa: PLC0415 - analysis imports rules.base only
+
+    for node in taint.flows_to(ctx, expr):
+        parent = taint.parent_of(ctx, node)
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            owner = node.value
+            if sinks.is_session(ctx, owner) or "session" in (ctx.dotted_name(owner) or "").lower():
+                return "the session"
+            key = node.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str) and set(words(key.value)) & CREDENTIAL_WORDS:
+                return f"`{key.value}`"
+            continue
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            if set(words(node.attr)) & CREDENTIAL_WORDS:
+                return f"`{node.attr}`"
+            continue
+        if isinstance(parent, ast.keyword):
+            if parent.arg and set(words(parent.arg)) & CREDENTIAL_WORDS:
+                return f"`{parent.arg}=`"
+            parent = taint.parent_of(ctx, parent)
+        if isinstance(parent, ast.Call) and node is not parent.func:
+            func = parent.func
+            if isinstance(func, ast.Attribute) and func.attr in COOKIE_SETTERS:
+                return "a cookie"
+            if isinstance(func, ast.Attribute) and func.attr in ("write", "writelines"):
+                path = _opened_path(ctx, func.value)
+                if path and set(words(path)) & CREDENTIAL_WORDS:
+                    return f"the credential file `{path}`"
+        if isinstance(parent, ast.Assign) and node is parent.value:
+            for target in parent.targets:
+                if isinstance(target, ast.Name) and set(words(target.id)) & CREDENTIAL_WORDS:
+                    return f"`{target.id}`"
+    return None
+
+
+def _opened_path(ctx: RuleContext, handle: ast.AST) -> str | None:
+    """``f`` bound to ``open("passwords.txt", "a")`` (or ``with open(...) as f``): the
+    literal text of the path ('' parts for what is interpolated)."""
+    from caveat.analysis import taint  # noqa: PLC0415
+
+    if not isinstance(handle, ast.Name):
+        return None
+    for binding in taint.bindings_before(ctx, handle):
+        value = binding.value
+        if isinstance(value, ast.Call) and (ctx.qualified_name(value.func) or "") in FILE_OPENERS and value.args:
+            path = value.args[0]
+            parts = [path] if isinstance(path, ast.Constant) else getattr(path, "values", [])
+            return "".join(str(p.value) for p in parts if isinstance(p, ast.Constant)) or None
+    return None

@@ -65,6 +65,7 @@ import ast
 import libcst as cst
 
 from caveat.analysis import taint
+from caveat.analysis.dataflow import UNKNOWN
 from caveat.analysis.flow import value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
@@ -188,8 +189,8 @@ class InsecureDeserialization(Rule):
         if self._integrity_checked(ctx, call) or _round_trip(ctx, data):
             return
         source, untrusted = _describe(ctx, data)
-        if not untrusted and _constant_file(ctx, data, 2):
-            return  # a file at a fixed path: the program's own artifact
+        if not untrusted and (_constant_file(ctx, data, 2) or (data is not None and taint.constant_value(ctx, data) is not UNKNOWN)):
+            return  # a file at a fixed path, or data written in the program itself: its own artifact
         if untrusted:
             message = f"{verb}, and it loads {source}: that is remote code execution. Instead, {advice}."
             severity = Severity.ERROR

@@ -62,11 +62,13 @@ from caveat.analysis.flow import resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword
-from caveat.rules.security._names import bound_name, imports_any, words
+from caveat.rules.security._names import bound_name, imports_any, security_destination, words
 
 RANDOM_FUNCS = frozenset({"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits",
                           "randbytes", "uniform", "shuffle", "rand", "randn", "bytes", "integers", "Random",
-                          "seed", "default_rng", "RandomState"})
+                          "seed", "default_rng", "RandomState", "normalvariate", "gauss", "triangular",
+                          "betavariate", "expovariate", "gammavariate", "lognormvariate", "vonmisesvariate",
+                          "paretovariate", "weibullvariate", "binomialvariate"})
 # Nouns that name a value whose secrecy protects something.
 SECRET_NOUNS = frozenset({
     "token", "tokens", "otp", "totp", "hotp", "password", "passwd", "pwd", "passcode", "passphrase", "secret",
@@ -221,6 +223,9 @@ class InsecureRandom(Rule):
             return f"a value in `{function.name}()`"
         if owner is not None and _secret_name(owner.name) and not set(words(owner.name)) & BENIGN_WORDS:
             return f"values of `{owner.name}`"
+        destination = security_destination(ctx, call)  # where the value goes: a cookie, the session...
+        if destination:
+            return f"a value stored in {destination}"
         return None
 
     def _stored_as(self, ctx: RuleContext, top: ast.AST, function: ast.AST, context: set[str]) -> str | None:

@@ -59,8 +59,8 @@ from caveat.analysis.flow import value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.fixkit import keyword
-from caveat.rules.security._names import (bound_name, expr_name, is_password_name, names_in, words,
-                                          wrapping_expression)
+from caveat.rules.security._names import (bound_name, expr_name, is_password_name, names_in,
+                                          security_destination, words, wrapping_expression)
 
 FAST_HASHES = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256",
                          "sha3_384", "sha3_512", "blake2b", "blake2s", "md4", "sha", "ripemd160"})
@@ -226,10 +226,12 @@ class WeakCrypto(Rule):
             if candidate & SECURITY_WORDS:
                 context = candidate
                 break
-        if not context:
+        why = f"`{sorted(context & SECURITY_WORDS)[0]}`" if context else None
+        if why is None:  # where the digest goes (``h.update(x); f.write(h.digest())``): a credential file...
+            why = security_destination(ctx, call)
+        if why is None:
             return
-        why = sorted(context & SECURITY_WORDS)[0]
-        ctx.report(self, call, f"`{func}` ({digest.upper()}) is used for a security value here (`{why}`): "
+        ctx.report(self, call, f"`{func}` ({digest.upper()}) is used for a security value here ({why}): "
                                f"{digest.upper()} collisions are practical, so it cannot protect tokens or "
                                f"signatures. Use `hmac` with `hashlib.sha256`, or `secrets` for random tokens.",
                    severity=Severity.WARNING)

@@ -70,6 +70,10 @@ RESPONSES = {
     "django.http.HttpResponse": "html", "django.http.response.HttpResponse": "html",
     "aiohttp.web.Response": "explicit", "bottle.HTTPResponse": "html",
 }
+# Calls that build a response of their own content type (JSON): wrapping one in
+# ``make_response`` keeps that type, so what it interpolates is not HTML.
+TYPED_BODIES = frozenset({"flask.jsonify", "quart.jsonify", "flask.json.jsonify", "sanic.response.json",
+                          "django.http.JsonResponse"})
 CONTENT_KW = ("mimetype", "content_type", "media_type", "headers")
 HTML_TYPE = re.compile(r"text/html|application/xhtml", re.I)
 HTML_FRAMEWORKS = ("flask", "quart", "bottle")
@@ -94,7 +98,8 @@ class HtmlResponse(Rule):
                 continue
             body = call.args[0] if call.args else next(
                 (kw.value for kw in call.keywords if kw.arg in ("response", "content", "text", "body")), None)
-            if body is None or isinstance(body, ast.Starred) or not self._is_html(call, kind):
+            if body is None or isinstance(body, ast.Starred) or not self._is_html(call, kind) \
+                    or self._typed_body(ctx, body):
                 continue
             self._report(ctx, call, body, f"`{ctx.source(call.func)}`")
         for node in ctx.nodes(ast.Return):
@@ -142,6 +147,13 @@ class HtmlResponse(Rule):
         if isinstance(declared, ast.Constant) and isinstance(declared.value, str):
             return bool(HTML_TYPE.search(declared.value))
         return False
+
+    @staticmethod
+    def _typed_body(ctx: RuleContext, body: ast.AST) -> bool:
+        """``jsonify(...)`` (or a name bound only to one): a response with its own type."""
+        values = [b.value for b in taint.bindings_before(ctx, body)] if isinstance(body, ast.Name) else [body]
+        return bool(values) and all(isinstance(v, ast.Call) and (ctx.qualified_name(v.func) or "") in TYPED_BODIES
+                                    for v in values)
 
     def _declares_non_html(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Dict):

@@ -62,6 +62,10 @@ OTHER_EXT = re.compile(r"\.(txt|text|sql|ya?ml|md|rst|py|sh|ini|toml|cfg|conf|js
                        r"dockerfile|env|js|css|go|rs|java|c|h|cpp|ts|j2)\b", re.I)
 NON_HTML_WORDS = re.compile(r"(sql|yaml|yml|text|txt|email_text|plain|code|codegen|config|prompt|markdown|"
                             r"latex|terraform|dockerfile|shell|script)", re.I)
+# Names in the Environment's own statement (its variable, its loader's folder) that say SQL.
+SQL_WORDS = re.compile(r"(sql|quer(y|ies))", re.I)
+SQL_TEXT = re.compile(r"^\s*(select|insert|update|delete|with|create|alter|drop|merge)\b", re.I)
+LOADS = frozenset({"get_template", "from_string", "select_template", "get_or_select_template"})
 
 
 class JinjaAutoescapeOff(Rule):
@@ -142,7 +146,26 @@ class JinjaAutoescapeOff(Rule):
         func = ctx.enclosing_function(call)
         if func is not None:
             target_names += " " + func.name
+        if SQL_WORDS.search(names) or self._loads_sql(ctx, statement):
+            return True
         return bool(NON_HTML_WORDS.search(target_names)) or "keep_trailing_newline" in ctx.source(call)
+
+    @staticmethod
+    def _loads_sql(ctx: RuleContext, statement: ast.AST) -> bool:
+        """``env = Environment(...)`` whose templates, loaded by the module's functions
+        (``env.get_template("daily.sql")``, ``env.from_string("SELECT ...")``), are SQL."""
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)):
+            return False
+        env = statement.targets[0].id
+        loaded = []
+        for function in ctx.module_functions.values():
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOADS \
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == env and node.args \
+                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                    loaded.append(node.args[0].value)
+        return bool(loaded) and all(t.lower().endswith(".sql") or SQL_TEXT.match(t) for t in loaded)
 
 
 def _renders(ctx: RuleContext, template: ast.Call) -> list[ast.Call]:
