@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def test_baselined_findings_are_hidden_and_survive_lines_inserted_above(repo: Pa
     result = check(repo, "--write-baseline", "caveat-baseline.json")
     assert result.returncode == 0
     assert result.stdout.strip() == "Wrote 3 findings to caveat-baseline.json."
-    assert sorted(e["code"] for e in written(repo)) == ["CAV130", "CAV132", "CAV203"]
+    assert sorted(e["code"] for e in written(repo)) == ["B506", "CAV130", "CAV203"]  # committed code: the default set
 
     quiet = check(repo, "--baseline", "caveat-baseline.json")
     assert quiet.returncode == 0, quiet.stdout
@@ -60,7 +61,7 @@ def test_baselined_findings_are_hidden_and_survive_lines_inserted_above(repo: Pa
     (repo / "src" / "orders.py").write_text(moved.replace("return yaml.load(handle)", "return yaml.load(handle)  # trusted"))
     edited = check(repo, "--baseline", "caveat-baseline.json")
     assert edited.returncode == 1
-    assert "src/orders.py:11:12: CAV132" in edited.stdout and "CAV203" not in edited.stdout
+    assert re.search(r"^src/orders.py:11:12: (B506|CAV132) ", edited.stdout, re.M) and "CAV203" not in edited.stdout
     assert "Found 1 finding." in edited.stdout
 
 
@@ -94,12 +95,12 @@ def test_stale_entries_are_reported_and_dropped_on_rewrite(repo: Path):
     stale = check(repo, "--baseline", "caveat-baseline.json", "--report-stale-baseline")
     assert stale.returncode == 1
     listed = stale.stdout.split("Stale baseline entries (their findings are gone or their lines changed):\n")[1]
-    assert listed.startswith("  src/orders.py:6: CAV132 `yaml.load` without a safe `Loader`")
+    assert listed.startswith("  src/orders.py:6: B506 Use of unsafe yaml load.")
     assert "1 baseline entry no longer matches a finding; `caveat check --write-baseline caveat-baseline.json` " \
            "drops it." in stale.stdout
     as_json = check(repo, "--baseline", "caveat-baseline.json", "--report-stale-baseline", "--format", "json")
     assert as_json.returncode == 1 and json.loads(as_json.stdout) == []
-    assert "caveat: stale baseline entry: src/orders.py:6: CAV132" in as_json.stderr
+    assert "caveat: stale baseline entry: src/orders.py:6: B506" in as_json.stderr
 
     rewrite = check(repo, "--write-baseline", "caveat-baseline.json")
     assert rewrite.stdout.strip() == "Wrote 2 findings to caveat-baseline.json (1 stale entry dropped)."
@@ -119,9 +120,9 @@ def test_rewriting_from_one_folder_keeps_the_other_files_entries(repo: Path):
 
 def test_entries_of_checks_that_did_not_run_are_not_stale(repo: Path):
     check(repo, "--write-baseline", "caveat-baseline.json")
-    result = check(repo, "--baseline", "caveat-baseline.json", "--report-stale-baseline", "--select", "CAV132")
-    assert result.returncode == 0, result.stderr
-    rewrite = check(repo, "--write-baseline", "caveat-baseline.json", "--select", "CAV132")
+    result = check(repo, "--baseline", "caveat-baseline.json", "--report-stale-baseline", "--select", "CAV203")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rewrite = check(repo, "--write-baseline", "caveat-baseline.json", "--select", "CAV203")
     assert "2 kept for files or codes this run did not check" in rewrite.stdout
     assert len(written(repo)) == 3
 
