@@ -3,7 +3,11 @@
 A fingerprint (also SARIF's ``partialFingerprints["caveat/v2"]``) hashes what identifies a
 finding without its position:
 
-- its code;
+- its code, or rather the defect it names: a bandit test and the caveat rule that reports
+  the same defect more precisely (``Rule.supersedes``, ``Rule.replaces``: bandit's B506 and
+  caveat's CAV132 for ``yaml.load``) count as one, since which of them reports a line depends
+  on the profile that line gets (the strict set on new code), and committing a line must not
+  turn its baselined finding into a new one;
 - the enclosing definitions (``OrderService.charge``), found from the text by
   indentation, outside strings and brackets;
 - the normalised text of its line (whitespace collapsed; string literals redacted on the
@@ -21,6 +25,7 @@ file's findings into new ones and those the baseline knows.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -38,6 +43,31 @@ FINGERPRINT_KEY = "caveat/v2"
 FORMAT_VERSION = 1
 _DEFINITION = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)")
 _START = LineState()
+
+
+@functools.lru_cache(maxsize=1)
+def _same_defect() -> dict[str, str]:
+    """Code -> the code that stands for its defect: the smallest code of each group of
+    codes linked by ``supersedes`` / ``replaces`` (B608, CAV101 and CAV102 are one group)."""
+    from caveat.rules import caveat_rules
+
+    parent: dict[str, str] = {}
+
+    def find(code: str) -> str:
+        while parent.setdefault(code, code) != code:
+            code = parent[code]
+        return code
+
+    for rule in caveat_rules():
+        for other in (*rule.supersedes, *rule.replaces):
+            a, b = find(rule.code), find(other)
+            parent[max(a, b)] = min(a, b)
+    return {code: find(code) for code in parent}
+
+
+def defect_code(code: str) -> str:
+    """The code a fingerprint and a baseline match by (see the module's docs)."""
+    return _same_defect().get(code, code)
 
 
 def scopes(lines: Sequence[str], upto: int) -> list[str]:
@@ -76,7 +106,7 @@ def fingerprints(findings: Sequence[Finding], lines: Sequence[str]) -> list[str]
         index = finding.line - 1
         text = display_line(finding, lines[index]) if 0 <= index < len(lines) else ""
         scope = enclosing[index] if 0 <= index < len(enclosing) else ""
-        key = (finding.code, scope, " ".join(text.split()))
+        key = (defect_code(finding.code), scope, " ".join(text.split()))
         seen[key] += 1
         digest = hashlib.sha256("\0".join((*key, str(seen[key]))).encode("utf-8", "surrogatepass"))
         result[position] = digest.hexdigest()[:32]
@@ -110,7 +140,7 @@ class Baseline:
         self.file = Path(os.path.abspath(self.file))
         self._by_path: dict[str, dict[tuple[str, str], Entry]] = {}
         for entry in self.entries:
-            self._by_path.setdefault(entry.path, {})[(entry.code, entry.fingerprint)] = entry
+            self._by_path.setdefault(entry.path, {})[(defect_code(entry.code), entry.fingerprint)] = entry
 
     @property
     def root(self) -> Path:
@@ -165,7 +195,7 @@ class Baseline:
             return list(findings), [], set()
         new, old, matched = [], [], set()
         for finding, fingerprint in zip(findings, fingerprints(findings, lines), strict=True):
-            entry = known.get((finding.code, fingerprint))
+            entry = known.get((defect_code(finding.code), fingerprint))
             if entry is None:
                 new.append(finding)
             else:

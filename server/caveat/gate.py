@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from caveat import vcs
-from caveat.baseline import Baseline, Entry
+from caveat.baseline import Baseline, Entry, defect_code
 from caveat.check import CheckRun, full_analysis
 from caveat.engine.findings import CATEGORIES, Finding
 from caveat.fixing import FileOutcome, applicable, fix_file
@@ -125,8 +125,15 @@ def rewritten_entries(old: Baseline | None, new: list[Entry], checked: list[Path
     if old is None:
         return new, 0, 0
     keys = {old.key(path) for path in checked}
+    found = {_identity(e) for e in new}
     kept = [entry for entry in old.entries
-            if old.exists_on_disk(entry) and not (entry.path in keys and checkable(entry, settings, api))]
-    recorded = {(e.path, e.code, e.fingerprint) for e in new + kept}
-    dropped = sum((e.path, e.code, e.fingerprint) not in recorded for e in old.entries)
+            if old.exists_on_disk(entry) and not (entry.path in keys and checkable(entry, settings, api))
+            and _identity(entry) not in found]
+    recorded = found | {_identity(e) for e in kept}
+    dropped = sum(_identity(e) not in recorded for e in old.entries)
     return new + kept, len(kept), dropped
+
+
+def _identity(entry: Entry) -> tuple[str, str, str]:
+    """What two entries for one finding share (B506 and CAV132 on one line are one defect)."""
+    return entry.path, defect_code(entry.code), entry.fingerprint

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gate.gitrepo import caveat, make_repo
+from tests.gate.gitrepo import caveat, commit, make_repo
 
 ORDERS = '''import requests
 import yaml
@@ -181,3 +181,27 @@ def test_a_bad_baseline_is_a_usage_error(repo: Path, content: str | None, messag
     (repo / "pyproject.toml").write_text('[tool.caveat]\nbaseline = "caveat-baseline.json"\n')
     configured = check(repo)
     assert configured.returncode == 2 and message in configured.stderr
+
+
+def test_a_baseline_written_before_the_first_commit_still_hides_everything_after_it(tmp_path: Path):
+    """Uncommitted lines are new code and get the strict set, where caveat's CAV132 reports
+    `yaml.load` instead of bandit's B506; once committed, B506 reports it. The same defect on
+    the same line must stay baselined (and is not stale)."""
+    repo = make_repo(tmp_path / "fresh")
+    (repo / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n\n'
+                                         '[tool.caveat]\nbaseline = "caveat-baseline.json"\nnew-code = "strict"\n')
+    (repo / "orders.py").write_text(ORDERS)
+    assert check(repo, "--write-baseline", "caveat-baseline.json").returncode == 0
+    assert "CAV132" in {e["code"] for e in written(repo)}  # written while every line was new
+    assert check(repo).returncode == 0
+    commit(repo, message="adopt caveat")
+    after = check(repo)
+    assert after.returncode == 0, after.stdout
+    assert after.stdout.startswith("All checks passed.")
+    assert check(repo, "--report-stale-baseline").returncode == 0  # the CAV132 entry matched B506
+    rewrite = check(repo, "--write-baseline", "caveat-baseline.json")
+    assert "stale" not in rewrite.stdout and "kept" not in rewrite.stdout, rewrite.stdout
+    # a bandit finding recorded on committed code stays hidden when the strict set reports it
+    assert "B506" in {e["code"] for e in written(repo)}
+    strict = check(repo, "--profile", "strict")
+    assert "orders.py:6:12: CAV132" not in strict.stdout, strict.stdout

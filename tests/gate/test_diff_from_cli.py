@@ -132,3 +132,36 @@ def test_shallow_clones_get_a_hint(repo: Path, tmp_path: Path):
     git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo}", str(clone))
     result = check(clone, "--diff-from", "HEAD~1")
     assert result.returncode == 2 and "fetch-depth: 0" in result.stderr
+
+
+SWALLOWED = '''
+
+def best_effort(order_id):
+    try:
+        notify(order_id)
+    except Exception:
+        pass
+'''
+
+
+@pytest.mark.parametrize("new_code", ["strict", "default"])
+def test_diff_from_is_the_base_of_the_strict_set_for_new_code(repo: Path, new_code: str):
+    """Under new-code = "strict", the lines a branch added since REF are new code: they get
+    the strict set (CAV201 swallowed-exception is in it) even once committed. Under
+    new-code = "default" they get the default set, like every other line."""
+    (repo / "pyproject.toml").write_text(f'[project]\nname = "demo"\nversion = "0"\n\n'
+                                         f'[tool.caveat]\nnew-code = "{new_code}"\n')
+    commit(repo, {"app/orders.py": OLD + SWALLOWED})
+
+    def codes(*args: str) -> list[tuple[str, int]]:
+        result = check(repo, *args, "--format", "json")
+        assert result.returncode in (0, 1), result.stderr
+        return sorted((r["code"], r["line"]) for r in json.loads(result.stdout) if r["path"] == "app/orders.py")
+
+    gated = codes("--diff-from", "main")
+    everything = codes()  # against HEAD: the committed branch is not new code
+    assert ("CAV201", 16) not in everything
+    if new_code == "strict":
+        assert ("CAV201", 16) in gated
+    else:
+        assert gated == []
