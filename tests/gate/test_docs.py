@@ -141,51 +141,108 @@ def test_the_documented_github_actions_job_runs(tmp_path: Path):
     assert gate.returncode == 1 and re.search(r"^feature.py:5:12: (B506|CAV132) ", gate.stdout, re.M), gate.stdout
 
 
-def readme_adoption_lines() -> dict[str, list[str]]:
-    """The README's adoption example: each command and the summary lines shown after it."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Adopting caveat on an existing codebase", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```text\n(.*?)```", section, re.S).group(1)
-    shown: dict[str, list[str]] = {}
-    command = ""
-    for line in block.splitlines():
-        if line.startswith("$ "):
-            command = line[2:].split("#")[0].strip()
-            shown[command] = []
-        elif re.match(r"(Fixed|Wrote|Found|All checks|\[\*\]|\d+ findings? in the baseline|Checked the lines)", line):
-            shown[command].append(line)
-    return shown
+def documented_runs(doc: Path, section: str | None = None) -> list[tuple[str, list[str]]]:
+    """Each `$ caveat ...` command shown in the doc's text blocks and the lines shown after it."""
+    text = doc.read_text(encoding="utf-8")
+    if section is not None:
+        text = text.split(section, 1)[1].split("\n## ", 1)[0]
+    runs: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```text\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                command = line[2:].split("#")[0].strip()
+                runs.append((command, []) if command.startswith("caveat ") else ("", []))
+            elif runs:
+                runs[-1][1].append(line)
+    return [(command, shown) for command, shown in runs if command]
 
 
-def test_the_readme_adoption_output_has_the_shape_the_cli_prints(tmp_path: Path):
-    shown = readme_adoption_lines()
-    assert list(shown) == ["caveat check --fix", "caveat check --write-baseline caveat-baseline.json",
-                           "caveat check", "caveat check --diff-from main"]
-    repo = make_repo(tmp_path / "shop", {
-        "pyproject.toml": '[project]\nname = "shop"\nversion = "0"\n',
-        "shop/orders.py": "import requests\nimport yaml\n\n\ndef load(h):\n    return yaml.load(h)\n\n\n"
-                          "def reload(h):\n    return yaml.load(h)\n\n\n"
-                          "def notify(order_id):\n    return requests.post('https://x.example', json=order_id)\n\n\n"
-                          "def ping():\n    return requests.get('https://x.example')\n"})
-    printed: dict[str, str] = {}
-    for command in shown:
-        if command == "caveat check --write-baseline caveat-baseline.json":
-            printed[command] = caveat(*shlex.split(command)[1:], "--no-api", cwd=repo).stdout
-            (repo / "pyproject.toml").write_text((repo / "pyproject.toml").read_text()
-                                                 + '\n[tool.caveat]\nbaseline = "caveat-baseline.json"\n')
-            commit(repo, message="baseline")
-            continue
-        if command.startswith("caveat check --diff-from"):
-            git(repo, "checkout", "-q", "-b", "feature")
-            commit(repo, {"shop/orders.py": (repo / "shop/orders.py").read_text()
-                          + "\n\ndef fetch(url):\n    return requests.get(url)\n"})
-        printed[command] = caveat(*shlex.split(command)[1:], "--no-api", cwd=repo).stdout
-        if command == "caveat check --fix":
-            commit(repo, message="fixed")
-    for command, lines in shown.items():
-        actual = printed[command].splitlines()
-        for line in lines:
-            pattern = re.escape(line)
-            pattern = re.sub(r"\d+", lambda m: r"\d+", pattern)  # counts vary, the wording does not
-            pattern = re.sub(r"\b(finding|file)s?\b", lambda m: m.group(1) + "s?", pattern)
-            assert any(re.fullmatch(pattern, out) for out in actual), f"{command}: {line!r} not in {actual}"
+def _shown_pattern(shown: list[str]) -> re.Pattern:
+    """The lines a doc shows, as a pattern for the real output: `...` alone stands for any
+    lines, a line ending in ` ...` for any line it starts; every other line is verbatim."""
+    while shown and not shown[-1].strip():
+        shown = shown[:-1]
+    parts = []
+    for line in shown:
+        if line == "...":
+            parts.append(r"(?:[^\n]*\n)*?")
+        elif line.endswith(" ..."):
+            parts.append(re.escape(line[:-3]) + r"[^\n]*\n")
+        else:
+            parts.append(re.escape(line) + r"\n")
+    return re.compile("".join(parts), re.S)
+
+
+SHOP_INVOICE = '''
+
+def fetch_invoice(order_id):
+    response = requests.get(f"https://billing.internal.example/invoices/{order_id}")
+    return response.json()
+'''
+
+
+@pytest.fixture(scope="module")
+def adoption_outputs(tmp_path_factory, venv_factory) -> dict[str, str]:
+    """The adoption walk-through the docs show, replayed with the real CLI on the example
+    project in its own git repository with its dependencies in `.venv`: what each command
+    printed (stdout, then stderr without the note naming the environment's path)."""
+    repo = tmp_path_factory.mktemp("adoption") / "shop"
+    for path in (ROOT / "examples" / "shop").rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            target = repo / path.relative_to(ROOT / "examples" / "shop")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    (repo / ".gitignore").write_text(".venv\n")
+    make_repo(repo)
+    commit(repo, message="the shop")
+    (repo / ".venv").symlink_to(venv_factory("flask>=3.0", "requests>=2.31", "pyyaml>=6.0"))
+    outputs: dict[str, str] = {}
+
+    def run(command: str) -> None:
+        done = caveat(*shlex.split(command)[1:], cwd=repo)
+        assert done.returncode in (0, 1), f"{command}: {done.stderr}"
+        notes = [line for line in done.stderr.splitlines(keepends=True)
+                 if not line.startswith("caveat: API checks against ")]
+        outputs[command] = done.stdout + "".join(notes)
+
+    run("caveat check --diff")
+    run("caveat check --fix")
+    commit(repo, message="caveat check --fix")
+    run("caveat check --write-baseline caveat-baseline.json")
+    with open(repo / "pyproject.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[tool.caveat]\nbaseline = "caveat-baseline.json"\n')
+    commit(repo, message="caveat baseline")
+    run("caveat check")
+    web = repo / "shop" / "web.py"  # "after removing debug=True from app.run()"
+    web.write_text(web.read_text().replace("app.run(debug=True)", "app.run()"))
+    run("caveat check --report-stale-baseline")
+    git(repo, "checkout", "--", "shop/web.py")
+    git(repo, "switch", "-q", "-c", "invoice-export")
+    commit(repo, {"shop/orders.py": (repo / "shop" / "orders.py").read_text() + SHOP_INVOICE}, "invoice export")
+    run("caveat check --diff-from main")
+    return outputs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("doc, section", [(ROOT / "README.md", "## Adopting caveat on an existing codebase"),
+                                          (ROOT / "docs" / "adoption.md", None)],
+                         ids=["README.md", "docs/adoption.md"])
+def test_the_documented_adoption_output_is_what_the_cli_prints(doc: Path, section: str | None,
+                                                               adoption_outputs: dict[str, str]):
+    runs = documented_runs(doc, section)
+    assert runs, f"{doc.name}: no `$ caveat ...` output shown"
+    for command, shown in runs:
+        assert command in adoption_outputs, f"{doc.name}: `{command}` is not part of the replayed walk-through"
+        printed = adoption_outputs[command]
+        assert _shown_pattern(shown).fullmatch(printed), (
+            f"{doc.name}: the output shown for `{command}` is not what it prints today:\n"
+            + "\n".join(shown) + "\n--- printed ---\n" + printed)
+
+
+def test_the_shown_output_pattern():
+    pattern = _shown_pattern(["a.py:1:1: X1 first ...", "...", "Found 2 findings.", ""])
+    assert pattern.fullmatch("a.py:1:1: X1 first line\n  |\nb.py:2:2: X2\nFound 2 findings.\n")
+    assert not pattern.fullmatch("a.py:1:1: X1 first line\nFound 3 findings.\n")
+    assert not pattern.fullmatch("a.py:1:1: X1 first line\nFound 2 findings.\nmore\n")
+    assert _shown_pattern(["All checks passed."]).fullmatch("All checks passed.\n")
+    assert not _shown_pattern(["All checks passed."]).fullmatch("Found 1 finding.\n")
