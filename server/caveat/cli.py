@@ -170,6 +170,9 @@ def _check(args) -> int:
 def _check_flags(args) -> None:
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise ConfigError("--unsafe-fixes adds the unsafe fixes to --fix or --diff; add one of them")
+    if args.diff_from == "":
+        raise ConfigError("--diff-from needs a git revision, and got an empty one "
+                          "(in CI: is the variable naming the target branch set for this event?)")
     if args.write_baseline and args.diff_from:
         raise ConfigError("--write-baseline records every finding; it cannot be combined with --diff-from")
     if args.write_baseline and args.diff:

@@ -15,7 +15,8 @@ file:
    round's fixes are tried one at a time, and a fix that fails is not tried again;
 4. inserted text takes the file's line ending; the file is written back atomically
    (a temporary file in the same folder, then a rename), in its own encoding and with
-   its BOM and permissions; nothing is written when the text did not change.
+   its BOM and permissions; nothing is written when the text did not change, nor when
+   the file changed on disk since it was read (the user saved it meanwhile: their text wins).
 
 Fixes that edit another file (declaring a dependency in pyproject.toml) are left to the
 editor, where the user sees both files change.
@@ -49,6 +50,10 @@ def applicable(finding: Finding, unsafe: bool) -> bool:
     return fix is not None and bool(fix.edits) and not fix.other_files and (fix.safe or unsafe)
 
 
+class ChangedOnDisk(OSError):
+    """The file is no longer what the fixes were computed on."""
+
+
 @dataclass
 class SourceFile:
     """A file's text as Python decodes it, and what writing it back must keep."""
@@ -57,6 +62,7 @@ class SourceFile:
     text: str
     encoding: str  # "utf-8-sig" when the file starts with a BOM
     newline: str
+    data: bytes = b""  # the file as read
 
     @classmethod
     def read(cls, path: Path) -> "SourceFile":
@@ -64,15 +70,18 @@ class SourceFile:
         data = path.read_bytes()
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-        return cls(path, text, encoding, _dominant_newline(text))
+        return cls(path, text, encoding, _dominant_newline(text), data)
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.encoding)
 
     def write(self, text: str) -> None:
-        """Atomically replace the file (its real target when it is a symbolic link)."""
+        """Atomically replace the file (its real target when it is a symbolic link);
+        ``ChangedOnDisk`` when it changed since it was read."""
         target = Path(os.path.realpath(self.path))
         data = self.encode(text)
+        if target.read_bytes() != self.data:
+            raise ChangedOnDisk("it changed on disk while caveat was fixing it; run again")
         mode = stat.S_IMODE(target.stat().st_mode)
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".caveat-tmp")
         try:

@@ -75,7 +75,11 @@ def apply_fixes(run: CheckRun, results: list[FileResult], scope: Scope, unsafe: 
         outcome = fix_file(path, _scoped_analysis(run, scope, path), unsafe, display=result.path)
         run.notes.extend(outcome.notes)
         if outcome.changed and write:
-            outcome.source.write(outcome.fixed)
+            try:
+                outcome.source.write(outcome.fixed)
+            except OSError as error:  # the file is left as it is
+                run.notes.append(f"{result.path}: not fixed: {error.strerror or error}")
+                outcome.fixed, outcome.applied = outcome.original, 0
         outcomes.append(outcome)
     return outcomes
 

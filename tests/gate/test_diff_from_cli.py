@@ -165,3 +165,12 @@ def test_diff_from_is_the_base_of_the_strict_set_for_new_code(repo: Path, new_co
         assert ("CAV201", 16) in gated
     else:
         assert gated == []
+
+
+def test_an_empty_revision_is_an_error_not_a_full_check(repo: Path):
+    """`--diff-from "$BASE"` with BASE unset (a CI variable that is empty on a push) must not
+    quietly turn the gate into a check of everything."""
+    commit(repo, {"app/orders.py": OLD + NEW_FUNCTION})
+    result = check(repo, "--diff-from", "")
+    assert result.returncode == 2, result.stdout
+    assert "--diff-from needs a git revision" in result.stderr and result.stdout == ""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from caveat.engine.findings import Finding, Fix, Position, Severity, TextEdit
-from caveat.fixing import fix_text
+from caveat.fixing import ChangedOnDisk, fix_file, fix_text
 
 from tests.gate.gitrepo import ROOT, caveat, commit, git, make_repo
 
@@ -180,3 +180,22 @@ def test_a_fix_that_would_not_parse_is_not_applied_and_the_others_are():
         return out
 
     assert fix_text("broken = 1\nbad = 2\n", analyse) == ("broken = 1\ngood = 2\n", 1)
+
+
+def test_a_file_saved_while_it_was_being_fixed_is_not_overwritten(tmp_path: Path):
+    """The fix loop takes time (an analysis per round); when the user saves the file in the
+    meantime, their text wins and the fix is not written."""
+    path = tmp_path / "a.py"
+    path.write_text("bad = 1\n")
+
+    def analyse(text: str) -> list[Finding]:
+        path.write_text("bad = 1\nmine = 2\n")  # the editor saves while caveat analyses
+        return [_finding(i, Fix("rename", (TextEdit(Position(i, 0), Position(i, 3), "good"),)))
+                for i, line in enumerate(text.splitlines(), start=1) if line.startswith("bad")]
+
+    outcome = fix_file(path, analyse)
+    assert outcome.changed and outcome.fixed == "good = 1\n"
+    with pytest.raises(ChangedOnDisk):
+        outcome.source.write(outcome.fixed)
+    assert path.read_text() == "bad = 1\nmine = 2\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".caveat-tmp")]
