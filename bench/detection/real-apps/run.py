@@ -6,6 +6,7 @@
     python bench/detection/real-apps/run.py --select strict      # another selection (any `caveat check` flag value)
     python bench/detection/real-apps/run.py --sample --seed N    # write triage-N.md: up to 12 findings per rule
     python bench/detection/real-apps/run.py --score triage-N.md  # precision per rule from a filled triage file
+    python bench/detection/real-apps/run.py --set check          # the same on two more applications (CHECK_APPS)
 
 The four applications (``APPS``) are fetched as wheels with ``pip download --no-deps`` into
 a cache folder (``--cache``, default ``$CAVEAT_REAL_APPS_CACHE`` or
@@ -44,6 +45,13 @@ APPS = (
     ("octoprint", "1.11.8", ("octoprint", "octoprint_client")),
     ("ckan", "2.12.0", ("ckan", "ckanext")),
 )
+# a check set (``--set check``): two more applications the rules were never triaged on, to see
+# whether the policy generalises beyond the four (checked in ``<cache>/tree-check/``)
+CHECK_APPS = (
+    ("wagtail", "8.0.1", ("wagtail",)),
+    ("calibreweb", "0.6.27", ("calibreweb",)),
+)
+SETS = {"main": ("tree", APPS), "check": ("tree-check", CHECK_APPS)}
 # folders whose code is not the application's own: tests, migrations, vendored code, examples
 EXCLUDED_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "migration", "vendor", "examples",
                               "fixtures"})
@@ -65,11 +73,12 @@ def excluded(relative: PurePosixPath) -> bool:
 
 
 # --------------------------------------------------------------------------- fetching
-def fetch(cache: Path) -> Path:
+def fetch(cache: Path, which: str = "main") -> Path:
     """The tree of kept application files, fetched and extracted once."""
-    tree = cache / "tree"
+    folder, apps = SETS[which]
+    tree = cache / folder
     marker = tree / ".complete"
-    wanted = json.dumps([list(app[:2]) for app in APPS])
+    wanted = json.dumps([list(app[:2]) for app in apps])
     if marker.exists() and marker.read_text() == wanted:
         if not (tree / ".git").exists():
             _commit(tree)
@@ -79,7 +88,7 @@ def fetch(cache: Path) -> Path:
     if tree.exists():
         shutil.rmtree(tree)
     tree.mkdir(parents=True)
-    for name, version, packages in APPS:
+    for name, version, packages in apps:
         wheel = _wheel(wheels, name, version)
         target = tree / name
         with zipfile.ZipFile(wheel) as archive:
@@ -219,7 +228,7 @@ def write_sample(tree: Path, m: Measurement, seed: int, out: Path, settings_note
     counts = Counter(f["code"] for f in m.findings)
     total = sum(len(v) for v in chosen.values())
     parts = [f"# Triage sample, seed {seed}", "",
-             f"`caveat check{settings_note}` on the four applications: {len(m.findings)} findings, "
+             f"`caveat check{settings_note}` on {', '.join(sorted(m.loc_by_app))}: {len(m.findings)} findings, "
              f"{m.loc:,} lines of code. This sample: {total} findings, up to {SAMPLE_SIZE} per rule.",
              "Protocol: `TRIAGE.md` beside `run.py`. For each finding, replace `?` after **verdict** with",
              "`worth raising`, `not` or `unsure`, and write one line of reason (a pattern, not the code).",
@@ -290,6 +299,8 @@ def score(entries: list[tuple[str, str, str]], counts: Counter | None, kloc: flo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=default_cache())
+    parser.add_argument("--set", choices=sorted(SETS), default="main",
+                        help="main: the four applications the policy is measured on; check: two more (CHECK_APPS)")
     parser.add_argument("--api", action="store_true", help="run the API stage too (default: --no-api)")
     parser.add_argument("--select", help="pass --select to caveat check (e.g. strict, ALL)")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to caveat check")
@@ -300,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the findings here")
     args = parser.parse_args(argv)
 
-    tree = fetch(args.cache)
+    tree = fetch(args.cache, args.set)
     extra = ["--select", args.select] if args.select else []
     note = (" --select " + args.select if args.select else "") + ("" if args.api else " --no-api")
     if args.score:
