@@ -141,15 +141,21 @@ class Measurement:
     seconds: float
 
 
-def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measurement:
-    import time
-
+def count_lines(tree: Path) -> tuple[int, dict[str, int]]:
+    """Files and lines of code per application in ``tree``."""
     loc_by_app: dict[str, int] = {}
     files = 0
     for app in sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for path in app.rglob("*.py"):
             files += 1
             loc_by_app[app.name] = loc_by_app.get(app.name, 0) + lines_of_code(path.read_text("utf-8", "replace"))
+    return files, loc_by_app
+
+
+def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measurement:
+    import time
+
+    files, loc_by_app = count_lines(tree)
     command = [sys.executable, "-m", "caveat", "check", ".", "--format", "json", "--exit-zero", "--no-progress",
                *extra]
     if not api:
@@ -223,13 +229,14 @@ def context_lines(tree: Path, f: dict, around: int = CONTEXT) -> str:
     return "\n".join(rows)
 
 
-def write_sample(tree: Path, m: Measurement, seed: int, out: Path, settings_note: str) -> None:
-    chosen = sample(m.findings, seed)
+def write_sample(tree: Path, m: Measurement, seed: int, out: Path, settings_note: str,
+                 size: int = SAMPLE_SIZE) -> None:
+    chosen = sample(m.findings, seed, size)
     counts = Counter(f["code"] for f in m.findings)
     total = sum(len(v) for v in chosen.values())
     parts = [f"# Triage sample, seed {seed}", "",
              f"`caveat check{settings_note}` on {', '.join(sorted(m.loc_by_app))}: {len(m.findings)} findings, "
-             f"{m.loc:,} lines of code. This sample: {total} findings, up to {SAMPLE_SIZE} per rule.",
+             f"{m.loc:,} lines of code. This sample: {total} findings, up to {size} per rule.",
              "Protocol: `TRIAGE.md` beside `run.py`. For each finding, replace `?` after **verdict** with",
              "`worth raising`, `not` or `unsure`, and write one line of reason (a pattern, not the code).",
              "Score it with `python bench/detection/real-apps/run.py --score " + out.name + "`.", ""]
@@ -309,23 +316,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="where --sample writes (default: triage-SEED.md here)")
     parser.add_argument("--score", type=Path, metavar="TRIAGE.md", help="score a filled triage file")
     parser.add_argument("--json", type=Path, help="also write the findings here")
+    parser.add_argument("--findings", type=Path, metavar="JSON",
+                        help="use the findings of an earlier run (a --json file) instead of running caveat check")
+    parser.add_argument("--size", type=int, default=SAMPLE_SIZE, help="--sample: findings per rule")
     args = parser.parse_args(argv)
 
     tree = fetch(args.cache, args.set)
     extra = ["--select", args.select] if args.select else []
     note = (" --select " + args.select if args.select else "") + ("" if args.api else " --no-api")
+    if args.findings:
+        files, loc_by_app = count_lines(tree)
+        m = Measurement(files, sum(loc_by_app.values()), loc_by_app, json.loads(args.findings.read_text()), 0.0)
+        note = f" ({args.findings.name})"
+    else:
+        m = measure(tree, extra, args.api, not args.no_cache)
     if args.score:
         entries = parse_triage(args.score.read_text())
-        m = measure(tree, extra, args.api, not args.no_cache)
         print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))
         return 0
-    m = measure(tree, extra, args.api, not args.no_cache)
     if args.json:
         args.json.write_text(json.dumps(m.findings, indent=1))
     if args.sample:
         out = args.out or HERE / f"triage-{args.seed}.md"
-        write_sample(tree, m, args.seed, out, note)
-        print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed).values())} findings to judge")
+        write_sample(tree, m, args.seed, out, note, args.size)
+        print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed, args.size).values())} findings to judge")
         return 0
     print(report(m, f"caveat check{note}"))
     return 0
