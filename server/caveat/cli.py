@@ -237,7 +237,8 @@ def _write_report(args, settings: Settings, results, summary, with_baseline: boo
     if args.format != "text":  # what a text report ends with
         for entry in summary.stale:
             print(f"caveat: stale baseline entry: {entry}", file=sys.stderr)
-        for line in summary.lines(sum(len(r.findings) for r in results))[1:]:
+        first = 0 if summary.fixed is not None else 1  # "Fixed N findings, M remaining." (not "Found M")
+        for line in summary.lines(sum(len(r.findings) for r in results))[first:]:
             if not line.startswith("[*]"):
                 print(f"caveat: {line}", file=sys.stderr)
 

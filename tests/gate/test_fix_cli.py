@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -199,3 +200,10 @@ def test_a_file_saved_while_it_was_being_fixed_is_not_overwritten(tmp_path: Path
         outcome.source.write(outcome.fixed)
     assert path.read_text() == "bad = 1\nmine = 2\n"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".caveat-tmp")]
+
+
+def test_with_json_output_the_fix_summary_goes_to_stderr(repo: Path):
+    result = caveat("check", "--no-api", "--fix", "--format", "json", ".", cwd=repo)
+    assert (repo / "app.py").read_text() == SAFE_FIXED
+    assert [f["code"] for f in json.loads(result.stdout)] == ["CAV203"]  # what remains
+    assert "caveat: Fixed 2 findings, 1 remaining." in result.stderr
