@@ -99,7 +99,7 @@ def _module_cmd(module: str, exe: str) -> list[str] | None:
     return None
 
 
-def run_caveat(root: Path, files: list[Path]) -> ToolRun:
+def run_caveat(root: Path, files: list[Path], options: list[str] = ()) -> ToolRun:
     probe = subprocess.run(
         [sys.executable, "-m", "caveat", "--help"], check=False, capture_output=True, text=True
     )
@@ -113,7 +113,7 @@ def run_caveat(root: Path, files: list[Path]) -> ToolRun:
     if v.returncode == 0:
         version = v.stdout.strip()
 
-    base = [sys.executable, "-m", "caveat", "check", "--format", "json"]
+    base = [sys.executable, "-m", "caveat", "check", "--format", "json", *options]
     paths = [str(p) for p in files]
     # caveat is scored as a user gets it: its default selection (bandit's audit-only
     # tests such as B404/B603 are off by default, caveat rules replace some bandit tests).
@@ -474,6 +474,13 @@ def main(argv: list[str] | None = None) -> int:
         default=str(CORPUS),
         help="labelled corpus to score, e.g. bench/detection/holdout (default: %(default)s)",
     )
+    ap.add_argument(
+        "--caveat-option",
+        metavar="OPT",
+        action="append",
+        default=[],
+        help="pass an option to caveat check, e.g. --caveat-option=--new-code=default (the default set only)",
+    )
     args = ap.parse_args(argv)
 
     corpus = Path(args.corpus).resolve()
@@ -504,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
         copies = [root / p.relative_to(corpus) for p in files]
         for t in tools:
             if t == "caveat":
-                runs.append(run_caveat(root, copies))
+                runs.append(run_caveat(root, copies, args.caveat_option))
             elif t == "bandit":
                 runs.append(run_bandit(root))
             elif t == "ruff":

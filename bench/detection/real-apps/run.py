@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """caveat on real applications: findings per 1,000 lines per rule, and triage samples.
 
-    python bench/detection/real-apps/run.py                      # measure the default `caveat check --no-api`
+    python bench/detection/real-apps/run.py                      # measure the default `caveat check --no-api`, in git and outside git
+    python bench/detection/real-apps/run.py --mode git           # only one of the two (git, outside-git)
     python bench/detection/real-apps/run.py --api                # the same with the API stage on
     python bench/detection/real-apps/run.py --select strict      # another selection (any `caveat check` flag value)
     python bench/detection/real-apps/run.py --sample --seed N    # write triage-N.md: up to 12 findings per rule
@@ -15,7 +16,11 @@ vendored code and examples are left out (``excluded``); the files kept are copie
 ``[tool.caveat]`` table, so what is measured is caveat's default as a new user gets it. The
 tree is a git repository with every file committed, as an application's code is: under
 ``new-code = "strict"`` (the default) no line is new, so the default run measures the default
-set; ``--select strict`` measures every rule.
+set; ``--select strict`` measures every rule. The same files are also checked **outside
+git** (a copy in ``<cache>/outside-git/`` with no repository above it), as a user meets an
+extracted application, a project before its first commit or a folder of scripts: there every
+line is new code and gets the strict set. Both numbers are printed unless ``--mode`` picks one;
+``--sample`` and ``--score`` use one mode (``git`` unless ``--mode outside-git``).
 
 Lines are lines of code: not blank, not only a comment. The triage protocol is in
 ``TRIAGE.md`` beside this file.
@@ -96,6 +101,23 @@ def fetch(cache: Path) -> Path:
     return tree
 
 
+def outside_git(cache: Path, tree: Path) -> Path:
+    """A copy of ``tree`` with no git repository, refreshed when the tree's commit changes."""
+    copy = cache / "outside-git"
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tree, capture_output=True, text=True).stdout.strip()
+    marker = copy / ".complete"
+    if marker.exists() and marker.read_text() == head:
+        return copy
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".git", ".caveat_cache", ".complete", ".gitignore"))
+    marker.write_text(head)
+    inside = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=copy, capture_output=True, text=True)
+    if inside.returncode == 0:
+        raise SystemExit(f"{copy} is inside the git repository {inside.stdout.strip()}: choose another --cache")
+    return copy
+
+
 def _commit(tree: Path) -> None:
     """Commit the tree: the applications' code is existing code, not lines being written."""
     (tree / ".gitignore").write_text(".complete\n")
@@ -137,7 +159,7 @@ def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measure
 
     loc_by_app: dict[str, int] = {}
     files = 0
-    for app in sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for app in _apps(tree):
         for path in app.rglob("*.py"):
             files += 1
             loc_by_app[app.name] = loc_by_app.get(app.name, 0) + lines_of_code(path.read_text("utf-8", "replace"))
@@ -154,6 +176,10 @@ def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measure
         raise SystemExit(f"caveat check failed ({done.returncode}):\n{done.stderr[-3000:]}")
     findings = json.loads(done.stdout or "[]")
     return Measurement(files, sum(loc_by_app.values()), loc_by_app, findings, seconds)
+
+
+def _apps(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def app_of(path: str) -> str:
@@ -292,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=default_cache())
     parser.add_argument("--api", action="store_true", help="run the API stage too (default: --no-api)")
     parser.add_argument("--select", help="pass --select to caveat check (e.g. strict, ALL)")
+    parser.add_argument("--new-code", choices=("strict", "default"), help="pass --new-code to caveat check")
+    parser.add_argument("--mode", choices=("both", "git", "outside-git"), default=None,
+                        help="the tree committed in git, a copy outside git, or both (default: both; "
+                             "--sample/--score: git)")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to caveat check")
     parser.add_argument("--sample", action="store_true", help="write triage-SEED.md beside this script")
     parser.add_argument("--seed", type=int, default=1)
@@ -302,23 +332,33 @@ def main(argv: list[str] | None = None) -> int:
 
     tree = fetch(args.cache)
     extra = ["--select", args.select] if args.select else []
-    note = (" --select " + args.select if args.select else "") + ("" if args.api else " --no-api")
+    extra += ["--new-code", args.new_code] if args.new_code else []
+    note = "".join(" " + e for e in extra) + ("" if args.api else " --no-api")
+    mode = args.mode or ("git" if (args.score or args.sample) else "both")
+    if mode == "both" and (args.score or args.sample):
+        raise SystemExit("--sample and --score use one mode: --mode git or --mode outside-git")
+    trees = {"git": tree} if mode in ("both", "git") else {}
+    if mode in ("both", "outside-git"):
+        trees["outside-git"] = outside_git(args.cache, tree)
+    titles = {"git": "the applications committed in git", "outside-git": "the same files outside git"}
     if args.score:
         entries = parse_triage(args.score.read_text())
-        m = measure(tree, extra, args.api, not args.no_cache)
+        m = measure(trees[mode], extra, args.api, not args.no_cache)
         print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))
         return 0
-    m = measure(tree, extra, args.api, not args.no_cache)
-    if args.json:
-        args.json.write_text(json.dumps(m.findings, indent=1))
-    if args.sample:
-        out = args.out or HERE / f"triage-{args.seed}.md"
-        write_sample(tree, m, args.seed, out, note)
-        print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed).values())} findings to judge")
-        return 0
-    print(report(m, f"caveat check{note}"))
+    for name, where in trees.items():
+        m = measure(where, extra, args.api, not args.no_cache)
+        if args.json:
+            path = args.json if len(trees) == 1 else args.json.with_name(f"{args.json.stem}-{name}{args.json.suffix}")
+            path.write_text(json.dumps(m.findings, indent=1))
+        if args.sample:
+            out = args.out or HERE / f"triage-{args.seed}.md"
+            write_sample(where, m, args.seed, out, note + ("" if name == "git" else " (outside git)"))
+            print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed).values())} findings to judge")
+            return 0
+        print(report(m, f"caveat check{note}: {titles[name]}"))
+        print()
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
