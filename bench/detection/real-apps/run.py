@@ -14,13 +14,14 @@ a cache folder (``--cache``, default ``$CAVEAT_REAL_APPS_CACHE`` or
 vendored code and examples are left out (``excluded``); the files kept are copied into
 ``<cache>/tree/<app>/`` and checked there, under a ``pyproject.toml`` with no
 ``[tool.caveat]`` table, so what is measured is caveat's default as a new user gets it. The
-tree is a git repository with every file committed, as an application's code is: under
-``new-code = "strict"`` (the default) no line is new, so the default run measures the default
-set; ``--select strict`` measures every rule. The same files are also checked **outside
-git** (a copy in ``<cache>/outside-git/`` with no repository above it), as a user meets an
-extracted application, a project before its first commit or a folder of scripts: there every
-line is new code and gets the strict set. Both numbers are printed unless ``--mode`` picks one;
-``--sample`` and ``--score`` use one mode (``git`` unless ``--mode outside-git``).
+tree is a git repository with every file committed, as an application's code is: no line is
+new, so the default run measures the default set; ``--select strict`` measures every rule. The
+same files are also checked **outside git** (a copy in ``<cache>/outside-git/`` with no
+repository above it), as a user meets an extracted application or a folder of scripts: under
+``new-code = "auto"`` (the default) nothing there is known to be new and the default set
+applies; ``--new-code strict`` makes every line there new (the strict set). Both numbers are
+printed unless ``--mode`` picks one; ``--sample`` and ``--score`` use one mode (``git`` unless
+``--mode outside-git``).
 
 Lines are lines of code: not blank, not only a comment. The triage protocol is in
 ``TRIAGE.md`` beside this file.
@@ -318,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=default_cache())
     parser.add_argument("--api", action="store_true", help="run the API stage too (default: --no-api)")
     parser.add_argument("--select", help="pass --select to caveat check (e.g. strict, ALL)")
-    parser.add_argument("--new-code", choices=("strict", "default"), help="pass --new-code to caveat check")
+    parser.add_argument("--new-code", choices=("auto", "strict", "default"), help="pass --new-code to caveat check")
     parser.add_argument("--mode", choices=("both", "git", "outside-git"), default=None,
                         help="the tree committed in git, a copy outside git, or both (default: both; "
                              "--sample/--score: git)")
@@ -359,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         print(report(m, f"caveat check{note}: {titles[name]}"))
         print()
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())
