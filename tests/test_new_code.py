@@ -86,19 +86,6 @@ def test_repository_without_a_commit_is_all_new_code(tmp_path: Path):
     assert lines_of(tmp_path) == [(5, "CAV202")]  # `git init` on fresh code: nothing is committed yet
 
 
-def test_diff_from_a_revision(repo: Path, tmp_path_factory):
-    (repo / "app.py").write_text(OLD + ADDED)
-    git(repo, "commit", "-qam", "a second parser")
-    assert lines_of(repo) == []  # everything committed
-    assert lines_of(repo, "--diff-from", "HEAD~1") == [(12, "CAV202")]  # what this branch added
-    unknown = caveat("check", "--no-api", "--diff-from", "no-such-branch", "app.py", cwd=repo)
-    assert unknown.returncode == 2 and "no-such-branch" in unknown.stderr and "Traceback" not in unknown.stderr
-    plain = tmp_path_factory.mktemp("plain")
-    (plain / "app.py").write_text(OLD)
-    outside = caveat("check", "--no-api", "--diff-from", "HEAD~1", "app.py", cwd=plain)
-    assert outside.returncode == 2 and "not inside a git repository" in outside.stderr
-
-
 def test_untracked_file_in_a_repository_is_new(repo: Path):
     (repo / "fresh.py").write_text(OLD)
     result = caveat("check", "--format", "json", "--no-api", "fresh.py", cwd=repo)

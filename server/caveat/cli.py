@@ -65,8 +65,6 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--new-code", choices=("auto", "strict", "default"),
                        help="auto (default): lines changed since git HEAD get the strict profile; strict: "
                             "also every line outside git; default: the default set everywhere")
-    check.add_argument("--diff-from", metavar="REF",
-                       help="new code is what changed since this git revision (default: HEAD), e.g. origin/main")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk result cache")
     check.add_argument("--no-api", action="store_true",
                        help="local checks only: skip the API reality checks against the project's environment")
@@ -114,18 +112,12 @@ def _check(args) -> int:
 
     settings = _settings_from_args(args)
     run = CheckRun(settings, use_cache=not args.no_cache, api=not args.no_api,
-                   progress=not args.no_progress and sys.stderr.isatty() and args.format == "text",
-                   new_code_base=args.diff_from or "HEAD")
+                   progress=not args.no_progress and sys.stderr.isatty() and args.format == "text")
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise ConfigError(f"no such file or directory: {', '.join(missing)}")
-    from caveat.vcs import VcsError
-
-    try:
-        results = run.check(paths)
-    except VcsError as error:  # --diff-from REF: an unknown revision, or no repository to compare in
-        raise ConfigError(str(error)) from None
+    results = run.check(paths)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         if args.format == "json":

@@ -44,9 +44,6 @@ class DiskLines:
     def lines(self, path: Path) -> frozenset[int] | None:
         root = self._root(Path(path).resolve().parent)
         if root is None:
-            if self.ref != "HEAD":  # --diff-from REF: the user named a revision to compare with
-                raise vcs.NotARepository(f"{Path(path).parent} is not inside a git repository "
-                                         f"(--diff-from {self.ref} compares with a git revision)")
             return self.outside_git
         if root not in self._changes:
             try:
