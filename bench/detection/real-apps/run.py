@@ -7,6 +7,7 @@
     python bench/detection/real-apps/run.py --select strict      # another selection (any `caveat check` flag value)
     python bench/detection/real-apps/run.py --sample --seed N    # write triage-N.md: up to 12 findings per rule
     python bench/detection/real-apps/run.py --score triage-N.md  # precision per rule from a filled triage file
+    python bench/detection/real-apps/run.py --set check          # the same on two more applications (CHECK_APPS)
 
 The four applications (``APPS``) are fetched as wheels with ``pip download --no-deps`` into
 a cache folder (``--cache``, default ``$CAVEAT_REAL_APPS_CACHE`` or
@@ -20,8 +21,8 @@ same files are also checked **outside git** (a copy in ``<cache>/outside-git/`` 
 repository above it), as a user meets an extracted application or a folder of scripts: under
 ``new-code = "auto"`` (the default) nothing there is known to be new and the default set
 applies; ``--new-code strict`` makes every line there new (the strict set). Both numbers are
-printed unless ``--mode`` picks one; ``--sample`` and ``--score`` use one mode (``git`` unless
-``--mode outside-git``).
+printed unless ``--mode`` picks one; ``--sample``, ``--score`` and ``--findings`` use one mode
+(``git`` unless ``--mode outside-git``).
 
 Lines are lines of code: not blank, not only a comment. The triage protocol is in
 ``TRIAGE.md`` beside this file.
@@ -50,6 +51,13 @@ APPS = (
     ("octoprint", "1.11.8", ("octoprint", "octoprint_client")),
     ("ckan", "2.12.0", ("ckan", "ckanext")),
 )
+# a check set (``--set check``): two more applications the rules were never triaged on, to see
+# whether the policy generalises beyond the four (checked in ``<cache>/tree-check/``)
+CHECK_APPS = (
+    ("wagtail", "8.0.1", ("wagtail",)),
+    ("calibreweb", "0.6.27", ("calibreweb",)),
+)
+SETS = {"main": ("tree", APPS), "check": ("tree-check", CHECK_APPS)}
 # folders whose code is not the application's own: tests, migrations, vendored code, examples
 EXCLUDED_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "migration", "vendor", "examples",
                               "fixtures"})
@@ -71,11 +79,12 @@ def excluded(relative: PurePosixPath) -> bool:
 
 
 # --------------------------------------------------------------------------- fetching
-def fetch(cache: Path) -> Path:
+def fetch(cache: Path, which: str = "main") -> Path:
     """The tree of kept application files, fetched and extracted once."""
-    tree = cache / "tree"
+    folder, apps = SETS[which]
+    tree = cache / folder
     marker = tree / ".complete"
-    wanted = json.dumps([list(app[:2]) for app in APPS])
+    wanted = json.dumps([list(app[:2]) for app in apps])
     if marker.exists() and marker.read_text() == wanted:
         if not (tree / ".git").exists():
             _commit(tree)
@@ -85,7 +94,7 @@ def fetch(cache: Path) -> Path:
     if tree.exists():
         shutil.rmtree(tree)
     tree.mkdir(parents=True)
-    for name, version, packages in APPS:
+    for name, version, packages in apps:
         wheel = _wheel(wheels, name, version)
         target = tree / name
         with zipfile.ZipFile(wheel) as archive:
@@ -104,7 +113,7 @@ def fetch(cache: Path) -> Path:
 
 def outside_git(cache: Path, tree: Path) -> Path:
     """A copy of ``tree`` with no git repository, refreshed when the tree's commit changes."""
-    copy = cache / "outside-git"
+    copy = cache / ("outside-git" if tree.name == "tree" else f"{tree.name}-outside-git")
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tree, capture_output=True, text=True).stdout.strip()
     marker = copy / ".complete"
     if marker.exists() and marker.read_text() == head:
@@ -155,15 +164,25 @@ class Measurement:
     seconds: float
 
 
-def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measurement:
-    import time
-
+def count_lines(tree: Path) -> tuple[int, dict[str, int]]:
+    """Files and lines of code per application in ``tree``."""
     loc_by_app: dict[str, int] = {}
     files = 0
     for app in _apps(tree):
         for path in app.rglob("*.py"):
             files += 1
             loc_by_app[app.name] = loc_by_app.get(app.name, 0) + lines_of_code(path.read_text("utf-8", "replace"))
+    return files, loc_by_app
+
+
+def _apps(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measurement:
+    import time
+
+    files, loc_by_app = count_lines(tree)
     command = [sys.executable, "-m", "caveat", "check", ".", "--format", "json", "--exit-zero", "--no-progress",
                *extra]
     if not api:
@@ -177,10 +196,6 @@ def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measure
         raise SystemExit(f"caveat check failed ({done.returncode}):\n{done.stderr[-3000:]}")
     findings = json.loads(done.stdout or "[]")
     return Measurement(files, sum(loc_by_app.values()), loc_by_app, findings, seconds)
-
-
-def _apps(tree: Path) -> list[Path]:
-    return sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def app_of(path: str) -> str:
@@ -241,13 +256,14 @@ def context_lines(tree: Path, f: dict, around: int = CONTEXT) -> str:
     return "\n".join(rows)
 
 
-def write_sample(tree: Path, m: Measurement, seed: int, out: Path, settings_note: str) -> None:
-    chosen = sample(m.findings, seed)
+def write_sample(tree: Path, m: Measurement, seed: int, out: Path, settings_note: str,
+                 size: int = SAMPLE_SIZE) -> None:
+    chosen = sample(m.findings, seed, size)
     counts = Counter(f["code"] for f in m.findings)
     total = sum(len(v) for v in chosen.values())
     parts = [f"# Triage sample, seed {seed}", "",
-             f"`caveat check{settings_note}` on the four applications: {len(m.findings)} findings, "
-             f"{m.loc:,} lines of code. This sample: {total} findings, up to {SAMPLE_SIZE} per rule.",
+             f"`caveat check{settings_note}` on {', '.join(sorted(m.loc_by_app))}: {len(m.findings)} findings, "
+             f"{m.loc:,} lines of code. This sample: {total} findings, up to {size} per rule.",
              "Protocol: `TRIAGE.md` beside `run.py`. For each finding, replace `?` after **verdict** with",
              "`worth raising`, `not` or `unsure`, and write one line of reason (a pattern, not the code).",
              "Score it with `python bench/detection/real-apps/run.py --score " + out.name + "`.", ""]
@@ -317,45 +333,56 @@ def score(entries: list[tuple[str, str, str]], counts: Counter | None, kloc: flo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=default_cache())
+    parser.add_argument("--set", choices=sorted(SETS), default="main",
+                        help="main: the four applications the policy is measured on; check: two more (CHECK_APPS)")
     parser.add_argument("--api", action="store_true", help="run the API stage too (default: --no-api)")
     parser.add_argument("--select", help="pass --select to caveat check (e.g. strict, ALL)")
     parser.add_argument("--new-code", choices=("auto", "strict", "default"), help="pass --new-code to caveat check")
     parser.add_argument("--mode", choices=("both", "git", "outside-git"), default=None,
                         help="the tree committed in git, a copy outside git, or both (default: both; "
-                             "--sample/--score: git)")
+                             "--sample/--score/--findings: git)")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to caveat check")
     parser.add_argument("--sample", action="store_true", help="write triage-SEED.md beside this script")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="where --sample writes (default: triage-SEED.md here)")
     parser.add_argument("--score", type=Path, metavar="TRIAGE.md", help="score a filled triage file")
     parser.add_argument("--json", type=Path, help="also write the findings here")
+    parser.add_argument("--findings", type=Path, metavar="JSON",
+                        help="use the findings of an earlier run (a --json file) instead of running caveat check")
+    parser.add_argument("--size", type=int, default=SAMPLE_SIZE, help="--sample: findings per rule")
     args = parser.parse_args(argv)
 
-    tree = fetch(args.cache)
+    tree = fetch(args.cache, args.set)
     extra = ["--select", args.select] if args.select else []
     extra += ["--new-code", args.new_code] if args.new_code else []
-    note = "".join(" " + e for e in extra) + ("" if args.api else " --no-api")
-    mode = args.mode or ("git" if (args.score or args.sample) else "both")
-    if mode == "both" and (args.score or args.sample):
-        raise SystemExit("--sample and --score use one mode: --mode git or --mode outside-git")
+    single = args.score or args.sample or args.findings
+    mode = args.mode or ("git" if single else "both")
+    if mode == "both" and single:
+        raise SystemExit("--sample, --score and --findings use one mode: --mode git or --mode outside-git")
     trees = {"git": tree} if mode in ("both", "git") else {}
     if mode in ("both", "outside-git"):
         trees["outside-git"] = outside_git(args.cache, tree)
     titles = {"git": "the applications committed in git", "outside-git": "the same files outside git"}
-    if args.score:
-        entries = parse_triage(args.score.read_text())
-        m = measure(trees[mode], extra, args.api, not args.no_cache)
-        print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))
-        return 0
     for name, where in trees.items():
-        m = measure(where, extra, args.api, not args.no_cache)
+        note = "".join(" " + e for e in extra) + ("" if args.api else " --no-api") + \
+            ("" if name == "git" else " (outside git)")
+        if args.findings:
+            files, loc_by_app = count_lines(where)
+            m = Measurement(files, sum(loc_by_app.values()), loc_by_app, json.loads(args.findings.read_text()), 0.0)
+            note = f" ({args.findings.name})"
+        else:
+            m = measure(where, extra, args.api, not args.no_cache)
+        if args.score:
+            entries = parse_triage(args.score.read_text())
+            print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))
+            return 0
         if args.json:
             path = args.json if len(trees) == 1 else args.json.with_name(f"{args.json.stem}-{name}{args.json.suffix}")
             path.write_text(json.dumps(m.findings, indent=1))
         if args.sample:
             out = args.out or HERE / f"triage-{args.seed}.md"
-            write_sample(where, m, args.seed, out, note + ("" if name == "git" else " (outside git)"))
-            print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed).values())} findings to judge")
+            write_sample(where, m, args.seed, out, note, args.size)
+            print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed, args.size).values())} findings to judge")
             return 0
         print(report(m, f"caveat check{note}: {titles[name]}"))
         print()
