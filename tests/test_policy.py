@@ -28,7 +28,7 @@ STRICT_ONLY = '''def parse(value):
 def test_every_default_rule_meets_the_policy():
     for code, info in all_rules().items():
         measured = precision_of(code)
-        if measured is None:
+        if measured is None or not measured.estimated:
             continue
         if default_of(code) == "on":
             assert measured.value >= ON_BY_DEFAULT, code
@@ -40,7 +40,8 @@ def test_measured_codes_are_real_and_below_the_bar_means_opt_in():
     for code, measured in MEASURED.items():
         assert code in all_rules(), code
         assert 0 <= measured.worth <= measured.judged <= measured.found, code
-        assert (code in opt_in()) == (measured.value < ON_BY_DEFAULT and default_of(code) != "off"), code
+        below = measured.estimated and measured.value < ON_BY_DEFAULT
+        assert (code in opt_in()) == (below and default_of(code) != "off"), code
 
 
 def codes(text: str, settings: Settings) -> list[str]:
@@ -101,3 +102,25 @@ def test_rules_listing_shows_precision_and_default():
     assert listed["CAV202"]["default"] == "strict"
     assert listed["CAV202"]["precision"]["judged"] == MEASURED["CAV202"].judged
     assert listed["B101"]["default"] == "off" and listed["CAV110"]["precision"] is None
+
+
+def test_one_or_two_judgments_do_not_move_a_rule():
+    """A precision judged on fewer than MIN_JUDGED findings is shown but not acted on: the
+    rule keeps its default (CAV137 was judged 0/1 on the applications)."""
+    from caveat.rules.meta import MIN_JUDGED
+
+    few = [code for code, m in MEASURED.items() if m.judged < MIN_JUDGED and m.value < ON_BY_DEFAULT]
+    assert few, "no rule with a small sample to test the policy on"
+    for code in few:
+        assert code not in opt_in(), code
+        assert "too few" in precision_of(code).label
+
+
+@pytest.mark.parametrize("source, code", [
+    ("eval(input())\n", "CAV137"),
+    ("import pickle, sys\npickle.loads(sys.stdin.buffer.read())\n", "CAV132"),
+])
+def test_the_default_set_reports_what_bandit_would(source, code):
+    """Committed code (no line is new) gets the default set; a caveat rule that replaces a
+    bandit test must report the defect there, or nothing would."""
+    assert code in codes(source, Settings())

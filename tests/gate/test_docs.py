@@ -133,7 +133,7 @@ def test_the_documented_github_actions_job_runs(tmp_path: Path):
     sarif = json.loads((repo / upload["with"]["sarif_file"]).read_text())
     assert sarif["version"] == "2.1.0"
     (result,) = sarif["runs"][0]["results"]
-    assert result["ruleId"] == "B506" and "caveat/v2" in result["partialFingerprints"]  # committed: the default set
+    assert result["ruleId"] == "CAV132" and "caveat/v2" in result["partialFingerprints"]  # committed: the default set
 
     assert run(commands[1]).returncode == 0  # the pull request adds nothing: the old finding does not fail it
     commit(repo, {"feature.py": "import yaml\n\n\ndef parse(h):\n    return yaml.load(h)\n"})
