@@ -103,6 +103,15 @@ def helper(conn, value):
     sink(TABLE)  # const
     sink(conn.cursor().fetchone()[0])  # unknown
 
+def flask_helper(request, target):
+    # a plain function taking ``request`` in a Flask module is a helper, not a view
+    sink(target)  # unknown
+    sink(request.args["page"])  # user
+'''
+
+DJANGO = '''
+from django.shortcuts import render
+
 def django_view(request, slug):
     sink(slug)  # user
     sink(request.GET.get("page"))  # user
@@ -173,7 +182,7 @@ def cases(source: str):
     del lines
 
 
-ALL = [case for source in (FLASK, FASTAPI, CLI) for case in cases(source)]
+ALL = [case for source in (FLASK, DJANGO, FASTAPI, CLI) for case in cases(source)]
 
 
 @pytest.mark.parametrize("ctx,expr,expected,line", ALL, ids=[f"{c[3]}@{c[1].lineno}" for c in ALL])

@@ -132,6 +132,9 @@ WEB_FRAMEWORKS = ("flask", "quart", "sanic", "django", "rest_framework", "ninja"
                   "aiohttp.web", "tornado.web", "pyramid", "bottle", "falcon", "litestar", "werkzeug", "webob",
                   "cherrypy", "connexion", "chalice", "responder", "hug", "blacksheep", "robyn", "masonite",
                   "channels", "graphene_django", "strawberry")
+# ... and of those, the frameworks whose views are plain functions taking the request first.
+FUNCTION_VIEW_FRAMEWORKS = ("django", "rest_framework", "starlette", "aiohttp.web", "pyramid", "channels",
+                            "graphene_django")
 # Attributes (and methods) only a request object has: their use is evidence that a
 # parameter named ``req`` is one (``url``, ``data``, ``path``, ``headers`` are not: an
 # install requirement or an HTTP client's prepared request has those too).
@@ -668,6 +671,8 @@ class _State:
         self.request_params: dict[tuple[int, str], bool] = {}
         self.content_helpers: dict[int, bool] = {}
         self._web: bool | None = None
+        self._function_views: bool | None = None
+        self.request_callers: set[int] = set()
         self._scope_for_checks: _Scope | None = None
         self.marked: set[int] = set()  # helpers whose parameters evaluate to Origin("param", name)
         self.sink_summaries: dict[tuple[int, str], list[tuple[ast.AST, frozenset[str]]]] = {}
@@ -1250,7 +1255,8 @@ class _State:
             if func.name in VIEW_METHODS and (any(VIEW_BASES.search(b.split(".")[-1]) for b in bases)
                                               or (len(params) > 1 and self.request_param(func, params[1]))):
                 framework = "class-view"
-        if framework is None and owner is None and first is not None and self.request_param(func, params[0]):
+        if framework is None and owner is None and first is not None and self.function_views() \
+                and self.request_param(func, params[0]):
             framework = "request-view"  # a Django function view: the other parameters are URL captures
         if framework is None:
             return None
@@ -1316,25 +1322,62 @@ class _State:
             return _request_annotation(annotation)
         if arg.arg not in REQUEST_NAMES:
             return False
-        if arg.arg == "request" and self.web_module():
-            return True  # ``req`` names other requests too (pip's install requirement): more evidence below
-        names = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
-        if names & RESPONSE_NAMES and self.web_module():
-            return True  # ``on_get(self, req, resp)``: a responder's request/response pair
         for deco in func.decorator_list:
             name = (_dotted(deco.func if isinstance(deco, ast.Call) else deco) or "").rsplit(".", 1)[-1]
             if name in ROUTE_DECORATORS | VIEW_DECORATORS:
                 return True
-        for node in ast.walk(func):
-            if isinstance(node, ast.Attribute) and node.attr in REQUEST_EVIDENCE and isinstance(node.value, ast.Name) \
-                    and node.value.id == arg.arg:
-                return True
+        if any(isinstance(node, ast.Attribute) and node.attr in REQUEST_EVIDENCE and isinstance(node.value, ast.Name)
+               and node.value.id == arg.arg for node in ast.walk(func)):
+            return True  # ``req.args``, ``request.GET``: only a request has those
+        if not self.web_module():
+            return False
+        names = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+        if self.enclosing_class(func) is not None or self.function_views():
+            # A method (a view's ``get(self, request)``), or a module of a framework whose views are
+            # plain functions taking the request first (Django, Starlette, aiohttp, Pyramid). ``req``
+            # names other requests too (pip's install requirement): only beside a ``resp``.
+            return arg.arg == "request" or bool(names & RESPONSE_NAMES)
+        # Elsewhere (Flask, FastAPI, Tornado...) a plain function taking ``request`` is a helper: the
+        # request only when a handler of this module passes it one (the module-local callers).
+        return self.called_with_request(func, arg)
+
+    def called_with_request(self, func: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg) -> bool:
+        """Does a function of this module call ``func`` with a request object as ``arg``?"""
+        positional = [a.arg for a in func.args.posonlyargs + func.args.args]
+        index = positional.index(arg.arg) if arg.arg in positional else None
+        for caller in list(self.ctx.module_functions.values()):
+            if caller is func or id(caller) in self.request_callers:
+                continue
+            self.request_callers.add(id(caller))  # recursion guard: helpers calling helpers
+            try:
+                for call in ast.walk(caller):
+                    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == func.name):
+                        continue
+                    given = call.args[index] if index is not None and index < len(call.args) else next(
+                        (kw.value for kw in call.keywords if kw.arg == arg.arg), None)
+                    if given is not None and self._caller_request(caller, given):
+                        return True
+            finally:
+                self.request_callers.discard(id(caller))
         return False
+
+    def _caller_request(self, caller: ast.FunctionDef | ast.AsyncFunctionDef, given: ast.AST) -> bool:
+        qualified = self.ctx.qualified_name(given) or ""
+        if qualified.endswith(".request") and qualified.split(".")[0] in REQUEST_MODULES:
+            return True
+        params = {a.arg: a for a in caller.args.posonlyargs + caller.args.args + caller.args.kwonlyargs}
+        return isinstance(given, ast.Name) and given.id in params and self.request_param(caller, params[given.id])
 
     def web_module(self) -> bool:
         if self._web is None:
             self._web = any(self.ctx.is_imported(module) for module in WEB_FRAMEWORKS)
         return self._web
+
+    def function_views(self) -> bool:
+        """Does this module import a framework whose views are plain functions of the request?"""
+        if self._function_views is None:
+            self._function_views = any(self.ctx.is_imported(module) for module in FUNCTION_VIEW_FRAMEWORKS)
+        return self._function_views
 
     def is_request(self, expr: ast.AST, scope: _Scope, depth: int = 0) -> bool:
         if isinstance(expr, ast.Name):
