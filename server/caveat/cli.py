@@ -104,6 +104,7 @@ def _serve(args) -> int:
 
 def _check(args) -> int:
     from caveat.check import CheckRun
+    from caveat.engine import syntax_version
 
     settings = _settings_from_args(args)
     run = CheckRun(settings, use_cache=not args.no_cache, api=not args.no_api,
@@ -113,6 +114,7 @@ def _check(args) -> int:
     if missing:
         raise ConfigError(f"no such file or directory: {', '.join(missing)}")
     results = run.check(paths)
+    newer = syntax_version.collapse(results)  # one note per run, not one per file
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         if args.format == "json":
@@ -139,6 +141,8 @@ def _check(args) -> int:
                 print(f"caveat: API checks against {environment}", file=sys.stderr)
             continue
         print(f"caveat: {note}", file=sys.stderr)
+    if newer is not None:
+        print(f"caveat: {syntax_version.advice(*newer)}", file=sys.stderr)
     found = any(r.findings for r in results)
     return 0 if args.exit_zero or not found else 1
 
