@@ -45,23 +45,23 @@ def test_a_crashing_bandit_plugin_is_reported_and_other_findings_survive(tmp_pat
 
 def test_broken_block_does_not_hide_the_others():
     text = YAML_CODE + "\n\ndef half_typed(:\n    yaml.load(x)\n\n\ndef other():\n    eval(input())\n"
-    found = Engine().analyze(text, "x.py", Settings()).findings
+    found = Engine().analyze(text, "x.py", Settings(profile="strict")).findings
     assert [(f.line, f.code) for f in found] == [(5, "CAV132"), (8, "CAV004"), (13, "CAV137")]
 
 
 def test_unclosed_bracket_stays_local():
     text = "import yaml\n\n\ndef a():\n    call(\n\n\ndef b():\n    return yaml.load(x)\n"
-    found = Engine().analyze(text, "x.py", Settings()).findings
+    found = Engine().analyze(text, "x.py", Settings(profile="strict")).findings
     assert ("insecure-deserialization", 9) in [(f.category, f.line) for f in found]
 
 
 def test_nul_bytes_and_long_lines_and_deep_nesting():
     engine = Engine()
-    assert engine.analyze("x = 1\x00\n" + YAML_CODE, "x.py", Settings()).findings[-1].code == "CAV132"
+    assert engine.analyze("x = 1\x00\n" + YAML_CODE, "x.py", Settings(profile="strict")).findings[-1].code == "CAV132"
     long_line = "x = '" + "a" * 20_000 + "'\n" + YAML_CODE
-    assert [f.code for f in engine.analyze(long_line, "x.py", Settings()).findings] == ["CAV132"]
+    assert [f.code for f in engine.analyze(long_line, "x.py", Settings(profile="strict")).findings] == ["CAV132"]
     deep = "x = " + "(" * 300 + "1" + ")" * 300 + "\n" + YAML_CODE
-    codes = [f.code for f in engine.analyze(deep, "x.py", Settings()).findings]
+    codes = [f.code for f in engine.analyze(deep, "x.py", Settings(profile="strict")).findings]
     assert "CAV132" in codes  # the parser's nesting limit makes that block a syntax note, not a crash
 
 

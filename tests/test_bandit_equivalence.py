@@ -35,7 +35,17 @@ def _whole_file(path: Path) -> Counter:
     run = manager.BanditManager(config.BanditConfig(), "file", quiet=True)
     run.discover_files([str(path)])
     run.run_tests()
-    return Counter((i.test_id, i.lineno, i.col_offset) for i in run.get_issue_list())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return Counter((i.test_id, i.lineno, _column(i, lines)) for i in run.get_issue_list())
+
+
+def _column(issue, lines: list[str]) -> int:
+    """bandit's column, except where it reports a later line of a multi-line call (the line of
+    ``shell=True``) with the call's column: caveat underlines that line's code instead."""
+    if issue.linerange and issue.lineno != min(issue.linerange):
+        line = lines[issue.lineno - 1]
+        return len(line.encode("utf-8")) - len(line.lstrip().encode("utf-8"))
+    return issue.col_offset
 
 
 def _per_block(engine: Engine, settings: Settings, path: Path) -> Counter:

@@ -23,7 +23,8 @@ from caveat.engine.analyzer import Engine
 from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding
 from caveat.engine.gc_tuning import tune_for_analysis
-from caveat.project import Settings
+from caveat.newcode import DiskLines
+from caveat.project import STRICT, Settings
 from caveat.report import FileResult
 
 CACHE_DIR = ".caveat_cache"
@@ -63,8 +64,10 @@ def discover(paths: list[Path], settings: Settings) -> list[Path]:
 
 class CheckRun:
     def __init__(self, settings: Settings, *, use_cache: bool = True, progress: bool = False,
-                 jobs: int | None = None, api: bool = True) -> None:
+                 jobs: int | None = None, api: bool = True, new_code_base: str = "HEAD") -> None:
         self.settings = settings
+        # new-code = "strict": the lines changed since this revision get the strict profile
+        self.new_code = DiskLines(new_code_base) if settings.new_code == STRICT else None
         self.api = api  # run the API stage (jedi) after the local checks
         self.use_cache = use_cache and os.environ.get("CAVEAT_NO_DISK_CACHE", "") not in ("1", "true", "yes")
         self.progress = progress
@@ -92,7 +95,7 @@ class CheckRun:
         files = discover(paths, self.settings)
         cache = DiskCache.open(self.settings, paths, self.api) if self.use_cache else None
         results: list[FileResult | None] = [None] * len(files)
-        pending: list[tuple[int, Path, str]] = []
+        pending: list[tuple[int, Path, str, frozenset[int] | None]] = []
         keys: dict[int, str] = {}
         for index, path in enumerate(files):
             display = _display_path(path)
@@ -105,7 +108,9 @@ class CheckRun:
             text, note = decode_source(data, path)
             if note:
                 self.notes.append(note)
-            key = cache.key(str(path.resolve()), data + self._api_token(path)) if cache else None
+            new_lines = self.new_code.lines(path) if self.new_code else frozenset()
+            key = cache.key(str(path.resolve()), data + self._api_token(path) + _lines_token(new_lines)) \
+                if cache else None
             hit = cache.get(key) if cache else None
             if hit is not None:
                 findings, notes = hit
@@ -114,13 +119,13 @@ class CheckRun:
                 continue
             if key:
                 keys[index] = key
-            pending.append((index, path, text))
+            pending.append((index, path, text, new_lines))
         self.stats["files"] = len(files)
         self.stats["analysed"] = len(pending)
         show = self.progress and len(pending) >= 20
         by_index = {item[0]: item for item in pending}
         for count, (index, findings, notes) in enumerate(self._analyse_all(pending), start=1):
-            _, path, text = by_index[index]
+            _, path, text, _ = by_index[index]
             self._collect(index, _display_path(path), text, findings, notes, results)
             if cache and index in keys:
                 cache.put(keys[index], findings, notes)
@@ -137,7 +142,7 @@ class CheckRun:
         self.notes.extend(f"{display}: {n}" for n in notes)
         results[index] = FileResult(display, findings, [line.rstrip("\r\n") for line in split_lines(text)], notes)
 
-    def _analyse_all(self, pending: list[tuple[int, Path, str]]):
+    def _analyse_all(self, pending: list[tuple[int, Path, str, frozenset[int] | None]]):
         """(index, findings, notes) for each pending file, in order."""
         if self.jobs > 1 and len(pending) >= POOL_MIN_FILES:
             workers = min(self.jobs, len(pending))
@@ -145,15 +150,15 @@ class CheckRun:
             # Biggest files first, so no worker is left with a large one at the end.
             order = sorted(pending, key=lambda item: -len(item[2]))
             with analysis_pool(workers, self.settings, self.api) as pool:
-                futures = {item[0]: pool.submit(analyse_in_worker, str(item[1]), item[2]) for item in order}
-                for index, _, _ in pending:
+                futures = {item[0]: pool.submit(analyse_in_worker, str(item[1]), item[2], item[3]) for item in order}
+                for index, _, _, _ in pending:
                     findings, notes = futures[index].result()
                     yield index, findings, notes
             return
         _ = self.engine  # the rules load first: what is loaded then is frozen out of collection
         tune_for_analysis()
-        for index, path, text in pending:
-            findings, notes = full_analysis(self.engine, text, str(path), self.settings, self.api)
+        for index, path, text, new_lines in pending:
+            findings, notes = full_analysis(self.engine, text, str(path), self.settings, self.api, new_lines)
             yield index, findings, notes
 
     def check_file(self, path: Path) -> FileResult:
@@ -165,7 +170,8 @@ class CheckRun:
             return FileResult(display, [], [], [])
         if note:
             self.notes.append(note)
-        findings, notes = full_analysis(self.engine, text, str(path), self.settings, self.api)
+        new_lines = self.new_code.lines(path) if self.new_code else frozenset()
+        findings, notes = full_analysis(self.engine, text, str(path), self.settings, self.api, new_lines)
         self.notes.extend(f"{display}: {n}" for n in notes)
         return FileResult(display, findings, text.splitlines(), notes)
 
@@ -180,15 +186,16 @@ def progress_bar(count: int, total: int, what: str = "") -> None:
     sys.stderr.flush()
 
 
-def full_analysis(engine: Engine, text: str, path: str, settings: Settings,
-                  api: bool = True) -> tuple[list[Finding], list[str]]:
-    """Local checks, then (unless disabled) the API stage, merged as the server merges them."""
-    local = engine.analyze(text, path, settings)
+def full_analysis(engine: Engine, text: str, path: str, settings: Settings, api: bool = True,
+                  new_lines: frozenset[int] | None = frozenset()) -> tuple[list[Finding], list[str]]:
+    """Local checks, then (unless disabled) the API stage, merged as the server merges them.
+    ``new_lines``: the lines of new code (None: every line)."""
+    local = engine.analyze(text, path, settings, new_lines=new_lines)
     if not api:
         return local.findings, local.notes
     stage = engine.analyze_api(text, path, settings)
     notes = local.notes + stage.notes
-    findings = engine.merge(text, settings, local, stage) if stage.raw else local.findings
+    findings = engine.merge(text, settings, local, stage, new_lines=new_lines) if stage.raw else local.findings
     return findings, notes
 
 
@@ -218,8 +225,14 @@ def _init_worker(settings: Settings, api: bool = True) -> None:
     _WORKER["api"] = api
 
 
-def analyse_in_worker(path: str, text: str) -> tuple[list[Finding], list[str]]:
-    return full_analysis(_WORKER["engine"], text, path, _WORKER["settings"], _WORKER["api"])
+def analyse_in_worker(path: str, text: str, new_lines: frozenset[int] | None = frozenset()
+                      ) -> tuple[list[Finding], list[str]]:
+    return full_analysis(_WORKER["engine"], text, path, _WORKER["settings"], _WORKER["api"], new_lines)
+
+
+def _lines_token(new_lines: frozenset[int] | None) -> bytes:
+    """The new lines as part of a file's cache key (its findings depend on them)."""
+    return b"|new:all" if new_lines is None else b"|new:" + ",".join(map(str, sorted(new_lines))).encode()
 
 
 # --- the disk cache ------------------------------------------------------------

@@ -27,6 +27,10 @@ DEFAULT_EXCLUDE = (
 )
 
 
+STRICT = "strict"  # the selector (and profile) of every rule, the opt-in ones included
+PROFILES = ("default", STRICT)
+
+
 class ConfigError(ValueError):
     """A setting that cannot be used; the message says where and why."""
 
@@ -41,6 +45,12 @@ class Settings:
     python: str | None = None
     max_file_size_kb: int = 2048
     report_unused_suppressions: bool = False
+    # "default": the rules that meet the precision policy; "strict": also the opt-in ones
+    profile: str = "default"
+    # `# noqa: S608`, `# pylint: disable=broad-except`... written for other tools (PEER_CODES)
+    respect_peer_suppressions: bool = True
+    # "strict": lines changed since git HEAD (or --diff-from) get the strict profile
+    new_code: str = "strict"
     # Validated options, sorted: ("missing-timeout.timeout", 5) for a rule's, ("api-time-budget", 5)
     # for the engine's (see ``ENGINE_OPTIONS``).
     options: tuple[tuple[str, Any], ...] = ()
@@ -50,15 +60,24 @@ class Settings:
     ai_trailers: tuple[str, ...] = ()
 
     # --- selection ------------------------------------------------------
-    def is_enabled(self, code: str, category: str, default_off: frozenset[str] = frozenset()) -> bool:
-        selected = _best(self.select if self.select is not None else ("CAV", "B"), code, category)
-        extended = _best(self.extend_select, code, category)
+    def is_enabled(self, code: str, category: str, default_off: frozenset[str] = frozenset(),
+                   opt_in: frozenset[str] = frozenset(), strict: bool = False) -> bool:
+        """Is ``code`` selected? ``default_off``: codes only an exact code turns on (bandit's audit
+        tests); ``opt_in``: codes of the strict profile, turned on by their code, their category,
+        the ``strict`` selector or ``profile = "strict"``; ``strict``: judge as under the strict
+        profile (the lines of new code)."""
+        base = self.select if self.select is not None else ("CAV", "B")
+        selected = _best(base, code, category, default_off)
+        extended = _best(self.extend_select, code, category, default_off)
         if extended is not None and (selected is None or extended > selected):
             selected = extended
         if selected is None:
             return False
-        ignored = _best(self.ignore, code, category)
+        ignored = _best(self.ignore, code, category, default_off)
         if self.select is None and code in default_off and (extended is None or extended < len(code)):
+            return False
+        if (self.select is None and code in opt_in and not strict and self.profile != STRICT
+                and STRICT not in self.extend_select and (extended is None or extended < len(code) - 0.5)):
             return False
         return ignored is None or selected > ignored
 
@@ -101,19 +120,24 @@ class Settings:
         return False
 
     def cache_key(self) -> str:
-        return repr((self.select, self.extend_select, self.ignore, self.severity, self.options, self.max_file_size_kb))
+        return repr((self.select, self.extend_select, self.ignore, self.severity, self.options, self.max_file_size_kb,
+                     self.profile, self.respect_peer_suppressions, self.new_code))
 
 
-def _best(entries: Iterable[str], code: str, category: str) -> float | None:
+def _best(entries: Iterable[str], code: str, category: str, default_off: frozenset[str] = frozenset()) -> float | None:
     """Specificity of the most specific entry matching ``code``, or None.
 
-    ``ALL`` < any prefix (by length) < the code's category < the exact code: a
-    category names a defect, so it beats families like ``CAV`` or ``B6`` but not
-    an explicitly named code."""
+    ``ALL`` < ``strict`` (every code but bandit's audit tests) < any prefix (by length) <
+    the code's category < the exact code: a category names a defect, so it beats families
+    like ``CAV`` or ``B6`` but not an explicitly named code."""
     best = None
     for entry in entries:
         if entry == "ALL":
             score = 0.0
+        elif entry == STRICT:
+            if code in default_off:
+                continue
+            score = 0.5
         elif entry == category:
             score = len(code) - 0.5
         elif code.startswith(entry):
@@ -127,7 +151,8 @@ def _best(entries: Iterable[str], code: str, category: str) -> float | None:
 # --- parsing ---------------------------------------------------------------
 _KEYS = {
     "select", "extend-select", "ignore", "severity", "exclude", "python",
-    "max-file-size-kb", "report-unused-suppressions", "options", "report",
+    "max-file-size-kb", "report-unused-suppressions", "options", "report", "profile", "respect-peer-suppressions",
+    "new-code",
 }
 _REPORT_KEYS = {"ai-trailers"}
 
@@ -171,10 +196,14 @@ def settings_from_mapping(data: Mapping[str, Any], source: str, base: Settings |
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"{source}: `max-file-size-kb` must be a positive integer")
             changes["max_file_size_kb"] = value
-        elif key == "report-unused-suppressions":
+        elif key in ("report-unused-suppressions", "respect-peer-suppressions"):
             if not isinstance(value, bool):
-                raise ConfigError(f"{source}: `report-unused-suppressions` must be true or false")
-            changes["report_unused_suppressions"] = value
+                raise ConfigError(f"{source}: `{key}` must be true or false")
+            changes[key.replace("-", "_")] = value
+        elif key in ("profile", "new-code"):
+            if value not in PROFILES:
+                raise ConfigError(f"{source}: `{key}` must be one of {', '.join(map(repr, PROFILES))}, got {value!r}")
+            changes[key.replace("-", "_")] = value
         elif key == "options":
             changes["options"] = tuple(sorted(dict(settings.options, **_parse_options(value, source)).items()))
         elif key == "report":
@@ -288,7 +317,7 @@ def _string_list(value: Any, source: str, key: str) -> tuple[str, ...]:
 
 
 def _check_code(item: str, source: str, key: str, known_codes: Iterable[str] | None) -> str:
-    if item in ALL_CATEGORIES or item == "ALL":
+    if item in ALL_CATEGORIES or item in ("ALL", STRICT):
         return item
     code = item.upper()
     if known_codes is None:

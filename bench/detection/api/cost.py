@@ -151,6 +151,8 @@ def timed(command: list[str], cwd: Path, env: dict) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True)
     elapsed = time.perf_counter() - started
+    print(f"  {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(command))}: {elapsed:.1f} s",
+          file=sys.stderr, flush=True)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr.decode()[-3000:]}")
     return elapsed

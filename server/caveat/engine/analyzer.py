@@ -31,10 +31,10 @@ from caveat.engine import syntax_version
 from caveat.engine.blocks import Block, Splitter, relines, split_blocks, split_lines
 from caveat.engine.context import BlockFacts, ModuleContext, build_context
 from caveat.engine.findings import Finding, Fix, Position, TextEdit
-from caveat.engine.suppression import parse_nosec, parse_suppressions
-from caveat.project import Settings
+from caveat.engine.suppression import parse_nosec, parse_peer_suppressions, parse_suppressions, peer_suppressed
+from caveat.project import STRICT, Settings
 from caveat.providers import bandit_provider
-from caveat.rules import all_rules, caveat_rules, default_off, meta
+from caveat.rules import all_rules, caveat_rules, default_off, meta, opt_in
 from caveat.rules.base import RuleContext, _bindings
 
 log = logging.getLogger("caveat.engine")
@@ -377,12 +377,14 @@ class Engine:
         return Document(self)
 
     def analyze(self, text: str, path: str, settings: Settings,
-                is_cancelled: Callable[[], bool] = lambda: False) -> Analysis:
-        """A from-scratch analysis of ``text`` (per-block results come from the caches)."""
+                is_cancelled: Callable[[], bool] = lambda: False, new_lines: frozenset[int] | None = frozenset()) -> Analysis:
+        """A from-scratch analysis of ``text`` (per-block results come from the caches).
+        ``new_lines``: the lines of new code (``caveat.newcode``; None: every line)."""
         too_large = self._too_large(text, path, settings)
         if too_large is not None:
             return too_large
-        return self._analyse(split_blocks(text), split_lines(text), text, path, settings, is_cancelled)
+        return self._analyse(split_blocks(text), split_lines(text), text, path, settings, is_cancelled,
+                             new_lines=new_lines)
 
     def _too_large(self, text: str, path: str, settings: Settings) -> Analysis | None:
         limit = settings.max_file_size_kb * 1024
@@ -399,7 +401,8 @@ class Engine:
         return Analysis(self._filter([finding], split_lines(text), settings), [note], raw=[finding])
 
     def _analyse(self, blocks: list[Block], lines: list[str], text: str, path: str, settings: Settings,
-                 is_cancelled: Callable[[], bool], keep: Callable[[Block], list[Finding]] | None = None) -> Analysis:
+                 is_cancelled: Callable[[], bool], keep: Callable[[Block], list[Finding]] | None = None,
+                 new_lines: frozenset[int] | None = frozenset()) -> Analysis:
         infos = all_rules()
         excluded = self._excluded_bandit_tests(settings)
         context, facts = build_context(blocks)
@@ -440,7 +443,8 @@ class Engine:
         findings.extend(file_level.findings)
         findings.extend(kept)
         findings = self._dedupe(findings)
-        return Analysis(self._filter(findings, lines, settings, infos), notes, len(blocks), missed, findings, kept)
+        return Analysis(self._filter(findings, lines, settings, infos, new_lines), notes, len(blocks), missed,
+                        findings, kept)
 
     def analyze_api(self, text: str, path: str, settings: Settings,
                     is_cancelled: Callable[[], bool] = lambda: False) -> Analysis:
@@ -457,10 +461,10 @@ class Engine:
         raw, notes = provider.analyze(text, path, settings, is_cancelled)
         return Analysis([], list(notes), raw=list(raw))
 
-    def merge(self, text: str, settings: Settings, *parts: Analysis) -> list[Finding]:
+    def merge(self, text: str, settings: Settings, *parts: Analysis, new_lines: frozenset[int] | None = frozenset()) -> list[Finding]:
         """Selection, suppressions and dedupe over the raw findings of several stages."""
         raw = [finding for part in parts for finding in part.raw]
-        return self._filter(self._dedupe(raw), split_lines(text), settings)
+        return self._filter(self._dedupe(raw), split_lines(text), settings, new_lines=new_lines)
 
     # --- providers ----------------------------------------------------------
     def _excluded_bandit_tests(self, settings: Settings) -> frozenset[str]:
@@ -468,10 +472,11 @@ class Engine:
         key = settings.cache_key()
         excluded = self._excluded.get(key)
         if excluded is None:
-            infos, off = all_rules(), default_off()
+            infos, off, strict = all_rules(), default_off(), opt_in()
             excluded = frozenset(
                 code for code in bandit_provider.known_tests()
-                if code in infos and not settings.is_enabled(code, infos[code].category, off))
+                if code in infos and not settings.is_enabled(code, infos[code].category, off, strict,
+                                                             strict=settings.new_code == STRICT))
             self._excluded[key] = excluded
         return excluded
 
@@ -611,25 +616,32 @@ class Engine:
             return findings
         return [f for f in findings if not (f.source == "bandit" and (f.code, f.line) in covered)]
 
-    def _filter(self, findings: list[Finding], lines: list[str], settings: Settings, infos=None) -> list[Finding]:
+    def _filter(self, findings: list[Finding], lines: list[str], settings: Settings, infos=None,
+                new_lines: frozenset[int] | None = frozenset()) -> list[Finding]:
+        """Selection (the strict profile on new lines under ``new-code = "strict"``), severity,
+        suppressions (caveat's, bandit's, peer tools')."""
         infos = infos or all_rules()
-        off = default_off()
+        off, strict = default_off(), opt_in()
         suppressions, problems = parse_suppressions(lines, infos.keys())
         nosec = parse_nosec(lines) if self._supersedes else {}
+        peers = parse_peer_suppressions(lines) if settings.respect_peer_suppressions else {}
         by_line: dict[int, list] = {}
         for suppression in suppressions:
             by_line.setdefault(suppression.line, []).append(suppression)
         used: set[tuple[int, int]] = set()
         kept: list[Finding] = []
-        enabled = [f for f in findings if settings.is_enabled(f.code, f.category, off)]
+        on_new = settings.new_code == STRICT
+        enabled = [f for f in findings if settings.is_enabled(
+            f.code, f.category, off, strict, strict=on_new and (new_lines is None or f.line in new_lines))]
         for finding in self._drop_superseded(enabled):
-            if _suppressed(finding, by_line, used, self._supersedes.get(finding.code, ())) or \
-                    _nosec(finding, nosec, self._supersedes.get(finding.code, ())):
+            aliases = self._supersedes.get(finding.code, ())
+            if _suppressed(finding, by_line, used, aliases) or _nosec(finding, nosec, aliases) or \
+                    (peers and peer_suppressed(finding, peers, aliases)):
                 continue
             severity = settings.severity_for(finding.code, finding.severity)
             kept.append(finding if severity == finding.severity else replace(finding, severity=severity))
         bad = meta.MALFORMED_SUPPRESSION
-        if settings.is_enabled(bad.code, bad.category, off):
+        if settings.is_enabled(bad.code, bad.category, off, strict):
             for problem in problems:
                 kept.append(Finding(bad.code, bad.name, bad.category, None, settings.severity_for(bad.code, bad.severity),
                                     problem.message, problem.line, problem.col, problem.line, problem.end_col))
@@ -776,7 +788,8 @@ class Document:
         self._raw: list[Finding] = []  # its provider findings (and kept ones)
 
     def analyze(self, text: str, path: str, settings: Settings,
-                is_cancelled: Callable[[], bool] = lambda: False, keep: bool = True) -> Analysis:
+                is_cancelled: Callable[[], bool] = lambda: False, keep: bool = True,
+                new_lines: frozenset[int] | None = frozenset()) -> Analysis:
         engine = self.engine
         too_large = engine._too_large(text, path, settings)
         if too_large is not None:
@@ -795,7 +808,7 @@ class Document:
                 mapping = (p, len(self._lines) - s, len(lines) - len(self._lines))
             return _kept_in(self._raw, block, *mapping)
 
-        analysis = engine._analyse(blocks, lines, text, path, settings, is_cancelled, kept_in)
+        analysis = engine._analyse(blocks, lines, text, path, settings, is_cancelled, kept_in, new_lines)
         self._text, self._lines = text, lines
         self._raw = [f for f in analysis.raw if f.source != "caveat" or f.code not in _ENGINE_NOTES]
         return analysis

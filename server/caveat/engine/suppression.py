@@ -101,3 +101,124 @@ def parse_nosec(lines: list[str]) -> dict[int, frozenset[str] | None]:
         ids = frozenset(_TEST_ID.findall(match.group("tests")))
         found[number] = ids or None
     return found
+
+
+# --- suppressions written for other tools ---------------------------------------------------
+# A comment that silences another tool's check for the same defect silences caveat's rules for
+# that defect on that line: the person who wrote it already looked. One table, peer code (or
+# pylint message name) -> what it vouches for: caveat codes, bandit test ids or categories.
+# ruff's and flake8-bandit's `S###` are bandit's `B###` (same numbers) and are mapped through
+# bandit's table below (the test and its category), so they need no line here. A bare `# noqa`
+# (no code) names no defect and is not read; `respect-peer-suppressions = false` turns all of
+# this off (caveat's own `# caveat: ignore` and bandit's `# nosec` for bandit's tests stay).
+PEER_CODES: dict[str, tuple[str, ...]] = {
+    # ruff / flake8 plugins
+    "BLE001": ("swallowed-exception",),  # blind except
+    "E722": ("swallowed-exception",),  # bare except
+    "B904": ("lost-exception-context",),  # raise without from inside except (flake8-bugbear)
+    "TRY200": ("lost-exception-context",),  # re-raise without cause (tryceratops)
+    "B006": ("mutable-default-arg",),  # mutable argument default (flake8-bugbear)
+    "SIM115": ("resource-leak",),  # open without a context manager
+    "ASYNC210": ("blocking-in-async",), "ASYNC220": ("blocking-in-async",), "ASYNC221": ("blocking-in-async",),
+    "ASYNC222": ("blocking-in-async",), "ASYNC230": ("blocking-in-async",), "ASYNC251": ("blocking-in-async",),
+    # pylint: message names and ids
+    "broad-except": ("swallowed-exception",), "W0703": ("swallowed-exception",),
+    "broad-exception-caught": ("swallowed-exception",), "W0718": ("swallowed-exception",),
+    "bare-except": ("swallowed-exception",), "W0702": ("swallowed-exception",),
+    "raise-missing-from": ("lost-exception-context",), "W0707": ("lost-exception-context",),
+    "consider-using-with": ("resource-leak",), "R1732": ("resource-leak",),
+    "dangerous-default-value": ("mutable-default-arg",), "W0102": ("mutable-default-arg",),
+    "missing-timeout": ("missing-timeout",), "W3101": ("missing-timeout",),
+    "exec-used": ("code-injection",), "W0122": ("code-injection",),
+    "eval-used": ("code-injection",), "W0123": ("code-injection",),
+}
+_RUFF_BANDIT = re.compile(r"^S(\d{3})$")
+_BANDIT = re.compile(r"^B[1-7]\d{2}$")
+_NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.I)
+_PYLINT = re.compile(r"#\s*pylint\s*:\s*(?P<verb>disable|disable-next|enable)\s*=\s*(?P<names>[\w-]+(?:\s*,\s*[\w-]+)*)")
+
+
+def peer_targets(code: str) -> frozenset[str]:
+    """What a peer tool's code vouches for: caveat or bandit codes and categories."""
+    from caveat.rules.bandit.catalog import CATEGORY
+
+    found = set(PEER_CODES.get(code, PEER_CODES.get(code.upper(), ())))
+    match = _RUFF_BANDIT.match(code.upper())
+    bandit = f"B{match.group(1)}" if match else code.upper() if _BANDIT.match(code.upper()) else None
+    if bandit is not None:
+        found.add(bandit)
+        if CATEGORY.get(bandit, "other") != "other":
+            found.add(CATEGORY[bandit])
+    return frozenset(found)
+
+
+def parse_peer_suppressions(lines: list[str]) -> dict[int, frozenset[str]]:
+    """line -> what the other tools' suppressions on it vouch for (``peer_targets``).
+
+    ``# noqa: CODE[, CODE]`` and ``# nosec [B###]`` cover their line (a bare ``# nosec``
+    every security category); ``# pylint: disable=NAME`` at the end of a line covers that
+    line, on a line of its own the lines below it down to the end of its block (or a
+    ``# pylint: enable=NAME``), and ``# pylint: disable-next=NAME`` the next line."""
+    found: dict[int, set[str]] = {}
+    for index in [i for i, line in enumerate(lines) if "noqa" in line or "nosec" in line or "pylint" in line
+                  or "NOQA" in line]:
+        line = lines[index]
+        here = _noqa_and_nosec(line)
+        for match in _PYLINT.finditer(line):
+            if not _is_comment(line, match.start()):
+                continue
+            names = {n.strip() for n in match.group("names").split(",")}
+            targets = {t for n in names for t in peer_targets(n)}
+            verb = match.group("verb")
+            if verb == "disable-next":
+                found.setdefault(index + 2, set()).update(targets)
+            elif verb == "disable" and line.lstrip().startswith("#"):
+                for number in _block_below(lines, index, names):
+                    found.setdefault(number, set()).update(targets)
+            elif verb == "disable":
+                here |= targets
+        if here:
+            found.setdefault(index + 1, set()).update(here)
+    return {number: frozenset(targets) for number, targets in found.items() if targets}
+
+
+def _noqa_and_nosec(line: str) -> set[str]:
+    from caveat.engine.findings import CATEGORIES
+
+    here: set[str] = set()
+    for match in _NOQA.finditer(line):
+        if _is_comment(line, match.start()):
+            for code in re.split(r"[\s,]+", match.group("codes").strip()):
+                here |= peer_targets(code)
+    nosec = _NOSEC.search(line)
+    if nosec and _is_comment(line, nosec.start()):
+        ids = _TEST_ID.findall(nosec.group("tests"))
+        here |= set(CATEGORIES["security"]) if not ids else {t for i in ids for t in peer_targets(i)}
+    return here
+
+
+def _block_below(lines: list[str], index: int, names: set[str]):
+    """Line numbers an own-line ``# pylint: disable=`` at ``index`` covers: the lines below
+    it indented at least as deep (blank lines included), until one enables any of ``names``."""
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    for number in range(index + 2, len(lines) + 1):
+        line = lines[number - 1]
+        if line.strip():
+            if len(line) - len(line.lstrip()) < indent:
+                return
+            enabled = _PYLINT.search(line)
+            if enabled and enabled.group("verb") == "enable" and \
+                    not names.isdisjoint(n.strip() for n in enabled.group("names").split(",")):
+                return
+        yield number
+
+
+def peer_suppressed(finding, peers: dict[int, frozenset[str]], aliases=()) -> bool:
+    """True when a peer suppression on the finding's first or last line vouches for its code,
+    its category, or a bandit test its rule reports in place of (``aliases``)."""
+    for line in {finding.line, finding.end_line}:
+        targets = peers.get(line)
+        if targets and (finding.code in targets or finding.category in targets
+                        or not targets.isdisjoint(aliases)):
+            return True
+    return False

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from caveat.check import (
@@ -35,7 +35,7 @@ from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding
 from caveat.engine.gc_tuning import tune_for_analysis
 from caveat.history.git import BlobReader
-from caveat.project import Settings
+from caveat.project import STRICT, Settings
 from caveat.report import display_message
 from caveat.report.sarif import fingerprints
 from caveat.rules.meta import META_RULES
@@ -62,7 +62,10 @@ class Analyser:
     def __init__(self, root: Path, settings: Settings, *, jobs: int | None = None, progress: bool = False,
                  use_cache: bool = True, api: bool = False) -> None:
         self.root = root
-        self.settings = settings
+        # Every line of history was new code when its commit wrote it: under new-code = "strict"
+        # (the default) versions are analysed with the strict profile, as the editor and
+        # `caveat check` analyse the lines being written.
+        self.settings = replace(settings, profile=STRICT) if settings.new_code == STRICT else settings
         self.api = api
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.progress = progress

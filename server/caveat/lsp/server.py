@@ -39,7 +39,8 @@ from caveat.engine.gc_tuning import tune_for_analysis
 from caveat.lsp import convert
 from caveat.lsp.api_process import ApiProcess, WorkerUnavailable
 from caveat.lsp.settings import SettingsStore, editor_table
-from caveat.project import Settings
+from caveat.newcode import BufferLines
+from caveat.project import STRICT, Settings
 from caveat.rules import all_rules
 
 log = logging.getLogger("caveat.lsp")
@@ -72,6 +73,8 @@ class DocumentState:
     task: asyncio.Task | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
+    new_lines: frozenset[int] | None = frozenset()  # the lines of new code the findings were filtered with
+    exact_due: bool = False  # ``new_lines`` were carried over an edit: git's exact answer is due
 
     def notify(self) -> None:
         """Wake whoever waits for this document's next state (pull requests)."""
@@ -152,6 +155,7 @@ class CaveatServer(LanguageServer):
         self._logged: set[str] = set()
         self._newer_syntax_said: set[tuple[int, int]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.new_code = BufferLines()  # which lines of a buffer are new since git HEAD
 
     @property
     def engine(self) -> Engine:
@@ -247,6 +251,8 @@ class CaveatServer(LanguageServer):
         state.lines, state.local, state.api = lines, local, kept_api
         state.findings, state.diagnostics = findings, diagnostics
         self._published(uri, state, generation)
+        if state.exact_due:
+            loop.run_in_executor(self.api_pool, self._exact_new_lines, uri, state, generation, path, text)
         if not self._fixes_loaded:
             # After the first diagnostics, not before: libcst (quick-fixes) costs ~0.25 s to
             # import, which would otherwise land on the first keystroke whose fix needs it.
@@ -298,7 +304,8 @@ class CaveatServer(LanguageServer):
             return
         try:
             local = await self._loop.run_in_executor(
-                self.local_pool, lambda: state.document.analyze(text, path, settings, cancelled, keep=False))
+                self.local_pool, lambda: state.document.analyze(text, path, settings, cancelled, keep=False,
+                                                                new_lines=state.new_lines))
         except Cancelled:
             return
         except Exception as error:  # a bug in caveat must not take the server down
@@ -320,8 +327,8 @@ class CaveatServer(LanguageServer):
         mine = state.composing
 
         def merged():
-            findings = self.engine.merge(text, settings, local, api) if api is not None and api.raw \
-                else local.findings
+            findings = self.engine.merge(text, settings, local, api, new_lines=state.new_lines) \
+                if api is not None and api.raw else local.findings
             return findings, self._convert(state, lines, findings)
 
         findings, diagnostics = await self._loop.run_in_executor(self.local_pool, merged)
@@ -350,13 +357,16 @@ class CaveatServer(LanguageServer):
         convert to LSP diagnostics."""
         lines: list[str] = []
         try:
-            local = state.document.analyze(text, path, settings, cancelled)
+            state.new_lines, state.exact_due = frozenset(), False
+            if settings.new_code == STRICT:
+                state.new_lines, state.exact_due = self.new_code.lines(path, text)
+            local = state.document.analyze(text, path, settings, cancelled, new_lines=state.new_lines)
             lines = state.document.lines if text else []
             if text and not lines:  # not split (a file over the size limit)
                 lines = split_lines(text)
             kept_api = _still_valid(previous_api, previous_lines, lines) if previous_api else None
-            findings = self.engine.merge(text, settings, local, kept_api) if kept_api and kept_api.raw \
-                else local.findings
+            findings = self.engine.merge(text, settings, local, kept_api, new_lines=state.new_lines) \
+                if kept_api and kept_api.raw else local.findings
             if cancelled():
                 raise Cancelled()
             self._say_newer_syntax(findings)
@@ -375,6 +385,20 @@ class CaveatServer(LanguageServer):
         if versions and max(versions) not in self._newer_syntax_said:
             self._newer_syntax_said.add(max(versions))
             self.call_soon_threadsafe(self.show_warning, f"caveat: {syntax_version.advice(max(versions), 0)}")
+
+    def _exact_new_lines(self, uri: str, state: DocumentState, generation: int, path: str, text: str) -> None:
+        """Off the typing path: git's exact new lines of this version; when they differ from the
+        carried-over ones, analyse again (the analysis caches make that cheap)."""
+        if state.generation != generation or state.closed:
+            return
+        exact = self.new_code.refresh(path, text)
+        if exact != state.new_lines and state.generation == generation and not state.closed:
+            self.call_soon_threadsafe(self._reschedule, uri, generation)
+
+    def _reschedule(self, uri: str, generation: int) -> None:
+        state = self.documents.get(uri)
+        if state is not None and state.generation == generation and uri in self.workspace.text_documents:
+            self.schedule(uri)
 
     def call_soon_threadsafe(self, callback, *args) -> None:
         loop = self._loop

@@ -19,7 +19,8 @@ log = logging.getLogger("caveat.lsp.settings")
 
 _EDITOR_KEYS = {
     "select", "extend-select", "ignore", "severity", "exclude", "python", "max-file-size-kb",
-    "report-unused-suppressions", "options", "diagnosticMode", "path", "interpreter", "trace",
+    "report-unused-suppressions", "options", "profile", "respect-peer-suppressions", "new-code", "diagnosticMode", "path",
+    "interpreter", "trace",
     "enable", "server",
 }
 

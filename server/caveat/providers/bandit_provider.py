@@ -240,22 +240,33 @@ def _to_finding(issue, parse_text: str, path: str, imports: dict[str, str]) -> F
     line = max(1, issue.lineno or 1)
     text_line = lines[line - 1] if line <= len(lines) else ""
     col = _code_points(text_line, max(0, issue.col_offset or 0))
+    if issue.linerange and line != min(issue.linerange):
+        # bandit reports the line of a keyword (``shell=True``) with the column of the call's
+        # start, which is on the call's first line: underline this line's code instead.
+        body = text_line.rstrip("\r\n")
+        return _finding(issue, path, parse_text, imports, line, len(body) - len(body.lstrip()), line, len(body),
+                        fix_line=min(issue.linerange))
     end_line = max(issue.linerange) if issue.linerange else line
     end_col = _code_points(text_line, issue.end_col_offset) if issue.end_col_offset and end_line == line else len(text_line.rstrip("\r\n"))
     end_line = line if end_line < line else end_line
     if end_line != line:
         end_line, end_col = line, len(text_line.rstrip("\r\n"))
+    return _finding(issue, path, parse_text, imports, line, col, end_line, max(end_col, col))
+
+
+def _finding(issue, path: str, parse_text: str, imports: dict[str, str], line: int, col: int, end_line: int,
+             end_col: int, fix_line: int | None = None) -> Finding:
     info = catalog.bandit_rules().get(issue.test_id)
     cwe = int(issue.cwe.id) if getattr(issue, "cwe", None) and issue.cwe.id else (info.cwe if info else None)
     cwe = catalog.CWE_OVERRIDES.get(issue.test_id, cwe)
     fix = None
     fixer = fixes.FIXERS.get(issue.test_id)
     if fixer is not None:
-        fix = _fix_for(fixer, parse_text, line, issue.col_offset or 0, path, imports)
+        fix = _fix_for(fixer, parse_text, fix_line or line, issue.col_offset or 0, path, imports)
     return Finding(
         code=issue.test_id, name=info.name if info else issue.test, category=catalog.CATEGORY.get(issue.test_id, "other"),
-        cwe=cwe, severity=catalog.severity_of(issue.severity), message=issue.text.strip(),
-        line=line, col=col, end_line=end_line, end_col=max(end_col, col), fix=fix, source="bandit",
+        cwe=cwe, severity=catalog.severity_of(issue.severity, issue.test_id), message=issue.text.strip(),
+        line=line, col=col, end_line=end_line, end_col=end_col, fix=fix, source="bandit",
         extra=(("confidence", str(issue.confidence).lower()),),
     )
 
@@ -265,7 +276,9 @@ def _fix_for(fixer, parse_text: str, line: int, byte_col: int, path: str, import
     ctx = RuleContext(tree, parse_text, imports, {}, path)
     for call in ctx.nodes(ast.Call):
         if call.lineno == line and (call.col_offset == byte_col or call.func.col_offset == byte_col):
-            return fixer(ctx, call)
+            fix = fixer(ctx, call)  # `sp.check_output(...).decode()`: both calls start here
+            if fix is not None:
+                return fix
     for call in ctx.nodes(ast.Call):
         if call.lineno <= line <= (call.end_lineno or call.lineno):
             fix = fixer(ctx, call)

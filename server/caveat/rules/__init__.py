@@ -54,3 +54,17 @@ def default_off() -> frozenset[str]:
 
     replaced = {code for rule in caveat_rules() for code in getattr(rule, "replaces", ())}
     return frozenset(NOISY | replaced)
+
+
+@lru_cache(maxsize=1)
+def opt_in() -> frozenset[str]:
+    """Codes of the `strict` profile only: rules whose measured precision on real applications
+    is below the policy's bar (``meta.ON_BY_DEFAULT``). Selected by code, category, `strict`."""
+    from caveat.rules import meta
+
+    return frozenset(code for code in all_rules() if meta.below_default_bar(code)) - default_off()
+
+
+def default_of(code: str) -> str:
+    """``on``, ``strict`` (in the opt-in profile) or ``off`` (only by exact code)."""
+    return "off" if code in default_off() else "strict" if code in opt_in() else "on"

@@ -135,8 +135,15 @@ class Rule:
     @classmethod
     def info(cls) -> RuleInfo:
         doc = (sys.modules[cls.__module__].__doc__ or cls.__doc__ or "").strip()
-        return RuleInfo(cls.code, cls.name, cls.category, cls.cwe, cls.severity,
+        return RuleInfo(cls.code, cls.name, cls.category, cls.cwe, default_severity(cls),
                         cls.fixable, _with_options(doc, cls.name, cls.options), "caveat", cls.options)
+
+
+def default_severity(rule: type[Rule] | Rule) -> Severity:
+    """The rule's severity as the precision policy allows it (``meta.capped_severity``)."""
+    from caveat.rules.meta import capped_severity
+
+    return capped_severity(rule.code, rule.severity)
 
 
 def _with_options(doc: str, name: str, options: tuple[Option, ...]) -> str:
@@ -331,7 +338,7 @@ class RuleContext:
             end = Position(start.line, len(first))
         self.findings.append(Finding(
             code=rule.code, name=rule.name, category=rule.category, cwe=rule.cwe,
-            severity=severity or rule.severity, message=message,
+            severity=_capped(rule.code, severity) if severity else default_severity(rule), message=message,
             line=start.line, col=start.col, end_line=end.line, end_col=end.col, fix=fix,
         ))
 
@@ -348,6 +355,12 @@ def _bindings(node: ast.Import | ast.ImportFrom) -> Iterable[tuple[str, str]]:
         for alias in node.names:
             if alias.name != "*":
                 yield alias.asname or alias.name, f"{base}.{alias.name}" if base else alias.name
+
+
+def _capped(code: str, severity: Severity) -> Severity:
+    from caveat.rules.meta import capped_severity
+
+    return capped_severity(code, severity)
 
 
 _BUILTINS = frozenset(dir(__import__("builtins")))

@@ -1,5 +1,9 @@
-"""Codes the engine itself reports (suppression problems, files it did not analyse)."""
+"""Codes the engine itself reports (suppression problems, files it did not analyse), and the
+precision policy: each rule's measured precision on real applications, which decides whether
+it is on by default and whether it may report at ``error`` severity."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from caveat.engine.findings import Severity
 from caveat.rules.base import RuleInfo
@@ -85,3 +89,94 @@ It is a bug in the check, not in your code; please report it with the message.
 """, "caveat")
 
 META_RULES = (MALFORMED_SUPPRESSION, UNUSED_SUPPRESSION, FILE_TOO_LARGE, SYNTAX_ERROR, ANALYSIS_ERROR)
+
+
+# --- the precision policy ---------------------------------------------------------------------
+# A rule is on by default only with an estimated precision of at least ON_BY_DEFAULT on real
+# applications, and reports at `error` severity only with at least ERROR_SEVERITY. The estimate
+# comes from the real-application benchmark (bench/detection/real-apps/, protocol in its
+# TRIAGE.md): a person judges a seeded sample of up to 12 findings per rule as worth raising,
+# not, or unsure. A rule below the bar is made more precise or moves to the opt-in `strict`
+# profile (selectable by code, by category, `--select strict` or `profile = "strict"`); it is
+# never deleted. A rule with no findings on the applications has no measured precision: it stays
+# as it is (its corpus precision stands in) until it has findings to judge.
+ON_BY_DEFAULT = 0.7
+ERROR_SEVERITY = 0.9
+
+
+@dataclass(frozen=True)
+class Precision:
+    """A triage of one rule's findings on the four applications."""
+
+    worth: int  # judged worth raising
+    judged: int  # judged worth raising or not (unsure ones are left out)
+    found: int  # the rule's findings on the applications when it was judged
+    triage: str  # who judged which sample
+
+    @property
+    def value(self) -> float:
+        return self.worth / self.judged if self.judged else 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.value:.2f} ({self.worth}/{self.judged})"
+
+
+_ISSUE = "issue 15: independent reviewer, 200 sampled findings, 2026-12"
+_DEV = "seed 0: development triage by the issue-15 engineer (to be confirmed on a new seed)"
+
+# code -> its last triage. Update a line after re-triaging the rule on a new seed.
+MEASURED: dict[str, Precision] = {
+    # caveat's rules
+    "CAV101": Precision(0, 12, 24, _ISSUE),
+    "CAV102": Precision(1, 9, 14, _ISSUE),
+    "CAV112": Precision(0, 2, 2, _DEV),
+    "CAV113": Precision(0, 4, 4, _DEV),
+    "CAV115": Precision(4, 10, 10, _ISSUE),
+    "CAV125": Precision(0, 8, 8, _ISSUE),
+    "CAV132": Precision(0, 1, 1, _DEV),
+    "CAV133": Precision(0, 2, 3, _DEV),
+    "CAV135": Precision(3, 3, 3, _DEV),
+    "CAV136": Precision(0, 1, 1, _DEV),
+    "CAV137": Precision(0, 1, 1, _DEV),
+    "CAV138": Precision(1, 1, 2, _DEV),
+    "CAV139": Precision(0, 1, 1, _DEV),
+    "CAV201": Precision(2, 12, 99, _ISSUE),
+    "CAV202": Precision(1, 12, 131, _ISSUE),
+    "CAV203": Precision(10, 11, 11, _DEV),
+    "CAV204": Precision(0, 12, 63, _ISSUE),
+    "CAV205": Precision(0, 4, 6, _DEV),
+    "CAV230": Precision(2, 12, 31, _ISSUE),
+    "CAV231": Precision(1, 11, 71, _ISSUE),
+    "CAV232": Precision(2, 2, 2, _DEV),
+    "CAV233": Precision(0, 12, 31, _ISSUE),
+    "CAV234": Precision(0, 12, 15, _ISSUE),
+    "CAV235": Precision(1, 12, 54, _ISSUE),
+    # bandit's tests that are on by default
+    "B104": Precision(0, 4, 4, _DEV),
+    "B108": Precision(0, 2, 2, _DEV),
+    "B318": Precision(0, 2, 2, _DEV),
+    "B604": Precision(0, 2, 2, _DEV),
+}
+
+# Bandit tests that are one check under several ids: measured on one, the policy holds for all.
+SAME_CHECK: dict[str, str] = {f"B{n}": "B318" for n in range(313, 321)}
+
+
+def precision_of(code: str) -> Precision | None:
+    """The rule's measured precision on real applications (None: never had a finding there)."""
+    return MEASURED.get(SAME_CHECK.get(code, code))
+
+
+def below_default_bar(code: str) -> bool:
+    """True when the policy keeps ``code`` out of the default set (it is in the `strict` profile)."""
+    measured = precision_of(code)
+    return measured is not None and measured.value < ON_BY_DEFAULT
+
+
+def capped_severity(code: str, severity: Severity) -> Severity:
+    """``error`` needs a measured precision of ERROR_SEVERITY; below it a rule reports ``warning``."""
+    if severity < Severity.ERROR:
+        return severity
+    measured = precision_of(code)
+    return Severity.WARNING if measured is not None and measured.value < ERROR_SEVERITY else severity

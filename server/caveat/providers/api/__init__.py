@@ -451,6 +451,12 @@ class ApiProvider:
         if site.attr.startswith("__") and site.attr.endswith("__"):
             return None  # dunders: protocols and runtime attributes stubs rarely declare
         api = index_for(env)
+        # A name the project defines or assigns (``response.json = ...`` in a conftest): the
+        # object may well be the project's own, or one it decorated; only the knowledge
+        # base's removals are still worth jedi's time.
+        project_name = not site.qualified and not site.literal and site.attr in session.workspace_attributes
+        if project_name and not knowledge.is_class_attribute_name(site.attr):
+            return None
         receivers = self._receivers(session, site, offset, api)
         if receivers == "workspace":
             return self._workspace_member(session, site, offset, env, index, py_version)
@@ -486,6 +492,8 @@ class ApiProvider:
             if change.applies(installed) and change.change != "deprecated":
                 return _finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
                                 line, site.col, line, site.end_col, env)
+        if project_name:
+            return None
         for receiver, ref in receivers:
             if ref.kind == "module" or receiver.exact:
                 continue
@@ -528,11 +536,11 @@ class ApiProvider:
         if site.literal:
             ref = Ref("instance", "builtins", site.literal)
             return [(_Receiver.of(ref, api, exact=True), ref)]
-        if site.attr in session.workspace_attributes and not knowledge.is_class_attribute_name(site.attr):
-            return None  # the project defines this name: the object may well be the project's own
         self.stats["jedi_calls"] += 1
-        inferred = session.jedi.receivers([(site.dot[0] + offset, site.dot[1]),
-                                           (site.receiver_end[0] + offset, site.receiver_end[1])])
+        positions = [(site.dot[0] + offset, site.dot[1])]
+        if site.receiver_call is None:  # at a call's ")" jedi may answer for the last argument
+            positions.append((site.receiver_end[0] + offset, site.receiver_end[1]))
+        inferred = session.jedi.receivers(positions)
         if not inferred:
             return None
         if not all(r.library for r in inferred):

@@ -390,7 +390,9 @@ class _Collector:
         callee = ast.get_source_segment("".join(self.pos.lines), func) or ""
         if len(callee) > 40 or "\n" in callee:
             callee = callee.split("\n", 1)[0][:37] + "..."
-        func_end = (line, self.pos.col(line, func.end_col_offset or 0) - 1)
+        # ``Generic[int](...)``: the callee is the subscripted class, not its index
+        target = func.value if isinstance(func, ast.Subscript) else func
+        func_end = (line, self.pos.col(line, target.end_col_offset or 0) - 1)
         root, _ = self._root(func)
         worth = isinstance(root, ast.Name) and (root.id in self.imports or root.id not in ("self", "cls")
                                                  or isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute))

@@ -85,8 +85,11 @@ def _info(test_id: str, name: str, doc: str, cwe: int | None) -> RuleInfo:
     )
 
 
-def severity_of(bandit_severity: str) -> Severity:
-    return _SEVERITY.get(bandit_severity.upper(), Severity.WARNING)
+def severity_of(bandit_severity: str, test_id: str = "") -> Severity:
+    """Bandit's severity, as the precision policy allows it for ``test_id``."""
+    from caveat.rules.meta import capped_severity
+
+    return capped_severity(test_id, _SEVERITY.get(bandit_severity.upper(), Severity.WARNING))
 
 
 def _cwe_of_plugin(func) -> int | None:

@@ -6,11 +6,11 @@ exception does not record the one being handled as its cause.
 ## Why is this bad?
 
 Translating a low-level error into a domain error is good practice, but without
-`from exc` the original exception is only attached as implicit `__context__`: the
-traceback then reads "During handling of the above exception, *another* exception
-occurred", as if the handler itself had crashed, and tools that follow `__cause__`
-(error trackers, `raise_for_status` wrappers, tests asserting the cause) lose the
-root cause. Passing `str(exc)` into the new message keeps the text but still drops
+`from exc` the original exception is only attached as implicit `__context__` (Python
+keeps it, so nothing is lost outright): the traceback then reads "During handling of
+the above exception, *another* exception occurred", as if the handler itself had
+crashed, and code that follows `__cause__` (tests asserting the cause, wrappers that
+report `err.__cause__`) finds nothing. Passing `str(exc)` into the new message keeps the text but still drops
 the original type and traceback (CWE-755).
 
 ## Example
@@ -44,6 +44,11 @@ except DatabaseError as exc:
   `*NotFound`) and raise a new exception that does not mention the caught one: turning
   absence into a 404 or a domain error loses nothing worth chaining. (When the message
   interpolates the caught exception, its text is kept but not its cause: flagged.)
+- A value that does not parse turned into a rejection of the input: the handler only
+  catches parse and conversion errors (`ValueError`, `TypeError`, `JSONDecodeError`,
+  a `ValidationError`...) and raises a validation, HTTP 4xx or usage error
+  (`ValidationError`, `Invalid`, `BadRequest`, `HTTPException`, `click.BadParameter`...).
+  The user is told their input is wrong; the parser's traceback is not what they need.
 - Handlers that already logged the traceback (`logger.exception(...)`,
   `exc_info=True`, `capture_exception`) before raising.
 - Raising a lower-case name that holds an exception object stored earlier
@@ -84,6 +89,15 @@ _EXITS = {"SystemExit", "typer.Exit", "typer.Abort", "click.Abort", "click.excep
 _ABSENCE = {"KeyError", "IndexError", "LookupError", "StopIteration", "StopAsyncIteration",
             "ObjectDoesNotExist", "NoResultFound", "FileNotFoundError"}
 _NAME_CHOICES = ("exc", "err", "error", "original_exc", "caught_exc")
+# Errors of parsing or converting a value, and the errors that reject a request's or a form's
+# input: translating the first into the second tells the user their input is wrong, and the
+# parser's traceback is not what anyone reading that error needs.
+_PARSE_ERRORS = {"ValueError", "TypeError", "JSONDecodeError", "UnicodeDecodeError", "UnicodeError",
+                 "InvalidOperation", "OverflowError", "ParserError", "ParseError", "ValidationError",
+                 "ImportStringError", "Invalid", "DecodeError", "ExpatError", "XMLSyntaxError"}
+_REJECTIONS = ("ValidationError", "Invalid", "BadRequest", "HTTPException", "HTTPError", "ParseError",
+               "UsageError", "BadParameter", "BadArgumentUsage", "ArgumentTypeError", "ArgumentError",
+               "SuspiciousOperation", "UnprocessableEntity", "BadRequestError", "ImproperlyConfigured")
 
 
 class LostExceptionContext(Rule):
@@ -111,15 +125,17 @@ class LostExceptionContext(Rule):
                 continue
             if _absence_only(ctx, handler) and not _mentions(node.exc, handler.name):
                 continue
+            if _input_rejected(ctx, handler, node.exc):
+                continue
             new = _raised_label(ctx, node.exc)
             if handler.name:
                 cause = f"`from {handler.name}`"
             else:
                 cause = "`from exc` (binding the caught exception with `as exc`)"
-            message = (f"`raise {new}` inside `except` drops the exception being handled as its "
-                       f"cause: the traceback will claim the handler itself failed and the original "
-                       f"error's type and traceback are lost to error trackers; add {cause}, or "
-                       f"`from None` if hiding it is deliberate.")
+            message = (f"`raise {new}` inside `except` does not name the exception being handled as its "
+                       f"cause: Python keeps it only as implicit context, so the traceback reads \"during "
+                       f"handling of the above exception, another exception occurred\", as if the handler "
+                       f"itself had failed; add {cause}, or `from None` if hiding it is deliberate.")
             ctx.report(self, node, message, fix=_fix(ctx, node, handler))
 
 
@@ -177,6 +193,18 @@ def _absence_only(ctx: RuleContext, handler: ast.ExceptHandler) -> bool:
                 or name == "NoResultFound"):
             return False
     return True
+
+
+def _input_rejected(ctx: RuleContext, handler: ast.ExceptHandler, exc: ast.expr) -> bool:
+    """``except ValueError: raise ValidationError(...)``: a value that does not parse turned
+    into a rejection of the input (validation, HTTP 4xx, a usage error)."""
+    if handler.type is None:
+        return False
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    if not all((ctx.dotted_name(t) or "").rsplit(".", 1)[-1] in _PARSE_ERRORS for t in types):
+        return False
+    raised = (ctx.dotted_name(exc.func if isinstance(exc, ast.Call) else exc) or "").rsplit(".", 1)[-1]
+    return raised.endswith(_REJECTIONS)
 
 
 def _logged_with_traceback(ctx: RuleContext, handler: ast.ExceptHandler, node: ast.Raise) -> bool:

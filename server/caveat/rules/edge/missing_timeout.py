@@ -128,14 +128,15 @@ _POOLED = {  # constructor -> methods that may carry their own timeout
 _BOTO3 = {"boto3.client", "boto3.resource", "boto3.Session.client", "boto3.Session.resource",
           "boto3.session.Session.client", "boto3.session.Session.resource"}
 _SERVER_PROXY = {"xmlrpc.client.ServerProxy", "xmlrpclib.ServerProxy"}
-# Clients whose socket timeout defaults to "wait forever": constructor -> accepted keywords
+# Clients whose socket timeout defaults to "wait forever": constructor -> keywords that set one
+# (the first is the one to suggest), or hand over connections configured elsewhere (a pool).
 _SOCKET_CLIENTS = {
-    "redis.Redis": ("socket_timeout",),
-    "redis.StrictRedis": ("socket_timeout",),
-    "redis.client.Redis": ("socket_timeout",),
+    "redis.Redis": ("socket_timeout", "connection_pool"),
+    "redis.StrictRedis": ("socket_timeout", "connection_pool"),
+    "redis.client.Redis": ("socket_timeout", "connection_pool"),
     "redis.from_url": ("socket_timeout",),
     "redis.Redis.from_url": ("socket_timeout",),
-    "redis.asyncio.Redis": ("socket_timeout",),
+    "redis.asyncio.Redis": ("socket_timeout", "connection_pool"),
     "redis.asyncio.from_url": ("socket_timeout",),
     "pymongo.MongoClient": ("socketTimeoutMS", "timeoutMS"),
     "motor.motor_asyncio.AsyncIOMotorClient": ("socketTimeoutMS", "timeoutMS"),

@@ -185,6 +185,30 @@ def not_a_secret_value(value: str, secret_words: frozenset[str]) -> bool:
     return False
 
 
+def is_identifier(value: str) -> bool:
+    """``changed_on_delta_humanized``, ``softwareupdate_check_overlay``: a name made of words
+    (a field, a dictionary or settings key), not generated key material."""
+    return _IDENT.match(value.strip()) is not None and not any(c.isdigit() for c in value)
+
+
+_LOCAL_HOST = re.compile(r"^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?|10(?:\.\d{1,3}){3}|"
+                         r"192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|"
+                         r"(?:[\w-]+\.)*example\.(?:com|org|net)|[\w-]+\.(?:local|localhost|test|example|invalid))$",
+                         re.IGNORECASE)
+
+
+def local_host_url(url: str) -> bool:
+    """A credential URL for a server on this machine, a private network or an example domain
+    (``taosws://root:taosdata@127.0.0.1:6041``): a documented default or a local example, not
+    a credential for a deployed service."""
+    match = CREDENTIAL_URL.search(url)
+    if match is None:
+        return False
+    host = match.group(0).rsplit("@", 1)[1].split("/", 1)[0]
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host.split("]:", 1)[0].strip("[]")
+    return _LOCAL_HOST.match(host) is not None
+
+
 def credential_shaped(value: str) -> bool:
     """Random-looking enough to be a generated key or token."""
     core = re.sub(r"[^A-Za-z0-9]", "", value)

@@ -44,6 +44,12 @@ without a literal fallback, names that merely mention a secret
 (`TOKEN_URL`, `PASSWORD_MIN_LENGTH`, `api_key_header = "X-API-Key"`),
 password hashes, hashes, UUIDs and URLs without credentials under non-secret
 names, publishable keys (`pk_live_`), and name-bound fixtures in test files.
+Values that are names made of words under a `*_key` name (marshmallow's
+`data_key="changed_on_delta_humanized"`, `OVERLAY_KEY = "update_check_overlay"`),
+a password equal to the account name beside it (`User(name="tester",
+password="tester")`: a seeded demo account), and credential URLs for a server on
+this machine, a private network or an example domain
+(`"postgresql://root:taosdata@127.0.0.1:6041"` in a table of documented examples).
 Stripe `sk_test_` keys are reported at info level. The secret's value never
 appears in a message.
 
@@ -186,7 +192,7 @@ class HardcodedSecret(Rule):
         if match is not None:
             password = match.group(2)
             if not S.is_placeholder(password) and not S.is_placeholder(match.group(1) + ":" + password) \
-                    and len(password) >= 6 and password.lower() not in PASSWORD_NOUNS:
+                    and len(password) >= 6 and password.lower() not in PASSWORD_NOUNS and not S.local_host_url(value):
                 label = f"`{name}` is a URL" if name and how in ("assign", "keyword", "dict", "default") else "this URL"
                 env = _env_name(name) if name else "DATABASE_URL"
                 self._report(ctx, node, f"{label} with a password written into it; keep the credentials out of the "
@@ -199,6 +205,8 @@ class HardcodedSecret(Rule):
             return
         kind = secret_kind(name)
         if kind is None or not self._looks_real(value, kind):
+            return
+        if kind == "password" and _account_name(ctx, node, value):
             return
         env = _env_name(name)
         kind = "key" if kind == "opaque-key" else kind
@@ -250,7 +258,8 @@ class HardcodedSecret(Rule):
         if kind == "secret":
             return len(value.strip()) >= 8
         if kind == "opaque-key":
-            return len(value) >= 20 and S.credential_shaped(value) and S.entropy(value) >= 3.3
+            return len(value) >= 20 and S.credential_shaped(value) and S.entropy(value) >= 3.3 \
+                and not S.is_identifier(value)
         return S.credential_shaped(value)
 
     def _report(self, ctx: RuleContext, node: ast.Constant, message: str, env: str | None, how: str,
@@ -271,6 +280,21 @@ SECRET_ARGUMENTS = {
     "twilio.rest.Client": (1, "password", "TWILIO_AUTH_TOKEN"),
     "ftplib.FTP": (2, "passwd", "FTP_PASSWORD"), "ftplib.FTP_TLS": (2, "passwd", "FTP_PASSWORD"),
 }
+
+
+def _account_name(ctx: RuleContext, node: ast.Constant, value: str) -> bool:
+    """``User(name="tester", password="tester")``: a password equal to the account's name in the
+    same call or dictionary is a seeded demo or fixture account, not a credential to protect."""
+    holder = ctx.parent(node)
+    if isinstance(holder, ast.keyword):
+        holder = ctx.parent(holder)
+    if isinstance(holder, ast.Call):
+        others = [*holder.args, *(kw.value for kw in holder.keywords)]
+    elif isinstance(holder, ast.Dict):
+        others = [*holder.values, *(k for k in holder.keys if k is not None)]
+    else:
+        return False
+    return any(other is not node and isinstance(other, ast.Constant) and other.value == value for other in others)
 
 
 def _secret_parameter(ctx: RuleContext, node: ast.Constant) -> tuple[str | None, str]:

@@ -37,7 +37,8 @@ ctx = ssl.create_default_context(cafile="/etc/ssl/certs/internal-ca.pem")
 ## What it does not flag
 `verify=True`, `verify=` a CA bundle path or a variable, `ssl=` an
 `SSLContext`, comparisons with `ssl.CERT_NONE`, `check_hostname = True`, and
-`verify=False` on calls that are not about TLS (`jwt.decode`, signature and
+`verify=False` on calls that are not about TLS (a JWT library's
+`super().__init__(token, verify=False)` in a token class, `jwt.decode`, signature and
 form helpers), and `urllib3.disable_warnings` by itself.
 
 ## Fix safety
@@ -125,7 +126,7 @@ class TlsVerifyDisabled(Rule):
                                    f"host; use `ssl.create_default_context()` (with `cafile=` for a private CA).", fix=fix)
             return True
         label = ctx.source(call.func) or "this call"
-        lowered = (name or ctx.dotted_name(call.func) or "").lower()
+        lowered = (_super_call_name(ctx, call) or name or ctx.dotted_name(call.func) or "").lower()
         for kw in call.keywords:
             if kw.arg is None:
                 continue
@@ -223,6 +224,20 @@ class TlsVerifyDisabled(Rule):
                 ctx.report(self, attribute, "`ssl.CERT_NONE` disables certificate verification wherever this value is "
                                             "used; use `ssl.CERT_REQUIRED`.")
                 return
+
+
+def _super_call_name(ctx: RuleContext, call: ast.Call) -> str:
+    """``super().__init__(...)`` is named after the class and its bases
+    (``TruncatedToken RefreshToken.__init__``): a token's ``verify=False`` is not about TLS."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
+        return ""
+    owner = ctx.enclosing(call, ast.ClassDef)
+    if owner is None:
+        return ""
+    bases = [ctx.qualified_name(base) or ctx.dotted_name(base) or "" for base in owner.bases]
+    return " ".join([owner.name, *bases]) + f".{func.attr}"
 
 
 def _is_const(node: ast.AST, value: bool) -> bool:
