@@ -18,6 +18,7 @@ command vs. a program name; ``eval`` vs. a template); ``note`` is a word for its
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -201,15 +202,15 @@ def sink_calls(ctx: RuleContext, family: str) -> Iterator[SinkCall]:
         short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if short not in shorts:
             continue
-        qualified = ctx.qualified_name(func) or ""
+        direct = qualified = ctx.qualified_name(func) or ""
         sink = named.get(qualified)
         if sink is None and isinstance(func, ast.Attribute):
             qualified = qualified or resolved_call_name(ctx, call) or ""
             sink = named.get(qualified)
             if sink is None and not qualified.startswith(("os.", "re.", "str.")):
                 for candidate in methods.get(short, ()):
-                    if qualified and "." in qualified and not qualified.startswith(candidate.imports):
-                        continue  # a receiver we know, made by another library
+                    if qualified and not qualified.startswith(candidate.imports) and (direct or _library(qualified)):
+                        continue  # a function of another module (``asyncio.run``), or a receiver another library made
                     if candidate not in imported:
                         imported[candidate] = any(ctx.is_imported(m) for m in candidate.imports)
                     if imported[candidate]:
@@ -217,6 +218,20 @@ def sink_calls(ctx: RuleContext, family: str) -> Iterator[SinkCall]:
                         break
         if sink is not None:
             yield SinkCall(call, sink, qualified)
+
+
+@lru_cache(maxsize=None)
+def _libraries() -> frozenset[str]:
+    """Top-level modules caveat knows as libraries: the standard library and every sink table's."""
+    roots = {s.callee.split(".")[0] for table in SINKS.values() for s in table if not s.callee.startswith(".")}
+    roots |= {m.split(".")[0] for table in SINKS.values() for s in table for m in s.imports}
+    return frozenset(roots | set(sys.stdlib_module_names))
+
+
+def _library(qualified: str) -> bool:
+    """Was the receiver of ``qualified`` (``requests.Session.run``) made by a library we know, rather
+    than by the project's own code (``helpers.ldap.get_connection.search``, which may wrap the sink's)?"""
+    return qualified.split(".")[0] in _libraries()
 
 
 def arguments(call: ast.Call, sink: Sink) -> Iterator[ast.AST]:
