@@ -35,8 +35,12 @@ Sources (``Origin.kind == "user"``):
   evidence, not by its name alone: annotated ``Request``/``HttpRequest``/
   ``web.Request``, or named ``request``/``req`` under a route decorator or
   used with request-only attributes (``req.args``, ``req.GET``,
-  ``req.match_info``); ``request`` in a module importing a web framework, and
-  ``req`` there beside a ``resp`` parameter (Falcon). A FastAPI body model
+  ``req.match_info``); ``request`` as a method's parameter or in a module
+  importing a framework whose views are plain functions of the request (Django,
+  Starlette, aiohttp, Pyramid), ``req`` there beside a ``resp`` parameter
+  (Falcon). Elsewhere (Flask, FastAPI) a plain function taking ``request`` is a
+  helper: its ``request`` is the request only when a function of the module
+  passes it one, and its other parameters are not client data. A FastAPI body model
   named ``req`` is client data, and ``def f(req, location)`` is not a view,
   even in a module that imports Django;
 * ``input()``, ``sys.argv``, ``sys.stdin``, ``argparse`` results (``args.x``
@@ -118,7 +122,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from caveat.analysis.dataflow import UNKNOWN, Flow
+from caveat.analysis.dataflow import UNKNOWN, Contents, Flow
 from caveat.rules.base import RuleContext
 
 # --------------------------------------------------------------------------- vocabulary
@@ -376,6 +380,13 @@ def constant_value(ctx: RuleContext, expr: ast.AST) -> object:
     if isinstance(expr, ast.Constant):
         return expr.value
     return _state(ctx).constant(expr)
+
+
+def contents(ctx: RuleContext, name: ast.Name) -> Contents | None:
+    """What the list or dict bound to ``name`` holds where it is read (built in this
+    function: literal, ``append``/``insert``/``x[k] = v``..., joined over branches), or None."""
+    flow = _state(ctx).flow(_state(ctx).enclosing_function(name))
+    return flow.contents(name) if flow is not None else None
 
 
 def is_validated(ctx: RuleContext, name: ast.Name) -> bool:
