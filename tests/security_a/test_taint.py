@@ -213,3 +213,35 @@ def test_env_only_when_asked() -> None:
     env = next(e for e in sinks(ctx) if "environ" in ctx.source(e))
     assert not taint.is_user_input(ctx, env)
     assert taint.is_user_input(ctx, env, include_env=True)
+
+
+QUOTED = '''
+from flask import request
+
+def view():
+    text = request.args["text"]
+    if not text.startswith("'") or not text.endswith("'") or "'" in text[1:-1]:
+        return "a quoted literal, please"
+    sink(text)  # one quoted literal
+
+    other = request.args["other"]
+    if not other.startswith("'") or not other.endswith('"') or "'" in other[1:-1]:
+        return "no"
+    sink(other)  # the ends differ
+
+    third = request.args["third"]
+    if third.startswith("'") and third.endswith("'"):
+        sink(third)  # quotes inside may close it
+    if third.startswith('"') and third.endswith('"') and '"' not in third[1:-1]:
+        sink(third)  # one quoted literal
+'''
+
+
+def test_a_quoted_literal_guard_makes_a_value_safe_as_code_only() -> None:
+    ctx = context(QUOTED)
+    found = {(e.lineno, ctx.lines[e.lineno - 1].split("#")[1].strip()): e for e in sinks(ctx)}
+    for (_, why), expr in found.items():
+        literal = why == "one quoted literal"
+        assert taint.is_user_input(ctx, expr, kind="code") is not literal, why
+        assert taint.is_user_input(ctx, expr, kind="sql"), why  # still any text inside SQL
+        assert taint.is_user_input(ctx, expr), why

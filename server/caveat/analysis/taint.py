@@ -274,6 +274,11 @@ PREDICATE_METHODS = frozenset({
     "find", "rfind", "index", "rindex", "exists", "is_file", "is_dir", "__len__", "__contains__",
     "is_relative_to", "match", "fullmatch", "search",
 })
+# Checks that make a value safe only for some kinds of sink: a value proven to be one quoted string
+# literal (``s.startswith("'") and s.endswith("'") and "'" not in s[1:-1]``) evaluates to itself as
+# Python code, but is still any text inside SQL, a path or a URL.
+GUARD_KINDS = {"literal": frozenset({"code"})}
+QUOTES = ("'", '"')
 CONTENT_PREDICATES = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
                                 "isidentifier"})
 # Functions whose result is a view of their argument: checking the result checks the argument.
@@ -366,7 +371,7 @@ def is_sanitized(ctx: RuleContext, expr: ast.AST, kind: str | None = None) -> bo
     use validated (allowlist membership, regex full match, ``isdigit``)?"""
     state = _state(ctx)
     if isinstance(expr, ast.Name):
-        return state.guarded(expr)
+        return state.guarded(expr, kind)
     if isinstance(expr, ast.Call):
         return state.sanitizer(expr, kind)
     if isinstance(expr, ast.Subscript):
@@ -608,6 +613,8 @@ class _Scope:
     names: dict[str, list[Binding]] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)
     guards: dict[str, list[tuple[str, ast.AST]]] = field(default_factory=dict)
+    # guards that make a value safe for some sink kinds only (GUARD_KINDS): name -> (how, node, kinds)
+    kinded: dict[str, list[tuple[str, ast.AST, frozenset[str]]]] = field(default_factory=dict)
     loops: list[ast.AST] = field(default_factory=list)
 
 
@@ -678,7 +685,7 @@ class _State:
         self.helper_parents: dict[ast.AST, ast.AST] = {}
         self.helper_summaries: dict[tuple, tuple[frozenset[Origin], dict[str, bool]]] = {}
         self.indexed_helpers: set[int] = set()
-        self.guard_memo: dict[int, bool] = {}
+        self.guard_memo: dict[tuple[int, str | None], bool] = {}
         self.request_params: dict[tuple[int, str], bool] = {}
         self.content_helpers: dict[int, bool] = {}
         self._web: bool | None = None
@@ -867,7 +874,7 @@ class _State:
         elif isinstance(node, ast.Assert):
             self._scope_for_checks = scope
             for name, how in self._positive_checks(node.test):
-                scope.guards.setdefault(name, []).append(("after", node))
+                self._guard(scope, name, how, "after", node)
 
     def _bind_target(self, scope: _Scope, target: ast.AST, stmt: ast.AST, value: ast.AST, kind: str) -> None:
         where = _end(stmt) if kind in ("assign", "with") else _pos(stmt)
@@ -905,19 +912,26 @@ class _State:
     # --- guards -------------------------------------------------------------
     def _guards(self, scope: _Scope, node: ast.If) -> None:
         self._scope_for_checks = scope
-        for name, _how in self._positive_checks(node.test):
-            scope.guards.setdefault(name, []).append(("body", node))
+        for name, how in self._positive_checks(node.test):
+            self._guard(scope, name, how, "body", node)
             if _terminates(node.orelse):
-                scope.guards.setdefault(name, []).append(("after", node))
-        for name, _how in self._negative_checks(node.test):
+                self._guard(scope, name, how, "after", node)
+        for name, how in self._negative_checks(node.test):
             if _terminates(node.body) or _rebinds_constant(node.body, name):
                 # ``if not valid(url): abort(400)`` / ``if not valid(url): url = DEFAULT``
-                scope.guards.setdefault(name, []).append(("after", node))
-            scope.guards.setdefault(name, []).append(("else", node))
+                self._guard(scope, name, how, "after", node)
+            self._guard(scope, name, how, "else", node)
+
+    @staticmethod
+    def _guard(scope: _Scope, name: str, check: str, where: str, node: ast.AST) -> None:
+        if check in GUARD_KINDS:
+            scope.kinded.setdefault(name, []).append((where, node, GUARD_KINDS[check]))
+        else:
+            scope.guards.setdefault(name, []).append((where, node))
 
     def _positive_checks(self, test: ast.AST) -> list[tuple[str, str]]:
         """Names whose content ``test`` proves valid when it is true."""
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str]] = self._quoted_literal(test, positive=True)
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
             for value in test.values:
                 found.extend(self._positive_checks(value))
@@ -950,7 +964,7 @@ class _State:
 
     def _negative_checks(self, test: ast.AST) -> list[tuple[str, str]]:
         """Names whose content is proven valid when ``test`` is false."""
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str]] = self._quoted_literal(test, positive=False)
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
             for value in test.values:
                 found.extend(self._negative_checks(value))
@@ -964,6 +978,20 @@ class _State:
             elif isinstance(op, (ast.Is, ast.Eq)) and _is_none(right) and isinstance(left, ast.Call):
                 found.extend(self._regex_names(left))
         return found
+
+    @staticmethod
+    def _quoted_literal(test: ast.AST, positive: bool) -> list[tuple[str, str]]:
+        """Names ``test`` proves to be one quoted string literal when it is ``positive`` (true) or
+        not: ``s.startswith(q) and s.endswith(q) and q not in s[1:-1]`` (or the negation of each
+        under ``or``), for a quote ``q``."""
+        joined = ast.And if positive else ast.Or
+        parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, joined) else [test]
+        facts: dict[tuple[str, str], set[str]] = {}
+        for part in parts:
+            fact = _shape_fact(part, positive)
+            if fact is not None:
+                facts.setdefault(fact[:2], set()).add(fact[2])
+        return [(name, "literal") for (name, _q), seen in facts.items() if seen >= {"startswith", "endswith", "inner"}]
 
     def _regex_names(self, call: ast.Call) -> list[tuple[str, str]]:
         func = call.func
@@ -1004,21 +1032,24 @@ class _State:
                     found.extend(self._checked_names(value, scope, depth + 1))
         return found
 
-    def guarded(self, name: ast.Name) -> bool:
-        key = id(name)
+    def guarded(self, name: ast.Name | ast.Attribute, kind: str | None = None) -> bool:
+        """Does a guard above this use prove the value safe (for sinks of ``kind``)?"""
+        key = (id(name), kind)
         found = self.guard_memo.get(key)
         if found is None:
-            found = self._guarded(name)
+            found = self._guarded(name, kind)
             self.guard_memo[key] = found
         return found
 
-    def _guarded(self, name: ast.Name | ast.Attribute) -> bool:
+    def _guarded(self, name: ast.Name | ast.Attribute, kind: str | None) -> bool:
         scope = self.scope(self.enclosing_function(name))
         use = _pos(name)
         key = name.id if isinstance(name, ast.Name) else _dotted(name)
         if key is None:
             return False
-        for how, node in scope.guards.get(key, ()):
+        guards = list(scope.guards.get(key, ()))
+        guards += [(how, node) for how, node, kinds in scope.kinded.get(key, ()) if kind in kinds]
+        for how, node in guards:
             if how == "after" and _end(node) <= use:
                 # No rebinding between the guard and the use.
                 if not any(_end(node) < b.pos <= use for b in scope.names.get(key, ()) if b.kind != "param"):
@@ -1675,7 +1706,7 @@ class _State:
         return self._union(parts, kind)
 
     def _name(self, name: ast.Name, scope: _Scope, kind: str | None) -> frozenset[Origin]:
-        if self.guarded(name):
+        if self.guarded(name, kind):
             return NONE
         current: _Scope | None = scope
         while current is not None:
@@ -1764,7 +1795,7 @@ class _State:
         return bool(RESHAPING_CALL.search(name))
 
     def _attribute(self, expr: ast.Attribute, scope: _Scope, kind: str | None) -> frozenset[Origin]:
-        if UPPER.match(expr.attr) or self.guarded(expr):
+        if UPPER.match(expr.attr) or self.guarded(expr, kind):
             return NONE
         if kind in CLIENT_SHAPED_KINDS:
             return NONE  # ``user.session``: a field of an object, not the client's text
@@ -2006,6 +2037,36 @@ def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:
         return False
     start, end = _pos(outer), _end(outer)
     return start <= _pos(inner) and _end(inner) <= end and start != (0, 0)
+
+
+def _shape_fact(test: ast.AST, positive: bool) -> tuple[str, str, str] | None:
+    """(name, quote, fact) for one part of a quoted-literal check that holds when ``test`` is
+    ``positive``: ``s.startswith(q)`` / ``s.endswith(q)`` (fact "startswith" / "endswith") or
+    ``q not in s[1:-1]`` (fact "inner")."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _shape_fact(test.operand, not positive)
+    if positive and isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) \
+            and test.func.attr in ("startswith", "endswith") and isinstance(test.func.value, ast.Name) \
+            and len(test.args) == 1 and not test.keywords and isinstance(test.args[0], ast.Constant) \
+            and test.args[0].value in QUOTES:
+        return test.func.value.id, test.args[0].value, test.func.attr
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 \
+            and isinstance(test.ops[0], ast.NotIn if positive else ast.In) \
+            and isinstance(test.left, ast.Constant) and test.left.value in QUOTES:
+        inner = test.comparators[0]
+        if isinstance(inner, ast.Subscript) and isinstance(inner.value, ast.Name) and isinstance(inner.slice, ast.Slice) \
+                and _int(inner.slice.lower) == 1 and _int(inner.slice.upper) == -1 and inner.slice.step is None:
+            return inner.value.id, test.left.value, "inner"
+    return None
+
+
+def _int(node: ast.AST | None) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, int):
+        return -node.operand.value
+    return None
 
 
 def _request_annotation(annotation: str) -> bool:
