@@ -245,3 +245,36 @@ def test_a_quoted_literal_guard_makes_a_value_safe_as_code_only() -> None:
         assert taint.is_user_input(ctx, expr, kind="code") is not literal, why
         assert taint.is_user_input(ctx, expr, kind="sql"), why  # still any text inside SQL
         assert taint.is_user_input(ctx, expr), why
+
+
+DOTS = '''
+import os
+from flask import request
+BASE = "/srv/files"
+
+def view():
+    name = request.args["name"]
+    if "../" in name:
+        return "no"
+    sink(f"{BASE}/{name}")  # safe: after the directory
+    sink(BASE + "/" + name)  # safe: after the directory
+    sink(f"reports/{name}.txt")  # safe: after the directory
+    sink(os.path.join(BASE, name))  # unsafe: an absolute name replaces BASE
+    sink(f"/{name}")  # unsafe: the directory is the root
+    sink(f"{name}")  # unsafe: nothing before it
+
+def other():
+    name = request.args["name"]
+    if name.startswith("/"):
+        return "no"
+    sink(f"{BASE}/{name}")  # unsafe: no dots check
+'''
+
+
+def test_a_dots_check_keeps_a_name_inside_the_directory_it_follows_in_a_string() -> None:
+    ctx = context(DOTS)
+    for expr in sinks(ctx):
+        why = ctx.lines[expr.lineno - 1].split("#")[1].strip()
+        safe = why.startswith("safe")
+        assert taint.is_user_input(ctx, expr, kind="path") is not safe, why
+        assert taint.is_user_input(ctx, expr, kind="shell"), why  # still any text in a command

@@ -276,8 +276,13 @@ PREDICATE_METHODS = frozenset({
 })
 # Checks that make a value safe only for some kinds of sink: a value proven to be one quoted string
 # literal (``s.startswith("'") and s.endswith("'") and "'" not in s[1:-1]``) evaluates to itself as
-# Python code, but is still any text inside SQL, a path or a URL.
-GUARD_KINDS = {"literal": frozenset({"code"})}
+# Python code, but is still any text inside SQL, a path or a URL; a name refused when it holds
+# ``..`` / ``../`` ("dots") stays inside a directory only where it follows that directory in a
+# string (``f"{BASE}/{name}"``: an absolute name cannot replace the base, as it does in
+# ``os.path.join(BASE, name)`` or ``BASE / name``; a trailing ``..`` names the directory's parent
+# itself, not a file in it) - checked at the use (:meth:`_State._after_separator`).
+GUARD_KINDS = {"literal": frozenset({"code"}), "dots": frozenset({"path"})}
+DOTS = ("..", "../", "..\\", "/..", "/../")
 QUOTES = ("'", '"')
 CONTENT_PREDICATES = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
                                 "isidentifier"})
@@ -613,8 +618,8 @@ class _Scope:
     names: dict[str, list[Binding]] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)
     guards: dict[str, list[tuple[str, ast.AST]]] = field(default_factory=dict)
-    # guards that make a value safe for some sink kinds only (GUARD_KINDS): name -> (how, node, kinds)
-    kinded: dict[str, list[tuple[str, ast.AST, frozenset[str]]]] = field(default_factory=dict)
+    # guards that make a value safe for some sink kinds only (GUARD_KINDS): name -> (how, node, check)
+    kinded: dict[str, list[tuple[str, ast.AST, str]]] = field(default_factory=dict)
     loops: list[ast.AST] = field(default_factory=list)
 
 
@@ -925,7 +930,7 @@ class _State:
     @staticmethod
     def _guard(scope: _Scope, name: str, check: str, where: str, node: ast.AST) -> None:
         if check in GUARD_KINDS:
-            scope.kinded.setdefault(name, []).append((where, node, GUARD_KINDS[check]))
+            scope.kinded.setdefault(name, []).append((where, node, check))
         else:
             scope.guards.setdefault(name, []).append((where, node))
 
@@ -946,6 +951,9 @@ class _State:
                 found.extend(self._regex_names(left))
             elif isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
                 found.extend((n, "equals") for n in self._checked_names(left, self._scope_for_checks))
+            elif isinstance(op, ast.NotIn) and isinstance(left, ast.Constant) and left.value in DOTS \
+                    and isinstance(right, ast.Name):
+                found.append((right.id, "dots"))  # ``if ".." not in name: open(f"{BASE}/{name}")``
         elif isinstance(test, ast.Call):
             found.extend(self._regex_names(test))
             func = test.func
@@ -977,7 +985,24 @@ class _State:
                 found.extend((n, "allowlist") for n in self._checked_names(left, self._scope_for_checks))
             elif isinstance(op, (ast.Is, ast.Eq)) and _is_none(right) and isinstance(left, ast.Call):
                 found.extend(self._regex_names(left))
+            elif isinstance(op, ast.In) and isinstance(left, ast.Constant) and left.value in DOTS \
+                    and isinstance(right, ast.Name):
+                found.append((right.id, "dots"))  # ``if "../" in name: abort(400)``
         return found
+
+    def _after_separator(self, name: ast.AST) -> bool:
+        """Is ``name`` placed after a directory and a literal ``/`` in the string it is part of
+        (``f"{BASE}/{name}"``, ``BASE + "/" + name``, ``f"files/{name}"``), so that it cannot be an
+        absolute path replacing what precedes it? (``f"/{name}"`` is not: its directory is the root.)"""
+        child, parent = name, self.parent(name)
+        if isinstance(parent, ast.FormattedValue):
+            child, parent = parent, self.parent(parent)
+            return isinstance(parent, ast.JoinedStr) and _directory_prefix(parent.values[:parent.values.index(child)])
+        before: list[ast.AST] = []
+        while isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add) and parent.right is child:
+            before[:0] = _added(parent.left)
+            child, parent = parent, self.parent(parent)
+        return _directory_prefix(before)
 
     @staticmethod
     def _quoted_literal(test: ast.AST, positive: bool) -> list[tuple[str, str]]:
@@ -1048,7 +1073,8 @@ class _State:
         if key is None:
             return False
         guards = list(scope.guards.get(key, ()))
-        guards += [(how, node) for how, node, kinds in scope.kinded.get(key, ()) if kind in kinds]
+        guards += [(how, node) for how, node, check in scope.kinded.get(key, ())
+                   if kind in GUARD_KINDS[check] and (check != "dots" or self._after_separator(name))]
         for how, node in guards:
             if how == "after" and _end(node) <= use:
                 # No rebinding between the guard and the use.
@@ -2037,6 +2063,30 @@ def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:
         return False
     start, end = _pos(outer), _end(outer)
     return start <= _pos(inner) and _end(inner) <= end and start != (0, 0)
+
+
+def _added(expr: ast.AST) -> list[ast.AST]:
+    """The operands of a ``+`` chain, in order."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return _added(expr.left) + _added(expr.right)
+    return [expr]
+
+
+def _directory_prefix(parts: list[ast.AST]) -> bool:
+    """Do the string parts before a name end in a directory and a ``/`` (something other than
+    slashes before the last literal ``/``)?"""
+    seen_directory = False
+    for part in parts:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            head, slash, _tail = part.value.rpartition("/")
+            if slash and (seen_directory or head.strip("/")):
+                return True
+            seen_directory = seen_directory or bool(part.value.strip("/"))
+        elif isinstance(part, ast.FormattedValue) and isinstance(part.format_spec, ast.JoinedStr):
+            return False
+        else:
+            seen_directory = True
+    return False
 
 
 def _shape_fact(test: ast.AST, positive: bool) -> tuple[str, str, str] | None:
