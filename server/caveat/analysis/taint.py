@@ -244,6 +244,9 @@ RESHAPING_CALL = re.compile(r"(^|\.)(str|bytes|(un)?quote\w*|\w*escape\w*|\w*(en
 # Kinds whose injection needs a quote to close the literal the value is put in, and no
 # escape exists inside it (XPath 1.0): replacing the quote characters neutralises it.
 QUOTE_DELIMITED = {"xpath": "'\""}
+# Kinds whose literals a helper can quote by wrapping the value in a quote and doubling that quote
+# inside it (``"'" + s.replace("'", "''") + "'"``: SQL string literals, ``"..."`` identifiers).
+QUOTE_DOUBLING = {"sql": "'\""}
 # Kinds for which a helper named for escaping or quoting (``escape_for_html``) proves
 # nothing: escaping changes how a value is written, not whether it may be trusted.
 NO_NAME_SANITIZERS = frozenset({"trust"})
@@ -1865,6 +1868,9 @@ class _State:
             return False  # a known escaper of another kind
         if SANITIZER_NAME.search(short) and not (kind in NO_NAME_SANITIZERS and re.search("escape|quote", short, re.I)):
             return self.trusted_helper(func)
+        if kind in QUOTE_DOUBLING and isinstance(func, ast.Name) \
+                and _quoting_helper(self.ctx.module_functions.get(func.id), QUOTE_DOUBLING[kind]):
+            return True  # ``identifier(name)``: a same-module helper that quotes its argument
         if kind == "redirect" and short in APP_URL_BUILDERS:
             return True  # ``h.url_for(target)``: a URL of this application's own routes
         if isinstance(func, ast.Attribute) and func.attr == "replace" and len(call.args) == 2 \
@@ -2063,6 +2069,36 @@ def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:
         return False
     start, end = _pos(outer), _end(outer)
     return start <= _pos(inner) and _end(inner) <= end and start != (0, 0)
+
+
+def _quoting_helper(helper: ast.AST | None, quotes: str) -> bool:
+    """Does ``helper`` return its first parameter quoted, the quote doubled inside:
+    ``return "'" + s.replace("'", "''") + "'"`` (or an f-string of the same)?"""
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or not helper.args.args:
+        return False
+    param = helper.args.args[0].arg
+    returns = [n.value for n in ast.walk(helper) if isinstance(n, ast.Return)]
+    return bool(returns) and all(value is not None and _quoted_value(value, param, quotes) for value in returns)
+
+
+def _quoted_value(expr: ast.AST, param: str, quotes: str) -> bool:
+    parts = [v.value if isinstance(v, ast.FormattedValue) else v for v in expr.values] \
+        if isinstance(expr, ast.JoinedStr) else _added(expr)
+    if len(parts) != 3 or not all(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in (parts[0], parts[2])):
+        return False
+    quote = parts[0].value
+    if quote != parts[2].value or quote not in tuple(quotes):
+        return False
+    doubled, inner = False, parts[1]
+    while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "replace" \
+            and len(inner.args) == 2 and all(isinstance(a, ast.Constant) for a in inner.args):
+        old, new = inner.args[0].value, inner.args[1].value
+        if old == quote and new == quote * 2:
+            doubled = True
+        elif not doubled and quote in str(new):
+            return False  # a quote put back after the doubling
+        inner = inner.func.value
+    return doubled and isinstance(inner, ast.Name) and inner.id == param
 
 
 def _added(expr: ast.AST) -> list[ast.AST]:
