@@ -278,3 +278,26 @@ def test_a_dots_check_keeps_a_name_inside_the_directory_it_follows_in_a_string()
         safe = why.startswith("safe")
         assert taint.is_user_input(ctx, expr, kind="path") is not safe, why
         assert taint.is_user_input(ctx, expr, kind="shell"), why  # still any text in a command
+
+
+WRAPPED = '''
+from flask import request
+from myapp.http import RequestWrapper, Paginator
+
+def view():
+    wrapped = RequestWrapper(request)
+    sink(wrapped.get_query_parameter("q"))  # user
+    sink(wrapped.get_cookie("session_hint"))  # user
+    sink(wrapped.get_safe_value("q"))  # not client data by its name
+    pages = Paginator(request.args)
+    sink(pages.get_param("page"))  # user
+    other = RequestWrapper(config)
+    sink(other.get_query_parameter("q"))  # not built from the request
+'''
+
+
+def test_an_accessor_of_an_object_built_from_the_request_is_client_data() -> None:
+    ctx = context(WRAPPED)
+    for expr in sinks(ctx):
+        why = ctx.lines[expr.lineno - 1].split("#")[1].strip()
+        assert taint.is_user_input(ctx, expr) is (why == "user"), why

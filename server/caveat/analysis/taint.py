@@ -243,6 +243,11 @@ RESHAPING_CALL = re.compile(r"(^|\.)(str|bytes|(un)?quote\w*|\w*escape\w*|\w*(en
                             r"(un)?hexlify|format|join|loads|dumps|strip|lower|upper|replace|normali[sz]e\w*)$")
 # Kinds whose injection needs a quote to close the literal the value is put in, and no
 # escape exists inside it (XPath 1.0): replacing the quote characters neutralises it.
+# Methods of an object built from the request (``wrapped = RequestWrapper(request)``) that hand out
+# the client's data, by name: ``wrapped.get_query_parameter("q")``, ``get_form_param``, ``get_cookie``,
+# ``get_header``, ``get_arg``. (``get_safe_value``, ``get_user``, ``get_page`` are not.)
+WRAPPED_ACCESSOR = re.compile(r"^_?get_(\w+_)?(param|parameter|params|parameters|arg|argument|args|arguments|form|"
+                              r"query|cookie|cookies|header|headers|input)(_\w+)?$")
 QUOTE_DELIMITED = {"xpath": "'\""}
 # Kinds whose literals a helper can quote by wrapping the value in a quote and doubling that quote
 # inside it (``"'" + s.replace("'", "''") + "'"``: SQL string literals, ``"..."`` identifiers).
@@ -1476,6 +1481,17 @@ class _State:
             return True
         return False
 
+    def wraps_request(self, expr: ast.AST, scope: _Scope, depth: int = 0) -> bool:
+        """Is ``expr`` an object built from the request object itself (``Wrapper(request)``), or a
+        name every reaching definition of which binds one?"""
+        if isinstance(expr, ast.Call):
+            return any(self.is_request(arg, scope) for arg in [*expr.args, *(kw.value for kw in expr.keywords)])
+        if isinstance(expr, ast.Name) and depth < 2:
+            bindings = self.reaching(scope, expr)
+            return bool(bindings) and all(b.kind == "assign" and b.value is not None
+                                          and self.wraps_request(b.value, scope, depth + 1) for b in bindings)
+        return False
+
     def request_label(self, expr: ast.AST, scope: _Scope) -> str | None:
         """A label when ``expr`` reads client data from the request object."""
         node = expr
@@ -1903,6 +1919,8 @@ class _State:
             receiver = func.value
             if func.attr in PREDICATE_METHODS:
                 return NONE
+            if WRAPPED_ACCESSOR.match(func.attr) and self.wraps_request(receiver, scope):
+                return frozenset({Origin("user", _short(call))})
             if func.attr == "format" and isinstance(receiver, ast.Constant):
                 return self._union([*call.args, *call.keywords], kind)
             if func.attr == "join" and isinstance(receiver, ast.Constant):
@@ -2099,6 +2117,11 @@ def _quoted_value(expr: ast.AST, param: str, quotes: str) -> bool:
             return False  # a quote put back after the doubling
         inner = inner.func.value
     return doubled and isinstance(inner, ast.Name) and inner.id == param
+
+
+def _short(node: ast.AST, limit: int = 60) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _added(expr: ast.AST) -> list[ast.AST]:
