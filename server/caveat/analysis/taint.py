@@ -94,7 +94,18 @@ kind-specific (``kind="html"``: ``html.escape``/``markupsafe.escape``/
 ``"regex"``: ``re.escape``);
 helper names containing sanitize/escape/quote/clean/validate are trusted for
 every kind; for ``kind="html"`` a template's ``.render()`` output is escaped. A
-length check is *not* a sanitizer (see input-length-only).
+length check is *not* a sanitizer (see input-length-only). Some checks hold for
+some kinds only (``GUARD_KINDS``): a value proven to be one quoted string literal
+(``s.startswith("'") and s.endswith("'") and "'" not in s[1:-1]``) is safe as
+code; a name refused when it holds ``..`` is safe as a path where it follows a
+directory and a literal ``/`` in a string (``f"{BASE}/{name}"``), not under
+``os.path.join``/pathlib, where an absolute name replaces the base. For SQL, a
+same-module helper that returns its argument quoted with the quote doubled inside
+(``"'" + s.replace("'", "''") + "'"``) is an escaper (``QUOTE_DOUBLING``).
+
+An object built from the request object itself (``wrapped = Wrapper(request)``)
+hands out client data through accessors named for it (``WRAPPED_ACCESSOR``:
+``get_query_parameter``, ``get_cookie``, ``get_header``...).
 
 Helpers seen from their calls: :func:`helper_sinks` evaluates a same-module
 helper once per rule with its parameters as markers (``Origin("param",
