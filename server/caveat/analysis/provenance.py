@@ -9,6 +9,7 @@ from the client?"; the rules whose sinks are dangerous for *any* untrusted bytes
   the content of a file that is read and run (a script's trust is the file's).
 - :func:`data_attribute`: an attribute of a loaded object (a rule, a record) pasted into
   code.
+- :func:`constant_data`: bytes the program builds from its own constants.
 - :func:`round_trip`, :func:`integrity_checked`: ``loads(dumps(x))`` and an HMAC check
   before a load, which make a load safe.
 """
@@ -114,6 +115,26 @@ def constant_file(ctx: RuleContext, data: ast.AST | None, depth: int = 2) -> boo
         return False
     if isinstance(data, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Attribute)):
         return constant_path(ctx, data)
+    return False
+
+
+def constant_data(ctx: RuleContext, data: ast.AST) -> bool:
+    """Bytes built only from the program's own constants (``b64decode(blobs["default"])``):
+    the taint model proves ``data`` constant and no name in it is a file or connection a
+    ``with`` opened (whose content the model does not follow)."""
+    return taint.is_constant(ctx, data) and not _reads_opened(ctx, data)
+
+
+def _reads_opened(ctx: RuleContext, node: ast.AST, depth: int = 4) -> bool:
+    """Does ``node`` read a name bound by ``with`` (a file, a connection), directly or
+    through the assignments that built it?"""
+    for sub in ast.walk(node):
+        if not isinstance(sub, ast.Name) or depth < 0:
+            continue
+        for binding in taint.bindings_before(ctx, sub):
+            if binding.kind == "with" or (binding.value is not None and binding.value is not node
+                                          and _reads_opened(ctx, binding.value, depth - 1)):
+                return True
     return False
 
 

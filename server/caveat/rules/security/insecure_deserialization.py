@@ -117,7 +117,8 @@ class InsecureDeserialization(Rule):
         if untrusted:
             ctx.report(self, call, f"{verb}, and it loads {source}: that is remote code execution. Instead, {advice}.",
                        fix=fix, severity=Severity.ERROR)
-        elif not (provenance.constant_file(ctx, data) or (data is not None and constant_value(ctx, data) is not UNKNOWN)):
+        elif not (provenance.constant_file(ctx, data) or (data is not None and (
+                constant_value(ctx, data) is not UNKNOWN or provenance.constant_data(ctx, data)))):
             where = f" {source}" if source else ""
             ctx.report(self, call, f"{verb}; loading{where} is code execution for anyone who can write that data. "
                                    f"Instead, {advice}.", fix=fix, severity=Severity.WARNING)
