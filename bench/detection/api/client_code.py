@@ -152,20 +152,31 @@ def count_lines(project: Path) -> int:
     return total
 
 
-def check(project: Path, env: Path) -> tuple[list[dict], float, str]:
+def check(project: Path, env: Path, out: Path) -> tuple[list[dict], float, str]:
+    """``caveat check`` of the project; its raw output is kept in ``out`` (.json, .stderr)."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "caveat", "check", "--python", str(env), "--format", "json",
                            "--no-cache", "--no-progress", "--exit-zero", str(project)],
                           capture_output=True, text=True, cwd=project)
     elapsed = time.perf_counter() - started
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(done.stdout)
+    out.with_suffix(".stderr").write_text(done.stderr)
     if done.returncode != 0:
         raise SystemExit(f"caveat check failed on {project}:\n{done.stderr[-3000:]}")
     return [f for f in json.loads(done.stdout) if f["code"].startswith("CAV3")], elapsed, done.stderr
 
 
+def over_budget(stderr: str) -> list[str]:
+    """The files whose API checks stopped at the per-file time budget (partly unchecked)."""
+    return sorted({line.removeprefix("caveat: ").split(": API checks stopped", 1)[0] for line in stderr.splitlines()
+                   if ": API checks stopped after" in line})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=Path("/tmp/caveat-client-code"))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/caveat-client-code"),
+                        help="downloads, environments, code and each suite's raw output (out/SUITE.json, .stderr)")
     parser.add_argument("--suites", help="comma-separated suite names (default: all)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--details", action="store_true", help="print every API finding, not only counted ones")
@@ -174,6 +185,7 @@ def main() -> int:
                         help="API time budget per file in seconds (default: caveat's, 30; files that hit it are "
                              "reported and partly unchecked)")
     args = parser.parse_args()
+    args.work = args.work.resolve()  # caveat check runs in the project's folder
     wanted = args.suites.split(",") if args.suites else [s.name for s in SUITES]
     chosen = [s for name in wanted for s in SUITES if s.name == name]
     rows, details = [], []
@@ -184,7 +196,7 @@ def main() -> int:
             continue
         write_pyproject(project, suite, args.budget)
         lines = count_lines(project)
-        findings, seconds, stderr = check(project, env)
+        findings, seconds, stderr = check(project, env, args.work / "out" / suite.name)
         counted = [f for f in findings if f["code"] in COUNTED]
         rows.append({"suite": suite.name, "version": suite.requirement, "lines": lines, "counted": len(counted),
                      "all_api": len(findings), "seconds": round(seconds, 1),
@@ -192,8 +204,9 @@ def main() -> int:
         for finding in findings:
             if finding["code"] in COUNTED or args.details:
                 details.append((suite.name, finding))
-        stopped = [line for line in stderr.splitlines() if "stopped after" in line]
+        stopped = over_budget(stderr)
         rows[-1]["files_over_budget"] = len(stopped)
+        rows[-1]["over_budget"] = stopped
         for line in stderr.splitlines():
             if "failed" in line:
                 print(f"  note ({suite.name}): {line}", file=sys.stderr)
@@ -210,6 +223,9 @@ def main() -> int:
           f"   (target <= 0.05 per 1,000 lines)")
     for suite, f in details:
         print(f"  {suite}: {f['path']}:{f['line']}:{f['column']}: {f['code']} {f['message']}")
+    for r in rows:
+        for path in r["over_budget"]:
+            print(f"  {r['suite']}: over the API time budget (partly unchecked): {path}")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "lines": total_lines, "counted": total,
                                          "per_1000_lines": 1000 * total / max(total_lines, 1),

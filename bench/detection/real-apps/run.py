@@ -6,6 +6,7 @@
     python bench/detection/real-apps/run.py --select strict      # another selection (any `caveat check` flag value)
     python bench/detection/real-apps/run.py --sample --seed N    # write triage-N.md: up to 12 findings per rule
     python bench/detection/real-apps/run.py --score triage-N.md  # precision per rule from a filled triage file
+    python bench/detection/real-apps/run.py --set check          # the same on two more applications (CHECK_APPS)
 
 The four applications (``APPS``) are fetched as wheels with ``pip download --no-deps`` into
 a cache folder (``--cache``, default ``$CAVEAT_REAL_APPS_CACHE`` or
@@ -44,6 +45,13 @@ APPS = (
     ("octoprint", "1.11.8", ("octoprint", "octoprint_client")),
     ("ckan", "2.12.0", ("ckan", "ckanext")),
 )
+# a check set (``--set check``): two more applications the rules were never triaged on, to see
+# whether the policy generalises beyond the four (checked in ``<cache>/tree-check/``)
+CHECK_APPS = (
+    ("wagtail", "8.0.1", ("wagtail",)),
+    ("calibreweb", "0.6.27", ("calibreweb",)),
+)
+SETS = {"main": ("tree", APPS), "check": ("tree-check", CHECK_APPS)}
 # folders whose code is not the application's own: tests, migrations, vendored code, examples
 EXCLUDED_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "migration", "vendor", "examples",
                               "fixtures"})
@@ -65,11 +73,12 @@ def excluded(relative: PurePosixPath) -> bool:
 
 
 # --------------------------------------------------------------------------- fetching
-def fetch(cache: Path) -> Path:
+def fetch(cache: Path, which: str = "main") -> Path:
     """The tree of kept application files, fetched and extracted once."""
-    tree = cache / "tree"
+    folder, apps = SETS[which]
+    tree = cache / folder
     marker = tree / ".complete"
-    wanted = json.dumps([list(app[:2]) for app in APPS])
+    wanted = json.dumps([list(app[:2]) for app in apps])
     if marker.exists() and marker.read_text() == wanted:
         if not (tree / ".git").exists():
             _commit(tree)
@@ -79,7 +88,7 @@ def fetch(cache: Path) -> Path:
     if tree.exists():
         shutil.rmtree(tree)
     tree.mkdir(parents=True)
-    for name, version, packages in APPS:
+    for name, version, packages in apps:
         wheel = _wheel(wheels, name, version)
         target = tree / name
         with zipfile.ZipFile(wheel) as archive:
@@ -132,15 +141,21 @@ class Measurement:
     seconds: float
 
 
-def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measurement:
-    import time
-
+def count_lines(tree: Path) -> tuple[int, dict[str, int]]:
+    """Files and lines of code per application in ``tree``."""
     loc_by_app: dict[str, int] = {}
     files = 0
     for app in sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for path in app.rglob("*.py"):
             files += 1
             loc_by_app[app.name] = loc_by_app.get(app.name, 0) + lines_of_code(path.read_text("utf-8", "replace"))
+    return files, loc_by_app
+
+
+def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measurement:
+    import time
+
+    files, loc_by_app = count_lines(tree)
     command = [sys.executable, "-m", "caveat", "check", ".", "--format", "json", "--exit-zero", "--no-progress",
                *extra]
     if not api:
@@ -214,13 +229,14 @@ def context_lines(tree: Path, f: dict, around: int = CONTEXT) -> str:
     return "\n".join(rows)
 
 
-def write_sample(tree: Path, m: Measurement, seed: int, out: Path, settings_note: str) -> None:
-    chosen = sample(m.findings, seed)
+def write_sample(tree: Path, m: Measurement, seed: int, out: Path, settings_note: str,
+                 size: int = SAMPLE_SIZE) -> None:
+    chosen = sample(m.findings, seed, size)
     counts = Counter(f["code"] for f in m.findings)
     total = sum(len(v) for v in chosen.values())
     parts = [f"# Triage sample, seed {seed}", "",
-             f"`caveat check{settings_note}` on the four applications: {len(m.findings)} findings, "
-             f"{m.loc:,} lines of code. This sample: {total} findings, up to {SAMPLE_SIZE} per rule.",
+             f"`caveat check{settings_note}` on {', '.join(sorted(m.loc_by_app))}: {len(m.findings)} findings, "
+             f"{m.loc:,} lines of code. This sample: {total} findings, up to {size} per rule.",
              "Protocol: `TRIAGE.md` beside `run.py`. For each finding, replace `?` after **verdict** with",
              "`worth raising`, `not` or `unsure`, and write one line of reason (a pattern, not the code).",
              "Score it with `python bench/detection/real-apps/run.py --score " + out.name + "`.", ""]
@@ -290,6 +306,8 @@ def score(entries: list[tuple[str, str, str]], counts: Counter | None, kloc: flo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=default_cache())
+    parser.add_argument("--set", choices=sorted(SETS), default="main",
+                        help="main: the four applications the policy is measured on; check: two more (CHECK_APPS)")
     parser.add_argument("--api", action="store_true", help="run the API stage too (default: --no-api)")
     parser.add_argument("--select", help="pass --select to caveat check (e.g. strict, ALL)")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to caveat check")
@@ -298,23 +316,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="where --sample writes (default: triage-SEED.md here)")
     parser.add_argument("--score", type=Path, metavar="TRIAGE.md", help="score a filled triage file")
     parser.add_argument("--json", type=Path, help="also write the findings here")
+    parser.add_argument("--findings", type=Path, metavar="JSON",
+                        help="use the findings of an earlier run (a --json file) instead of running caveat check")
+    parser.add_argument("--size", type=int, default=SAMPLE_SIZE, help="--sample: findings per rule")
     args = parser.parse_args(argv)
 
-    tree = fetch(args.cache)
+    tree = fetch(args.cache, args.set)
     extra = ["--select", args.select] if args.select else []
     note = (" --select " + args.select if args.select else "") + ("" if args.api else " --no-api")
+    if args.findings:
+        files, loc_by_app = count_lines(tree)
+        m = Measurement(files, sum(loc_by_app.values()), loc_by_app, json.loads(args.findings.read_text()), 0.0)
+        note = f" ({args.findings.name})"
+    else:
+        m = measure(tree, extra, args.api, not args.no_cache)
     if args.score:
         entries = parse_triage(args.score.read_text())
-        m = measure(tree, extra, args.api, not args.no_cache)
         print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))
         return 0
-    m = measure(tree, extra, args.api, not args.no_cache)
     if args.json:
         args.json.write_text(json.dumps(m.findings, indent=1))
     if args.sample:
         out = args.out or HERE / f"triage-{args.seed}.md"
-        write_sample(tree, m, args.seed, out, note)
-        print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed).values())} findings to judge")
+        write_sample(tree, m, args.seed, out, note, args.size)
+        print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed, args.size).values())} findings to judge")
         return 0
     print(report(m, f"caveat check{note}"))
     return 0

@@ -41,6 +41,7 @@ from caveat.project import Settings
 from caveat.providers.api import knowledge
 from caveat.providers.api.class_keys import class_keys
 from caveat.providers.api.index import Ref, index_for, ref_from_jedi
+from caveat.providers.api.inference import Inference, ModuleModel, Value
 from caveat.providers.api.dependencies import add_dependency_edits, mismatch, project_dependencies
 from caveat.providers.api.modules import is_stdlib, known_distribution, resolve_top, suggestions, workspace_index
 from caveat.providers.api.sites import AttrSite, CallSite, ImportSite, block_sites
@@ -202,6 +203,7 @@ class ApiProvider:
                 continue
             per_block.append((position, block, block_facts, sites))
         member_keys = class_keys(blocks, facts)
+        model = ModuleModel.build(blocks, facts, context.imports)
 
         # 1-2: imports and knowledge-base module attributes (cheap, always recomputed).
         seen_modules: set[tuple[str, str]] = set()
@@ -231,13 +233,14 @@ class ApiProvider:
             if not work:
                 continue
             key = (env.key, block.kind, block.parse_text, context.key_for(block_facts), member_keys.get(position, ""),
-                   stdlib_ok, block.kind == "member" and block.class_name in decorated)
+                   stdlib_ok, block.kind == "member" and block.class_name in decorated,
+                   model.key_for(block_facts.reads))
             with self._lock:
                 cached = self._block_cache.get(key)
             if cached is not None:
                 findings.extend(f.shifted(block.line_offset) for f in cached)
                 continue
-            pending.append((block, sites, key))
+            pending.append((block, sites, key, block_facts.tree))
 
         if pending:
             from caveat.providers.api.jedi_checks import JEDI_LOCK, Session
@@ -250,7 +253,8 @@ class ApiProvider:
                     session = _LazySession(lambda: Session(text, path or None, self._jedi_project(env), env,
                                                            self.root, self._member_cache), path,
                                            workspace.attributes)
-                    for block, sites, key in pending:
+                    for block, sites, key, tree in pending:
+                        session.inference = Inference(index_for(env), model, tree, block.parse_text)
                         if is_cancelled():
                             raise _CancelledInside()
                         if time.monotonic() > deadline:
@@ -291,7 +295,8 @@ class ApiProvider:
 
         for change in knowledge.module(site.module):
             installed = version_text if change.distribution == "python" else _installed(index, change.distribution)
-            if change.applies(installed) and not site.optional and not site.conditional:
+            if change.applies(installed) and not site.optional and not site.conditional \
+                    and not _still_there(env, change, site.module, None, py_version):
                 severity = Severity.INFO if change.change == "deprecated" else None
                 results.append(_finding(RemovedApi, f"import of `{site.module}`: {change.describe(installed)}",
                                         line, site.col, line, site.end_col, env, severity=severity))
@@ -302,7 +307,7 @@ class ApiProvider:
             for name in site.names:
                 for change in knowledge.module_attribute(f"{site.module}.{name.name}"):
                     installed = version_text if change.distribution == "python" else _installed(index, change.distribution)
-                    if change.applies(installed):
+                    if change.applies(installed) and not _still_there(env, change, site.module, name.name, py_version):
                         severity = Severity.INFO if change.change == "deprecated" else None
                         results.append(_finding(RemovedApi, f"`from {site.module} import {name.name}`: "
                                                             f"{change.describe(installed)}", name.line + offset,
@@ -399,7 +404,8 @@ class ApiProvider:
         for change in changes:
             installed = f"{py_version[0]}.{py_version[1]}" if change.distribution == "python" \
                 else _installed(index, change.distribution)
-            if change.applies(installed):
+            module = site.qualified.rpartition(".")[0]
+            if change.applies(installed) and not _still_there(env, change, module, site.attr, py_version):
                 severity = Severity.INFO if change.change == "deprecated" else None
                 found.append(_finding(RemovedApi, f"`{site.receiver}.{site.attr}`: {change.describe(installed)}",
                                       site.line + offset, site.col, site.line + offset, site.end_col, env,
@@ -414,6 +420,7 @@ class ApiProvider:
         offset = block.line_offset
         results: list[Finding] = []
         flagged: set[int] = set()
+        reported: set[tuple[str, str]] = set()  # one finding per receiver text and name in a block
         for number, site in enumerate(sites.attributes):
             if not site.check or site.guarded:
                 continue
@@ -426,9 +433,13 @@ class ApiProvider:
                 continue
             if site.qualified and knowledge.module_attribute(site.qualified):
                 continue  # reported by the knowledge-base stage
+            if (site.receiver, site.attr) in reported:
+                flagged.add(number)
+                continue
             finding = self._attribute(session, site, offset, env, index, py_version, stdlib_ok)
             if finding is not None:
                 flagged.add(number)
+                reported.add((site.receiver, site.attr))
                 results.append(finding)
         for site in sites.calls:
             if site.guarded:
@@ -454,7 +465,8 @@ class ApiProvider:
         # A name the project defines or assigns (``response.json = ...`` in a conftest): the
         # object may well be the project's own, or one it decorated; only the knowledge
         # base's removals are still worth jedi's time.
-        project_name = not site.qualified and not site.literal and site.attr in session.workspace_attributes
+        project_name = not site.qualified and not site.literal and site.attr in session.workspace_attributes \
+            and self._static_receivers(session, site, api) is None  # a type read statically is no guess
         if project_name and not knowledge.is_class_attribute_name(site.attr):
             return None
         receivers = self._receivers(session, site, offset, api)
@@ -468,16 +480,14 @@ class ApiProvider:
             return None  # protocols, ABCs and `object`: duck typing, not a concrete type
         if site.attr.startswith("_") and any(r.stdlib for r, _ in receivers):
             return None  # typeshed leaves private names out
-        if any(r.full_name.startswith("builtins.") and r.kind != "module" for r, _ in receivers) \
+        if any(r.inferred and r.full_name.startswith("builtins.") and r.kind != "module" for r, _ in receivers) \
                 and not (site.literal or site.annotated):
             return None  # jedi's guesses of container items and overloads land on builtins (str) too often
         owners: set[str] = set()
         all_names: set[str] = set()
         for receiver, ref in receivers:
-            names = api.members(ref)
-            if ref.kind != "module":
-                owners.update(k.full_name for k in api.mro(ref))
-            owners.add(ref.full_name)
+            names, receiver_owners = self._names(session, api, receiver, ref)
+            owners |= receiver_owners
             if site.attr in names.names:
                 return self._deprecated(owners, site, offset, env, index, py_version)
             all_names.update(names.names)
@@ -495,15 +505,10 @@ class ApiProvider:
         if project_name:
             return None
         for receiver, ref in receivers:
-            if ref.kind == "module" or receiver.exact:
+            if ref is not None and ref.kind == "module" or receiver.exact:
                 continue
-            for subclass in api.subclasses(ref):  # a declared base: the object may be any subclass
-                names = api.members(subclass)
-                if site.attr in names.names or not names.closed and not (names.data_only and site.is_call):
-                    log.debug("%s:%d: `%s.%s` not reported: subclass %s %s", session.path_label, line,
-                              site.receiver, site.attr, subclass.full_name,
-                              "has it" if site.attr in names.names else f"is open ({names.reason})")
-                    return None
+            if self._subclass_has(session, api, receiver, ref, site, line):
+                return None
             if receiver.inferred and _mentions(receiver.module_path, site.attr):
                 return None  # the defining module uses the name (an overload jedi did not pick)
         if site.receiver_call is not None and any(r.inferred for r, _ in receivers):
@@ -530,12 +535,17 @@ class ApiProvider:
         when that is the project's own object)."""
         if site.qualified and "." in site.qualified:
             ref = api.resolve(site.qualified.rsplit(".", 1)[0])
-            if ref is None or ref.kind not in ("module", "class", "instance"):
+            if ref is not None and ref.kind in ("module", "class", "instance"):
+                return [(_Receiver.of(ref, api, exact=True), ref)]
+            if ref is None:
                 return None
-            return [(_Receiver.of(ref, api, exact=True), ref)]
+            return self._static_receivers(session, site, api)  # a property or a call's result
         if site.literal:
             ref = Ref("instance", "builtins", site.literal)
             return [(_Receiver.of(ref, api, exact=True), ref)]
+        static = self._static_receivers(session, site, api)
+        if static is not None:
+            return static
         self.stats["jedi_calls"] += 1
         positions = [(site.dot[0] + offset, site.dot[1])]
         if site.receiver_call is None:  # at a call's ")" jedi may answer for the last argument
@@ -561,6 +571,61 @@ class ApiProvider:
                                      receiver.label, receiver.module_path, receiver.stdlib,
                                      exact or receiver.kind == "module" or receiver.kind == "class" and site.alias,
                                      True), ref))
+        return result
+
+    def _names(self, session, api, receiver: "_Receiver", ref: Ref | None):
+        """(names, full names of its library classes) of a receiver."""
+        if receiver.project is not None:
+            return session.inference.project_names(receiver.project, receiver.instance)
+        names = api.members(ref)
+        owners = {k.full_name for k in api.mro(ref)} if ref.kind != "module" else set()
+        return names, owners | {ref.full_name}
+
+    def _subclass_has(self, session, api, receiver: "_Receiver", ref: Ref | None, site: AttrSite, line: int) -> bool:
+        """A declared type may be any subclass: does one have the member (or may have it)?
+        For the project's own annotations, subclasses from other distributions do not count."""
+        inference = getattr(session, "inference", None)
+        if receiver.project is not None:
+            for subclass in inference.project_subclasses(receiver.project):
+                names, _ = inference.project_names(subclass, receiver.instance)
+                if site.attr in names.names or not names.closed:
+                    return True
+            return False
+        family = {_family(ref.module), _family(receiver.declared)} - {"project"}
+        for subclass in api.subclasses(ref):
+            if receiver.declared and _family(subclass.module) not in family:
+                continue  # a declared type: subclasses only the declaring code can make count
+            names = api.members(subclass)
+            if site.attr in names.names or not names.closed and not (names.data_only and site.is_call):
+                log.debug("%s:%d: `%s.%s` not reported: subclass %s %s", session.path_label, line,
+                          site.receiver, site.attr, subclass.full_name,
+                          "has it" if site.attr in names.names else f"is open ({names.reason})")
+                return True
+        if inference is not None:
+            for project in inference.model.classes.values():  # the module's own subclasses
+                library = inference.library_base(project)
+                if library is not None and ref.full_name in {k.full_name for k in api.mro(library)}:
+                    names, _ = inference.project_names(project, True)
+                    if site.attr in names.names or not names.closed:
+                        return True
+        return False
+
+    def _static_receivers(self, session, site: AttrSite, api) -> list[tuple["_Receiver", Ref]] | None:
+        """The receiver as the static inference reads it (caveat.providers.api.inference);
+        None when it cannot tell (then jedi is asked)."""
+        inference = getattr(session, "inference", None)
+        node = inference.attribute_at(site.line, site.end_col) if inference is not None else None
+        if node is None:
+            return None
+        values = inference.values(node.value)
+        if values is None:
+            return None
+        result = []
+        for value in values:
+            receiver = _Receiver.of_value(value, inference)
+            if receiver is None:
+                return []  # a function, a method: attributes of those are not checked
+            result.append(receiver)
         return result
 
     def _workspace_member(self, session, site: AttrSite, offset: int, env, index, py_version) -> Finding | None:
@@ -626,6 +691,8 @@ class ApiProvider:
         return results
 
     def _where(self, receiver, index, py_version) -> str:
+        if getattr(receiver, "project", None) is not None and receiver.full_name == receiver.project.name:
+            return "defined in this module"
         if receiver.stdlib:
             return f"Python {py_version[0]}.{py_version[1]} standard library"
         dists = index.for_module(receiver.full_name)
@@ -640,6 +707,14 @@ class ApiProvider:
             return []
         api = index_for(env)
         line = site.line + offset
+        project = self._project_keywords(session, site)
+        if project is not None:
+            accepted, label = project
+            if not accepted.closed:
+                log.debug("%s:%d: keywords of `%s` not checked: %s", session.path_label, line, site.callee,
+                          accepted.reason)
+                return []
+            return self._keyword_findings(site, offset, env, index, py_version, set(accepted.names), True, label, False)
         targets = self._callees(session, site, offset, api)
         if targets is None:
             return self._workspace_keywords(session, site, offset, env, index, py_version)
@@ -677,7 +752,7 @@ class ApiProvider:
                                             kline, keyword.col, kline, keyword.end_col, env))
                     reported = True
                     break
-            if reported or not checkable or not accepted:
+            if reported or not checkable:
                 continue
             close = _close(keyword.name, accepted)
             hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
@@ -687,12 +762,33 @@ class ApiProvider:
                 fix = Fix(f"Rename to `{target}`", (TextEdit(Position(kline, keyword.col),
                                                              Position(kline, keyword.end_col), target),), safe=False)
             origin = self._callee_origin(full_name, stdlib, index, py_version)
+            origin = origin.replace(f"`{site.callee}`, ", "")  # `Window` (defined in this module)
             shown = ", ".join(sorted(accepted)) if len(accepted) <= 8 else ", ".join(sorted(accepted)[:8]) + ", ..."
             results.append(_finding(UnknownKeywordArgument,
                                     f"`{site.callee}` ({origin}) takes no keyword argument `{keyword.name}`{hint} "
                                     f"(accepted: {shown or 'none'})",
                                     kline, keyword.col, kline, keyword.end_col, env, fix=fix))
         return results
+
+    def _project_keywords(self, session, site: CallSite):
+        """(accepted keywords, label) when the call builds a class of this module (or copies one
+        with a function that takes its fields, ``dataclasses.replace``); None otherwise."""
+        inference = getattr(session, "inference", None)
+        call = inference.call_at(site.func_end) if inference is not None else None
+        if call is None:
+            return None
+        values = inference.values(call.func)
+        if not values or len(values) != 1:
+            return None
+        value = values[0]
+        if value.project is None and value.ref is not None and value.ref.full_name in _FIELD_COPIERS and call.args:
+            copied = inference.values(call.args[0])
+            if not copied or len(copied) != 1 or copied[0].project is None or not copied[0].instance:
+                return None
+            value = Value(None, project=copied[0].project)
+        if value.project is None or value.instance:
+            return None
+        return inference.constructor_keywords(value.project), value.project.name
 
     def _callees(self, session, site: CallSite, offset: int, api) -> list[Ref] | None:
         """The library functions or classes a call may call ([] when unknown, None when the
@@ -704,6 +800,9 @@ class ApiProvider:
             if module_location_in_env(site.qualified.split(".")[0], api.env) is not None \
                     or is_stdlib(site.qualified.split(".")[0]):
                 return []
+        static = self._static_callees(session, site)
+        if static is not None:
+            return static
         self.stats["jedi_calls"] += 1
         names = session.jedi.goto_names(site.func_end[0] + offset, site.func_end[1], follow_imports=True)
         if not names:
@@ -718,6 +817,25 @@ class ApiProvider:
             ref = ref_from_jedi(api, name.type, name.full_name, name.module_path)
             if ref is None or ref.kind not in ("function", "class"):
                 return []
+            refs.append(ref)
+        return refs
+
+    def _static_callees(self, session, site: CallSite) -> list[Ref] | None:
+        """The library functions, methods or classes the static inference says a call calls
+        (``self.client.set(...)`` with ``self.client = client: redis.Redis``); None when it
+        cannot tell or the callee is the project's own (then jedi is asked)."""
+        inference = getattr(session, "inference", None)
+        call = inference.call_at(site.func_end) if inference is not None else None
+        if call is None:
+            return None
+        values = inference.values(call.func)
+        if not values:
+            return None
+        refs = []
+        for value in values:
+            ref = value.ref
+            if value.project is not None or ref is None or ref.kind not in ("function", "class"):
+                return None
             refs.append(ref)
         return refs
 
@@ -747,6 +865,8 @@ class ApiProvider:
         dists = index.for_module(full_name) if full_name else []
         if dists:
             return f"{dists[0].name} {dists[0].version}, installed"
+        if full_name and "." not in full_name:
+            return f"`{full_name}`, defined in this module"
         return "workspace"
 
 
@@ -761,6 +881,25 @@ class _Receiver:
     stdlib: bool
     exact: bool  # constructed right there (or a module / class): no subclass can stand in
     inferred: bool = False  # by jedi (not by the imports)
+    declared: str = ""  # who declared the type ("project", a library's top module): only subclasses it can make count
+    project: object = None  # a class of the checked module (inference.ProjectClass)
+    instance: bool = False  # with ``project``: an instance of it
+
+    @staticmethod
+    def of_value(value: Value, inference) -> tuple["_Receiver", Ref | None] | None:
+        """A statically inferred value as a receiver (None for functions and methods)."""
+        if value.project is not None:
+            base = inference.library_base(value.project)
+            label = f"`{value.project.name}` object" if value.instance else f"class `{value.project.name}`"
+            full_name = base.full_name if base is not None else value.project.name
+            stdlib = base is None or is_stdlib(base.module.split(".")[0])
+            return _Receiver("instance" if value.instance else "class", full_name, label, None, stdlib, value.exact,
+                             declared=value.origin, project=value.project, instance=value.instance), base
+        ref = value.ref
+        if ref is None or ref.kind not in ("module", "class", "instance"):
+            return None
+        receiver = _Receiver.of(ref, None, exact=value.exact or ref.kind in ("module", "class"))
+        return replace(receiver, declared=value.origin), ref
 
     @staticmethod
     def of(ref: Ref, api, exact: bool) -> "_Receiver":
@@ -841,6 +980,7 @@ def _missing_submodule(module: str, location: str | None) -> str | None:
     return None
 
 
+_FIELD_COPIERS = {"dataclasses.replace", "copy.replace"}  # keywords: the fields of the first argument
 _STRUCTURAL_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
                         "abc.", "numbers.", "os.PathLike", "contextlib.AbstractContextManager")
 
@@ -873,6 +1013,28 @@ def _mentions(module_path: str | None, name: str) -> bool:
     import re
 
     return re.search(rf"(?<![\w.]){re.escape(name)}\b|\.{re.escape(name)}\b", source) is not None
+
+
+def _still_there(env: Environment, change, module: str, name: str | None, py_version) -> bool:
+    """The installed version has the module (``name`` None) or the module's ``name`` after all:
+    a knowledge-base entry does not apply (a name that came back, numpy 2's ``np.bool``)."""
+    if change.change != "removed":
+        return False
+    if is_stdlib(module.split(".")[0]) and tuple(py_version) != tuple(sys.version_info[:2]):
+        return False  # caveat's own standard library is another version's
+    api = index_for(env)
+    if name is None:
+        return api.module_exists(module)
+    ref = api.resolve(module)
+    if ref is None or ref.kind != "module":
+        return False
+    return name in api.module_names(ref.module).names
+
+
+def _family(module: str) -> str:
+    """A module's distribution family for subclass questions: its top-level package, one for the stdlib."""
+    top = module.split(".")[0]
+    return "stdlib" if top and top != "project" and is_stdlib(top) else top
 
 
 def _installed(index, distribution: str) -> str | None:

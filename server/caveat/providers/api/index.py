@@ -44,6 +44,12 @@ Querying it (``ApiIndex(env)``; every answer over-approximates what exists, so a
   distributions that can see the class (its own distribution and those requiring it).
 - ``returns(ref)`` -> the return annotation of a function (source text) and ``return_ref``
   -> the ``Ref`` it names, when it names a class (``Optional``/``X | None`` unwrapped).
+- ``signatures(ref)`` -> ``[(first argument's annotation, return annotation)]``, one per
+  overload, from the layer that decides (the stub when there is one); ``is_async(ref)``;
+  ``attribute_type(class_ref, name)`` -> ``(text, module)``: what a data attribute holds
+  (an annotation, or ``call:C`` for ``self.name = C(...)`` in ``__init__``), through the bases;
+  ``declarative(class_ref)``: a ``@dataclass_transform`` metaclass makes its subclasses
+  (pydantic models), whose constructors take their declared fields.
 
 Nothing of the project is executed: files are read and parsed with ``ast``.
 """
@@ -563,7 +569,10 @@ class ApiIndex:
                 if stub:
                     continue  # a stub declares every member: its decorators and metaclass add none
                 meta = info["meta"]
-                if meta and meta not in _SAFE_METACLASSES:
+                declarative = meta and meta not in _SAFE_METACLASSES and self._declarative_metaclass(klass, meta)
+                if declarative:  # the class object also has the metaclass's members
+                    names.update(self.class_names(declarative).names)
+                elif meta and meta not in _SAFE_METACLASSES:
                     reasons.append(f"{klass.full_name}: metaclass {meta}")
                 odd = [d for d in info["deco"] if not self._harmless(klass.module, d, _SAFE_CLASS_DECORATORS)]
                 if odd:
@@ -572,6 +581,29 @@ class ApiIndex:
         if reasons:
             return Names(frozenset(names), False, reasons[0], data_only=data_getattr == len(reasons))
         return Names(frozenset(names), True)
+
+    def declarative(self, ref: Ref) -> bool:
+        """Whether the class (or a base) has a ``@dataclass_transform`` metaclass (PEP 681):
+        its subclasses' constructors take their declared fields."""
+        for klass in self.mro(ref):
+            for info, _ in self._class_infos(klass):
+                meta = info["meta"]
+                if meta and meta not in _SAFE_METACLASSES and self._declarative_metaclass(klass, meta):
+                    return True
+        return False
+
+    def _declarative_metaclass(self, klass: Ref, meta: str) -> Ref | None:
+        """A metaclass decorated with ``@dataclass_transform`` (PEP 681): the classes it makes
+        have the members they declare (fields), as type checkers read them (pydantic)."""
+        target = self._class_scope_expression(klass, meta)
+        if target is None or target.kind != "class":
+            return None
+        for info, _ in self._class_infos(target):
+            if info["open"] or info["meta"]:
+                return None
+            if any(d.rsplit(".", 1)[-1].startswith("dataclass_transform") for d in info["deco"]):
+                return target
+        return None
 
     def _harmless(self, module: str, decorator: str, known: set[str]) -> bool:
         """A decorator that returns what it decorates (by name, or as its source shows)."""
@@ -729,6 +761,26 @@ class ApiIndex:
         for info, _ in self._function_infos(ref):
             if info["ret"]:
                 return info["ret"]
+        return None
+
+    def signatures(self, ref: Ref) -> list[tuple[str | None, str | None]]:
+        infos = self._function_infos(ref)
+        deciding = [info for info, stub in infos if stub] or [info for info, _ in infos]
+        return [tuple(sig) for info in deciding for sig in info.get("sigs", ())]
+
+    def is_async(self, ref: Ref) -> bool:
+        return any(info.get("async") for info, _ in self._function_infos(ref))
+
+    def attribute_type(self, ref: Ref, name: str) -> tuple[str, str] | None:
+        for klass in self.mro(Ref("class", ref.module, ref.qualname)):
+            infos = self._class_infos(klass)
+            deciding = [info for info, stub in infos if stub] or [info for info, _ in infos]
+            for info in deciding:
+                text = info.get("attrs", {}).get(name)
+                if text:
+                    return text, klass.module
+            if any(name in info["members"] for info, _ in infos):
+                return None  # defined here without a type: a subclass's annotation does not apply
         return None
 
     def return_ref(self, ref: Ref, depth: int = 0) -> Ref | None:

@@ -7,14 +7,18 @@
 - ``imports``: local name -> absolute dotted target (relative imports resolved);
   ``star``: modules imported with ``*``; ``all``: ``__all__`` names, if any;
 - ``open``: why the module's names cannot be enumerated ("" when they can);
-- ``classes``: qualified name -> ``{bases, meta, deco, members, open, line}`` (bases and
-  decorators as dotted source text; members include ``self.x`` assignments of methods);
+- ``classes``: qualified name -> ``{bases, meta, deco, members, open, line, attrs}`` (bases and
+  decorators as dotted source text; members include ``self.x`` assignments of methods;
+  ``attrs``: what data attributes hold, an annotation's text or ``call:C`` for
+  ``self.x = C(...)`` in ``__init__``);
 - ``functions``: qualified name (``Class.method``) -> ``{params, kw, deco, ret, fwd, keys,
   open, locals, self_ret, line}``: keyword-acceptable parameters (``self``/``cls`` dropped),
   whether it takes ``**kwargs``, and where those go: ``fwd`` the callees they are passed to
   as written (``request``, ``self.request``, ``super().__init__``, ``parser().parse``),
   ``keys`` the literal keys it reads, ``open`` why the forwarding cannot be followed, and
   ``locals`` the local names made by a constructor call (``with:`` for ``with C() as x``);
+  ``async`` for ``async def``; ``sigs``: ``[first argument's annotation, return annotation]``
+  of each overload (binary operators dispatch on the first);
 - ``values``: module-level ``name = Class(...)`` (instances) and ``name = other`` (aliases).
 
 Resolution across modules and layers lives in ``caveat.providers.api.index``.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 from pathlib import Path
 
 
@@ -139,6 +144,14 @@ def _annotation_text(node: ast.AST | None) -> str | None:
     return ast.unparse(node)
 
 
+def _first_argument(node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None) -> str | None:
+    """The annotation of the first argument after ``self`` (binary operators dispatch on it)."""
+    positional = node.args.posonlyargs + node.args.args
+    if owner is not None and positional:
+        positional = positional[1:]
+    return _annotation_text(positional[0].annotation) if positional else None
+
+
 def _targets(node: ast.AST):
     if isinstance(node, ast.Name):
         yield node.id
@@ -170,7 +183,8 @@ _MODULE_DYNAMIC = re.compile(r"\bglobals\s*\(\s*\)\s*(\[|\.\s*update|\.\s*setdef
 
 
 class _LayerBuilder:
-    def __init__(self, tree: ast.Module, module: str, is_package: bool, source: str) -> None:
+    def __init__(self, tree: ast.Module, module: str, is_package: bool, source: str, stub: bool = False) -> None:
+        self.stub = stub
         self.tree = tree
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
@@ -195,6 +209,10 @@ class _LayerBuilder:
             layer["open"] = layer["open"] or "the module changes its namespace at run time"
         getattr_node = next((n for n in _statements(self.tree.body) if isinstance(n, ast.FunctionDef)
                              and n.name == "__getattr__"), None)
+        if getattr_node is None and any(isinstance(n, (ast.Assign, ast.AnnAssign)) and "__getattr__" in
+                                        set(_targets(n.targets[0] if isinstance(n, ast.Assign) else n.target))
+                                        for n in _statements(self.tree.body)):
+            layer["open"] = "the module's __getattr__ can return any name"  # __getattr__ = make_getattr(...)
         if getattr_node is not None:
             extra = _getattr_names(getattr_node)
             if extra is None:
@@ -220,7 +238,8 @@ class _LayerBuilder:
                     layer["imports"][alias.asname] = alias.name
                 else:
                     top = alias.name.split(".")[0]
-                    layer["members"].add(top)
+                    if not self.stub:  # a stub's plain `import x` is not a re-export (PEP 484)
+                        layer["members"].add(top)
                     layer["imports"][top] = top
         elif isinstance(stmt, ast.ImportFrom):
             source = self.absolute(stmt.level, stmt.module)
@@ -229,7 +248,8 @@ class _LayerBuilder:
                     layer["star"].append(source)
                     continue
                 local = alias.asname or alias.name
-                layer["members"].add(local)
+                if not (self.stub and not stmt.level and alias.asname != alias.name):
+                    layer["members"].add(local)  # a stub re-exports only `import x as x` (PEP 484)
                 layer["imports"][local] = f"{source}.{alias.name}" if source else alias.name
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -279,6 +299,11 @@ class _LayerBuilder:
             info["deco"] = [d for d in info["deco"] if d not in ("overload", "typing.overload")] or \
                 [d for d in known["deco"] if d not in ("overload", "typing.overload")]
             info["ret"] = info["ret"] or known["ret"]
+            if known["overload"] and not info["overload"]:
+                info["sigs"] = known["sigs"]  # the implementation after its overloads
+            elif known["overload"] == info["overload"]:
+                info["sigs"] = known["sigs"] + info["sigs"]
+            info["overload"] = known["overload"] or info["overload"]
         self.layer["functions"][qualname] = info
 
     def _all(self, stmt: ast.stmt) -> None:
@@ -302,7 +327,7 @@ class _LayerBuilder:
     def _class(self, node: ast.ClassDef, qualname: str) -> None:
         members: set[str] = set()
         info = {"bases": [], "meta": None, "deco": [_decorator_name(d) for d in node.decorator_list],
-                "members": [], "open": "", "line": node.lineno}
+                "members": [], "open": "", "line": node.lineno, "attrs": _typed_attributes(node)}
         for base in node.bases:
             text = _dotted(base.value if isinstance(base, ast.Subscript) else base)
             info["bases"].append(text if text else "?" + ast.unparse(base))
@@ -330,7 +355,7 @@ class _LayerBuilder:
             elif isinstance(stmt, (ast.For, ast.AsyncFor)):
                 members.update(_targets(stmt.target))
         new = next((n for n in _statements(node.body) if isinstance(n, ast.FunctionDef) and n.name == "__new__"), None)
-        if members & {"__getattr__", "__getattribute__"}:
+        if (members - _hidden_from_type_checkers(node)) & {"__getattr__", "__getattribute__"}:
             info["open"] = "the class defines __getattr__"
         elif new is not None and _new_returns_other(new):
             info["open"] = "its __new__ returns objects of other classes"
@@ -369,7 +394,9 @@ class _LayerBuilder:
             params = params[1:]  # self / cls
         info = {"params": params, "kw": args.kwarg is not None, "deco": [_decorator_name(d) for d in node.decorator_list],
                 "ret": _annotation_text(node.returns), "fwd": [], "keys": [], "open": "", "locals": {},
-                "self_ret": False, "line": node.lineno, "ident": _identity(node)}
+                "self_ret": False, "line": node.lineno, "ident": _identity(node),
+                "async": isinstance(node, ast.AsyncFunctionDef), "sigs": [[_first_argument(node, owner), _annotation_text(node.returns)]],
+                "overload": any(_decorator_name(d).rsplit(".", 1)[-1] == "overload" for d in node.decorator_list)}
         if args.kwarg is not None:
             self._forwarding(node, args.kwarg.arg, info)
         if owner is not None and node.name == "__enter__":
@@ -441,6 +468,56 @@ class _LayerBuilder:
         info["locals"] = {k: v for k, v in locals_.items() if v}
 
 
+def _hidden_from_type_checkers(node: ast.ClassDef) -> set[str]:
+    """Methods defined only under ``if not TYPE_CHECKING:``: the library keeps them from type
+    checkers on purpose (pydantic's ``__getattr__``, which serves private attributes and
+    extras only), so static attribute access is checked as if they were absent."""
+    hidden: set[str] = set()
+    shown: set[str] = set()
+    for stmt in node.body:
+        if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.UnaryOp) and isinstance(stmt.test.op, ast.Not) \
+                and (_dotted(stmt.test.operand) or "").rsplit(".", 1)[-1] == "TYPE_CHECKING":
+            hidden.update(s.name for s in stmt.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            shown.update(s.name for s in stmt.orelse if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            shown.add(stmt.name)
+    return hidden - shown
+
+
+def _typed_attributes(node: ast.ClassDef) -> dict[str, str]:
+    """What the class's data attributes hold, where the source says: an annotation (``name: T``
+    in the class body, ``self.name: T`` in a method) decides; else ``self.name = C(...)`` in
+    ``__init__`` gives ``"call:C"`` when it is the only assignment of that name."""
+    declared: dict[str, str] = {}
+    built: dict[str, str | None] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            declared.setdefault(stmt.target.id, _annotation_text(stmt.annotation))
+    for stmt in node.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        positional = stmt.args.posonlyargs + stmt.args.args
+        if not positional:
+            continue
+        first = positional[0].arg
+        for sub in ast.walk(stmt):
+            target = sub.target if isinstance(sub, (ast.AnnAssign, ast.AugAssign)) else sub.targets[0] \
+                if isinstance(sub, ast.Assign) and len(sub.targets) == 1 else None
+            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                    and target.value.id == first):
+                continue
+            if isinstance(sub, ast.AnnAssign):
+                declared.setdefault(target.attr, _annotation_text(sub.annotation))
+            elif stmt.name == "__init__" and isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call) \
+                    and _dotted(sub.value.func) and target.attr not in built:
+                built[target.attr] = "call:" + _dotted(sub.value.func)
+            else:
+                built[target.attr] = None
+    result = {name: value for name, value in built.items() if value}
+    result.update({name: value for name, value in declared.items() if value})
+    return result
+
+
 def _getattr_names(function: ast.FunctionDef) -> list[str] | None:
     """Names a module ``__getattr__`` serves when it ends in ``raise AttributeError`` and
     returns only for names compared with literals; None when it may return anything."""
@@ -472,6 +549,45 @@ def build_layer(path: str, module: str) -> dict | None:
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     is_package = os.path.basename(path).startswith("__init__.")
-    return _LayerBuilder(tree, module, is_package, source).build()
+    stub = path.endswith(".pyi")
+    if stub:
+        tree = _VersionBranches().visit(tree)
+    return _LayerBuilder(tree, module, is_package, source, stub).build()
+
+
+class _VersionBranches(ast.NodeTransformer):
+    """In a stub, ``if sys.version_info >= (3, N):`` keeps only the branch of the running
+    Python (typeshed declares names removed in 3.11 under ``< (3, 11)``): the standard library
+    is checked only when the project's Python is the one caveat runs on."""
+
+    def visit_If(self, node: ast.If):
+        taken = _version_test(node.test)
+        if taken is None:
+            return self.generic_visit(node)
+        kept = []
+        for stmt in node.body if taken else node.orelse:
+            result = self.visit(stmt)
+            kept.extend(result if isinstance(result, list) else [result] if result is not None else [])
+        return kept or None
+
+    def visit_FunctionDef(self, node):
+        return node  # signatures only: bodies of stubs hold nothing
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+
+def _version_test(test: ast.AST) -> bool | None:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and _dotted(test.left) == "sys.version_info"):
+        return None
+    target = test.comparators[0]
+    if not isinstance(target, ast.Tuple) or not all(isinstance(e, ast.Constant) and isinstance(e.value, int)
+                                                    for e in target.elts):
+        return None
+    wanted = tuple(e.value for e in target.elts)
+    have = tuple(sys.version_info[:len(wanted)])
+    op = type(test.ops[0])
+    compare = {ast.Lt: have < wanted, ast.LtE: have <= wanted, ast.Gt: have > wanted, ast.GtE: have >= wanted,
+               ast.Eq: have == wanted, ast.NotEq: have != wanted}
+    return compare.get(op)
 
 

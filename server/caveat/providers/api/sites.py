@@ -271,6 +271,8 @@ class _Collector:
         if isinstance(root, (ast.Constant, ast.JoinedStr, ast.List, ast.Dict, ast.Set, ast.Tuple,
                              ast.ListComp, ast.DictComp, ast.SetComp)):
             return not (isinstance(root, ast.Constant) and root.value is None)
+        if isinstance(root, (ast.BinOp, ast.Await, ast.BoolOp, ast.IfExp, ast.Compare)):
+            return True  # operator results, awaited calls: the static inference reads them
         if not isinstance(root, ast.Name):
             return False
         if root.id in self.imports and not self._shadowed(root):
@@ -396,6 +398,7 @@ class _Collector:
         root, _ = self._root(func)
         worth = isinstance(root, ast.Name) and (root.id in self.imports or root.id not in ("self", "cls")
                                                  or isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute))
+        worth = worth or isinstance(root, (ast.BinOp, ast.Await))  # the static inference reads these
         if not worth and not (isinstance(root, ast.Name) and root.id in ("self", "cls")):
             return None
         return CallSite(line, after_paren, callee, self._qualified(func), tuple(keywords),

@@ -1,0 +1,1071 @@
+"""What a receiver or a callee in the project's code is, read statically (``ast`` + the index).
+
+``Inference(api, model)`` answers ``values(node)`` for an expression of one block: a tuple of
+``Value`` (the expression is one of them at run time) or ``None`` when it cannot tell (then the
+checks say nothing, or ask jedi). Nothing is executed and nothing is guessed:
+
+- names: parameters and variables by their annotation (``def f(resp: requests.Response)``,
+  ``x: str = ...``); otherwise every binding of the name in its scope must be understood
+  (``x = expr``, ``with expr as x``, ``except E as x``) and the answer is their union; ``self``
+  and ``cls`` are the enclosing class; module-level names, imports and the module's own
+  classes and functions through the ``ModuleModel``;
+- literals, displays and comprehensions are builtins (``"a"`` -> ``str``, ``[...]`` -> ``list``);
+- calls: a library class builds an instance of exactly that class; a library function or
+  method returns what its annotation (stub or source) names (``Optional``/``| None``, generic
+  arguments and ``Self`` handled; a ``TypeVar`` or an overload set that disagrees is unknown);
+  a project class builds its instance, a project function returns its annotation;
+- attributes: a module's members, a method (bound to its receiver for ``Self``), a property's
+  return, a data attribute's annotation or its ``self.x = C(...)`` constructor;
+- ``with x as y`` / ``async with``: what ``__enter__`` / ``__aenter__`` returns;
+- operators: ``a - b`` is what ``type(a).__sub__`` returns for ``b``'s type (stub overloads are
+  matched on their first argument: ``datetime - datetime`` -> ``timedelta``);
+- project classes (``ProjectClass``) that derive from library classes: their own names
+  (fields, methods, ``self.x``) plus their bases' members (pydantic models, dataclasses).
+
+A ``Value`` says whether the object was built right there (``exact``: no subclass can stand in)
+and whether the type comes from the project's own annotation (``declared``).
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from caveat.providers.api.index import ApiIndex, Names, Ref
+
+_TYPING_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
+                    "abc.", "types.", "numbers.")
+_UNKNOWN_ANNOTATIONS = {"Any", "object", "Self", "NoReturn", "Never", "None"}
+_OPERATORS = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__",
+              ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__", ast.Pow: "__pow__", ast.BitOr: "__or__",
+              ast.BitAnd: "__and__", ast.BitXor: "__xor__", ast.LShift: "__lshift__", ast.RShift: "__rshift__",
+              ast.MatMult: "__matmul__"}
+_LITERALS = {ast.JoinedStr: "str", ast.List: "list", ast.ListComp: "list", ast.Dict: "dict", ast.DictComp: "dict",
+             ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple"}
+_MAX_DEPTH = 24
+_SEQUENCES = {"list", "List", "set", "Set", "frozenset", "FrozenSet", "Sequence", "MutableSequence", "Iterable",
+              "Iterator", "Collection", "AbstractSet", "MutableSet", "deque", "Deque"}
+_PLAIN_CLASS_DECORATORS = {"dataclass", "total_ordering", "final", "unique", "runtime_checkable", "dataclass_transform"}
+
+
+@dataclass(frozen=True)
+class ProjectClass:
+    """A class defined in the checked module."""
+
+    name: str
+    bases: tuple[ast.expr, ...]
+    decorators: tuple[str, ...]
+    keywords: tuple[tuple[str, str], ...]  # class keywords (metaclass=..., extra=...)
+    names: frozenset[str]  # what the class body and its methods define (fields, methods, self.x)
+    annotations: dict = field(hash=False, compare=False, default_factory=dict)  # field -> annotation node
+    methods: dict = field(hash=False, compare=False, default_factory=dict)  # name -> FunctionDef
+    assigned: dict = field(hash=False, compare=False, default_factory=dict)  # self.x -> [value nodes]
+    body_values: dict = field(hash=False, compare=False, default_factory=dict)  # class-level values (x = v, x: T = v)
+    digest: str = ""
+    dynamic: str = ""  # why instances may have other attributes (setattr, __dict__, extra='allow')
+
+
+@dataclass(frozen=True)
+class Value:
+    ref: Ref | None  # a library module, class, function or instance (None for project classes)
+    exact: bool = False  # built right here: no subclass can stand in
+    declared: bool = False  # the project's own annotation says so
+    project: ProjectClass | None = None
+    instance: bool = False  # with ``project``: an instance (else the class object)
+    bound: "Value | None" = None  # a method's receiver (for ``-> Self``)
+    method: ast.AST | None = field(default=None, hash=False, compare=False)  # a project function or method
+    # whose annotation declared the type: "project", or a library's top-level module ("" when
+    # not declared): only subclasses that code can produce stand in for it
+    origin: str = ""
+
+    @property
+    def kind(self) -> str:
+        if self.project is not None:
+            return "instance" if self.instance else "class"
+        return self.ref.kind if self.ref is not None else "function"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+class ModuleModel:
+    """The module's own classes, functions, module-level bindings and imports (from all its
+    blocks), with a digest per name so a block's cache key can cover what it read."""
+
+    def __init__(self) -> None:
+        self.classes: dict[str, ProjectClass] = {}
+        self.functions: dict[str, ast.AST] = {}
+        self.bindings: dict[str, list[ast.AST]] = {}  # module-level name -> binding statements
+        self.imports: dict[str, str] = {}
+        self.digests: dict[str, str] = {}
+        self.active: set = set()  # project attributes being inferred (cycles)
+        self.stored: set[str] = set()  # attribute names the module sets on objects (`x.name = ...`, setattr)
+        self.methods: dict = {}  # a method of a project class -> the Inference over it
+
+    @classmethod
+    def build(cls, blocks, facts, imports: dict[str, str]) -> "ModuleModel":
+        model = cls()
+        model.imports = dict(imports)
+        class_parts: dict[str, list[ast.ClassDef]] = {}
+        for block, block_facts in zip(blocks, facts):
+            tree = block_facts.tree
+            if tree is None:
+                continue
+            model.stored.update(_stored_attributes(tree))
+            for stmt in tree.body:
+                if isinstance(stmt, ast.ClassDef):
+                    class_parts.setdefault(stmt.name, []).append(stmt)
+                elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    model.functions[stmt.name] = stmt
+                    model.digests[stmt.name] = _digest(ast.dump(stmt.args), ast.dump(stmt.returns or ast.Pass()))
+                else:
+                    for node in _module_statements([stmt]):
+                        for name in _bound_names(node):
+                            model.bindings.setdefault(name, []).append(node)
+        for name, parts in class_parts.items():
+            model.classes[name] = _project_class(name, parts)
+            model.digests[name] = model.classes[name].digest
+        for name, nodes in model.bindings.items():
+            model.digests[name] = _digest(*(ast.dump(n) for n in nodes))
+        model.digests["<stored>"] = _digest(*sorted(model.stored))
+        return model
+
+    def key_for(self, reads) -> tuple:
+        return tuple((name, self.digests[name]) for name in sorted(reads) if name in self.digests) + \
+            (self.digests.get("<stored>", ""),)
+
+
+def _stored_attributes(tree: ast.AST) -> set[str]:
+    """Names set on objects other than ``self``/``cls``: ``order.extra = 1``, ``setattr(x, "y", ...)``."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and not (
+                isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+            found.add(node.attr)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" \
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+            found.add(str(node.args[1].value))
+    return found
+
+
+def _module_statements(body):
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(stmt).__name__ == "TryStar":
+            for name in ("body", "orelse", "finalbody"):
+                yield from _module_statements(getattr(stmt, name, []) or [])
+            for handler in getattr(stmt, "handlers", []) or []:
+                yield from _module_statements(handler.body)
+
+
+def _bound_names(stmt: ast.AST):
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            yield from _target_names(target)
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        yield from _target_names(stmt.target)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        yield from _target_names(stmt.target)
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            if item.optional_vars is not None:
+                yield from _target_names(item.optional_vars)
+    elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        for alias in stmt.names:
+            yield alias.asname or alias.name.split(".")[0]
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield stmt.name
+    elif isinstance(stmt, (ast.Global, ast.Nonlocal)):
+        yield from stmt.names
+    elif isinstance(stmt, ast.ExceptHandler) and stmt.name:
+        yield stmt.name
+    elif isinstance(stmt, ast.NamedExpr) and isinstance(stmt.target, ast.Name):
+        yield stmt.target.id
+    elif isinstance(stmt, ast.Delete):
+        for target in stmt.targets:
+            yield from _target_names(target)
+    elif type(stmt).__name__ in ("MatchAs", "MatchStar") and getattr(stmt, "name", None):
+        yield stmt.name
+    elif type(stmt).__name__ == "MatchMapping" and getattr(stmt, "rest", None):
+        yield stmt.rest
+
+
+def _target_names(node: ast.AST):
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for element in node.elts:
+            yield from _target_names(element)
+    elif isinstance(node, ast.Starred):
+        yield from _target_names(node.value)
+
+
+def _project_class(name: str, parts: list[ast.ClassDef]) -> ProjectClass:
+    header = parts[0]
+    names: set[str] = set()
+    annotations: dict[str, ast.AST] = {}
+    methods: dict[str, ast.AST] = {}
+    assigned: dict[str, list[ast.AST]] = {}
+    body_values: dict[str, list[ast.AST]] = {}
+    interface = [ast.dump(b) for b in header.bases] + [ast.dump(k) for k in header.keywords] + \
+        [ast.dump(d) for d in header.decorator_list]
+    for part in parts:
+        for stmt in part.body:
+            for node in _module_statements([stmt]):
+                bound = list(_bound_names(node))
+                names.update(bound)
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    annotations[node.target.id] = node.annotation
+                    if node.value is not None:  # `x: str = Field(alias="id")`, `model_config: ConfigDict = ...`
+                        body_values.setdefault(node.target.id, []).append(node.value)
+                    interface.append(ast.dump(node))
+                elif isinstance(node, ast.Assign):
+                    for target in bound:
+                        body_values.setdefault(target, []).append(node.value)
+                    interface.append(ast.dump(node))
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    methods[node.name] = node
+                    interface.extend([node.name, ast.dump(node.args), ast.dump(node.returns or ast.Pass())]
+                                     + [ast.dump(d) for d in node.decorator_list])
+                    _self_assignments(node, names, assigned, interface)
+                elif isinstance(node, ast.ClassDef):
+                    interface.append(node.name)
+    decorators = tuple(ast.unparse(d) for d in header.decorator_list)
+    keywords = tuple((k.arg or "**", ast.unparse(k.value)) for k in header.keywords)
+    return ProjectClass(name, tuple(header.bases), decorators, keywords, frozenset(names), annotations, methods,
+                        assigned, body_values, _digest(*interface), _dynamic(parts))
+
+
+_EXTRA_ALLOWED = re.compile(r"\bextra\s*[=:]\s*[^,)\n]*allow", re.I)
+
+
+def _aliases(value: ast.AST) -> set[str]:
+    """``Field(alias="x")`` / ``field(alias=...)``: the names a field is also accepted under."""
+    found = set()
+    if isinstance(value, ast.Call):
+        for keyword in value.keywords:
+            if keyword.arg in ("alias", "validation_alias") and isinstance(keyword.value, ast.Constant) \
+                    and isinstance(keyword.value.value, str):
+                found.add(keyword.value.value)
+    return found
+
+
+def _dynamic(parts: list[ast.ClassDef]) -> str:
+    """Why a project class's instances may carry attributes it does not declare."""
+    for part in parts:
+        for stmt in part.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if _EXTRA_ALLOWED.search(ast.unparse(stmt)):
+                    return "the model allows extra attributes"
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+                    return "the class sets attributes with setattr()"
+                if isinstance(node, ast.Attribute) and node.attr == "__dict__":
+                    return "the class writes its __dict__"
+    return ""
+
+
+def _self_assignments(function, names: set[str], assigned: dict, interface: list) -> None:
+    positional = function.args.posonlyargs + function.args.args
+    if not positional or any(_decorator(d) == "staticmethod" for d in function.decorator_list):
+        return
+    first = positional[0].arg
+    for node in ast.walk(function):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+            if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        for target in targets:
+            for sub in ast.walk(target):
+                if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == first \
+                        and isinstance(sub.ctx, ast.Store):
+                    names.add(sub.attr)
+                    value = node.annotation if isinstance(node, ast.AnnAssign) else \
+                        node.value if isinstance(node, ast.Assign) and target is sub else None
+                    assigned.setdefault(sub.attr, []).append(
+                        ("annotation" if isinstance(node, ast.AnnAssign) else "value", value, function))
+                    interface.append(ast.dump(node))
+
+
+def _decorator(node: ast.AST) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    try:
+        return ast.unparse(target)
+    except Exception:  # pragma: no cover
+        return ""
+
+
+@dataclass(frozen=True)
+class _ClassStub:
+    """The enclosing class of a method read outside its block."""
+
+    name: str
+
+
+class Inference:
+    """Static answers for the expressions of one block (see the module docstring)."""
+
+    def __init__(self, api: ApiIndex, model: ModuleModel, tree: ast.AST, text: str = "") -> None:
+        self.api = api
+        self.model = model
+        self.tree = tree
+        self.lines = text.splitlines(keepends=True)
+        self._position_maps: dict = {}
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for parent in ast.walk(tree):
+            for child in ast.iter_child_nodes(parent):
+                self.parents[child] = parent
+        self._bindings: dict[ast.AST, dict[str, list[ast.AST]]] = {}
+        self._memo: dict[ast.AST, tuple[Value, ...] | None] = {}
+        self._depth = 0
+
+    # --- entry points -------------------------------------------------------------
+    def values(self, node: ast.AST) -> tuple[Value, ...] | None:
+        key = node
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # recursion through a cycle: unknown
+        if self._depth > _MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            found = self._values(node)
+        except RecursionError:  # pragma: no cover
+            found = None
+        finally:
+            self._depth -= 1
+        if found is not None:
+            found = tuple(dict.fromkeys(found))
+            if not found:
+                found = None
+        self._memo[key] = found
+        return found
+
+    def node_at(self, line: int, col_end: int, kind=ast.Attribute) -> ast.AST | None:
+        """The node of ``kind`` ending at (line, byte column) in the block's tree."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, kind) and node.end_lineno == line and node.end_col_offset == col_end:
+                return node
+        return None
+
+    def _in_method(self, method: ast.AST) -> "Inference":
+        """The inference over another member of a project class (``self.x = client`` in
+        ``__init__``, read from another method's block)."""
+        if method in self.parents or method is self.tree:
+            return self
+        found = self.model.methods.get(method)
+        if found is None:
+            holder = ast.Module(body=[method], type_ignores=[])
+            found = self.model.methods[method] = Inference(self.api, self.model, holder)
+            for klass in self.model.classes.values():  # self / cls need the enclosing class
+                if klass.methods.get(method.name) is method:
+                    found.parents[method] = _ClassStub(klass.name)
+        return found
+
+    # --- expressions ----------------------------------------------------------------
+    def _values(self, node: ast.AST) -> tuple[Value, ...] | None:
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if value is None or value is Ellipsis:
+                return None
+            return (self._builtin(type(value).__name__),)
+        literal = _LITERALS.get(type(node))
+        if literal:
+            return (self._builtin(literal),)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.Attribute):
+            return self._each(self.values(node.value), lambda v: self._member(v, node.attr))
+        if isinstance(node, ast.Call):
+            return self._each(self.values(node.func), lambda v: self._call(v, node))
+        if isinstance(node, ast.Await):
+            return self.values(node.value)
+        if isinstance(node, ast.NamedExpr):
+            return self.values(node.value)
+        if isinstance(node, (ast.Compare,)) or isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return (self._builtin("bool"),)
+        if isinstance(node, ast.IfExp):
+            return self._union([self.values(node.body), self.values(node.orelse)])
+        if isinstance(node, ast.BoolOp):
+            return self._union([self.values(v) for v in node.values])
+        if isinstance(node, ast.BinOp):
+            return self._operator(node)
+        return None
+
+    def _each(self, values, function) -> tuple[Value, ...] | None:
+        if values is None:
+            return None
+        found: list[Value] = []
+        for value in values:
+            result = function(value)
+            if result is None:
+                return None
+            found.extend(result)
+        return tuple(found)
+
+    @staticmethod
+    def _union(parts) -> tuple[Value, ...] | None:
+        if any(part is None for part in parts):
+            return None
+        return tuple(v for part in parts for v in part)
+
+    def _builtin(self, name: str) -> Value:
+        return Value(Ref("instance", "builtins", name), exact=True)
+
+    # --- names ----------------------------------------------------------------------
+    def _name(self, node: ast.Name) -> tuple[Value, ...] | None:
+        name = node.id
+        scope = self._scope_of(node)
+        while scope is not None:
+            if isinstance(scope, ast.Lambda):
+                if any(a.arg == name for a in _arguments(scope.args)):
+                    return None
+            elif isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                for generator in scope.generators:
+                    if name in set(_target_names(generator.target)):
+                        if isinstance(generator.target, ast.Name):
+                            return self._element(generator.iter)
+                        return None
+            else:
+                parameter = next((a for a in _arguments(scope.args) if a.arg == name), None)
+                if parameter is not None:
+                    return self._parameter(scope, parameter)
+                bindings = self._scope_bindings(scope).get(name)
+                if bindings:
+                    if any(isinstance(b, ast.Global) for b in bindings):
+                        break
+                    if any(isinstance(b, ast.Nonlocal) for b in bindings):
+                        scope = self._scope_of(scope)
+                        continue
+                    return self._bound(bindings, name)
+            scope = self._scope_of(scope)
+        return self._module_name(name)
+
+    def _scope_of(self, node: ast.AST):
+        """The enclosing function, lambda or comprehension (class bodies are not scopes for
+        the functions inside them)."""
+        node = self.parents.get(node)
+        while node is not None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp,
+                                 ast.DictComp, ast.GeneratorExp)):
+                return node
+            node = self.parents.get(node)
+        return None
+
+    def _scope_bindings(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
+        key = scope
+        found = self._bindings.get(key)
+        if found is None:
+            found = {}
+            stack = list(ast.iter_child_nodes(scope))
+            while stack:
+                node = stack.pop()
+                if node is getattr(scope, "args", None) or node in getattr(scope, "decorator_list", ()) \
+                        or node is getattr(scope, "returns", None):
+                    continue
+                for name in _bound_names(node):
+                    found.setdefault(name, []).append(node)
+                if isinstance(node, ast.ExceptHandler) or isinstance(node, ast.NamedExpr):
+                    pass
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+                                         ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                    stack.extend(ast.iter_child_nodes(node))
+            self._bindings[key] = found
+        return found
+
+    def _bound(self, bindings: list[ast.AST], name: str) -> tuple[Value, ...] | None:
+        annotated = [b for b in bindings if isinstance(b, ast.AnnAssign)]
+        if annotated:
+            return self.annotation(annotated[0].annotation, self._module_of())
+        parts = []
+        for binding in bindings:
+            parts.append(self._binding_value(binding, name))
+        return self._union(parts)
+
+    def _binding_value(self, binding: ast.AST, name: str) -> tuple[Value, ...] | None:
+        if isinstance(binding, ast.Assign):
+            if all(isinstance(t, ast.Name) for t in binding.targets):
+                return self.values(binding.value)
+            return None
+        if isinstance(binding, ast.NamedExpr):
+            return self.values(binding.value)
+        if isinstance(binding, (ast.With, ast.AsyncWith)):
+            for item in binding.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
+                    return self._entered(item.context_expr, isinstance(binding, ast.AsyncWith))
+            return None
+        if isinstance(binding, (ast.For, ast.AsyncFor)) and isinstance(binding.target, ast.Name) \
+                and not isinstance(binding, ast.AsyncFor):
+            return self._element(binding.iter)
+        if isinstance(binding, ast.ExceptHandler):
+            classes = self.values(binding.type) if binding.type is not None else None
+            return self._each(classes, self._instance_of)
+        if isinstance(binding, (ast.Import, ast.ImportFrom)):
+            return self._imported(binding, name)
+        if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return (Value(None, method=binding),)
+        return None
+
+    def _element(self, iterable: ast.AST) -> tuple[Value, ...] | None:
+        """What iterating a name annotated as a collection of X gives (``values: list[str]``)."""
+        if not isinstance(iterable, ast.Name):
+            return None
+        annotation = self._annotation_of(iterable)
+        if not isinstance(annotation, ast.Subscript):
+            return None
+        head = (_dotted(annotation.value) or "").rsplit(".", 1)[-1]
+        inner = annotation.slice
+        if head in _SEQUENCES:
+            if isinstance(inner, ast.Tuple):
+                return None
+            return self.annotation(inner)
+        if head in ("tuple", "Tuple") and isinstance(inner, ast.Tuple) and len(inner.elts) == 2 \
+                and isinstance(inner.elts[1], ast.Constant) and inner.elts[1].value is Ellipsis:
+            return self.annotation(inner.elts[0])
+        return None
+
+    def _annotation_of(self, name: ast.Name) -> ast.AST | None:
+        """The annotation a name is declared with in its scope (a parameter or ``x: T``), if any."""
+        scope = self._scope_of(name)
+        while isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            scope = self._scope_of(scope)
+        if scope is None or isinstance(scope, ast.Lambda):
+            return None
+        parameter = next((a for a in _arguments(scope.args) if a.arg == name.id), None)
+        if parameter is not None:
+            if parameter is scope.args.vararg or parameter is scope.args.kwarg:
+                return None
+            return parameter.annotation
+        bindings = self._scope_bindings(scope).get(name.id, [])
+        annotated = [b for b in bindings if isinstance(b, ast.AnnAssign)]
+        return annotated[0].annotation if annotated and len(annotated) == len(bindings) else None
+
+    def _parameter(self, function, parameter: ast.arg) -> tuple[Value, ...] | None:
+        if parameter is function.args.vararg:
+            return (self._builtin("tuple"),)
+        if parameter is function.args.kwarg:
+            return (self._builtin("dict"),)
+        if parameter.annotation is not None:
+            return self.annotation(parameter.annotation, self._module_of())
+        positional = function.args.posonlyargs + function.args.args
+        if not positional or positional[0] is not parameter or isinstance(function, ast.Lambda):
+            return None
+        klass = self.parents.get(function)
+        if not isinstance(klass, (ast.ClassDef, _ClassStub)) or klass.name not in self.model.classes:
+            return None
+        decorators = {_decorator(d) for d in function.decorator_list}
+        if "staticmethod" in decorators:
+            return None
+        project = self.model.classes[klass.name]
+        if "classmethod" in decorators or function.name in ("__new__", "__init_subclass__", "__class_getitem__"):
+            return (Value(None, project=project, instance=False),)
+        return (Value(None, project=project, instance=True),)
+
+    def _module_of(self) -> str:
+        return ""
+
+    def _module_name(self, name: str) -> tuple[Value, ...] | None:
+        model = self.model
+        if name in model.classes:
+            return (Value(None, exact=True, project=model.classes[name]),)
+        if name in model.functions:
+            return (Value(None, method=model.functions[name]),)
+        bindings = model.bindings.get(name)
+        if bindings:
+            if any(isinstance(b, (ast.Import, ast.ImportFrom)) for b in bindings) and len(bindings) == 1:
+                return self._imported(bindings[0], name)
+            return self._bound([b for b in bindings], name)
+        if name in model.imports:
+            return self._qualified(model.imports[name])
+        builtin = self.api.expression("builtins", name)
+        if builtin is not None:
+            return (self._ref_value(builtin),)
+        return None
+
+    def _imported(self, statement: ast.AST, name: str) -> tuple[Value, ...] | None:
+        for alias in statement.names:
+            local = alias.asname or alias.name.split(".")[0]
+            if local != name:
+                continue
+            if isinstance(statement, ast.Import):
+                return self._qualified(alias.name if alias.asname else local)
+            if statement.level or not statement.module:
+                return None  # the project's own modules
+            return self._qualified(f"{statement.module}.{alias.name}")
+        return None
+
+    def _qualified(self, dotted: str) -> tuple[Value, ...] | None:
+        if dotted.startswith("."):
+            return None
+        ref = self.api.resolve(dotted)
+        return (self._ref_value(ref),) if ref is not None else None
+
+    def _ref_value(self, ref: Ref) -> Value:
+        return Value(ref, exact=ref.kind in ("module", "class", "function"))
+
+    # --- annotations --------------------------------------------------------------------
+    def annotation(self, node: ast.AST | None, module: str = "", library: str | None = None,
+                   bound: Value | None = None) -> tuple[Value, ...] | None:
+        """Instances of what an annotation names. ``library``: the annotation is written in that
+        library module (names resolve there), else in the checked module."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self._union_annotation([node.left, node.right], library, bound)
+        if isinstance(node, ast.Constant) and node.value is None:
+            return ()
+        if isinstance(node, ast.Subscript):
+            head = _dotted(node.value) or ""
+            last = head.rsplit(".", 1)[-1]
+            inner = node.slice
+            elements = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+            if last == "Optional":
+                return self._union_annotation(elements, library, bound)
+            if last == "Union":
+                return self._union_annotation(elements, library, bound)
+            if last in ("Annotated", "ClassVar", "Final"):
+                return self.annotation(elements[0], module, library, bound)
+            if last in ("type", "Type"):
+                classes = self.annotation(elements[0], module, library, bound)
+                if not classes:
+                    return None
+                return tuple(Value(v.ref and Ref("class", v.ref.module, v.ref.qualname), project=v.project,
+                                   declared=v.declared) for v in classes)
+            node = node.value
+        dotted = _dotted(node)
+        if dotted is None or dotted.rsplit(".", 1)[-1] in _UNKNOWN_ANNOTATIONS:
+            if dotted and dotted.rsplit(".", 1)[-1] == "Self" and bound is not None:
+                return (bound,)
+            return None
+        if library is not None:
+            ref = self.api.expression(library, dotted)
+            if ref is None or ref.kind != "class" or ref.full_name.startswith(_TYPING_PREFIXES):
+                return None
+            if self.api.attribute(ref, "__get__") is not None:
+                return None  # a descriptor: the attribute holds something else
+            return (Value(Ref("instance", ref.module, ref.qualname), declared=True, origin=library.split(".")[0]),)
+        classes = self._values(ast.parse(dotted, mode="eval").body) if "." in dotted else self._module_name(dotted)
+        if not classes:
+            return None
+        found = []
+        for value in classes:
+            instance = self._instance_of(value, declared=True)
+            if instance is None:
+                return None
+            found.extend(instance)
+        return tuple(found)
+
+    def _union_annotation(self, elements, library, bound) -> tuple[Value, ...] | None:
+        parts = [self.annotation(e, "", library, bound) for e in elements]
+        result = self._union(parts)
+        return result if result else None
+
+    def _instance_of(self, value: Value, declared: bool = False) -> tuple[Value, ...] | None:
+        if value.project is not None and not value.instance:
+            return (Value(None, declared=declared, project=value.project, instance=True,
+                          origin="project" if declared else ""),)
+        ref = value.ref
+        if ref is None or ref.kind != "class" or ref.full_name.startswith(_TYPING_PREFIXES):
+            return None
+        if self.api.attribute(ref, "__get__") is not None:
+            return None  # a descriptor (SQLAlchemy's Mapped[int]): the attribute holds something else
+        return (Value(Ref("instance", ref.module, ref.qualname), declared=declared,
+                      origin="project" if declared else ""),)
+
+    # --- members ----------------------------------------------------------------------
+    def _member(self, value: Value, name: str) -> tuple[Value, ...] | None:
+        if value.project is not None:
+            return self._project_member(value, name)
+        ref = value.ref
+        if ref is None:
+            return None
+        found = self.api.attribute(ref, name)
+        if ref.kind == "module":
+            return (self._ref_value(found),) if found is not None else None
+        if found is None:
+            if ref.kind == "instance":
+                return self._data_attribute(ref, name, value)
+            return None
+        if found.kind == "class":
+            return (Value(found, exact=True),)
+        if found.kind == "function":
+            if ref.kind == "instance" and self._is_property(found):
+                return self._returned(found, value, ())
+            return (Value(found, bound=value),)
+        return None
+
+    def _is_property(self, ref: Ref) -> bool:
+        for info, _ in self.api._function_infos(ref):
+            if any(d.rsplit(".", 1)[-1] in ("property", "cached_property") for d in info["deco"]):
+                return True
+        return False
+
+    def _data_attribute(self, ref: Ref, name: str, owner: Value) -> tuple[Value, ...] | None:
+        typed = self.api.attribute_type(ref, name)
+        if typed is None:
+            return None
+        text, module = typed
+        if text.startswith("call:"):
+            built = self.api.expression(module, text[5:])
+            if built is None or built.kind != "class":
+                return None
+            return (Value(Ref("instance", built.module, built.qualname)),)
+        return self._annotation_text(text, module, owner)
+
+    def _annotation_text(self, text: str, module: str, bound: Value | None) -> tuple[Value, ...] | None:
+        try:
+            node = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            return None
+        return self.annotation(node, library=module, bound=bound)
+
+    def _project_member(self, value: Value, name: str) -> tuple[Value, ...] | None:
+        project = value.project
+        if name in project.methods:
+            method = project.methods[name]
+            decorators = {_decorator(d).rsplit(".", 1)[-1] for d in method.decorator_list}
+            if decorators & {"property", "cached_property"}:
+                return self.annotation(method.returns) if method.returns is not None else None
+            return (Value(None, method=method, bound=value),)
+        if name in project.annotations:
+            return self.annotation(project.annotations[name]) if value.instance else None
+        if name in project.names:
+            assigned = project.assigned.get(name)
+            if value.instance and assigned and name not in project.body_values:
+                key = (project.name, name)
+                if key in self.model.active:
+                    return None  # self.a = self.b; self.b = self.a
+                self.model.active.add(key)
+                try:
+                    parts = [self.annotation(v) if how == "annotation" else
+                             self._in_method(method).values(v) if v is not None else None
+                             for how, v, method in assigned]
+                finally:
+                    self.model.active.discard(key)
+                return self._union(parts)
+            return None
+        for base in self._project_bases(project):
+            if base.project is not None:
+                return self._project_member(Value(None, project=base.project, instance=value.instance), name)
+            ref = base.ref
+            if self.api.attribute(ref, name) is not None or self.api.attribute_type(ref, name) is not None:
+                library = Value(Ref("instance" if value.instance else "class", ref.module, ref.qualname),
+                                declared=value.declared)
+                found = self._member(library, name)
+                if found is None:
+                    return None
+                return tuple(Value(v.ref, v.exact, v.declared, v.project, v.instance, value, v.method)
+                             if v.bound is library else v for v in found)
+        return None
+
+    def project_bases(self, project: ProjectClass) -> list[Value] | None:
+        """The class's bases as values (project classes or library classes); None when one is unknown."""
+        found = []
+        for base in project.bases:
+            values = self._values(base.value if isinstance(base, ast.Subscript) else base)
+            if not values or len(values) != 1:
+                return None
+            value = values[0]
+            if value.project is None and (value.ref is None or value.ref.kind != "class"):
+                return None
+            found.append(value)
+        return found
+
+    def _project_bases(self, project: ProjectClass) -> list[Value]:
+        return self.project_bases(project) or []
+
+    def project_names(self, project: ProjectClass, instance: bool, _depth: int = 0) -> tuple[Names, set[str]]:
+        """The names a project class (or its instances) has: its own and its bases', closed
+        only when nothing can add more; and the full names of its library classes (for the
+        knowledge base)."""
+        names = set(project.names) | self.model.stored
+        owners: set[str] = set()
+        reasons = []
+        for decorator in project.decorators:
+            if decorator.split("(")[0].rsplit(".", 1)[-1] not in _PLAIN_CLASS_DECORATORS:
+                reasons.append(f"{project.name} is decorated with @{decorator}")
+        for keyword, value in project.keywords:
+            if not (keyword == "metaclass" and value.rsplit(".", 1)[-1] == "ABCMeta"):
+                reasons.append(f"{project.name} has the class keyword {keyword}={value}")
+        if names & {"__getattr__", "__getattribute__"}:
+            reasons.append(f"{project.name} defines __getattr__")
+        if project.dynamic:
+            reasons.append(f"{project.name}: {project.dynamic}")
+        bases = self.project_bases(project)
+        if bases is None or _depth > 10:
+            reasons.append(f"a base of {project.name} is not understood")
+            bases = []
+        for base in bases:
+            if base.project is not None:
+                inner, inner_owners = self.project_names(base.project, instance, _depth + 1)
+            else:
+                ref = Ref("instance" if instance else "class", base.ref.module, base.ref.qualname)
+                inner = self.api.members(ref)
+                inner_owners = {k.full_name for k in self.api.mro(base.ref)}
+            names |= inner.names
+            owners |= inner_owners
+            if not inner.closed:
+                reasons.append(inner.reason)
+        if reasons:
+            return Names(frozenset(names), False, reasons[0]), owners
+        return Names(frozenset(names), True), owners
+
+    def constructor_keywords(self, project: ProjectClass, _depth: int = 0) -> Names:
+        """The keywords ``Project(...)`` accepts: its own ``__init__`` (or a project base's), else
+        the fields of a dataclass or of a PEP 681 model (pydantic: aliases too); open when the
+        class takes anything (``**kwargs``, ``extra='allow'``, an unknown base or decorator)."""
+        if _depth > 10:
+            return Names(frozenset(), False, "class chain too deep")
+        other = [d for d in project.decorators if d.split("(")[0].rsplit(".", 1)[-1] not in _PLAIN_CLASS_DECORATORS]
+        if other or "__new__" in project.methods or "__signature__" in project.names:
+            return Names(frozenset(), False, f"{project.name}: its decorators or __new__ make the constructor")
+        init = project.methods.get("__init__")
+        if init is not None:
+            if init.args.kwarg is not None:
+                return Names(frozenset(), False, f"{project.name}.__init__ takes **kwargs")
+            positional = init.args.posonlyargs + init.args.args
+            names = {a.arg for a in positional[1:] + init.args.kwonlyargs} - {a.arg for a in init.args.posonlyargs}
+            return Names(frozenset(names), True)
+        bases = self.project_bases(project)
+        if bases is None:
+            return Names(frozenset(), False, f"a base of {project.name} is not understood")
+        dataclass = any(d.split("(")[0].rsplit(".", 1)[-1] == "dataclass" for d in project.decorators)
+        declarative = any(b.project is None and self.api.declarative(b.ref) for b in bases)
+        if project.dynamic or project.keywords and not declarative:
+            return Names(frozenset(), False, f"{project.name}: decorators, class keywords or dynamic attributes")
+        if not dataclass and not declarative:
+            inherited = [b for b in bases if b.project is not None]
+            if len(inherited) == 1 and len(bases) == 1:
+                return self.constructor_keywords(inherited[0].project, _depth + 1)
+            return Names(frozenset(), False, f"{project.name}: the constructor comes from a library class")
+        names: set[str] = set()
+        for base in bases:
+            if base.project is not None:
+                inner = self.constructor_keywords(base.project, _depth + 1)
+                if not inner.closed:
+                    return inner
+                names |= inner.names
+            elif not declarative:
+                return Names(frozenset(), False, f"{project.name}: a dataclass with a library base")
+        for name, annotation in project.annotations.items():
+            text = ast.unparse(annotation)
+            if "ClassVar" in text or name.startswith("_") and declarative:
+                continue
+            if dataclass and "KW_ONLY" in text:
+                continue
+            names.add(name)
+            for value in project.body_values.get(name, ()):
+                names.update(_aliases(value))
+        for value in project.body_values.get("model_config", ()):
+            if _EXTRA_ALLOWED.search(ast.unparse(value)):
+                return Names(frozenset(), False, f"{project.name} allows extra fields")
+        return Names(frozenset(names), True)
+
+    def library_base(self, project: ProjectClass, _depth: int = 0) -> Ref | None:
+        """The first library class among the class's bases (for messages)."""
+        for base in self._project_bases(project):
+            if base.project is None:
+                return base.ref
+            if _depth < 10:
+                found = self.library_base(base.project, _depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def project_subclasses(self, project: ProjectClass) -> list[ProjectClass]:
+        found = []
+        queue = [project]
+        while queue:
+            current = queue.pop()
+            for other in self.model.classes.values():
+                if other in found or other is project:
+                    continue
+                if any(b.project is current for b in self._project_bases(other)):
+                    found.append(other)
+                    queue.append(other)
+        return found
+
+    # --- where the checks' sites are -----------------------------------------------------
+    def attribute_at(self, line: int, end_col: int) -> ast.Attribute | None:
+        """The attribute node whose name ends at (line, code-point column) of the block."""
+        return self._positions(ast.Attribute).get((line, end_col))
+
+    def call_at(self, func_end: tuple[int, int]) -> ast.Call | None:
+        """The call whose callee ends at ``func_end`` (its last character, code points)."""
+        return self._positions(ast.Call).get(func_end)
+
+    def _positions(self, kind) -> dict:
+        found = self._position_maps.get(kind)
+        if found is None:
+            found = {}
+            for node in ast.walk(self.tree):
+                if kind is ast.Attribute and isinstance(node, ast.Attribute) and node.end_lineno:
+                    found[(node.end_lineno, self._column(node.end_lineno, node.end_col_offset))] = node
+                elif kind is ast.Call and isinstance(node, ast.Call) and node.func.end_lineno:
+                    line = node.func.end_lineno
+                    found.setdefault((line, self._column(line, node.func.end_col_offset) - 1), node)
+            self._position_maps[kind] = found
+        return found
+
+    def _column(self, line: int, byte_col: int) -> int:
+        if not 0 < line <= len(self.lines) or self.lines[line - 1].isascii():
+            return byte_col
+        return len(self.lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    # --- calls -------------------------------------------------------------------------
+    def _call(self, value: Value, call: ast.Call) -> tuple[Value, ...] | None:
+        if value.project is not None:
+            return (Value(None, exact=True, project=value.project, instance=True),) if not value.instance else None
+        if value.method is not None:
+            returns = getattr(value.method, "returns", None)
+            if returns is None:
+                return None
+            return self.annotation(returns, bound=value.bound)
+        ref = value.ref
+        if ref is None:
+            return None
+        if ref.kind == "class":
+            if ref.full_name in ("builtins.type", "builtins.super", "builtins.object"):
+                return None
+            return (Value(Ref("instance", ref.module, ref.qualname), exact=True),)
+        if ref.kind == "function":
+            return self._returned(ref, value.bound, call.args)
+        return None
+
+    def _returned(self, ref: Ref, bound: Value | None, args) -> tuple[Value, ...] | None:
+        signatures = self.api.signatures(ref)
+        returns = {_plain(ret) for _, ret in signatures}
+        if len(returns) > 1:  # overloads: one answer only when every one names the same classes
+            answers = {self._returned_text(ref, text, bound) for text in sorted(returns, key=str)}
+            return answers.pop() if len(answers) == 1 else None
+        text = next(iter(returns), None)
+        return self._returned_text(ref, text, bound)
+
+    def _returned_text(self, ref: Ref, text: str | None, bound: Value | None) -> tuple[Value, ...] | None:
+        if not text:
+            return None
+        if re.search(r"\bSelf\b", text) and bound is None:
+            return None
+        owner_bound = bound if bound is not None and bound.kind == "instance" else None
+        if bound is not None and bound.kind == "class" and re.fullmatch(r"(typing\.|typing_extensions\.)?Self", text):
+            return self._instance_of(bound) if bound.project is None else \
+                (Value(None, project=bound.project, instance=True),)
+        return self._annotation_text(text, ref.module, owner_bound)
+
+    def _entered(self, node: ast.AST, asynchronous: bool) -> tuple[Value, ...] | None:
+        if isinstance(node, ast.Call):
+            yielded = self._yielded(node, asynchronous)
+            if yielded is not False:
+                return yielded
+        values = self.values(node)
+        method = "__aenter__" if asynchronous else "__enter__"
+        return self._each(values, lambda v: self._enter(v, method))
+
+    def _yielded(self, call: ast.Call, asynchronous: bool):
+        """``with f(...) as x`` where ``f`` is a library ``@contextmanager`` /
+        ``@asynccontextmanager`` generator: what it yields (``Iterator[X]`` -> X). False when
+        ``f`` is not one."""
+        functions = self.values(call.func)
+        if not functions or len(functions) != 1 or functions[0].ref is None or functions[0].ref.kind != "function":
+            return False
+        ref = functions[0].ref
+        decorators = {d.rsplit(".", 1)[-1] for info, _ in self.api._function_infos(ref) for d in info["deco"]}
+        wanted = "asynccontextmanager" if asynchronous else "contextmanager"
+        if wanted not in decorators:
+            return False
+        text = self.api.returns(ref)
+        try:
+            node = ast.parse(text, mode="eval").body if text else None
+        except SyntaxError:
+            return None
+        if not isinstance(node, ast.Subscript) or (_dotted(node.value) or "").rsplit(".", 1)[-1] not in (
+                "Iterator", "Generator", "AsyncIterator", "AsyncGenerator"):
+            return None
+        inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+        return self.annotation(inner, library=ref.module, bound=functions[0].bound)
+
+    def _enter(self, value: Value, method: str) -> tuple[Value, ...] | None:
+        if value.project is not None or value.ref is None or value.ref.kind != "instance":
+            return None
+        enter = self.api.attribute(value.ref, method)
+        if enter is None or enter.kind != "function":
+            return None
+        if any(info.get("self_ret") for info, _ in self.api._function_infos(enter)):
+            return (value,)
+        return self._returned(enter, value, ())
+
+    # --- operators ---------------------------------------------------------------------
+    def _operator(self, node: ast.BinOp) -> tuple[Value, ...] | None:
+        method = _OPERATORS.get(type(node.op))
+        left = self.values(node.left)
+        right = self.values(node.right)
+        if method is None or not left or not right or len(right) != 1:
+            return None
+        other = right[0]
+        return self._each(left, lambda v: self._dispatch(v, method, other))
+
+    def _dispatch(self, value: Value, method: str, other: Value) -> tuple[Value, ...] | None:
+        if value.project is not None or value.ref is None or value.ref.kind != "instance":
+            return None
+        if other.project is not None or other.ref is None or other.ref.kind != "instance":
+            return None
+        function = self.api.attribute(value.ref, method)
+        if function is None or function.kind != "function":
+            return None
+        signatures = [(argument, _plain(ret)) for argument, ret in self.api.signatures(function)]
+        if len({ret for _, ret in signatures}) == 1:
+            return self._returned(function, value, ())
+        other_classes = {k.full_name for k in self.api.mro(other.ref)}
+        own = {k.full_name for k in self.api.mro(value.ref)}
+        chosen = set()
+        for argument, ret in signatures:
+            if argument is None or ret is None:
+                return None
+            if _names_class(self.api, argument, function.module, other_classes, own, other.ref):
+                chosen.add(ret)
+        if len(chosen) != 1:
+            return None
+        return self._annotation_text(next(iter(chosen)), function.module, value)
+
+
+def _plain(text: str | None) -> str | None:
+    """``LiteralString`` is a ``str`` (PEP 675): its overloads agree with the ``str`` ones."""
+    return re.sub(r"\b(typing\.|typing_extensions\.)?LiteralString\b", "str", text) if text else text
+
+
+def _names_class(api: ApiIndex, text: str, module: str, classes: set[str], own: set[str], other: Ref) -> bool:
+    """Whether the annotation ``text`` (one class or ``Self``) accepts an instance of ``classes``."""
+    text = text.strip()
+    if text in ("Self", "typing.Self", "typing_extensions.Self"):
+        return other.full_name in own
+    if not re.fullmatch(r"[\w.]+", text):
+        return False
+    ref = api.expression(module, text)
+    return ref is not None and ref.kind == "class" and ref.full_name in classes
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _arguments(args: ast.arguments):
+    yield from args.posonlyargs
+    yield from args.args
+    if args.vararg:
+        yield args.vararg
+    yield from args.kwonlyargs
+    if args.kwarg:
+        yield args.kwarg
