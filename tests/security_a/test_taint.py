@@ -301,3 +301,19 @@ def test_an_accessor_of_an_object_built_from_the_request_is_client_data() -> Non
     for expr in sinks(ctx):
         why = ctx.lines[expr.lineno - 1].split("#")[1].strip()
         assert taint.is_user_input(ctx, expr) is (why == "user"), why
+
+
+def test_names_that_merely_contain_safe_are_not_sanitizers() -> None:
+    ctx = context('''
+import base64
+from flask import request
+
+def view():
+    token = request.args["token"]
+    sink(base64.urlsafe_b64decode(token))  # user: decoding is not checking
+    sink(yaml_unsafe_load(token))  # user
+    sink(safe_join("/srv", token))  # sanitized
+''')
+    for expr in sinks(ctx):
+        why = ctx.lines[expr.lineno - 1].split("#")[1].strip()
+        assert taint.is_user_input(ctx, expr) is why.startswith("user"), why

@@ -266,7 +266,7 @@ QUOTE_DOUBLING = {"sql": "'\""}
 # Kinds for which a helper named for escaping or quoting (``escape_for_html``) proves
 # nothing: escaping changes how a value is written, not whether it may be trusted.
 NO_NAME_SANITIZERS = frozenset({"trust"})
-SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|(?<!un)escape|(?<!un)quote|clean|validate|whitelist|allowlist|safe_|"
+SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|(?<!un)escape|(?<!un)quote|clean|validate|whitelist|allowlist|(?<![a-z])safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
 VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
 # A helper named for measuring, not checking content (``validate_length``, ``check_max_size``).
