@@ -41,7 +41,7 @@ def test_check_examples_reports_findings_like_ruff():
     assert "^^^^" in out
     assert "= fix: Use `yaml.safe_load`" in out
     assert "sk_live_51Hq" not in out  # the example's key is redacted
-    assert out.rstrip().endswith("fixable).")
+    assert "fixable with `caveat check --fix`" in out.rstrip().splitlines()[-1]
 
 
 def test_clean_file_exits_zero(project: Path):

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 from caveat import __version__
 from caveat.engine.analyzer import Engine
@@ -91,8 +92,11 @@ class CheckRun:
             self._engine = Engine()
         return self._engine
 
-    def check(self, paths: list[Path]) -> list[FileResult]:
+    def check(self, paths: list[Path], only: Callable[[Path], bool] | None = None) -> list[FileResult]:
+        """Results for the files under ``paths`` (those ``only`` accepts, when given)."""
         files = discover(paths, self.settings)
+        if only is not None:
+            files = [path for path in files if only(path)]
         cache = DiskCache.open(self.settings, paths, self.api) if self.use_cache else None
         results: list[FileResult | None] = [None] * len(files)
         pending: list[tuple[int, Path, str, frozenset[int] | None]] = []

@@ -55,6 +55,7 @@ class Settings:
     # for the engine's (see ``ENGINE_OPTIONS``).
     options: tuple[tuple[str, Any], ...] = ()
     root: str = ""  # the project root the relative globs and python path refer to
+    baseline: str | None = None  # a baseline file (caveat.baseline); relative to root
     # [tool.caveat.report] ai-trailers: regular expressions for trailers that mark a commit
     # AI-assisted (``caveat report``), on top of the built-in ones.
     ai_trailers: tuple[str, ...] = ()
@@ -152,7 +153,7 @@ def _best(entries: Iterable[str], code: str, category: str, default_off: frozens
 _KEYS = {
     "select", "extend-select", "ignore", "severity", "exclude", "python",
     "max-file-size-kb", "report-unused-suppressions", "options", "report", "profile", "respect-peer-suppressions",
-    "new-code",
+    "new-code", "baseline",
 }
 _REPORT_KEYS = {"ai-trailers"}
 
@@ -188,10 +189,10 @@ def settings_from_mapping(data: Mapping[str, Any], source: str, base: Settings |
                 except ValueError as error:
                     raise ConfigError(f"{source}: severity for {code}: {error}") from None
             changes["severity"] = tuple(pairs)
-        elif key == "python":
+        elif key in ("python", "baseline"):
             if not isinstance(value, str):
-                raise ConfigError(f"{source}: `python` must be a path string")
-            changes["python"] = value or None
+                raise ConfigError(f"{source}: `{key}` must be a path string")
+            changes[key] = value or None
         elif key == "max-file-size-kb":
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"{source}: `max-file-size-kb` must be a positive integer")

@@ -715,7 +715,7 @@ def _parses(text: str) -> bool:
 
 def apply_edits(text: str, edits) -> str:
     """Apply non-overlapping edits (positions in code points) to ``text``."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)  # str.splitlines also breaks at form feeds: positions would be off
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line))

@@ -383,8 +383,10 @@ class Inference:
             return self.values(node.value)
         if isinstance(node, ast.NamedExpr):
             return self.values(node.value)
-        if isinstance(node, (ast.Compare,)) or isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return (self._builtin("bool"),)
+        if isinstance(node, ast.Compare):
+            return self._comparison(node)
         if isinstance(node, ast.IfExp):
             return self._union([self.values(node.body), self.values(node.orelse)])
         if isinstance(node, ast.BoolOp):
@@ -392,6 +394,17 @@ class Inference:
         if isinstance(node, ast.BinOp):
             return self._operator(node)
         return None
+
+    def _comparison(self, node: ast.Compare) -> tuple[Value, ...] | None:
+        """``is`` / ``in`` give a bool; ``==``, ``<``... give what ``__eq__``/``__lt__`` return,
+        a bool only between builtins (``(a == 1).all()`` on numpy arrays is an array)."""
+        if all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops):
+            return (self._builtin("bool"),)
+        for operand in (node.left, *node.comparators):
+            values = self.values(operand)
+            if not values or any(v.ref is None or v.ref.module != "builtins" for v in values):
+                return None
+        return (self._builtin("bool"),)
 
     def _each(self, values, function) -> tuple[Value, ...] | None:
         if values is None:

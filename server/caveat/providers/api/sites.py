@@ -7,6 +7,7 @@ the document with the block's ``line_offset``.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -498,17 +499,22 @@ def _literal_type(node: ast.AST) -> str:
             ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple"}.get(type(node), "")
 
 
-_RAISES = ("raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "failUnlessRaises")
+# Helpers a test wraps around code it expects to raise or warn: pytest's raises / warns /
+# deprecated_call, unittest's assertRaises* / assertWarns*, numpy.testing's assert_raises* /
+# assert_warns, a suite's own assert_deprecated(lambda: ...). Not assert_no_warnings and the like.
+_RAISES = re.compile(r"(?:assert_?|failUnless)?(?:raises|Raises|warns|Warns)(?:_?[Rr]egexp?)?|"
+                     r"deprecated_call|assert_?[Dd]eprecated")
 
 
 def _expects_failure(node: ast.AST, errors: tuple[str, ...]) -> bool:
-    """Code the author expects to fail: ``pytest.raises(...)``/``assertRaises(...)`` (any
-    exception: the test says the call fails) or ``suppress(...)`` of the error in question."""
+    """Code the author expects to fail or warn: ``pytest.raises(...)``/``assertRaises(...)``/
+    ``pytest.warns(...)`` and the other ``_RAISES`` helpers (any exception: the test says the
+    call fails or is deprecated) or ``suppress(...)`` of the error in question."""
     if not isinstance(node, ast.Call):
         return False
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    if name in _RAISES:
+    if _RAISES.fullmatch(name):
         return True
     if name == "suppress":
         for arg in node.args:
