@@ -62,8 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--report-unused-suppressions", action="store_true", default=None)
     check.add_argument("--profile", choices=("default", "strict"),
                        help="the rule set: default (rules that meet the precision policy) or strict (all)")
-    check.add_argument("--new-code", choices=("strict", "default"),
-                       help="strict (default): lines changed since git HEAD get the strict profile")
+    check.add_argument("--new-code", choices=("auto", "strict", "default"),
+                       help="auto (default): lines changed since git HEAD get the strict profile; strict: "
+                            "also every line outside git; default: the default set everywhere")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk result cache")
     check.add_argument("--no-api", action="store_true",
                        help="local checks only: skip the API reality checks against the project's environment")

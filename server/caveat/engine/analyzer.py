@@ -32,7 +32,7 @@ from caveat.engine.blocks import Block, Splitter, relines, split_blocks, split_l
 from caveat.engine.context import BlockFacts, ModuleContext, build_context
 from caveat.engine.findings import Finding, Fix, Position, TextEdit
 from caveat.engine.suppression import parse_nosec, parse_peer_suppressions, parse_suppressions, peer_suppressed
-from caveat.project import STRICT, Settings
+from caveat.project import Settings
 from caveat.providers import bandit_provider
 from caveat.rules import all_rules, caveat_rules, default_off, meta, opt_in
 from caveat.rules.base import RuleContext, _bindings
@@ -476,7 +476,7 @@ class Engine:
             excluded = frozenset(
                 code for code in bandit_provider.known_tests()
                 if code in infos and not settings.is_enabled(code, infos[code].category, off, strict,
-                                                             strict=settings.new_code == STRICT))
+                                                             strict=settings.new_code_strict))
             self._excluded[key] = excluded
         return excluded
 
@@ -618,7 +618,7 @@ class Engine:
 
     def _filter(self, findings: list[Finding], lines: list[str], settings: Settings, infos=None,
                 new_lines: frozenset[int] | None = frozenset()) -> list[Finding]:
-        """Selection (the strict profile on new lines under ``new-code = "strict"``), severity,
+        """Selection (the strict profile on new lines unless ``new-code = "default"``), severity,
         suppressions (caveat's, bandit's, peer tools')."""
         infos = infos or all_rules()
         off, strict = default_off(), opt_in()
@@ -630,7 +630,7 @@ class Engine:
             by_line.setdefault(suppression.line, []).append(suppression)
         used: set[tuple[int, int]] = set()
         kept: list[Finding] = []
-        on_new = settings.new_code == STRICT
+        on_new = settings.new_code_strict
         enabled = [f for f in findings if settings.is_enabled(
             f.code, f.category, off, strict, strict=on_new and (new_lines is None or f.line in new_lines))]
         for finding in self._drop_superseded(enabled):

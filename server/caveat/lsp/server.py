@@ -361,8 +361,9 @@ class CaveatServer(LanguageServer):
         lines: list[str] = []
         try:
             state.new_lines, state.exact_due = frozenset(), False
-            if settings.new_code == STRICT:
-                state.new_lines, state.exact_due = self.new_code.lines(path, text)
+            if settings.new_code_strict:
+                state.new_lines, state.exact_due = self.new_code.lines(
+                    path, text, outside_git_all_new=settings.new_code == STRICT)
             local = state.document.analyze(text, path, settings, cancelled, new_lines=state.new_lines)
             lines = state.document.lines if text else []
             if text and not lines:  # not split (a file over the size limit)
