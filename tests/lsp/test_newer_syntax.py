@@ -40,7 +40,7 @@ def test_cli_says_it_once_per_run(tmp_path: Path) -> None:
     (tmp_path / "broken.py").write_text("x = (1,\n")
     (tmp_path / "clean.py").write_text(CLEAN)
     run = subprocess.run([sys.executable, "-m", "caveat", "check", "--no-api", "--no-cache", "--format", "json",
-                          str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+                          "--profile", "strict", str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     findings = json.loads(run.stdout)
     notes = [f for f in findings if f["code"] == "CAV004"]
     newer = [f for f in notes if f["message"].startswith(syntax_version.MARK)]
