@@ -28,6 +28,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
     (tmp_path / "app.py").write_text(YAML_CODE)
     (tmp_path / "clean.py").write_text("def add(a, b):\n    return a + b\n")
+    # code being written (a repository, nothing committed) gets the strict set: yaml.load is CAV132
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
     return tmp_path
 
 
@@ -41,7 +43,7 @@ def test_check_examples_reports_findings_like_ruff():
     assert "^^^^" in out
     assert "= fix: Use `yaml.safe_load`" in out
     assert "sk_live_51Hq" not in out  # the example's key is redacted
-    assert out.rstrip().endswith("fixable).")
+    assert "fixable with `caveat check --fix`" in out.rstrip().splitlines()[-1]
 
 
 def test_clean_file_exits_zero(project: Path):

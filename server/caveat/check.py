@@ -17,6 +17,7 @@ import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 from caveat import __version__
 from caveat.engine.analyzer import Engine
@@ -66,8 +67,9 @@ class CheckRun:
     def __init__(self, settings: Settings, *, use_cache: bool = True, progress: bool = False,
                  jobs: int | None = None, api: bool = True, new_code_base: str = "HEAD") -> None:
         self.settings = settings
-        # new-code = "strict": the lines changed since this revision get the strict profile
-        self.new_code = DiskLines(new_code_base) if settings.new_code == STRICT else None
+        # the lines changed since this revision get the strict profile (unless new-code = "default")
+        self.new_code = DiskLines(new_code_base, outside_git_all_new=settings.new_code == STRICT) \
+            if settings.new_code_strict else None
         self.api = api  # run the API stage (jedi) after the local checks
         self.use_cache = use_cache and os.environ.get("CAVEAT_NO_DISK_CACHE", "") not in ("1", "true", "yes")
         self.progress = progress
@@ -91,8 +93,11 @@ class CheckRun:
             self._engine = Engine()
         return self._engine
 
-    def check(self, paths: list[Path]) -> list[FileResult]:
+    def check(self, paths: list[Path], only: Callable[[Path], bool] | None = None) -> list[FileResult]:
+        """Results for the files under ``paths`` (those ``only`` accepts, when given)."""
         files = discover(paths, self.settings)
+        if only is not None:
+            files = [path for path in files if only(path)]
         cache = DiskCache.open(self.settings, paths, self.api) if self.use_cache else None
         results: list[FileResult | None] = [None] * len(files)
         pending: list[tuple[int, Path, str, frozenset[int] | None]] = []

@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import sys
-from dataclasses import replace
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Sequence
 
@@ -62,14 +62,29 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--report-unused-suppressions", action="store_true", default=None)
     check.add_argument("--profile", choices=("default", "strict"),
                        help="the rule set: default (rules that meet the precision policy) or strict (all)")
-    check.add_argument("--new-code", choices=("strict", "default"),
-                       help="strict (default): lines changed since git HEAD get the strict profile")
+    check.add_argument("--new-code", choices=("auto", "strict", "default"),
+                       help="auto (default): lines changed since git HEAD get the strict profile; strict: "
+                            "also every line outside git; default: the default set everywhere")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk result cache")
     check.add_argument("--no-api", action="store_true",
                        help="local checks only: skip the API reality checks against the project's environment")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--output", "-o", help="write the report to this file instead of stdout")
     check.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+    gate = check.add_argument_group("fixing and gating (docs/adoption.md)")
+    gate.add_argument("--fix", action="store_true", help="apply the safe fixes of the reported findings")
+    gate.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: the unsafe fixes too")
+    gate.add_argument("--diff", action="store_true",
+                      help="print the fixes as a unified diff instead of writing them (exit 1 if there are any)")
+    gate.add_argument("--baseline", metavar="FILE", help="hide the findings recorded in this baseline "
+                      "(default: [tool.caveat] baseline)")
+    gate.add_argument("--no-baseline", action="store_true", help="ignore the configured baseline")
+    gate.add_argument("--write-baseline", metavar="FILE",
+                      help="record every current finding in FILE (entries of files not checked are kept)")
+    gate.add_argument("--report-stale-baseline", action="store_true",
+                      help="list baseline entries whose finding is gone (and exit 1 if there are any)")
+    gate.add_argument("--diff-from", metavar="REF",
+                      help="report only findings on lines added or changed since the git revision REF")
     check.set_defaults(run=_check)
 
     report = sub.add_parser("report", help="velocity and defects over the git history, AI-assisted commits apart")
@@ -107,16 +122,106 @@ def _serve(args) -> int:
 
 
 def _check(args) -> int:
+    from caveat import gate
     from caveat.check import CheckRun
+    from caveat.engine import syntax_version
 
+    _check_flags(args)
     settings = _settings_from_args(args)
-    run = CheckRun(settings, use_cache=not args.no_cache, api=not args.no_api,
-                   progress=not args.no_progress and sys.stderr.isatty() and args.format == "text")
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise ConfigError(f"no such file or directory: {', '.join(missing)}")
-    results = run.check(paths)
+    baseline, baseline_name = _baseline(args, settings)
+    scope = gate.Scope(baseline, _changes(args, paths))
+    run = CheckRun(settings, use_cache=not args.no_cache, api=not args.no_api, new_code_base=args.diff_from or "HEAD",
+                   progress=not args.no_progress and sys.stderr.isatty() and args.format == "text" and not args.diff)
+    results = run.check(paths, only=scope.includes if scope.changes else None)
+    newer = syntax_version.collapse(results)  # one note per run, not one per file
+    if newer is not None:
+        run.notes.append(syntax_version.advice(*newer))
+    fixed = None
+    if args.fix or args.diff:
+        scoped = [scope.apply(r, Path(r.path)) for r in results]
+        outcomes = gate.apply_fixes(run, scoped, scope, args.unsafe_fixes, write=not args.diff)
+        changed = [o for o in outcomes if o.changed]
+        if args.diff:
+            with open(args.output, "w", encoding="utf-8") if args.output else nullcontext(sys.stdout) as out:
+                out.writelines(outcome.diff(str(outcome.path)) for outcome in changed)
+            count = sum(o.applied for o in changed)
+            _print_notes(run)
+            print(f"caveat: would fix {count} finding{'' if count == 1 else 's'} in {len(changed)} "
+                  f"file{'' if len(changed) == 1 else 's'}", file=sys.stderr)
+            return 1 if changed and not args.exit_zero else 0
+        fixed = sum(o.applied for o in outcomes)
+        if changed:  # re-check what was rewritten
+            again = {r.path: r for r in run.check([o.path for o in changed])}
+            results = [again.get(r.path, r) for r in results]
+    if args.write_baseline:
+        return _write_baseline(args, run, results, fixed)
+    scope.matched.clear()
+    scoped = [scope.apply(r, Path(r.path)) for r in results]
+    summary = gate.summary_of(scoped, scope, baseline_name)
+    summary.fixed = fixed
+    if args.report_stale_baseline:
+        stale = gate.stale_entries(baseline, [Path(r.path) for r in results], scope, run.settings, run.api)
+        summary.stale = [f"{entry.path}:{entry.line}: {entry.code} {entry.message}" for entry in stale]
+    _write_report(args, settings, scoped, summary, with_baseline=baseline is not None)
+    _print_notes(run)
+    found = any(r.findings for r in scoped) or summary.stale
+    return 0 if args.exit_zero or not found else 1
+
+
+def _check_flags(args) -> None:
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise ConfigError("--unsafe-fixes adds the unsafe fixes to --fix or --diff; add one of them")
+    if args.diff_from == "":
+        raise ConfigError("--diff-from needs a git revision, and got an empty one "
+                          "(in CI: is the variable naming the target branch set for this event?)")
+    if args.write_baseline and args.diff_from:
+        raise ConfigError("--write-baseline records every finding; it cannot be combined with --diff-from")
+    if args.write_baseline and args.diff:
+        raise ConfigError("--write-baseline writes a file; --diff only shows what --fix would change")
+    if args.report_stale_baseline and (args.no_baseline or args.write_baseline):
+        raise ConfigError("--report-stale-baseline needs a baseline to read (--baseline FILE or [tool.caveat] baseline)")
+
+
+def _baseline(args, settings: Settings):
+    """The baseline in use and its name for messages (None when there is none, or when
+    a new one is being written: it records every finding)."""
+    from caveat.baseline import Baseline, configured_file
+
+    if args.no_baseline or args.write_baseline:
+        return None, None
+    if args.baseline:
+        return Baseline.load(args.baseline), args.baseline
+    path = configured_file(settings)
+    if path is not None:
+        try:
+            name = os.path.relpath(path)
+        except ValueError:
+            name = str(path)
+        return Baseline.load(path), name
+    if args.report_stale_baseline:
+        raise ConfigError("--report-stale-baseline needs a baseline (--baseline FILE or [tool.caveat] baseline)")
+    return None, None
+
+
+def _changes(args, paths: list[Path]):
+    if not args.diff_from:
+        return None
+    from caveat import vcs
+
+    try:
+        return vcs.changes_since(paths[0], args.diff_from)
+    except vcs.VcsError as error:
+        raise ConfigError(f"--diff-from {args.diff_from}: {error}") from None
+
+
+def _write_report(args, settings: Settings, results, summary, with_baseline: bool) -> None:
+    from caveat.report.text import summarize
+
+    summarize(results, summary)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         if args.format == "json":
@@ -126,14 +231,24 @@ def _check(args) -> int:
         elif args.format == "sarif":
             from caveat.report.sarif import write_sarif
 
-            write_sarif(results, out, settings.root or os.getcwd())
+            write_sarif(results, out, settings.root or os.getcwd(), with_baseline)
         else:
             from caveat.report.text import write_text
 
-            write_text(results, out)
+            write_text(results, out, summary=summary)
     finally:
         if out is not sys.stdout:
             out.close()
+    if args.format != "text":  # what a text report ends with
+        for entry in summary.stale:
+            print(f"caveat: stale baseline entry: {entry}", file=sys.stderr)
+        first = 0 if summary.fixed is not None else 1  # "Fixed N findings, M remaining." (not "Found M")
+        for line in summary.lines(sum(len(r.findings) for r in results))[first:]:
+            if not line.startswith("[*]"):
+                print(f"caveat: {line}", file=sys.stderr)
+
+
+def _print_notes(run) -> None:
     environments = set()
     for note in run.notes:
         if ": environment: " in note:  # one per file from the API stage: say it once
@@ -143,8 +258,27 @@ def _check(args) -> int:
                 print(f"caveat: API checks against {environment}", file=sys.stderr)
             continue
         print(f"caveat: {note}", file=sys.stderr)
-    found = any(r.findings for r in results)
-    return 0 if args.exit_zero or not found else 1
+    run.notes.clear()
+
+
+def _write_baseline(args, run, results, fixed: int | None) -> int:
+    from caveat import gate
+    from caveat.baseline import Baseline, entries_of, write_baseline
+
+    target = Path(args.write_baseline)
+    old = Baseline.load(target) if target.exists() else None
+    fresh = Baseline(target)
+    new = [entry for r in results for entry in entries_of(fresh, r.path, r.findings, r.lines)]
+    entries, kept, dropped = gate.rewritten_entries(old, new, [Path(r.path) for r in results], run.settings, run.api)
+    count = write_baseline(target, entries)
+    _print_notes(run)
+    if fixed is not None:
+        print(f"Fixed {fixed} finding{'' if fixed == 1 else 's'}.")
+    details = [f"{kept} kept for files or codes this run did not check"] if kept else []
+    details += [f"{dropped} stale entr{'y' if dropped == 1 else 'ies'} dropped"] if dropped else []
+    print(f"Wrote {count} finding{'' if count == 1 else 's'} to {args.write_baseline}"
+          f"{' (' + ', '.join(details) + ')' if details else ''}.")
+    return 0
 
 
 def _report(args) -> int:

@@ -116,8 +116,11 @@ def discover(python_setting: str | None, root: str | Path | None,
             return env, notes
         notes.append(f"the `python` setting {python_setting!r} is neither an interpreter nor a virtual "
                      f"environment caveat can read; looking for one elsewhere")
+    own = Path(sys.prefix).resolve()
     for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
-        if environ.get(var):
+        # caveat's own environment activated (a pre-commit hook runs in one) says nothing
+        # about the project's: look further, it stays the last resort.
+        if environ.get(var) and Path(environ[var]).resolve() != own:
             candidates.append((Path(environ[var]), var))
     if environ.get("UV_PROJECT_ENVIRONMENT"):
         uv = Path(os.path.expanduser(environ["UV_PROJECT_ENVIRONMENT"]))

@@ -66,9 +66,20 @@ class UnknownRevision(VcsError):
     pass
 
 
-def _run(args: list[str], cwd: Path, check: bool = True, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def git_env() -> dict[str, str]:
+    """The environment git runs in: the repository is the one of the working folder (not a
+    GIT_DIR inherited from a hook), no pager or prompt, and no optional locks, so asking
+    about the work tree never writes the index under a user's running git command."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER")}
+    env.update(GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
+    return env
+
+
+def _run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
     try:
-        result = subprocess.run([*_GIT, *args], cwd=cwd, input=stdin, capture_output=True, timeout=_TIMEOUT)
+        result = subprocess.run([*_GIT, *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                                timeout=_TIMEOUT, env=git_env())
     except FileNotFoundError:
         raise VcsError("git is not installed (or not on PATH)") from None
     except subprocess.TimeoutExpired:
@@ -154,7 +165,7 @@ def changes_since(path: str | Path, ref: str) -> Changes:
     """Every file changed since ``ref`` (see the module's docs) in the work tree of ``path``."""
     root = _require_root(Path(path))
     base = resolve_base(root, ref)
-    diff = _run(["diff", *_DIFF, base, "--"], root)
+    diff = _run(["diff-index", "-p", *_DIFF, base, "--"], root)  # the plumbing never writes the index
     files, renamed = _parse_patch(diff.stdout, root)
     untracked = _run(["ls-files", "-z", "--others", "--exclude-standard"], root)
     for name in untracked.stdout.split(b"\0"):
@@ -191,8 +202,8 @@ def _blob(root: Path, base: str, path: Path) -> bytes | None:
     content = _run(["cat-file", "blob", f"{base}:{relative}"], root, check=False)
     if content.returncode == 0:
         return content.stdout
-    names = _run(["diff", "-z", "--name-status", "--find-renames", "--diff-filter=R", "--no-ext-diff", base, "--"],
-                 root)
+    names = _run(["diff-index", "-z", "--name-status", "--find-renames", "--diff-filter=R", "--no-ext-diff", base,
+                  "--"], root)
     fields = names.stdout.split(b"\0")
     for i in range(0, len(fields) - 2, 3):  # R<score>, old, new
         if fields[i].startswith(b"R") and os.fsdecode(fields[i + 2]) == relative:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
-
 from caveat import vcs
+
 from tests.gate.gitrepo import commit, git, make_repo, write
 
 BASE = "".join(f"line{i} = {i}\n" for i in range(1, 11))  # ten lines
@@ -157,3 +158,17 @@ def test_commands_configured_in_the_repository_never_run(repo: Path, tmp_path: P
     assert vcs.changed_lines(repo / "pkg" / "mod.py", "HEAD") == {7}
     assert vcs.changed_lines_of_text(repo / "pkg" / "mod.py", edited(BASE, replace={6: "x = 0\n"})) == {6}
     assert not marker.exists()
+
+
+def test_questions_never_write_the_index_and_ignore_an_inherited_git_dir(repo: Path, tmp_path: Path, monkeypatch):
+    index = repo / ".git" / "index"
+    before = index.stat().st_mtime_ns
+    time.sleep(1.1)  # past the index's own second: not "racily clean"
+    os.utime(repo / "other.py")  # stat-dirty: porcelain `git diff` would refresh (write) the index
+    write(repo, {"pkg/mod.py": edited(BASE, replace={2: "line2 = 2.0\n"})})
+    elsewhere = make_repo(tmp_path / "elsewhere", {"x.py": "x = 1\n"})
+    monkeypatch.setenv("GIT_DIR", str(elsewhere / ".git"))  # as a git hook may leave it
+    monkeypatch.setenv("GIT_INDEX_FILE", str(elsewhere / ".git" / "index"))
+    assert vcs.changed_lines(repo / "pkg" / "mod.py", "HEAD") == {2}
+    assert vcs.changed_lines(repo / "other.py", "HEAD") == set()
+    assert index.stat().st_mtime_ns == before

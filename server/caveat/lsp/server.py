@@ -31,8 +31,9 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from caveat import __version__
+from caveat.baseline import BaselineCache, BaselineError, configured_file
 from caveat.engine.analyzer import Analysis, Cancelled, Document, Engine
-from caveat.engine import lazy
+from caveat.engine import lazy, syntax_version
 from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding, Position
 from caveat.engine.gc_tuning import tune_for_analysis
@@ -144,6 +145,7 @@ class CaveatServer(LanguageServer):
         self._engine: Engine | None = None
         self._fixes_loaded = False
         self.settings = SettingsStore(self.show_warning)
+        self.baselines = BaselineCache()
         self.documents: dict[str, DocumentState] = {}
         self.local_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-local")
         self.api_pool = ThreadPoolExecutor(1, thread_name_prefix="caveat-api")  # waits for the API worker
@@ -153,6 +155,7 @@ class CaveatServer(LanguageServer):
         self.config_support = False
         self.environment: str | None = None
         self._logged: set[str] = set()
+        self._newer_syntax_said: set[tuple[int, int]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.new_code = BufferLines()  # which lines of a buffer are new since git HEAD
 
@@ -328,6 +331,7 @@ class CaveatServer(LanguageServer):
         def merged():
             findings = self.engine.merge(text, settings, local, api, new_lines=state.new_lines) \
                 if api is not None and api.raw else local.findings
+            findings = self._not_baselined(to_fs_path(uri) or uri, settings, lines, findings)
             return findings, self._convert(state, lines, findings)
 
         findings, diagnostics = await self._loop.run_in_executor(self.local_pool, merged)
@@ -357,8 +361,9 @@ class CaveatServer(LanguageServer):
         lines: list[str] = []
         try:
             state.new_lines, state.exact_due = frozenset(), False
-            if settings.new_code == STRICT:
-                state.new_lines, state.exact_due = self.new_code.lines(path, text)
+            if settings.new_code_strict:
+                state.new_lines, state.exact_due = self.new_code.lines(
+                    path, text, outside_git_all_new=settings.new_code == STRICT)
             local = state.document.analyze(text, path, settings, cancelled, new_lines=state.new_lines)
             lines = state.document.lines if text else []
             if text and not lines:  # not split (a file over the size limit)
@@ -366,8 +371,10 @@ class CaveatServer(LanguageServer):
             kept_api = _still_valid(previous_api, previous_lines, lines) if previous_api else None
             findings = self.engine.merge(text, settings, local, kept_api, new_lines=state.new_lines) \
                 if kept_api and kept_api.raw else local.findings
+            findings = self._not_baselined(path, settings, lines, findings)
             if cancelled():
                 raise Cancelled()
+            self._say_newer_syntax(findings)
             return local, findings, self._convert(state, lines, findings), lines, kept_api
         except Cancelled:
             raise
@@ -376,6 +383,26 @@ class CaveatServer(LanguageServer):
             self.call_soon_threadsafe(self.log_once, f"caveat: analysis of {path} failed: {error!r}",
                                       types.MessageType.Error)
             return Analysis([]), [], [], lines or split_lines(text), None
+
+    def _say_newer_syntax(self, findings: list[Finding]) -> None:
+        """Once per session: the project uses syntax newer than the Python caveat runs on."""
+        versions = [v for f in findings if f.code == "CAV004" and (v := syntax_version.required_version(f.message))]
+        if versions and max(versions) not in self._newer_syntax_said:
+            self._newer_syntax_said.add(max(versions))
+            self.call_soon_threadsafe(self.show_warning, f"caveat: {syntax_version.advice(max(versions), 0)}")
+
+    def _not_baselined(self, path: str, settings: Settings, lines: list[str], findings: list[Finding]) -> list[Finding]:
+        """Hide the findings the project's baseline records (``[tool.caveat] baseline``)."""
+        file = configured_file(settings)
+        if file is None or not findings:
+            return findings
+        try:
+            baseline = self.baselines.get(file)
+        except BaselineError as error:
+            self.call_soon_threadsafe(self.log_once, f"caveat: {error}; showing every finding",
+                                      types.MessageType.Warning)
+            return findings
+        return baseline.split(path, findings, lines)[0] if baseline.knows(path) else findings
 
     def _exact_new_lines(self, uri: str, state: DocumentState, generation: int, path: str, text: str) -> None:
         """Off the typing path: git's exact new lines of this version; when they differ from the

@@ -21,7 +21,7 @@ _EDITOR_KEYS = {
     "select", "extend-select", "ignore", "severity", "exclude", "python", "max-file-size-kb",
     "report-unused-suppressions", "options", "profile", "respect-peer-suppressions", "new-code", "diagnosticMode", "path",
     "interpreter", "trace",
-    "enable", "server",
+    "enable", "server", "baseline",
 }
 
 
@@ -79,6 +79,8 @@ class SettingsStore:
             return base
         if merged.python and not os.path.isabs(os.path.expanduser(merged.python)) and self.root:
             merged = replace(merged, python=str(self.root / merged.python))
+        if self._editor.get("baseline") and not os.path.isabs(merged.baseline or "") and self.root:
+            merged = replace(merged, baseline=str(self.root / merged.baseline))  # the editor's: from the workspace
         return merged
 
     def _file_settings(self, path: Path | None) -> Settings:

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import TextIO
 
 from caveat import __version__
+from caveat import baseline
 from caveat.engine.findings import Severity
 from caveat.report import FileResult, display_line, display_message
 from caveat.rules import all_rules
@@ -14,9 +15,12 @@ from caveat.rules import all_rules
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note", Severity.HINT: "note"}
 
 
-def sarif_document(results: list[FileResult], root: str = "") -> dict:
+def sarif_document(results: list[FileResult], root: str = "", with_baseline: bool = False) -> dict:
+    """The SARIF log. With a baseline in use (``with_baseline``), every result has a
+    ``baselineState``: "new", or "unchanged" for the findings the baseline hides
+    (``FileResult.baselined``), so code scanning shows them as already known."""
     infos = all_rules()
-    used = sorted({f.code for r in results for f in r.findings})
+    used = sorted({f.code for r in results for f in (*r.findings, *r.baselined)})
     index = {code: i for i, code in enumerate(used)}
     rules = []
     for code in used:
@@ -38,9 +42,14 @@ def sarif_document(results: list[FileResult], root: str = "") -> dict:
         })
     sarif_results = []
     for result in results:
-        texts = [result.lines[f.line - 1].strip() if 0 < f.line <= len(result.lines) else "" for f in result.findings]
-        digests = fingerprints(result.path, [(f.code, text) for f, text in zip(result.findings, texts)])
-        for f, line_text, digest in zip(result.findings, texts, digests):
+        # Fingerprints count occurrences among all of the file's findings, reported or not.
+        tagged = sorted([(f, "new") for f in result.findings] + [(f, "unchanged") for f in result.baselined]
+                        + [(f, None) for f in result.unreported], key=lambda pair: pair[0].sort_key())
+        digests = baseline.fingerprints([f for f, _ in tagged], result.lines)
+        for (f, state), digest in zip(tagged, digests, strict=True):
+            if state is None:
+                continue
+            line_text = result.lines[f.line - 1].strip() if 0 < f.line <= len(result.lines) else ""
             region = {"startLine": f.line, "startColumn": f.col + 1, "endLine": f.end_line,
                       "endColumn": f.end_col + 1}
             if line_text:
@@ -51,7 +60,8 @@ def sarif_document(results: list[FileResult], root: str = "") -> dict:
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": result.path.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},
                     "region": region}}],
-                "partialFingerprints": {"caveat/v1": digest},
+                "partialFingerprints": {baseline.FINGERPRINT_KEY: digest},
+                **({"baselineState": state} if with_baseline else {}),
                 "properties": {"category": f.category, **({"cwe": f"CWE-{f.cwe}"} if f.cwe else {})},
             }
             if f.fix:
@@ -80,9 +90,10 @@ def sarif_document(results: list[FileResult], root: str = "") -> dict:
 
 
 def fingerprint(code: str, path: str, line_text: str, occurrence: int = 1) -> str:
-    """``partialFingerprints["caveat/v1"]``: the code, the path, the line's text with its
-    whitespace collapsed and which occurrence of that (code, text) in the file this is, so
-    it does not change when code moves within the file."""
+    """The identity ``caveat report`` follows findings by across commits: the code, the path,
+    the line's text with its whitespace collapsed and which occurrence of that (code, text)
+    in the file this is. (SARIF's ``partialFingerprints`` and baselines use
+    ``caveat.baseline.fingerprints``, which also hash the enclosing definitions.)"""
     return hashlib.sha256(f"{code}\0{path}\0{' '.join(line_text.split())}\0{occurrence}".encode()).hexdigest()[:32]
 
 
@@ -102,6 +113,6 @@ def _root_uri(root: str) -> str:
     return Path(root or ".").resolve().as_uri() + "/"
 
 
-def write_sarif(results: list[FileResult], out: TextIO, root: str = "") -> None:
-    json.dump(sarif_document(results, root), out, indent=2)
+def write_sarif(results: list[FileResult], out: TextIO, root: str = "", with_baseline: bool = False) -> None:
+    json.dump(sarif_document(results, root, with_baseline), out, indent=2)
     out.write("\n")

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from caveat.report import FileResult, display_line, display_message
+from caveat.report import FileResult, Summary, display_line, display_message
 
 
-def write_text(results: list[FileResult], out: TextIO, *, show_source: bool = True) -> None:
-    total = fixable = 0
+def write_text(results: list[FileResult], out: TextIO, *, show_source: bool = True,
+               summary: Summary | None = None) -> None:
+    total = 0
     for result in results:
         for finding in result.findings:
             total += 1
-            fixable += finding.fixable
             cwe = f", CWE-{finding.cwe}" if finding.cwe else ""
             marker = " [*]" if finding.fixable else ""
             out.write(f"{result.path}:{finding.line}:{finding.col + 1}: {finding.code}{marker} "
@@ -25,8 +25,20 @@ def write_text(results: list[FileResult], out: TextIO, *, show_source: bool = Tr
                 if finding.fix:
                     out.write(f"{' ' * gutter} = fix: {finding.fix.title}{'' if finding.fix.safe else ' (unsafe)'}\n")
                 out.write("\n")
-    if total:
-        out.write(f"Found {total} finding{'s' if total != 1 else ''}"
-                  f"{f' ({fixable} fixable)' if fixable else ''}.\n")
-    else:
-        out.write("All checks passed.\n")
+    summary = summary or summarize(results)
+    if summary.stale:
+        out.write("Stale baseline entries (their findings are gone or their lines changed):\n")
+        out.writelines(f"  {entry}\n" for entry in summary.stale)
+    for line in summary.lines(total):
+        out.write(line + "\n")
+
+
+def summarize(results: list[FileResult], summary: Summary | None = None) -> Summary:
+    """``summary`` (or a new one) with the counts of fixes the reported findings offer."""
+    from caveat.fixing import applicable
+
+    summary = summary or Summary()
+    findings = [f for result in results for f in result.findings]
+    summary.fixable = sum(applicable(f, unsafe=False) for f in findings)
+    summary.unsafe_fixable = sum(applicable(f, unsafe=True) for f in findings) - summary.fixable
+    return summary

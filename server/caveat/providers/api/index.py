@@ -367,7 +367,8 @@ class ApiIndex:
                 if star in _seen or len(_seen) > _MAX_DEPTH:
                     continue
                 inner = self.module_names(star, _seen | {module})
-                names.update(n for n in inner.names if not n.startswith("_"))
+                exported = self._all_names(star)  # private names listed in __all__ come too
+                names.update(n for n in inner.names if not n.startswith("_") or n in exported)
                 if not inner.closed and not overridable:
                     deciding.append(f"`from {star} import *`: {inner.reason}")
             if layer["open"] and not (overridable and "any name" not in layer["open"]):
@@ -375,6 +376,10 @@ class ApiIndex:
         if deciding:
             return Names(frozenset(names), False, f"{module}: {deciding[0]}")
         return Names(frozenset(names), True)
+
+    def _all_names(self, module: str) -> set[str]:
+        entry = self.module(module)
+        return {n for layer in self._layers(entry or {}) for n in layer["all"] or ()}
 
     # --- resolution --------------------------------------------------------------
     def resolve(self, dotted: str) -> Ref | None:
@@ -558,6 +563,8 @@ class ApiIndex:
             _, unresolved = self.bases(klass)
             if unresolved:
                 reasons.append(f"{klass.full_name}: base {unresolved[0]} not resolved")
+            if all(stub for _, stub in infos):  # the implementation's own members (stubs omit some)
+                names.update(n for info in self._implementation_infos(klass) for n in info["members"])
             for info, stub in infos:
                 names.update(info["members"])
                 deciding = stub or not from_stub
@@ -582,6 +589,31 @@ class ApiIndex:
         if reasons:
             return Names(frozenset(names), False, reasons[0], data_only=data_getattr == len(reasons))
         return Names(frozenset(names), True)
+
+    def _implementation_infos(self, ref: Ref) -> list[dict]:
+        """The runtime class behind a class only a stub defines, when the module's runtime
+        source imports it from elsewhere (numpy's ``memmap``: numpy/__init__.pyi declares it,
+        numpy/__init__.py imports it from numpy.core.memmap)."""
+        entry = self.module(ref.module)
+        runtime = (entry or {}).get("py")
+        top, _, rest = ref.qualname.partition(".")
+        if not runtime or top in runtime["classes"]:
+            return []
+        found = None
+        if top in runtime["imports"]:
+            found = self._resolve_deep(runtime["imports"][top], 1)
+        for star in runtime["star"] if found is None else ():
+            if star != ref.module:
+                found = self._module_attribute(star, top, 1)
+                if found is not None and found.kind == "module":  # ``from .memmap import *`` rebinds
+                    found = self._module_attribute(found.module, top, 2)  # the submodule's name to its class
+                if found is not None:
+                    break
+        for name in rest.split(".") if rest and found is not None else ():
+            found = self.attribute(found, name, 1)
+        if found is None or found.kind != "class" or found.module == ref.module:
+            return []
+        return [info for info, stub in self._class_infos(found) if not stub]
 
     def declarative(self, ref: Ref) -> bool:
         """Whether the class (or a base) has a ``@dataclass_transform`` metaclass (PEP 681):

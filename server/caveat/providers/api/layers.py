@@ -178,7 +178,9 @@ def _statements(body: list[ast.stmt]):
             yield from _statements(case.body)
 
 
+# (``_globals = globals()`` aliases the namespace: numpy 1.26's ``numpy._core`` shims fill it)
 _MODULE_DYNAMIC = re.compile(r"\bglobals\s*\(\s*\)\s*(\[|\.\s*update|\.\s*setdefault)|sys\.modules\s*\[[^\]]*\]\s*=|"
+                             r"\b\w+\s*=\s*globals\s*\(\s*\)(?!\s*[\[.])|"
                              r"\blazy_loader\b|\blazy\.attach\b|\bexec\s*\(")
 
 
@@ -215,6 +217,9 @@ class _LayerBuilder:
             layer["open"] = "the module's __getattr__ can return any name"  # __getattr__ = make_getattr(...)
         if getattr_node is not None:
             extra = _getattr_names(getattr_node)
+            for table in _getattr_tables(getattr_node) if extra is not None else ():
+                keys = self._table_keys(table)  # numpy 1.26: __deprecated_attrs__[attr], __expired_functions__
+                extra = None if keys is None else extra + keys
             if extra is None:
                 layer["open"] = "the module's __getattr__ can return any name"
             else:
@@ -222,6 +227,34 @@ class _LayerBuilder:
                 layer["getattr"] = "raises"  # serves a fixed set of names, else AttributeError
         layer["members"] = sorted(layer["members"])
         return layer
+
+    def _table_keys(self, table: str) -> list[str] | None:
+        """Name-like strings of the module-level statements that fill ``table`` (``T = {...}``,
+        ``T.update(...)``, ``T["k"] = ...``) and of the module-level names those read (a list
+        of names the dict is built from); None when the module does not build it itself."""
+        keys: list[str] = []
+        wanted, done, built = [table], set(), False
+        while wanted and len(done) < 20:
+            name = wanted.pop()
+            done.add(name)
+            for stmt in _statements(self.tree.body):
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                    fills = any(isinstance(t, ast.Name) and t.id == name or isinstance(t, ast.Subscript)
+                                and isinstance(t.value, ast.Name) and t.value.id == name for t in targets)
+                elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                    fills = (_dotted(stmt.value.func) or "").startswith(f"{name}.")
+                else:
+                    fills = False
+                if not fills:
+                    continue
+                built = built or name == table
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+                        keys.append(node.value)
+                    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in done:
+                        wanted.append(node.id)
+        return keys if built else None
 
     def _module_statement(self, stmt: ast.stmt) -> None:
         layer = self.layer
@@ -380,18 +413,22 @@ class _LayerBuilder:
         args = function.args.posonlyargs + function.args.args
         if not args:
             return
-        first = args[0].arg
+        instances = {args[0].arg}
+        if function.name == "__new__":  # the instance is what ``X.__new__(cls)`` made (``self = ...``)
+            instances |= {t.id for n in ast.walk(function) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                         and isinstance(n.value.func, ast.Attribute) and n.value.func.attr == "__new__"
+                         for t in n.targets if isinstance(t, ast.Name)}
         for node in ast.walk(function):
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
-                    and isinstance(node.value, ast.Name) and node.value.id == first:
+                    and isinstance(node.value, ast.Name) and node.value.id in instances:
                 members.add(node.attr)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None) -> dict:
         args = node.args
         params = [a.arg for a in args.args + args.kwonlyargs]
-        if owner is not None and args.args and not any(_decorator_name(d) == "staticmethod"
-                                                       for d in node.decorator_list):
-            params = params[1:]  # self / cls
+        if owner is not None and args.args and not args.posonlyargs \
+                and not any(_decorator_name(d) == "staticmethod" for d in node.decorator_list):
+            params = params[1:]  # self / cls (positional-only in ``def __init__(self, value, /, dtype)``)
         info = {"params": params, "kw": args.kwarg is not None, "deco": [_decorator_name(d) for d in node.decorator_list],
                 "ret": _annotation_text(node.returns), "fwd": [], "keys": [], "open": "", "locals": {},
                 "self_ret": False, "line": node.lineno, "ident": _identity(node),
@@ -534,6 +571,27 @@ def _getattr_names(function: ast.FunctionDef) -> list[str] | None:
                     names.extend(e.value for e in comparator.elts
                                  if isinstance(e, ast.Constant) and isinstance(e.value, str))
     return names
+
+
+def _getattr_tables(function: ast.FunctionDef) -> set[str]:
+    """Module-level names a ``__getattr__`` looks its argument up in (``T[name]``,
+    ``T.get(name)``, ``name in T``): it serves (or refuses) the keys of those tables."""
+    args = function.args.posonlyargs + function.args.args
+    if not args:
+        return set()
+    name = args[0].arg
+    is_name = lambda node: isinstance(node, ast.Name) and node.id == name  # noqa: E731
+    tables = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Subscript) and is_name(node.slice) and isinstance(node.value, ast.Name):
+            tables.add(node.value.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and node.args and is_name(node.args[0]) and isinstance(node.func.value, ast.Name):
+            tables.add(node.func.value.id)
+        elif isinstance(node, ast.Compare) and is_name(node.left) and len(node.ops) == 1 \
+                and isinstance(node.ops[0], ast.In) and isinstance(node.comparators[0], ast.Name):
+            tables.add(node.comparators[0].id)
+    return tables
 
 
 _CONSTRUCTORS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}

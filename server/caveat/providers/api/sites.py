@@ -7,6 +7,7 @@ the document with the block's ``line_offset``.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -486,6 +487,11 @@ class _Collector:
             if (isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar") and parent.handlers:
                 if child in parent.body or child in parent.orelse:
                     return True  # any handler: optional features, runtime detection (IPython, ...)
+            elif isinstance(parent, ast.ExceptHandler) and _catches_import_error(parent):
+                return True  # the fallback of a failed import (`except ImportError: from numpy import trapz`)
+            elif isinstance(parent, (ast.With, ast.AsyncWith)) and child in parent.body \
+                    and any(_expects_failure(item.context_expr, _IMPORT_ERRORS) for item in parent.items):
+                return True  # `with suppress(ImportError): import ujson`
             child, parent = parent, self.parents.get(parent)
         return False
 
@@ -518,17 +524,22 @@ def _literal_type(node: ast.AST) -> str:
             ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple"}.get(type(node), "")
 
 
-_RAISES = ("raises", "assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "failUnlessRaises")
+# Helpers a test wraps around code it expects to raise or warn: pytest's raises / warns /
+# deprecated_call, unittest's assertRaises* / assertWarns*, numpy.testing's assert_raises* /
+# assert_warns, a suite's own assert_deprecated(lambda: ...). Not assert_no_warnings and the like.
+_RAISES = re.compile(r"(?:assert_?|failUnless)?(?:raises|Raises|warns|Warns)(?:_?[Rr]egexp?)?|"
+                     r"deprecated_call|assert_?[Dd]eprecated")
 
 
 def _expects_failure(node: ast.AST, errors: tuple[str, ...]) -> bool:
-    """Code the author expects to fail: ``pytest.raises(...)``/``assertRaises(...)`` (any
-    exception: the test says the call fails) or ``suppress(...)`` of the error in question."""
+    """Code the author expects to fail or warn: ``pytest.raises(...)``/``assertRaises(...)``/
+    ``pytest.warns(...)`` and the other ``_RAISES`` helpers (any exception: the test says the
+    call fails or is deprecated) or ``suppress(...)`` of the error in question."""
     if not isinstance(node, ast.Call):
         return False
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    if name in _RAISES:
+    if _RAISES.fullmatch(name):
         return True
     if name == "suppress":
         for arg in node.args:
@@ -537,6 +548,16 @@ def _expects_failure(node: ast.AST, errors: tuple[str, ...]) -> bool:
                 if text in errors or text in ("Exception", "BaseException"):
                     return True
     return False
+
+
+_IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and (n.id if isinstance(n, ast.Name) else n.attr)
+               in (*_IMPORT_ERRORS, "Exception", "BaseException") for n in ast.walk(handler.type))
 
 
 def _catches(node: ast.Try, errors: tuple[str, ...]) -> bool:

@@ -1,0 +1,306 @@
+"""False alarms the client-code bench (bench/detection/api/client_code.py) found on real test
+suites that pass with the versions they were written for, one mechanism per test.
+
+The index mechanisms run on a hand-made installed package (real files in a venv layout, read
+with ``ast``); the end-to-end cases are the client code's own lines (numpy 1.26.4's test
+suite) against a real venv with that version from PyPI. Each ``ok`` line was reported before
+the fix; each ``expect`` line keeps the check speaking where it should.
+"""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from caveat.environment import from_path
+from caveat.providers.api.index import ApiIndex, Ref
+
+# --- the index, on a hand-made package ------------------------------------------------------
+PACKAGE = {
+    # `from ._utils import *` exports what `_utils.__all__` lists, private names included
+    "__init__.py": '''
+        from ._utils import *
+        from ._impl import Mapped, helper
+        from .core import *
+        ''',
+    "__init__.pyi": '''
+        from ._utils import public as public
+
+        class Mapped:
+            def flush(self) -> None: ...
+
+        def helper() -> int: ...
+
+        class buffer:
+            def flush(self) -> None: ...
+
+        class Scalar:  # compiled: only the stub says what it takes
+            def __init__(self, value: int, /, dtype: str | None = ...) -> None: ...
+        ''',
+    # numpy.core: ``from .memmap import *`` rebinds the submodule's name to its class
+    "core/__init__.py": '''
+        from .buffer import *
+        ''',
+    "core/buffer.py": '''
+        __all__ = ["buffer"]
+
+        class buffer:
+            def __init__(self):
+                self._raw = None
+
+            def flush(self):
+                pass
+        ''',
+    "_utils.py": '''
+        __all__ = ["public", "_PRIVATE_FLAG"]
+
+        def public():
+            return 1
+
+        _PRIVATE_FLAG = True
+        _HIDDEN = False
+        ''',
+    # the stub's class is implemented in another module, which sets attributes the stub omits
+    "_impl.py": '''
+        class Mapped:
+            def __new__(cls, filename):
+                self = object.__new__(cls)
+                self._handle = open(filename)
+                return self
+
+            def __array_finalize__(self, other):
+                self._mmap = getattr(other, "_mmap", None)
+
+            def flush(self):
+                pass
+
+
+        def helper():
+            return 1
+        ''',
+    # a module that copies another module's namespace through an alias of globals()
+    "compat.py": '''
+        from . import _impl
+
+        _globals = globals()
+
+        for item in dir(_impl):
+            _globals[item] = getattr(_impl, item)
+        ''',
+    # numpy 1.26's module __getattr__: deprecated aliases served from a table built from a list
+    "aliases.py": '''
+        import warnings
+
+        _type_info = [("old_one", int), ("old_two", str)]
+        __deprecated_attrs__ = {}
+        __deprecated_attrs__.update({n: (alias, f"np.{n} is deprecated") for n, alias in _type_info})
+        __former_attrs__ = {"gone": "removed in 2.0"}
+
+
+        def __getattr__(attr):
+            try:
+                value, msg = __deprecated_attrs__[attr]
+            except KeyError:
+                pass
+            else:
+                warnings.warn(msg, DeprecationWarning, stacklevel=2)
+                return value
+            if attr in __former_attrs__:
+                raise AttributeError(__former_attrs__[attr])
+            raise AttributeError(attr)
+        ''',
+    "aliases.pyi": '''
+        def current() -> int: ...
+        ''',
+    # a table the module does not build itself: any name may be served
+    "lazy.py": '''
+        from ._utils import public as TABLE
+
+
+        def __getattr__(name):
+            if name in TABLE:
+                return TABLE[name]
+            raise AttributeError(name)
+        ''',
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> ApiIndex:
+    prefix = tmp_path_factory.mktemp("env")
+    site = prefix / "lib" / "python3.11" / "site-packages"
+    package = site / "clientpkg"
+    package.mkdir(parents=True)
+    (prefix / "bin").mkdir()
+    (prefix / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    for name, text in PACKAGE.items():
+        (package / name).parent.mkdir(exist_ok=True)
+        (package / name).write_text(textwrap.dedent(text))
+    info = site / "clientpkg-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: clientpkg\nVersion: 1.0\n")
+    (info / "RECORD").write_text("".join(f"clientpkg/{name},,\n" for name in PACKAGE))
+    os.environ["CAVEAT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    try:
+        return ApiIndex(from_path(prefix, "test"))
+    finally:
+        del os.environ["CAVEAT_CACHE_DIR"]
+
+
+def test_a_star_import_exports_the_private_names_listed_in_all(index: ApiIndex) -> None:
+    """numpy.testing: ``from ._private.utils import *`` with ``_OLD_PROMOTION`` in ``__all__``."""
+    names = index.members(Ref("module", "clientpkg"))
+    assert names.closed
+    assert "_PRIVATE_FLAG" in names.names
+    assert "_HIDDEN" not in names.names  # not in __all__: a star import does not bring it
+
+
+def test_a_stub_class_implemented_elsewhere_has_the_implementation_s_attributes(index: ApiIndex) -> None:
+    """numpy.memmap: declared in numpy/__init__.pyi, implemented in numpy/core/memmap.py, which
+    sets ``self._mmap`` (in ``__array_finalize__``) and on the instance ``__new__`` makes."""
+    ref = index.resolve("clientpkg.Mapped")
+    assert ref is not None
+    names = index.members(Ref("instance", ref.module, ref.qualname))
+    assert names.closed
+    assert {"flush", "_mmap", "_handle"} <= names.names
+    assert "_mmapp" not in names.names
+    buffer = index.resolve("clientpkg.buffer")  # reached through a star import of a package
+    assert buffer is not None and buffer.kind == "class"
+    names = index.members(Ref("instance", buffer.module, buffer.qualname))
+    assert names.closed and {"flush", "_raw"} <= names.names and "_rawx" not in names.names
+
+
+def test_an_alias_of_globals_makes_the_module_dynamic(index: ApiIndex) -> None:
+    """numpy._core.multiarray (1.26): ``_globals = globals()``, then ``_globals[item] = ...``."""
+    names = index.members(Ref("module", "clientpkg.compat"))
+    assert not names.closed
+
+
+def test_a_module_getattr_serves_the_keys_of_the_tables_it_reads(index: ApiIndex) -> None:
+    """numpy 1.26: ``np.bool8`` and ``np.fv`` come from ``__deprecated_attrs__`` and
+    ``__expired_functions__``, tables built from lists; the stub leaves them out."""
+    names = index.members(Ref("module", "clientpkg.aliases"))
+    assert names.closed
+    assert {"current", "old_one", "old_two"} <= names.names
+    assert "old_three" not in names.names
+    assert not index.members(Ref("module", "clientpkg.lazy")).closed
+
+
+def test_self_before_a_slash_is_not_the_first_keyword(index: ApiIndex) -> None:
+    """numpy.void's stub: ``def __init__(self, value, /, dtype=...)`` takes ``dtype``."""
+    answer = index.keywords(index.resolve("clientpkg.Scalar"))
+    assert answer.closed and answer.names == {"dtype"}
+
+
+COMPARISONS = '''
+import clientpkg
+
+
+def compare(count: int, name: str, path):
+    mapped = clientpkg.Mapped(path)
+    mapped == 1
+    count == 1
+    name < "b" < "c"
+    mapped is None
+    count in (1, 2)
+    not mapped
+'''
+
+
+@pytest.mark.parametrize("line, expected", [
+    (7, []),  # a library object's __eq__ returns what it returns (numpy: an array)
+    (8, ["instance:builtins.bool"]),
+    (9, ["instance:builtins.bool"]),
+    (10, ["instance:builtins.bool"]),  # `is` and `in` always give a bool
+    (11, ["instance:builtins.bool"]),
+    (12, ["instance:builtins.bool"]),
+])
+def test_a_comparison_is_a_bool_only_between_builtins(index: ApiIndex, line: int, expected: list[str]) -> None:
+    from tests.api.test_inference import infer, names
+
+    assert names(infer(index, COMPARISONS, line)) == expected
+
+
+# --- end to end, on numpy 1.26.4's own test code --------------------------------------------
+NUMPY_TESTS = '''import numpy as np
+import pytest
+from numpy.testing import assert_raises, assert_raises_regex, assert_warns
+# ok: CAV301
+from numpy.testing import assert_equal, _OLD_PROMOTION, _SUPPORTS_SVE
+# expect: CAV301
+from numpy.testing import assert_equall
+# ok: CAV301
+from numpy._core.multiarray import _reconstruct
+
+
+class _DeprecationTestCase:
+    def assert_deprecated(self, function):
+        with pytest.warns(DeprecationWarning):
+            function()
+
+
+class TestDeprecatedGlobals(_DeprecationTestCase):
+    def test_type_aliases(self):
+        # ok: CAV301
+        self.assert_deprecated(lambda: np.bool8)
+
+
+def test_financial_expired():
+    with pytest.warns(DeprecationWarning, match="NEP 32"):
+        # ok: CAV301
+        func = np.fv
+    with pytest.raises(RuntimeError, match="NEP 32"):
+        func(1, 2, 3, 4)
+
+
+def test_keywords():
+    with assert_raises(TypeError):
+        # ok: CAV303
+        np.unravel_index(indices=2, hape=(2, 2))
+    with assert_raises_regex(TypeError, "nonsense"):
+        # ok: CAV303
+        np.array2string(np.array([1, 2, 3]), nonsense=None)
+    with assert_warns(DeprecationWarning):
+        # ok: CAV303
+        np.unravel_index(indices=2, dims=(2, 2))
+    # expect: CAV303
+    return np.unravel_index(indices=2, hape=(2, 2))
+
+
+def test_memmap(tmp_path):
+    fp = np.memmap(tmp_path / "f", dtype="float32", mode="w+", shape=(3, 4))
+    tmp = fp + 10
+    if isinstance(tmp, np.memmap):
+        # ok: CAV301
+        assert tmp._mmap is not fp._mmap
+    # expect: CAV301
+    return fp.flushh()
+
+
+def test_rich_comparison_and_void():
+    a = np.arange(3)
+    # ok: CAV301
+    assert (a == 1).all()
+    # ok: CAV303
+    res = np.void(b"abc", dtype="V3")
+    # expect: CAV303
+    return res, np.void(b"abc", dtyp="V3")
+
+
+def alias_still_served():
+    # ok: CAV301
+    return np.bool8(True), np.int0
+'''
+
+
+@pytest.mark.slow
+def test_numpy_test_suite_lines(tmp_path: Path, venv_factory) -> None:
+    from tests.api.test_issue11 import PINNED, api_findings, expected_lines, lines_of
+
+    env = venv_factory(*PINNED)  # the same venv as test_issue11 (numpy 1.26.4)
+    findings, notes = api_findings(tmp_path, str(env), NUMPY_TESTS, "test_numpy_client.py")
+    shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code in ("CAV301", "CAV303", "CAV304")]
+    for code in ("CAV301", "CAV303"):
+        assert lines_of(findings, code) == expected_lines(NUMPY_TESTS, code), (code, shown, notes)
