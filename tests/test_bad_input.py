@@ -33,6 +33,8 @@ def test_a_crashing_bandit_plugin_is_reported_and_other_findings_survive(tmp_pat
     (site / "crashy-1.0.dist-info" / "entry_points.txt").write_text("[bandit.plugins]\ncrashy = crashy_plugin:always_crashes\n")
     (tmp_path / "app.py").write_text(YAML_CODE + "\nimport os\nos.chmod('data', 0o777)\n")
     env = dict(os.environ, PYTHONPATH=str(site), CAVEAT_NO_DISK_CACHE="1")
+    # code being written (a repository, nothing committed) gets the strict set: yaml.load is CAV132
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
     result = subprocess.run([sys.executable, "-m", "caveat", "check", "--format", "json", "app.py"],
                             cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 1, result.stderr

@@ -28,6 +28,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
     (tmp_path / "app.py").write_text(YAML_CODE)
     (tmp_path / "clean.py").write_text("def add(a, b):\n    return a + b\n")
+    # code being written (a repository, nothing committed) gets the strict set: yaml.load is CAV132
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
     return tmp_path
 
 

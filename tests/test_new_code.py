@@ -1,6 +1,7 @@
-"""new-code = "strict" (the default): lines changed since git HEAD get the strict profile, the
-rest of the file the default one; outside a git repository every line is new. Real git
-repositories, through the CLI and the real server."""
+"""new-code = "auto" (the default): in a git repository the lines changed since HEAD (and files git
+does not track yet) get the strict profile, the rest of the file the default one; outside git
+nothing is known to be new, so the default set applies. new-code = "strict": outside git every
+line is new. Real git repositories and plain folders, through the CLI and the real server."""
 from __future__ import annotations
 
 import json
@@ -60,16 +61,29 @@ def test_committed_lines_get_the_default_set_and_changed_lines_the_strict_one(re
     assert lines_of(repo) == []
 
 
-def test_configured_off_and_outside_git(tmp_path_factory, repo: Path):
+def test_configured_off(repo: Path):
     (repo / "app.py").write_text(OLD + ADDED)
     (repo / "pyproject.toml").write_text('[tool.caveat]\nnew-code = "default"\n')
     assert lines_of(repo) == []
-    outside = tmp_path_factory.mktemp("plain")
-    (outside / "app.py").write_text(OLD)
-    assert lines_of(outside) == [(5, "CAV202")]  # not in git: every line is new
-    (outside / "pyproject.toml").write_text('[tool.caveat]\nnew-code = "maybe"\n')
-    result = caveat("check", "--no-api", "app.py", cwd=outside)
-    assert result.returncode == 2 and "new-code" in result.stderr
+    (repo / "pyproject.toml").write_text('[tool.caveat]\nnew-code = "auto"\n')
+    assert lines_of(repo) == [(12, "CAV202")]
+
+
+def test_outside_git_auto_applies_the_default_set_and_strict_makes_every_line_new(tmp_path: Path):
+    (tmp_path / "app.py").write_text(OLD + ADDED)
+    assert lines_of(tmp_path) == []  # a plain folder: nothing is known to be new
+    assert lines_of(tmp_path, "--new-code", "strict") == [(5, "CAV202"), (12, "CAV202")]
+    (tmp_path / "pyproject.toml").write_text('[tool.caveat]\nnew-code = "strict"\n')
+    assert lines_of(tmp_path) == [(5, "CAV202"), (12, "CAV202")]
+    (tmp_path / "pyproject.toml").write_text('[tool.caveat]\nnew-code = "maybe"\n')
+    result = caveat("check", "--no-api", "app.py", cwd=tmp_path)
+    assert result.returncode == 2 and "new-code" in result.stderr and "'auto'" in result.stderr
+
+
+def test_repository_without_a_commit_is_all_new_code(tmp_path: Path):
+    (tmp_path / "app.py").write_text(OLD)
+    git(tmp_path, "init", "-q")
+    assert lines_of(tmp_path) == [(5, "CAV202")]  # `git init` on fresh code: nothing is committed yet
 
 
 def test_untracked_file_in_a_repository_is_new(repo: Path):
@@ -95,6 +109,7 @@ def test_buffer_lines_against_head(repo: Path):
     assert due and set(range(6, 13)) <= new
     assert tracker.refresh(path, OLD + ADDED) == frozenset(range(6, 13))
     assert tracker.lines(str(repo.parent / "elsewhere.py"), OLD) == (None, False)
+    assert tracker.lines(str(repo.parent / "elsewhere.py"), OLD, outside_git_all_new=False) == (frozenset(), False)
 
 
 async def test_server_strict_on_the_lines_typed_since_head(client, repo: Path):
@@ -108,3 +123,21 @@ async def test_server_strict_on_the_lines_typed_since_head(client, repo: Path):
     await wait_for(lambda: codes(client, uri) == ["CAV202", "CAV203"])
     strict = [d for d in client.diagnostics[uri] if str(d.code) == "CAV202"]
     assert [d.range.start.line + 1 for d in strict] == [19]
+
+
+PLAIN = OLD + "\n\nimport requests\n\n\ndef get(url):\n    return requests.get(url)\n"  # CAV202 on 5, CAV203 on 12
+
+
+async def test_server_outside_git_gives_the_default_set(client, tmp_path: Path):
+    await start(client, tmp_path, push_capabilities())
+    uri = open_doc(client, tmp_path / "app.py", PLAIN)
+    await wait_for(lambda: codes(client, uri) == ["CAV203"])
+    change_doc(client, uri, 2, (0, 0), (0, 0), ADDED)  # typing outside git: still nothing known to be new
+    await wait_for(lambda: [d.range.start.line for d in client.diagnostics.get(uri, [])] == [18])
+    assert codes(client, uri) == ["CAV203"]
+
+
+async def test_server_outside_git_strict_on_request(client, tmp_path: Path):
+    await start(client, tmp_path, push_capabilities(), {"new-code": "strict"})
+    uri = open_doc(client, tmp_path / "app.py", PLAIN)
+    await wait_for(lambda: codes(client, uri) == ["CAV202", "CAV203"])

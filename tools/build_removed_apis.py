@@ -2,7 +2,7 @@
 """Find the public names and keywords that popular libraries removed, from their real releases.
 
     python tools/build_removed_apis.py [--libraries numpy,pandas] [--minors 6] [--majors 3] [--cache DIR]
-                                       [--out tools/removed_apis/generated.json]
+                                       [--out tools/removed_apis/generated.json] [--offline]
     python tools/removed_apis/build.py      # merges the result into server/caveat/data/removed_apis.json
 
 Run by a developer (it downloads wheels from PyPI); its output is committed. For each library
@@ -52,7 +52,7 @@ LIBRARIES = ("numpy", "pandas", "pydantic", "SQLAlchemy", "click", "Flask", "Wer
              "requests", "PyJWT", "redis", "python-dateutil", "urllib3", "pytest", "attrs", "marshmallow",
              "aiohttp", "fastapi", "starlette", "scipy", "matplotlib", "scikit-learn")
 PYTHONS = ("3.11", "3.12", "3.10", "3.9", "3.8")
-_SKIP_PARTS = {"tests", "test", "testing", "conftest", "_vendor", "vendor", "vendored", "externals", "benchmarks"}
+_SKIP_PARTS = {"tests", "test", "conftest", "_vendor", "vendor", "vendored", "externals", "benchmarks"}
 
 
 # --- releases --------------------------------------------------------------------------
@@ -89,6 +89,18 @@ def releases(name: str, minors: int, majors: int = 3) -> list[str]:
             first_of_major[version.major] = version
     chosen.update(v for v in first_of_major.values() if v.major and v.major in {c.major for c in chosen})
     return [str(v) for v in sorted(chosen)]
+
+
+def cached_releases(name: str, cache: Path) -> list[str]:
+    """The releases of ``name`` a previous run read into the cache (their API snapshots), oldest first."""
+    found = []
+    for snapshot in cache.glob(f"{name}-*.api.json"):
+        text = snapshot.name[len(name) + 1:-len(".api.json")]
+        try:
+            found.append(Version(text))
+        except InvalidVersion:
+            continue
+    return [str(v) for v in sorted(found)]
 
 
 def unpacked(name: str, version: str, cache: Path) -> Path | None:
@@ -153,8 +165,8 @@ def public_api(prefix: Path, index_cache: Path) -> dict:
             alias = _alias_of(api, entry, name, module)
             if alias:
                 result["aliases"][f"{module}:{name}"] = alias
-            if ref.kind == "function":
-                _keywords(api, ref, result)
+            if ref.kind == "function":  # keyed by the public path: the definition may move (numpy 2's _impl modules)
+                _keywords(api, ref, result, owner=f"{module}:{name}")
             elif ref.kind == "class":
                 key = f"{ref.module}:{ref.qualname}"
                 if key in result["members"]:
@@ -254,7 +266,8 @@ def removals(name: str, apis: list[tuple[str, dict]]) -> list[dict]:
                                         _replacement(api, newest, f"{module}:{attribute}", module)))
         for key, members in api["members"].items():
             module, _, owner = key.partition(":")
-            if "." in owner or module not in api["modules"] or owner not in api["modules"][module]:
+            if "." in owner or module not in api["modules"] or owner not in api["modules"][module] \
+                    or not _user_facing(api, module, owner):
                 continue
             for member in members:
                 if all(_lacks_member(other, key, member) for _, other in later):
@@ -263,7 +276,7 @@ def removals(name: str, apis: list[tuple[str, dict]]) -> list[dict]:
             if key.startswith(("names:", "defined:")):
                 continue
             module, _, owner = key.partition(":")
-            if module not in api["modules"]:
+            if module not in api["modules"] or not _user_facing(api, module, owner):
                 continue
             for keyword in keywords:
                 if keyword in ("self", "cls") or keyword.startswith("_"):
@@ -277,6 +290,15 @@ def removals(name: str, apis: list[tuple[str, dict]]) -> list[dict]:
     for entry in found:
         unique.setdefault((entry["module"], entry["owner"], entry["name"], entry["kind"]), entry)
     return sorted(unique.values(), key=lambda e: (e["module"], e["owner"], e["name"], e["kind"]))
+
+
+def _user_facing(api: dict, module: str, owner: str) -> bool:
+    """A class or function people reach: in a module at most two deep (``sqlalchemy.orm``,
+    ``click.testing``) or exported by the top-level package (``pandas.DataFrame``). Members of
+    the internals (``pandas.core.arrays...``) would only add names that look like removals of
+    every class that happens to share a short name."""
+    top = module.split(".")[0]
+    return module.count(".") <= 1 or owner.split(".")[0] in api["modules"].get(top, ())
 
 
 def _lacks(api: dict, module: str, name: str) -> bool:
@@ -403,6 +425,8 @@ def main() -> int:
     parser.add_argument("--majors", type=int, default=3)
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "caveat-removals"))
     parser.add_argument("--out", default=str(HERE / "removed_apis" / "generated.json"))
+    parser.add_argument("--offline", action="store_true",
+                        help="compare only the releases already read into --cache (no pip, no download)")
     args = parser.parse_args()
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -410,8 +434,8 @@ def main() -> int:
     provenance = {}
     for name in [n.strip() for n in args.libraries.split(",") if n.strip()]:
         apis = []
-        for version in releases(name, args.minors, args.majors):
-            prefix = unpacked(name, version, cache)
+        for version in cached_releases(name, cache) if args.offline else releases(name, args.minors, args.majors):
+            prefix = cache / f"{name}-{version}" if args.offline else unpacked(name, version, cache)
             if prefix is None:
                 print(f"{name} {version}: no wheel", file=sys.stderr)
                 continue

@@ -8,7 +8,10 @@
 
 All tools run in the same invocation on one temporary copy of ``corpus/`` (a copy, so that
 no project configuration -- e.g. ``[tool.caveat] exclude`` in the repository's
-pyproject.toml -- can hide the corpus from a tool).  Findings are mapped to categories
+pyproject.toml -- can hide the corpus from a tool).  The corpus is code as an assistant
+writes it, so the copy is what a user has while writing it: files in a git repository that
+are not committed yet, which caveat's default ``new-code = "auto"`` checks with the strict
+profile.  ``--plain-folder`` scores a copy outside git instead (caveat's default set there).  Findings are mapped to categories
 (caveat natively, bandit/ruff through ``tool_maps.py``) and scored against the labels:
 
 * TP  an ``expect: C`` label with at least one finding of category C whose start line is in
@@ -99,7 +102,7 @@ def _module_cmd(module: str, exe: str) -> list[str] | None:
     return None
 
 
-def run_caveat(root: Path, files: list[Path]) -> ToolRun:
+def run_caveat(root: Path, files: list[Path], options: list[str] = ()) -> ToolRun:
     probe = subprocess.run(
         [sys.executable, "-m", "caveat", "--help"], check=False, capture_output=True, text=True
     )
@@ -113,7 +116,7 @@ def run_caveat(root: Path, files: list[Path]) -> ToolRun:
     if v.returncode == 0:
         version = v.stdout.strip()
 
-    base = [sys.executable, "-m", "caveat", "check", "--format", "json"]
+    base = [sys.executable, "-m", "caveat", "check", "--format", "json", *options]
     paths = [str(p) for p in files]
     # caveat is scored as a user gets it: its default selection (bandit's audit-only
     # tests such as B404/B603 are off by default, caveat rules replace some bandit tests).
@@ -460,6 +463,13 @@ def render_details(runs, triages, categories, labels) -> str:
     return "\n".join(out)
 
 
+def _uncommitted_in_git(root: Path) -> None:
+    """Make ``root`` a git repository with one empty commit: its files are new, not committed."""
+    env = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "before the code was written"]):
+        subprocess.run(["git", *env, *args], cwd=root, check=True, capture_output=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--family", choices=sorted(FAMILIES))
@@ -473,6 +483,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         default=str(CORPUS),
         help="labelled corpus to score, e.g. bench/detection/holdout (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--plain-folder",
+        action="store_true",
+        help="score a copy outside git (default: uncommitted files in a fresh git repository)",
+    )
+    ap.add_argument(
+        "--caveat-option",
+        metavar="OPT",
+        action="append",
+        default=[],
+        help="pass an option to caveat check, e.g. --caveat-option=--new-code=default (the default set only)",
     )
     args = ap.parse_args(argv)
 
@@ -501,10 +523,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="caveat-detect-") as tmp:
         root = Path(tmp) / "corpus"
         shutil.copytree(corpus, root, ignore=shutil.ignore_patterns("__pycache__"))
+        if not args.plain_folder:
+            _uncommitted_in_git(root)
         copies = [root / p.relative_to(corpus) for p in files]
         for t in tools:
             if t == "caveat":
-                runs.append(run_caveat(root, copies))
+                runs.append(run_caveat(root, copies, args.caveat_option))
             elif t == "bandit":
                 runs.append(run_bandit(root))
             elif t == "ruff":

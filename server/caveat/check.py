@@ -67,8 +67,9 @@ class CheckRun:
     def __init__(self, settings: Settings, *, use_cache: bool = True, progress: bool = False,
                  jobs: int | None = None, api: bool = True, new_code_base: str = "HEAD") -> None:
         self.settings = settings
-        # new-code = "strict": the lines changed since this revision get the strict profile
-        self.new_code = DiskLines(new_code_base) if settings.new_code == STRICT else None
+        # the lines changed since this revision get the strict profile (unless new-code = "default")
+        self.new_code = DiskLines(new_code_base, outside_git_all_new=settings.new_code == STRICT) \
+            if settings.new_code_strict else None
         self.api = api  # run the API stage (jedi) after the local checks
         self.use_cache = use_cache and os.environ.get("CAVEAT_NO_DISK_CACHE", "") not in ("1", "true", "yes")
         self.progress = progress

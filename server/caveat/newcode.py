@@ -1,10 +1,13 @@
-"""Which lines are new code: under ``new-code = "strict"`` they get the strict profile.
+"""Which lines are new code: unless ``new-code = "default"`` they get the strict profile.
 
 A line is new when git says it was added or changed since the base revision (``HEAD`` by
 default; ``caveat check --diff-from REF`` compares with REF): in ``caveat check`` the file on
-disk, in the editor the buffer. A file outside a git repository, or one git does not track
-yet, is new in every line. The answers, for the engine: a set of line numbers, ``None`` for
-"every line", or the empty set for "none" (``new-code = "default"``, or an unchanged file).
+disk, in the editor the buffer. A file git does not track yet is new in every line. A file
+outside any git repository: nothing is known to be new under ``new-code = "auto"`` (the
+default; an extracted release or a folder of scripts is not code being written), every line
+is new under ``new-code = "strict"`` (``outside_git_all_new``). The answers, for the engine: a
+set of line numbers, ``None`` for "every line", or the empty set for "none"
+(``new-code = "default"``, an unchanged file, or outside git under "auto").
 
 The editor asks on every keystroke, and git takes tens of milliseconds per question, so
 ``BufferLines`` answers from the last exact answer for this buffer, carried over the edit
@@ -32,15 +35,16 @@ NOTHING: frozenset[int] = frozenset()
 class DiskLines:
     """New lines of files on disk since ``ref``, one ``git diff`` per repository."""
 
-    def __init__(self, ref: str = "HEAD") -> None:
+    def __init__(self, ref: str = "HEAD", outside_git_all_new: bool = True) -> None:
         self.ref = ref
+        self.outside_git: frozenset[int] | None = None if outside_git_all_new else NOTHING
         self._changes: dict[Path, vcs.Changes | None] = {}
         self._roots: dict[Path, Path | None] = {}
 
     def lines(self, path: Path) -> frozenset[int] | None:
         root = self._root(Path(path).resolve().parent)
         if root is None:
-            return None
+            return self.outside_git
         if root not in self._changes:
             try:
                 self._changes[root] = vcs.changes_since(root, self.ref)
@@ -78,10 +82,11 @@ class BufferLines:
         self._roots: dict[Path, tuple[float, Path | None]] = {}
         self._lock = threading.Lock()
 
-    def lines(self, path: str, text: str) -> tuple[frozenset[int] | None, bool]:
-        """(the new lines of ``text``, whether an exact answer is due)."""
+    def lines(self, path: str, text: str, outside_git_all_new: bool = True) -> tuple[frozenset[int] | None, bool]:
+        """(the new lines of ``text``, whether an exact answer is due). A buffer outside any git
+        repository (or with no path) is new in every line with ``outside_git_all_new``, else in none."""
         if not path or self._root(Path(path).parent) is None:
-            return None, False
+            return (None if outside_git_all_new else NOTHING), False
         with self._lock:
             last = self._last.get(path)
         if last is None:

@@ -29,6 +29,12 @@ DEFAULT_EXCLUDE = (
 
 STRICT = "strict"  # the selector (and profile) of every rule, the opt-in ones included
 PROFILES = ("default", STRICT)
+# new-code: "auto" (the default): in a git repository the lines changed since HEAD (and files
+# git does not track yet) get the strict profile, and outside git nothing is known to be new,
+# so the default set applies; "strict": the same, but outside git every line is new;
+# "default": the default set everywhere.
+AUTO = "auto"
+NEW_CODE_MODES = (AUTO, STRICT, "default")
 
 
 class ConfigError(ValueError):
@@ -49,8 +55,9 @@ class Settings:
     profile: str = "default"
     # `# noqa: S608`, `# pylint: disable=broad-except`... written for other tools (PEER_CODES)
     respect_peer_suppressions: bool = True
-    # "strict": lines changed since git HEAD (or --diff-from) get the strict profile
-    new_code: str = "strict"
+    # which lines get the strict profile (NEW_CODE_MODES): "auto" (lines changed since git HEAD,
+    # or --diff-from), "strict" (the same, and every line outside git), "default" (none)
+    new_code: str = AUTO
     # Validated options, sorted: ("missing-timeout.timeout", 5) for a rule's, ("api-time-budget", 5)
     # for the engine's (see ``ENGINE_OPTIONS``).
     options: tuple[tuple[str, Any], ...] = ()
@@ -59,6 +66,11 @@ class Settings:
     # [tool.caveat.report] ai-trailers: regular expressions for trailers that mark a commit
     # AI-assisted (``caveat report``), on top of the built-in ones.
     ai_trailers: tuple[str, ...] = ()
+
+    @property
+    def new_code_strict(self) -> bool:
+        """Do the lines of new code get the strict profile (``new-code`` is not "default")?"""
+        return self.new_code != "default"
 
     # --- selection ------------------------------------------------------
     def is_enabled(self, code: str, category: str, default_off: frozenset[str] = frozenset(),
@@ -202,8 +214,9 @@ def settings_from_mapping(data: Mapping[str, Any], source: str, base: Settings |
                 raise ConfigError(f"{source}: `{key}` must be true or false")
             changes[key.replace("-", "_")] = value
         elif key in ("profile", "new-code"):
-            if value not in PROFILES:
-                raise ConfigError(f"{source}: `{key}` must be one of {', '.join(map(repr, PROFILES))}, got {value!r}")
+            allowed = PROFILES if key == "profile" else NEW_CODE_MODES
+            if value not in allowed:
+                raise ConfigError(f"{source}: `{key}` must be one of {', '.join(map(repr, allowed))}, got {value!r}")
             changes[key.replace("-", "_")] = value
         elif key == "options":
             changes["options"] = tuple(sorted(dict(settings.options, **_parse_options(value, source)).items()))

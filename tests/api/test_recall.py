@@ -6,6 +6,7 @@ line); every ``ok`` line is code that runs with the pinned versions.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,8 @@ def env(venv_factory) -> Path:
     return venv_factory(*PINNED)
 
 
-def check(tmp_path: Path, env: Path, code: str) -> list:
-    path = tmp_path / "client.py"
+def check(tmp_path: Path, env: Path, code: str, name: str = "client.py") -> list:
+    path = tmp_path / name
     path.write_text(code, encoding="utf-8")
     settings = Settings(select=("ALL",), root=str(tmp_path), python=str(env), options=(("api-time-budget", 600),))
     return list(ENGINE.analyze_api(code, str(path), settings).raw)
@@ -80,3 +81,94 @@ def build() -> list:
 def test_pydantic_fields_are_accepted_under_their_alias(tmp_path: Path, env: Path) -> None:
     findings = check(tmp_path, env, MODELS)
     assert not problems(MODELS, findings), problems(MODELS, findings)
+
+
+MODELS_MODULE = '''from dataclasses import dataclass, field
+from datetime import datetime
+from json import JSONDecoder
+
+
+@dataclass
+class Window:
+    start: datetime
+    end: datetime
+    tags: list[str] = field(default_factory=list)
+
+    def length(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+class Job:
+    def __init__(self, name: str, *, retries: int = 0) -> None:
+        self.name = name
+        self.retries = retries
+
+    def decoder(self) -> JSONDecoder:
+        return JSONDecoder()
+'''
+
+USES = '''from datetime import datetime
+
+from .models import Job, Window
+from app.models import Window as Slot
+
+
+def make(now: datetime) -> list:
+    # expect: CAV303
+    first = Window(start=now, end=now, length=3)
+    # ok: CAV303
+    second = Slot(start=now, end=now, tags=["a"])
+    # expect: CAV303
+    job = Job("sync", retry=3)
+    # ok: CAV301
+    seconds = first.length()
+    # expect: CAV301
+    minutes = first.length_minutes()
+    # ok: CAV301
+    decoded = job.decoder().decode("{}")
+    # expect: CAV301
+    broken = job.decoder().parse("{}")
+    return [second, seconds, minutes, decoded, broken]
+
+
+def declared(window: Window) -> float:
+    # another module of the project may pass a subclass that has it
+    # ok: CAV301
+    return window.whatever_a_subclass_has()
+'''
+
+
+def test_classes_of_the_projects_other_modules(tmp_path: Path) -> None:
+    """``from .models import Window``: the class is read from the project's file (with ``ast``,
+    never imported), its keywords and members checked, and the message says where it is."""
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .models import Job, Window\n")  # re-exported
+    (package / "models.py").write_text(MODELS_MODULE)
+    path = package / "use.py"
+    path.write_text(USES, encoding="utf-8")
+    settings = Settings(select=("ALL",), root=str(tmp_path), python=sys.prefix, options=(("api-time-budget", 600),))
+    findings = list(ENGINE.analyze_api(USES, str(path), settings).raw)
+    assert not problems(USES, findings), problems(USES, findings)
+    assert all("defined in app/models.py" in f.message for f in findings if f.line in (9, 13, 17))
+
+
+REEXPORTED = '''from app import Window
+
+
+def make(now) -> list:
+    # expect: CAV303
+    return [Window(start=now, end=now, length=3)]
+'''
+
+
+def test_a_class_the_package_re_exports(tmp_path: Path) -> None:
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .models import Job, Window\n")
+    (package / "models.py").write_text(MODELS_MODULE)
+    path = tmp_path / "main.py"
+    path.write_text(REEXPORTED, encoding="utf-8")
+    settings = Settings(select=("ALL",), root=str(tmp_path), python=sys.prefix, options=(("api-time-budget", 600),))
+    findings = list(ENGINE.analyze_api(REEXPORTED, str(path), settings).raw)
+    assert not problems(REEXPORTED, findings), problems(REEXPORTED, findings)

@@ -125,3 +125,20 @@ def test_typeshed_version_conditions_give_standard_library_removals() -> None:
     assert entries[("inspect", "", "getargspec")]["version"] == "3.11"
     assert entries[("asyncio.coroutines", "", "coroutine")]["version"] == "3.11"
     assert ("inspect", "", "signature") not in entries
+
+
+def test_a_keyword_of_a_function_that_moved_into_a_private_module(tmp_path) -> None:
+    """numpy 2 moved ``percentile`` into ``numpy.lib._function_base_impl`` and later dropped its
+    ``interpolation`` keyword: the releases are compared through the public name."""
+    old = _release(tmp_path, "1.0", "def percentile(a, q, interpolation=None, method=None):\n    return a\n")
+    moved = _release(tmp_path, "2.0", "from lib._impl import percentile\n")
+    (moved / "lib" / "python3.11" / "site-packages" / "lib" / "_impl.py").write_text(
+        "def percentile(a, q, interpolation=None, method=None):\n    return a\n")
+    dropped = _release(tmp_path, "3.0", "from lib._impl import percentile\n")
+    (dropped / "lib" / "python3.11" / "site-packages" / "lib" / "_impl.py").write_text(
+        "def percentile(a, q, method=None):\n    return a\n")
+    apis = [(v, tool.public_api(prefix, tmp_path / "index")) for v, prefix in (("1.0", old), ("2.0", moved),
+                                                                               ("3.0", dropped))]
+    found = {(e["owner"].rsplit(".", 1)[-1], e["name"], e["kind"]): e for e in tool.removals("lib", apis)}
+    assert found[("percentile", "interpolation", "keyword")]["version"] == "3.0"
+    assert ("percentile", "method", "keyword") not in found

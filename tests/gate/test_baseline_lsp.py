@@ -2,8 +2,10 @@
 stdio, a baseline written by the real CLI."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from tests.gate.gitrepo import caveat
@@ -15,6 +17,13 @@ from tests.lsp.conftest import (
     start,
     wait_for,
 )
+
+@pytest.fixture(autouse=True)
+def _code_being_written(tmp_path: Path) -> None:
+    """A repository with nothing committed: code being written gets the strict set
+    (new-code = "auto"), where `yaml.load` is CAV132 (in a plain folder it is bandit's B506)."""
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
+
 
 ORDERS = '''import requests
 import yaml

@@ -1,6 +1,7 @@
 """The language server end to end: a real `caveat serve` process over stdio."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,14 @@ from lsprotocol import types
 
 from tests.lsp.conftest import (change_doc, codes, open_doc, pull_capabilities, push_capabilities, start,
                                 wait_for)
+
+@pytest.fixture(autouse=True)
+def _code_being_written(tmp_path: Path) -> None:
+    """The workspace is a git repository whose files are not committed yet: code being written,
+    which gets the strict set (new-code = "auto"), so `yaml.load` is CAV132 (on committed lines,
+    or in a folder outside git, it is bandit's B506)."""
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
+
 
 YAML_CODE = '''import yaml
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import subprocess
 import sysconfig
 import threading
 import time
@@ -31,6 +32,13 @@ def no_api_stage(monkeypatch):
     monkeypatch.setattr(server_module.Engine, "analyze_api",
                         lambda self, *args, **kwargs: server_module.Analysis([]))
     monkeypatch.setattr(server_module, "API_IN_WORKER_PROCESS", False)
+
+
+@pytest.fixture(autouse=True)
+def code_being_written(tmp_path):
+    """A repository with nothing committed: code being written gets the strict set
+    (new-code = "auto"), where `yaml.load` is CAV132 and `eval(input())` CAV137."""
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
 
 
 async def test_newer_versions_cancel_stale_work(tmp_path):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """caveat on real applications: findings per 1,000 lines per rule, and triage samples.
 
-    python bench/detection/real-apps/run.py                      # measure the default `caveat check --no-api`
+    python bench/detection/real-apps/run.py                      # measure the default `caveat check --no-api`, in git and outside git
+    python bench/detection/real-apps/run.py --mode git           # only one of the two (git, outside-git)
     python bench/detection/real-apps/run.py --api                # the same with the API stage on
     python bench/detection/real-apps/run.py --select strict      # another selection (any `caveat check` flag value)
     python bench/detection/real-apps/run.py --sample --seed N    # write triage-N.md: up to 12 findings per rule
@@ -14,9 +15,14 @@ a cache folder (``--cache``, default ``$CAVEAT_REAL_APPS_CACHE`` or
 vendored code and examples are left out (``excluded``); the files kept are copied into
 ``<cache>/tree/<app>/`` and checked there, under a ``pyproject.toml`` with no
 ``[tool.caveat]`` table, so what is measured is caveat's default as a new user gets it. The
-tree is a git repository with every file committed, as an application's code is: under
-``new-code = "strict"`` (the default) no line is new, so the default run measures the default
-set; ``--select strict`` measures every rule.
+tree is a git repository with every file committed, as an application's code is: no line is
+new, so the default run measures the default set; ``--select strict`` measures every rule. The
+same files are also checked **outside git** (a copy in ``<cache>/outside-git/`` with no
+repository above it), as a user meets an extracted application or a folder of scripts: under
+``new-code = "auto"`` (the default) nothing there is known to be new and the default set
+applies; ``--new-code strict`` makes every line there new (the strict set). Both numbers are
+printed unless ``--mode`` picks one; ``--sample``, ``--score`` and ``--findings`` use one mode
+(``git`` unless ``--mode outside-git``).
 
 Lines are lines of code: not blank, not only a comment. The triage protocol is in
 ``TRIAGE.md`` beside this file.
@@ -105,6 +111,23 @@ def fetch(cache: Path, which: str = "main") -> Path:
     return tree
 
 
+def outside_git(cache: Path, tree: Path) -> Path:
+    """A copy of ``tree`` with no git repository, refreshed when the tree's commit changes."""
+    copy = cache / ("outside-git" if tree.name == "tree" else f"{tree.name}-outside-git")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tree, capture_output=True, text=True).stdout.strip()
+    marker = copy / ".complete"
+    if marker.exists() and marker.read_text() == head:
+        return copy
+    if copy.exists():
+        shutil.rmtree(copy)
+    shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".git", ".caveat_cache", ".complete", ".gitignore"))
+    marker.write_text(head)
+    inside = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=copy, capture_output=True, text=True)
+    if inside.returncode == 0:
+        raise SystemExit(f"{copy} is inside the git repository {inside.stdout.strip()}: choose another --cache")
+    return copy
+
+
 def _commit(tree: Path) -> None:
     """Commit the tree: the applications' code is existing code, not lines being written."""
     (tree / ".gitignore").write_text(".complete\n")
@@ -145,11 +168,15 @@ def count_lines(tree: Path) -> tuple[int, dict[str, int]]:
     """Files and lines of code per application in ``tree``."""
     loc_by_app: dict[str, int] = {}
     files = 0
-    for app in sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for app in _apps(tree):
         for path in app.rglob("*.py"):
             files += 1
             loc_by_app[app.name] = loc_by_app.get(app.name, 0) + lines_of_code(path.read_text("utf-8", "replace"))
     return files, loc_by_app
+
+
+def _apps(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measurement:
@@ -310,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="main: the four applications the policy is measured on; check: two more (CHECK_APPS)")
     parser.add_argument("--api", action="store_true", help="run the API stage too (default: --no-api)")
     parser.add_argument("--select", help="pass --select to caveat check (e.g. strict, ALL)")
+    parser.add_argument("--new-code", choices=("auto", "strict", "default"), help="pass --new-code to caveat check")
+    parser.add_argument("--mode", choices=("both", "git", "outside-git"), default=None,
+                        help="the tree committed in git, a copy outside git, or both (default: both; "
+                             "--sample/--score/--findings: git)")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to caveat check")
     parser.add_argument("--sample", action="store_true", help="write triage-SEED.md beside this script")
     parser.add_argument("--seed", type=int, default=1)
@@ -323,25 +354,38 @@ def main(argv: list[str] | None = None) -> int:
 
     tree = fetch(args.cache, args.set)
     extra = ["--select", args.select] if args.select else []
-    note = (" --select " + args.select if args.select else "") + ("" if args.api else " --no-api")
-    if args.findings:
-        files, loc_by_app = count_lines(tree)
-        m = Measurement(files, sum(loc_by_app.values()), loc_by_app, json.loads(args.findings.read_text()), 0.0)
-        note = f" ({args.findings.name})"
-    else:
-        m = measure(tree, extra, args.api, not args.no_cache)
-    if args.score:
-        entries = parse_triage(args.score.read_text())
-        print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))
-        return 0
-    if args.json:
-        args.json.write_text(json.dumps(m.findings, indent=1))
-    if args.sample:
-        out = args.out or HERE / f"triage-{args.seed}.md"
-        write_sample(tree, m, args.seed, out, note, args.size)
-        print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed, args.size).values())} findings to judge")
-        return 0
-    print(report(m, f"caveat check{note}"))
+    extra += ["--new-code", args.new_code] if args.new_code else []
+    single = args.score or args.sample or args.findings
+    mode = args.mode or ("git" if single else "both")
+    if mode == "both" and single:
+        raise SystemExit("--sample, --score and --findings use one mode: --mode git or --mode outside-git")
+    trees = {"git": tree} if mode in ("both", "git") else {}
+    if mode in ("both", "outside-git"):
+        trees["outside-git"] = outside_git(args.cache, tree)
+    titles = {"git": "the applications committed in git", "outside-git": "the same files outside git"}
+    for name, where in trees.items():
+        note = "".join(" " + e for e in extra) + ("" if args.api else " --no-api") + \
+            ("" if name == "git" else " (outside git)")
+        if args.findings:
+            files, loc_by_app = count_lines(where)
+            m = Measurement(files, sum(loc_by_app.values()), loc_by_app, json.loads(args.findings.read_text()), 0.0)
+            note = f" ({args.findings.name})"
+        else:
+            m = measure(where, extra, args.api, not args.no_cache)
+        if args.score:
+            entries = parse_triage(args.score.read_text())
+            print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))
+            return 0
+        if args.json:
+            path = args.json if len(trees) == 1 else args.json.with_name(f"{args.json.stem}-{name}{args.json.suffix}")
+            path.write_text(json.dumps(m.findings, indent=1))
+        if args.sample:
+            out = args.out or HERE / f"triage-{args.seed}.md"
+            write_sample(where, m, args.seed, out, note, args.size)
+            print(f"wrote {out}: {sum(len(v) for v in sample(m.findings, args.seed, args.size).values())} findings to judge")
+            return 0
+        print(report(m, f"caveat check{note}: {titles[name]}"))
+        print()
     return 0
 
 

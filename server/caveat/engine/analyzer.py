@@ -27,11 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from caveat.engine import syntax_version
 from caveat.engine.blocks import Block, Splitter, relines, split_blocks, split_lines
 from caveat.engine.context import BlockFacts, ModuleContext, build_context
 from caveat.engine.findings import Finding, Fix, Position, TextEdit
 from caveat.engine.suppression import parse_nosec, parse_peer_suppressions, parse_suppressions, peer_suppressed
-from caveat.project import STRICT, Settings
+from caveat.project import Settings
 from caveat.providers import bandit_provider
 from caveat.rules import all_rules, caveat_rules, default_off, meta, opt_in
 from caveat.rules.base import RuleContext, _bindings
@@ -475,7 +476,7 @@ class Engine:
             excluded = frozenset(
                 code for code in bandit_provider.known_tests()
                 if code in infos and not settings.is_enabled(code, infos[code].category, off, strict,
-                                                             strict=settings.new_code == STRICT))
+                                                             strict=settings.new_code_strict))
             self._excluded[key] = excluded
         return excluded
 
@@ -617,7 +618,7 @@ class Engine:
 
     def _filter(self, findings: list[Finding], lines: list[str], settings: Settings, infos=None,
                 new_lines: frozenset[int] | None = frozenset()) -> list[Finding]:
-        """Selection (the strict profile on new lines under ``new-code = "strict"``), severity,
+        """Selection (the strict profile on new lines unless ``new-code = "default"``), severity,
         suppressions (caveat's, bandit's, peer tools')."""
         infos = infos or all_rules()
         off, strict = default_off(), opt_in()
@@ -629,7 +630,7 @@ class Engine:
             by_line.setdefault(suppression.line, []).append(suppression)
         used: set[tuple[int, int]] = set()
         kept: list[Finding] = []
-        on_new = settings.new_code == STRICT
+        on_new = settings.new_code_strict
         enabled = [f for f in findings if settings.is_enabled(
             f.code, f.category, off, strict, strict=on_new and (new_lines is None or f.line in new_lines))]
         for finding in self._drop_superseded(enabled):
@@ -736,6 +737,10 @@ def _syntax_note(block: Block, facts: BlockFacts) -> Finding:
     line = (error.lineno or 1) + block.line_offset if error and error.lineno else block.start
     line = min(max(line, block.start), block.end)
     message = f"caveat skipped lines {block.start}-{block.end} until they parse: {error.msg if error else 'syntax error'}"
+    parsed = block.parse_text.splitlines()
+    newer = syntax_version.newer_syntax(error, parsed[error.lineno - 1] if error and error.lineno and error.lineno <= len(parsed) else "")
+    if newer is not None:  # not a mistake: syntax of a newer Python (said once per run / session too)
+        message = syntax_version.note(newer, block.start, block.end)
     return Finding(info.code, info.name, info.category, None, info.severity, message, line, 0, line, 0)
 
 

@@ -62,10 +62,10 @@ class Analyser:
     def __init__(self, root: Path, settings: Settings, *, jobs: int | None = None, progress: bool = False,
                  use_cache: bool = True, api: bool = False) -> None:
         self.root = root
-        # Every line of history was new code when its commit wrote it: under new-code = "strict"
-        # (the default) versions are analysed with the strict profile, as the editor and
-        # `caveat check` analyse the lines being written.
-        self.settings = replace(settings, profile=STRICT) if settings.new_code == STRICT else settings
+        # Every line of history was new code when its commit wrote it: unless new-code = "default",
+        # versions are analysed with the strict profile, as the editor and `caveat check` analyse
+        # the lines being written.
+        self.settings = replace(settings, profile=STRICT) if settings.new_code_strict else settings
         self.api = api
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.progress = progress

@@ -28,7 +28,7 @@ engine = create_engine("sqlite:///orders.db", echo=False)
 
 
 def to_payload(order: Order) -> dict:
-    # expect: removed-api -- .dict() is deprecated in pydantic 2
+    # ok: removed-api -- .dict() is deprecated in pydantic 2 but still works: not a removal
     return order.dict()
 
 
@@ -38,7 +38,7 @@ def to_payload_ok(order: Order) -> dict:
 
 
 def parse(data: dict) -> Order:
-    # expect: removed-api -- parse_obj is deprecated in pydantic 2
+    # ok: removed-api -- parse_obj is deprecated in pydantic 2 but still works: not a removal
     return Order.parse_obj(data)
 
 

@@ -203,7 +203,7 @@ class ApiProvider:
                 continue
             per_block.append((position, block, block_facts, sites))
         member_keys = class_keys(blocks, facts)
-        model = ModuleModel.build(blocks, facts, context.imports)
+        model = ModuleModel.build(blocks, facts, context.imports, str(self.root), path)
 
         # 1-2: imports and knowledge-base module attributes (cheap, always recomputed).
         seen_modules: set[tuple[str, str]] = set()
@@ -348,7 +348,7 @@ class ApiProvider:
 
         if resolution.kind != "environment":
             return results
-        missing = _missing_submodule(site.module, resolution.location)
+        missing = _missing_submodule(site.module, resolution.location, index_for(env))
         if missing and not site.optional and not site.conditional:
             results.append(_finding(HallucinatedModule,
                                     f"`{site.module}` does not exist: the installed `{top}` package has no "
@@ -586,6 +586,10 @@ class ApiProvider:
         For the project's own annotations, subclasses from other distributions do not count."""
         inference = getattr(session, "inference", None)
         if receiver.project is not None:
+            if receiver.project.home is not None:
+                log.debug("%s:%d: `%s.%s` not reported: %s is declared, and another module of the project may "
+                          "subclass it", session.path_label, line, site.receiver, site.attr, receiver.project.name)
+                return True
             for subclass in inference.project_subclasses(receiver.project):
                 names, _ = inference.project_names(subclass, receiver.instance)
                 if site.attr in names.names or not names.closed:
@@ -692,7 +696,8 @@ class ApiProvider:
 
     def _where(self, receiver, index, py_version) -> str:
         if getattr(receiver, "project", None) is not None and receiver.full_name == receiver.project.name:
-            return "defined in this module"
+            home = receiver.project.home
+            return f"defined in {home.label}" if home is not None else "defined in this module"
         if receiver.stdlib:
             return f"Python {py_version[0]}.{py_version[1]} standard library"
         dists = index.for_module(receiver.full_name)
@@ -788,7 +793,9 @@ class ApiProvider:
             value = Value(None, project=copied[0].project)
         if value.project is None or value.instance:
             return None
-        return inference.constructor_keywords(value.project), value.project.name
+        home = value.project.home
+        label = f"{home.label}:{value.project.name}" if home is not None else value.project.name
+        return inference.constructor_keywords(value.project), label
 
     def _callees(self, session, site: CallSite, offset: int, api) -> list[Ref] | None:
         """The library functions or classes a call may call ([] when unknown, None when the
@@ -865,6 +872,8 @@ class ApiProvider:
         dists = index.for_module(full_name) if full_name else []
         if dists:
             return f"{dists[0].name} {dists[0].version}, installed"
+        if full_name and ":" in full_name:  # a class of another module of the project
+            return f"defined in {full_name.split(':')[0]}"
         if full_name and "." not in full_name:
             return f"`{full_name}`, defined in this module"
         return "workspace"
@@ -951,15 +960,18 @@ def module_location_in_env(top: str, env: Environment) -> str | None:
     return module_location(top, env.paths)
 
 
-def _missing_submodule(module: str, location: str | None) -> str | None:
-    """The first missing part of ``pkg.sub.mod`` under a plain package folder, if any."""
+def _missing_submodule(module: str, location: str | None, api=None) -> str | None:
+    """The first missing part of ``pkg.sub.mod`` under a plain package folder, if any. A part
+    the package's ``__init__`` mentions is missing only when the static index enumerates the
+    package and it binds no such name (``from ._auth import *`` mentions "auth" but makes no
+    ``httpx.auth``); ``sys.modules`` tricks keep it open."""
     from caveat.environment import submodule_exists
 
     parts = module.split(".")
     if len(parts) < 2 or not location or not os.path.isdir(location):
         return None
     folder = location
-    for part in parts[1:]:
+    for position, part in enumerate(parts[1:], start=1):
         init = os.path.join(folder, "__init__.py")
         if not os.path.isfile(init):
             return None  # namespace package or stub folder: cannot tell
@@ -971,13 +983,21 @@ def _missing_submodule(module: str, location: str | None) -> str | None:
                 text = open(init, encoding="utf-8", errors="replace").read()
             except OSError:
                 return None
-            if part in text:
+            if part in text and not _unbound(api, ".".join(parts[:position]), part, text):
                 return None  # defined or aliased in the package (six.moves, os.path-style tricks)
             return part
         folder = os.path.join(folder, part)
         if not os.path.isdir(folder):
             return None
     return None
+
+
+def _unbound(api, package: str, name: str, init_text: str) -> bool:
+    """The package (read by the index) certainly binds no ``name``."""
+    if api is None or "sys.modules" in init_text:
+        return False
+    names = api.module_names(package)
+    return names.closed and name not in names.names
 
 
 _FIELD_COPIERS = {"dataclasses.replace", "copy.replace"}  # keywords: the fields of the first argument

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -64,6 +65,8 @@ class ProjectClass:
     body_values: dict = field(hash=False, compare=False, default_factory=dict)  # class-level values (x = v, x: T = v)
     digest: str = ""
     dynamic: str = ""  # why instances may have other attributes (setattr, __dict__, extra='allow')
+    # another module of the workspace that defines the class (None: the checked module)
+    home: "ModuleModel | None" = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -103,16 +106,29 @@ class ModuleModel:
         self.active: set = set()  # project attributes being inferred (cycles)
         self.stored: set[str] = set()  # attribute names the module sets on objects (`x.name = ...`, setattr)
         self.methods: dict = {}  # a method of a project class -> the Inference over it
+        self.root = ""  # the workspace (for the project's other modules)
+        self.path = ""  # this module's file
+        self.label = ""  # how messages name it ("" for the checked module)
+        self.inferences: dict = {}  # id(api) -> an Inference over this module (for its classes)
 
     @classmethod
-    def build(cls, blocks, facts, imports: dict[str, str]) -> "ModuleModel":
+    def build(cls, blocks, facts, imports: dict[str, str], root: str = "", path: str = "") -> "ModuleModel":
+        model = cls._from_trees([f.tree for f in facts if f.tree is not None], imports, root, path)
+        for name, nodes in model.bindings.items():  # a class imported from the project's other modules
+            for node in nodes:
+                if isinstance(node, ast.ImportFrom):
+                    stamp = _workspace_stamp(model, node.level, node.module)
+                    if stamp:
+                        model.digests[name] = _digest(model.digests.get(name, ""), stamp)
+        return model
+
+    @classmethod
+    def _from_trees(cls, trees, imports: dict[str, str], root: str, path: str, home: bool = False) -> "ModuleModel":
         model = cls()
         model.imports = dict(imports)
+        model.root, model.path = root, path
         class_parts: dict[str, list[ast.ClassDef]] = {}
-        for block, block_facts in zip(blocks, facts):
-            tree = block_facts.tree
-            if tree is None:
-                continue
+        for tree in trees:
             model.stored.update(_stored_attributes(tree))
             for stmt in tree.body:
                 if isinstance(stmt, ast.ClassDef):
@@ -125,7 +141,7 @@ class ModuleModel:
                         for name in _bound_names(node):
                             model.bindings.setdefault(name, []).append(node)
         for name, parts in class_parts.items():
-            model.classes[name] = _project_class(name, parts)
+            model.classes[name] = _project_class(name, parts, model if home else None)
             model.digests[name] = model.classes[name].digest
         for name, nodes in model.bindings.items():
             model.digests[name] = _digest(*(ast.dump(n) for n in nodes))
@@ -135,6 +151,83 @@ class ModuleModel:
     def key_for(self, reads) -> tuple:
         return tuple((name, self.digests[name]) for name in sorted(reads) if name in self.digests) + \
             (self.digests.get("<stored>", ""),)
+
+
+_WORKSPACE_MODELS: dict = {}  # (file, mtime, size) -> ModuleModel of another module of the project
+_MAX_WORKSPACE_FILE = 2 * 1024 * 1024
+
+
+def _workspace_file(model: ModuleModel, level: int, module: str | None) -> str | None:
+    """The project file ``from <level dots><module> import ...`` reads, within the workspace."""
+    if not model.root or not model.path:
+        return None
+    parts = (module or "").split(".") if module else []
+    if level:
+        base = os.path.dirname(os.path.abspath(model.path))
+        for _ in range(level - 1):
+            base = os.path.dirname(base)
+        bases = [base]
+    else:
+        if not parts:
+            return None
+        bases = [model.root, os.path.join(model.root, "src")]
+    root = os.path.realpath(model.root)
+    for base in bases:
+        stem = os.path.join(base, *parts)
+        for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+            if os.path.isfile(candidate):
+                real = os.path.realpath(candidate)
+                return real if real.startswith(root + os.sep) else None
+    return None
+
+
+def _workspace_stamp(model: ModuleModel, level: int, module: str | None) -> str:
+    path = _workspace_file(model, level, module)
+    if path is None:
+        return ""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return ""
+    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
+def workspace_model(model: ModuleModel, level: int, module: str | None) -> ModuleModel | None:
+    """The model of another module of the project (read with ``ast``, never run), cached by
+    file version; None when the import does not name a project file."""
+    path = _workspace_file(model, level, module)
+    if path is None or path == os.path.realpath(model.path):
+        return None
+    try:
+        stat = os.stat(path)
+        if stat.st_size > _MAX_WORKSPACE_FILE:
+            return None
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        found = _WORKSPACE_MODELS.get(key)
+        if found is None:
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+            found = ModuleModel._from_trees([tree], _imports_of(tree), model.root, path, home=True)
+            found.label = os.path.relpath(path, model.root)
+            if len(_WORKSPACE_MODELS) > 256:
+                _WORKSPACE_MODELS.clear()
+            _WORKSPACE_MODELS[key] = found
+        return found
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _imports_of(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted name of a module's top-level absolute imports."""
+    found = {}
+    for stmt in _module_statements(tree.body):
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+            for alias in stmt.names:
+                found[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+    return found
 
 
 def _stored_attributes(tree: ast.AST) -> set[str]:
@@ -202,7 +295,7 @@ def _target_names(node: ast.AST):
         yield from _target_names(node.value)
 
 
-def _project_class(name: str, parts: list[ast.ClassDef]) -> ProjectClass:
+def _project_class(name: str, parts: list[ast.ClassDef], home: ModuleModel | None = None) -> ProjectClass:
     header = parts[0]
     names: set[str] = set()
     annotations: dict[str, ast.AST] = {}
@@ -235,7 +328,7 @@ def _project_class(name: str, parts: list[ast.ClassDef]) -> ProjectClass:
     decorators = tuple(ast.unparse(d) for d in header.decorator_list)
     keywords = tuple((k.arg or "**", ast.unparse(k.value)) for k in header.keywords)
     return ProjectClass(name, tuple(header.bases), decorators, keywords, frozenset(names), annotations, methods,
-                        assigned, body_values, _digest(*interface), _dynamic(parts))
+                        assigned, body_values, _digest(*interface), _dynamic(parts), home)
 
 
 _EXTRA_ALLOWED = re.compile(r"\bextra\s*[=:]\s*[^,)\n]*allow", re.I)
@@ -603,10 +696,41 @@ class Inference:
                 continue
             if isinstance(statement, ast.Import):
                 return self._qualified(alias.name if alias.asname else local)
-            if statement.level or not statement.module:
-                return None  # the project's own modules
-            return self._qualified(f"{statement.module}.{alias.name}")
+            if not statement.level and statement.module and self.api.resolve(statement.module.split(".")[0]):
+                return self._qualified(f"{statement.module}.{alias.name}")
+            return self._workspace_name(statement.level, statement.module, alias.name)
         return None
+
+    def _workspace_name(self, level: int, module: str | None, name: str,
+                        _depth: int = 0) -> tuple[Value, ...] | None:
+        """A class of another module of the project (``from .schemas import Order``, also
+        through a package that re-exports it); anything else it defines is unknown."""
+        home = workspace_model(self.model, level, module)
+        if home is None:
+            return None
+        if name in home.classes:
+            return (Value(None, exact=True, project=home.classes[name]),)
+        bindings = home.bindings.get(name, ())
+        if _depth < 4 and len(bindings) == 1 and isinstance(bindings[0], ast.ImportFrom):
+            statement = bindings[0]
+            for alias in statement.names:
+                if (alias.asname or alias.name) == name and (statement.level or not self.api.resolve(
+                        (statement.module or "").split(".")[0])):
+                    return self._at(home)._workspace_name(statement.level, statement.module, alias.name, _depth + 1)
+        return None
+
+    def _home(self, project: ProjectClass) -> "Inference":
+        """The inference that reads a project class in its own module (its bases, annotations
+        and methods name things through that module's imports)."""
+        return self._at(project.home)
+
+    def _at(self, home: ModuleModel | None) -> "Inference":
+        if home is None or home is self.model:
+            return self
+        found = home.inferences.get(id(self.api))
+        if found is None:
+            found = home.inferences[id(self.api)] = Inference(self.api, home, ast.Module(body=[], type_ignores=[]))
+        return found
 
     def _qualified(self, dotted: str) -> tuple[Value, ...] | None:
         if dotted.startswith("."):
@@ -740,6 +864,9 @@ class Inference:
 
     def _project_member(self, value: Value, name: str) -> tuple[Value, ...] | None:
         project = value.project
+        home = self._home(project)
+        if home is not self:
+            return home._project_member(value, name)
         if name in project.methods:
             method = project.methods[name]
             decorators = {_decorator(d).rsplit(".", 1)[-1] for d in method.decorator_list}
@@ -779,6 +906,9 @@ class Inference:
 
     def project_bases(self, project: ProjectClass) -> list[Value] | None:
         """The class's bases as values (project classes or library classes); None when one is unknown."""
+        home = self._home(project)
+        if home is not self:
+            return home.project_bases(project)
         found = []
         for base in project.bases:
             values = self._values(base.value if isinstance(base, ast.Subscript) else base)
@@ -797,6 +927,10 @@ class Inference:
         """The names a project class (or its instances) has: its own and its bases', closed
         only when nothing can add more; and the full names of its library classes (for the
         knowledge base)."""
+        home = self._home(project)
+        if home is not self:
+            names, owners = home.project_names(project, instance, _depth)
+            return Names(names.names | self.model.stored, names.closed, names.reason), owners
         names = set(project.names) | self.model.stored
         owners: set[str] = set()
         reasons = []
@@ -835,6 +969,9 @@ class Inference:
         class takes anything (``**kwargs``, ``extra='allow'``, an unknown base or decorator)."""
         if _depth > 10:
             return Names(frozenset(), False, "class chain too deep")
+        home = self._home(project)
+        if home is not self:
+            return home.constructor_keywords(project, _depth)
         other = [d for d in project.decorators if d.split("(")[0].rsplit(".", 1)[-1] not in _PLAIN_CLASS_DECORATORS]
         if other or "__new__" in project.methods or "__signature__" in project.names:
             return Names(frozenset(), False, f"{project.name}: its decorators or __new__ make the constructor")
@@ -882,6 +1019,9 @@ class Inference:
 
     def library_base(self, project: ProjectClass, _depth: int = 0) -> Ref | None:
         """The first library class among the class's bases (for messages)."""
+        home = self._home(project)
+        if home is not self:
+            return home.library_base(project, _depth)
         for base in self._project_bases(project):
             if base.project is None:
                 return base.ref
@@ -892,7 +1032,8 @@ class Inference:
         return None
 
     def project_subclasses(self, project: ProjectClass) -> list[ProjectClass]:
-        found = []
+        home = self._home(project)
+        found = home.project_subclasses(project) if home is not self else []
         queue = [project]
         while queue:
             current = queue.pop()
@@ -939,7 +1080,9 @@ class Inference:
             returns = getattr(value.method, "returns", None)
             if returns is None:
                 return None
-            return self.annotation(returns, bound=value.bound)
+            owner = value.bound.project if value.bound is not None else None
+            reader = self._home(owner) if owner is not None else self  # names resolve where it is written
+            return reader.annotation(returns, bound=value.bound)
         ref = value.ref
         if ref is None:
             return None
@@ -968,7 +1111,7 @@ class Inference:
         owner_bound = bound if bound is not None and bound.kind == "instance" else None
         if bound is not None and bound.kind == "class" and re.fullmatch(r"(typing\.|typing_extensions\.)?Self", text):
             return self._instance_of(bound) if bound.project is None else \
-                (Value(None, project=bound.project, instance=True),)
+                (Value(None, project=bound.project, instance=True, exact=bound.exact),)  # Order.model_validate()
         return self._annotation_text(text, ref.module, owner_bound)
 
     def _entered(self, node: ast.AST, asynchronous: bool) -> tuple[Value, ...] | None:

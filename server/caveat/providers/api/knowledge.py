@@ -120,9 +120,11 @@ def keyword(name: str, callee_full_name: str) -> list[Change]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _modules() -> tuple[Change, ...]:
+    return tuple(change for change in changes() if change.kind == "module")
+
+
 def module(dotted: str) -> list[Change]:
-    found = []
-    for change in changes():
-        if change.kind == "module" and (dotted == change.name or dotted.startswith(change.name + ".")):
-            found.append(change)
-    return found
+    """Changes of whole modules (``import imp``); asked once per import, so only those entries are scanned."""
+    return [change for change in _modules() if dotted == change.name or dotted.startswith(change.name + ".")]

@@ -467,6 +467,11 @@ class _Collector:
             if (isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar") and parent.handlers:
                 if child in parent.body or child in parent.orelse:
                     return True  # any handler: optional features, runtime detection (IPython, ...)
+            elif isinstance(parent, ast.ExceptHandler) and _catches_import_error(parent):
+                return True  # the fallback of a failed import (`except ImportError: from numpy import trapz`)
+            elif isinstance(parent, (ast.With, ast.AsyncWith)) and child in parent.body \
+                    and any(_expects_failure(item.context_expr, _IMPORT_ERRORS) for item in parent.items):
+                return True  # `with suppress(ImportError): import ujson`
             child, parent = parent, self.parents.get(parent)
         return False
 
@@ -523,6 +528,16 @@ def _expects_failure(node: ast.AST, errors: tuple[str, ...]) -> bool:
                 if text in errors or text in ("Exception", "BaseException"):
                     return True
     return False
+
+
+_IMPORT_ERRORS = ("ImportError", "ModuleNotFoundError")
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and (n.id if isinstance(n, ast.Name) else n.attr)
+               in (*_IMPORT_ERRORS, "Exception", "BaseException") for n in ast.walk(handler.type))
 
 
 def _catches(node: ast.Try, errors: tuple[str, ...]) -> bool:

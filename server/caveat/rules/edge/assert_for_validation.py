@@ -46,9 +46,14 @@ def withdraw(account, amount):
   `chunk = ...`), unless those values come from user input; and asserts in private
   helpers (`_name`), nested functions, and at module level (`assert sys.version_info >= (3, 10)`;
   a module-level assert on `sys.argv`, `os.environ` or `input()` is flagged).
-- Type narrowing of arguments: `assert isinstance(x, T)` and `assert x is not None`
-  (alone or joined by `and`) - the idiom type checkers need, common in typed public
-  APIs. In a request handler, on request data, or about permissions they are flagged.
+- Contracts on arguments: type narrowing (`assert isinstance(x, T)`, `assert x is not
+  None`), which of two alternative arguments was given (`assert path is not None or
+  stream is not None`, `assert stream is None`), and one of the modes the function
+  documents, written out as literals (`assert order in ("asc", "desc")`), alone or joined
+  by `and`/`or` - the idioms type checkers need and typed public APIs state their
+  contracts with. In a request handler, on request data, or about permissions they are
+  flagged; a membership test against a named collection (`assert v in SUPPORTED`) is not
+  a contract.
 - `assert False` / `assert 0` (an "unreachable" marker).
 
 Replaces bandit's B101, which flags every `assert`, including tests and invariants.
@@ -244,15 +249,28 @@ def _cheap_source(ctx: RuleContext, node: ast.AST) -> str | None:
 
 
 def _narrowing(test: ast.expr) -> bool:
-    """``isinstance(x, T)``, ``x is not None`` (and ``and`` of them): type narrowing."""
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+    """A contract between a function and its callers, not a check of data: ``isinstance(x, T)``,
+    ``x is not None`` / ``x is None`` (type narrowing; which of two alternative arguments was
+    passed), ``mode in ("read", "write")`` (one of the modes the function documents, spelled out
+    as literals), and ``and`` / ``or`` of them."""
+    if isinstance(test, ast.BoolOp):
         return all(_narrowing(v) for v in test.values)
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id in ("isinstance", "issubclass", "callable"):
         return True
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot):
-        comparator = test.comparators[0]
-        return isinstance(comparator, ast.Constant) and comparator.value is None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, comparator = test.ops[0], test.comparators[0]
+        if isinstance(op, (ast.Is, ast.IsNot)):
+            return isinstance(comparator, ast.Constant) and comparator.value is None
+        if isinstance(op, ast.In) and isinstance(test.left, ast.Name):
+            return _literal_choices(comparator)
     return False
+
+
+def _literal_choices(node: ast.expr) -> bool:
+    """``("read", "write")``, ``["asc", "desc", None]``: a small set of modes written out."""
+    return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and bool(node.elts) and all(
+        isinstance(e, ast.Constant) and (e.value is None or isinstance(e.value, (str, int)))
+        and not isinstance(e.value, bool) for e in node.elts)
 
 
 def _web_module(ctx: RuleContext) -> bool:

@@ -141,6 +141,7 @@ class EmptyInput(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
+        ctx.__dict__[_REPORTED] = set()  # contexts are reused across analyses: start afresh
         for call in ctx.nodes(ast.Call):
             func = call.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
@@ -178,7 +179,7 @@ class EmptyInput(Rule):
             return
         arg = call.args[0]
         reason = _unguarded_empty(ctx, call, arg, for_aggregate=True)
-        if reason is None:
+        if reason is None or _reported_before(ctx, call, arg):
             return
         ctx.report(self, call, f"`{name}()` raises ValueError on an empty iterable and {reason}; "
                                f"pass `default=` or check for emptiness first.",
@@ -188,7 +189,7 @@ class EmptyInput(Rule):
         if not call.args or isinstance(call.args[0], ast.Starred):
             return
         reason = _unguarded_empty(ctx, call, call.args[0], for_aggregate=True)
-        if reason is None:
+        if reason is None or _reported_before(ctx, call, call.args[0]):
             return
         short = qualified.split(".", 1)[1]
         ctx.report(self, call, f"`statistics.{short}()` raises StatisticsError on empty data and {reason}; "
@@ -220,7 +221,7 @@ class EmptyInput(Rule):
 
     def _numpy(self, ctx: RuleContext, call: ast.Call, qualified: str) -> None:
         reason = _unguarded_empty(ctx, call, call.args[0], for_aggregate=True)
-        if reason is None:
+        if reason is None or _reported_before(ctx, call, call.args[0]):
             return
         short = qualified.split(".", 1)[1]
         error = "IndexError" if short in ("percentile", "quantile", "nanpercentile", "nanquantile") else "ValueError"
@@ -265,7 +266,7 @@ class EmptyInput(Rule):
         if state == NONEMPTY or (state == UNKNOWN and _param_source(ctx, target) is None):
             return  # a value we know nothing about (a call result, an attribute): stay quiet
         keys = Keys(keys.values | {expr_key(target)} - {None}, [alias] if alias else [])
-        if is_guarded(ctx, binop, keys, "empty"):
+        if is_guarded(ctx, binop, keys, "empty") or _reported_before(ctx, binop, target):
             return
         what = segment(ctx, target) if len(segment(ctx, target)) <= 30 else "the collection"
         ctx.report(self, binop, f"Division by `len({what})` raises ZeroDivisionError when `{what}` is empty; "
@@ -308,7 +309,7 @@ class EmptyInput(Rule):
         state, reason, keys = emptiness(ctx, value, for_aggregate=False)
         if state != EMPTYABLE:
             return
-        if is_guarded(ctx, subscript, keys, "empty"):
+        if is_guarded(ctx, subscript, keys, "empty") or _reported_before(ctx, subscript, value):
             return
         ctx.report(self, subscript, f"`[{index}]` raises IndexError on an empty result and {reason}; "
                                     f"check for emptiness first.")
@@ -777,3 +778,22 @@ def _unguarded_empty(ctx: RuleContext, call: ast.Call, value: ast.AST, *, for_ag
     if state != EMPTYABLE or is_guarded(ctx, call, keys, "empty"):
         return None
     return reason
+
+
+_REPORTED = "_empty_input_reported"
+
+
+def _reported_before(ctx: RuleContext, node: ast.AST, collection: ast.expr) -> bool:
+    """One defect, one diagnostic: the same possibly-empty collection used again in the same
+    function (`min(xs)` then `max(xs)`, a division by `len(rows)` repeated in a report) is
+    reported once; one emptiness check fixes them all. The checks run in a fixed order
+    (calls, then divisions, then subscripts, each in source order), so the one kept is stable."""
+    key = expr_key(collection)
+    if key is None:
+        return False
+    seen = ctx.__dict__.setdefault(_REPORTED, set())
+    scope = id(ctx.enclosing_function(node) or ctx.tree)
+    if (scope, key) in seen:
+        return True
+    seen.add((scope, key))
+    return False

@@ -71,7 +71,9 @@ _MUTABLE_CALLS = {"list", "dict", "set", "bytearray", "collections.defaultdict",
 _MUTATORS = {"append", "extend", "insert", "update", "add", "setdefault", "pop", "popitem", "remove", "discard",
              "clear", "sort", "reverse", "appendleft", "extendleft", "popleft", "__setitem__", "difference_update",
              "intersection_update", "symmetric_difference_update", "subtract", "rotate"}
-_STORERS = {"append", "extend", "insert", "add", "setdefault", "appendleft", "put", "put_nowait"}
+# Calls that keep their argument object (``registry.append(items)``); ``extend``/``update``
+# copy its items into the receiver and leave the default itself untouched.
+_STORERS = {"append", "insert", "add", "setdefault", "appendleft", "put", "put_nowait"}
 
 
 class MutableDefaultArg(Rule):

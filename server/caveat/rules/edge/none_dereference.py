@@ -47,6 +47,11 @@ def bearer_token(request):
   (`requests.get`, `client.get(url)`); `.get()` of a key the same function put in a dict
   literal; `.get()` on the result of an arbitrary call (`obj.method().get(k)`) - only
   mapping-producing calls (`.json()`, `json.loads()`, `dict()`, `.groupdict()`) count.
+- `.get()` on the application's configuration (`config`, `app.config`, `self._settings`,
+  `site_config`...): its keys are declared with their defaults, so a missing key is a
+  deployment error, not a None met on some input (a `conf` bound to `json.loads(...)` or a
+  dict is data and still counts); `.get([...])` with a list key (not hashable: not
+  `dict.get`); `Model.get(pk)` on a class (its own query or factory).
 - Methods of the same class that may return None (they live in other blocks); module
   helpers whose None-returning path sits behind a flag parameter the call leaves at
   its default (`def find(x, can_fail=False): ... if can_fail: return None`).
@@ -89,6 +94,10 @@ _PATTERN_NAME = re.compile(r"(?:^|_)(?:re|rx|regex|regexp|pattern|pat|matcher)$|
 _CLIENT_NAME = re.compile(r"client|session|^sess$|http|api|requests|httpx|browser|driver|page|router|app$|queue|"
                           r"^q$|future|widget|entry|^super$|^self$|^cls$|^s$|^filter$|finder|loader|manager|"
                           r"registry_client|pool", re.I)
+# A configuration object (`config`, `app.config`, `self._settings`, `site_cfg`): the application
+# declares its keys and their defaults, so a missing key is a deployment error met at start-up,
+# not a None on some input.
+_CONFIG_NAME = re.compile(r"^_*(?:config|conf|cfg|settings|configuration)$|_(?:config|conf|cfg|settings)$", re.I)
 _QUERY_ATTRS = {"objects", "query", "filter", "filter_by", "where", "order_by", "scalars", "execute",
                 "exclude", "select_related", "prefetch_related", "annotate", "values_list", "join",
                 "options", "limit", "offset", "select_from", "outerjoin", "distinct"}
@@ -303,7 +312,11 @@ def _get_source(ctx: RuleContext, call: ast.Call):
         return None
     if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.startswith(("http:", "https:", "/")):
         return None  # a URL: an HTTP client, not a mapping
+    if isinstance(key, (ast.List, ast.ListComp)):
+        return None  # a list is not hashable: not `dict.get` (a settings tree looked up by path)
     receiver = func.value
+    if isinstance(receiver, ast.Name) and receiver.id[:1].isupper() and not receiver.id.isupper():
+        return None  # `Invoice.get(pk)`: a class's own query or factory, not a mapping lookup
     if isinstance(receiver, ast.Call) and last_name(receiver.func) not in _MAPPING_CALLS:
         return None  # some_object.method().get(...): not known to be a mapping
     receiver_name = last_name(receiver) if not isinstance(receiver, ast.Call) else last_name(receiver.func)
@@ -324,6 +337,11 @@ def _get_source(ctx: RuleContext, call: ast.Call):
         if isinstance(bound, ast.Dict) and isinstance(key, ast.Constant):
             if any(isinstance(k, ast.Constant) and k.value == key.value and not _is_none(v) for k, v in zip(bound.keys, bound.values)):
                 return None
+        if _CONFIG_NAME.search(receiver_name) and (isinstance(bound, ast.Dict) or (
+                isinstance(bound, ast.Call) and last_name(bound.func) in _MAPPING_CALLS)):
+            return call, f"{_short(ctx, func)}()", "get"  # `conf = json.loads(...)`: data named like config
+    if _CONFIG_NAME.search(receiver_name):
+        return None  # the application's configuration: its keys are declared, with their defaults
     return call, f"{_short(ctx, func)}()", "get"
 
 

@@ -62,6 +62,10 @@ def load_profile(user_id):
   `__exit__`, `close()`, `cleanup()`, `shutdown()`, `teardown`..., `try` statements in a
   `finally:` block, and `try` bodies that only call `close()`/`remove()`/`unlink()`...
 - Optional imports (`try: import ujson except Exception: ujson = None`).
+- Handlers whose author explained the decision in the handler itself: a prose comment on
+  the `except` line or in its body (`# the preview is optional: show the page without
+  it`). Tool directives (`# noqa`, `# type: ignore`, `# pragma: no cover`) and reminders
+  (`# TODO`, `# FIXME`) do not count, nor does a comment above the `except`.
 - Probe predicates - `is_*`/`has_*`/`can_*`/`check_*` functions whose `try` returns
   `True` and whose handler returns `False` (health checks, "is this valid JSON?").
 - Loops and CLI entry points (`main()`, `if __name__ == "__main__":`) whose handler
@@ -88,6 +92,7 @@ from __future__ import annotations
 
 import ast
 
+from caveat.analysis.comments import explained
 from caveat.engine.findings import Fix, Position, Severity, TextEdit
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_a import call_label, keyword, source, words
@@ -386,6 +391,8 @@ class SwallowedException(Rule):
             return
         if _reports_per_item(ctx, try_node, kinds):
             return
+        if explained(ctx, handler.lineno, handler.end_lineno):
+            return  # the author wrote down why the error is ignored, in the handler
         caught = {"bare": "bare `except:`", "Exception": "`except Exception`",
                   "BaseException": "`except BaseException`", "OSError": f"`except {source(ctx, handler.type)}`"}[broad]
         around = _around(ctx, try_node.body)
