@@ -124,6 +124,7 @@ def _serve(args) -> int:
 def _check(args) -> int:
     from caveat import gate
     from caveat.check import CheckRun
+    from caveat.engine import syntax_version
 
     _check_flags(args)
     settings = _settings_from_args(args)
@@ -136,6 +137,9 @@ def _check(args) -> int:
     run = CheckRun(settings, use_cache=not args.no_cache, api=not args.no_api, new_code_base=args.diff_from or "HEAD",
                    progress=not args.no_progress and sys.stderr.isatty() and args.format == "text" and not args.diff)
     results = run.check(paths, only=scope.includes if scope.changes else None)
+    newer = syntax_version.collapse(results)  # one note per run, not one per file
+    if newer is not None:
+        run.notes.append(syntax_version.advice(*newer))
     fixed = None
     if args.fix or args.diff:
         scoped = [scope.apply(r, Path(r.path)) for r in results]

@@ -226,6 +226,44 @@ def test_contents_join_across_branches():
     assert stored(f, func, "lst[1]") == {"'b'"}
 
 
+def held(f: Flow, func: ast.AST, name: str) -> list[set[str]] | None:
+    found = f.contents(last_read(func, name))
+    return None if found is None else [{ast.unparse(e) for e in slot} for slot in found.slots]
+
+
+def test_a_whole_list_read_knows_every_slot_built_by_appends_over_branches():
+    f, func = flow("""
+        def view(param, windows):
+            args = []
+            if windows:
+                args.append("cmd.exe")
+                args.append("/c")
+            else:
+                args.append("sh")
+                args.append("-c")
+            args.append(param)
+            run(args)
+    """)
+    assert held(f, func, "args") == [{"'cmd.exe'", "'sh'"}, {"'/c'", "'-c'"}, {"param"}]
+
+
+def test_a_whole_list_read_knows_nothing_when_the_paths_disagree_or_a_call_had_it():
+    f, func = flow("""
+        def view(param, flag):
+            args = ["ls"]
+            if flag:
+                args.append(param)
+            run(args)
+            opts = ["a"]
+            helper(opts)
+            run(opts)
+            run(param)
+    """)
+    assert held(f, func, "args") is None  # one or two elements, by path
+    assert held(f, func, "opts") is None
+    assert held(f, func, "param") is None
+
+
 def test_loop_carried_definitions_reach_the_top_of_the_loop():
     f, func = flow("""
         def view(items):

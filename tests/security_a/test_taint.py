@@ -103,6 +103,15 @@ def helper(conn, value):
     sink(TABLE)  # const
     sink(conn.cursor().fetchone()[0])  # unknown
 
+def flask_helper(request, target):
+    # a plain function taking ``request`` in a Flask module is a helper, not a view
+    sink(target)  # unknown
+    sink(request.args["page"])  # user
+'''
+
+DJANGO = '''
+from django.shortcuts import render
+
 def django_view(request, slug):
     sink(slug)  # user
     sink(request.GET.get("page"))  # user
@@ -173,7 +182,7 @@ def cases(source: str):
     del lines
 
 
-ALL = [case for source in (FLASK, FASTAPI, CLI) for case in cases(source)]
+ALL = [case for source in (FLASK, DJANGO, FASTAPI, CLI) for case in cases(source)]
 
 
 @pytest.mark.parametrize("ctx,expr,expected,line", ALL, ids=[f"{c[3]}@{c[1].lineno}" for c in ALL])
@@ -204,3 +213,107 @@ def test_env_only_when_asked() -> None:
     env = next(e for e in sinks(ctx) if "environ" in ctx.source(e))
     assert not taint.is_user_input(ctx, env)
     assert taint.is_user_input(ctx, env, include_env=True)
+
+
+QUOTED = '''
+from flask import request
+
+def view():
+    text = request.args["text"]
+    if not text.startswith("'") or not text.endswith("'") or "'" in text[1:-1]:
+        return "a quoted literal, please"
+    sink(text)  # one quoted literal
+
+    other = request.args["other"]
+    if not other.startswith("'") or not other.endswith('"') or "'" in other[1:-1]:
+        return "no"
+    sink(other)  # the ends differ
+
+    third = request.args["third"]
+    if third.startswith("'") and third.endswith("'"):
+        sink(third)  # quotes inside may close it
+    if third.startswith('"') and third.endswith('"') and '"' not in third[1:-1]:
+        sink(third)  # one quoted literal
+'''
+
+
+def test_a_quoted_literal_guard_makes_a_value_safe_as_code_only() -> None:
+    ctx = context(QUOTED)
+    found = {(e.lineno, ctx.lines[e.lineno - 1].split("#")[1].strip()): e for e in sinks(ctx)}
+    for (_, why), expr in found.items():
+        literal = why == "one quoted literal"
+        assert taint.is_user_input(ctx, expr, kind="code") is not literal, why
+        assert taint.is_user_input(ctx, expr, kind="sql"), why  # still any text inside SQL
+        assert taint.is_user_input(ctx, expr), why
+
+
+DOTS = '''
+import os
+from flask import request
+BASE = "/srv/files"
+
+def view():
+    name = request.args["name"]
+    if "../" in name:
+        return "no"
+    sink(f"{BASE}/{name}")  # safe: after the directory
+    sink(BASE + "/" + name)  # safe: after the directory
+    sink(f"reports/{name}.txt")  # safe: after the directory
+    sink(os.path.join(BASE, name))  # unsafe: an absolute name replaces BASE
+    sink(f"/{name}")  # unsafe: the directory is the root
+    sink(f"{name}")  # unsafe: nothing before it
+
+def other():
+    name = request.args["name"]
+    if name.startswith("/"):
+        return "no"
+    sink(f"{BASE}/{name}")  # unsafe: no dots check
+'''
+
+
+def test_a_dots_check_keeps_a_name_inside_the_directory_it_follows_in_a_string() -> None:
+    ctx = context(DOTS)
+    for expr in sinks(ctx):
+        why = ctx.lines[expr.lineno - 1].split("#")[1].strip()
+        safe = why.startswith("safe")
+        assert taint.is_user_input(ctx, expr, kind="path") is not safe, why
+        assert taint.is_user_input(ctx, expr, kind="shell"), why  # still any text in a command
+
+
+WRAPPED = '''
+from flask import request
+from myapp.http import RequestWrapper, Paginator
+
+def view():
+    wrapped = RequestWrapper(request)
+    sink(wrapped.get_query_parameter("q"))  # user
+    sink(wrapped.get_cookie("session_hint"))  # user
+    sink(wrapped.get_safe_value("q"))  # not client data by its name
+    pages = Paginator(request.args)
+    sink(pages.get_param("page"))  # user
+    other = RequestWrapper(config)
+    sink(other.get_query_parameter("q"))  # not built from the request
+'''
+
+
+def test_an_accessor_of_an_object_built_from_the_request_is_client_data() -> None:
+    ctx = context(WRAPPED)
+    for expr in sinks(ctx):
+        why = ctx.lines[expr.lineno - 1].split("#")[1].strip()
+        assert taint.is_user_input(ctx, expr) is (why == "user"), why
+
+
+def test_names_that_merely_contain_safe_are_not_sanitizers() -> None:
+    ctx = context('''
+import base64
+from flask import request
+
+def view():
+    token = request.args["token"]
+    sink(base64.urlsafe_b64decode(token))  # user: decoding is not checking
+    sink(yaml_unsafe_load(token))  # user
+    sink(safe_join("/srv", token))  # sanitized
+''')
+    for expr in sinks(ctx):
+        why = ctx.lines[expr.lineno - 1].split("#")[1].strip()
+        assert taint.is_user_input(ctx, expr) is why.startswith("user"), why

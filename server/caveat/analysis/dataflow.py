@@ -18,7 +18,8 @@ The state, per local name:
 * *contents*, for a list or dict built in the function: the expressions stored at each
   constant index or key, followed through ``append``/``insert``/``pop``/``extend``
   /``update``/``x[k] = v``/``del``, so ``lst[1]`` or ``d["a"]`` reads exactly what was
-  stored there. Anything the model cannot follow (an unknown key, a call given the
+  stored there, and a read of the whole container (``subprocess.run(args)``) knows
+  every slot (:meth:`Flow.contents`). Anything the model cannot follow (an unknown key, a call given the
   container, an alias) forgets the contents; uses then fall back to the definitions.
 
 Branches: an ``if``/``while``/``match``/conditional expression whose test folds to a
@@ -136,6 +137,7 @@ class Flow:
         self.reads: dict[ast.Name, frozenset] = {}
         self.consts: dict[ast.Name, object] = {}
         self.elements: dict[ast.AST, frozenset] = {}
+        self.held: dict[ast.Name, Contents | None] = {}  # a container's contents at a read of its name
         self.seen: set[ast.AST] = set()  # statements some path reaches
         self.untracked: set[ast.Name] = set()  # reads of comprehension variables
         self._loops: list[_Loop] = []
@@ -149,7 +151,7 @@ class Flow:
             self._block(func.body, state)
         except (_GiveUp, RecursionError):
             # Pathological code (loops nested many deep): answer nothing rather than late.
-            self.gave_up, self.reads, self.consts, self.elements = True, {}, {}, {}
+            self.gave_up, self.reads, self.consts, self.elements, self.held = True, {}, {}, {}, {}
             self.local = frozenset()
 
     # --- answers ------------------------------------------------------------------
@@ -172,6 +174,13 @@ class Flow:
         the expressions that can have been stored under ``k`` (a ``.get`` default
         included); None when the model does not know."""
         return self.elements.get(expr)
+
+    def contents(self, name: ast.Name) -> Contents | None:
+        """What the list or dict this function built holds where ``name`` is read as a
+        whole (``subprocess.run(args)`` after ``args.append(...)``): every slot's
+        possible expressions, joined over the paths that reach the read; None when the
+        model does not know (not a container it follows, a slot count that differs by path)."""
+        return self.held.get(name)
 
     def uses(self, definition: ast.AST) -> list[ast.Name]:
         """The reads that ``definition`` (an assignment, a ``for``...) can reach."""
@@ -503,6 +512,8 @@ class Flow:
             self.consts[name] = value
         elif not _same(self.consts[name], value):
             self.consts[name] = UNKNOWN
+        held = state.contents.get(name.id)
+        self.held[name] = held if name not in self.held else (held.join(self.held[name]) if held is not None else None)
 
     def _record_element(self, node: ast.Subscript | ast.Call, state: State) -> None:
         found = self._element(node, state)

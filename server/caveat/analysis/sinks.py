@@ -2,20 +2,29 @@
 
 Each :class:`Sink` names the call, the library it belongs to and which arguments are
 dangerous. A callee is either a qualified name (``flask.redirect``, resolved through the
-module's imports by ``ctx.qualified_name``), or ``.method`` for a method on an object
-whose type we cannot see (``conn.search``, ``root.xpath``), which then counts only in a
-module that imports one of ``imports`` (the library that makes such objects).
+module's imports by ``ctx.qualified_name``, or through one receiver assignment:
+``env = jinja2.Environment(); env.from_string(...)`` is ``jinja2.Environment.from_string``),
+or ``.method`` for a method on an object whose type we cannot see (``conn.search``,
+``root.xpath``), which then counts only in a module that imports one of ``imports`` (the
+library that makes such objects) and when the receiver, if known, comes from one of them.
+``role`` tells a rule which shape of sink this is when a family has several (a shell
+command vs. a program name; ``eval`` vs. a template); ``note`` is a word for its message.
 
-:func:`sink_arguments` finds the calls of a family's sinks in a block and yields the
-argument expressions to test; the rules ask the taint model (``analysis/taint.py``) about
-them. Adding a sink is one line here plus a fixture line.
+:func:`sink_calls` finds the calls of a family's sinks in a block; :func:`argument` and
+:func:`sink_arguments` give the expressions to test; the rules ask the taint model
+(``analysis/taint.py``) about them. Adding a sink is one line here plus a fixture line
+(``docs/CONTRIBUTING-RULES.md``).
 """
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
+from caveat.analysis.flow import resolved_call_name
 from caveat.rules.base import RuleContext
 
 
@@ -26,9 +35,112 @@ class Sink:
     args: tuple[int, ...] = (0,)      # dangerous positional arguments
     keywords: tuple[str, ...] = ()    # ... and keywords
     imports: tuple[str, ...] = ()     # for ".method": the module must import one of these
+    role: str = ""                    # the sink's shape within its family (see each table)
+    note: str = ""                    # a phrase for the rule's message
 
 
+class SinkCall(NamedTuple):
+    call: ast.Call
+    sink: Sink
+    name: str     # the callee's qualified name as resolved here ("" for an unknown receiver)
+
+
+_PICKLE = " (it uses pickle)"
+_OBJECTS = " (it rebuilds arbitrary objects)"
+_SHELLS = ("os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4", "os.posix_spawn_shell")
+_PROGRAMS = ("os.execl", "os.execle", "os.execlp", "os.execlpe", "os.execv", "os.execve", "os.execvp",
+             "os.execvpe", "os.startfile", "os.posix_spawn", "os.posix_spawnp")
+_SPAWNS = ("os.spawnl", "os.spawnle", "os.spawnlp", "os.spawnlpe", "os.spawnv", "os.spawnve", "os.spawnvp",
+           "os.spawnvpe")
+_FABRIC = ("fabric", "invoke", "fabric2")
+_DATA = ("data", "file", "filename", "filepath_or_buffer", "string", "fp")  # the serialized bytes / file
 SINKS: dict[str, tuple[Sink, ...]] = {
+    # CWE-78. role "shell": the argument is run by a shell; "subprocess": a shell only with
+    # ``shell=True`` (else an argument list or a program); "program": the argument names the
+    # program; "remote": a shell on another host.
+    "command": (
+        *(Sink("os", name, (0,), ("cmd", "command"), role="shell") for name in _SHELLS),
+        *(Sink("popen2", f"popen2.{name}", (0,), ("cmd", "command"), role="shell")
+          for name in ("popen2", "popen3", "popen4", "Popen3", "Popen4")),
+        Sink("commands", "commands.getoutput", (0,), ("cmd", "command"), role="shell"),
+        Sink("commands", "commands.getstatusoutput", (0,), ("cmd", "command"), role="shell"),
+        Sink("subprocess", "subprocess.getoutput", (0,), ("cmd", "command"), role="shell"),
+        Sink("subprocess", "subprocess.getstatusoutput", (0,), ("cmd", "command"), role="shell"),
+        Sink("asyncio", "asyncio.create_subprocess_shell", (0,), ("cmd", "command"), role="shell"),
+        Sink("pexpect", "pexpect.run", (0,), ("cmd", "command"), role="shell"),
+        Sink("pexpect", "pexpect.spawn", (0,), ("cmd", "command"), role="shell"),
+        Sink("pexpect", "pexpect.popen_spawn.PopenSpawn", (0,), ("cmd", "command"), role="shell"),
+        *(Sink("subprocess", f"subprocess.{name}", (0,), ("args",), role="subprocess")
+          for name in ("Popen", "call", "check_call", "check_output", "run")),
+        *(Sink("os", name, (0,), role="program") for name in _PROGRAMS),
+        *(Sink("os", name, (1,), role="program") for name in _SPAWNS),
+        Sink("asyncio", "asyncio.create_subprocess_exec", (0,), role="program"),
+        Sink("sh", "sh.Command", (0,), role="program"),
+        Sink("paramiko", ".exec_command", (0,), ("command", "cmd"), ("paramiko",), role="remote"),
+        *(Sink("fabric/invoke", f".{name}", (0,), ("command", "cmd"), _FABRIC, role="remote")
+          for name in ("run", "sudo", "local")),
+        Sink("spur", ".run", (0,), ("command", "cmd"), ("spur",), role="remote"),
+    ),
+    # CWE-94/95. role "eval": Python source; "import": a module name; "runner": a file or
+    # module run as a script; "template": template source; "expression": a library's
+    # expression language that reaches Python objects; "listen": takes configuration
+    # (which names callables) from the network.
+    "code": (
+        *(Sink("builtins", name, (0,), ("source",), role="eval")
+          for name in ("eval", "exec", "compile", "execfile", "builtins.eval", "builtins.exec", "builtins.compile")),
+        *(Sink("importlib", name, (0,), ("name",), role="import")
+          for name in ("__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__")),
+        Sink("runpy", "runpy.run_path", (0,), role="runner"),
+        Sink("runpy", "runpy.run_module", (0,), role="runner"),
+        Sink("flask", "flask.render_template_string", (0,), ("source",), role="template"),
+        Sink("quart", "quart.render_template_string", (0,), ("source",), role="template"),
+        Sink("jinja2", "jinja2.Environment.from_string", (0,), ("source",), role="template"),
+        Sink("jinja2", "jinja2.environment.Environment.from_string", (0,), ("source",), role="template"),
+        Sink("jinja2", "jinja2.Template", (0,), ("source",), role="template"),
+        Sink("jinja2", "jinja2.environment.Template", (0,), ("source",), role="template"),
+        Sink("mako", "mako.template.Template", (0,), ("source",), role="template"),
+        Sink("pandas", "pandas.eval", (0,), ("expr",), role="expression"),
+        Sink("numexpr", "numexpr.evaluate", (0,), ("expr",), role="expression"),
+        Sink("sympy", "sympy.sympify", (0,), ("expr",), role="expression"),
+        Sink("sympy", "sympy.parse_expr", (0,), ("expr",), role="expression"),
+        Sink("sympy", "sympy.parsing.sympy_parser.parse_expr", (0,), ("expr",), role="expression"),
+        Sink("pandas", ".query", (0,), ("expr",), ("pandas",), role="expression", note="DataFrame.query"),
+        Sink("pandas", ".eval", (0,), ("expr",), ("pandas",), role="expression", note="DataFrame.eval"),
+        Sink("logging", "logging.config.listen", (), role="listen"),
+    ),
+    # CWE-502. role "pickle": the bytes name the objects to build; "shelve": a file of
+    # pickles; "yaml": always unsafe (note: the safe replacement); "yaml_load": unsafe
+    # unless a safe ``Loader`` (note: the safe function); "torch" / "numpy": unsafe unless
+    # ``weights_only=True`` / with ``allow_pickle=True``; "ruamel": ``YAML(typ="unsafe").load``.
+    "deserialization": (
+        *(Sink("pickle", name, (0,), _DATA, role="pickle") for name in (
+            "pickle.loads", "pickle.load", "pickle.Unpickler", "_pickle.loads", "_pickle.load", "cPickle.loads",
+            "cPickle.load", "six.moves.cPickle.loads", "six.moves.cPickle.load")),
+        *(Sink("dill", name, (0,), _DATA, role="pickle") for name in ("dill.loads", "dill.load", "dill.Unpickler")),
+        Sink("cloudpickle", "cloudpickle.loads", (0,), _DATA, role="pickle"),
+        Sink("cloudpickle", "cloudpickle.load", (0,), _DATA, role="pickle"),
+        Sink("marshal", "marshal.loads", (0,), _DATA, role="pickle"),
+        Sink("marshal", "marshal.load", (0,), _DATA, role="pickle"),
+        Sink("joblib", "joblib.load", (0,), _DATA, role="pickle", note=_PICKLE),
+        Sink("scikit-learn", "sklearn.externals.joblib.load", (0,), _DATA, role="pickle", note=_PICKLE),
+        Sink("pandas", "pandas.read_pickle", (0,), _DATA, role="pickle", note=_PICKLE),
+        Sink("shelve", "shelve.open", (0,), _DATA, role="shelve"),
+        Sink("shelve", "shelve.DbfilenameShelf", (0,), _DATA, role="shelve"),
+        Sink("jsonpickle", "jsonpickle.decode", (0,), _DATA, role="pickle", note=_OBJECTS),
+        Sink("jsonpickle", "jsonpickle.unpickler.decode", (0,), _DATA, role="pickle", note=_OBJECTS),
+        Sink("jsonpickle", "jsonpickle.unpickler.Unpickler", (0,), _DATA, role="pickle", note=_OBJECTS),
+        Sink("PyYAML", "yaml.unsafe_load", (0,), ("stream",), role="yaml", note="yaml.safe_load"),
+        Sink("PyYAML", "yaml.unsafe_load_all", (0,), ("stream",), role="yaml", note="yaml.safe_load_all"),
+        Sink("PyYAML", "yaml.full_load", (0,), ("stream",), role="yaml", note="yaml.safe_load"),
+        Sink("PyYAML", "yaml.full_load_all", (0,), ("stream",), role="yaml", note="yaml.safe_load_all"),
+        Sink("PyYAML", "yaml.load", (0,), ("stream",), role="yaml_load", note="yaml.safe_load"),
+        Sink("PyYAML", "yaml.load_all", (0,), ("stream",), role="yaml_load", note="yaml.safe_load_all"),
+        Sink("torch", "torch.load", (0,), ("f",), role="torch"),
+        Sink("torch", "torch.serialization.load", (0,), ("f",), role="torch"),
+        Sink("numpy", "numpy.load", (0,), role="numpy"),
+        Sink("ruamel.yaml", "ruamel.yaml.YAML.load", (0,), role="ruamel"),
+        Sink("ruamel.yaml", "ruamel.yaml.main.YAML.load", (0,), role="ruamel"),
+    ),
     # CWE-601: where the client is sent next.
     "redirect": (
         Sink("flask", "flask.redirect", (0,), ("location",)),
@@ -69,38 +181,88 @@ SESSION_OBJECTS = frozenset({"flask.session", "quart.session"})
 SESSION_ATTRIBUTES = ("request.session", "self.request.session")
 
 
-def sink_arguments(ctx: RuleContext, family: str) -> Iterator[tuple[ast.Call, ast.AST, Sink]]:
-    """(call, dangerous argument, sink) for every call of ``family``'s sinks in the block."""
+@lru_cache(maxsize=None)
+def _index(family: str) -> tuple[dict[str, Sink], dict[str, tuple[Sink, ...]], frozenset[str]]:
     table = SINKS[family]
     methods: dict[str, list[Sink]] = {}
     for s in table:
         if s.callee.startswith("."):
             methods.setdefault(s.callee[1:], []).append(s)
     named = {s.callee: s for s in table if not s.callee.startswith(".")}
-    shorts = {name.rsplit(".", 1)[-1] for name in named} | set(methods)
+    shorts = frozenset({name.rsplit(".", 1)[-1] for name in named} | set(methods))
+    return named, {k: tuple(v) for k, v in methods.items()}, shorts
+
+
+def sink_calls(ctx: RuleContext, family: str) -> Iterator[SinkCall]:
+    """Every call of one of ``family``'s sinks in the block."""
+    named, methods, shorts = _index(family)
     imported: dict[Sink, bool] = {}
     for call in ctx.nodes(ast.Call):
         func = call.func
         short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         if short not in shorts:
             continue
-        qualified = ctx.qualified_name(func) or ""
+        direct = qualified = ctx.qualified_name(func) or ""
         sink = named.get(qualified)
-        if sink is None and isinstance(func, ast.Attribute) and not qualified.startswith(("os.", "re.", "str.")):
-            for candidate in methods.get(short, ()):
-                if candidate not in imported:
-                    imported[candidate] = any(ctx.is_imported(m) for m in candidate.imports)
-                if imported[candidate]:
-                    sink = candidate
-                    break
-        if sink is None:
-            continue
-        for index in sink.args:
-            if index < len(call.args) and not isinstance(call.args[index], ast.Starred):
-                yield call, call.args[index], sink
-        for kw in call.keywords:
-            if kw.arg in sink.keywords:
-                yield call, kw.value, sink
+        if sink is None and isinstance(func, ast.Attribute):
+            qualified = qualified or resolved_call_name(ctx, call) or ""
+            sink = named.get(qualified)
+            if sink is None and not qualified.startswith(("os.", "re.", "str.")):
+                for candidate in methods.get(short, ()):
+                    if qualified and not qualified.startswith(candidate.imports) and (direct or _library(qualified)):
+                        continue  # a function of another module (``asyncio.run``), or a receiver another library made
+                    if candidate not in imported:
+                        imported[candidate] = any(ctx.is_imported(m) for m in candidate.imports)
+                    if imported[candidate]:
+                        sink = candidate
+                        break
+        if sink is not None:
+            yield SinkCall(call, sink, qualified)
+
+
+@lru_cache(maxsize=None)
+def _libraries() -> frozenset[str]:
+    """Top-level modules caveat knows as libraries: the standard library and every sink table's."""
+    roots = {s.callee.split(".")[0] for table in SINKS.values() for s in table if not s.callee.startswith(".")}
+    roots |= {m.split(".")[0] for table in SINKS.values() for s in table for m in s.imports}
+    return frozenset(roots | set(sys.stdlib_module_names))
+
+
+def _library(qualified: str) -> bool:
+    """Was the receiver of ``qualified`` (``requests.Session.run``) made by a library we know, rather
+    than by the project's own code (``helpers.ldap.get_connection.search``, which may wrap the sink's)?"""
+    return qualified.split(".")[0] in _libraries()
+
+
+def arguments(call: ast.Call, sink: Sink) -> Iterator[ast.AST]:
+    """The dangerous argument expressions of one sink call (starred ones skipped)."""
+    for index in sink.args:
+        if index < len(call.args) and not isinstance(call.args[index], ast.Starred):
+            yield call.args[index]
+    for kw in call.keywords:
+        if kw.arg in sink.keywords:
+            yield kw.value
+
+
+def argument(call: ast.Call, sink: Sink) -> ast.AST | None:
+    """The sink's first dangerous argument: by position if the call has positional
+    arguments (a starred one hides it), else by keyword."""
+    if call.args:
+        index = sink.args[0] if sink.args else 0
+        if index < len(call.args) and not isinstance(call.args[index], ast.Starred):
+            return call.args[index]
+        return None
+    for kw in call.keywords:
+        if kw.arg in sink.keywords:
+            return kw.value
+    return None
+
+
+def sink_arguments(ctx: RuleContext, family: str) -> Iterator[tuple[ast.Call, ast.AST, Sink]]:
+    """(call, dangerous argument, sink) for every call of ``family``'s sinks in the block."""
+    for found in sink_calls(ctx, family):
+        for arg in arguments(found.call, found.sink):
+            yield found.call, arg, found.sink
 
 
 def is_session(ctx: RuleContext, expr: ast.AST) -> bool:

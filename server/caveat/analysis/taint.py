@@ -35,8 +35,12 @@ Sources (``Origin.kind == "user"``):
   evidence, not by its name alone: annotated ``Request``/``HttpRequest``/
   ``web.Request``, or named ``request``/``req`` under a route decorator or
   used with request-only attributes (``req.args``, ``req.GET``,
-  ``req.match_info``); ``request`` in a module importing a web framework, and
-  ``req`` there beside a ``resp`` parameter (Falcon). A FastAPI body model
+  ``req.match_info``); ``request`` as a method's parameter or in a module
+  importing a framework whose views are plain functions of the request (Django,
+  Starlette, aiohttp, Pyramid), ``req`` there beside a ``resp`` parameter
+  (Falcon). Elsewhere (Flask, FastAPI) a plain function taking ``request`` is a
+  helper: its ``request`` is the request only when a function of the module
+  passes it one, and its other parameters are not client data. A FastAPI body model
   named ``req`` is client data, and ``def f(req, location)`` is not a view,
   even in a module that imports Django;
 * ``input()``, ``sys.argv``, ``sys.stdin``, ``argparse`` results (``args.x``
@@ -90,7 +94,18 @@ kind-specific (``kind="html"``: ``html.escape``/``markupsafe.escape``/
 ``"regex"``: ``re.escape``);
 helper names containing sanitize/escape/quote/clean/validate are trusted for
 every kind; for ``kind="html"`` a template's ``.render()`` output is escaped. A
-length check is *not* a sanitizer (see input-length-only).
+length check is *not* a sanitizer (see input-length-only). Some checks hold for
+some kinds only (``GUARD_KINDS``): a value proven to be one quoted string literal
+(``s.startswith("'") and s.endswith("'") and "'" not in s[1:-1]``) is safe as
+code; a name refused when it holds ``..`` is safe as a path where it follows a
+directory and a literal ``/`` in a string (``f"{BASE}/{name}"``), not under
+``os.path.join``/pathlib, where an absolute name replaces the base. For SQL, a
+same-module helper that returns its argument quoted with the quote doubled inside
+(``"'" + s.replace("'", "''") + "'"``) is an escaper (``QUOTE_DOUBLING``).
+
+An object built from the request object itself (``wrapped = Wrapper(request)``)
+hands out client data through accessors named for it (``WRAPPED_ACCESSOR``:
+``get_query_parameter``, ``get_cookie``, ``get_header``...).
 
 Helpers seen from their calls: :func:`helper_sinks` evaluates a same-module
 helper once per rule with its parameters as markers (``Origin("param",
@@ -118,7 +133,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from caveat.analysis.dataflow import UNKNOWN, Flow
+from caveat.analysis.dataflow import UNKNOWN, Contents, Flow
 from caveat.rules.base import RuleContext
 
 # --------------------------------------------------------------------------- vocabulary
@@ -132,6 +147,9 @@ WEB_FRAMEWORKS = ("flask", "quart", "sanic", "django", "rest_framework", "ninja"
                   "aiohttp.web", "tornado.web", "pyramid", "bottle", "falcon", "litestar", "werkzeug", "webob",
                   "cherrypy", "connexion", "chalice", "responder", "hug", "blacksheep", "robyn", "masonite",
                   "channels", "graphene_django", "strawberry")
+# ... and of those, the frameworks whose views are plain functions taking the request first.
+FUNCTION_VIEW_FRAMEWORKS = ("django", "rest_framework", "starlette", "aiohttp.web", "pyramid", "channels",
+                            "graphene_django")
 # Attributes (and methods) only a request object has: their use is evidence that a
 # parameter named ``req`` is one (``url``, ``data``, ``path``, ``headers`` are not: an
 # install requirement or an HTTP client's prepared request has those too).
@@ -236,11 +254,19 @@ RESHAPING_CALL = re.compile(r"(^|\.)(str|bytes|(un)?quote\w*|\w*escape\w*|\w*(en
                             r"(un)?hexlify|format|join|loads|dumps|strip|lower|upper|replace|normali[sz]e\w*)$")
 # Kinds whose injection needs a quote to close the literal the value is put in, and no
 # escape exists inside it (XPath 1.0): replacing the quote characters neutralises it.
+# Methods of an object built from the request (``wrapped = RequestWrapper(request)``) that hand out
+# the client's data, by name: ``wrapped.get_query_parameter("q")``, ``get_form_param``, ``get_cookie``,
+# ``get_header``, ``get_arg``. (``get_safe_value``, ``get_user``, ``get_page`` are not.)
+WRAPPED_ACCESSOR = re.compile(r"^_?get_(\w+_)?(param|parameter|params|parameters|arg|argument|args|arguments|form|"
+                              r"query|cookie|cookies|header|headers|input)(_\w+)?$")
 QUOTE_DELIMITED = {"xpath": "'\""}
+# Kinds whose literals a helper can quote by wrapping the value in a quote and doubling that quote
+# inside it (``"'" + s.replace("'", "''") + "'"``: SQL string literals, ``"..."`` identifiers).
+QUOTE_DOUBLING = {"sql": "'\""}
 # Kinds for which a helper named for escaping or quoting (``escape_for_html``) proves
 # nothing: escaping changes how a value is written, not whether it may be trusted.
 NO_NAME_SANITIZERS = frozenset({"trust"})
-SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|(?<!un)escape|(?<!un)quote|clean|validate|whitelist|allowlist|safe_|"
+SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|(?<!un)escape|(?<!un)quote|clean|validate|whitelist|allowlist|(?<![a-z])safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
 VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
 # A helper named for measuring, not checking content (``validate_length``, ``check_max_size``).
@@ -267,6 +293,16 @@ PREDICATE_METHODS = frozenset({
     "find", "rfind", "index", "rindex", "exists", "is_file", "is_dir", "__len__", "__contains__",
     "is_relative_to", "match", "fullmatch", "search",
 })
+# Checks that make a value safe only for some kinds of sink: a value proven to be one quoted string
+# literal (``s.startswith("'") and s.endswith("'") and "'" not in s[1:-1]``) evaluates to itself as
+# Python code, but is still any text inside SQL, a path or a URL; a name refused when it holds
+# ``..`` / ``../`` ("dots") stays inside a directory only where it follows that directory in a
+# string (``f"{BASE}/{name}"``: an absolute name cannot replace the base, as it does in
+# ``os.path.join(BASE, name)`` or ``BASE / name``; a trailing ``..`` names the directory's parent
+# itself, not a file in it) - checked at the use (:meth:`_State._after_separator`).
+GUARD_KINDS = {"literal": frozenset({"code"}), "dots": frozenset({"path"})}
+DOTS = ("..", "../", "..\\", "/..", "/../")
+QUOTES = ("'", '"')
 CONTENT_PREDICATES = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
                                 "isidentifier"})
 # Functions whose result is a view of their argument: checking the result checks the argument.
@@ -359,7 +395,7 @@ def is_sanitized(ctx: RuleContext, expr: ast.AST, kind: str | None = None) -> bo
     use validated (allowlist membership, regex full match, ``isdigit``)?"""
     state = _state(ctx)
     if isinstance(expr, ast.Name):
-        return state.guarded(expr)
+        return state.guarded(expr, kind)
     if isinstance(expr, ast.Call):
         return state.sanitizer(expr, kind)
     if isinstance(expr, ast.Subscript):
@@ -373,6 +409,13 @@ def constant_value(ctx: RuleContext, expr: ast.AST) -> object:
     if isinstance(expr, ast.Constant):
         return expr.value
     return _state(ctx).constant(expr)
+
+
+def contents(ctx: RuleContext, name: ast.Name) -> Contents | None:
+    """What the list or dict bound to ``name`` holds where it is read (built in this
+    function: literal, ``append``/``insert``/``x[k] = v``..., joined over branches), or None."""
+    flow = _state(ctx).flow(_state(ctx).enclosing_function(name))
+    return flow.contents(name) if flow is not None else None
 
 
 def is_validated(ctx: RuleContext, name: ast.Name) -> bool:
@@ -594,6 +637,8 @@ class _Scope:
     names: dict[str, list[Binding]] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)
     guards: dict[str, list[tuple[str, ast.AST]]] = field(default_factory=dict)
+    # guards that make a value safe for some sink kinds only (GUARD_KINDS): name -> (how, node, check)
+    kinded: dict[str, list[tuple[str, ast.AST, str]]] = field(default_factory=dict)
     loops: list[ast.AST] = field(default_factory=list)
 
 
@@ -664,10 +709,12 @@ class _State:
         self.helper_parents: dict[ast.AST, ast.AST] = {}
         self.helper_summaries: dict[tuple, tuple[frozenset[Origin], dict[str, bool]]] = {}
         self.indexed_helpers: set[int] = set()
-        self.guard_memo: dict[int, bool] = {}
+        self.guard_memo: dict[tuple[int, str | None], bool] = {}
         self.request_params: dict[tuple[int, str], bool] = {}
         self.content_helpers: dict[int, bool] = {}
         self._web: bool | None = None
+        self._function_views: bool | None = None
+        self.request_callers: set[int] = set()
         self._scope_for_checks: _Scope | None = None
         self.marked: set[int] = set()  # helpers whose parameters evaluate to Origin("param", name)
         self.sink_summaries: dict[tuple[int, str], list[tuple[ast.AST, frozenset[str]]]] = {}
@@ -851,7 +898,7 @@ class _State:
         elif isinstance(node, ast.Assert):
             self._scope_for_checks = scope
             for name, how in self._positive_checks(node.test):
-                scope.guards.setdefault(name, []).append(("after", node))
+                self._guard(scope, name, how, "after", node)
 
     def _bind_target(self, scope: _Scope, target: ast.AST, stmt: ast.AST, value: ast.AST, kind: str) -> None:
         where = _end(stmt) if kind in ("assign", "with") else _pos(stmt)
@@ -889,19 +936,26 @@ class _State:
     # --- guards -------------------------------------------------------------
     def _guards(self, scope: _Scope, node: ast.If) -> None:
         self._scope_for_checks = scope
-        for name, _how in self._positive_checks(node.test):
-            scope.guards.setdefault(name, []).append(("body", node))
+        for name, how in self._positive_checks(node.test):
+            self._guard(scope, name, how, "body", node)
             if _terminates(node.orelse):
-                scope.guards.setdefault(name, []).append(("after", node))
-        for name, _how in self._negative_checks(node.test):
+                self._guard(scope, name, how, "after", node)
+        for name, how in self._negative_checks(node.test):
             if _terminates(node.body) or _rebinds_constant(node.body, name):
                 # ``if not valid(url): abort(400)`` / ``if not valid(url): url = DEFAULT``
-                scope.guards.setdefault(name, []).append(("after", node))
-            scope.guards.setdefault(name, []).append(("else", node))
+                self._guard(scope, name, how, "after", node)
+            self._guard(scope, name, how, "else", node)
+
+    @staticmethod
+    def _guard(scope: _Scope, name: str, check: str, where: str, node: ast.AST) -> None:
+        if check in GUARD_KINDS:
+            scope.kinded.setdefault(name, []).append((where, node, check))
+        else:
+            scope.guards.setdefault(name, []).append((where, node))
 
     def _positive_checks(self, test: ast.AST) -> list[tuple[str, str]]:
         """Names whose content ``test`` proves valid when it is true."""
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str]] = self._quoted_literal(test, positive=True)
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
             for value in test.values:
                 found.extend(self._positive_checks(value))
@@ -916,6 +970,9 @@ class _State:
                 found.extend(self._regex_names(left))
             elif isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
                 found.extend((n, "equals") for n in self._checked_names(left, self._scope_for_checks))
+            elif isinstance(op, ast.NotIn) and isinstance(left, ast.Constant) and left.value in DOTS \
+                    and isinstance(right, ast.Name):
+                found.append((right.id, "dots"))  # ``if ".." not in name: open(f"{BASE}/{name}")``
         elif isinstance(test, ast.Call):
             found.extend(self._regex_names(test))
             func = test.func
@@ -934,7 +991,7 @@ class _State:
 
     def _negative_checks(self, test: ast.AST) -> list[tuple[str, str]]:
         """Names whose content is proven valid when ``test`` is false."""
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str]] = self._quoted_literal(test, positive=False)
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
             for value in test.values:
                 found.extend(self._negative_checks(value))
@@ -947,7 +1004,38 @@ class _State:
                 found.extend((n, "allowlist") for n in self._checked_names(left, self._scope_for_checks))
             elif isinstance(op, (ast.Is, ast.Eq)) and _is_none(right) and isinstance(left, ast.Call):
                 found.extend(self._regex_names(left))
+            elif isinstance(op, ast.In) and isinstance(left, ast.Constant) and left.value in DOTS \
+                    and isinstance(right, ast.Name):
+                found.append((right.id, "dots"))  # ``if "../" in name: abort(400)``
         return found
+
+    def _after_separator(self, name: ast.AST) -> bool:
+        """Is ``name`` placed after a directory and a literal ``/`` in the string it is part of
+        (``f"{BASE}/{name}"``, ``BASE + "/" + name``, ``f"files/{name}"``), so that it cannot be an
+        absolute path replacing what precedes it? (``f"/{name}"`` is not: its directory is the root.)"""
+        child, parent = name, self.parent(name)
+        if isinstance(parent, ast.FormattedValue):
+            child, parent = parent, self.parent(parent)
+            return isinstance(parent, ast.JoinedStr) and _directory_prefix(parent.values[:parent.values.index(child)])
+        before: list[ast.AST] = []
+        while isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Add) and parent.right is child:
+            before[:0] = _added(parent.left)
+            child, parent = parent, self.parent(parent)
+        return _directory_prefix(before)
+
+    @staticmethod
+    def _quoted_literal(test: ast.AST, positive: bool) -> list[tuple[str, str]]:
+        """Names ``test`` proves to be one quoted string literal when it is ``positive`` (true) or
+        not: ``s.startswith(q) and s.endswith(q) and q not in s[1:-1]`` (or the negation of each
+        under ``or``), for a quote ``q``."""
+        joined = ast.And if positive else ast.Or
+        parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, joined) else [test]
+        facts: dict[tuple[str, str], set[str]] = {}
+        for part in parts:
+            fact = _shape_fact(part, positive)
+            if fact is not None:
+                facts.setdefault(fact[:2], set()).add(fact[2])
+        return [(name, "literal") for (name, _q), seen in facts.items() if seen >= {"startswith", "endswith", "inner"}]
 
     def _regex_names(self, call: ast.Call) -> list[tuple[str, str]]:
         func = call.func
@@ -988,21 +1076,25 @@ class _State:
                     found.extend(self._checked_names(value, scope, depth + 1))
         return found
 
-    def guarded(self, name: ast.Name) -> bool:
-        key = id(name)
+    def guarded(self, name: ast.Name | ast.Attribute, kind: str | None = None) -> bool:
+        """Does a guard above this use prove the value safe (for sinks of ``kind``)?"""
+        key = (id(name), kind)
         found = self.guard_memo.get(key)
         if found is None:
-            found = self._guarded(name)
+            found = self._guarded(name, kind)
             self.guard_memo[key] = found
         return found
 
-    def _guarded(self, name: ast.Name | ast.Attribute) -> bool:
+    def _guarded(self, name: ast.Name | ast.Attribute, kind: str | None) -> bool:
         scope = self.scope(self.enclosing_function(name))
         use = _pos(name)
         key = name.id if isinstance(name, ast.Name) else _dotted(name)
         if key is None:
             return False
-        for how, node in scope.guards.get(key, ()):
+        guards = list(scope.guards.get(key, ()))
+        guards += [(how, node) for how, node, check in scope.kinded.get(key, ())
+                   if kind in GUARD_KINDS[check] and (check != "dots" or self._after_separator(name))]
+        for how, node in guards:
             if how == "after" and _end(node) <= use:
                 # No rebinding between the guard and the use.
                 if not any(_end(node) < b.pos <= use for b in scope.names.get(key, ()) if b.kind != "param"):
@@ -1250,7 +1342,8 @@ class _State:
             if func.name in VIEW_METHODS and (any(VIEW_BASES.search(b.split(".")[-1]) for b in bases)
                                               or (len(params) > 1 and self.request_param(func, params[1]))):
                 framework = "class-view"
-        if framework is None and owner is None and first is not None and self.request_param(func, params[0]):
+        if framework is None and owner is None and first is not None and self.function_views() \
+                and self.request_param(func, params[0]):
             framework = "request-view"  # a Django function view: the other parameters are URL captures
         if framework is None:
             return None
@@ -1316,25 +1409,62 @@ class _State:
             return _request_annotation(annotation)
         if arg.arg not in REQUEST_NAMES:
             return False
-        if arg.arg == "request" and self.web_module():
-            return True  # ``req`` names other requests too (pip's install requirement): more evidence below
-        names = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
-        if names & RESPONSE_NAMES and self.web_module():
-            return True  # ``on_get(self, req, resp)``: a responder's request/response pair
         for deco in func.decorator_list:
             name = (_dotted(deco.func if isinstance(deco, ast.Call) else deco) or "").rsplit(".", 1)[-1]
             if name in ROUTE_DECORATORS | VIEW_DECORATORS:
                 return True
-        for node in ast.walk(func):
-            if isinstance(node, ast.Attribute) and node.attr in REQUEST_EVIDENCE and isinstance(node.value, ast.Name) \
-                    and node.value.id == arg.arg:
-                return True
+        if any(isinstance(node, ast.Attribute) and node.attr in REQUEST_EVIDENCE and isinstance(node.value, ast.Name)
+               and node.value.id == arg.arg for node in ast.walk(func)):
+            return True  # ``req.args``, ``request.GET``: only a request has those
+        if not self.web_module():
+            return False
+        names = {a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+        if self.enclosing_class(func) is not None or self.function_views():
+            # A method (a view's ``get(self, request)``), or a module of a framework whose views are
+            # plain functions taking the request first (Django, Starlette, aiohttp, Pyramid). ``req``
+            # names other requests too (pip's install requirement): only beside a ``resp``.
+            return arg.arg == "request" or bool(names & RESPONSE_NAMES)
+        # Elsewhere (Flask, FastAPI, Tornado...) a plain function taking ``request`` is a helper: the
+        # request only when a handler of this module passes it one (the module-local callers).
+        return self.called_with_request(func, arg)
+
+    def called_with_request(self, func: ast.FunctionDef | ast.AsyncFunctionDef, arg: ast.arg) -> bool:
+        """Does a function of this module call ``func`` with a request object as ``arg``?"""
+        positional = [a.arg for a in func.args.posonlyargs + func.args.args]
+        index = positional.index(arg.arg) if arg.arg in positional else None
+        for caller in list(self.ctx.module_functions.values()):
+            if caller is func or id(caller) in self.request_callers:
+                continue
+            self.request_callers.add(id(caller))  # recursion guard: helpers calling helpers
+            try:
+                for call in ast.walk(caller):
+                    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == func.name):
+                        continue
+                    given = call.args[index] if index is not None and index < len(call.args) else next(
+                        (kw.value for kw in call.keywords if kw.arg == arg.arg), None)
+                    if given is not None and self._caller_request(caller, given):
+                        return True
+            finally:
+                self.request_callers.discard(id(caller))
         return False
+
+    def _caller_request(self, caller: ast.FunctionDef | ast.AsyncFunctionDef, given: ast.AST) -> bool:
+        qualified = self.ctx.qualified_name(given) or ""
+        if qualified.endswith(".request") and qualified.split(".")[0] in REQUEST_MODULES:
+            return True
+        params = {a.arg: a for a in caller.args.posonlyargs + caller.args.args + caller.args.kwonlyargs}
+        return isinstance(given, ast.Name) and given.id in params and self.request_param(caller, params[given.id])
 
     def web_module(self) -> bool:
         if self._web is None:
             self._web = any(self.ctx.is_imported(module) for module in WEB_FRAMEWORKS)
         return self._web
+
+    def function_views(self) -> bool:
+        """Does this module import a framework whose views are plain functions of the request?"""
+        if self._function_views is None:
+            self._function_views = any(self.ctx.is_imported(module) for module in FUNCTION_VIEW_FRAMEWORKS)
+        return self._function_views
 
     def is_request(self, expr: ast.AST, scope: _Scope, depth: int = 0) -> bool:
         if isinstance(expr, ast.Name):
@@ -1360,6 +1490,17 @@ class _State:
         if isinstance(expr, ast.Attribute) and expr.attr in ("request", "req") and isinstance(expr.value, ast.Name) \
                 and expr.value.id in ("self", "cls"):
             return True
+        return False
+
+    def wraps_request(self, expr: ast.AST, scope: _Scope, depth: int = 0) -> bool:
+        """Is ``expr`` an object built from the request object itself (``Wrapper(request)``), or a
+        name every reaching definition of which binds one?"""
+        if isinstance(expr, ast.Call):
+            return any(self.is_request(arg, scope) for arg in [*expr.args, *(kw.value for kw in expr.keywords)])
+        if isinstance(expr, ast.Name) and depth < 2:
+            bindings = self.reaching(scope, expr)
+            return bool(bindings) and all(b.kind == "assign" and b.value is not None
+                                          and self.wraps_request(b.value, scope, depth + 1) for b in bindings)
         return False
 
     def request_label(self, expr: ast.AST, scope: _Scope) -> str | None:
@@ -1621,7 +1762,7 @@ class _State:
         return self._union(parts, kind)
 
     def _name(self, name: ast.Name, scope: _Scope, kind: str | None) -> frozenset[Origin]:
-        if self.guarded(name):
+        if self.guarded(name, kind):
             return NONE
         current: _Scope | None = scope
         while current is not None:
@@ -1710,7 +1851,7 @@ class _State:
         return bool(RESHAPING_CALL.search(name))
 
     def _attribute(self, expr: ast.Attribute, scope: _Scope, kind: str | None) -> frozenset[Origin]:
-        if UPPER.match(expr.attr) or self.guarded(expr):
+        if UPPER.match(expr.attr) or self.guarded(expr, kind):
             return NONE
         if kind in CLIENT_SHAPED_KINDS:
             return NONE  # ``user.session``: a field of an object, not the client's text
@@ -1754,6 +1895,9 @@ class _State:
             return False  # a known escaper of another kind
         if SANITIZER_NAME.search(short) and not (kind in NO_NAME_SANITIZERS and re.search("escape|quote", short, re.I)):
             return self.trusted_helper(func)
+        if kind in QUOTE_DOUBLING and isinstance(func, ast.Name) \
+                and _quoting_helper(self.ctx.module_functions.get(func.id), QUOTE_DOUBLING[kind]):
+            return True  # ``identifier(name)``: a same-module helper that quotes its argument
         if kind == "redirect" and short in APP_URL_BUILDERS:
             return True  # ``h.url_for(target)``: a URL of this application's own routes
         if isinstance(func, ast.Attribute) and func.attr == "replace" and len(call.args) == 2 \
@@ -1786,6 +1930,8 @@ class _State:
             receiver = func.value
             if func.attr in PREDICATE_METHODS:
                 return NONE
+            if WRAPPED_ACCESSOR.match(func.attr) and self.wraps_request(receiver, scope):
+                return frozenset({Origin("user", _short(call))})
             if func.attr == "format" and isinstance(receiver, ast.Constant):
                 return self._union([*call.args, *call.keywords], kind)
             if func.attr == "join" and isinstance(receiver, ast.Constant):
@@ -1952,6 +2098,95 @@ def _contains(outer: ast.AST | None, inner: ast.AST) -> bool:
         return False
     start, end = _pos(outer), _end(outer)
     return start <= _pos(inner) and _end(inner) <= end and start != (0, 0)
+
+
+def _quoting_helper(helper: ast.AST | None, quotes: str) -> bool:
+    """Does ``helper`` return its first parameter quoted, the quote doubled inside:
+    ``return "'" + s.replace("'", "''") + "'"`` (or an f-string of the same)?"""
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or not helper.args.args:
+        return False
+    param = helper.args.args[0].arg
+    returns = [n.value for n in ast.walk(helper) if isinstance(n, ast.Return)]
+    return bool(returns) and all(value is not None and _quoted_value(value, param, quotes) for value in returns)
+
+
+def _quoted_value(expr: ast.AST, param: str, quotes: str) -> bool:
+    parts = [v.value if isinstance(v, ast.FormattedValue) else v for v in expr.values] \
+        if isinstance(expr, ast.JoinedStr) else _added(expr)
+    if len(parts) != 3 or not all(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in (parts[0], parts[2])):
+        return False
+    quote = parts[0].value
+    if quote != parts[2].value or quote not in tuple(quotes):
+        return False
+    doubled, inner = False, parts[1]
+    while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "replace" \
+            and len(inner.args) == 2 and all(isinstance(a, ast.Constant) for a in inner.args):
+        old, new = inner.args[0].value, inner.args[1].value
+        if old == quote and new == quote * 2:
+            doubled = True
+        elif not doubled and quote in str(new):
+            return False  # a quote put back after the doubling
+        inner = inner.func.value
+    return doubled and isinstance(inner, ast.Name) and inner.id == param
+
+
+def _short(node: ast.AST, limit: int = 60) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _added(expr: ast.AST) -> list[ast.AST]:
+    """The operands of a ``+`` chain, in order."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return _added(expr.left) + _added(expr.right)
+    return [expr]
+
+
+def _directory_prefix(parts: list[ast.AST]) -> bool:
+    """Do the string parts before a name end in a directory and a ``/`` (something other than
+    slashes before the last literal ``/``)?"""
+    seen_directory = False
+    for part in parts:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            head, slash, _tail = part.value.rpartition("/")
+            if slash and (seen_directory or head.strip("/")):
+                return True
+            seen_directory = seen_directory or bool(part.value.strip("/"))
+        elif isinstance(part, ast.FormattedValue) and isinstance(part.format_spec, ast.JoinedStr):
+            return False
+        else:
+            seen_directory = True
+    return False
+
+
+def _shape_fact(test: ast.AST, positive: bool) -> tuple[str, str, str] | None:
+    """(name, quote, fact) for one part of a quoted-literal check that holds when ``test`` is
+    ``positive``: ``s.startswith(q)`` / ``s.endswith(q)`` (fact "startswith" / "endswith") or
+    ``q not in s[1:-1]`` (fact "inner")."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _shape_fact(test.operand, not positive)
+    if positive and isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) \
+            and test.func.attr in ("startswith", "endswith") and isinstance(test.func.value, ast.Name) \
+            and len(test.args) == 1 and not test.keywords and isinstance(test.args[0], ast.Constant) \
+            and test.args[0].value in QUOTES:
+        return test.func.value.id, test.args[0].value, test.func.attr
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 \
+            and isinstance(test.ops[0], ast.NotIn if positive else ast.In) \
+            and isinstance(test.left, ast.Constant) and test.left.value in QUOTES:
+        inner = test.comparators[0]
+        if isinstance(inner, ast.Subscript) and isinstance(inner.value, ast.Name) and isinstance(inner.slice, ast.Slice) \
+                and _int(inner.slice.lower) == 1 and _int(inner.slice.upper) == -1 and inner.slice.step is None:
+            return inner.value.id, test.left.value, "inner"
+    return None
+
+
+def _int(node: ast.AST | None) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, int):
+        return -node.operand.value
+    return None
 
 
 def _request_annotation(annotation: str) -> bool:

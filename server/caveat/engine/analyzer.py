@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from caveat.engine import syntax_version
 from caveat.engine.blocks import Block, Splitter, relines, split_blocks, split_lines
 from caveat.engine.context import BlockFacts, ModuleContext, build_context
 from caveat.engine.findings import Finding, Fix, Position, TextEdit
@@ -736,6 +737,10 @@ def _syntax_note(block: Block, facts: BlockFacts) -> Finding:
     line = (error.lineno or 1) + block.line_offset if error and error.lineno else block.start
     line = min(max(line, block.start), block.end)
     message = f"caveat skipped lines {block.start}-{block.end} until they parse: {error.msg if error else 'syntax error'}"
+    parsed = block.parse_text.splitlines()
+    newer = syntax_version.newer_syntax(error, parsed[error.lineno - 1] if error and error.lineno and error.lineno <= len(parsed) else "")
+    if newer is not None:  # not a mistake: syntax of a newer Python (said once per run / session too)
+        message = syntax_version.note(newer, block.start, block.end)
     return Finding(info.code, info.name, info.category, None, info.severity, message, line, 0, line, 0)
 
 

@@ -20,11 +20,10 @@ import ast
 import re
 from dataclasses import dataclass
 
-from caveat.analysis import taint
+from caveat.analysis import sinks, taint
 from caveat.analysis.flow import resolved_call_name
 from caveat.rules.base import RuleContext
 from caveat.rules.security import (
-    command_injection,
     jwt_weak_validation,
     sql_common,
     ssrf,
@@ -49,8 +48,8 @@ DATA_METHODS = sql_common.SQL_METHODS - {"fetch", "query", "sql"}  # names too g
 EXTERNAL_PREFIXES = ssrf.CLIENT_PREFIXES + ("urllib.request.", "http.client.", "smtplib.", "ftplib.", "socket.",
                                             "paramiko.", "boto3.", "botocore.", "grpc.", "xmlrpc.client.",
                                             "websocket.", "websockets.", "subprocess.", "pexpect.")
-EXTERNAL_CALLS = frozenset(ssrf.URL_FUNCTIONS) | command_injection.ALWAYS_SHELL | command_injection.SUBPROCESS \
-    | command_injection.NO_SHELL_PROGRAM
+EXTERNAL_CALLS = frozenset(ssrf.URL_FUNCTIONS) | frozenset(
+    s.callee for s in sinks.SINKS["command"] if not s.callee.startswith("."))  # processes started
 LOCAL_INPUT = frozenset({"input", "sys.argv", "sys.stdin", "getpass.getpass"})
 
 

@@ -33,7 +33,7 @@ from pygls.uris import to_fs_path
 from caveat import __version__
 from caveat.baseline import BaselineCache, BaselineError, configured_file
 from caveat.engine.analyzer import Analysis, Cancelled, Document, Engine
-from caveat.engine import lazy
+from caveat.engine import lazy, syntax_version
 from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding, Position
 from caveat.engine.gc_tuning import tune_for_analysis
@@ -155,6 +155,7 @@ class CaveatServer(LanguageServer):
         self.config_support = False
         self.environment: str | None = None
         self._logged: set[str] = set()
+        self._newer_syntax_said: set[tuple[int, int]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.new_code = BufferLines()  # which lines of a buffer are new since git HEAD
 
@@ -373,6 +374,7 @@ class CaveatServer(LanguageServer):
             findings = self._not_baselined(path, settings, lines, findings)
             if cancelled():
                 raise Cancelled()
+            self._say_newer_syntax(findings)
             return local, findings, self._convert(state, lines, findings), lines, kept_api
         except Cancelled:
             raise
@@ -381,6 +383,13 @@ class CaveatServer(LanguageServer):
             self.call_soon_threadsafe(self.log_once, f"caveat: analysis of {path} failed: {error!r}",
                                       types.MessageType.Error)
             return Analysis([]), [], [], lines or split_lines(text), None
+
+    def _say_newer_syntax(self, findings: list[Finding]) -> None:
+        """Once per session: the project uses syntax newer than the Python caveat runs on."""
+        versions = [v for f in findings if f.code == "CAV004" and (v := syntax_version.required_version(f.message))]
+        if versions and max(versions) not in self._newer_syntax_said:
+            self._newer_syntax_said.add(max(versions))
+            self.call_soon_threadsafe(self.show_warning, f"caveat: {syntax_version.advice(max(versions), 0)}")
 
     def _not_baselined(self, path: str, settings: Settings, lines: list[str], findings: list[Finding]) -> list[Finding]:
         """Hide the findings the project's baseline records (``[tool.caveat] baseline``)."""

@@ -135,39 +135,46 @@ class Precision:
 
 _ISSUE = "issue 15: independent reviewer, 200 sampled findings, 2026-12"
 _DEV = "seed 0: development triage by the issue-15 engineer (to be confirmed on a new seed)"
+_R1 = ("seed 9001: independent reviewer, round 1, 2026-12-07 (main 632017a, `caveat check --no-api`): "
+       "every default-set finding, up to 12 per rule of the strict set")
+_R2 = ("seed 9002: independent reviewer, round 2, 2026-12-07 (the quiet2 changes at cff8c94, "
+       "`--profile strict --no-api` in git): up to 12 per changed rule")
 
-# code -> its last triage. Update a line after re-triaging the rule on a new seed.
+# code -> its last triage (bench/detection/real-apps/TRIAGE.md). Update a line after re-triaging
+# the rule on a new seed.
 MEASURED: dict[str, Precision] = {
     # caveat's rules
-    "CAV101": Precision(0, 12, 24, _ISSUE),
-    "CAV102": Precision(1, 9, 14, _ISSUE),
-    "CAV112": Precision(0, 2, 2, _DEV),
+    "CAV101": Precision(0, 12, 23, _R1),
+    "CAV102": Precision(0, 9, 11, _R1),
+    "CAV112": Precision(0, 2, 2, _R1),
     "CAV113": Precision(0, 4, 4, _DEV),
-    "CAV115": Precision(4, 10, 10, _ISSUE),
-    "CAV125": Precision(0, 8, 8, _ISSUE),
-    "CAV132": Precision(0, 1, 1, _DEV),
-    "CAV133": Precision(0, 2, 3, _DEV),
-    "CAV135": Precision(3, 3, 3, _DEV),
-    "CAV136": Precision(0, 1, 1, _DEV),
-    "CAV137": Precision(0, 1, 1, _DEV),
-    "CAV138": Precision(1, 1, 2, _DEV),
-    "CAV139": Precision(0, 1, 1, _DEV),
-    "CAV201": Precision(2, 12, 99, _ISSUE),
-    "CAV202": Precision(1, 12, 131, _ISSUE),
-    "CAV203": Precision(10, 11, 11, _DEV),
-    "CAV204": Precision(0, 12, 63, _ISSUE),
-    "CAV205": Precision(0, 4, 6, _DEV),
-    "CAV230": Precision(2, 12, 31, _ISSUE),
-    "CAV231": Precision(1, 11, 71, _ISSUE),
-    "CAV232": Precision(2, 2, 2, _DEV),
-    "CAV233": Precision(0, 12, 31, _ISSUE),
-    "CAV234": Precision(0, 12, 15, _ISSUE),
-    "CAV235": Precision(1, 12, 54, _ISSUE),
+    "CAV115": Precision(4, 11, 11, _R1),
+    "CAV125": Precision(0, 9, 9, _R1),
+    "CAV132": Precision(0, 1, 1, _R1),
+    "CAV133": Precision(0, 3, 3, _R1),
+    "CAV135": Precision(3, 3, 3, _R1),
+    "CAV136": Precision(0, 1, 1, _R1),
+    "CAV137": Precision(0, 1, 1, _R1),
+    "CAV138": Precision(1, 2, 2, _R1),
+    "CAV139": Precision(0, 1, 1, _R1),
+    "CAV140": Precision(1, 8, 8, _R1),
+    "CAV201": Precision(0, 12, 53, _R2),
+    "CAV202": Precision(0, 12, 103, _R1),
+    "CAV203": Precision(10, 11, 11, _R1),
+    "CAV204": Precision(1, 12, 64, _R1),
+    "CAV205": Precision(0, 6, 6, _R1),
+    "CAV230": Precision(1, 12, 33, _R2),
+    "CAV231": Precision(3, 10, 28, _R2),
+    # CAV232: 0/2 in round 1 (a default's items extend()ed); the rule no longer reports those and has
+    # no finding left on the applications (round 2), so it has no measured precision.
+    "CAV233": Precision(0, 12, 17, _R2),
+    "CAV234": Precision(0, 12, 12, _R1),
+    "CAV235": Precision(0, 12, 54, _R1),
     # bandit's tests that are on by default
-    "B104": Precision(0, 4, 4, _DEV),
-    "B108": Precision(0, 2, 2, _DEV),
+    "B104": Precision(0, 4, 4, _R1),
+    "B108": Precision(0, 2, 2, _R1),
     "B318": Precision(0, 2, 2, _DEV),
-    "B604": Precision(0, 2, 2, _DEV),
+    "B604": Precision(0, 2, 2, _R1),
 }
 
 # Bandit tests that are one check under several ids: measured on one, the policy holds for all.

@@ -46,7 +46,9 @@ when absolute *and* when they have a `..` segment, names passed
 through `secure_filename` or `os.path.basename`, names checked against an
 allowlist or a full-match regex, `send_from_directory`, constant paths, and
 `tarfile.extractall(filter="data")` or with a `members=` selection. A check
-for `".."` alone is not enough (absolute paths) and is not counted.
+for `".."` alone is not enough where an absolute name replaces the directory
+(`os.path.join(BASE, name)`, `BASE / name`) and is not counted there; it is
+where the name follows the directory in a string (`f"{BASE}/{name}"`).
 
 ## Fix safety
 `send_file(os.path.join(DIR, name))` -> `send_from_directory(DIR, name)` and

@@ -295,6 +295,8 @@ def _inline_helper(ctx: RuleContext, call: ast.Call, depth: int, seen: frozenset
         return None
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
+    if taint.is_sanitized(ctx, call, kind="sql"):
+        return None  # ``identifier(name)``: a quoting helper's result is one safe leaf
     returns = [n for n in ast.walk(helper) if isinstance(n, ast.Return) and n.value is not None]
     if len(returns) != 1 or not _builder(returns[0].value):
         return None
