@@ -178,7 +178,8 @@ def _write_json(path: Path, data) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, separators=(",", ":"))
+            # dumps, not dump: json.dump streams through the pure-Python encoder (7x slower)
+            stream.write(json.dumps(data, separators=(",", ":")))
         os.replace(temporary, path)
     except OSError as error:  # a read-only cache is slower, not wrong
         log.debug("index: cannot write %s: %s", path, error)

@@ -130,6 +130,12 @@ class _Collector:
                         self.imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         self._tested: dict[int, set[str]] = {}
         self._stored: dict[int, set[tuple[str, str]]] = {}
+        # per-scope facts, computed once per scope instead of once per site (blocks with
+        # thousands of attributes made these walks quadratic)
+        self._annotated_names: dict[int, set[str]] = {}
+        self._bound_names: dict[int, set[str]] = {}
+        self._unparsed: dict[int, str] = {}
+        self._source = text
         self.parents: dict[ast.AST, ast.AST] = {}
         for parent in ast.walk(tree):
             for child in ast.iter_child_nodes(parent):
@@ -185,7 +191,7 @@ class _Collector:
         recv_col = self.pos.col(recv_line, value.end_col_offset or 0) - 1
         parent = self.parents.get(node)
         is_call = isinstance(parent, ast.Call) and parent.func is node
-        receiver_source = ast.get_source_segment("".join(self.pos.lines), value) or ""
+        receiver_source = ast.get_source_segment(self._source, value) or ""
         if len(receiver_source) > 40 or "\n" in receiver_source:
             receiver_source = receiver_source.split("\n", 1)[0][:37] + "..."
         parent_site = index_of.get(value) if isinstance(value, ast.Attribute) else None
@@ -217,10 +223,13 @@ class _Collector:
             for arg in _all_args(scope.args):
                 if arg.arg == value.id and arg.annotation is not None:
                     return True
-        for stmt in ast.walk(scope or self.tree):
-            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == value.id:
-                return True
-        return False
+        where = scope or self.tree
+        names = self._annotated_names.get(id(where))
+        if names is None:
+            names = self._annotated_names[id(where)] = {
+                stmt.target.id for stmt in ast.walk(where)
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)}
+        return value.id in names
 
     def _self_rooted(self, node: ast.AST) -> bool:
         root, _ = self._root(node)
@@ -248,12 +257,23 @@ class _Collector:
         while function is not None:
             if any(arg.arg == name.id for arg in _all_args(function.args)):
                 return True
-            if not isinstance(function, ast.Lambda) and any(
-                    isinstance(n, ast.Name) and n.id == name.id and isinstance(n.ctx, ast.Store)
-                    for n in ast.walk(function)):
+            if not isinstance(function, ast.Lambda) and name.id in self._stored_names(function):
                 return True
             function = self._enclosing_function(function)
         return False
+
+    def _stored_names(self, function: ast.AST) -> set[str]:
+        names = self._bound_names.get(id(function))
+        if names is None:
+            names = self._bound_names[id(function)] = {
+                n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        return names
+
+    def _unparse(self, node: ast.AST) -> str:
+        text = self._unparsed.get(id(node))
+        if text is None:
+            text = self._unparsed[id(node)] = ast.unparse(node)
+        return text
 
     def _root(self, node: ast.AST) -> tuple[ast.AST, int]:
         depth = 0
@@ -318,14 +338,14 @@ class _Collector:
                 if (child in parent.body or child in parent.orelse) and _catches(parent, errors):
                     return True
             elif isinstance(parent, (ast.If, ast.IfExp, ast.While)) and child is not parent.test:
-                test = ast.unparse(parent.test).lower()
+                test = self._unparse(parent.test).lower()
                 if any(word in test for word in _GUARD_WORDS) or (attr and f"'{attr.lower()}'" in test):
                     return True
             elif isinstance(parent, ast.BoolOp):
                 for value in parent.values:
                     if value is child:
                         break
-                    text = ast.unparse(value).lower()
+                    text = self._unparse(value).lower()
                     if any(word in text for word in _GUARD_WORDS) or (attr and f"'{attr.lower()}'" in text):
                         return True
             elif isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in ("hasattr", "getattr"):
@@ -390,7 +410,7 @@ class _Collector:
             kline = keyword.lineno
             kcol = self.pos.col(kline, keyword.col_offset)
             keywords.append(Keyword(keyword.arg, kline, kcol, kcol + len(keyword.arg)))
-        callee = ast.get_source_segment("".join(self.pos.lines), func) or ""
+        callee = ast.get_source_segment(self._source, func) or ""
         if len(callee) > 40 or "\n" in callee:
             callee = callee.split("\n", 1)[0][:37] + "..."
         # ``Generic[int](...)``: the callee is the subscripted class, not its index
