@@ -769,6 +769,11 @@ class Inference:
             if last in ("Annotated", "ClassVar", "Final"):
                 return self.annotation(elements[0], module, library, bound)
             if last in ("type", "Type"):
+                if library is not None:
+                    # a library function returning ``type[X]`` may build the class at run time
+                    # (``namedtuple``, ``make_dataclass``, ``type(...)``): its constructor and
+                    # members are nowhere in the source, so nothing can be proved about them
+                    return None
                 classes = self.annotation(elements[0], module, library, bound)
                 if not classes:
                     return None
