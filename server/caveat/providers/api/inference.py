@@ -550,13 +550,19 @@ class Inference:
 
     def _scope_of(self, node: ast.AST):
         """The enclosing function, lambda or comprehension (class bodies are not scopes for
-        the functions inside them)."""
-        node = self.parents.get(node)
+        the functions inside them). A function's decorators, defaults and annotations run in
+        the scope around it, so only its body counts as inside it."""
+        child, node = node, self.parents.get(node)
         while node is not None:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp,
-                                 ast.DictComp, ast.GeneratorExp)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if child in node.body:
+                    return node
+            elif isinstance(node, ast.Lambda):
+                if child is node.body:
+                    return node
+            elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
                 return node
-            node = self.parents.get(node)
+            child, node = node, self.parents.get(node)
         return None
 
     def _scope_bindings(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
