@@ -219,7 +219,10 @@ class _LayerBuilder:
             extra = _getattr_names(getattr_node)
             for table in _getattr_tables(getattr_node) if extra is not None else ():
                 keys = self._table_keys(table)  # numpy 1.26: __deprecated_attrs__[attr], __expired_functions__
-                extra = None if keys is None else extra + keys
+                if keys is None:  # a table the module does not build: any name may come out
+                    extra = None
+                    break
+                extra = extra + keys
             if extra is None:
                 layer["open"] = "the module's __getattr__ can return any name"
             else:
