@@ -23,7 +23,6 @@ editor, where the user sees both files change.
 """
 from __future__ import annotations
 
-import ast
 import difflib
 import io
 import os
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from caveat.engine.analyzer import apply_edits
+from caveat.engine.analyzer import apply_edits, parses
 from caveat.engine.blocks import split_lines
 from caveat.engine.findings import Finding, Fix, TextEdit
 
@@ -146,7 +145,7 @@ def fix_file(path: Path, analyse: Analyse, unsafe: bool = False, display: str | 
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
         return FileOutcome(path, "", "", notes=[f"{display}: not fixed: cannot read it as Python source ({error})"])
     outcome = FileOutcome(path, source.text, source.text, source=source)
-    if not _parses(source.text):
+    if not parses(source.text):
         outcome.notes.append(f"{display}: not fixed: it does not parse")
         return outcome
     outcome.fixed, outcome.applied = fix_text(source.text, analyse, unsafe, source.newline)
@@ -192,7 +191,7 @@ def _attempt(text: str, chosen: list[Finding], before: list[Finding], analyse: A
     parse or a fix left its finding behind."""
     edits = [edit for finding in chosen for edit in _with_newline(finding.fix, newline)]
     new_text = apply_edits(text, edits)
-    if new_text == text or not _parses(new_text):
+    if new_text == text or not parses(new_text):
         return None
     after = analyse(new_text)
     needed = Counter(f.code for f in chosen)
@@ -226,11 +225,3 @@ def _overlap(a: TextEdit, b: TextEdit) -> bool:
     a_start, a_end = (a.start.line, a.start.col), (a.end.line, a.end.col)
     b_start, b_end = (b.start.line, b.start.col), (b.end.line, b.end.col)
     return a_start == b_start or (a_start < b_end and b_start < a_end)
-
-
-def _parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-        return True
-    except (SyntaxError, ValueError):
-        return False

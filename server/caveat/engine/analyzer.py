@@ -698,14 +698,14 @@ def _verified(findings, block: Block) -> tuple[Finding, ...]:
         fix = finding.fix
         if fix is not None:
             inside = all(first <= e.start.line and e.end.line <= len(lines) for e in fix.edits)
-            if not inside or not _parses(apply_edits(block.parse_text, fix.edits)):
+            if not inside or not parses(apply_edits(block.parse_text, fix.edits)):
                 log.warning("dropping fix %r for %s: it would not parse", fix.title, finding.code)
                 finding = replace(finding, fix=None)
         result.append(finding)
     return tuple(result)
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
     try:
         ast.parse(text)
         return True

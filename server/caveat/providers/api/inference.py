@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 
 from caveat.providers.api.index import ApiIndex, Names, Ref
+from caveat.providers.api.sites import all_args
 
 _TYPING_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
                     "abc.", "types.", "numbers.")
@@ -525,7 +526,7 @@ class Inference:
         scope = self._scope_of(node)
         while scope is not None:
             if isinstance(scope, ast.Lambda):
-                if any(a.arg == name for a in _arguments(scope.args)):
+                if any(a.arg == name for a in all_args(scope.args)):
                     return None
             elif isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
                 for generator in scope.generators:
@@ -534,7 +535,7 @@ class Inference:
                             return self._element(generator.iter)
                         return None
             else:
-                parameter = next((a for a in _arguments(scope.args) if a.arg == name), None)
+                parameter = next((a for a in all_args(scope.args) if a.arg == name), None)
                 if parameter is not None:
                     return self._parameter(scope, parameter)
                 bindings = self._scope_bindings(scope).get(name)
@@ -644,7 +645,7 @@ class Inference:
             scope = self._scope_of(scope)
         if scope is None or isinstance(scope, ast.Lambda):
             return None
-        parameter = next((a for a in _arguments(scope.args) if a.arg == name.id), None)
+        parameter = next((a for a in all_args(scope.args) if a.arg == name.id), None)
         if parameter is not None:
             if parameter is scope.args.vararg or parameter is scope.args.kwarg:
                 return None
@@ -1226,13 +1227,3 @@ def _dotted(node: ast.AST) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
-
-
-def _arguments(args: ast.arguments):
-    yield from args.posonlyargs
-    yield from args.args
-    if args.vararg:
-        yield args.vararg
-    yield from args.kwonlyargs
-    if args.kwarg:
-        yield args.kwarg

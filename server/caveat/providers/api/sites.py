@@ -220,7 +220,7 @@ class _Collector:
             return False
         scope = self._enclosing_function(node)
         if scope is not None and not isinstance(scope, ast.Lambda):
-            for arg in _all_args(scope.args):
+            for arg in all_args(scope.args):
                 if arg.arg == value.id and arg.annotation is not None:
                     return True
         where = scope or self.tree
@@ -255,7 +255,7 @@ class _Collector:
         in a module that also imports ``monkeypatch``): not the import."""
         function = self._enclosing_function(name)
         while function is not None:
-            if any(arg.arg == name.id for arg in _all_args(function.args)):
+            if any(arg.arg == name.id for arg in all_args(function.args)):
                 return True
             if not isinstance(function, ast.Lambda) and name.id in self._stored_names(function):
                 return True
@@ -305,7 +305,7 @@ class _Collector:
             return depth >= 2
         function = self._enclosing_function(node)
         while function is not None:
-            for arg in _all_args(function.args):
+            for arg in all_args(function.args):
                 if arg.arg == root.id:
                     return arg.annotation is not None
             function = self._enclosing_function(function)
@@ -572,7 +572,7 @@ def _catches(node: ast.Try, errors: tuple[str, ...]) -> bool:
     return False
 
 
-def _all_args(args: ast.arguments):
+def all_args(args: ast.arguments):
     yield from args.posonlyargs
     yield from args.args
     if args.vararg:
