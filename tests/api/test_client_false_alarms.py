@@ -304,3 +304,125 @@ def test_numpy_test_suite_lines(tmp_path: Path, venv_factory) -> None:
     shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code in ("CAV301", "CAV303", "CAV304")]
     for code in ("CAV301", "CAV303"):
         assert lines_of(findings, code) == expected_lines(NUMPY_TESTS, code), (code, shown, notes)
+
+
+# --- end to end, on pydantic 2.9.2's own test code ------------------------------------------
+PYDANTIC_TESTS = '''from typing import Optional
+
+from annotated_types import Interval
+from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, PlainSerializer, RootModel
+
+
+class Foo(BaseModel):
+    id: Optional[int]
+
+
+class Bar(BaseModel):
+    foo: Optional[Foo]
+
+
+class Baz(Bar):
+    name: str
+
+
+# ok: CAV303
+z = Baz(foo={"id": 1}, name="test")
+# expect: CAV303
+Baz(foo={"id": 1}, nmae="test")
+
+
+class CustomBaseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HealthStatus(CustomBaseModel):
+    status: str
+    description: Optional[str] = None
+
+
+# ok: CAV303
+hs = HealthStatus(status="healthy")
+# expect: CAV303
+HealthStatus(state="healthy")
+
+
+class Model(BaseModel):
+    x: float
+
+
+class ForwardReferencingModel(Model):
+    future: "FutureModel"
+
+
+class FutureModel(Model):
+    pass
+
+
+# ok: CAV303
+ForwardReferencingModel(x=1, future=FutureModel(x=1))
+
+x_alias = "y"
+
+
+class DynamicAliasModel(BaseModel):
+    x: str = Field(..., alias=x_alias)
+    z: int
+
+
+# ok: CAV303
+DynamicAliasModel(y="y", z="1")
+
+
+class AliasGeneratorModel(BaseModel):
+    x: int
+
+    model_config = ConfigDict(alias_generator=lambda x: x + "_")
+
+
+# ok: CAV303
+AliasGeneratorModel(x_=1)
+
+
+class KwargsAliasGeneratorModel(BaseModel, alias_generator=lambda x: x + "_"):
+    x: int
+
+
+# ok: CAV303
+KwargsAliasGeneratorModel(x_=1)
+
+
+class KwargsExtraModel(BaseModel, extra="allow"):
+    x: int
+
+
+# ok: CAV303
+KwargsExtraModel(x=1, anything=2)
+
+class StrRootModel(RootModel[str]):
+    pass
+
+
+# ok: CAV303
+StrRootModel(root="a")
+# expect: CAV303
+StrRootModel(rot="a")
+
+# library dataclasses: their __init__ is generated from their fields
+# ok: CAV303
+AliasGenerator(alias=str.upper, validation_alias=None)
+# ok: CAV303
+Interval(ge=1, lt=4)
+# ok: CAV303
+PlainSerializer(lambda v: v, return_type=str, when_used="json")
+'''
+
+
+@pytest.mark.slow
+def test_pydantic_test_suite_lines(tmp_path: Path, venv_factory) -> None:
+    from tests.api.test_issue11 import api_findings, expected_lines, lines_of
+    from tests.api.test_recall import PINNED
+
+    env = venv_factory(*PINNED)  # the same venv as test_recall (pydantic 2.9.2, annotated-types 0.7.0)
+    findings, notes = api_findings(tmp_path, str(env), PYDANTIC_TESTS, "test_pydantic_client.py")
+    shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code in ("CAV301", "CAV303", "CAV304")]
+    assert lines_of(findings, "CAV303") == expected_lines(PYDANTIC_TESTS, "CAV303"), (shown, notes)

@@ -335,14 +335,20 @@ def _project_class(name: str, parts: list[ast.ClassDef], home: ModuleModel | Non
 _EXTRA_ALLOWED = re.compile(r"\bextra\s*[=:]\s*[^,)\n]*allow", re.I)
 
 
-def _aliases(value: ast.AST) -> set[str]:
-    """``Field(alias="x")`` / ``field(alias=...)``: the names a field is also accepted under."""
+_ALIAS_GENERATOR = re.compile(r"\balias_generator\s*[=:]\s*(?!None\b)")
+
+
+def _aliases(value: ast.AST) -> set[str] | None:
+    """``Field(alias="x")`` / ``field(alias=...)``: the names a field is also accepted under;
+    None when an alias is not a string literal (a variable, ``AliasChoices(...)``)."""
     found = set()
     if isinstance(value, ast.Call):
         for keyword in value.keywords:
-            if keyword.arg in ("alias", "validation_alias") and isinstance(keyword.value, ast.Constant) \
-                    and isinstance(keyword.value.value, str):
-                found.add(keyword.value.value)
+            if keyword.arg not in ("alias", "validation_alias"):
+                continue
+            if not (isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str)):
+                return None
+            found.add(keyword.value.value)
     return found
 
 
@@ -998,7 +1004,7 @@ class Inference:
         if bases is None:
             return Names(frozenset(), False, f"a base of {project.name} is not understood")
         dataclass = any(d.split("(")[0].rsplit(".", 1)[-1] == "dataclass" for d in project.decorators)
-        declarative = any(b.project is None and self.api.declarative(b.ref) for b in bases)
+        declarative = self.declarative(project)
         if project.dynamic or project.keywords and not declarative:
             return Names(frozenset(), False, f"{project.name}: decorators, class keywords or dynamic attributes")
         if not dataclass and not declarative:
@@ -1015,6 +1021,8 @@ class Inference:
                 names |= inner.names
             elif not declarative:
                 return Names(frozenset(), False, f"{project.name}: a dataclass with a library base")
+            else:  # the model class's own named parameters (pydantic ``RootModel(root=...)``)
+                names |= self.api.keywords(Ref("class", base.ref.module, base.ref.qualname)).names
         for name, annotation in project.annotations.items():
             text = ast.unparse(annotation)
             if "ClassVar" in text or name.startswith("_") and declarative:
@@ -1023,11 +1031,28 @@ class Inference:
                 continue
             names.add(name)
             for value in project.body_values.get(name, ()):
-                names.update(_aliases(value))
-        for value in project.body_values.get("model_config", ()):
-            if _EXTRA_ALLOWED.search(ast.unparse(value)):
-                return Names(frozenset(), False, f"{project.name} allows extra fields")
+                aliases = _aliases(value)
+                if aliases is None:
+                    return Names(frozenset(), False, f"{project.name}.{name}: an alias known only at run time")
+                names.update(aliases)
+        config = [f"{k}={v}" for k, v in project.keywords]
+        config += [ast.unparse(value) for value in project.body_values.get("model_config", ())]
+        if any(_EXTRA_ALLOWED.search(text) for text in config):
+            return Names(frozenset(), False, f"{project.name} allows extra fields")
+        if any(_ALIAS_GENERATOR.search(text) for text in config):
+            return Names(frozenset(), False, f"{project.name}: an alias generator names its fields at run time")
         return Names(frozenset(names), True)
+
+    def declarative(self, project: ProjectClass, _depth: int = 0) -> bool:
+        """Whether a PEP 681 library class (a pydantic model...) is among the class's bases,
+        directly or through the project's own classes: its constructor takes its fields."""
+        for base in self._project_bases(project):
+            if base.project is None:
+                if self.api.declarative(base.ref):
+                    return True
+            elif _depth < 10 and self.declarative(base.project, _depth + 1):
+                return True
+        return False
 
     def library_base(self, project: ProjectClass, _depth: int = 0) -> Ref | None:
         """The first library class among the class's bases (for messages)."""
