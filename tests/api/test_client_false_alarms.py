@@ -426,3 +426,34 @@ def test_pydantic_test_suite_lines(tmp_path: Path, venv_factory) -> None:
     findings, notes = api_findings(tmp_path, str(env), PYDANTIC_TESTS, "test_pydantic_client.py")
     shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code in ("CAV301", "CAV303", "CAV304")]
     assert lines_of(findings, "CAV303") == expected_lines(PYDANTIC_TESTS, "CAV303"), (shown, notes)
+
+
+# --- end to end, on pandas 2.2.3's own test code --------------------------------------------
+PANDAS_TESTS = '''import pandas as pd
+from pandas import date_range, timedelta_range
+
+
+def test_round():
+    rng = date_range(start="2016-01-01", periods=5, freq="30Min")
+    # ok: CAV303
+    result = rng.round(freq="h")
+    td = timedelta_range(start="16801 days", periods=5, freq="30Min")
+    # ok: CAV303
+    return result, td.round(freq="h")
+
+
+def test_index_round():
+    index = pd.Index([1.25, 2.5])
+    # expect: CAV303
+    return index.round(decimal=1)
+'''
+
+
+@pytest.mark.slow
+def test_pandas_test_suite_lines(tmp_path: Path, venv_factory) -> None:
+    from tests.api.test_issue11 import PINNED, api_findings, expected_lines, lines_of
+
+    env = venv_factory(*PINNED)  # the same venv as test_issue11 (pandas 2.2.3)
+    findings, notes = api_findings(tmp_path, str(env), PANDAS_TESTS, "test_pandas_client.py")
+    shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code in ("CAV301", "CAV303", "CAV304")]
+    assert lines_of(findings, "CAV303") == expected_lines(PANDAS_TESTS, "CAV303"), (shown, notes)

@@ -844,6 +844,9 @@ class ApiProvider:
             return None
         refs = []
         for value in values:
+            if value.unknown:
+                log.debug("%s: `%s` not checked: %s", session.path_label, site.callee, value.unknown)
+                return []
             ref = value.ref
             if value.project is not None or ref is None or ref.kind not in ("function", "class"):
                 return None

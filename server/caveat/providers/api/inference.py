@@ -33,7 +33,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from caveat.providers.api.index import ApiIndex, Names, Ref
+from caveat.providers.api.index import _SAFE_CLASS_DECORATORS, ApiIndex, Names, Ref
 from caveat.providers.api.sites import all_args
 
 _TYPING_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
@@ -82,6 +82,7 @@ class Value:
     # whose annotation declared the type: "project", or a library's top-level module ("" when
     # not declared): only subclasses that code can produce stand in for it
     origin: str = ""
+    unknown: str = ""  # a callable that is known to be unknowable (why): say nothing, ask no one
 
     @property
     def kind(self) -> str:
@@ -850,10 +851,27 @@ class Inference:
         if found.kind == "class":
             return (Value(found, exact=True),)
         if found.kind == "function":
+            if self._set_by_decorator(ref, found):
+                return (Value(None, unknown=f"a class decorator of {ref.full_name} may replace {found.full_name}"),)
             if ref.kind == "instance" and self._is_property(found):
                 return self._returned(found, value, ())
             return (Value(found, bound=value),)
         return None
+
+    def _set_by_decorator(self, ref: Ref, found: Ref) -> bool:
+        """Whether a class between the receiver's and the base defining the method has a class
+        decorator that may set members (pandas' ``@inherit_names(["round", ...], DatetimeArray)``
+        puts another ``round`` on ``DatetimeIndex`` than ``Index.round``): then which function
+        runs is unknown."""
+        owner = found.qualname.rpartition(".")[0]
+        for klass in self.api.mro(Ref("class", ref.module, ref.qualname)):
+            if klass.module == found.module and klass.qualname == owner:
+                return False
+            for info, stub in self.api._class_infos(klass):
+                if not stub and any(not self.api._harmless(klass.module, d, _SAFE_CLASS_DECORATORS)
+                                    for d in info["deco"]):
+                    return True
+        return False
 
     def _is_property(self, ref: Ref) -> bool:
         for info, _ in self.api._function_infos(ref):
