@@ -457,3 +457,44 @@ def test_pandas_test_suite_lines(tmp_path: Path, venv_factory) -> None:
     findings, notes = api_findings(tmp_path, str(env), PANDAS_TESTS, "test_pandas_client.py")
     shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code in ("CAV301", "CAV303", "CAV304")]
     assert lines_of(findings, "CAV303") == expected_lines(PANDAS_TESTS, "CAV303"), (shown, notes)
+
+
+# --- real applications (judged by triage3 on pretalx 2025.2.2 and jupyterhub 6.1.1) ---------
+APPLICATION_CODE = '''class Event:
+    objects = None
+
+    def get_mail_backend(self):
+        return None
+
+
+def mail(event: int = None, text: str = ""):
+    event = Event.objects.get(pk=event)
+    # ok: CAV301
+    backend = event.get_mail_backend()
+    # expect: CAV301
+    return backend, text.uppercase()
+
+
+class Trait:
+    @property
+    def help(self):
+        return self._help
+
+    # ok: CAV301
+    @help.setter
+    def help(self, value):
+        self._help = value
+
+    # expect: CAV301
+    @staticmethod.setter
+    def other(self):
+        return None
+'''
+
+
+def test_application_code_lines(tmp_path: Path, venv_factory) -> None:
+    from tests.api.test_issue11 import api_findings, expected_lines, lines_of
+
+    findings, notes = api_findings(tmp_path, str(venv_factory()), APPLICATION_CODE, "app_module.py")
+    shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code in ("CAV301", "CAV303", "CAV304")]
+    assert lines_of(findings, "CAV301") == expected_lines(APPLICATION_CODE, "CAV301"), (shown, notes)

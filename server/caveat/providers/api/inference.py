@@ -530,6 +530,8 @@ class Inference:
     # --- names ----------------------------------------------------------------------
     def _name(self, node: ast.Name) -> tuple[Value, ...] | None:
         name = node.id
+        if self._class_body_name(node):
+            return None  # ``@help.setter`` under ``def help``: the class body's name, not a module's
         scope = self._scope_of(node)
         while scope is not None:
             if isinstance(scope, ast.Lambda):
@@ -544,6 +546,8 @@ class Inference:
             else:
                 parameter = next((a for a in all_args(scope.args) if a.arg == name), None)
                 if parameter is not None:
+                    if self._scope_bindings(scope).get(name):
+                        return None  # rebound in the body (``event = Event.objects.get(pk=event)``)
                     return self._parameter(scope, parameter)
                 bindings = self._scope_bindings(scope).get(name)
                 if bindings:
@@ -555,6 +559,22 @@ class Inference:
                     return self._bound(bindings, name)
             scope = self._scope_of(scope)
         return self._module_name(name)
+
+    def _class_body_name(self, node: ast.Name) -> bool:
+        """Whether the name is read in a class body (a method's decorators and defaults run
+        there) and the class defines that name."""
+        child, parent = node, self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in parent.body \
+                    or isinstance(parent, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                return False
+            if isinstance(parent, (ast.ClassDef, _ClassStub)):
+                project = self.model.classes.get(parent.name)
+                body = getattr(parent, "body", ())
+                return (project is not None and node.id in project.names) or any(
+                    node.id in _bound_names(stmt) for stmt in body if stmt is not child)
+            child, parent = parent, self.parents.get(parent)
+        return False
 
     def _scope_of(self, node: ast.AST):
         """The enclosing function, lambda or comprehension (class bodies are not scopes for
@@ -654,7 +674,8 @@ class Inference:
             return None
         parameter = next((a for a in all_args(scope.args) if a.arg == name.id), None)
         if parameter is not None:
-            if parameter is scope.args.vararg or parameter is scope.args.kwarg:
+            if parameter is scope.args.vararg or parameter is scope.args.kwarg \
+                    or self._scope_bindings(scope).get(name.id):
                 return None
             return parameter.annotation
         bindings = self._scope_bindings(scope).get(name.id, [])
