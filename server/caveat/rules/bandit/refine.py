@@ -35,7 +35,7 @@ _FILE_VERBS = frozenset({"opens", "reads", "writes", "creates", "moves", "copies
 FILE_CALLS = frozenset({name for name, (verb, _, _) in SINKS.items() if verb in _FILE_VERBS} | {
     "logging.FileHandler", "logging.handlers.RotatingFileHandler", "logging.handlers.TimedRotatingFileHandler",
     "logging.handlers.WatchedFileHandler", "sqlite3.connect", "tarfile.open", "zipfile.ZipFile", "os.mkfifo",
-    "os.symlink", "os.link", "shelve.open", "dbm.open"})
+    "os.symlink", "os.link", "shelve.open", "dbm.open", "logging.basicConfig"})
 FILE_METHODS = frozenset({m for m, verb in PATH_METHODS.items() if verb in _FILE_VERBS} | {
     "save", "savefig", "to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "extractall", "bind"})
 
@@ -50,9 +50,9 @@ def _finding_node(tree: ast.AST, issue, types: tuple[type, ...]) -> ast.AST | No
 
 # --------------------------------------------------------------------------- B108
 def _tmp_path_used_for_a_file(ctx: RuleContext, issue) -> bool:
-    """``open("/tmp/app.pid", "w")``, ``path = "/tmp/x.db"; sqlite3.connect(path)``: a fixed name in a
+    """`open("/tmp/app.pid", "w")`, `path = "/tmp/x.db"; sqlite3.connect(path)`: a fixed name in a
     shared folder that the code creates or opens. Not a default of an option or a setting, a prefix
-    compared with, ``tempfile.mkstemp(dir="/tmp")`` (a random name), text in a message."""
+    compared with, `tempfile.mkstemp(dir="/tmp")` (a random name), text in a message."""
     node = _finding_node(ctx.tree, issue, (ast.Constant,))
     if node is None:
         return True  # cannot tell which string: bandit's finding stands
@@ -118,8 +118,8 @@ def _uses(ctx: RuleContext, target: ast.Name) -> list[ast.Name]:
 
 # --------------------------------------------------------------------------- B103
 def _world_writable(ctx: RuleContext, issue) -> bool:
-    """``os.chmod(path, 0o777)``: others can replace the file. Bandit also reports group-writable and
-    executable modes (``0o660`` for a socket shared with the web server's group, ``0o755`` for a
+    """`os.chmod(path, 0o777)`: others can replace the file. Bandit also reports group-writable and
+    executable modes (`0o660` for a socket shared with the web server's group, `0o755` for a
     script): permissions chosen on purpose, not a defect. Bandit's HIGH severity is exactly S_IWOTH."""
     call = _finding_node(ctx.tree, issue, (ast.Call,))
     mode = call.args[1] if isinstance(call, ast.Call) and len(call.args) == 2 else None
@@ -130,8 +130,8 @@ def _world_writable(ctx: RuleContext, issue) -> bool:
 
 # --------------------------------------------------------------------------- B604
 def _shell_with_data(ctx: RuleContext, issue) -> bool:
-    """``helper(f"convert {name} out.png", shell=True)``: a project's own wrapper handed a shell
-    command line built from values, or user input. A constant command has nothing to inject, and a
+    """`helper(f"convert {name} out.png", shell=True)`: a project's own wrapper handed a shell
+    command line built from values, or the request's data itself. A constant command has nothing to inject, and a
     command passed through whole (the command an administrator configured, a parameter the wrapper
     forwards, a configured command chosen by name) is the wrapper's job."""
     call = _finding_node(ctx.tree, issue, (ast.Call,))
