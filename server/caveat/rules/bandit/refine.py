@@ -40,10 +40,11 @@ FILE_METHODS = frozenset({m for m, verb in PATH_METHODS.items() if verb in _FILE
     "save", "savefig", "to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "extractall", "bind"})
 
 
-def _finding_node(tree: ast.AST, issue, types: tuple[type, ...]) -> ast.AST | None:
-    """The node bandit reported: of ``types``, on its line, at its column if one is there."""
+def _finding_node(tree: ast.AST, issue, types: tuple[type, ...],
+                  having: Callable[[ast.AST], bool] = lambda node: True) -> ast.AST | None:
+    """The node bandit reported: of ``types`` (and ``having``), on its line, at its column if one is there."""
     on_line = [n for n in ast.walk(tree) if isinstance(n, types) and getattr(n, "lineno", None) in
-               (issue.lineno, *(issue.linerange or ()))]
+               (issue.lineno, *(issue.linerange or ())) and having(n)]
     exact = [n for n in on_line if n.col_offset == issue.col_offset]
     return (exact or on_line or [None])[0]
 
@@ -121,7 +122,7 @@ def _world_writable(ctx: RuleContext, issue) -> bool:
     """`os.chmod(path, 0o777)`: others can replace the file. Bandit also reports group-writable and
     executable modes (`0o660` for a socket shared with the web server's group, `0o755` for a
     script): permissions chosen on purpose, not a defect. Bandit's HIGH severity is exactly S_IWOTH."""
-    call = _finding_node(ctx.tree, issue, (ast.Call,))
+    call = _finding_node(ctx.tree, issue, (ast.Call,), lambda n: "chmod" in (ctx.dotted_name(n.func) or ""))
     mode = call.args[1] if isinstance(call, ast.Call) and len(call.args) == 2 else None
     if isinstance(mode, ast.Constant) and isinstance(mode.value, int):
         return bool(mode.value & stat.S_IWOTH)
@@ -134,8 +135,8 @@ def _shell_with_data(ctx: RuleContext, issue) -> bool:
     command line built from values, or the request's data itself. A constant command has nothing to inject, and a
     command passed through whole (the command an administrator configured, a parameter the wrapper
     forwards, a configured command chosen by name) is the wrapper's job."""
-    call = _finding_node(ctx.tree, issue, (ast.Call,))
-    if not isinstance(call, ast.Call) or not any(kw.arg == "shell" for kw in call.keywords):
+    call = _finding_node(ctx.tree, issue, (ast.Call,), lambda n: any(kw.arg == "shell" for kw in n.keywords))
+    if not isinstance(call, ast.Call):
         return True
     command = call.args[0] if call.args else next(
         (kw.value for kw in call.keywords if kw.arg in ("args", "cmd", "command")), None)
