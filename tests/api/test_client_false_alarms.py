@@ -489,6 +489,32 @@ class Trait:
     @staticmethod.setter
     def other(self):
         return None
+
+
+class Revision:
+    def __init__(self, text):
+        self.text = text
+
+
+class Page:
+    def __init__(self, name):
+        self.name = name
+
+
+def mapper(cls, table):
+    return cls, table
+
+
+# a class handed to a library function may get attributes from it (SQLAlchemy's classical
+# mapping: columns become class attributes); the project's own functions are read instead
+from sqlalchemy.orm import mapper as classical_mapper  # noqa: E402
+
+classical_mapper(Revision, "revision_table")
+mapper(Page, "page_table")
+# ok: CAV301
+latest = Revision.revision_id
+# expect: CAV301
+first = Page.page_id
 '''
 
 

@@ -31,7 +31,7 @@ import ast
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from caveat.providers.api.index import _SAFE_CLASS_DECORATORS, ApiIndex, Names, Ref
 from caveat.providers.api.sites import all_args
@@ -130,6 +130,7 @@ class ModuleModel:
         model.imports = dict(imports)
         model.root, model.path = root, path
         class_parts: dict[str, list[ast.ClassDef]] = {}
+        passed: dict[str, str] = {}  # a name given to a module-level call -> the callee
         for tree in trees:
             model.stored.update(_stored_attributes(tree))
             for stmt in tree.body:
@@ -142,8 +143,13 @@ class ModuleModel:
                     for node in _module_statements([stmt]):
                         for name in _bound_names(node):
                             model.bindings.setdefault(name, []).append(node)
+                    _passed_classes(stmt, passed)
         for name, parts in class_parts.items():
             model.classes[name] = _project_class(name, parts, model if home else None)
+            callee = passed.get(name)
+            if callee and callee not in model.functions and callee not in class_parts:
+                model.classes[name] = replace(model.classes[name], dynamic=f"passed to {callee}(), which may set "
+                                              f"its attributes", digest=_digest(model.classes[name].digest, callee))
             model.digests[name] = model.classes[name].digest
         for name, nodes in model.bindings.items():
             model.digests[name] = _digest(*(ast.dump(n) for n in nodes))
@@ -153,6 +159,19 @@ class ModuleModel:
     def key_for(self, reads) -> tuple:
         return tuple((name, self.digests[name]) for name in sorted(reads) if name in self.digests) + \
             (self.digests.get("<stored>", ""),)
+
+
+def _passed_classes(stmt: ast.AST, passed: dict[str, str]) -> None:
+    """Names given as positional arguments to module-level calls (``mapper(Revision, table)``):
+    a class handed to a function of a library may get attributes from it (SQLAlchemy's
+    classical mapping makes the table's columns class attributes)."""
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Call):
+            callee = _dotted(node.func)
+            if callee and callee not in ("isinstance", "issubclass", "print", "repr", "str", "type", "id"):
+                for arg in node.args:
+                    if isinstance(arg, ast.Name):
+                        passed.setdefault(arg.id, callee)
 
 
 _WORKSPACE_MODELS: dict = {}  # (file, mtime, size) -> ModuleModel of another module of the project
