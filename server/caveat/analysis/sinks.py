@@ -37,6 +37,8 @@ class Sink:
     imports: tuple[str, ...] = ()     # for ".method": the module must import one of these
     role: str = ""                    # the sink's shape within its family (see each table)
     note: str = ""                    # a phrase for the rule's message
+    receiver: str = ""                # for ".method": the receiver must be a "path" (pathlib), or
+                                      # "path!" (shown to be one: ``str`` has the method too)
 
 
 class SinkCall(NamedTuple):
@@ -140,6 +142,45 @@ SINKS: dict[str, tuple[Sink, ...]] = {
         Sink("numpy", "numpy.load", (0,), role="numpy"),
         Sink("ruamel.yaml", "ruamel.yaml.YAML.load", (0,), role="ruamel"),
         Sink("ruamel.yaml", "ruamel.yaml.main.YAML.load", (0,), role="ruamel"),
+    ),
+    # CWE-22: calls that use a file-system path (``analysis/files.py``). role: what the call
+    # does with it, for the message; positional ``args`` pair with ``keywords`` by order.
+    # ``.method`` rows with ``receiver="path"`` use the receiver as the path (``p.read_text()``).
+    "path": (
+        *(Sink("builtins", name, (0,), ("file",), role="opens") for name in ("open", "io.open", "builtins.open")),
+        Sink("codecs", "codecs.open", (0,), ("filename",), role="opens"),
+        Sink("os", "os.open", (0,), ("path",), role="opens"),
+        Sink("aiofiles", "aiofiles.open", (0,), ("file",), role="opens"),
+        Sink("Pillow", "PIL.Image.open", (0,), ("fp",), role="opens"),
+        *(Sink("os", name, (0,), ("path",), role="deletes") for name in ("os.remove", "os.unlink", "os.rmdir")),
+        Sink("os", "os.removedirs", (0,), ("name",), role="deletes"),
+        Sink("shutil", "shutil.rmtree", (0,), ("path",), role="deletes"),
+        Sink("os", "os.listdir", (0,), ("path",), role="lists"),
+        Sink("os", "os.scandir", (0,), ("path",), role="lists"),
+        Sink("os", "os.walk", (0,), ("top",), role="lists"),
+        *(Sink(name.split(".")[0], name, (0, 1), ("src", "dst"), role="moves")
+          for name in ("os.rename", "os.replace", "shutil.move")),
+        *(Sink("shutil", name, (0, 1), ("src", "dst"), role="copies")
+          for name in ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree")),
+        Sink("shutil", "shutil.unpack_archive", (0, 1), ("filename", "extract_dir"), role="extracts"),
+        Sink("os", "os.makedirs", (0,), ("name",), role="creates"),
+        Sink("os", "os.mkdir", (0,), ("path",), role="creates"),
+        Sink("os", "os.chmod", (0,), ("path",), role="changes"),
+        Sink("flask", "flask.send_file", (0,), ("path_or_file",), role="serves"),
+        Sink("flask", "flask.helpers.send_file", (0,), ("path_or_file",), role="serves"),
+        *(Sink(name.split(".")[0], name, (0,), ("path",), role="serves") for name in (
+            "fastapi.responses.FileResponse", "starlette.responses.FileResponse", "aiohttp.web.FileResponse")),
+        *(Sink("pathlib", f".{name}", (), receiver="path", role=verb) for name, verb in (
+            ("open", "opens"), ("read_text", "reads"), ("read_bytes", "reads"), ("write_text", "writes"),
+            ("write_bytes", "writes"), ("unlink", "deletes"), ("rmdir", "deletes"), ("iterdir", "lists"),
+            ("touch", "creates"), ("mkdir", "creates"), ("rename", "moves"))),
+        Sink("pathlib", ".replace", (), receiver="path!", role="moves"),
+        Sink("werkzeug", ".save", (0,), role="writes", note="an upload's save"),
+    ),
+    # CWE-22: archives extracted under the names their members carry (``analysis/files.py``).
+    "archive": (
+        Sink("tarfile", ".extractall", (), ("members", "filter"), ("tarfile",), role="all"),
+        Sink("tarfile", ".extract", (0,), ("member", "filter"), ("tarfile",), role="member"),
     ),
     # CWE-601: where the client is sent next.
     "redirect": (
