@@ -56,6 +56,10 @@ _SPAWNS = ("os.spawnl", "os.spawnle", "os.spawnlp", "os.spawnlpe", "os.spawnv", 
            "os.spawnvpe")
 _FABRIC = ("fabric", "invoke", "fabric2")
 _DATA = ("data", "file", "filename", "filepath_or_buffer", "string", "fp")  # the serialized bytes / file
+_HTTP_IMPORTS = ("requests", "httpx", "aiohttp", "urllib3", "niquests")
+# Libraries whose objects' methods named like the "url" family's "verb" rows fetch
+# (``requests.Session().get``, ``tornado.httpclient.AsyncHTTPClient().fetch``).
+HTTP_CLIENTS = ("requests", "httpx", "aiohttp", "urllib3", "niquests", "treq", "tornado.httpclient", "httplib2")
 SINKS: dict[str, tuple[Sink, ...]] = {
     # CWE-78. role "shell": the argument is run by a shell; "subprocess": a shell only with
     # ``shell=True`` (else an argument list or a program); "program": the argument names the
@@ -181,6 +185,25 @@ SINKS: dict[str, tuple[Sink, ...]] = {
     "archive": (
         Sink("tarfile", ".extractall", (), ("members", "filter"), ("tarfile",), role="all"),
         Sink("tarfile", ".extract", (0,), ("member", "filter"), ("tarfile",), role="member"),
+    ),
+    # CWE-918: calls that fetch a URL or connect to a host (``analysis/urls.py``). role "url": the
+    # argument is the URL or host; "base_url": a client bound to the server in ``base_url=``, which
+    # every later call goes to; "verb": an HTTP client's method (``session.get(url)``), on an object
+    # of one of ``HTTP_CLIENTS`` or, in a module importing one of ``imports``, a receiver named
+    # like a client (``self.session``, ``http_client``).
+    "url": (
+        *(Sink(name.split(".")[0], name, (0,), ("url",), role="url") for name in (
+            "urllib.request.urlopen", "urllib.request.Request", "urllib.request.urlretrieve",
+            "urllib.request.build_opener.open", "urllib2.urlopen", "six.moves.urllib.request.urlopen",
+            "http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib2.Http.request",
+            "tornado.httpclient.HTTPRequest", "feedparser.parse", "websocket.create_connection", "websockets.connect",
+            "socket.create_connection", "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "telnetlib.Telnet")),
+        *(Sink(name.split(".")[0], name, (), ("base_url",), role="base_url") for name in (
+            "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "niquests.Session", "niquests.AsyncSession")),
+        *(Sink("HTTP clients", f".{verb}", (0,), ("url",), _HTTP_IMPORTS, role="verb") for verb in (
+            "get", "post", "put", "patch", "delete", "head", "options", "ws_connect", "fetch")),
+        Sink("HTTP clients", ".request", (1,), ("url",), _HTTP_IMPORTS, role="verb"),  # request(method, url)
+        Sink("httpx", ".stream", (1,), ("url",), _HTTP_IMPORTS, role="verb"),  # (requests' stream is a keyword)
     ),
     # CWE-601: where the client is sent next.
     "redirect": (
