@@ -56,10 +56,18 @@ _SPAWNS = ("os.spawnl", "os.spawnle", "os.spawnlp", "os.spawnlpe", "os.spawnv", 
            "os.spawnvpe")
 _FABRIC = ("fabric", "invoke", "fabric2")
 _DATA = ("data", "file", "filename", "filepath_or_buffer", "string", "fp")  # the serialized bytes / file
+_QUERY = ("sql", "query", "statement", "operation", "stmt", "sql_query", "raw_query")  # the query's keywords
 _HTTP_IMPORTS = ("requests", "httpx", "aiohttp", "urllib3", "niquests")
 # Libraries whose objects' methods named like the "url" family's "verb" rows fetch
 # (``requests.Session().get``, ``tornado.httpclient.AsyncHTTPClient().fetch``).
 HTTP_CLIENTS = ("requests", "httpx", "aiohttp", "urllib3", "niquests", "treq", "tornado.httpclient", "httplib2")
+# Database drivers and the placeholders they take (PEP 249 paramstyle).
+PARAMSTYLES = (
+    ("sqlite3", "qmark"), ("aiosqlite", "qmark"), ("pyodbc", "qmark"), ("duckdb", "qmark"),
+    ("psycopg2", "format"), ("psycopg", "format"), ("pymysql", "format"), ("MySQLdb", "format"),
+    ("mysql", "format"), ("aiomysql", "format"), ("aiopg", "format"), ("django", "format"),
+    ("pgdb", "format"), ("asyncpg", "numeric"),
+)
 SINKS: dict[str, tuple[Sink, ...]] = {
     # CWE-78. role "shell": the argument is run by a shell; "subprocess": a shell only with
     # ``shell=True`` (else an argument list or a program); "program": the argument names the
@@ -204,6 +212,32 @@ SINKS: dict[str, tuple[Sink, ...]] = {
             "get", "post", "put", "patch", "delete", "head", "options", "ws_connect", "fetch")),
         Sink("HTTP clients", ".request", (1,), ("url",), _HTTP_IMPORTS, role="verb"),  # request(method, url)
         Sink("httpx", ".stream", (1,), ("url",), _HTTP_IMPORTS, role="verb"),  # (requests' stream is a keyword)
+    ),
+    # CWE-89: calls that send SQL text (``analysis/sql.py``). role, for a named callee: what
+    # kind of query object it takes ("text": SQLAlchemy ``text()``, "pandas", "rawsql": Django,
+    # "duckdb", "sqlobj": ``psycopg.sql.SQL``); for a ``.method``: "method" (a database
+    # receiver, or SQL-looking text), "sql_text" (a name too generic: only SQL-looking text),
+    # "raw" (Django ``Manager.raw``), "extra" (``QuerySet.extra``), "pandas" (``read_sql``).
+    "sql": (
+        *(Sink("SQLAlchemy", name, (0,), _QUERY, role="text") for name in (
+            "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlalchemy.literal_column",
+            "sqlalchemy.sql.expression.literal_column", "sqlalchemy.sql.literal_column")),
+        *(Sink("pandas", name, (0,), _QUERY, role="pandas")
+          for name in ("pandas.read_sql", "pandas.read_sql_query", "pandas.io.sql.read_sql")),
+        Sink("django", "django.db.models.expressions.RawSQL", (0,), _QUERY, role="rawsql"),
+        Sink("django", "django.db.models.RawSQL", (0,), _QUERY, role="rawsql"),
+        *(Sink("duckdb", name, (0,), _QUERY, role="duckdb") for name in ("duckdb.sql", "duckdb.query", "duckdb.execute")),
+        Sink("psycopg", "psycopg.sql.SQL", (0,), _QUERY, role="sqlobj"),
+        Sink("psycopg2", "psycopg2.sql.SQL", (0,), _QUERY, role="sqlobj"),
+        *(Sink("DB-API", f".{name}", (0,), _QUERY, role="method") for name in (
+            "execute", "executemany", "executescript", "exec_driver_sql", "execute_sql", "fetchrow", "fetchval",
+            "execute_fetchall")),
+        *(Sink("DB-API", f".{name}", (0,), _QUERY, role="sql_text") for name in (
+            "sql", "query", "fetch", "mogrify", "run_sql", "select_one", "select_all", "copy_expert")),
+        Sink("django", ".raw", (0,), _QUERY, role="raw"),
+        Sink("django", ".extra", (), ("where", "select", "order_by", "tables"), role="extra"),
+        Sink("pandas", ".read_sql", (0,), _QUERY, role="pandas"),
+        Sink("pandas", ".read_sql_query", (0,), _QUERY, role="pandas"),
     ),
     # CWE-601: where the client is sent next.
     "redirect": (
