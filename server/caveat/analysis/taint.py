@@ -334,10 +334,14 @@ PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 
 @dataclass(frozen=True)
 class Origin:
-    """Where (part of) a value comes from. ``kind``: "user", "env" or "unknown"."""
+    """Where (part of) a value comes from. ``kind``: "user", "env" or "unknown".
+    ``internal``: an "unknown" that is a parameter of a private function or method
+    (``def _execute(self, commands)``): whatever its callers pass, which is where a rule
+    judges the value (see :func:`maybe_external`)."""
 
     kind: str
     label: str
+    internal: bool = False
 
 
 NONE: frozenset[Origin] = frozenset()
@@ -381,6 +385,14 @@ def unsafe_origins(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) 
     """Origins that are not proven developer-controlled (user input first)."""
     found = [o for o in origins(ctx, expr, kind=kind) if o.kind != "env"]
     return sorted(found, key=lambda o: (o.kind != "user", o.label))
+
+
+def maybe_external(origins: Iterable[Origin]) -> list[Origin]:
+    """The origins a "could this come from a user?" warning is about: neither user input
+    (an error of its own), configuration, nor a private helper's parameter, whose
+    callers choose the value (``_execute(event, commands)`` runs what its class was
+    configured with; input passed to it is judged at the call)."""
+    return [o for o in origins if o.kind not in ("user", "env") and not o.internal]
 
 
 def is_constant(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) -> bool:
@@ -1837,7 +1849,8 @@ class _State:
         if annotation and SAFE_ANNOTATIONS.match(annotation):
             return NONE
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return frozenset({Origin("unknown", f"parameter `{name.id}` of `{func.name}`")})
+            private = func.name.startswith("_") and not func.name.startswith("__")
+            return frozenset({Origin("unknown", f"parameter `{name.id}` of `{func.name}`", private)})
         return frozenset({Origin("unknown", f"`{name.id}`")})
 
     def _reshapes(self, call: ast.Call) -> bool:

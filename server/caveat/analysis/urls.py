@@ -110,6 +110,12 @@ def host_origins(ctx: RuleContext, url: ast.AST, depth: int = 0) -> list[taint.O
         return found
     if isinstance(url, ast.Call):
         name = ctx.qualified_name(url.func) or ""
+        row = _index()[0].get(name)
+        if row is not None and row.role == "url":
+            # A request object (``urllib.request.Request``, tornado's ``HTTPRequest``) fetched
+            # later: its server is its URL argument's; the body and headers go to that server.
+            inner = url_argument(ctx, url, resolve=False)
+            return [] if inner is None or isinstance(inner, ast.Starred) else host_origins(ctx, inner, depth + 1)
         if name in URL_JOINS and len(url.args) >= 2:
             # An absolute or scheme-relative second argument replaces the host.
             return list(taint.origins(ctx, url.args[1], kind="url"))
