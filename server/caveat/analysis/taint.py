@@ -30,7 +30,8 @@ Sources (``Origin.kind == "user"``):
   headers/cookies/GET/POST/FILES/META/body/query_params/path_params/
   match_info/query/url/path/...``, its ``get_json()/get_data()``, awaited
   ``request.json()/form()/body()/text()/post()``, ``self.request...`` and
-  Tornado's ``self.get_argument(...)`` family. The request object is
+  Tornado's ``self.get_argument(...)`` family (``request.path`` not in a handler
+  whose routes are all paths without variables: it is one of those paths). The request object is
   ``flask.request`` (and Quart's/Sanic's), or a parameter shown to be one by
   evidence, not by its name alone: annotated ``Request``/``HttpRequest``/
   ``web.Request``, or named ``request``/``req`` under a route decorator or
@@ -299,8 +300,11 @@ PREDICATE_METHODS = frozenset({
 # ``..`` / ``../`` ("dots") stays inside a directory only where it follows that directory in a
 # string (``f"{BASE}/{name}"``: an absolute name cannot replace the base, as it does in
 # ``os.path.join(BASE, name)`` or ``BASE / name``; a trailing ``..`` names the directory's parent
-# itself, not a file in it) - checked at the use (:meth:`_State._after_separator`).
-GUARD_KINDS = {"literal": frozenset({"code"}), "dots": frozenset({"path"})}
+# itself, not a file in it) - checked at the use (:meth:`_State._after_separator`); a name refused
+# when it holds a quote character ("quotes": ``if "'" in name: abort(400)``) cannot close a quoted
+# literal of a language whose literals cannot escape their quote (``QUOTE_DELIMITED``), as
+# ``name.replace("'", "&apos;")`` cannot.
+GUARD_KINDS = {"literal": frozenset({"code"}), "dots": frozenset({"path"}), "quotes": frozenset(QUOTE_DELIMITED)}
 DOTS = ("..", "../", "..\\", "/..", "/../")
 QUOTES = ("'", '"')
 CONTENT_PREDICATES = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
@@ -640,6 +644,7 @@ class Handler:
     user_params: frozenset[str]
     safe_params: frozenset[str]
     request_params: frozenset[str]
+    fixed_path: bool = False  # every route it serves is a path without variables: ``request.path`` is one of them
 
 
 @dataclass
@@ -985,6 +990,9 @@ class _State:
             elif isinstance(op, ast.NotIn) and isinstance(left, ast.Constant) and left.value in DOTS \
                     and isinstance(right, ast.Name):
                 found.append((right.id, "dots"))  # ``if ".." not in name: open(f"{BASE}/{name}")``
+            elif isinstance(op, ast.NotIn) and isinstance(left, ast.Constant) and left.value in QUOTES \
+                    and isinstance(right, ast.Name):
+                found.append((right.id, "quotes"))  # ``if "'" not in name: root.xpath(f"...'{name}'")``
         elif isinstance(test, ast.Call):
             found.extend(self._regex_names(test))
             func = test.func
@@ -1019,6 +1027,9 @@ class _State:
             elif isinstance(op, ast.In) and isinstance(left, ast.Constant) and left.value in DOTS \
                     and isinstance(right, ast.Name):
                 found.append((right.id, "dots"))  # ``if "../" in name: abort(400)``
+            elif isinstance(op, ast.In) and isinstance(left, ast.Constant) and left.value in QUOTES \
+                    and isinstance(right, ast.Name):
+                found.append((right.id, "quotes"))  # ``if "'" in name: abort(400)``
         return found
 
     def _after_separator(self, name: ast.AST) -> bool:
@@ -1312,6 +1323,12 @@ class _State:
         return False
 
     # --- handlers -----------------------------------------------------------
+    def _fixed_path(self, expr: ast.AST) -> bool:
+        """Is ``expr`` read in a route handler whose routes are all paths without variables?"""
+        func = self.enclosing_function(expr)
+        handler = self.handler(func) if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        return handler is not None and handler.fixed_path
+
     def handler(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Handler | None:
         key = id(func)
         if key not in self.handlers:
@@ -1322,6 +1339,7 @@ class _State:
         framework = None
         safe: set[str] = set()
         path_params: set[str] = set()
+        routes: list[str | None] = []
         for deco in func.decorator_list:
             call = deco if isinstance(deco, ast.Call) else None
             target = deco.func if call else deco
@@ -1340,6 +1358,7 @@ class _State:
                 if path is None and short not in {"route", "api_route", "websocket", "view"}:
                     continue
                 framework = "route"
+                routes.append(path if isinstance(path, str) else None)
                 for conv, pname in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", path or ""):
                     (safe if conv in SAFE_CONVERTERS else path_params).add(pname)
                 for pname, conv in re.findall(r"\{(\w+)(?::(\w+))?\}", path or ""):
@@ -1389,7 +1408,8 @@ class _State:
                 safe.add(arg.arg)
                 continue
             user.add(arg.arg)
-        return Handler(func, framework, frozenset(user), frozenset(safe), frozenset(requests_))
+        fixed = bool(routes) and all(r is not None and r.startswith("/") and not re.search(r"[<{]", r) for r in routes)
+        return Handler(func, framework, frozenset(user), frozenset(safe), frozenset(requests_), fixed)
 
     def _annotation(self, arg: ast.arg) -> str:
         if arg.annotation is None:
@@ -1585,6 +1605,8 @@ class _State:
         if label is not None:
             if kind == "redirect" and _own_location(expr):
                 return NONE  # request.url, request.path: where the client already is
+            if isinstance(expr, ast.Attribute) and expr.attr == "path" and self._fixed_path(expr):
+                return NONE  # ``request.path`` under ``@app.route("/reports/daily")``: that path
             return frozenset({Origin("user", label)})
         if isinstance(expr, ast.Name):
             return self._name(expr, scope, kind)
