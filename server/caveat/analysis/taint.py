@@ -1875,6 +1875,12 @@ class _State:
             return frozenset({Origin("unknown", f"parameter `{name.id}` of `{func.name}`", private)})
         return frozenset({Origin("unknown", f"`{name.id}`")})
 
+    def _wrapped_accessor(self, call: ast.Call, scope: _Scope) -> bool:
+        """``wrapped.get_query_parameter("q")`` on an object built from the request (``WRAPPED_ACCESSOR``)."""
+        func = call.func
+        return isinstance(func, ast.Attribute) and WRAPPED_ACCESSOR.match(func.attr) is not None \
+            and self.wraps_request(func.value, scope)
+
     def _reshapes(self, call: ast.Call) -> bool:
         """Does ``call`` only change how its argument is written (see CLIENT_SHAPED_KINDS)?"""
         func = call.func
@@ -1950,8 +1956,8 @@ class _State:
             return NONE
         if kind == "html" and isinstance(func, ast.Attribute) and func.attr in ("render", "render_to_string"):
             return NONE  # template rendering autoescapes
-        if kind in CLIENT_SHAPED_KINDS and not self._reshapes(call):
-            return NONE
+        if kind in CLIENT_SHAPED_KINDS and not self._reshapes(call) and not self._wrapped_accessor(call, scope):
+            return NONE  # (a request wrapper's ``get_form_parameter("q")`` hands out the client's text itself)
         if qualified in {"input", "raw_input", "getpass.getpass"}:
             return frozenset({Origin("user", f"{qualified}()")})
         if qualified.startswith("sys.stdin") or dotted.startswith("sys.stdin"):
@@ -1965,7 +1971,7 @@ class _State:
             receiver = func.value
             if func.attr in PREDICATE_METHODS:
                 return NONE
-            if WRAPPED_ACCESSOR.match(func.attr) and self.wraps_request(receiver, scope):
+            if self._wrapped_accessor(call, scope):
                 return frozenset({Origin("user", _short(call))})
             if func.attr == "format" and isinstance(receiver, ast.Constant):
                 return self._union([*call.args, *call.keywords], kind)
