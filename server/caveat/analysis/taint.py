@@ -1605,7 +1605,8 @@ class _State:
         if label is not None:
             if kind == "redirect" and _own_location(expr):
                 return NONE  # request.url, request.path: where the client already is
-            if isinstance(expr, ast.Attribute) and expr.attr == "path" and self._fixed_path(expr):
+            if isinstance(expr, ast.Attribute) and expr.attr == "path" and self.is_request(expr.value, scope) \
+                    and self._fixed_path(expr):
                 return NONE  # ``request.path`` under ``@app.route("/reports/daily")``: that path
             return frozenset({Origin("user", label)})
         if isinstance(expr, ast.Name):
