@@ -290,8 +290,7 @@ def _inline_helper(ctx: RuleContext, call: ast.Call, depth: int, seen: frozenset
     returns = [n for n in ast.walk(helper) if isinstance(n, ast.Return) and n.value is not None]
     if len(returns) != 1 or not _builder(returns[0].value):
         return None
-    taint.parent_of(ctx, helper)  # make the helper's nodes navigable
-    taint._state(ctx).index_helper(helper)
+    taint.read_helper(ctx, helper)
     params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
     given: dict[str, ast.AST] = {params[i]: arg for i, arg in enumerate(call.args) if i < len(params)}
     given.update({k.arg: k.value for k in call.keywords if k.arg})

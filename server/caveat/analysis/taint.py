@@ -164,6 +164,8 @@ REQUEST_EVIDENCE = frozenset({
 RESPONSE_NAMES = frozenset({"resp", "res", "response"})
 REQUEST_MODULES = ("flask", "quart", "sanic", "werkzeug", "bottle", "pyramid")
 # Attributes of a request object that carry client-controlled data.
+# ``request.META`` keys that Django's own middleware sets (CsrfViewMiddleware): the server's values.
+SERVER_META_KEYS = frozenset({"CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE", "CSRF_COOKIE_USED"})
 REQUEST_ATTRS = frozenset({
     "args", "form", "values", "json", "data", "files", "headers", "cookies",
     "GET", "POST", "FILES", "META", "COOKIES", "body", "query_params", "path_params",
@@ -490,6 +492,12 @@ def function_of(ctx: RuleContext, node: ast.AST) -> ast.AST | None:
     state = _state(ctx)
     scope = _scope_of(ctx, state, node)
     return scope.node if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def read_helper(ctx: RuleContext, helper: ast.AST) -> None:
+    """Make the nodes of a same-module helper (from ``ctx.module_functions``, outside the
+    block) navigable, so that questions about them (``origins``, ``parent_of``) have answers."""
+    _state(ctx).index_helper(helper)
 
 
 def parent_of(ctx: RuleContext, node: ast.AST) -> ast.AST | None:
@@ -1602,6 +1610,9 @@ class _State:
             return NONE  # request.args.get("page", 1, type=int) converts (or falls back to the default)
         scope = self.scope(self.enclosing_function(expr))
         label = self.request_label(expr, scope)
+        if label is not None and label.startswith(tuple(f"{m}[{k!r}]" for m in ("request.META", "self.request.META")
+                                                       for k in SERVER_META_KEYS)):
+            return NONE  # request.META["CSRF_COOKIE"]: set by the framework's middleware
         if label is not None:
             if kind == "redirect" and _own_location(expr):
                 return NONE  # request.url, request.path: where the client already is

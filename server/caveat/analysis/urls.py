@@ -122,10 +122,26 @@ def host_origins(ctx: RuleContext, url: ast.AST, depth: int = 0) -> list[taint.O
         if isinstance(url.func, ast.Name) and url.func.id in ctx.module_functions \
                 and HELPER_CHECK.search(url.func.id):
             return []  # url = _resolve_public(url): a same-module validator
+        if _helper_with_fixed_server(ctx, url):
+            return []
     parts = _url_parts(url)
     if parts is None:
         return list(taint.origins(ctx, url, kind="url"))
     return [o for part in _host_part(parts) for o in taint.origins(ctx, part, kind="url")]
+
+
+def _helper_with_fixed_server(ctx: RuleContext, call: ast.Call) -> bool:
+    """``store_url()`` where the same-module helper returns one URL built with a constant
+    scheme and host (``return STORE_API + "/" + path``): input can only fill its path."""
+    helper = ctx.module_functions.get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    returns = [n.value for n in ast.walk(helper) if isinstance(n, ast.Return)]
+    if len(returns) != 1 or returns[0] is None:
+        return False
+    taint.read_helper(ctx, helper)
+    parts = _url_parts(returns[0])
+    return parts is not None and not any(taint.origins(ctx, part, kind="url") for part in _host_part(parts))
 
 
 def helper_fetches(ctx: RuleContext, helper: ast.AST) -> list[tuple[ast.AST, list[taint.Origin]]]:
