@@ -6,7 +6,7 @@ from caveat.project import Settings
 
 TEXT = '''def run(caller, spec):
     return_code, stdout_lines, stderr_lines = CommandlineCaller().call(
-        spec, shell=True
+        f"convert {spec} out.png", shell=True
     )
     return return_code
 '''

@@ -31,6 +31,7 @@ from caveat.report import FileResult
 CACHE_DIR = ".caveat_cache"
 POOL_MIN_FILES = 8  # below this, starting processes costs more than it saves
 _CACHE_FORMAT = 1
+LOCAL_ONLY = "-local"  # the suffix of the namespace of results without the API stage (--no-api)
 
 
 def read_source(path: Path) -> tuple[str, str | None]:
@@ -76,6 +77,7 @@ class CheckRun:
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.notes: list[str] = []
         self._engine: Engine | None = None
+        self._api_tokens: dict[Path, bytes] = {}  # by folder: the token depends on the file's folder only
         self.stats = {"files": 0, "cached": 0, "analysed": 0, "processes": 0}
 
     def _api_token(self, path: Path) -> bytes:
@@ -83,9 +85,12 @@ class CheckRun:
         with the file's content: they are part of its cache key."""
         if not self.api:
             return b""
-        from caveat.providers.api import provider_for
+        token = self._api_tokens.get(path.parent)
+        if token is None:
+            from caveat.providers.api import provider_for
 
-        return provider_for(self.settings).cache_token(str(path)).encode()
+            token = self._api_tokens[path.parent] = provider_for(self.settings).cache_token(str(path)).encode()
+        return token
 
     @property
     def engine(self) -> Engine:
@@ -132,7 +137,7 @@ class CheckRun:
         for count, (index, findings, notes) in enumerate(self._analyse_all(pending), start=1):
             _, path, text, _ = by_index[index]
             self._collect(index, _display_path(path), text, findings, notes, results)
-            if cache and index in keys:
+            if cache and index in keys and not self._stopped_early(notes):
                 cache.put(keys[index], findings, notes)
             if show:
                 progress_bar(count, len(pending), "files")
@@ -142,6 +147,15 @@ class CheckRun:
             cache.save()
         return [r for r in results if r is not None]
 
+    def _stopped_early(self, notes: list[str]) -> bool:
+        """The API stage ran out of its time budget: the result is partial, and is not cached
+        (the next run analyses the file again)."""
+        if not self.api:
+            return False
+        from caveat.providers.api import stopped_by_budget
+
+        return stopped_by_budget(notes)
+
     def _collect(self, index: int, display: str, text: str, findings: list[Finding], notes: list[str],
                  results: list) -> None:
         self.notes.extend(f"{display}: {n}" for n in notes)
@@ -149,6 +163,8 @@ class CheckRun:
 
     def _analyse_all(self, pending: list[tuple[int, Path, str, frozenset[int] | None]]):
         """(index, findings, notes) for each pending file, in order."""
+        if not pending:
+            return  # every file was cached: no engine (rules, bandit) to load
         if self.jobs > 1 and len(pending) >= POOL_MIN_FILES:
             workers = min(self.jobs, len(pending))
             self.stats["processes"] = workers
@@ -262,7 +278,7 @@ class DiskCache:
     @classmethod
     def open(cls, settings: Settings, paths: list[Path], api: bool = True) -> "DiskCache":
         root = Path(settings.root) if settings.root else _common_folder(paths)
-        return cls(root / CACHE_DIR, namespace(settings) + ("" if api else "-local"))
+        return cls(root / CACHE_DIR, namespace(settings) + ("" if api else LOCAL_ONLY))
 
     @staticmethod
     def key(path: str, data: bytes) -> str:
@@ -289,9 +305,10 @@ class DiskCache:
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.file)
-            for old in self.folder.glob(f"{self.prefix}-*.pickle"):  # other namespaces are stale
-                if old != self.file:
-                    old.unlink(missing_ok=True)
+            local = self.namespace.endswith(LOCAL_ONLY)
+            for old in self.folder.glob(f"{self.prefix}-*.pickle"):  # other namespaces of this kind are stale
+                if old != self.file and old.stem.endswith(LOCAL_ONLY) == local:
+                    old.unlink(missing_ok=True)  # (a --no-api run keeps the API results, and back)
         except OSError:
             pass  # a read-only tree: run without the cache
 
@@ -313,10 +330,17 @@ def namespace(settings: Settings) -> str:
 
 
 def _installed_versions() -> str:
-    from importlib import metadata
-
-    names = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
-    return ",".join(names)
+    """The distributions importable next to caveat, by the names of their metadata folders
+    (``name-version.dist-info``: what ``importlib.metadata`` finds, without reading each
+    one's METADATA, which took half a second per run)."""
+    names: set[str] = set()
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as entries:
+                names.update(e.name for e in entries if e.name.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return ",".join(sorted(names))
 
 
 def _common_folder(paths: list[Path]) -> Path:

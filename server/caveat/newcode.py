@@ -58,7 +58,13 @@ class DiskLines:
 
     def _root(self, folder: Path) -> Path | None:
         if folder not in self._roots:
-            self._roots[folder] = vcs.repo_root(folder)
+            # git looks for `.git` upwards: a folder without one is in its parent's repository
+            # (or in none), so git runs once per repository, not once per folder.
+            parent = folder.parent
+            if parent != folder and not (folder / ".git").exists():
+                self._roots[folder] = self._root(parent)
+            else:
+                self._roots[folder] = vcs.repo_root(folder)
         return self._roots[folder]
 
 

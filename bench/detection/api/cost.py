@@ -16,6 +16,10 @@ versions (built once with this interpreter's pip ``--target``; see client_code.p
 * warm: the next run over the unchanged folder.
 * ``--no-api``: the local checks alone, for reference.
 
+Each command is timed in wall seconds and in CPU seconds (user + system of the process and
+its children, from ``getrusage``): on a shared machine the wall time grows with the load,
+the CPU time much less. caveat's package is byte-compiled first, as ``pip install`` leaves it.
+
 Server: ``caveat serve`` over stdio (bench/latency.py's client) on a project whose
 ``[tool.caveat] python`` is a pandas 2.2.3 / numpy 1.26.4 environment; the time from
 ``didOpen`` of a 120-line pandas script to its API diagnostics (a CAV301 in the file marks
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -147,15 +152,29 @@ def count_lines(tree: Path) -> tuple[int, int]:
     return files, lines
 
 
-def timed(command: list[str], cwd: Path, env: dict) -> float:
+def timed(command: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and its children: user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True)
     elapsed = time.perf_counter() - started
-    print(f"  {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(command))}: {elapsed:.1f} s",
-          file=sys.stderr, flush=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    print(f"  {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(command))}: {elapsed:.1f} s "
+          f"(CPU {cpu:.1f} s)", file=sys.stderr, flush=True)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr.decode()[-3000:]}")
-    return elapsed
+    return elapsed, cpu
+
+
+def compile_caveat() -> None:
+    """Bytecode for caveat's own modules, as ``pip install`` leaves it (an editable install
+    under ``PYTHONDONTWRITEBYTECODE`` would otherwise compile them on every run)."""
+    import compileall
+
+    import caveat
+
+    compileall.compile_dir(str(Path(caveat.__file__).parent), quiet=1)
 
 
 def fresh_caches(base: Path) -> dict:
@@ -166,10 +185,11 @@ def fresh_caches(base: Path) -> dict:
 
 
 def scan(project: Path, env: Path, runs: int, caches: Path) -> dict:
+    """Median (wall, CPU) seconds of each command over ``runs`` rounds."""
     check = [str(BIN / "caveat"), "check", "--no-progress", "--python", str(env), "."]
-    rows: dict[str, list[float]] = {"bandit -r": [], "caveat check (cold)": [],
-                                    "caveat check (cold results, warm index)": [], "caveat check (warm)": [],
-                                    "caveat check --no-api (cold)": []}
+    rows: dict[str, list[tuple[float, float]]] = {
+        "bandit -r": [], "caveat check (cold)": [], "caveat check (cold results, warm index)": [],
+        "caveat check (warm)": [], "caveat check --no-api (cold)": []}
     for _ in range(runs):
         environ = fresh_caches(caches)
         rows["bandit -r"].append(timed([str(BIN / "bandit"), "-q", "-r", "."], project, environ))
@@ -181,7 +201,8 @@ def scan(project: Path, env: Path, runs: int, caches: Path) -> dict:
         shutil.rmtree(project / ".caveat_cache", ignore_errors=True)
         rows["caveat check --no-api (cold)"].append(timed([*check[:2], "--no-api", *check[2:]], project, environ))
         shutil.rmtree(project / ".caveat_cache", ignore_errors=True)
-    return {name: statistics.median(values) for name, values in rows.items()}
+    return {name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+            for name, values in rows.items()}
 
 
 def server(env: Path, caches: Path) -> dict:
@@ -239,19 +260,24 @@ def main() -> int:
     parser.add_argument("--skip-server", action="store_true")
     args = parser.parse_args()
     project, env, pandas_env = prepare(args.work)
+    compile_caveat()
     files, lines = count_lines(project)
     caches = Path(tempfile.gettempdir()) / "caveat-cost-caches"
+    load = os.getloadavg()[0]
     timings = scan(project, env, args.runs, caches)
-    bandit = timings["bandit -r"]
-    print(f"flask + werkzeug + jinja2 sdists: {files} files, {lines} lines; medians of {args.runs} runs")
-    print(f"{'command':<42} {'seconds':>8} {'/ bandit -r':>12}")
-    for name, seconds in timings.items():
-        print(f"{name:<42} {seconds:>8.2f} {seconds / bandit:>12.2f}")
+    load = (load + os.getloadavg()[0]) / 2
+    bandit_wall, bandit_cpu = timings["bandit -r"]
+    print(f"flask + werkzeug + jinja2 sdists: {files} files, {lines} lines; medians of {args.runs} runs; "
+          f"load average {load:.1f} (start and end of the scans)")
+    print(f"{'command':<42} {'wall s':>8} {'/ bandit':>9} {'CPU s':>8} {'/ bandit':>9}")
+    for name, (wall, cpu) in timings.items():
+        print(f"{name:<42} {wall:>8.2f} {wall / bandit_wall:>9.2f} {cpu:>8.2f} {cpu / bandit_cpu:>9.2f}")
     served = {} if args.skip_server else server(pandas_env, caches)
     for name, seconds in served.items():
         print(f"{name:<52} {seconds:>8.2f} s")
     if args.json:
-        args.json.write_text(json.dumps({"files": files, "lines": lines, "scan": timings, "server": served}, indent=2))
+        args.json.write_text(json.dumps({"files": files, "lines": lines, "load": load, "scan": timings,
+                                         "server": served}, indent=2))
     return 0
 
 

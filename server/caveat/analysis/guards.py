@@ -289,6 +289,23 @@ def _is_nonempty_literal(node: ast.AST) -> bool:
     return False
 
 
+def _runs_only_when_positive(loop: ast.expr, keys: Keys) -> bool:
+    """``for i in range(n)`` / ``range(0, n, step)`` / ``range(1, n)``, ``n`` a count of ``keys``: the body
+    runs only when ``n`` differs from a start of 0 (any step), or exceeds a start >= 0 (a positive step),
+    so the count is positive there."""
+    if not (isinstance(loop, ast.Call) and isinstance(loop.func, ast.Name) and loop.func.id == "range"
+            and not loop.keywords and 1 <= len(loop.args) <= 3):
+        return False
+    if len(loop.args) == 1:
+        return expr_key(loop.args[0]) in keys.counts
+    start, stop = loop.args[0], loop.args[1]
+    if not (isinstance(start, ast.Constant) and type(start.value) is int and start.value >= 0):
+        return False
+    step = loop.args[2] if len(loop.args) == 3 else None
+    positive_step = step is None or isinstance(step, ast.Constant) and type(step.value) is int and step.value > 0
+    return (start.value == 0 or positive_step) and expr_key(stop) in keys.counts
+
+
 def iterated(node: ast.expr) -> ast.expr:
     """What a loop really iterates: ``enumerate(x)``, ``sorted(x)``, ``x.items()``,
     ``range(len(x))`` -> ``x`` (each runs its body only when ``x`` is non-empty)."""
@@ -537,7 +554,8 @@ def is_guarded(ctx, use: ast.AST, keys: Keys | ast.AST | str, kind: Kind = "none
             if index is not None and any(implies(t, keys, kind, True, extra) for t in parent.ifs[:index]):
                 return True
         elif isinstance(parent, (ast.For, ast.AsyncFor)):
-            if kind == "empty" and keys.is_value(iterated(parent.iter)) and any(s is child for s in parent.body):
+            if kind == "empty" and any(s is child for s in parent.body) and (
+                    keys.is_value(iterated(parent.iter)) or _runs_only_when_positive(parent.iter, keys)):
                 return True
         elif isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
             if any(s is child for s in parent.body) and any(catches(h, names) for h in parent.handlers):

@@ -40,6 +40,21 @@ def is_settings_path(path: str) -> bool:
     return bool(parts) and (parts[-1] == "settings.py" or "settings" in parts[:-1])
 
 
+# Words in a settings module's name that say it configures a developer's machine or a test run
+# (Django's split settings: ``settings/dev.py`` beside ``settings/production.py``).
+DEVELOPMENT_WORDS = frozenset({"dev", "devel", "develop", "development", "local", "test", "tests", "testing", "ci"})
+
+
+def is_development_settings(path: str) -> bool:
+    """A settings module for development or tests: ``settings/dev.py``, ``settings/local.py``,
+    ``settings_dev.py`` (its name, split at ``_``, has a word of DEVELOPMENT_WORDS)."""
+    parts = _parts(path)
+    if not parts or not is_settings_path(path):
+        return False
+    stem = parts[-1].rsplit(".", 1)[0]
+    return bool(set(stem.lower().split("_")) & DEVELOPMENT_WORDS)
+
+
 def path_kind(path: str) -> str:
     """The path facts rules may use, as one string ("test", "settings",
     "test|settings" or ""): part of the engine's cache key."""

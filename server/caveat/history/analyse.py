@@ -21,6 +21,7 @@ from pathlib import Path
 
 from caveat.check import (
     CACHE_DIR,
+    LOCAL_ONLY,
     POOL_MIN_FILES,
     DiskCache,
     analyse_in_worker,
@@ -72,7 +73,7 @@ class Analyser:
         self.results: dict[Version, list[Defect]] = {}
         self.stats = {"versions": 0, "cached": 0, "analysed": 0}
         use_cache = use_cache and os.environ.get("CAVEAT_NO_DISK_CACHE", "") not in ("1", "true", "yes")
-        space = namespace(settings) + ("" if api else "-local")
+        space = namespace(settings) + ("" if api else LOCAL_ONLY)
         self.cache = DiskCache(root / CACHE_DIR, space, prefix="history") if use_cache else None
         self._excluded: dict[str, bool] = {}
 

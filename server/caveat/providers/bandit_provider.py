@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from caveat.engine.findings import Finding
-from caveat.rules.bandit import catalog, fixes
+from caveat.rules.bandit import catalog, fixes, refine
 from caveat.rules.base import RuleContext
 
 _LOCK = threading.Lock()
@@ -211,7 +211,7 @@ def run_block(parse_text: str, modules_before: frozenset[str], aliases: dict[str
         finally:
             tester_log.removeHandler(collector)
             _RECORDER.queries = None
-    issues = visitor.tester.results
+    issues = refine.keep(visitor.tester.results, tree, parse_text, path, imports)
     findings = tuple(_to_finding(issue, parse_text, path, imports) for issue in issues)
     return BanditResult(findings, tuple(collector.messages), tuple(dict.fromkeys(queries)))
 

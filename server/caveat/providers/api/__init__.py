@@ -56,6 +56,12 @@ log = logging.getLogger("caveat.api")
 
 DEFAULT_BUDGET_SECONDS = 30.0  # per call; cancellation is checked between sites
 _ENV_RECHECK_SECONDS = 5.0
+_BUDGET_NOTE = "API checks stopped after the"
+
+
+def stopped_by_budget(notes: list[str]) -> bool:
+    """Whether ``analyze``'s notes say it ran out of time: its findings are partial."""
+    return any(note.startswith(_BUDGET_NOTE) for note in notes)
 
 
 class _LRU(OrderedDict):
@@ -279,7 +285,7 @@ class ApiProvider:
                 for warning in chatter:  # jedi's "Module ... not importable": the log, not stderr
                     log.debug("jedi: %s", warning.message)
         if stopped:
-            notes.append(f"API checks stopped after the {budget:g} s time budget with {stopped} block(s) of "
+            notes.append(f"{_BUDGET_NOTE} {budget:g} s time budget with {stopped} block(s) of "
                          f"{path or 'this file'} unchecked; they are checked on the next analysis")
         return _unique(findings), notes
 

@@ -77,9 +77,24 @@ class WorkspaceIndex:
 
     root: Path
     names: set[str] = field(default_factory=set)
-    attributes: set[str] = field(default_factory=set)  # names the project defines or assigns as attributes
+    sources: list[str] = field(default_factory=list)  # the workspace's .py files, read for ``attributes``
     scanned_at: float = 0.0
     truncated: bool = False
+    _attributes: set[str] | None = None
+
+    @property
+    def attributes(self) -> set[str]:
+        """Names the project defines or assigns as attributes, read from its files on first
+        use (a run whose every file is cached never reads them)."""
+        if self._attributes is None:
+            names: set[str] = set()
+            read = 0
+            for path in self.sources:
+                if read >= _MAX_READ:
+                    break
+                read += _defined_attributes(path, names)
+            self._attributes = names
+        return self._attributes
 
 
 _WORKSPACES: dict[str, WorkspaceIndex] = {}
@@ -104,13 +119,11 @@ def _scan(root: Path, env: Environment) -> WorkspaceIndex:
     index = WorkspaceIndex(root, scanned_at=time.monotonic())
     env_prefix = os.path.realpath(env.prefix)
     seen = 0
-    read = 0
     for folder, dirs, files in os.walk(root):
         seen += len(dirs) + len(files)
         if seen > _MAX_ENTRIES:
             index.truncated = True
             break
-        real = os.path.realpath(folder)
         keep = []
         for name in dirs:
             if name in _SKIP_DIRS or name.startswith("."):
@@ -127,9 +140,8 @@ def _scan(root: Path, env: Environment) -> WorkspaceIndex:
                 stem = name.split(".", 1)[0]
                 if stem.isidentifier() and stem != "__init__":
                     index.names.add(stem)
-            if name.endswith(".py") and read < _MAX_READ:
-                read += _defined_attributes(os.path.join(folder, name), index.attributes)
-        del real
+            if name.endswith(".py"):
+                index.sources.append(os.path.join(folder, name))
     return index
 
 

@@ -72,11 +72,13 @@ def bandit_rules() -> dict[str, RuleInfo]:
 
 
 def _info(test_id: str, name: str, doc: str, cwe: int | None) -> RuleInfo:
-    from caveat.rules.bandit import fixes
+    from caveat.rules.bandit import fixes, refine
 
     body = _rst_to_markdown(doc)
     if "## What it does" not in body:
         body = "## What it does\n\n" + body
+    if test_id in refine.REFINED:  # caveat keeps only the findings that show the defect
+        body += "\n\n## What caveat reports\n\n" + inspect.getdoc(refine.REFINED[test_id])
     return RuleInfo(
         code=test_id, name=name.replace("_", "-"), category=CATEGORY.get(test_id, "other"),
         cwe=CWE_OVERRIDES.get(test_id) or (int(cwe) if cwe else None), severity=Severity.WARNING,

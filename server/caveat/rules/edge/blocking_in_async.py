@@ -45,7 +45,10 @@ async def notify(user):
   awaited and used as a statement (or chained into `.fetchone()`): an async driver's
   `execute` is always awaited.
 - `open()` of a literal configuration file path (`open("config.json")`): a small,
-  local read that finishes in microseconds.
+  local read that finishes in microseconds; so are reads of a file the package ships with
+  (a path built from `__file__`, `importlib.resources.files(...)`, `pkg_resources`).
+- `subprocess.Popen(...)` itself: it returns once the child is started. Its
+  `communicate()` / `wait()` are the blocking part and are reported.
 - Cheap metadata syscalls (`os.path.exists`, `os.getcwd`, `os.environ`), which ruff's
   ASYNC240 reports.
 - Methods of clients built outside the function are only reported when the module's
@@ -74,6 +77,7 @@ from __future__ import annotations
 
 import ast
 
+from caveat.analysis.packaged import is_packaged_path, opened_for_reading
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_a import (
@@ -105,7 +109,6 @@ _BLOCKING: dict[str, tuple[str, str]] = {
     "subprocess.check_output": ("waits for a child process", _PROCESS),
     "subprocess.getoutput": ("waits for a child process", _PROCESS),
     "subprocess.getstatusoutput": ("waits for a child process", _PROCESS),
-    "subprocess.Popen": ("starts a child process with blocking pipes", _PROCESS),
     "os.system": ("waits for a shell command", _PROCESS),
     "os.popen": ("waits for a shell command", _PROCESS),
     "os.wait": ("waits for a child process", _PROCESS),
@@ -217,13 +220,15 @@ class BlockingInAsync(Rule):
             if name == "time.sleep" and call.args and isinstance(call.args[0], ast.Constant) \
                     and call.args[0].value == 0:
                 return None
-            if name in ("open", "io.open", "codecs.open") and _config_file(call):
+            if name in ("open", "io.open", "codecs.open") and (_config_file(call) or _reads_packaged(ctx, call)):
                 return None
             return name, *entry
         func = call.func
         if not isinstance(func, ast.Attribute):
             return None
         if func.attr in _PATH_METHODS and not call.args[1:]:
+            if func.attr.startswith("read_") and is_packaged_path(ctx, func.value):
+                return None  # a resource the package ships with
             return f".{func.attr}", "does blocking file I/O", _FILE
         name = resolved_call_name(ctx, call)
         if name is None and func.attr in _DB_CALLS and _sync_statement(ctx, call):
@@ -287,6 +292,11 @@ def _config_file(call: ast.Call) -> bool:
         return False
     path = call.args[0]
     return isinstance(path, ast.Constant) and isinstance(path.value, str) and path.value.endswith(_CONFIG_SUFFIXES)
+
+
+def _reads_packaged(ctx: RuleContext, call: ast.Call) -> bool:
+    """``open(os.path.join(os.path.dirname(__file__), "res", "x.js"))``: reading a file the package ships."""
+    return bool(call.args) and opened_for_reading(call) and is_packaged_path(ctx, call.args[0])
 
 
 def _offloaded(ctx: RuleContext, call: ast.Call, function: ast.AsyncFunctionDef) -> bool:

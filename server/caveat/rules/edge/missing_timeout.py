@@ -48,6 +48,8 @@ session.post(api_url, json=payload, timeout=(3.05, 10))
   `[tool.caveat.options.missing-timeout]` to require an explicit `Config` (clients given
   a `config=` the rule cannot see are never flagged).
 - Code that calls `socket.setdefaulttimeout(...)` in the same function.
+- A socket connected only as a probe ("is this port / UNIX socket in use?"): never read,
+  written, returned or handed on in the function, only closed.
 
 This rule supersedes and replaces bandit's B113.
 
@@ -220,7 +222,8 @@ class MissingTimeout(Rule):
                 self._pooled(ctx, call, label, name, seconds)
             return
         if name in ("socket.socket.connect", "socket.socket.connect_ex"):
-            if not _socket_timeout_set(ctx, call) and not _sets_default_timeout(ctx, call):
+            if not _socket_timeout_set(ctx, call) and not _sets_default_timeout(ctx, call) \
+                    and not _probe_only(ctx, call):
                 receiver = ctx.dotted_name(call.func.value) or "the socket"
                 ctx.report(self, call, f"{label} connects a socket that has no timeout: a peer that accepts "
                            f"and then stops answering blocks every later `recv()` forever; call "
@@ -393,6 +396,29 @@ def _socket_timeout_set(ctx: RuleContext, call: ast.Call) -> bool:
                 and isinstance(node.func.value, ast.Name) and node.func.value.id == receiver:
             return True
     return False
+
+
+# What a connected socket is used for afterwards that can wait on the peer.
+_EXCHANGES = frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "send", "sendall", "sendto",
+                        "sendmsg", "sendfile", "makefile", "accept", "dup", "detach"})
+
+
+def _probe_only(ctx: RuleContext, call: ast.Call) -> bool:
+    """``sock.connect(path)`` only to learn whether something listens (a port or a UNIX socket in use):
+    the socket is never read, written, returned or handed on in the function, only closed, so no
+    later ``recv()`` can hang."""
+    receiver = _receiver_name(call)
+    if receiver is None:
+        return False
+    for node in walk_scope(_scope(ctx, call)):
+        if not (isinstance(node, ast.Name) and node.id == receiver and isinstance(node.ctx, ast.Load)):
+            continue
+        parent = ctx.parent(node)
+        if not (isinstance(parent, ast.Attribute) and isinstance(ctx.parent(parent), ast.Call)) \
+                or parent.attr in _EXCHANGES:
+            if not isinstance(parent, ast.withitem):
+                return False  # talked to, returned, stored or passed on
+    return True
 
 
 def _sets_default_timeout(ctx: RuleContext, call: ast.Call) -> bool:

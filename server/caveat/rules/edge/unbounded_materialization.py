@@ -68,7 +68,10 @@ with open(log_path) as handle:
   `Content-Length`/`.size` check, or parsed/verified as one document.
 - Whole reads parsed as a document (`json.loads(f.read())`, templates, XML), membership
   tests (`b"marker" in f.read()`), bounded reads (`read(65536)`, `readlines(hint)`), and
-  files opened from a literal path (a config or data file the program ships with).
+  files opened from a literal path or a path built from `__file__` / `importlib.resources`
+  (a config or data file the program ships with).
+- The output pipes of a child process the program started (`p.stdout.readlines()`): the
+  command bounds it, and `communicate()` would read it whole too.
 - Excerpts of a response body inside log calls, `print` or a raised exception.
 - Schema introspection queries (`information_schema`, `pg_*`, `sqlite_master`).
 - `sorted()` of a generator or file (sorting needs all items anyway); only `sorted()` of
@@ -93,6 +96,7 @@ import ast
 import re
 
 from caveat.analysis.flow import walk_scope
+from caveat.analysis.packaged import is_packaged_path
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.edge._common_a import (
@@ -779,12 +783,16 @@ def _owned_path(node: ast.AST, ctx: RuleContext) -> bool:
         node = value_before(ctx, node)
     if isinstance(node, ast.Call) and node.args:
         first = node.args[0]
-        return isinstance(first, ast.Constant) and isinstance(first.value, str)
-    return False
+        return isinstance(first, ast.Constant) and isinstance(first.value, str) or is_packaged_path(ctx, first)
+    return is_packaged_path(ctx, node) if node is not None else False
 
 
 def _owned_file(ctx: RuleContext, node: ast.AST) -> bool:
-    """A file object opened from a literal path (or a known small config file)."""
+    """A file object opened from a literal path (or a known small config file), from a file the package
+    ships with (``__file__``, ``importlib.resources``), or the output pipe of a child process the program
+    started (``p.stdout``: what ``communicate()`` reads whole anyway)."""
+    if _child_output(ctx, node):
+        return True
     origin = value_before(ctx, node) if isinstance(node, ast.Name) else node
     if isinstance(origin, ast.Call) and origin.args:
         first = origin.args[0]
@@ -792,7 +800,15 @@ def _owned_file(ctx: RuleContext, node: ast.AST) -> bool:
             return True
         if isinstance(first, ast.Name) and "config" in first.id.lower():
             return True
+        if is_packaged_path(ctx, first):
+            return True
     return False
+
+
+def _child_output(ctx: RuleContext, node: ast.AST) -> bool:
+    """``p.stdout`` / ``proc.stderr`` of a process object (``sys.stdin`` and friends are not one)."""
+    return isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr") \
+        and not (ctx.qualified_name(node) or "").startswith("sys.")
 
 
 def _list_is_edited(ctx: RuleContext, call: ast.Call) -> bool:

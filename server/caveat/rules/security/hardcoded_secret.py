@@ -44,8 +44,9 @@ without a literal fallback, names that merely mention a secret
 (`TOKEN_URL`, `PASSWORD_MIN_LENGTH`, `api_key_header = "X-API-Key"`),
 password hashes, hashes, UUIDs and URLs without credentials under non-secret
 names, publishable keys (`pk_live_`), and name-bound fixtures in test files.
-Values that are names made of words under a `*_key` name (marshmallow's
-`data_key="changed_on_delta_humanized"`, `OVERLAY_KEY = "update_check_overlay"`),
+Values that are names made of words under a `*_key` or `*_token` name (marshmallow's
+`data_key="changed_on_delta_humanized"`, `OVERLAY_KEY = "update_check_overlay"`, a session or cache
+key's name: `SITE_ROOT_PATHS_CACHE_KEY = "site_root_paths"`),
 a password equal to the account name beside it (`User(name="tester",
 password="tester")`: a seeded demo account), and credential URLs for a server on
 this machine, a private network or an example domain
@@ -257,9 +258,10 @@ class HardcodedSecret(Rule):
             return len(value.strip()) >= 6
         if kind == "secret":
             return len(value.strip()) >= 8
+        if S.is_identifier(value):
+            return False  # a key's or token's *name* made of words ("passed_page_view_restrictions"), not key material
         if kind == "opaque-key":
-            return len(value) >= 20 and S.credential_shaped(value) and S.entropy(value) >= 3.3 \
-                and not S.is_identifier(value)
+            return len(value) >= 20 and S.credential_shaped(value) and S.entropy(value) >= 3.3
         return S.credential_shaped(value)
 
     def _report(self, ctx: RuleContext, node: ast.Constant, message: str, env: str | None, how: str,

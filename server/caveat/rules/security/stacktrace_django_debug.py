@@ -24,7 +24,9 @@ DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 
 ## What it does not flag
 `DEBUG` read from the environment or a config library, `DEBUG = False`, and
-`DEBUG = True` in modules that are not settings modules.
+`DEBUG = True` in modules that are not settings modules, or in the settings module of a
+developer's machine or a test run beside the production one (`settings/dev.py`,
+`settings/local.py`, `settings/test.py`, `settings_dev.py`).
 
 ## Fix safety
 The fix reads the flag from the environment (`os.environ.get("DJANGO_DEBUG")
@@ -40,7 +42,7 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis.paths import is_settings_path
+from caveat.analysis.paths import is_development_settings, is_settings_path
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 
@@ -54,8 +56,8 @@ class DjangoDebugTrue(Rule):
     fixable = True
 
     def check(self, ctx: RuleContext) -> None:
-        if not is_settings_path(ctx.path):
-            return
+        if not is_settings_path(ctx.path) or is_development_settings(ctx.path):
+            return  # settings/dev.py beside settings/production.py: DEBUG on is that module's purpose
         for node in ctx.tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target, value = node.targets[0], node.value

@@ -31,7 +31,10 @@ env = Environment(loader=FileSystemLoader("templates"), autoescape=select_autoes
 setting, `jinja2.Template` text that is not HTML or is rendered with values
 that are not user input, and environments that clearly render something other than HTML: the
 block names only non-HTML templates (`.txt`, `.sql`, `.yaml`, `.md`, `.py`,
-`.sh`, `.ini`, `.toml`...), or the environment is a `NativeEnvironment`.
+`.sh`, `.ini`, `.toml`...), or the environment is a `NativeEnvironment`. An environment
+without a loader renders only the strings the code hands it (`env.from_string(text)`): it is
+reported only when one of those strings is visibly HTML, not when it templates text the
+caller passes in (SQL, a label format) or only parses a template to check its syntax.
 
 ## Fix safety
 The fix sets `autoescape=select_autoescape()` (or `autoescape=True` when
@@ -93,6 +96,8 @@ class JinjaAutoescapeOff(Rule):
                 continue
             if self._not_html(ctx, call):
                 continue
+            if not _has_loader(call) and not any(_html_text(t) for t in _handed(ctx, call)):
+                continue  # it renders only strings handed to it, none of them visibly HTML
             what = "`autoescape=False`" if setting is not None else "no `autoescape=`"
             ctx.report(self, call, (
                 f"This Jinja2 `Environment` has {what}, so every `{{{{ value }}}}` is inserted into the "
@@ -154,18 +159,50 @@ class JinjaAutoescapeOff(Rule):
     def _loads_sql(ctx: RuleContext, statement: ast.AST) -> bool:
         """``env = Environment(...)`` whose templates, loaded by the module's functions
         (``env.get_template("daily.sql")``, ``env.from_string("SELECT ...")``), are SQL."""
-        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Name)):
+        call = getattr(statement, "value", None)
+        if not isinstance(call, ast.Call):
             return False
-        env = statement.targets[0].id
-        loaded = []
-        for function in ctx.module_functions.values():
-            for node in ast.walk(function):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOADS \
-                        and isinstance(node.func.value, ast.Name) and node.func.value.id == env and node.args \
-                        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                    loaded.append(node.args[0].value)
+        loaded = [t.value for t in _handed(ctx, call) if isinstance(t, ast.Constant) and isinstance(t.value, str)]
         return bool(loaded) and all(t.lower().endswith(".sql") or SQL_TEXT.match(t) for t in loaded)
+
+
+def _has_loader(call: ast.Call) -> bool:
+    """Does the environment load templates by name (``loader=``; a positional argument may be one)?"""
+    return bool(call.args) or any(kw.arg == "loader" for kw in call.keywords)
+
+
+def _html_text(template: ast.expr) -> bool:
+    return isinstance(template, ast.Constant) and isinstance(template.value, str) and "{{" in template.value \
+        and bool(HTML_TAG.search(template.value) or HTML_EXT.search(template.value))
+
+
+def _handed(ctx: RuleContext, env: ast.Call) -> list[ast.expr]:
+    """The template sources or names handed to the environment ``env`` builds, where the code can see
+    them: ``Environment().from_string(t)``; ``e = Environment()`` then ``e.get_template(t)`` in the same
+    function (or, for a module-level ``e``, in the module's functions); ``self.e = ...`` in its method."""
+    parent = ctx.parent(env)
+    if isinstance(parent, ast.Attribute) and parent.attr in LOADS:
+        use = ctx.parent(parent)
+        return [use.args[0]] if isinstance(use, ast.Call) and use.args else []
+    statement = ctx.statement_of(env)
+    if not (isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is env):
+        return []
+    target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+    function = ctx.enclosing_function(env)
+    scopes: list[ast.AST] = [function or ctx.tree]
+    if function is None and isinstance(target, ast.Name):
+        scopes.extend(ctx.module_functions.values())
+    return [node.args[0] for scope in scopes for node in ast.walk(scope)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOADS
+            and node.args and _same_reference(node.func.value, target)]
+
+
+def _same_reference(a: ast.AST, b: ast.AST) -> bool:
+    """``env`` and ``env``, ``self.env`` and ``self.env`` (nodes of different blocks compared by shape)."""
+    if isinstance(a, ast.Name) and isinstance(b, ast.Name):
+        return a.id == b.id
+    return isinstance(a, ast.Attribute) and isinstance(b, ast.Attribute) and a.attr == b.attr \
+        and _same_reference(a.value, b.value)
 
 
 def _renders(ctx: RuleContext, template: ast.Call) -> list[ast.Call]:

@@ -33,7 +33,8 @@ def badge(user):
 Constant markup, values that are escaped (`escape(x)`, `html.escape(x)`,
 `bleach.clean(x)`), other `Markup`/`format_html` results, `url_for(...)` and
 `render_template(...)` results, numbers, and `Markup(value)` of a single value
-that is not user input (e.g. HTML rendered by trusted code).
+that is not user input (e.g. HTML rendered by trusted code), nor `Markup(x).unescape()` or
+`.striptags()`, which turn the value straight back into plain text.
 
 ## Fix safety
 `Markup(f"...")`, `Markup("..." + x)` and `Markup("...".format(x))` become
@@ -77,6 +78,8 @@ class UnsafeMarkup(Rule):
             qualified = ctx.qualified_name(call.func) or ""
             if qualified not in MARKUP and qualified not in FORMAT_HTML:
                 continue
+            if _text_again(ctx, call):
+                continue
             func = ctx.source(call.func)
             arg = call.args[0]
             parts, bad = unsafe_leaves(ctx, arg, user_only=False)
@@ -100,6 +103,12 @@ class UnsafeMarkup(Rule):
             ctx.report(self, call, (
                 f"`{func}` trusts HTML that interpolates {names_of(ctx, bad)}{source_note(ctx, bad)}: any "
                 f"markup in the value runs in the page; {advice}."), fix=_fix(ctx, call, qualified))
+
+
+def _text_again(ctx: RuleContext, call: ast.Call) -> bool:
+    """``Markup(x).unescape()`` / ``.striptags()``: the mark is dropped at once, the result is a plain ``str``."""
+    parent = ctx.parent(call)
+    return isinstance(parent, ast.Attribute) and parent.value is call and parent.attr in ("unescape", "striptags")
 
 
 def _fix(ctx: RuleContext, call: ast.Call, qualified: str) -> Fix | None:

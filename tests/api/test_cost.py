@@ -1,0 +1,60 @@
+"""What the API stage costs across `caveat check` runs: results that can be reused are, and a
+partial result (the API stage ran out of its time budget) is never served as complete.
+
+Real parts: the CLI's `CheckRun` with its on-disk cache, real jedi and the static index.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from caveat.check import CheckRun
+from caveat.project import Settings
+
+CLIENT = '''import json
+
+
+def dump(value):
+    return json.dumpz(value)
+'''
+
+
+@pytest.fixture
+def cache_on(monkeypatch):
+    monkeypatch.delenv("CAVEAT_NO_DISK_CACHE", raising=False)
+
+
+def _codes(results) -> list[str]:
+    return [f.code for r in results for f in r.findings]
+
+
+def test_a_file_that_ran_out_of_api_budget_is_analysed_again_on_the_next_run(tmp_path: Path, cache_on) -> None:
+    (tmp_path / "client.py").write_text(CLIENT)
+    out_of_time = Settings(root=str(tmp_path), options=(("api-time-budget", 0),))
+    first = CheckRun(out_of_time, jobs=1)
+    assert "CAV301" not in _codes(first.check([tmp_path]))
+    assert any("time budget" in note for note in first.notes)
+    again = CheckRun(out_of_time, jobs=1)
+    again.check([tmp_path])
+    assert (again.stats["analysed"], again.stats["cached"]) == (1, 0)  # not served from the cache
+
+    enough = Settings(root=str(tmp_path), options=(("api-time-budget", 600),))
+    complete = CheckRun(enough, jobs=1)
+    assert "CAV301" in _codes(complete.check([tmp_path]))
+    assert not any("time budget" in note for note in complete.notes)
+    reused = CheckRun(enough, jobs=1)
+    assert "CAV301" in _codes(reused.check([tmp_path]))
+    assert (reused.stats["analysed"], reused.stats["cached"]) == (0, 1)
+
+
+def test_runs_with_and_without_the_api_stage_keep_each_others_results(tmp_path: Path, cache_on) -> None:
+    (tmp_path / "client.py").write_text(CLIENT)
+    settings = Settings(root=str(tmp_path))
+    CheckRun(settings, api=False, jobs=1).check([tmp_path])  # e.g. a pre-commit hook with --no-api
+    CheckRun(settings, jobs=1).check([tmp_path])  # then the full check
+    local = CheckRun(settings, api=False, jobs=1)
+    local.check([tmp_path])
+    full = CheckRun(settings, jobs=1)
+    assert "CAV301" in _codes(full.check([tmp_path]))
+    assert (local.stats["cached"], full.stats["cached"]) == (1, 1)
