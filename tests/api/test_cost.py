@@ -58,3 +58,32 @@ def test_runs_with_and_without_the_api_stage_keep_each_others_results(tmp_path: 
     full = CheckRun(settings, jobs=1)
     assert "CAV301" in _codes(full.check([tmp_path]))
     assert (local.stats["cached"], full.stats["cached"]) == (1, 1)
+
+
+GUESSED = '''from pathlib import Path
+
+
+def load(folder):
+    # ok: CAV301
+    return folder.read_textt()
+
+
+def main():
+    return load(Path("data"))
+
+
+def typed(folder: Path):
+    # expect: CAV301
+    return folder.read_textt()
+'''
+
+
+def test_a_parameter_type_is_not_guessed_from_the_calls_jedi_finds(tmp_path: Path, cache_on) -> None:
+    """``load`` may be called with anything elsewhere: the one call in view is no proof of what
+    ``folder`` is (and searching every call made jedi parse much of the project and its
+    libraries). An annotation is proof."""
+    (tmp_path / "client.py").write_text(GUESSED)
+    results = CheckRun(Settings(root=str(tmp_path), options=(("api-time-budget", 600),)), jobs=1).check([tmp_path])
+    lines = sorted(f.line for r in results for f in r.findings if f.code == "CAV301")
+    expected = [i + 2 for i, line in enumerate(GUESSED.splitlines()) if line.strip() == "# expect: CAV301"]
+    assert lines == expected

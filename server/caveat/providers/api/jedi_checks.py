@@ -34,6 +34,13 @@ def configure_jedi() -> None:
         _typeshed._get_typeshed_directories = _stdlib_only
         _typeshed._version_cache.clear()
     jedi.settings.auto_import_modules = []  # never import a module to inspect it
+    # No guessing a parameter's type from the calls jedi finds (in this file and others) or a
+    # list's items from its ``append`` calls: those searches parse much of the project and
+    # its libraries, and their answers are guesses, where caveat reports only what it proves.
+    # (Annotations, defaults and pytest fixtures still give a parameter's type.)
+    jedi.settings.dynamic_params = False
+    jedi.settings.dynamic_params_for_other_modules = False
+    jedi.settings.dynamic_array_additions = False
 
 
 _ENVIRONMENT: InterpreterEnvironment | None = None

@@ -362,8 +362,10 @@ class _LayerBuilder:
 
     def _class(self, node: ast.ClassDef, qualname: str) -> None:
         members: set[str] = set()
+        stores = {stmt: _AttributeStores(stmt) for stmt in _statements(node.body)
+                  if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}  # one walk per method
         info = {"bases": [], "meta": None, "deco": [_decorator_name(d) for d in node.decorator_list],
-                "members": [], "open": "", "line": node.lineno, "attrs": _typed_attributes(node)}
+                "members": [], "open": "", "line": node.lineno, "attrs": _typed_attributes(node, stores)}
         for base in node.bases:
             text = _dotted(base.value if isinstance(base, ast.Subscript) else base)
             info["bases"].append(text if text else "?" + ast.unparse(base))
@@ -374,7 +376,7 @@ class _LayerBuilder:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 members.add(stmt.name)
                 self._add_function(f"{qualname}.{stmt.name}", self._function(stmt, qualname))
-                self._instance_attributes(stmt, members)
+                members.update(stores[stmt].instance_attributes())
             elif isinstance(stmt, ast.ClassDef):
                 members.add(stmt.name)
                 self._class(stmt, f"{qualname}.{stmt.name}")
@@ -410,21 +412,6 @@ class _LayerBuilder:
                 continue
             parts.extend(self.lines[stmt.lineno - 1:stmt.end_lineno or stmt.lineno])
         return "".join(parts)
-
-    @staticmethod
-    def _instance_attributes(function: ast.AST, members: set[str]) -> None:
-        args = function.args.posonlyargs + function.args.args
-        if not args:
-            return
-        instances = {args[0].arg}
-        if function.name == "__new__":  # the instance is what ``X.__new__(cls)`` made (``self = ...``)
-            instances |= {t.id for n in ast.walk(function) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
-                         and isinstance(n.value.func, ast.Attribute) and n.value.func.attr == "__new__"
-                         for t in n.targets if isinstance(t, ast.Name)}
-        for node in ast.walk(function):
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
-                    and isinstance(node.value, ast.Name) and node.value.id in instances:
-                members.add(node.attr)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None) -> dict:
         args = node.args
@@ -524,7 +511,42 @@ def _hidden_from_type_checkers(node: ast.ClassDef) -> set[str]:
     return hidden - shown
 
 
-def _typed_attributes(node: ast.ClassDef) -> dict[str, str]:
+class _AttributeStores:
+    """What one walk of a method finds: the attributes it stores on names (``self.x = ...``,
+    ``self.x: T = ...``, ``a.x, b.y = ...``), read by ``instance_attributes`` and
+    ``_typed_attributes`` (index builds spent a sixth of their time walking methods twice)."""
+
+    def __init__(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        positional = function.args.posonlyargs + function.args.args
+        self.first = positional[0].arg if positional else None
+        self.stored: list[tuple[str, str]] = []  # (name, attribute) of every ``name.attribute`` stored
+        self.assignments: list[tuple[ast.AST, ast.Attribute]] = []  # single-target (Ann/Aug)Assign to first.attr
+        self.made: set[str] = set()  # names bound to ``X.__new__(...)`` in ``__new__``
+        if self.first is None:
+            return
+        is_new = function.name == "__new__"
+        for sub in ast.walk(function):
+            if isinstance(sub, ast.Attribute):
+                if isinstance(sub.ctx, ast.Store) and isinstance(sub.value, ast.Name):
+                    self.stored.append((sub.value.id, sub.attr))
+                continue
+            target = sub.target if isinstance(sub, (ast.AnnAssign, ast.AugAssign)) else sub.targets[0] \
+                if isinstance(sub, ast.Assign) and len(sub.targets) == 1 else None
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                    and target.value.id == self.first:
+                self.assignments.append((sub, target))
+            if is_new and isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call) \
+                    and isinstance(sub.value.func, ast.Attribute) and sub.value.func.attr == "__new__":
+                self.made.update(t.id for t in sub.targets if isinstance(t, ast.Name))
+
+    def instance_attributes(self) -> set[str]:
+        """Attributes stored on the instance: ``self`` (the first parameter), and in ``__new__``
+        what ``X.__new__(cls)`` made."""
+        instances = {self.first} | self.made
+        return {attr for name, attr in self.stored if name in instances}
+
+
+def _typed_attributes(node: ast.ClassDef, stores: dict[ast.AST, _AttributeStores]) -> dict[str, str]:
     """What the class's data attributes hold, where the source says: an annotation (``name: T``
     in the class body, ``self.name: T`` in a method) decides; else ``self.name = C(...)`` in
     ``__init__`` gives ``"call:C"`` when it is the only assignment of that name."""
@@ -536,16 +558,7 @@ def _typed_attributes(node: ast.ClassDef) -> dict[str, str]:
     for stmt in node.body:
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        positional = stmt.args.posonlyargs + stmt.args.args
-        if not positional:
-            continue
-        first = positional[0].arg
-        for sub in ast.walk(stmt):
-            target = sub.target if isinstance(sub, (ast.AnnAssign, ast.AugAssign)) else sub.targets[0] \
-                if isinstance(sub, ast.Assign) and len(sub.targets) == 1 else None
-            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                    and target.value.id == first):
-                continue
+        for sub, target in stores[stmt].assignments:
             if isinstance(sub, ast.AnnAssign):
                 declared.setdefault(target.attr, _annotation_text(sub.annotation))
             elif stmt.name == "__init__" and isinstance(sub, ast.Assign) and isinstance(sub.value, ast.Call) \
