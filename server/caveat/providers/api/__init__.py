@@ -173,7 +173,9 @@ class ApiProvider:
                 pass
         workspace = workspace_index(self.root, env)
         digest = hashlib.blake2b(digest_size=12)
-        digest.update(repr((env.key, env.fingerprint(), files, sorted(workspace.names))).encode("utf-8", "replace"))
+        # env.source too: the cached notes say how the environment was found ("the `python` setting")
+        digest.update(repr((env.key, env.source, env.fingerprint(), files, sorted(workspace.names)))
+                      .encode("utf-8", "replace"))
         return digest.hexdigest()
 
     # --- entry point ------------------------------------------------------------
