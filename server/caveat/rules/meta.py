@@ -180,6 +180,11 @@ MEASURED: dict[str, Precision] = {
     "CAV233": Precision(0, 12, 17, _R2),
     "CAV234": Precision(0, 12, 12, _R1),
     "CAV235": Precision(0, 12, 54, _R1),
+    # the API rules, judged with the API stage on (round 3). CAV301 1/3, CAV302 0/12 (of 94) and CAV303 0/3
+    # are below the bar on the four applications too; they are not entered here yet (see TRIAGE.md,
+    # round 3): moving them to the strict profile changes what the API tests, the gate and the README
+    # expect, and that needs the full suite, which this round had no time left to run.
+    "CAV304": Precision(4, 4, 4, _R3),
     # bandit's tests that are on by default
     "B104": Precision(0, 4, 4, _R1),
     "B318": Precision(0, 2, 2, _DEV),
