@@ -836,6 +836,13 @@ class ApiProvider:
             ref = ref_from_jedi(api, name.type, name.full_name, name.module_path)
             if ref is None or ref.kind not in ("function", "class"):
                 return []
+            if site.callee.startswith("super()") and ref.full_name.startswith("builtins."):
+                # jedi's super() follows one line of bases and skips those it cannot import: landing
+                # on a builtin (`object`, `Exception`) it may have missed the class the MRO really
+                # reaches (a mixin first, a library base not installed where caveat resolves)
+                log.debug("%s: `%s` not checked: jedi's super() ended at %s", session.path_label, site.callee,
+                          ref.full_name)
+                return []
             refs.append(ref)
         return refs
 
