@@ -490,6 +490,10 @@ class ApiProvider:
             return None
         if any(_structural(r) for r, _ in receivers):
             return None  # protocols, ABCs and `object`: duck typing, not a concrete type
+        if any(ref is not None and ref.kind != "module" and api.is_protocol(ref) for _, ref in receivers):
+            log.debug("%s:%d: `%s.%s` not reported: the declared type is a Protocol (the object has more)",
+                      session.path_label, line, site.receiver, site.attr)
+            return None
         if site.attr.startswith("_") and any(r.stdlib for r, _ in receivers):
             return None  # typeshed leaves private names out
         if any(r.inferred and r.full_name.startswith("builtins.") and r.kind != "module" for r, _ in receivers) \

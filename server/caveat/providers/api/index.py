@@ -538,6 +538,13 @@ class ApiIndex:
                 return sibling
         return self.expression(ref.module, dotted)
 
+    def is_protocol(self, ref: Ref) -> bool:
+        """Is the class a ``typing.Protocol`` (``Protocol`` among its own bases, as PEP 544 says;
+        a class deriving from a protocol is not one)? A protocol names what callers may rely
+        on, not what the object is: the value at run time has more members."""
+        return any(base.split("[", 1)[0].rsplit(".", 1)[-1] == "Protocol"
+                   for info, _ in self._class_infos(ref) for base in info["bases"])
+
     def mro(self, ref: Ref) -> list[Ref]:
         """The class and its bases, depth first (membership questions only need the set)."""
         order: list[Ref] = []

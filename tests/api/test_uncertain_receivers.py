@@ -1,5 +1,6 @@
-"""``super().method(...)`` keywords, checked only when caveat knows the class the MRO reaches.
+"""Receivers caveat cannot pin down, seen on real applications (triage3, session 5, round 3).
 
+``super().method(...)`` keywords are checked only when caveat knows the class the MRO reaches.
 Seen on wagtail 8.0.1 and Superset 6.1.0 checked without their environment: a class whose
 first base is a mixin without ``__init__`` (the next base has it), or whose first base is a
 library class not installed where caveat resolves (marshmallow's ``ValidationError``), had
@@ -67,3 +68,32 @@ def test_super_keywords_are_checked_only_where_the_mro_is_known(tmp_path: Path) 
     found = sorted(int(line.split(":")[1]) for line in done.stdout.splitlines()
                    if line.startswith("policies.py:") and " CAV303 " in line)
     assert found == expected_lines(CODE, "CAV303"), done.stdout
+
+
+PROTOCOL_CODE = '''import importlib.metadata
+
+
+def version_of(name):
+    # ok: CAV301
+    return importlib.metadata.metadata(name).get("version")
+
+
+def bad(name):
+    # expect: CAV301
+    return importlib.metadata.version(name).decodez()
+'''
+
+
+def test_a_member_missing_from_a_protocol_is_not_missing_from_the_object(tmp_path: Path) -> None:
+    """Label Studio 1.23.2: ``importlib.metadata.metadata(name).get("version")``. typeshed
+    declares the result as the ``PackageMetadata`` protocol; the object is an
+    ``email.message.Message``, which has ``get``. A class deriving from a protocol (``str``
+    from ``Sequence``) is no protocol: its members are still checked."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "meta.py").write_text(PROTOCOL_CODE)
+    done = run_cli(project, "--select", "CAV301", "--exit-zero", ".")
+    assert done.returncode == 0, done.stderr
+    found = sorted(int(line.split(":")[1]) for line in done.stdout.splitlines()
+                   if line.startswith("meta.py:") and " CAV301 " in line)
+    assert found == expected_lines(PROTOCOL_CODE, "CAV301"), done.stdout
