@@ -524,3 +524,33 @@ def test_application_code_lines(tmp_path: Path, venv_factory) -> None:
     findings, notes = api_findings(tmp_path, str(venv_factory()), APPLICATION_CODE, "app_module.py")
     shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code in ("CAV301", "CAV303", "CAV304")]
     assert lines_of(findings, "CAV301") == expected_lines(APPLICATION_CODE, "CAV301"), (shown, notes)
+
+
+# octoprint/users.py (OctoPrint 1.11.8): a module-level name bound by an import, then by a class
+SHADOWED_CODE = '''from json import JSONDecoder
+
+AccessDecoder = JSONDecoder
+
+
+class JSONDecoder(AccessDecoder):
+    def __init__(self, strict):
+        # ok: CAV303
+        AccessDecoder(strict=strict, object_hook=None)
+
+
+class Other:
+    def __init__(self, strict):
+        self.strict = strict
+
+
+# expect: CAV303
+Other(strictt=True)
+'''
+
+
+def test_a_name_bound_by_an_import_and_a_class_is_either(tmp_path: Path, venv_factory) -> None:
+    from tests.api.test_issue11 import api_findings, expected_lines, lines_of
+
+    findings, notes = api_findings(tmp_path, str(venv_factory()), SHADOWED_CODE, "users.py")
+    shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code.startswith("CAV3")]
+    assert lines_of(findings, "CAV303") == expected_lines(SHADOWED_CODE, "CAV303"), (shown, notes)
