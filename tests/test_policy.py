@@ -101,7 +101,7 @@ def test_rules_listing_shows_precision_and_default():
     listed = {r["code"]: r for r in json.loads(caveat("rules", "--format", "json").stdout)}
     assert listed["CAV202"]["default"] == "strict"
     assert listed["CAV202"]["precision"]["judged"] == MEASURED["CAV202"].judged
-    assert listed["B101"]["default"] == "off" and listed["CAV110"]["precision"] is None
+    assert listed["B101"]["default"] == "off" and listed["CAV116"]["precision"] is None
 
 
 def test_one_or_two_judgments_do_not_move_a_rule():

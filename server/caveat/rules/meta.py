@@ -146,6 +146,9 @@ _R3 = ("seed 9003: independent reviewer (triage3), round 3, 2026-12-07 (`caveat 
 _R3_MORE = (_R3 + ", with the same reviewer's judgments of the rule's findings on the check set (seed 9003) and "
             "the blind set (pretalx, changedetection.io, jupyterhub; seed 9004), where the sample on the four "
             "applications was too small to act on")
+_R3_BLIND = ("seed 9004: independent reviewer (triage3), round 3, 2026-12-07: the rule's findings on the blind set "
+             "(pretalx 2025.2.2, changedetection.io 0.60.10, jupyterhub 6.1.1) still reported at 27ef12f; the rule has "
+             "no finding on the four applications, and the policy must hold on applications nobody here has seen")
 
 # code -> its last triage (bench/detection/real-apps/TRIAGE.md). Update a line after re-triaging
 # the rule on a new seed.
@@ -153,6 +156,7 @@ MEASURED: dict[str, Precision] = {
     # caveat's rules
     "CAV101": Precision(0, 12, 23, _R1),
     "CAV102": Precision(0, 9, 11, _R1),
+    "CAV110": Precision(0, 8, 8, _R3_BLIND),  # Markup/mark_safe of code constants, escaped widgets, reverse()d URLs
     "CAV113": Precision(0, 4, 4, _DEV),
     "CAV115": Precision(4, 11, 11, _R1),
     "CAV125": Precision(0, 9, 9, _R1),
@@ -168,6 +172,7 @@ MEASURED: dict[str, Precision] = {
     "CAV202": Precision(0, 12, 103, _R1),
     "CAV203": Precision(10, 10, 10, _R3),  # and 12/12 on the check set, 3/3 on the blind set
     "CAV204": Precision(1, 12, 64, _R1),
+    "CAV206": Precision(0, 4, 4, _R3_BLIND),  # 0/11 judged; 7 no longer reported (bundled files, Popen); left: small copies and writes
     "CAV205": Precision(0, 6, 6, _R1),
     "CAV230": Precision(1, 12, 33, _R2),
     "CAV231": Precision(3, 10, 28, _R2),
