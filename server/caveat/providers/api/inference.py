@@ -862,10 +862,12 @@ class Inference:
         return tuple(found)
 
     def _protocol(self, ref: Ref) -> bool:
-        """A structural type (``class PackageMetadata(Protocol)``): what runs is any class with
-        these members, and more (``importlib.metadata.metadata()`` gives an email Message)."""
+        """A structural type (``class PackageMetadata(Protocol)``, Protocol among its own bases:
+        PEP 544): what runs is any class with these members, and more
+        (``importlib.metadata.metadata()`` gives an email Message). A class that subclasses a
+        protocol (``str`` of ``Sequence``) is an ordinary class."""
         return any(base.split("[")[0].rsplit(".", 1)[-1] == "Protocol"
-                   for klass in self.api.mro(ref) for info, _ in self.api._class_infos(klass) for base in info["bases"])
+                   for info, _ in self.api._class_infos(Ref("class", ref.module, ref.qualname)) for base in info["bases"])
 
     def _union_annotation(self, elements, library, bound) -> tuple[Value, ...] | None:
         parts = [self.annotation(e, "", library, bound) for e in elements]
