@@ -554,3 +554,24 @@ def test_a_name_bound_by_an_import_and_a_class_is_either(tmp_path: Path, venv_fa
     findings, notes = api_findings(tmp_path, str(venv_factory()), SHADOWED_CODE, "users.py")
     shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code.startswith("CAV3")]
     assert lines_of(findings, "CAV303") == expected_lines(SHADOWED_CODE, "CAV303"), (shown, notes)
+
+
+# label-studio: typeshed's return type is a Protocol; the object at run time (an
+# email.message.Message) has more members than the protocol lists
+PROTOCOL_CODE = '''import importlib.metadata
+
+
+def version(name: str):
+    # ok: CAV301
+    found = importlib.metadata.metadata(name).get("version")
+    # expect: CAV301
+    return found, name.uppercase()
+'''
+
+
+def test_a_protocol_return_type_does_not_list_every_member(tmp_path: Path, venv_factory) -> None:
+    from tests.api.test_issue11 import api_findings, expected_lines, lines_of
+
+    findings, notes = api_findings(tmp_path, str(venv_factory()), PROTOCOL_CODE, "meta.py")
+    shown = [f"{f.line}: {f.code} {f.message}" for f in findings if f.code.startswith("CAV3")]
+    assert lines_of(findings, "CAV301") == expected_lines(PROTOCOL_CODE, "CAV301"), (shown, notes)
