@@ -847,7 +847,7 @@ class Inference:
                 return None
             if self.api.attribute(ref, "__get__") is not None:
                 return None  # a descriptor: the attribute holds something else
-            if self._protocol(ref):
+            if self.api.is_protocol(ref):  # PEP 544 structural type: what runs has more members
                 return (Value(None, unknown=f"{ref.full_name} is a Protocol"),)
             return (Value(Ref("instance", ref.module, ref.qualname), declared=True, origin=library.split(".")[0]),)
         classes = self._values(ast.parse(dotted, mode="eval").body) if "." in dotted else self._module_name(dotted)
@@ -860,14 +860,6 @@ class Inference:
                 return None
             found.extend(instance)
         return tuple(found)
-
-    def _protocol(self, ref: Ref) -> bool:
-        """A structural type (``class PackageMetadata(Protocol)``, Protocol among its own bases:
-        PEP 544): what runs is any class with these members, and more
-        (``importlib.metadata.metadata()`` gives an email Message). A class that subclasses a
-        protocol (``str`` of ``Sequence``) is an ordinary class."""
-        return any(base.split("[")[0].rsplit(".", 1)[-1] == "Protocol"
-                   for info, _ in self.api._class_infos(Ref("class", ref.module, ref.qualname)) for base in info["bases"])
 
     def _union_annotation(self, elements, library, bound) -> tuple[Value, ...] | None:
         parts = [self.annotation(e, "", library, bound) for e in elements]
@@ -883,7 +875,7 @@ class Inference:
             return None
         if self.api.attribute(ref, "__get__") is not None:
             return None  # a descriptor (SQLAlchemy's Mapped[int]): the attribute holds something else
-        if self._protocol(ref):
+        if self.api.is_protocol(ref):  # PEP 544 structural type: what runs has more members
             return (Value(None, unknown=f"{ref.full_name} is a Protocol"),)
         return (Value(Ref("instance", ref.module, ref.qualname), declared=declared,
                       origin="project" if declared else ""),)
