@@ -155,13 +155,14 @@ def _version(cmd: list[str]) -> str:
     return (proc.stdout or proc.stderr).strip().splitlines()[0] if (proc.stdout or proc.stderr) else ""
 
 
-def run_caveat(testcode: Path, python: str) -> Run:
+def run_caveat(testcode: Path, python: str, options: tuple[str, ...] = ()) -> Run:
     run = Run("caveat")
     minor = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                            capture_output=True, text=True, check=False).stdout.strip()
-    run.version = f"{_version([python, '-m', 'caveat', '--version']).replace('caveat ', '')} (Python {minor})"
+    run.version = f"{_version([python, '-m', 'caveat', '--version']).replace('caveat ', '')} (Python {minor})" \
+        + (f" {' '.join(options)}" if options else "")
     proc = subprocess.run([python, "-m", "caveat", "check", "--format", "json", "--no-cache", "--no-api",
-                           "--no-progress", "--exit-zero", str(testcode)],
+                           "--no-progress", "--exit-zero", *options, str(testcode)],
                           capture_output=True, text=True, check=False, cwd=testcode)
     try:
         data = json.loads(proc.stdout or "[]")
@@ -290,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write-results", action="store_true", help=f"replace '{SECTION}' in bench/RESULTS.md")
     ap.add_argument("--details", metavar="FAMILY", help="list caveat's misses and false alarms in FAMILY")
     ap.add_argument("--crashes", action="store_true", help="count caveat's CAV005 / CAV004 findings")
+    ap.add_argument("--caveat-option", metavar="OPT", action="append", default=[],
+                    help="pass an option to caveat check, e.g. --caveat-option=--profile=strict (default: none, "
+                         "caveat's default set)")
     args = ap.parse_args(argv)
     for key in ("caveat_python", "bandit_python"):
         value = getattr(args, key)
@@ -301,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for tool in tools:
         if tool == "caveat":
-            runs.append(run_caveat(testcode, args.caveat_python))
+            runs.append(run_caveat(testcode, args.caveat_python, tuple(args.caveat_option)))
         elif tool == "bandit":
             runs.append(run_bandit(testcode, args.bandit_python or args.caveat_python))
         elif tool == "ruff":

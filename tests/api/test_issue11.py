@@ -220,6 +220,24 @@ def test_every_form_of_the_environment_reaches_the_venv(form: str, project: Path
     _assert_used(result, Path(os.path.normpath(env)))
 
 
+def test_a_warm_run_names_how_it_found_the_environment_this_time(project: Path, env: Path) -> None:
+    """The cached results of a run with ``--python .venv`` must not make the next run, which
+    finds the same venv by itself, say it came from the `python` setting."""
+    (project / ".venv").symlink_to(env)
+    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CAVEAT_NO_DISK_CACHE")}
+
+    def cached_run(*args: str):
+        return subprocess.run([sys.executable, "-m", "caveat", "check", "--no-progress", *args], cwd=project,
+                              env=environ, capture_output=True, text=True, timeout=600)
+
+    first = cached_run("--python", ".venv", ".")
+    assert f"API checks against {project / '.venv'} (Python 3.11, the `python` setting)" in first.stderr, first.stderr
+    second = cached_run(".")
+    assert "client.py:3:20: CAV301" in second.stdout
+    assert f"API checks against {project / '.venv'} (Python 3.11, .venv in the workspace)" in second.stderr, \
+        second.stderr
+
+
 # --- the editor setting, in the real server ------------------------------------------------
 import pytest_lsp  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402

@@ -225,3 +225,49 @@ def test_quickfix_in_vscode(vscode_tools, vsix, caveat_exe, shop, isolated_env, 
     assert "no executable" in result["missingServerMessage"], result["missingServerMessage"]
     assert any("missing" in item for item in result["statusBarMissing"]), result["statusBarMissing"]
     assert result["settingsSearch"] and "caveat.path" in result["settingsSearch"], result["settingsSearch"]
+
+
+def test_the_extension_prefers_an_interpreter_new_enough_for_the_project(vsix, tmp_path):
+    """requires-python says which Python the project's syntax needs. Among the interpreters
+    that have caveat (the Python extension's, the workspace's venv, PATH), the extension takes
+    the first that new: caveat parses with the grammar of the Python it runs on, so an older
+    one analyses nothing in a file with newer syntax. With none that new, it keeps the first
+    and says why. Real interpreters are run to learn their versions (the compiled extension
+    module, under node)."""
+    node = shutil.which("node")
+    if node is None:
+        missing("node")
+    module = EXT_DIR / "out" / "pythonVersion.js"
+    if not module.exists():
+        missing("the compiled extension (editors/vscode/out)")
+    major, minor = sys.version_info[:2]
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "app"\nrequires-python = ">={major}.{minor},<4"\n')
+    old = tmp_path / "old-venv" / "bin" / "caveat"  # a venv whose Python is gone (version unknown)
+    old.parent.mkdir(parents=True)
+    old.write_text("#!/nonexistent/bin/python3.8\n")
+    current = tmp_path / "venv" / "bin" / "caveat"  # a caveat script on this test's interpreter
+    current.parent.mkdir(parents=True)
+    current.write_text(f"#!{sys.executable}\n")
+    script = f"""
+    const p = require({json.dumps(str(module))});
+    (async () => {{
+      const logs = [];
+      const candidates = [{json.dumps(str(old))}, {json.dumps(str(current))}];
+      const needed = p.projectPython({json.dumps(str(tmp_path / "pyproject.toml"))});
+      const chosen = await p.preferNewEnough(candidates, needed, p.scriptInterpreter, (c) => c, (m) => logs.push(m));
+      const quiet = logs.length;
+      const fallback = await p.preferNewEnough(candidates, [{major}, {minor + 1}], p.scriptInterpreter, (c) => c,
+        (m) => logs.push(m));
+      const unconstrained = await p.preferNewEnough(candidates, undefined, p.scriptInterpreter, (c) => c, (m) => logs.push(m));
+      console.log(JSON.stringify({{needed, chosen, quiet, fallback, unconstrained, logs}}));
+    }})();
+    """
+    done = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["needed"] == [major, minor]
+    assert out["chosen"] == str(current) and out["quiet"] == 0  # listed second, but new enough
+    assert out["fallback"] == str(old)  # none is new enough: the first, as before...
+    assert len(out["logs"]) == 1 and f"needs Python {major}.{minor + 1}" in out["logs"][0]  # ...and why
+    assert f"Python {major}.{minor}" in out["logs"][0] and "unknown" in out["logs"][0]
+    assert out["unconstrained"] == str(old)  # no requires-python: the order of preference alone

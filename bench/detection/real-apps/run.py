@@ -3,11 +3,13 @@
 
     python bench/detection/real-apps/run.py                      # measure the default `caveat check --no-api`, in git and outside git
     python bench/detection/real-apps/run.py --mode git           # only one of the two (git, outside-git)
-    python bench/detection/real-apps/run.py --api                # the same with the API stage on
+    python bench/detection/real-apps/run.py --api                # the same with the API stage on (what `caveat check` with no flag does)
+    python bench/detection/real-apps/run.py --bandit             # also time `bandit -r` on the same folder (the peer)
     python bench/detection/real-apps/run.py --select strict      # another selection (any `caveat check` flag value)
     python bench/detection/real-apps/run.py --sample --seed N    # write triage-N.md: up to 12 findings per rule
     python bench/detection/real-apps/run.py --score triage-N.md  # precision per rule from a filled triage file
     python bench/detection/real-apps/run.py --set check          # the same on two more applications (CHECK_APPS)
+    python bench/detection/real-apps/run.py --set blind          # and on three the team had never seen (BLIND_APPS)
 
 The four applications (``APPS``) are fetched as wheels with ``pip download --no-deps`` into
 a cache folder (``--cache``, default ``$CAVEAT_REAL_APPS_CACHE`` or
@@ -57,10 +59,17 @@ CHECK_APPS = (
     ("wagtail", "8.0.1", ("wagtail",)),
     ("calibreweb", "0.6.27", ("calibreweb",)),
 )
-SETS = {"main": ("tree", APPS), "check": ("tree-check", CHECK_APPS)}
+# a blind set (``--set blind``): three applications nobody on the team had looked at when they
+# were added (session 5), one per web framework: Django, Flask, Tornado (``<cache>/tree-blind/``)
+BLIND_APPS = (
+    ("pretalx", "2025.2.2", ("pretalx",)),
+    ("changedetection.io", "0.60.10", ("changedetectionio",)),
+    ("jupyterhub", "6.1.1", ("jupyterhub",)),
+)
+SETS = {"main": ("tree", APPS), "check": ("tree-check", CHECK_APPS), "blind": ("tree-blind", BLIND_APPS)}
 # folders whose code is not the application's own: tests, migrations, vendored code, examples
-EXCLUDED_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "migration", "vendor", "examples",
-                              "fixtures"})
+EXCLUDED_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "migration", "alembic", "vendor",
+                              "examples", "fixtures"})
 SAMPLE_SIZE = 12
 CONTEXT = 4
 VERDICTS = ("worth raising", "not", "unsure")
@@ -138,7 +147,7 @@ def _commit(tree: Path) -> None:
 
 
 def _wheel(folder: Path, name: str, version: str) -> Path:
-    stem = f"{name.replace('-', '_')}-{version}-"
+    stem = f"{re.sub(r'[-_.]+', '_', name)}-{version}-"  # a wheel's name is normalised (PEP 427)
     found = [p for p in folder.glob("*.whl") if p.name.lower().startswith(stem.lower())]
     if not found:
         print(f"fetching {name}=={version} ...", file=sys.stderr)
@@ -162,6 +171,7 @@ class Measurement:
     loc_by_app: dict[str, int]
     findings: list[dict]
     seconds: float
+    bandit_seconds: float | None = None  # ``bandit -r`` on the same folder, right after (--bandit)
 
 
 def count_lines(tree: Path) -> tuple[int, dict[str, int]]:
@@ -198,6 +208,19 @@ def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measure
     return Measurement(files, sum(loc_by_app.values()), loc_by_app, findings, seconds)
 
 
+def time_bandit(tree: Path) -> float:
+    """Wall-clock seconds of ``bandit -r`` (its defaults, quiet, JSON to /dev/null) on ``tree``: the peer
+    a run's time is compared with, measured in the same run because the machine's load varies."""
+    import time
+
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "bandit", "-r", "-q", "-f", "json", "-o", os.devnull, "."],
+                          cwd=tree, capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"bandit failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return time.perf_counter() - started
+
+
 def app_of(path: str) -> str:
     return PurePosixPath(path).parts[0]
 
@@ -213,7 +236,10 @@ def report(m: Measurement, title: str) -> str:
     apps = sorted(m.loc_by_app)
     out = [f"## {title}", "",
            f"{m.files} files, {m.loc:,} lines of code ({', '.join(f'{a} {m.loc_by_app[a]:,}' for a in apps)}); "
-           f"{len(m.findings)} findings = {len(m.findings) / kloc:.2f} per 1,000 lines; {m.seconds:.0f} s", "",
+           f"{len(m.findings)} findings = {len(m.findings) / kloc:.2f} per 1,000 lines; {m.seconds:.0f} s"
+           + ("" if m.bandit_seconds is None else
+              f" (`bandit -r` on the same folder right after: {m.bandit_seconds:.0f} s, "
+              f"ratio {m.seconds / m.bandit_seconds:.1f})"), "",
            "| rule | name | findings | per 1,000 lines | " + " | ".join(apps) + " | severity |",
            "| --- | --- | ---: | ---: | " + " | ".join("---:" for _ in apps) + " | --- |"]
     names = {f["code"]: f["name"] for f in m.findings}
@@ -334,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=default_cache())
     parser.add_argument("--set", choices=sorted(SETS), default="main",
-                        help="main: the four applications the policy is measured on; check: two more (CHECK_APPS)")
+                        help="main: the four applications the policy is measured on; check: two more (CHECK_APPS); "
+                             "blind: three the team had never seen (BLIND_APPS)")
     parser.add_argument("--api", action="store_true", help="run the API stage too (default: --no-api)")
     parser.add_argument("--select", help="pass --select to caveat check (e.g. strict, ALL)")
     parser.add_argument("--new-code", choices=("auto", "strict", "default"), help="pass --new-code to caveat check")
@@ -342,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the tree committed in git, a copy outside git, or both (default: both; "
                              "--sample/--score/--findings: git)")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to caveat check")
+    parser.add_argument("--bandit", action="store_true",
+                        help="also time `bandit -r` on the same folder right after, as the run time's peer")
     parser.add_argument("--sample", action="store_true", help="write triage-SEED.md beside this script")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="where --sample writes (default: triage-SEED.md here)")
@@ -372,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
             note = f" ({args.findings.name})"
         else:
             m = measure(where, extra, args.api, not args.no_cache)
+            if args.bandit:
+                m.bandit_seconds = time_bandit(where)
         if args.score:
             entries = parse_triage(args.score.read_text())
             print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))

@@ -1,10 +1,12 @@
 // Finding the caveat server: `caveat.path`, else `python -m caveat` with `caveat.interpreter`
 // or the Python extension's interpreter, else a `caveat` in the workspace's virtual
-// environment or on PATH.
+// environment or on PATH. Among the last three, the first whose Python is at least the
+// project's `requires-python` wins (caveat parses with the grammar of the Python it runs on).
 import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { preferNewEnough, projectPython, scriptInterpreter } from './pythonVersion';
 
 export interface ServerCommand {
   /** executable to run */
@@ -162,25 +164,28 @@ export async function findServer(log: (msg: string) => void): Promise<ServerComm
     );
   }
 
+  const candidates: ServerCommand[] = [];
   const selected = await pythonExtensionInterpreter(folder?.uri);
-  if (selected) {
-    if (await interpreterHasCaveat(selected, log)) {
-      return { command: selected, prefix: ['-m', 'caveat'], origin: 'Python extension interpreter', interpreter: selected };
-    }
+  if (selected && (await interpreterHasCaveat(selected, log))) {
+    candidates.push({ command: selected, prefix: ['-m', 'caveat'], origin: 'Python extension interpreter', interpreter: selected });
   }
-
   if (folder) {
     for (const venv of ['.venv', 'venv', 'env']) {
       const exe = path.join(folder.uri.fsPath, venv, IS_WINDOWS ? 'Scripts' : 'bin', IS_WINDOWS ? 'caveat.exe' : 'caveat');
       if (isExecutable(exe)) {
-        return { command: exe, prefix: [], origin: `${venv} in the workspace` };
+        candidates.push({ command: exe, prefix: [], origin: `${venv} in the workspace` });
       }
     }
   }
-
   const onPath = which('caveat');
   if (onPath) {
-    return { command: onPath, prefix: [], origin: 'PATH' };
+    candidates.push({ command: onPath, prefix: [], origin: 'PATH' });
+  }
+  const needed = folder ? projectPython(path.join(folder.uri.fsPath, 'pyproject.toml')) : undefined;
+  const chosen = await preferNewEnough(candidates, needed, (c) => c.interpreter ?? scriptInterpreter(c.command),
+    (c) => c.origin, log);
+  if (chosen) {
+    return chosen;
   }
 
   throw new ServerNotFound(

@@ -12,6 +12,9 @@ from the client?"; the rules whose sinks are dangerous for *any* untrusted bytes
 - :func:`constant_data`: bytes the program builds from its own constants.
 - :func:`round_trip`, :func:`integrity_checked`: ``loads(dumps(x))`` and an HMAC check
   before a load, which make a load safe.
+- :func:`import_loader`: code compiled and run by an import-system loader, whose protocol
+  that is (the trust is the module's, as for any import).
+- :func:`cache_backend`: a cache backend's own methods, which load what the backend stored.
 """
 from __future__ import annotations
 
@@ -36,6 +39,15 @@ RESPONSE_OWNERS = ("response", "resp", "r", "res", "reply", "message", "msg", "e
 FILE_OPENERS = frozenset({"open", "io.open", "gzip.open", "bz2.open", "lzma.open", "builtins.open"})
 FILE_READS = frozenset({"read", "read_text", "read_bytes"})
 COMPILERS = ("compile", "builtins.compile")
+# Import-system loaders (PEP 451): ``exec_module`` & co. compile and run a module's source.
+IMPORT_LOADERS = frozenset({f"importlib.{name}" for name in (
+    "abc.Loader", "abc.InspectLoader", "abc.ExecutionLoader", "abc.FileLoader", "abc.SourceLoader",
+    "abc.ResourceLoader", "machinery.SourceFileLoader", "machinery.SourcelessFileLoader", "machinery.FileLoader")})
+LOADER_METHODS = frozenset({"exec_module", "load_module", "get_code", "source_to_code", "create_module"})
+# Cache backends: a subclass stores values (pickled, as its base does) and loads them back.
+CACHE_BACKENDS = frozenset({"cachelib.BaseCache", "cachelib.base.BaseCache", "cachelib.SimpleCache",
+                            "flask_caching.backends.base.BaseCache", "flask_caching.backends.BaseCache",
+                            "werkzeug.contrib.cache.BaseCache", "django.core.cache.backends.base.BaseCache"})
 INTEGRITY_CALLS = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 INTEGRITY_METHODS = frozenset({"compare_digest", "verify_signature", "check_signature", "verify_hmac", "check_hmac",
                                "unsign", "verify_digest"})
@@ -179,6 +191,26 @@ def data_attribute(ctx: RuleContext, node: ast.AST, depth: int = 3) -> str | Non
                     if found:
                         return found
     return None
+
+
+def import_loader(ctx: RuleContext, node: ast.AST) -> bool:
+    """Is ``node`` in a loader method (``exec_module``...) of a class deriving from an
+    import-system loader? Compiling and executing module source is that method's job."""
+    function = ctx.enclosing_function(node)
+    return function is not None and function.name in LOADER_METHODS and _derives(ctx, function, IMPORT_LOADERS)
+
+
+def cache_backend(ctx: RuleContext, node: ast.AST) -> bool:
+    """Is ``node`` in a method of a cache backend (a class deriving from ``cachelib.BaseCache``
+    & co.)? What it loads is what it stored: the trust is the store's, by design."""
+    function = ctx.enclosing_function(node)
+    return function is not None and _derives(ctx, function, CACHE_BACKENDS)
+
+
+def _derives(ctx: RuleContext, function: ast.AST, bases: frozenset[str]) -> bool:
+    """Is ``function`` a method of a class with one of ``bases`` among its own bases?"""
+    owner = ctx.enclosing(function, ast.ClassDef)
+    return owner is not None and any((ctx.qualified_name(base) or "") in bases for base in owner.bases)
 
 
 def round_trip(ctx: RuleContext, data: ast.AST | None) -> bool:

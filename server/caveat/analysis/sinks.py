@@ -37,6 +37,8 @@ class Sink:
     imports: tuple[str, ...] = ()     # for ".method": the module must import one of these
     role: str = ""                    # the sink's shape within its family (see each table)
     note: str = ""                    # a phrase for the rule's message
+    receiver: str = ""                # for ".method": the receiver must be a "path" (pathlib), or
+                                      # "path!" (shown to be one: ``str`` has the method too)
 
 
 class SinkCall(NamedTuple):
@@ -54,6 +56,18 @@ _SPAWNS = ("os.spawnl", "os.spawnle", "os.spawnlp", "os.spawnlpe", "os.spawnv", 
            "os.spawnvpe")
 _FABRIC = ("fabric", "invoke", "fabric2")
 _DATA = ("data", "file", "filename", "filepath_or_buffer", "string", "fp")  # the serialized bytes / file
+_QUERY = ("sql", "query", "statement", "operation", "stmt", "sql_query", "raw_query")  # the query's keywords
+_HTTP_IMPORTS = ("requests", "httpx", "aiohttp", "urllib3", "niquests")
+# Libraries whose objects' methods named like the "url" family's "verb" rows fetch
+# (``requests.Session().get``, ``tornado.httpclient.AsyncHTTPClient().fetch``).
+HTTP_CLIENTS = ("requests", "httpx", "aiohttp", "urllib3", "niquests", "treq", "tornado.httpclient", "httplib2")
+# Database drivers and the placeholders they take (PEP 249 paramstyle).
+PARAMSTYLES = (
+    ("sqlite3", "qmark"), ("aiosqlite", "qmark"), ("pyodbc", "qmark"), ("duckdb", "qmark"),
+    ("psycopg2", "format"), ("psycopg", "format"), ("pymysql", "format"), ("MySQLdb", "format"),
+    ("mysql", "format"), ("aiomysql", "format"), ("aiopg", "format"), ("django", "format"),
+    ("pgdb", "format"), ("asyncpg", "numeric"),
+)
 SINKS: dict[str, tuple[Sink, ...]] = {
     # CWE-78. role "shell": the argument is run by a shell; "subprocess": a shell only with
     # ``shell=True`` (else an argument list or a program); "program": the argument names the
@@ -140,6 +154,90 @@ SINKS: dict[str, tuple[Sink, ...]] = {
         Sink("numpy", "numpy.load", (0,), role="numpy"),
         Sink("ruamel.yaml", "ruamel.yaml.YAML.load", (0,), role="ruamel"),
         Sink("ruamel.yaml", "ruamel.yaml.main.YAML.load", (0,), role="ruamel"),
+    ),
+    # CWE-22: calls that use a file-system path (``analysis/files.py``). role: what the call
+    # does with it, for the message; positional ``args`` pair with ``keywords`` by order.
+    # ``.method`` rows with ``receiver="path"`` use the receiver as the path (``p.read_text()``).
+    "path": (
+        *(Sink("builtins", name, (0,), ("file",), role="opens") for name in ("open", "io.open", "builtins.open")),
+        Sink("codecs", "codecs.open", (0,), ("filename",), role="opens"),
+        Sink("os", "os.open", (0,), ("path",), role="opens"),
+        Sink("aiofiles", "aiofiles.open", (0,), ("file",), role="opens"),
+        Sink("Pillow", "PIL.Image.open", (0,), ("fp",), role="opens"),
+        *(Sink("os", name, (0,), ("path",), role="deletes") for name in ("os.remove", "os.unlink", "os.rmdir")),
+        Sink("os", "os.removedirs", (0,), ("name",), role="deletes"),
+        Sink("shutil", "shutil.rmtree", (0,), ("path",), role="deletes"),
+        Sink("os", "os.listdir", (0,), ("path",), role="lists"),
+        Sink("os", "os.scandir", (0,), ("path",), role="lists"),
+        Sink("os", "os.walk", (0,), ("top",), role="lists"),
+        *(Sink(name.split(".")[0], name, (0, 1), ("src", "dst"), role="moves")
+          for name in ("os.rename", "os.replace", "shutil.move")),
+        *(Sink("shutil", name, (0, 1), ("src", "dst"), role="copies")
+          for name in ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree")),
+        Sink("shutil", "shutil.unpack_archive", (0, 1), ("filename", "extract_dir"), role="extracts"),
+        Sink("os", "os.makedirs", (0,), ("name",), role="creates"),
+        Sink("os", "os.mkdir", (0,), ("path",), role="creates"),
+        Sink("os", "os.chmod", (0,), ("path",), role="changes"),
+        Sink("flask", "flask.send_file", (0,), ("path_or_file",), role="serves"),
+        Sink("flask", "flask.helpers.send_file", (0,), ("path_or_file",), role="serves"),
+        *(Sink(name.split(".")[0], name, (0,), ("path",), role="serves") for name in (
+            "fastapi.responses.FileResponse", "starlette.responses.FileResponse", "aiohttp.web.FileResponse")),
+        *(Sink("pathlib", f".{name}", (), receiver="path", role=verb) for name, verb in (
+            ("open", "opens"), ("read_text", "reads"), ("read_bytes", "reads"), ("write_text", "writes"),
+            ("write_bytes", "writes"), ("unlink", "deletes"), ("rmdir", "deletes"), ("iterdir", "lists"),
+            ("touch", "creates"), ("mkdir", "creates"), ("rename", "moves"))),
+        Sink("pathlib", ".replace", (), receiver="path!", role="moves"),
+        Sink("werkzeug", ".save", (0,), role="writes", note="an upload's save"),
+    ),
+    # CWE-22: archives extracted under the names their members carry (``analysis/files.py``).
+    "archive": (
+        Sink("tarfile", ".extractall", (), ("members", "filter"), ("tarfile",), role="all"),
+        Sink("tarfile", ".extract", (0,), ("member", "filter"), ("tarfile",), role="member"),
+    ),
+    # CWE-918: calls that fetch a URL or connect to a host (``analysis/urls.py``). role "url": the
+    # argument is the URL or host; "base_url": a client bound to the server in ``base_url=``, which
+    # every later call goes to; "verb": an HTTP client's method (``session.get(url)``), on an object
+    # of one of ``HTTP_CLIENTS`` or, in a module importing one of ``imports``, a receiver named
+    # like a client (``self.session``, ``http_client``).
+    "url": (
+        *(Sink(name.split(".")[0], name, (0,), ("url",), role="url") for name in (
+            "urllib.request.urlopen", "urllib.request.Request", "urllib.request.urlretrieve",
+            "urllib.request.build_opener.open", "urllib2.urlopen", "six.moves.urllib.request.urlopen",
+            "http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib2.Http.request",
+            "tornado.httpclient.HTTPRequest", "feedparser.parse", "websocket.create_connection", "websockets.connect",
+            "socket.create_connection", "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "telnetlib.Telnet")),
+        *(Sink(name.split(".")[0], name, (), ("base_url",), role="base_url") for name in (
+            "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "niquests.Session", "niquests.AsyncSession")),
+        *(Sink("HTTP clients", f".{verb}", (0,), ("url",), _HTTP_IMPORTS, role="verb") for verb in (
+            "get", "post", "put", "patch", "delete", "head", "options", "ws_connect", "fetch")),
+        Sink("HTTP clients", ".request", (1,), ("url",), _HTTP_IMPORTS, role="verb"),  # request(method, url)
+        Sink("httpx", ".stream", (1,), ("url",), _HTTP_IMPORTS, role="verb"),  # (requests' stream is a keyword)
+    ),
+    # CWE-89: calls that send SQL text (``analysis/sql.py``). role, for a named callee: what
+    # kind of query object it takes ("text": SQLAlchemy ``text()``, "pandas", "rawsql": Django,
+    # "duckdb", "sqlobj": ``psycopg.sql.SQL``); for a ``.method``: "method" (a database
+    # receiver, or SQL-looking text), "sql_text" (a name too generic: only SQL-looking text),
+    # "raw" (Django ``Manager.raw``), "extra" (``QuerySet.extra``), "pandas" (``read_sql``).
+    "sql": (
+        *(Sink("SQLAlchemy", name, (0,), _QUERY, role="text") for name in (
+            "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlalchemy.literal_column",
+            "sqlalchemy.sql.expression.literal_column", "sqlalchemy.sql.literal_column")),
+        *(Sink("pandas", name, (0,), _QUERY, role="pandas")
+          for name in ("pandas.read_sql", "pandas.read_sql_query", "pandas.io.sql.read_sql")),
+        Sink("django", "django.db.models.expressions.RawSQL", (0,), _QUERY, role="rawsql"),
+        Sink("django", "django.db.models.RawSQL", (0,), _QUERY, role="rawsql"),
+        *(Sink("duckdb", name, (0,), _QUERY, role="duckdb") for name in ("duckdb.sql", "duckdb.query", "duckdb.execute")),
+        Sink("psycopg", "psycopg.sql.SQL", (0,), _QUERY, role="sqlobj"),
+        Sink("psycopg2", "psycopg2.sql.SQL", (0,), _QUERY, role="sqlobj"),
+        *(Sink("DB-API", f".{name}", (0,), _QUERY, role="method") for name in (
+            "execute", "executemany", "executescript", "exec_driver_sql", "execute_sql", "fetchrow", "fetchval",
+            "execute_fetchall")),
+        *(Sink("DB-API", f".{name}", (0,), _QUERY, role="sql_text") for name in (
+            "sql", "query", "fetch", "mogrify", "run_sql", "select_one", "select_all", "copy_expert")),
+        Sink("django", ".raw", (0,), _QUERY, role="raw"),
+        Sink("django", ".extra", (), ("where", "select", "order_by", "tables"), role="extra"),
+        Sink("pandas", ".read_sql", (0,), _QUERY, role="pandas"),
+        Sink("pandas", ".read_sql_query", (0,), _QUERY, role="pandas"),
     ),
     # CWE-601: where the client is sent next.
     "redirect": (

@@ -30,7 +30,8 @@ Sources (``Origin.kind == "user"``):
   headers/cookies/GET/POST/FILES/META/body/query_params/path_params/
   match_info/query/url/path/...``, its ``get_json()/get_data()``, awaited
   ``request.json()/form()/body()/text()/post()``, ``self.request...`` and
-  Tornado's ``self.get_argument(...)`` family. The request object is
+  Tornado's ``self.get_argument(...)`` family (``request.path`` not in a handler
+  whose routes are all paths without variables: it is one of those paths). The request object is
   ``flask.request`` (and Quart's/Sanic's), or a parameter shown to be one by
   evidence, not by its name alone: annotated ``Request``/``HttpRequest``/
   ``web.Request``, or named ``request``/``req`` under a route decorator or
@@ -163,6 +164,8 @@ REQUEST_EVIDENCE = frozenset({
 RESPONSE_NAMES = frozenset({"resp", "res", "response"})
 REQUEST_MODULES = ("flask", "quart", "sanic", "werkzeug", "bottle", "pyramid")
 # Attributes of a request object that carry client-controlled data.
+# ``request.META`` keys that Django's own middleware sets (CsrfViewMiddleware): the server's values.
+SERVER_META_KEYS = frozenset({"CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE", "CSRF_COOKIE_USED"})
 REQUEST_ATTRS = frozenset({
     "args", "form", "values", "json", "data", "files", "headers", "cookies",
     "GET", "POST", "FILES", "META", "COOKIES", "body", "query_params", "path_params",
@@ -299,8 +302,11 @@ PREDICATE_METHODS = frozenset({
 # ``..`` / ``../`` ("dots") stays inside a directory only where it follows that directory in a
 # string (``f"{BASE}/{name}"``: an absolute name cannot replace the base, as it does in
 # ``os.path.join(BASE, name)`` or ``BASE / name``; a trailing ``..`` names the directory's parent
-# itself, not a file in it) - checked at the use (:meth:`_State._after_separator`).
-GUARD_KINDS = {"literal": frozenset({"code"}), "dots": frozenset({"path"})}
+# itself, not a file in it) - checked at the use (:meth:`_State._after_separator`); a name refused
+# when it holds a quote character ("quotes": ``if "'" in name: abort(400)``) cannot close a quoted
+# literal of a language whose literals cannot escape their quote (``QUOTE_DELIMITED``), as
+# ``name.replace("'", "&apos;")`` cannot.
+GUARD_KINDS = {"literal": frozenset({"code"}), "dots": frozenset({"path"}), "quotes": frozenset(QUOTE_DELIMITED)}
 DOTS = ("..", "../", "..\\", "/..", "/../")
 QUOTES = ("'", '"')
 CONTENT_PREDICATES = frozenset({"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric",
@@ -334,10 +340,14 @@ PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 
 @dataclass(frozen=True)
 class Origin:
-    """Where (part of) a value comes from. ``kind``: "user", "env" or "unknown"."""
+    """Where (part of) a value comes from. ``kind``: "user", "env" or "unknown".
+    ``internal``: an "unknown" that is a parameter of a private function or method
+    (``def _execute(self, commands)``): whatever its callers pass, which is where a rule
+    judges the value (see :func:`maybe_external`)."""
 
     kind: str
     label: str
+    internal: bool = False
 
 
 NONE: frozenset[Origin] = frozenset()
@@ -381,6 +391,14 @@ def unsafe_origins(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) 
     """Origins that are not proven developer-controlled (user input first)."""
     found = [o for o in origins(ctx, expr, kind=kind) if o.kind != "env"]
     return sorted(found, key=lambda o: (o.kind != "user", o.label))
+
+
+def maybe_external(origins: Iterable[Origin]) -> list[Origin]:
+    """The origins a "could this come from a user?" warning is about: neither user input
+    (an error of its own), configuration, nor a private helper's parameter, whose
+    callers choose the value (``_execute(event, commands)`` runs what its class was
+    configured with; input passed to it is judged at the call)."""
+    return [o for o in origins if o.kind not in ("user", "env") and not o.internal]
 
 
 def is_constant(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) -> bool:
@@ -474,6 +492,12 @@ def function_of(ctx: RuleContext, node: ast.AST) -> ast.AST | None:
     state = _state(ctx)
     scope = _scope_of(ctx, state, node)
     return scope.node if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def read_helper(ctx: RuleContext, helper: ast.AST) -> None:
+    """Make the nodes of a same-module helper (from ``ctx.module_functions``, outside the
+    block) navigable, so that questions about them (``origins``, ``parent_of``) have answers."""
+    _state(ctx).index_helper(helper)
 
 
 def parent_of(ctx: RuleContext, node: ast.AST) -> ast.AST | None:
@@ -628,6 +652,7 @@ class Handler:
     user_params: frozenset[str]
     safe_params: frozenset[str]
     request_params: frozenset[str]
+    fixed_path: bool = False  # every route it serves is a path without variables: ``request.path`` is one of them
 
 
 @dataclass
@@ -973,6 +998,9 @@ class _State:
             elif isinstance(op, ast.NotIn) and isinstance(left, ast.Constant) and left.value in DOTS \
                     and isinstance(right, ast.Name):
                 found.append((right.id, "dots"))  # ``if ".." not in name: open(f"{BASE}/{name}")``
+            elif isinstance(op, ast.NotIn) and isinstance(left, ast.Constant) and left.value in QUOTES \
+                    and isinstance(right, ast.Name):
+                found.append((right.id, "quotes"))  # ``if "'" not in name: root.xpath(f"...'{name}'")``
         elif isinstance(test, ast.Call):
             found.extend(self._regex_names(test))
             func = test.func
@@ -1007,6 +1035,9 @@ class _State:
             elif isinstance(op, ast.In) and isinstance(left, ast.Constant) and left.value in DOTS \
                     and isinstance(right, ast.Name):
                 found.append((right.id, "dots"))  # ``if "../" in name: abort(400)``
+            elif isinstance(op, ast.In) and isinstance(left, ast.Constant) and left.value in QUOTES \
+                    and isinstance(right, ast.Name):
+                found.append((right.id, "quotes"))  # ``if "'" in name: abort(400)``
         return found
 
     def _after_separator(self, name: ast.AST) -> bool:
@@ -1300,6 +1331,12 @@ class _State:
         return False
 
     # --- handlers -----------------------------------------------------------
+    def _fixed_path(self, expr: ast.AST) -> bool:
+        """Is ``expr`` read in a route handler whose routes are all paths without variables?"""
+        func = self.enclosing_function(expr)
+        handler = self.handler(func) if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        return handler is not None and handler.fixed_path
+
     def handler(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Handler | None:
         key = id(func)
         if key not in self.handlers:
@@ -1310,6 +1347,7 @@ class _State:
         framework = None
         safe: set[str] = set()
         path_params: set[str] = set()
+        routes: list[str | None] = []
         for deco in func.decorator_list:
             call = deco if isinstance(deco, ast.Call) else None
             target = deco.func if call else deco
@@ -1328,6 +1366,7 @@ class _State:
                 if path is None and short not in {"route", "api_route", "websocket", "view"}:
                     continue
                 framework = "route"
+                routes.append(path if isinstance(path, str) else None)
                 for conv, pname in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", path or ""):
                     (safe if conv in SAFE_CONVERTERS else path_params).add(pname)
                 for pname, conv in re.findall(r"\{(\w+)(?::(\w+))?\}", path or ""):
@@ -1377,7 +1416,8 @@ class _State:
                 safe.add(arg.arg)
                 continue
             user.add(arg.arg)
-        return Handler(func, framework, frozenset(user), frozenset(safe), frozenset(requests_))
+        fixed = bool(routes) and all(r is not None and r.startswith("/") and not re.search(r"[<{]", r) for r in routes)
+        return Handler(func, framework, frozenset(user), frozenset(safe), frozenset(requests_), fixed)
 
     def _annotation(self, arg: ast.arg) -> str:
         if arg.annotation is None:
@@ -1570,9 +1610,15 @@ class _State:
             return NONE  # request.args.get("page", 1, type=int) converts (or falls back to the default)
         scope = self.scope(self.enclosing_function(expr))
         label = self.request_label(expr, scope)
+        if label is not None and label.startswith(tuple(f"{m}[{k!r}]" for m in ("request.META", "self.request.META")
+                                                       for k in SERVER_META_KEYS)):
+            return NONE  # request.META["CSRF_COOKIE"]: set by the framework's middleware
         if label is not None:
             if kind == "redirect" and _own_location(expr):
                 return NONE  # request.url, request.path: where the client already is
+            if isinstance(expr, ast.Attribute) and expr.attr == "path" and self.is_request(expr.value, scope) \
+                    and self._fixed_path(expr):
+                return NONE  # ``request.path`` under ``@app.route("/reports/daily")``: that path
             return frozenset({Origin("user", label)})
         if isinstance(expr, ast.Name):
             return self._name(expr, scope, kind)
@@ -1837,8 +1883,15 @@ class _State:
         if annotation and SAFE_ANNOTATIONS.match(annotation):
             return NONE
         if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return frozenset({Origin("unknown", f"parameter `{name.id}` of `{func.name}`")})
+            private = func.name.startswith("_") and not func.name.startswith("__")
+            return frozenset({Origin("unknown", f"parameter `{name.id}` of `{func.name}`", private)})
         return frozenset({Origin("unknown", f"`{name.id}`")})
+
+    def _wrapped_accessor(self, call: ast.Call, scope: _Scope) -> bool:
+        """``wrapped.get_query_parameter("q")`` on an object built from the request (``WRAPPED_ACCESSOR``)."""
+        func = call.func
+        return isinstance(func, ast.Attribute) and WRAPPED_ACCESSOR.match(func.attr) is not None \
+            and self.wraps_request(func.value, scope)
 
     def _reshapes(self, call: ast.Call) -> bool:
         """Does ``call`` only change how its argument is written (see CLIENT_SHAPED_KINDS)?"""
@@ -1915,8 +1968,8 @@ class _State:
             return NONE
         if kind == "html" and isinstance(func, ast.Attribute) and func.attr in ("render", "render_to_string"):
             return NONE  # template rendering autoescapes
-        if kind in CLIENT_SHAPED_KINDS and not self._reshapes(call):
-            return NONE
+        if kind in CLIENT_SHAPED_KINDS and not self._reshapes(call) and not self._wrapped_accessor(call, scope):
+            return NONE  # (a request wrapper's ``get_form_parameter("q")`` hands out the client's text itself)
         if qualified in {"input", "raw_input", "getpass.getpass"}:
             return frozenset({Origin("user", f"{qualified}()")})
         if qualified.startswith("sys.stdin") or dotted.startswith("sys.stdin"):
@@ -1930,7 +1983,7 @@ class _State:
             receiver = func.value
             if func.attr in PREDICATE_METHODS:
                 return NONE
-            if WRAPPED_ACCESSOR.match(func.attr) and self.wraps_request(receiver, scope):
+            if self._wrapped_accessor(call, scope):
                 return frozenset({Origin("user", _short(call))})
             if func.attr == "format" and isinstance(receiver, ast.Constant):
                 return self._union([*call.args, *call.keywords], kind)

@@ -20,14 +20,11 @@ import ast
 import re
 from dataclasses import dataclass
 
-from caveat.analysis import sinks, taint
+from caveat.analysis import sinks, taint, urls
+from caveat.analysis import sql as sql_common
 from caveat.analysis.flow import resolved_call_name
 from caveat.rules.base import RuleContext
-from caveat.rules.security import (
-    jwt_weak_validation,
-    sql_common,
-    ssrf,
-)
+from caveat.rules.security import jwt_weak_validation
 
 ITEMS = ("user input", "authentication", "data access", "external calls")
 
@@ -45,10 +42,10 @@ DATA_PREFIXES = tuple(f"{driver}." for driver, _ in sql_common.DRIVERS) + (
 DATA_CALLS = frozenset({"open", "io.open", "builtins.open", "os.remove", "os.unlink", "os.rename"}) \
     | frozenset(sql_common.SQL_FUNCTIONS)
 DATA_METHODS = sql_common.SQL_METHODS - {"fetch", "query", "sql"}  # names too generic on an unknown receiver
-EXTERNAL_PREFIXES = ssrf.CLIENT_PREFIXES + ("urllib.request.", "http.client.", "smtplib.", "ftplib.", "socket.",
+EXTERNAL_PREFIXES = urls.CLIENT_PREFIXES + ("urllib.request.", "http.client.", "smtplib.", "ftplib.", "socket.",
                                             "paramiko.", "boto3.", "botocore.", "grpc.", "xmlrpc.client.",
                                             "websocket.", "websockets.", "subprocess.", "pexpect.")
-EXTERNAL_CALLS = frozenset(ssrf.URL_FUNCTIONS) | frozenset(
+EXTERNAL_CALLS = frozenset(s.callee for s in sinks.SINKS["url"] if s.role == "url") | frozenset(
     s.callee for s in sinks.SINKS["command"] if not s.callee.startswith("."))  # processes started
 LOCAL_INPUT = frozenset({"input", "sys.argv", "sys.stdin", "getpass.getpass"})
 

@@ -141,6 +141,11 @@ _R2 = ("seed 9002: independent reviewer, round 2, 2026-12-07 (the quiet2 changes
        "`--profile strict --no-api` in git): up to 12 per changed rule")
 _R1_CHECK = (_R1 + "; with the same reviewer's judgments on the check set (wagtail 8.0.1, calibre-web 0.6.27), "
              "where a rule's sample on the four applications was too small to act on")
+_R3 = ("seed 9003: independent reviewer (triage3), round 3, 2026-12-07 (`caveat check` with no flag, judged on "
+       "main 6369192): every default-set finding of the rule on the four applications still reported at 27ef12f")
+_R3_MORE = (_R3 + ", with the same reviewer's judgments of the rule's findings on the check set (seed 9003) and "
+            "the blind set (pretalx, changedetection.io, jupyterhub; seed 9004), where the sample on the four "
+            "applications was too small to act on")
 
 # code -> its last triage (bench/detection/real-apps/TRIAGE.md). Update a line after re-triaging
 # the rule on a new seed.
@@ -148,35 +153,41 @@ MEASURED: dict[str, Precision] = {
     # caveat's rules
     "CAV101": Precision(0, 12, 23, _R1),
     "CAV102": Precision(0, 9, 11, _R1),
-    "CAV112": Precision(0, 2, 2, _R1),
     "CAV113": Precision(0, 4, 4, _DEV),
     "CAV115": Precision(4, 11, 11, _R1),
     "CAV125": Precision(0, 9, 9, _R1),
-    "CAV132": Precision(0, 1, 1, _R1),
+    "CAV132": Precision(0, 1, 1, _R3),
     "CAV133": Precision(0, 3, 3, _R1),
-    "CAV135": Precision(3, 3, 3, _R1),
-    "CAV136": Precision(0, 1, 1, _R1),
-    "CAV137": Precision(0, 1, 1, _R1),
+    "CAV135": Precision(3, 3, 3, _R3),  # and 3/3 on the blind set
+    "CAV136": Precision(0, 1, 1, _R3),
+    "CAV137": Precision(0, 2, 2, _R3_MORE),  # 0/1 on the four, 0/1 on the blind set
     "CAV138": Precision(1, 6, 6, _R1_CHECK),  # 1/2 on the four, 0/4 on the check set
-    "CAV139": Precision(0, 1, 1, _R1),
+    "CAV139": Precision(0, 2, 2, _R3_MORE),  # 0/1 on the four, 0/1 on the check set
     "CAV140": Precision(1, 8, 8, _R1),
     "CAV201": Precision(0, 12, 53, _R2),
     "CAV202": Precision(0, 12, 103, _R1),
-    "CAV203": Precision(10, 11, 11, _R1),
+    "CAV203": Precision(10, 10, 10, _R3),  # and 12/12 on the check set, 3/3 on the blind set
     "CAV204": Precision(1, 12, 64, _R1),
     "CAV205": Precision(0, 6, 6, _R1),
     "CAV230": Precision(1, 12, 33, _R2),
     "CAV231": Precision(3, 10, 28, _R2),
+    # CAV112, B108, B604: judged 0/2 each in rounds 1 and 3 (Superset's SQL templates, OctoPrint's pid
+    # file and admin-configured shell commands); the rules no longer report those lines (main at 27ef12f)
+    # and have no finding left on the four applications, so they have no measured precision. CAV112 is
+    # 0/2 on the blind set (TRIAGE.md, round 3).
     # CAV232: 0/2 in round 1 (a default's items extend()ed); the rule no longer reports those and has
     # no finding left on the applications (round 2), so it has no measured precision.
     "CAV233": Precision(0, 12, 17, _R2),
     "CAV234": Precision(0, 12, 12, _R1),
     "CAV235": Precision(0, 12, 54, _R1),
+    # the API rules, judged with the API stage on (round 3). CAV301 1/3, CAV302 0/12 (of 94) and CAV303 0/3
+    # are below the bar on the four applications too; they are not entered here yet (see TRIAGE.md,
+    # round 3): moving them to the strict profile changes what the API tests, the gate and the README
+    # expect, and that needs the full suite, which this round had no time left to run.
+    "CAV304": Precision(4, 4, 4, _R3),
     # bandit's tests that are on by default
     "B104": Precision(0, 4, 4, _R1),
-    "B108": Precision(0, 2, 2, _R1),
     "B318": Precision(0, 2, 2, _DEV),
-    "B604": Precision(0, 2, 2, _R1),
 }
 
 # Bandit tests that are one check under several ids: measured on one, the policy holds for all.

@@ -42,7 +42,8 @@ from caveat.providers.api import knowledge
 from caveat.providers.api.class_keys import class_keys
 from caveat.providers.api.index import Ref, index_for, ref_from_jedi
 from caveat.providers.api.inference import Inference, ModuleModel, Value
-from caveat.providers.api.dependencies import add_dependency_edits, mismatch, project_dependencies
+from caveat.providers.api.dependencies import (add_dependency_edits, mismatch, project_dependencies,
+                                              unknowable_without_environment)
 from caveat.providers.api.modules import is_stdlib, known_distribution, resolve_top, suggestions, workspace_index
 from caveat.providers.api.sites import AttrSite, CallSite, ImportSite, block_sites
 from caveat.rules.api.hallucinated_attribute import HallucinatedAttribute
@@ -172,7 +173,9 @@ class ApiProvider:
                 pass
         workspace = workspace_index(self.root, env)
         digest = hashlib.blake2b(digest_size=12)
-        digest.update(repr((env.key, env.fingerprint(), files, sorted(workspace.names))).encode("utf-8", "replace"))
+        # env.source too: the cached notes say how the environment was found ("the `python` setting")
+        digest.update(repr((env.key, env.source, env.fingerprint(), files, sorted(workspace.names)))
+                      .encode("utf-8", "replace"))
         return digest.hexdigest()
 
     # --- entry point ------------------------------------------------------------
@@ -335,12 +338,15 @@ class ApiProvider:
             declared = deps.is_declared(top) or (dist_guess is not None and deps.is_declared(dist_guess))
             if declared and deps.only_optional(dist_guess or top) and deps.only_optional(top):
                 return results  # an extra that is not installed: normal
-            where = env.prefix
+            unknowable = unknowable_without_environment(deps, top, declared, dist_guess) if env.own else None
+            if unknowable:
+                log.debug("%s:%d: `%s` found nowhere, not reported (no project environment): %s",
+                          path, line, top, unknowable)
+                return results
+            where = env.prefix if not env.own else f"caveat's own environment {env.prefix}, not declared by the project"
             if declared:
                 message = (f"`{top}` is declared by the project but not installed in {where}; install the "
                            f"project's dependencies")
-            elif env.own and dist_guess:
-                return results  # caveat's own environment says nothing about the project's packages
             elif dist_guess:
                 message = (f"`{top}` is not installed in {where} and the project does not declare it; it is "
                            f"provided by the `{dist_guess}` distribution")
@@ -849,6 +855,9 @@ class ApiProvider:
             return None
         refs = []
         for value in values:
+            if value.unknown:
+                log.debug("%s: `%s` not checked: %s", session.path_label, site.callee, value.unknown)
+                return []
             ref = value.ref
             if value.project is not None or ref is None or ref.kind not in ("function", "class"):
                 return None

@@ -75,6 +75,17 @@ class ProjectDeps:
         return bool(found) and all("optional-dependencies" in d.source or "extras_require" in d.source
                                    for d in found)
 
+    def resembling(self, import_name: str) -> str | None:
+        """A declared distribution whose name contains the import name or is contained in it
+        (``netifaces`` from ``netifaces-plus``, ``ldap`` from ``python-ldap``): the import may
+        come from it, whatever the installed metadata would say."""
+        wanted = canonical_name(import_name)
+        for name in (*self.declared, *self.own_names):
+            for a, b in ((wanted, name), (name, wanted)):
+                if len(a) >= 3 and a in b:
+                    return name
+        return None
+
     def add(self, dep: Declared) -> None:
         self.declared.setdefault(dep.name, []).append(dep)
 
@@ -597,3 +608,22 @@ def poetry_edits(text: str, dist_name: str, version: str) -> tuple[TextEdit, ...
             last = index
     at = Position(last + 2, 0)
     return (TextEdit(at, at, f'{dist_name} = ">={version}"\n'),)
+
+
+def unknowable_without_environment(deps: ProjectDeps, top: str, declared: bool, known: str | None) -> str | None:
+    """Why a module found nowhere says nothing when caveat checks against its own environment
+    (the user gave none and none was found): the project's real environment may hold any
+    package. Only a name the project declares nowhere, although it declares its dependencies,
+    that no declared distribution resembles and that is not a well-known PyPI project, is a
+    defect either way (not installable from the declarations, or not a package at all).
+    None when the module may be reported."""
+    if declared:
+        return f"`{top}` is declared by the project, whose own environment is unknown"
+    if known:
+        return f"`{top}` is the well-known `{known}`, which the project's own environment may hold"
+    if not deps.has_declarations:
+        return "the project declares no dependencies caveat can read, so its environment may hold any package"
+    similar = deps.resembling(top)
+    if similar:
+        return f"`{top}` may come from the declared `{similar}`"
+    return None

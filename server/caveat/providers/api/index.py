@@ -729,6 +729,10 @@ class ApiIndex:
                 if klass.module == "builtins" and klass.qualname == "object":
                     break
                 target = Ref("function", klass.module, f"{klass.qualname}.{method}")
+                if method == "__init__" and not self._function_infos(target) and any(
+                        d.removesuffix("()").rsplit(".", 1)[-1] == "dataclass"
+                        for info, _ in self._class_infos(klass) for d in info["deco"]):
+                    return _OPEN(f"{klass.full_name} is a dataclass: its __init__ takes its fields")
                 if self._function_infos(target):
                     inner = self.keywords(target, seen)
                     if not inner.closed:

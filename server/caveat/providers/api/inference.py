@@ -31,9 +31,9 @@ import ast
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from caveat.providers.api.index import ApiIndex, Names, Ref
+from caveat.providers.api.index import _SAFE_CLASS_DECORATORS, ApiIndex, Names, Ref
 from caveat.providers.api.sites import all_args
 
 _TYPING_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
@@ -82,6 +82,7 @@ class Value:
     # whose annotation declared the type: "project", or a library's top-level module ("" when
     # not declared): only subclasses that code can produce stand in for it
     origin: str = ""
+    unknown: str = ""  # a callable that is known to be unknowable (why): say nothing, ask no one
 
     @property
     def kind(self) -> str:
@@ -129,6 +130,7 @@ class ModuleModel:
         model.imports = dict(imports)
         model.root, model.path = root, path
         class_parts: dict[str, list[ast.ClassDef]] = {}
+        passed: dict[str, str] = {}  # a name given to a module-level call -> the callee
         for tree in trees:
             model.stored.update(_stored_attributes(tree))
             for stmt in tree.body:
@@ -141,8 +143,13 @@ class ModuleModel:
                     for node in _module_statements([stmt]):
                         for name in _bound_names(node):
                             model.bindings.setdefault(name, []).append(node)
+                    _passed_classes(stmt, passed)
         for name, parts in class_parts.items():
             model.classes[name] = _project_class(name, parts, model if home else None)
+            callee = passed.get(name)
+            if callee and callee not in model.functions and callee not in class_parts:
+                model.classes[name] = replace(model.classes[name], dynamic=f"passed to {callee}(), which may set "
+                                              f"its attributes", digest=_digest(model.classes[name].digest, callee))
             model.digests[name] = model.classes[name].digest
         for name, nodes in model.bindings.items():
             model.digests[name] = _digest(*(ast.dump(n) for n in nodes))
@@ -152,6 +159,19 @@ class ModuleModel:
     def key_for(self, reads) -> tuple:
         return tuple((name, self.digests[name]) for name in sorted(reads) if name in self.digests) + \
             (self.digests.get("<stored>", ""),)
+
+
+def _passed_classes(stmt: ast.AST, passed: dict[str, str]) -> None:
+    """Names given as positional arguments to module-level calls (``mapper(Revision, table)``):
+    a class handed to a function of a library may get attributes from it (SQLAlchemy's
+    classical mapping makes the table's columns class attributes)."""
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Call):
+            callee = _dotted(node.func)
+            if callee and callee not in ("isinstance", "issubclass", "print", "repr", "str", "type", "id"):
+                for arg in node.args:
+                    if isinstance(arg, ast.Name):
+                        passed.setdefault(arg.id, callee)
 
 
 _WORKSPACE_MODELS: dict = {}  # (file, mtime, size) -> ModuleModel of another module of the project
@@ -335,14 +355,20 @@ def _project_class(name: str, parts: list[ast.ClassDef], home: ModuleModel | Non
 _EXTRA_ALLOWED = re.compile(r"\bextra\s*[=:]\s*[^,)\n]*allow", re.I)
 
 
-def _aliases(value: ast.AST) -> set[str]:
-    """``Field(alias="x")`` / ``field(alias=...)``: the names a field is also accepted under."""
+_ALIAS_GENERATOR = re.compile(r"\balias_generator\s*[=:]\s*(?!None\b)")
+
+
+def _aliases(value: ast.AST) -> set[str] | None:
+    """``Field(alias="x")`` / ``field(alias=...)``: the names a field is also accepted under;
+    None when an alias is not a string literal (a variable, ``AliasChoices(...)``)."""
     found = set()
     if isinstance(value, ast.Call):
         for keyword in value.keywords:
-            if keyword.arg in ("alias", "validation_alias") and isinstance(keyword.value, ast.Constant) \
-                    and isinstance(keyword.value.value, str):
-                found.add(keyword.value.value)
+            if keyword.arg not in ("alias", "validation_alias"):
+                continue
+            if not (isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str)):
+                return None
+            found.add(keyword.value.value)
     return found
 
 
@@ -523,6 +549,8 @@ class Inference:
     # --- names ----------------------------------------------------------------------
     def _name(self, node: ast.Name) -> tuple[Value, ...] | None:
         name = node.id
+        if self._class_body_name(node):
+            return None  # ``@help.setter`` under ``def help``: the class body's name, not a module's
         scope = self._scope_of(node)
         while scope is not None:
             if isinstance(scope, ast.Lambda):
@@ -537,6 +565,8 @@ class Inference:
             else:
                 parameter = next((a for a in all_args(scope.args) if a.arg == name), None)
                 if parameter is not None:
+                    if self._scope_bindings(scope).get(name):
+                        return None  # rebound in the body (``event = Event.objects.get(pk=event)``)
                     return self._parameter(scope, parameter)
                 bindings = self._scope_bindings(scope).get(name)
                 if bindings:
@@ -548,6 +578,22 @@ class Inference:
                     return self._bound(bindings, name)
             scope = self._scope_of(scope)
         return self._module_name(name)
+
+    def _class_body_name(self, node: ast.Name) -> bool:
+        """Whether the name is read in a class body (a method's decorators and defaults run
+        there) and the class defines that name."""
+        child, parent = node, self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in parent.body \
+                    or isinstance(parent, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                return False
+            if isinstance(parent, (ast.ClassDef, _ClassStub)):
+                project = self.model.classes.get(parent.name)
+                body = getattr(parent, "body", ())
+                return (project is not None and node.id in project.names) or any(
+                    node.id in _bound_names(stmt) for stmt in body if stmt is not child)
+            child, parent = parent, self.parents.get(parent)
+        return False
 
     def _scope_of(self, node: ast.AST):
         """The enclosing function, lambda or comprehension (class bodies are not scopes for
@@ -647,7 +693,8 @@ class Inference:
             return None
         parameter = next((a for a in all_args(scope.args) if a.arg == name.id), None)
         if parameter is not None:
-            if parameter is scope.args.vararg or parameter is scope.args.kwarg:
+            if parameter is scope.args.vararg or parameter is scope.args.kwarg \
+                    or self._scope_bindings(scope).get(name.id):
                 return None
             return parameter.annotation
         bindings = self._scope_bindings(scope).get(name.id, [])
@@ -681,6 +728,8 @@ class Inference:
     def _module_name(self, name: str) -> tuple[Value, ...] | None:
         model = self.model
         if name in model.classes:
+            if name in model.imports:  # imported and then defined: which one a line sees depends on where it is
+                return None
             return (Value(None, exact=True, project=model.classes[name]),)
         if name in model.functions:
             return (Value(None, method=model.functions[name]),)
@@ -798,6 +847,8 @@ class Inference:
                 return None
             if self.api.attribute(ref, "__get__") is not None:
                 return None  # a descriptor: the attribute holds something else
+            if self._protocol(ref):
+                return (Value(None, unknown=f"{ref.full_name} is a Protocol"),)
             return (Value(Ref("instance", ref.module, ref.qualname), declared=True, origin=library.split(".")[0]),)
         classes = self._values(ast.parse(dotted, mode="eval").body) if "." in dotted else self._module_name(dotted)
         if not classes:
@@ -809,6 +860,14 @@ class Inference:
                 return None
             found.extend(instance)
         return tuple(found)
+
+    def _protocol(self, ref: Ref) -> bool:
+        """A structural type (``class PackageMetadata(Protocol)``, Protocol among its own bases:
+        PEP 544): what runs is any class with these members, and more
+        (``importlib.metadata.metadata()`` gives an email Message). A class that subclasses a
+        protocol (``str`` of ``Sequence``) is an ordinary class."""
+        return any(base.split("[")[0].rsplit(".", 1)[-1] == "Protocol"
+                   for info, _ in self.api._class_infos(Ref("class", ref.module, ref.qualname)) for base in info["bases"])
 
     def _union_annotation(self, elements, library, bound) -> tuple[Value, ...] | None:
         parts = [self.annotation(e, "", library, bound) for e in elements]
@@ -824,6 +883,8 @@ class Inference:
             return None
         if self.api.attribute(ref, "__get__") is not None:
             return None  # a descriptor (SQLAlchemy's Mapped[int]): the attribute holds something else
+        if self._protocol(ref):
+            return (Value(None, unknown=f"{ref.full_name} is a Protocol"),)
         return (Value(Ref("instance", ref.module, ref.qualname), declared=declared,
                       origin="project" if declared else ""),)
 
@@ -844,10 +905,27 @@ class Inference:
         if found.kind == "class":
             return (Value(found, exact=True),)
         if found.kind == "function":
+            if self._set_by_decorator(ref, found):
+                return (Value(None, unknown=f"a class decorator of {ref.full_name} may replace {found.full_name}"),)
             if ref.kind == "instance" and self._is_property(found):
                 return self._returned(found, value, ())
             return (Value(found, bound=value),)
         return None
+
+    def _set_by_decorator(self, ref: Ref, found: Ref) -> bool:
+        """Whether a class between the receiver's and the base defining the method has a class
+        decorator that may set members (pandas' ``@inherit_names(["round", ...], DatetimeArray)``
+        puts another ``round`` on ``DatetimeIndex`` than ``Index.round``): then which function
+        runs is unknown."""
+        owner = found.qualname.rpartition(".")[0]
+        for klass in self.api.mro(Ref("class", ref.module, ref.qualname)):
+            if klass.module == found.module and klass.qualname == owner:
+                return False
+            for info, stub in self.api._class_infos(klass):
+                if not stub and any(not self.api._harmless(klass.module, d, _SAFE_CLASS_DECORATORS)
+                                    for d in info["deco"]):
+                    return True
+        return False
 
     def _is_property(self, ref: Ref) -> bool:
         for info, _ in self.api._function_infos(ref):
@@ -998,7 +1076,7 @@ class Inference:
         if bases is None:
             return Names(frozenset(), False, f"a base of {project.name} is not understood")
         dataclass = any(d.split("(")[0].rsplit(".", 1)[-1] == "dataclass" for d in project.decorators)
-        declarative = any(b.project is None and self.api.declarative(b.ref) for b in bases)
+        declarative = self.declarative(project)
         if project.dynamic or project.keywords and not declarative:
             return Names(frozenset(), False, f"{project.name}: decorators, class keywords or dynamic attributes")
         if not dataclass and not declarative:
@@ -1015,6 +1093,8 @@ class Inference:
                 names |= inner.names
             elif not declarative:
                 return Names(frozenset(), False, f"{project.name}: a dataclass with a library base")
+            else:  # the model class's own named parameters (pydantic ``RootModel(root=...)``)
+                names |= self.api.keywords(Ref("class", base.ref.module, base.ref.qualname)).names
         for name, annotation in project.annotations.items():
             text = ast.unparse(annotation)
             if "ClassVar" in text or name.startswith("_") and declarative:
@@ -1023,11 +1103,28 @@ class Inference:
                 continue
             names.add(name)
             for value in project.body_values.get(name, ()):
-                names.update(_aliases(value))
-        for value in project.body_values.get("model_config", ()):
-            if _EXTRA_ALLOWED.search(ast.unparse(value)):
-                return Names(frozenset(), False, f"{project.name} allows extra fields")
+                aliases = _aliases(value)
+                if aliases is None:
+                    return Names(frozenset(), False, f"{project.name}.{name}: an alias known only at run time")
+                names.update(aliases)
+        config = [f"{k}={v}" for k, v in project.keywords]
+        config += [ast.unparse(value) for value in project.body_values.get("model_config", ())]
+        if any(_EXTRA_ALLOWED.search(text) for text in config):
+            return Names(frozenset(), False, f"{project.name} allows extra fields")
+        if any(_ALIAS_GENERATOR.search(text) for text in config):
+            return Names(frozenset(), False, f"{project.name}: an alias generator names its fields at run time")
         return Names(frozenset(names), True)
+
+    def declarative(self, project: ProjectClass, _depth: int = 0) -> bool:
+        """Whether a PEP 681 library class (a pydantic model...) is among the class's bases,
+        directly or through the project's own classes: its constructor takes its fields."""
+        for base in self._project_bases(project):
+            if base.project is None:
+                if self.api.declarative(base.ref):
+                    return True
+            elif _depth < 10 and self.declarative(base.project, _depth + 1):
+                return True
+        return False
 
     def library_base(self, project: ProjectClass, _depth: int = 0) -> Ref | None:
         """The first library class among the class's bases (for messages)."""

@@ -25,7 +25,11 @@ import requests
 Imports inside `try/except ImportError`, under version/platform/`TYPE_CHECKING` checks;
 relative imports; modules that exist anywhere in the workspace (first-party code); packages
 shipping only stubs (`*-stubs`). A missing submodule (`import requests.foo`) is reported only
-when the package is a plain folder that defines no such name.
+when the package is a plain folder that defines no such name. Without a project environment
+(none given or found: caveat checks against its own), the project's real environment is
+unknown, so only a name the project declares nowhere although it declares its dependencies,
+that no declared distribution resembles and that is not a well-known PyPI project is reported;
+a project that declares nothing gets no CAV302 there.
 
 ## Fix safety
 No fix: only the author knows which package was meant.

@@ -22,8 +22,9 @@ from collections.abc import Callable
 
 from caveat.analysis import taint
 from caveat.analysis.flow import scope_of, value_before
+from caveat.analysis.files import PATH_BUILDER_METHODS, PATH_BUILDERS
+from caveat.analysis.sinks import SINKS
 from caveat.rules.base import RuleContext
-from caveat.rules.security.path_traversal import PATH_BUILDER_METHODS, PATH_BUILDERS, PATH_METHODS, SINKS
 
 TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # bandit's default ``tmp_dirs``
 
@@ -32,11 +33,11 @@ TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # bandit's default ``tmp_dirs``
 # (and pre-create as a symlink). Path-traversal's table of file operations, less the ones that
 # only list or delete; plus writers that table does not need.
 _FILE_VERBS = frozenset({"opens", "reads", "writes", "creates", "moves", "copies", "extracts", "changes"})
-FILE_CALLS = frozenset({name for name, (verb, _, _) in SINKS.items() if verb in _FILE_VERBS} | {
+FILE_CALLS = frozenset({s.callee for s in SINKS["path"] if not s.callee.startswith(".") and s.role in _FILE_VERBS} | {
     "logging.FileHandler", "logging.handlers.RotatingFileHandler", "logging.handlers.TimedRotatingFileHandler",
     "logging.handlers.WatchedFileHandler", "sqlite3.connect", "tarfile.open", "zipfile.ZipFile", "os.mkfifo",
     "os.symlink", "os.link", "shelve.open", "dbm.open", "logging.basicConfig"})
-FILE_METHODS = frozenset({m for m, verb in PATH_METHODS.items() if verb in _FILE_VERBS} | {
+FILE_METHODS = frozenset({s.callee[1:] for s in SINKS["path"] if s.receiver and s.role in _FILE_VERBS} | {
     "save", "savefig", "to_csv", "to_parquet", "to_excel", "to_json", "to_pickle", "extractall", "bind"})
 
 

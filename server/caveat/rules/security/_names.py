@@ -9,20 +9,10 @@ than by the spelling of one example.
 from __future__ import annotations
 
 import ast
-import re
 
 from caveat.analysis import paths
+from caveat.analysis.names import words  # noqa: F401 (re-exported for the rules)
 from caveat.rules.base import RuleContext
-
-_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
-
-def words(name: str | None) -> list[str]:
-    """``aws_secretAccessKey`` -> ['aws', 'secret', 'access', 'key'];
-    ``X-API-Key`` -> ['x', 'api', 'key']."""
-    if not name:
-        return []
-    return [w.lower() for w in _CAMEL.findall(name)]
 
 
 def is_test_path(ctx: RuleContext) -> bool:

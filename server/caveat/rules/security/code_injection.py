@@ -29,7 +29,9 @@ def calc():
 ## What it does not flag
 Constants, `ast.literal_eval`, constant templates rendered with input as variables,
 `SandboxedEnvironment`, module names checked against an allowlist, and code that is a
-file's content (`exec(path.read_text())`). Values pasted into literal template text
+file's content (`exec(path.read_text())`), the parameter of a private helper (its callers
+choose the value), and an import-system loader's `exec_module` compiling the module it
+loads (a class deriving from `importlib.abc.Loader`). Values pasted into literal template text
 (`render_template_string(f"<h1>{name}</h1>")`) are reported once, by CAV111.
 
 ## Fix safety
@@ -88,7 +90,8 @@ class CodeInjection(Rule):
                 found = taint.user_input_sources(ctx, code, kind="code")
                 origin = found[0] if found else None
                 if sink.role == "runner" and origin is None:
-                    origin = next((o.label for o in taint.unsafe_origins(ctx, code, kind="code")), None)
+                    origin = next((o.label for o in taint.maybe_external(taint.unsafe_origins(ctx, code, kind="code"))),
+                                  None)
                 if origin is not None:
                     f = sink.note or ctx.source(call.func)
                     ctx.report(self, call, ROLE_MESSAGES[sink.role].format(f=f, src=origin),
@@ -98,6 +101,8 @@ class CodeInjection(Rule):
     def _silent(ctx, call, sink, code) -> bool:
         if sink.role == "template":
             return bool(interpolated_template(ctx, call))  # CAV111's (with its fix)
+        if sink.role == "eval" and provenance.import_loader(ctx, call):
+            return True  # an import-system loader running a module's source: its protocol
         parent = ctx.parent(call)  # exec(compile(...)): reported once, on the exec
         return sink.callee.endswith("compile") and isinstance(parent, ast.Call) \
             and any(s.callee == (ctx.qualified_name(parent.func) or "") for s in sinks.SINKS["code"] if s.role == "eval")
@@ -123,7 +128,7 @@ class CodeInjection(Rule):
                                    f"this process (`__import__('os').system(...)`). {PARSE_INSTEAD}", fix=fix,
                        severity=None if taint.remote_only(found) else Severity.WARNING)
             return
-        origins = taint.unsafe_origins(ctx, code, kind="code")
+        origins = taint.maybe_external(taint.unsafe_origins(ctx, code, kind="code"))
         if origins and short != "compile" and not provenance.file_content(ctx, code):
             ctx.report(self, call, f"`{short}` runs code built from {origins[0].label}; if that value can come from a "
                                    f"user or a file they control, it is code injection. Use `ast.literal_eval`, "

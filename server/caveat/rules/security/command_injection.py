@@ -30,7 +30,8 @@ def ping(host: str):
 ## What it does not flag
 Constant commands, argument lists without a shell whose program is fixed, values passed
 through `shlex.quote`, input converted with `int()` or checked against an allowlist or a
-full-match regex, and environment variables (configuration, not user input).
+full-match regex, environment variables (configuration, not user input), and the
+parameter of a private helper (`def _execute(self, commands)`): its callers choose the value.
 
 ## Fix safety
 An f-string or concatenation whose literal parts hold no shell syntax becomes an argument
@@ -83,7 +84,7 @@ class CommandInjection(Rule):
                 continue
             label, where = self._label(ctx, found, run)
             fix = None if run.how == "remote" else argv_fix(ctx, call, found.name, run.value)
-            others = sorted({o.label for o in origins if o.kind not in ("user", "env")})
+            others = sorted({o.label for o in taint.maybe_external(origins)})
             if sources:  # sys.argv / input(): the user already has a shell
                 ctx.report(self, call, f"{label} runs a command {where} built from {sources[0]}: input such as "
                                        f"`; rm -rf ~` or `$(curl ...)` runs as its own command. {ARGUMENT_LIST}, or "

@@ -70,7 +70,7 @@ from caveat.analysis import taint
 from caveat.analysis.flow import walk_scope
 from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.security.sql_common import sql_uses
+from caveat.analysis.sql import sql_uses
 
 SHELL = frozenset({"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
                    "commands.getoutput", "os.execl", "os.spawnl", "pty.spawn"})

@@ -36,7 +36,9 @@ model = torch.load(path, weights_only=True)
 ## What it does not flag
 Safe loaders and flags, serialization, loads of bytes whose HMAC the same function
 verified first (`hmac.compare_digest`), files at fixed paths the program ships or writes
-(`joblib.load(MODEL_PATH)`), and `pickle.loads(pickle.dumps(obj))` copies.
+(`joblib.load(MODEL_PATH)`), `pickle.loads(pickle.dumps(obj))` copies, and a cache
+backend (a `cachelib.BaseCache` subclass) loading values from its own store, which is what
+it is for (bytes from a network store are still reported).
 
 ## Fix safety
 `yaml.load`/`unsafe_load`/`full_load` -> `yaml.safe_load` is safe for plain data.
@@ -117,7 +119,7 @@ class InsecureDeserialization(Rule):
         if untrusted:
             ctx.report(self, call, f"{verb}, and it loads {source}: that is remote code execution. Instead, {advice}.",
                        fix=fix, severity=Severity.ERROR)
-        elif not (provenance.constant_file(ctx, data) or (data is not None and (
+        elif not (provenance.constant_file(ctx, data) or provenance.cache_backend(ctx, call) or (data is not None and (
                 constant_value(ctx, data) is not UNKNOWN or provenance.constant_data(ctx, data)))):
             where = f" {source}" if source else ""
             ctx.report(self, call, f"{verb}; loading{where} is code execution for anyone who can write that data. "

@@ -54,8 +54,8 @@ import re
 
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.security.sql_common import (
-    Part, SqlUse, builder_of, describe, origin_note, own_parts, sql_uses, string_literal)
+from caveat.analysis.sql import Part, SqlUse, builder_of, describe, origin_note, own_parts, sql_uses
+from caveat.rules.security._query_fix import string_literal
 
 DIRECTION = re.compile(r"(^|_)(dir|direction|order|sort_order|sort_dir|asc|desc|ordering)$", re.I)
 

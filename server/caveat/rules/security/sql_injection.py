@@ -60,12 +60,10 @@ from __future__ import annotations
 
 import ast
 
-from caveat.engine.findings import Fix, Severity
-from caveat.rules import fixkit
+from caveat.analysis.sql import SqlUse, describe, driver_style, origin_note, sql_uses
+from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.security.sql_common import (
-    LEAF, SqlUse, builder_of, describe, driver_style, origin_note, own_parts, param_name,
-    sql_uses, string_literal, with_args)
+from caveat.rules.security._query_fix import parameters_fix
 
 
 class SqlInjection(Rule):
@@ -90,7 +88,7 @@ class SqlInjection(Rule):
             values = use.values
             if not values:
                 continue
-            ctx.report(self, use.call, _message(ctx, use), fix=_fix(ctx, use))
+            ctx.report(self, use.call, _message(ctx, use), fix=parameters_fix(ctx, use))
 
 
 def _message(ctx: RuleContext, use: SqlUse) -> str:
@@ -108,193 +106,3 @@ def _message(ctx: RuleContext, use: SqlUse) -> str:
         extra = f" ({', '.join('`' + describe(ctx, p.node) + '`' for p in use.identifiers[:2])} also needs an allowlist.)"
     return (f"{built} with {use.how} from {names}{note} and passed to `{use.sink}`: a quote in the value "
             f"rewrites the statement. Pass values as parameters: `{use.sink.rsplit('.', 1)[-1]}({example})`.{extra}")
-
-
-def _fix(ctx: RuleContext, use: SqlUse) -> Fix | None:
-    style = driver_style(ctx, use)
-    if style is None or use.kind in ("extra", "sqlobj"):
-        return None
-    attr = use.call.func.attr if isinstance(use.call.func, ast.Attribute) else ""
-    if attr in ("executescript", "executemany", "mogrify"):
-        return None
-    builder = builder_of(ctx, use)
-    if builder is None:
-        return None
-    parts = own_parts(ctx, builder)
-    if parts is None:
-        return None
-    # Classification comes from the analysed use (same leaf nodes).
-    classes = {id(p.node): p for p in use.parts if p.node is not None}
-    for part in parts:
-        if part.node is not None and id(part.node) in classes:
-            known = classes[id(part.node)]
-            part.safe, part.cls = known.safe, known.cls
-        elif part.node is not None and not part.safe:
-            return None
-    if not any(p.node is not None and not p.safe and p.cls == "value" for p in parts):
-        return None
-    rebuilt = _rebuild(ctx, parts, style)
-    if rebuilt is None:
-        return None
-    sql_text, keep_fstring, params = rebuilt
-    literal = string_literal(sql_text, ctx.source(builder) if isinstance(builder, ast.JoinedStr) else _first_literal(ctx, builder))
-    if keep_fstring:
-        literal = "f" + literal
-    if "\n" in ctx.source(builder) and not literal.lstrip("f").startswith(('"""', "'''")):
-        return None
-    edits = []
-    target_call = use.call
-    if use.kind == "text":
-        parent = ctx.parent(use.call)
-        executes = isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and \
-            parent.func.attr in ("execute", "exec", "scalars", "scalar") and len(parent.args) == 1 and not parent.keywords
-        mapping = "{" + ", ".join(f'"{k}": {v}' for k, v in params) + "}"
-        if use.call.args and use.call.args[0] is builder:
-            replace_first = (0, literal)
-            if executes:
-                edit = fixkit.rewrite_expression(ctx, parent, lambda c: with_args(
-                    c.with_changes(args=[c.args[0].with_changes(value=with_args(c.args[0].value, [], replace_first))]),
-                    [mapping]))
-            else:
-                bind = ", ".join(f"{k}={v}" for k, v in params)
-                edit = ctx.replace(use.call, f"{ctx.source(use.call.func)}({literal}).bindparams({bind})")
-            edits.append(edit)
-        else:
-            edits.append(ctx.replace(builder, literal))
-            if executes:
-                edits.append(fixkit.rewrite_expression(ctx, parent, lambda c: with_args(c, [mapping])))
-            else:
-                bind = ", ".join(f"{k}={v}" for k, v in params)
-                edits.append(ctx.insert(ctx.end(use.call), f".bindparams({bind})"))
-    else:
-        if len(use.call.args) != 1 or any(kw.arg not in ("con", "conn", "connection") for kw in use.call.keywords):
-            if not (use.kind == "pandas" and len(use.call.args) == 2 and not use.call.keywords):
-                return None
-        values = [v for _, v in params]
-        if style == "numeric":
-            extra = values
-        elif use.kind == "pandas":
-            extra = []
-        else:
-            extra = ["(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"]
-        pandas_params = "(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")"
-        inline = bool(use.call.args) and use.call.args[0] is builder
-
-        def transform(call):
-            new = with_args(call, extra, (0, literal) if inline else None)
-            if use.kind == "pandas":
-                new = fixkit.with_keyword(new, "params", pandas_params)
-            return new
-
-        if not inline:
-            edits.append(ctx.replace(builder, literal))
-        edits.append(fixkit.rewrite_expression(ctx, target_call, transform))
-    if any(edit is None for edit in edits):
-        return None
-    placeholder = {"qmark": "?", "format": "%s", "numeric": "$1", "named": ":name"}[style]
-    return Fix(f"Pass the values as query parameters (`{placeholder}` placeholders)", tuple(edits), safe=True)
-
-
-def _first_literal(ctx: RuleContext, builder: ast.AST) -> str:
-    for node in ast.walk(builder):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return ctx.source(node) or '"'
-    return '"'
-
-
-def _rebuild(ctx: RuleContext, parts, style: str):
-    """New SQL text with placeholders, whether it still needs to be an f-string
-    (safe leaves and identifiers stay interpolated), and the (name, source)
-    parameters in order. None when the quoting cannot be followed."""
-    out: list[tuple[str, object]] = []  # ("text", str) / ("ph", str) / ("keep", Part)
-    params: list[tuple[str, str]] = []
-    taken: set[str] = set()
-    parts = list(parts)
-    i = 0
-
-    def placeholder(name: str) -> str:
-        return {"qmark": "?", "format": "%s", "numeric": f"${len(params)}", "named": f":{name}"}[style]
-
-    while i < len(parts):
-        part = parts[i]
-        if part.node is None:
-            out.append(("text", part.text))
-            i += 1
-            continue
-        if part.safe or part.cls != "value":
-            out.append(("keep", part))
-            i += 1
-            continue
-        current = "".join(str(v) if k == "text" else LEAF for k, v in out)
-        i += 1
-        name = param_name(part.node, taken)
-        if (current.count("'") - current.count("\\'")) % 2 == 0:
-            params.append((name, ast.unparse(part.node)))
-            out.append(("ph", placeholder(name)))
-            continue
-        # Inside a quoted SQL literal: from the quote to the closing quote becomes the parameter.
-        quote_at = _last_text_quote(out)
-        if quote_at is None:
-            return None
-        k, offset = quote_at
-        inner: list[tuple[str, object]] = []
-        head = str(out[k][1])[offset + 1:]
-        if head:
-            inner.append(("text", head))
-        inner.extend(out[k + 1:])
-        before = str(out[k][1])[:offset]
-        out = out[:k] + ([("text", before)] if before else [])
-        inner.append(("leaf", part))
-        closed = False
-        while i < len(parts):
-            nxt = parts[i]
-            i += 1
-            if nxt.node is not None:
-                inner.append(("leaf", nxt))
-                continue
-            pos = nxt.text.find("'")
-            if pos < 0:
-                inner.append(("text", nxt.text))
-                continue
-            if nxt.text[:pos]:
-                inner.append(("text", nxt.text[:pos]))
-            rest = nxt.text[pos + 1:]
-            if rest:
-                parts.insert(i, type(nxt)(text=rest))
-            closed = True
-            break
-        if not closed or any(k == "ph" for k, _ in inner):
-            return None
-        if len(inner) == 1:
-            source = ast.unparse(part.node)
-        else:
-            pieces = [str(v).replace("{", "{{").replace("}", "}}") if k == "text"
-                      else "{" + ast.unparse(v.node) + "}" for k, v in inner]
-            source = "f" + string_literal("".join(pieces), '"')
-        params.append((name, source))
-        out.append(("ph", placeholder(name)))
-    keep_fstring = any(k == "keep" for k, _ in out)
-    final: list[str] = []
-    for kind, value in out:
-        if kind == "text":
-            text = str(value)
-            if style == "format":
-                text = text.replace("%", "%%")
-            if keep_fstring:
-                text = text.replace("{", "{{").replace("}", "}}")
-            final.append(text)
-        elif kind == "ph":
-            final.append(str(value))
-        else:
-            final.append("{" + ast.unparse(value.node) + "}")
-    return "".join(final), keep_fstring, params
-
-
-def _last_text_quote(out):
-    for k in range(len(out) - 1, -1, -1):
-        kind, value = out[k]
-        if kind == "text":
-            pos = str(value).rfind("'")
-            if pos >= 0:
-                return k, pos
-    return None

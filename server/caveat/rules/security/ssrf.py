@@ -56,7 +56,9 @@ checked against an allowlist (`urlparse(url).hostname in ALLOWED_HOSTS`, a
 `validate_url` / `is_safe_url` helper that checks the host, an `is_private`
 address check), URLs from configuration (environment variables, settings
 constants), paths relative to a client's fixed base URL (`client.get(f"/users/{name}")`),
-and the parameter of a private helper (`_fetch(url)`), whose callers are checked.
+the parameter of a private helper (`_fetch(url)`), whose callers are checked, and a
+request object built for a constant URL and fetched later (`Request(URL, data=body)`:
+the body goes to that server).
 
 ## Fix safety
 No automatic fix: the allowlist is a product decision.
@@ -68,49 +70,12 @@ No automatic fix: the allowlist is a product decision.
 from __future__ import annotations
 
 import ast
-import re
 
-from caveat.analysis import taint
-from caveat.analysis.flow import resolved_call_name, walk_scope
+from caveat.analysis import taint, urls
 from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.security._names import imports_any, words
-from caveat.rules.fixkit import keyword
 
-HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "stream", "request", "send",
-                        "ws_connect", "fetch"})
-CLIENT_MODULES = ("requests", "httpx", "aiohttp", "urllib.request", "urllib3", "http.client", "niquests",
-                  "feedparser", "websocket", "websockets", "six.moves", "urllib2")
-CLIENT_PREFIXES = ("requests.", "httpx.", "aiohttp.", "urllib3.", "niquests.", "treq.", "tornado.httpclient.",
-                   "httplib2.")
-URL_FUNCTIONS = {
-    "urllib.request.urlopen": 0, "urllib.request.Request": 0, "urllib.request.urlretrieve": 0,
-    "urllib2.urlopen": 0, "six.moves.urllib.request.urlopen": 0,
-    "http.client.HTTPConnection": 0, "http.client.HTTPSConnection": 0,
-    "feedparser.parse": 0, "socket.create_connection": 0, "smtplib.SMTP": 0, "smtplib.SMTP_SSL": 0,
-    "ftplib.FTP": 0, "telnetlib.Telnet": 0, "urllib.request.build_opener.open": 0, "websocket.create_connection": 0,
-    "websockets.connect": 0, "tornado.httpclient.HTTPRequest": 0, "httplib2.Http.request": 0,
-}
-# Clients bound to one server: every later call goes to ``base_url``.
-BASE_URL_CLIENTS = frozenset({"httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "niquests.Session",
-                              "niquests.AsyncSession"})
-CHECK_CALLS = re.compile(r"(^|\.)_?(is_safe_url|is_allowed\w*|allowed_host\w*|validate_url|validate_\w*url\w*|"
-                         r"check_url|check_\w*host\w*|verify_url|safe_url|ensure_\w*(url|host|allowed|public)\w*|"
-                         r"url_has_allowed_host_and_scheme|is_valid_url|is_public\w*|is_internal\w*|"
-                         r"is_private\w*|assert_\w*(url|host)\w*|reject_\w*|is_trusted\w*|in_allowlist)$")
-HOST_WORDS = ("hostname", "netloc", "host", "domain")
-HELPER_CHECK = re.compile(r"(public|private|safe|allow|whitelist|valid|verify|check|trusted|permitted|sanitiz)", re.I)
-# Names that say a URL was supplied from outside (registered or submitted), even
-# when the value comes from storage rather than straight from the request.
-DESTINATION_WORDS = frozenset({"callback", "webhook", "hook", "notify", "notification", "destination", "remote",
-                               "external", "customer", "subscriber", "partner", "feed", "avatar", "submitted",
-                               "user", "preview", "unfurl", "origin_url", "subscription", "integration"})
-# Attribute names that hold an address: with an owner named for a registered destination
-# (``hook.url``, ``integration.endpoint``) they are that destination.
-URL_WORDS = frozenset({"url", "uri", "endpoint", "target", "href", "link", "host", "hostname", "address"})
-PAYLOAD_NAMES = frozenset({"payload", "data", "body", "form", "params", "event", "message", "msg", "job", "task",
-                           "request_data", "json_data", "args", "kwargs", "options"})
-ADDRESS_CHECKS = frozenset({"is_private", "is_loopback", "is_link_local", "is_global", "is_reserved", "is_multicast"})
+INTERNAL = "internal services (cloud metadata at 169.254.169.254, localhost admin ports)"
 
 
 class Ssrf(Rule):
@@ -139,19 +104,19 @@ class Ssrf(Rule):
 
     def _fetch(self, ctx: RuleContext, call: ast.Call, effective: ast.Call) -> None:
         """``call`` (as ``effective``, its partial application resolved) fetches a URL."""
-        url = self._url_argument(ctx, effective)
+        url = urls.url_argument(ctx, effective)
         if url is None or isinstance(url, ast.Starred):
             return
-        origins = self._host_origins(ctx, url, 0)
+        origins = urls.host_origins(ctx, url)
         sources = taint.remote_only(sorted({o.label for o in origins if o.kind == "user"}))
         stored = None
         if not sources:
             if not any(o.kind not in ("user", "env") for o in origins):
                 return
-            stored = _destination_name(ctx, url)
-            if stored is None or _private_helper_parameter(ctx, call, url):
+            stored = urls.destination_name(ctx, url)
+            if stored is None or urls.private_helper_parameter(ctx, call, url):
                 return
-        if _allowlisted(ctx, call):
+        if urls.allowlisted(ctx, call):
             return
         label = ctx.source(call.func)
         if len(label) > 40 and isinstance(call.func, ast.Attribute):
@@ -164,289 +129,20 @@ class Ssrf(Rule):
                                    f"allowlist.", severity=Severity.WARNING)
             return
         ctx.report(self, call, f"`{label}` fetches a URL whose host comes from {sources[0]}: the caller can make "
-                               f"the server request internal services (cloud metadata at 169.254.169.254, "
-                               f"localhost admin ports). Check the parsed host against an allowlist first: "
+                               f"the server request {INTERNAL}. Check the parsed host against an allowlist first: "
                                f"`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`.")
 
     def _through_helper(self, ctx: RuleContext, call: ast.Call) -> None:
         """``fetch_json(session, data["url"])`` where the same-module helper fetches its
         parameter without a host check: reported at the call, where the input enters."""
-        if _allowlisted(ctx, call):
+        if urls.allowlisted(ctx, call):
             return
-        for found in taint.helper_sinks(ctx, call, self.code, lambda helper: self._fetches_in(ctx, helper), kind="url"):
+        for found in taint.helper_sinks(ctx, call, self.code, lambda h: urls.helper_fetches(ctx, h), kind="url"):
             sources = taint.remote_only(found.sources)
-            if not sources:
-                continue
-            fetch = found.sink
-            ctx.report(self, call, f"`{found.helper.name}()` fetches its `{found.param}` argument "
-                                   f"(`{ast.unparse(fetch.func)}` inside it) without checking the host, and this call "
-                                   f"passes {sources[0]}: the caller can make the server request internal services "
-                                   f"(169.254.169.254, localhost). Check the parsed host against an allowlist, in "
-                                   f"the helper or before the call.")
-            return
-
-    def _fetches_in(self, ctx: RuleContext, helper: ast.AST) -> list[tuple[ast.AST, list[taint.Origin]]]:
-        found = []
-        for call in ast.walk(helper):
-            if not isinstance(call, ast.Call):
-                continue
-            url = self._url_argument(ctx, call, resolve=False)
-            if url is None or isinstance(url, ast.Starred) or _allowlisted(ctx, call, helper):
-                continue
-            found.append((call, self._host_origins(ctx, url, 0)))
-        return found
-
-    @staticmethod
-    def _url_argument(ctx: RuleContext, call: ast.Call, resolve: bool = True) -> ast.AST | None:
-        name = ctx.qualified_name(call.func) or ""
-        if name in BASE_URL_CLIENTS:
-            found = keyword(call, "base_url")
-            return found.value if found is not None else None
-        if name not in URL_FUNCTIONS:
-            attr = call.func.attr if isinstance(call.func, ast.Attribute) else name.rsplit(".", 1)[-1]
-            if attr not in HTTP_VERBS:
-                return None  # cheap exit before resolving receivers
-        if not name and not _http_client_receiver(ctx, call) and resolve:
-            name = resolved_call_name(ctx, call) or ""
-            if not name.startswith(CLIENT_PREFIXES):
-                return None
-        position = URL_FUNCTIONS.get(name)
-        if position is None:
-            func = call.func
-            attr = func.attr if isinstance(func, ast.Attribute) else name.rsplit(".", 1)[-1]
-            if attr not in HTTP_VERBS:
-                return None
-            if not (name.startswith(CLIENT_PREFIXES) or _http_client_receiver(ctx, call)):
-                return None
-            position = 1 if attr in ("request", "stream") and not name.endswith("Request") else 0
-            if attr == "stream" and name.startswith("requests."):
-                return None
-            if attr == "send":
-                return None  # a prepared request: its URL was built elsewhere
-        found = keyword(call, "url")
-        if found is not None:
-            return found.value
-        if len(call.args) > position:
-            return call.args[position]
-        return None
-
-    def _host_origins(self, ctx: RuleContext, url: ast.AST, depth: int) -> list[taint.Origin]:
-        """Origins of whatever can reach the scheme/host part of ``url``."""
-        if depth > 4:
-            return []
-        if isinstance(url, ast.Name):
-            found: list[taint.Origin] = []
-            if taint.is_validated(ctx, url) and not _only_scheme_validated(ctx, url):
-                return []
-            bindings = taint.bindings_before(ctx, url)
-            for binding in bindings:
-                if binding.kind == "param" or binding.value is None:
-                    found.extend(taint.origins(ctx, url, kind="url"))
-                    break
-                found.extend(self._host_origins(ctx, binding.value, depth + 1))
-            if not bindings:
-                found.extend(taint.origins(ctx, url, kind="url"))
-            return found
-        if isinstance(url, ast.Call):
-            name = ctx.qualified_name(url.func) or ""
-            if name in ("urllib.parse.urljoin", "requests.compat.urljoin") and len(url.args) >= 2:
-                # An absolute or scheme-relative second argument replaces the host.
-                return list(taint.origins(ctx, url.args[1], kind="url"))
-            if isinstance(url.func, ast.Name) and url.func.id in ctx.module_functions \
-                    and HELPER_CHECK.search(url.func.id):
-                return []  # url = _resolve_public(url): a same-module validator
-        parts = _url_parts(url)
-        if parts is None:
-            return list(taint.origins(ctx, url, kind="url"))
-        return [o for part in _host_part(parts) for o in taint.origins(ctx, part, kind="url")]
-
-
-def _url_parts(node: ast.AST) -> list[str | ast.expr] | None:
-    """Literal text and interpolated expressions of a URL built with an f-string,
-    ``+``, ``%`` or ``str.format``; None for anything else."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.JoinedStr):
-        parts: list[str | ast.expr] = []
-        for value in node.values:
-            parts.append(str(value.value) if isinstance(value, ast.Constant) else value.value)
-        return parts
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _url_parts(node.left), _url_parts(node.right)
-        return (left if left is not None else [node.left]) + (right if right is not None else [node.right])
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
-            and isinstance(node.left.value, str):
-        values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-        return _interleave(re.split(r"%[-#0 +]*\d*(?:\.\d+)?[sdifrx]", node.left.value), values)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
-            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str) and not node.keywords:
-        pieces = re.split(r"\{\d*\}", node.func.value.value)
-        if "{" in "".join(pieces):
-            return None
-        return _interleave(pieces, list(node.args))
-    return None
-
-
-def _interleave(texts: list[str], values: list[ast.expr]) -> list[str | ast.expr] | None:
-    if len(texts) != len(values) + 1:
-        return None
-    parts: list[str | ast.expr] = []
-    for text, value in zip(texts, values):
-        parts.extend([text, value])
-    parts.append(texts[-1])
-    return parts
-
-
-def _host_part(parts: list[str | ast.expr]) -> list[ast.expr]:
-    """The interpolated expressions that come before the end of the host: the first
-    ``/``, ``?`` or ``#`` after ``scheme://`` plus a host, or after a leading
-    expression (a base URL)."""
-    if parts and isinstance(parts[0], str) and parts[0].startswith("/") and not parts[0].startswith("//"):
-        return []  # a path relative to the client's base URL (``client.get(f"/users/{name}")``)
-    text = ""
-    before: list[ast.expr] = []
-    for part in parts:
-        if not isinstance(part, str):
-            before.append(part)
-            text += "\0"
-            continue
-        for char in part:
-            if char in "/?#":
-                scheme_end = text.find("://")
-                if scheme_end >= 0 and len(text) > scheme_end + 3:
-                    return before
-                if scheme_end < 0 and "\0" in text and ":" not in text.replace("\0", ""):
-                    return before  # BASE_URL + "/path"
-            text += char
-    return before
-
-
-def _destination_name(ctx: RuleContext, url: ast.AST) -> str | None:
-    """``sub.callback_url``, ``hook.target``, ``payload.get("url")``: the text of a URL
-    expression whose names say it came from outside, following local assignments."""
-    candidates: list[ast.AST] = [url]
-    if isinstance(url, ast.Name):
-        candidates.extend(b.value for b in taint.bindings_before(ctx, url) if b.value is not None)
-    for candidate in candidates:
-        if isinstance(candidate, ast.Name) and set(words(candidate.id)) & DESTINATION_WORDS:
-            return candidate.id  # the whole URL is ``webhook_url`` / ``callback`` (a parameter, a stored value)
-        for sub in ast.walk(candidate):
-            name = None
-            if isinstance(sub, ast.Attribute):
-                name = sub.attr
-                owner = sub.value.attr if isinstance(sub.value, ast.Attribute) else getattr(sub.value, "id", "")
-                if set(words(name)) & URL_WORDS and set(words(owner)) & DESTINATION_WORDS:
-                    return ctx.source(candidate)  # ``hook.url``, ``subscription.endpoint``
-            elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant):
-                name = str(sub.slice.value)
-            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "get" \
-                    and sub.args and isinstance(sub.args[0], ast.Constant):
-                name = str(sub.args[0].value)
-                owner = sub.func.value
-                if isinstance(owner, ast.Name) and owner.id in PAYLOAD_NAMES:
-                    return ctx.source(candidate)
-            if name and set(words(name)) & DESTINATION_WORDS:
-                return ctx.source(candidate)
-            if isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name) and sub.value.id in PAYLOAD_NAMES:
-                return ctx.source(candidate)
-    return None
-
-
-def _only_scheme_validated(ctx: RuleContext, name: ast.Name) -> bool:
-    """Every check of ``name`` above this use is a call of a same-module validator that
-    does not look at the host (``validate_url(url)`` testing only ``startswith("https://")``):
-    the shared model counts it as validation, but it does not stop forgery."""
-    function = ctx.enclosing_function(name)
-    if function is None:
-        return False
-    weak = False
-    for stmt in walk_scope(function):
-        if getattr(stmt, "lineno", 0) >= name.lineno or not isinstance(stmt, (ast.If, ast.Assert, ast.Expr)):
-            continue
-        probe = stmt.value if isinstance(stmt, ast.Expr) else stmt.test
-        if not any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(probe)):
-            continue
-        for call in ast.walk(probe):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and any(
-                    isinstance(a, ast.Name) and a.id == name.id for a in call.args):
-                helper = ctx.module_functions.get(call.func.id)
-                if isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _allowlisted(ctx, None, helper, 1):
-                    weak = True
-                    break
-        else:
-            return False  # some other check (an allowlist of whole URLs, a regex)
-    return weak
-
-
-def _private_helper_parameter(ctx: RuleContext, call: ast.Call, url: ast.AST) -> bool:
-    """``def _fetch_feed(feed_url): requests.get(feed_url)``: a private helper's parameter
-    is whatever its callers pass, and the calls that pass input are reported there."""
-    function = ctx.enclosing_function(call)
-    return isinstance(url, ast.Name) and function is not None and function.name.startswith("_") \
-        and not function.name.startswith("__") and url.id in {a.arg for a in function.args.args + function.args.kwonlyargs}
-
-
-def _http_client_receiver(ctx: RuleContext, call: ast.Call) -> bool:
-    """``session.get(url)`` / ``client.post(url)`` / ``self.http.get(url)`` in a module using an HTTP client."""
-    func = call.func
-    if not isinstance(func, ast.Attribute):
-        return False
-    if not imports_any(ctx, "requests", "httpx", "aiohttp", "urllib3", "niquests"):
-        return False
-    receiver = (ctx.dotted_name(func.value) or "").rsplit(".", 1)[-1].lower()
-    return receiver in ("session", "client", "http", "http_client", "sess", "s", "async_client", "httpx_client",
-                        "http_session", "pool", "pm", "conn") or receiver.endswith(("_session", "_client"))
-
-
-def _allowlisted(ctx: RuleContext, call: ast.Call | None, function: ast.AST | None = None, depth: int = 0) -> bool:
-    """A host allowlist / validation above the fetch in the same function (anywhere in
-    ``function`` when ``call`` is None). A validator named for the job that we can read
-    (a same-module ``validate_url``) must check the host itself: one that only looks at
-    the scheme lets ``http://169.254.169.254/`` through."""
-    function = function or (ctx.enclosing_function(call) if call is not None else None)
-    if function is None:
-        return False
-    for node in ast.walk(function):
-        if call is not None and getattr(node, "lineno", 0) > call.lineno:
-            continue
-        if isinstance(node, ast.Call):
-            name = ctx.qualified_name(node.func) or ctx.dotted_name(node.func) or (
-                node.func.attr if isinstance(node.func, ast.Attribute) else "")
-            if CHECK_CALLS.search(name):
-                helper = ctx.module_functions.get(node.func.id) if isinstance(node.func, ast.Name) else None
-                if not isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef)) or \
-                        (helper is not function and depth < 3 and _allowlisted(ctx, None, helper, depth + 1)):
-                    return True
-                continue
-            if isinstance(node.func, ast.Attribute) and node.func.attr in ("endswith", "startswith") \
-                    and _effective_affix(node):
-                return True
-        elif isinstance(node, ast.Attribute) and node.attr in ADDRESS_CHECKS:
-            return True
-        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn, ast.Eq, ast.NotEq)) for op in node.ops):
-            left = ast.unparse(node.left).lower()  # (also inside helpers: no block source)
-            if any(word in left for word in HOST_WORDS) and not _is_none_check(node):
-                return True
-    return False
-
-
-def _effective_affix(call: ast.Call) -> bool:
-    """``host.endswith(".example.com")`` works; ``host.endswith("example.com")`` also
-    accepts ``evil-example.com``, and ``url.startswith("https://example.com")``
-    accepts ``https://example.com.evil.net``."""
-    literals: list[str] = []
-    for arg in call.args[:1]:
-        elements = arg.elts if isinstance(arg, ast.Tuple) else [arg]
-        for element in elements:
-            if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
-                return True  # a configured allowlist we cannot see
-            literals.append(element.value)
-    if not literals:
-        return False
-    if call.func.attr == "endswith":
-        return all(text.startswith(".") for text in literals)
-    return all(re.match(r"^[a-z][a-z0-9+.\-]*://[^/]+/", text) for text in literals)
-
-
-def _is_none_check(node: ast.Compare) -> bool:
-    return all(isinstance(c, ast.Constant) and c.value in (None, "") for c in node.comparators)
+            if sources:
+                ctx.report(self, call, f"`{found.helper.name}()` fetches its `{found.param}` argument "
+                                       f"(`{ast.unparse(found.sink.func)}` inside it) without checking the host, and "
+                                       f"this call passes {sources[0]}: the caller can make the server request "
+                                       f"internal services (169.254.169.254, localhost). Check the parsed host against "
+                                       f"an allowlist, in the helper or before the call.")
+                return

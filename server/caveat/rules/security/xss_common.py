@@ -5,7 +5,7 @@ import ast
 
 from caveat.analysis import taint
 from caveat.rules.base import RuleContext
-from caveat.rules.security.sql_common import Part, flatten
+from caveat.analysis.sql import Part, flatten
 
 MARKUP = frozenset({
     "markupsafe.Markup", "flask.Markup", "jinja2.Markup", "jinja2.utils.Markup", "quart.Markup",
@@ -114,7 +114,7 @@ def looks_like_html(parts: list[Part]) -> bool:
 
 
 def names_of(ctx: RuleContext, parts: list[Part], limit: int = 3) -> str:
-    from caveat.rules.security.sql_common import describe
+    from caveat.analysis.sql import describe
 
     shown = ", ".join(f"`{describe(ctx, p.node)}`" for p in parts[:limit])
     return shown + (" ..." if len(parts) > limit else "")

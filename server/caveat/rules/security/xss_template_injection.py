@@ -53,7 +53,7 @@ import ast
 
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.security.sql_common import param_name, string_literal
+from caveat.rules.security._query_fix import param_name, string_literal
 from caveat.rules.security.xss_common import (
     interpolated_template, names_of, source_note, template_argument, template_source_kind)
 

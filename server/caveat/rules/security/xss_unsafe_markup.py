@@ -56,7 +56,7 @@ import ast
 from caveat.analysis import taint
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.security.sql_common import string_literal
+from caveat.rules.security._query_fix import string_literal
 from caveat.rules.security.xss_common import (
     FORMAT_HTML, MARKUP, has_text, local_name, names_of, source_note, unsafe_leaves)
 

@@ -1,9 +1,10 @@
-"""SQL analysis shared by CAV101 (values) and CAV102 (identifiers); not a rule.
+"""SQL analysis shared by CAV101 (values), CAV102 (identifiers) and the rules that build
+on them; not a rule.
 
-For every call that sends SQL text to a database (DB-API ``execute``/
-``executemany``/``executescript``, asyncpg ``fetch*``, SQLAlchemy ``text()`` /
-``exec_driver_sql``, pandas ``read_sql*``, Django ``raw()``/``extra()``/``RawSQL``,
-duckdb ``sql()``) the query expression is *flattened* into constant text and
+For every call that sends SQL text to a database (the rows of ``sinks.SINKS["sql"]``:
+DB-API ``execute``/``executemany``/``executescript``, asyncpg ``fetch*``, SQLAlchemy
+``text()`` / ``exec_driver_sql``, pandas ``read_sql*``, Django ``raw()``/``extra()``/
+``RawSQL``, duckdb ``sql()``) the query expression is *flattened* into constant text and
 dynamic leaves, following assignments, ``+=`` in loops and branches, f-strings,
 ``%``, ``.format`` and ``" AND ".join(parts)``. Each leaf that the shared taint
 model cannot prove constant is classified by its SQL context: a *value* (inside
@@ -19,22 +20,15 @@ import string
 from dataclasses import dataclass, field
 
 from caveat.analysis import taint
+from caveat.analysis.sinks import PARAMSTYLES, SINKS
 from caveat.rules.base import RuleContext
 
-SQL_METHODS = frozenset({
-    "execute", "executemany", "executescript", "exec_driver_sql", "execute_sql", "mogrify",
-    "fetch", "fetchrow", "fetchval", "execute_fetchall", "raw", "extra", "read_sql",
-    "read_sql_query", "sql", "query", "copy_expert", "run_sql", "select_one", "select_all",
-})
-SQL_FUNCTIONS = {
-    "sqlalchemy.text": "text", "sqlalchemy.sql.text": "text", "sqlalchemy.sql.expression.text": "text",
-    "sqlalchemy.literal_column": "text", "sqlalchemy.sql.expression.literal_column": "text",
-    "sqlalchemy.sql.literal_column": "text",
-    "pandas.read_sql": "pandas", "pandas.read_sql_query": "pandas", "pandas.io.sql.read_sql": "pandas",
-    "django.db.models.expressions.RawSQL": "rawsql", "django.db.models.RawSQL": "rawsql",
-    "duckdb.sql": "duckdb", "duckdb.query": "duckdb", "duckdb.execute": "duckdb",
-    "psycopg.sql.SQL": "sqlobj", "psycopg2.sql.SQL": "sqlobj",
-}
+SQL_METHODS = frozenset(s.callee[1:] for s in SINKS["sql"] if s.callee.startswith("."))
+SQL_FUNCTIONS = {s.callee: s.role for s in SINKS["sql"] if not s.callee.startswith(".")}
+_ROLES = {s.callee[1:]: s.role for s in SINKS["sql"] if s.callee.startswith(".")}
+_SHORT_FUNCTIONS = frozenset(name.rsplit(".", 1)[-1] for name in SQL_FUNCTIONS)
+_QUERY_KEYWORDS = frozenset(k for s in SINKS["sql"] for k in s.keywords if s.role != "extra")
+_EXTRA_KEYWORDS = tuple(next(s for s in SINKS["sql"] if s.role == "extra").keywords)
 # Receivers that are databases whatever the query looks like.
 DB_RECEIVER = re.compile(r"(^|_|\.)(cur|cursor|conn|connection|db|database|session|engine|con|sess|"
                          r"pool|client|tx|transaction|dbh|sqlite|pg|mysql)s?$", re.I)
@@ -58,12 +52,7 @@ IDENT_AFTER = re.compile(r"^\s*(=|<>|!=|<=|>=|<|>|\blike\b|\bilike\b|\bin\b|\bis
                          re.I)
 DIRECTION_AFTER = re.compile(r"^\s*(asc|desc)\b", re.I)
 PLACEHOLDER = {"qmark": "?", "format": "%s", "numeric": "$", "named": ":"}
-DRIVERS = (
-    ("sqlite3", "qmark"), ("aiosqlite", "qmark"), ("pyodbc", "qmark"), ("duckdb", "qmark"),
-    ("psycopg2", "format"), ("psycopg", "format"), ("pymysql", "format"), ("MySQLdb", "format"),
-    ("mysql", "format"), ("aiomysql", "format"), ("aiopg", "format"), ("django", "format"),
-    ("pgdb", "format"), ("asyncpg", "numeric"),
-)
+DRIVERS = PARAMSTYLES
 LEAF = "\x00"
 OPAQUE = "\x01"  # template text defined elsewhere (a module constant)
 
@@ -113,10 +102,9 @@ def _find(ctx: RuleContext) -> list[SqlUse]:
         attr = func.attr if isinstance(func, ast.Attribute) else None
         if attr is None and not isinstance(func, ast.Name):
             continue
-        if attr is not None and attr not in SQL_METHODS and attr not in {"text", "literal_column", "RawSQL", "SQL"}:
+        if attr is not None and attr not in SQL_METHODS and attr not in _SHORT_FUNCTIONS:
             continue
-        if isinstance(func, ast.Name) and func.id not in {"text", "literal_column", "read_sql", "read_sql_query",
-                                                          "RawSQL", "sql", "query", "execute", "SQL"}:
+        if isinstance(func, ast.Name) and func.id not in _SHORT_FUNCTIONS:
             continue
         found = _sink(ctx, call)
         if found is not None:
@@ -138,9 +126,10 @@ def _sink(ctx: RuleContext, call: ast.Call) -> SqlUse | None:
     if kind is None:
         if not isinstance(call.func, ast.Attribute):
             return None
-        if attr in ("read_sql", "read_sql_query"):
+        role = _ROLES.get(attr, "method")
+        if role == "pandas":
             kind = "pandas"
-        elif attr == "extra":
+        elif role == "extra":
             return _extra(ctx, call, dotted)
         else:
             kind = "method"
@@ -154,9 +143,10 @@ def _sink(ctx: RuleContext, call: ast.Call) -> SqlUse | None:
         sql_like = True
     receiver = ctx.dotted_name(call.func.value) if isinstance(call.func, ast.Attribute) else None
     if kind == "method":
-        if attr in ("raw",) and not (sql_like or (receiver or "").endswith("objects")):
+        role = _ROLES.get(attr, "method")
+        if role == "raw" and not (sql_like or (receiver or "").endswith("objects")):
             return None
-        if attr in ("sql", "query", "fetch", "mogrify", "run_sql", "select_one", "select_all", "copy_expert"):
+        if role == "sql_text":
             if not sql_like:
                 return None
         elif not sql_like and not DB_RECEIVER.search(receiver or ""):
@@ -183,7 +173,7 @@ def _bound_source(ctx: RuleContext, query: ast.AST) -> str:
 def _extra(ctx: RuleContext, call: ast.Call, dotted: str) -> SqlUse | None:
     """Django ``QuerySet.extra(where=[...], select={...}, order_by=[...], tables=[...])``."""
     for kw in call.keywords:
-        if kw.arg not in ("where", "select", "order_by", "tables"):
+        if kw.arg not in _EXTRA_KEYWORDS:
             continue
         pieces: list[ast.AST] = []
         value = kw.value
@@ -204,7 +194,7 @@ def _extra(ctx: RuleContext, call: ast.Call, dotted: str) -> SqlUse | None:
 
 def _query_arg(call: ast.Call) -> ast.AST | None:
     for kw in call.keywords:
-        if kw.arg in ("sql", "query", "statement", "operation", "stmt", "sql_query", "raw_query"):
+        if kw.arg in _QUERY_KEYWORDS:
             return kw.value
     if call.args and not isinstance(call.args[0], ast.Starred):
         return call.args[0]
@@ -300,8 +290,7 @@ def _inline_helper(ctx: RuleContext, call: ast.Call, depth: int, seen: frozenset
     returns = [n for n in ast.walk(helper) if isinstance(n, ast.Return) and n.value is not None]
     if len(returns) != 1 or not _builder(returns[0].value):
         return None
-    taint.parent_of(ctx, helper)  # make the helper's nodes navigable
-    taint._state(ctx).index_helper(helper)
+    taint.read_helper(ctx, helper)
     params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
     given: dict[str, ast.AST] = {params[i]: arg for i, arg in enumerate(call.args) if i < len(params)}
     given.update({k.arg: k.value for k in call.keywords if k.arg})
@@ -555,7 +544,7 @@ def _context(before: str, after: str, previous_identifier: bool) -> str:
     return "value"
 
 
-# --------------------------------------------------------------------------- drivers and literals
+# --------------------------------------------------------------------------- drivers and messages
 
 def driver_style(ctx: RuleContext, use: SqlUse) -> str | None:
     """Placeholder style of the driver in use: qmark (?), format (%s), numeric ($1),
@@ -583,41 +572,6 @@ def driver_style(ctx: RuleContext, use: SqlUse) -> str | None:
     return None
 
 
-def string_literal(text: str, like: str = '"') -> str:
-    """A Python string literal for ``text`` using the quote style of the source
-    literal ``like`` (its prefix letters and quotes)."""
-    match = re.match(r"[rRbBuUfF]*('''|\"\"\"|'|\")", like.lstrip("("))
-    quote = match.group(1) if match else '"'
-    body = text.replace("\\", "\\\\")
-    if len(quote) == 3:
-        body = body.replace(quote, "\\" + quote[0] * 3)
-        if body.endswith(quote[0]):
-            body = body[:-1] + "\\" + quote[0]
-    else:
-        body = body.replace(quote, "\\" + quote).replace("\n", "\\n").replace("\r", "\\r")
-    return f"{quote}{body}{quote}"
-
-
-def param_name(node: ast.AST, taken: set[str]) -> str:
-    base = None
-    if isinstance(node, ast.Name):
-        base = node.id
-    elif isinstance(node, ast.Attribute):
-        base = node.attr
-    elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-        base = node.slice.value
-    elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-        base = node.args[0].value
-    if not base or not base.isidentifier():
-        base = "value"
-    base = base.lstrip("_") or "value"
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}{n}", n + 1
-    taken.add(name)
-    return name
-
-
 def describe(ctx: RuleContext, node: ast.AST) -> str:
     text = ctx.source(node) or ast.unparse(node)
     text = " ".join(text.split())
@@ -631,7 +585,7 @@ def origin_note(ctx: RuleContext, node: ast.AST) -> str:
     return ""
 
 
-# --------------------------------------------------------------------------- fix helpers
+# --------------------------------------------------------------------------- where the query is built (for fixes)
 
 def builder_of(ctx: RuleContext, use: SqlUse) -> ast.AST | None:
     """The single literal-building expression of the query, in this block: the query
@@ -668,37 +622,3 @@ def own_parts(ctx: RuleContext, builder: ast.AST) -> list[Part] | None:
             if not start <= where <= end:
                 return None
     return parts
-
-
-def with_args(call: "cst.Call", extra: list[str], replace: tuple[int, str] | None = None) -> "cst.Call":
-    """``call`` with positional arguments ``extra`` appended after the positional
-    ones (and argument ``replace[0]`` given the source ``replace[1]``)."""
-    import libcst as cst
-
-    args = list(call.args)
-    if replace is not None:
-        index, source = replace
-        args[index] = args[index].with_changes(value=cst.parse_expression(source))
-    new = [cst.Arg(value=cst.parse_expression(text)) for text in extra]
-    if not new:
-        return call.with_changes(args=args)
-    insert_at = len([a for a in args if a.keyword is None and not a.star])
-    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    if insert_at == len(args):
-        if args:
-            last = args[-1]
-            trailing, space = last.comma, last.whitespace_after_arg
-            args[-1] = last.with_changes(comma=comma, whitespace_after_arg=cst.SimpleWhitespace(""))
-            for i, arg in enumerate(new):
-                new[i] = arg.with_changes(comma=comma if i < len(new) - 1 else trailing)
-            new[-1] = new[-1].with_changes(whitespace_after_arg=space)
-        else:
-            new = [a.with_changes(comma=comma) for a in new[:-1]] + new[-1:]
-        args.extend(new)
-    else:
-        before = args[:insert_at]
-        if before:
-            before[-1] = before[-1].with_changes(comma=comma)
-        new = [a.with_changes(comma=comma) for a in new]
-        args = before + new + args[insert_at:]
-    return call.with_changes(args=args)
