@@ -62,7 +62,7 @@ def test_exhausted_budget_is_a_note_and_the_next_call_goes_on(tmp_path: Path) ->
     provider = ApiProvider(str(tmp_path), sys.prefix)
     findings, notes = provider.analyze(CODE, str(tmp_path / "m.py"), settings(tmp_path, **{"api-time-budget": 0}))
     assert any("time budget" in note for note in notes)
-    assert not [f for f in findings if f.code in ("CAV301", "CAV303")]
+    assert codes(findings) == [(6, "CAV301")]  # each analysis finishes its first block, so each makes progress
     findings, notes = provider.analyze(CODE, str(tmp_path / "m.py"), settings(tmp_path))
     assert codes(findings) == [(6, "CAV301"), (10, "CAV303")]
     assert not any("time budget" in note for note in notes)

@@ -87,3 +87,16 @@ async def test_api_findings_come_from_a_worker_that_is_replaced_when_killed(raw_
     while any(alive(pid) for pid in replaced) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(pid) for pid in replaced), "the worker outlived the server"
+
+
+async def test_the_server_continues_the_api_checks_where_the_time_budget_stopped(raw_client, tmp_path: Path):
+    """Each API analysis finishes at least one block; after one that ran out of its budget the
+    server starts the next, until every block is checked, without waiting for an edit."""
+    client = raw_client
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.caveat]\npython = "{sys.prefix}"\n\n[tool.caveat.options]\napi-time-budget = 0\n', encoding="utf-8")
+    await start(client, tmp_path, push_capabilities())
+    code = "import os.path\n" + "".join(f"\n\ndef join{i}(a):\n    return os.path.joinn{i}(a, 'b')\n"
+                                         for i in range(3))
+    uri = open_doc(client, tmp_path / "m.py", code)
+    await wait_for(lambda: codes(client, uri).count("CAV301") == 3, timeout=180)

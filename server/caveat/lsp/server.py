@@ -297,6 +297,10 @@ class CaveatServer(LanguageServer):
             await self._compose(uri, state, generation, text, settings, cancelled)
         else:
             state.notify()
+        from caveat.providers.api import stopped_by_budget  # (loaded by the API worker, not at start-up)
+
+        if not cancelled() and stopped_by_budget(api.notes):  # continue where the time budget stopped
+            await self._api_then_publish(uri, state, generation, text, path, settings, cancelled)
 
     async def _settle(self, uri: str, state: DocumentState, generation: int, text: str, path: str,
                       settings: Settings, cancelled, at: float) -> None:

@@ -266,11 +266,14 @@ class ApiProvider:
                         session.inference = Inference(index_for(env), model, tree, block.parse_text)
                         if is_cancelled():
                             raise _CancelledInside()
-                        if time.monotonic() > deadline:
+                        if done and time.monotonic() > deadline:
                             stopped = len(pending) - done
                             break
+                        # The first block of an analysis always finishes: every analysis makes
+                        # progress, so the next one continues (the server runs them until done).
                         block_findings = self._jedi_block(session, block, sites, env, index, py_version,
-                                                          stdlib_ok, deadline, is_cancelled)
+                                                          stdlib_ok, deadline if done else float("inf"),
+                                                          is_cancelled)
                         if block_findings is None:  # ran out of time inside the block
                             stopped = len(pending) - done
                             break
