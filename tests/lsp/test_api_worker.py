@@ -100,3 +100,4 @@ async def test_the_server_continues_the_api_checks_where_the_time_budget_stopped
                                          for i in range(3))
     uri = open_doc(client, tmp_path / "m.py", code)
     await wait_for(lambda: codes(client, uri).count("CAV301") == 3, timeout=180)
+    await client.shutdown_session()  # the fixture does not: without it the teardown waits for the server forever
