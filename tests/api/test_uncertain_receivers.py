@@ -59,15 +59,21 @@ class Child(Strict):
 '''
 
 
-def test_super_keywords_are_checked_only_where_the_mro_is_known(tmp_path: Path) -> None:
+def assert_reported_where_expected(tmp_path: Path, name: str, code: str, rule: str) -> None:
+    """``code`` saved as ``name`` in a fresh project, checked by the real CLI with ``rule``
+    alone: it reports exactly the lines under its ``# expect: RULE`` comments."""
     project = tmp_path / "app"
     project.mkdir()
-    (project / "policies.py").write_text(CODE)
-    done = run_cli(project, "--select", "CAV303", "--exit-zero", ".")
+    (project / name).write_text(code)
+    done = run_cli(project, "--select", rule, "--exit-zero", ".")
     assert done.returncode == 0, done.stderr
     found = sorted(int(line.split(":")[1]) for line in done.stdout.splitlines()
-                   if line.startswith("policies.py:") and " CAV303 " in line)
-    assert found == expected_lines(CODE, "CAV303"), done.stdout
+                   if line.startswith(f"{name}:") and f" {rule} " in line)
+    assert found == expected_lines(code, rule), done.stdout
+
+
+def test_super_keywords_are_checked_only_where_the_mro_is_known(tmp_path: Path) -> None:
+    assert_reported_where_expected(tmp_path, "policies.py", CODE, "CAV303")
 
 
 PROTOCOL_CODE = '''import importlib.metadata
@@ -89,11 +95,4 @@ def test_a_member_missing_from_a_protocol_is_not_missing_from_the_object(tmp_pat
     declares the result as the ``PackageMetadata`` protocol; the object is an
     ``email.message.Message``, which has ``get``. A class deriving from a protocol (``str``
     from ``Sequence``) is no protocol: its members are still checked."""
-    project = tmp_path / "app"
-    project.mkdir()
-    (project / "meta.py").write_text(PROTOCOL_CODE)
-    done = run_cli(project, "--select", "CAV301", "--exit-zero", ".")
-    assert done.returncode == 0, done.stderr
-    found = sorted(int(line.split(":")[1]) for line in done.stdout.splitlines()
-                   if line.startswith("meta.py:") and " CAV301 " in line)
-    assert found == expected_lines(PROTOCOL_CODE, "CAV301"), done.stdout
+    assert_reported_where_expected(tmp_path, "meta.py", PROTOCOL_CODE, "CAV301")
