@@ -555,7 +555,9 @@ class ApiProvider:
         if site.qualified and "." in site.qualified:
             ref = api.resolve(site.qualified.rsplit(".", 1)[0])
             if ref is not None and ref.kind in ("module", "class", "instance"):
-                return [(_Receiver.of(ref, api, exact=True), ref)]
+                # a library's module-level object (``flask.request``) is of its declared class or
+                # of a subclass (an application's own ``request_class``)
+                return [(_Receiver.of(ref, api, exact=ref.kind != "instance"), ref)]
             if ref is None:
                 return None
             return self._static_receivers(session, site, api)  # a property or a call's result

@@ -545,6 +545,18 @@ class ApiIndex:
         return any(base.split("[", 1)[0].rsplit(".", 1)[-1] == "Protocol"
                    for info, _ in self._class_infos(ref) for base in info["bases"])
 
+    def stub_only(self, ref: Ref) -> bool:
+        """Is the class a private name a stub invents that the module's runtime source does not
+        define (typeshed's ``dbm._Database``, what ``dbm.open`` is declared to return; the
+        object is of one of the backends' classes, with more members)? A compiled module, or
+        runtime source that star-imports or changes its namespace, cannot say: False."""
+        top = ref.qualname.split(".")[0]
+        entry = self.module(ref.module)
+        if not top.startswith("_") or not entry or not entry.get("py") or not entry.get("pyi"):
+            return False
+        runtime = entry["py"]
+        return top not in runtime["members"] and not runtime["star"] and not runtime["open"]
+
     def mro(self, ref: Ref) -> list[Ref]:
         """The class and its bases, depth first (membership questions only need the set)."""
         order: list[Ref] = []
@@ -847,7 +859,7 @@ class ApiIndex:
         ref = Ref("class", ref.module, ref.qualname)
         found: list[Ref] = []
         queue = [ref]
-        tables = self._tables_for(ref)
+        tables = [self._module_table(ref.module), *self._tables_for(ref)]
         while queue and len(found) < limit:
             current = queue.pop(0)
             for table in tables:
@@ -859,6 +871,17 @@ class ApiIndex:
                         found.append(candidate)
                         queue.append(candidate)
         return found
+
+    def _module_table(self, module: str) -> dict:
+        """The subclass table of the class's own module: a stub may declare members on the
+        subclasses only (typeshed's ``ast.stmt.col_offset``; ``ast.AST`` has none), and the
+        standard library's stubs belong to no installed distribution."""
+        table: dict = {}
+        for layer in self._layers(self.module(module) or {}):
+            for qualname, info in layer["classes"].items():
+                for base in info["bases"]:
+                    table.setdefault(base.rsplit(".", 1)[-1], []).append((module, qualname))
+        return table
 
     def _tables_for(self, ref: Ref) -> list[dict]:
         if self._dists is None:

@@ -399,6 +399,8 @@ class _LayerBuilder:
             info["open"] = "its __new__ returns objects of other classes"
         elif _CLASS_DYNAMIC.search(self._constructing_code(node)):
             info["open"] = "the class sets attributes from data (setattr / __dict__)"
+        elif any(_sets_from_data(stmt) for stmt in _statements(node.body)):
+            info["open"] = "a method sets attributes named by data (setattr(self, name, ...))"
         info["members"] = sorted(members)
         self.layer["classes"][qualname] = info
 
@@ -611,6 +613,26 @@ def _getattr_tables(function: ast.FunctionDef) -> set[str]:
 
 
 _CONSTRUCTORS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}
+# methods that restore or copy attributes the class already has
+_RESTORING = {"__setstate__", "__copy__", "__deepcopy__", "__reduce__", "__reduce_ex__", "__setattr__", "__delattr__",
+              "copy", "_copy", "clone", "_clone", "replace", "_replace"}
+
+
+def _sets_from_data(function: ast.AST) -> bool:
+    """Whether an ordinary method sets attributes whose names come from data on its own
+    object or class: ``setattr(cls, name, event)`` (a registry of events),
+    ``for key, value in attributes.items(): setattr(self, key, value)`` (Jinja2's
+    ``Environment.extend``, which extensions use to add methods)."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function.name in _CONSTRUCTORS \
+            or function.name in _RESTORING:
+        return False
+    positional = function.args.posonlyargs + function.args.args
+    if not positional or any(_decorator_name(d) == "staticmethod" for d in function.decorator_list):
+        return False
+    first = positional[0].arg
+    return any(isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "setattr"
+               and len(call.args) >= 2 and isinstance(call.args[0], ast.Name) and call.args[0].id == first
+               and not isinstance(call.args[1], ast.Constant) for call in ast.walk(function))
 _CLASS_DYNAMIC = re.compile(r"\bsetattr\s*\(\s*(self|cls|klass|obj|instance|new_cls)\b|__dict__\s*\.\s*update|"
                             r"__dict__\s*\[|\bvars\s*\(\s*self\s*\)\s*\.\s*update|\blocals\s*\(\s*\)\s*\.\s*update|"
                             r"\blocals\s*\(\s*\)\s*\[")
