@@ -116,3 +116,30 @@ def test_declared_types_that_are_not_the_object_are_silent(tmp_path: Path, venv_
     findings, notes = api_findings(tmp_path, str(env), CODE, "app.py")
     assert lines_of(findings, "CAV301") == expected_lines(CODE, "CAV301"), (
         [(f.line, f.message) for f in findings], notes)
+
+
+PINNED_NUMPY = ("requests==2.32.3", "python-dateutil==2.9.0.post0", "pandas==2.2.3", "numpy==1.26.4")  # test_issue11's
+
+NUMPY_CODE = '''import numpy as np
+import numpy.core.numeric as nx
+
+
+def widths():
+    # ok: CAV301
+    return nx.dtype(nx.int_).itemsize < nx.dtype(nx.int64).itemsize
+
+
+def typo():
+    # expect: CAV301
+    return np.int6
+'''
+
+
+def test_a_stub_does_not_decide_names_a_star_import_fills_from_a_table(tmp_path: Path, venv_factory) -> None:
+    """numpy's test__iotools.py: ``numpy.core.numeric`` star-imports ``numerictypes``, which sets
+    ``int64`` and the other scalar types with ``globals()[key] = ...``; ``numeric.pyi`` lacks
+    them. Only the module that star-imports such a module opens, not ``numpy`` above it."""
+    env = venv_factory(*PINNED_NUMPY)
+    findings, notes = api_findings(tmp_path, str(env), NUMPY_CODE, "widths.py")
+    assert lines_of(findings, "CAV301") == expected_lines(NUMPY_CODE, "CAV301"), (
+        [(f.line, f.message) for f in findings], notes)

@@ -371,6 +371,10 @@ class ApiIndex:
                 names.update(n for n in inner.names if not n.startswith("_") or n in exported)
                 if not inner.closed and not overridable:
                     deciding.append(f"`from {star} import *`: {inner.reason}")
+                elif overridable and _fills_namespace(self.module(star)):
+                    # the stub cannot list what a table put there (numpy.core.numeric gets
+                    # ``int64`` from numerictypes' ``globals()[key] = ...``; numeric.pyi lacks it)
+                    deciding.append(f"`from {star} import *` of a module that fills its namespace at run time")
             if layer["open"] and not (overridable and "any name" not in layer["open"]):
                 deciding.append(layer["open"])
         if deciding:
@@ -960,6 +964,12 @@ class ApiIndex:
 
 
 _CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)\s*\(([^)]*)\)", re.M)
+
+
+def _fills_namespace(entry: dict | None) -> bool:
+    """Whether a module's runtime source sets its own names from data (``globals()[key] = ...``)."""
+    runtime = (entry or {}).get("py")
+    return bool(runtime and "namespace at run time" in runtime["open"])
 
 
 def _python_files(folder: str, module: str):

@@ -613,26 +613,28 @@ def _getattr_tables(function: ast.FunctionDef) -> set[str]:
 
 
 _CONSTRUCTORS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}
-# methods that restore or copy attributes the class already has
-_RESTORING = {"__setstate__", "__copy__", "__deepcopy__", "__reduce__", "__reduce_ex__", "__setattr__", "__delattr__",
-              "copy", "_copy", "clone", "_clone", "replace", "_replace"}
+# methods that restore or copy attributes the class already has (``_copy_internals``, ``__setstate__``)
+_RESTORING = re.compile(r"copy|clone|replace|restore|setstate|reduce|^__setattr__$|^__delattr__$")
 
 
 def _sets_from_data(function: ast.AST) -> bool:
-    """Whether an ordinary method sets attributes whose names come from data on its own
-    object or class: ``setattr(cls, name, event)`` (a registry of events),
-    ``for key, value in attributes.items(): setattr(self, key, value)`` (Jinja2's
-    ``Environment.extend``, which extensions use to add methods)."""
+    """Whether an ordinary method sets attributes whose names come from data (a variable) on its
+    class (a classmethod: ``setattr(cls, name, event)``, a registry of events) or copies its
+    ``**kwargs`` onto the object (``for key, value in attributes.items(): setattr(self, key,
+    value)``: Jinja2's ``Environment.extend``, which extensions use to add methods)."""
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function.name in _CONSTRUCTORS \
-            or function.name in _RESTORING:
+            or _RESTORING.search(function.name):
         return False
     positional = function.args.posonlyargs + function.args.args
     if not positional or any(_decorator_name(d) == "staticmethod" for d in function.decorator_list):
         return False
     first = positional[0].arg
+    on_class = any(_decorator_name(d) == "classmethod" for d in function.decorator_list)
+    if not on_class and function.args.kwarg is None:
+        return False  # one attribute its caller names (``load_external_module(name, f)``): the caller shows it
     return any(isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "setattr"
                and len(call.args) >= 2 and isinstance(call.args[0], ast.Name) and call.args[0].id == first
-               and not isinstance(call.args[1], ast.Constant) for call in ast.walk(function))
+               and isinstance(call.args[1], ast.Name) for call in ast.walk(function))
 _CLASS_DYNAMIC = re.compile(r"\bsetattr\s*\(\s*(self|cls|klass|obj|instance|new_cls)\b|__dict__\s*\.\s*update|"
                             r"__dict__\s*\[|\bvars\s*\(\s*self\s*\)\s*\.\s*update|\blocals\s*\(\s*\)\s*\.\s*update|"
                             r"\blocals\s*\(\s*\)\s*\[")
