@@ -967,9 +967,10 @@ _CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)\s*\(([^)]*)\)", re.M)
 
 
 def _fills_namespace(entry: dict | None) -> bool:
-    """Whether a module's runtime source sets its own names from data (``globals()[key] = ...``)."""
+    """Whether a module's runtime source sets its own names from data at module level
+    (``globals()[key] = ...``)."""
     runtime = (entry or {}).get("py")
-    return bool(runtime and "namespace at run time" in runtime["open"])
+    return bool(runtime and runtime.get("fills"))
 
 
 def _python_files(folder: str, module: str):

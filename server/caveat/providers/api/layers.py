@@ -162,6 +162,21 @@ def _targets(node: ast.AST):
         yield from _targets(node.value)
 
 
+def _fills_globals(stmt: ast.stmt) -> bool:
+    """``globals()[name] = value`` or ``globals().update(...)`` as a module-level statement
+    (``_statements`` goes through loops and branches, not into functions: numpy's
+    numerictypes sets ``int64`` and the other scalar types so)."""
+    if isinstance(stmt, ast.Assign):
+        return any(isinstance(t, ast.Subscript) and _is_globals_call(t.value) for t in stmt.targets)
+    value = stmt.value if isinstance(stmt, ast.Expr) else None
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "update" \
+        and _is_globals_call(value.func.value)
+
+
+def _is_globals_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "globals"
+
+
 def _statements(body: list[ast.stmt]):
     """Statements of a scope, through if/try/with/for/while, not into defs and classes."""
     for stmt in body:
@@ -209,6 +224,8 @@ class _LayerBuilder:
             self._module_statement(stmt)
         if _MODULE_DYNAMIC.search(self.source):
             layer["open"] = layer["open"] or "the module changes its namespace at run time"
+        if any(_fills_globals(stmt) for stmt in _statements(self.tree.body)):
+            layer["fills"] = True  # module-level ``globals()[key] = value``: names from a table
         getattr_node = next((n for n in _statements(self.tree.body) if isinstance(n, ast.FunctionDef)
                              and n.name == "__getattr__"), None)
         if getattr_node is None and any(isinstance(n, (ast.Assign, ast.AnnAssign)) and "__getattr__" in
