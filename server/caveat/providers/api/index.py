@@ -549,6 +549,15 @@ class ApiIndex:
         return any(base.split("[", 1)[0].rsplit(".", 1)[-1] == "Protocol"
                    for info, _ in self._class_infos(ref) for base in info["bases"])
 
+    def restricted_type_variable(self, module: str, name: str) -> bool:
+        """Is ``name`` a ``TypeVar`` of ``module`` with a bound or constraints (typeshed's
+        ``_FT = TypeVar("_FT", bound=Future[Any])``)?"""
+        for layer in self._layers(self.module(module) or {}):
+            value = layer["values"].get(name)
+            if value and value[0] == "call" and value[1].rsplit(".", 1)[-1] == "TypeVar":
+                return "restricted" in value[2:]
+        return False
+
     def stub_only(self, ref: Ref) -> bool:
         """Is the class a private name a stub invents that the module's runtime source does not
         define (typeshed's ``dbm._Database``, what ``dbm.open`` is declared to return; the

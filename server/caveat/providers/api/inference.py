@@ -1244,20 +1244,13 @@ class Inference:
             answers = {self._returned_text(ref, text, bound) for text in sorted(returns, key=str)}
             if len(answers) == 1:
                 return answers.pop()
-            if any(self._is_type_variable(ref.module, text) for text in returns):
+            if any(text and self.api.restricted_type_variable(ref.module, text.strip()) for text in returns):
                 # one overload returns its argument's type (``ensure_future(_FT) -> _FT``, ``_FT``
                 # bound to ``Future``): which one applies depends on the bound, which jedi ignores
-                return (Value(None, unknown=f"the overloads of {ref.full_name} disagree, one returns a TypeVar"),)
+                return (Value(None, unknown=f"the overloads of {ref.full_name} disagree, one returns a bound TypeVar"),)
             return None
         text = next(iter(returns), None)
         return self._returned_text(ref, text, bound)
-
-    def _is_type_variable(self, module: str, text: str | None) -> bool:
-        """Whether an annotation is a bare ``TypeVar`` of the library module."""
-        if not text or not re.fullmatch(r"[\w.]+", text.strip()):
-            return False
-        found = self.api.expression(module, text.strip())
-        return found is not None and found.kind == "instance" and found.name == "TypeVar"
 
     def _returned_text(self, ref: Ref, text: str | None, bound: Value | None) -> tuple[Value, ...] | None:
         if not text:

@@ -19,7 +19,8 @@
   ``locals`` the local names made by a constructor call (``with:`` for ``with C() as x``);
   ``async`` for ``async def``; ``sigs``: ``[first argument's annotation, return annotation]``
   of each overload (binary operators dispatch on the first);
-- ``values``: module-level ``name = Class(...)`` (instances) and ``name = other`` (aliases).
+- ``values``: module-level ``name = Class(...)`` (instances) and ``name = other`` (aliases);
+  a ``TypeVar`` with a bound or constraints is marked ``restricted``.
 
 Resolution across modules and layers lives in ``caveat.providers.api.index``.
 """
@@ -372,6 +373,9 @@ class _LayerBuilder:
             callee = _dotted(value.func)
             if callee:
                 self.layer["values"][name] = ["call", callee]
+                if callee.rsplit(".", 1)[-1] == "TypeVar" and (len(value.args) > 1 or any(
+                        k.arg == "bound" for k in value.keywords)):
+                    self.layer["values"][name].append("restricted")  # a bound or constraints
         else:
             target = _dotted(value)
             if target:
