@@ -143,3 +143,24 @@ def test_a_stub_does_not_decide_names_a_star_import_fills_from_a_table(tmp_path:
     findings, notes = api_findings(tmp_path, str(env), NUMPY_CODE, "widths.py")
     assert lines_of(findings, "CAV301") == expected_lines(NUMPY_CODE, "CAV301"), (
         [(f.line, f.message) for f in findings], notes)
+
+
+PANDAS_CODE = '''import pandas as pd
+
+
+def show(delta: pd.Timedelta):
+    # ok: CAV301
+    text = delta._repr_base(format="all")
+    # expect: CAV301
+    return text, delta.total_secs()
+'''
+
+
+def test_private_members_of_compiled_classes_are_not_judged_from_their_stubs(tmp_path: Path, venv_factory) -> None:
+    """pandas' tests/frame/methods/test_astype.py: ``Timedelta`` is a Cython class whose stub
+    (``_libs/tslibs/timedeltas.pyi``) leaves its private ``_repr_base`` out; stubs leave private
+    names out, and a compiled module has nothing else to read. Public names are still checked."""
+    env = venv_factory(*PINNED_NUMPY)
+    findings, notes = api_findings(tmp_path, str(env), PANDAS_CODE, "deltas.py")
+    assert lines_of(findings, "CAV301") == expected_lines(PANDAS_CODE, "CAV301"), (
+        [(f.line, f.message) for f in findings], notes)

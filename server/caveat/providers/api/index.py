@@ -558,6 +558,15 @@ class ApiIndex:
                 return "restricted" in value[2:]
         return False
 
+    def compiled_class(self, ref: Ref) -> bool:
+        """Does a class of the MRO come from a module with a stub and no Python source (a
+        compiled extension: the stub is all there is, and stubs leave private names out)?"""
+        for klass in self.mro(ref):
+            entry = self.module(klass.module) or {}
+            if entry.get("pyi") and not entry.get("py"):
+                return True
+        return False
+
     def stub_only(self, ref: Ref) -> bool:
         """Is the class a private name a stub invents that the module's runtime source does not
         define (typeshed's ``dbm._Database``, what ``dbm.open`` is declared to return; the
