@@ -27,4 +27,4 @@ class TaintSinkRule(Rule):
                 found = taint.remote_only(found)
             if found:
                 reported.add(call)
-                ctx.report(self, call, self.message(ctx, call, found[0], sink))
+                ctx.report(self, call, self.message(ctx, call, found[0], sink), claim=taint.request_claim_of(ctx, arg, found))
