@@ -211,6 +211,9 @@ SAFE_ANNOTATIONS = re.compile(
     r"UUID|uuid\.UUID|UUID4|date|datetime|time|timedelta|datetime\.\w+|PositiveInt|NonNegativeInt|"
     r"conint\(.*\)|confloat\(.*\)|Literal\[.*\]|typing\.Literal\[.*\])\s*(\]|,.*\]|\s*\|\s*None)?$")
 SAFE_CONVERTERS = frozenset({"int", "float", "uuid"})
+# An application's own URL converter named for what it accepts (``app.url_map.converters["uuid_str"] =
+# StrictUUIDConverter``): it matches that shape only.
+SAFE_CONVERTER_NAME = re.compile(r"(^|_)(uuid|int|integer|float|number|digits|hex)(_|$)", re.I)
 OBJECT_PARAM = re.compile(r"^_?(template\w*|context|status|content_type|using|form\w*|instance|obj|object|model|"
                           r"queryset|qs|user|page_obj|view|response|exception|exc|error|extra_context|"
                           r"\w+_class|\w+_form|kwargs|args|callback|func|next_view|site|admin_site)$")
@@ -1308,8 +1311,31 @@ class _State:
             scope = self.scope(self.enclosing_function(expr))
             bound = [b for b in self.reaching(scope, expr)]
             return bool(bound) and all(b.kind == "assign" and b.value is not None and self.is_allowlist(b.value)
-                                       for b in bound)
+                                       for b in bound) or self._server_collection(expr)
         return False
+
+    def _built_object(self, receiver: ast.AST, scope: _Scope) -> bool:
+        """A name bound only to the result of calling a class or factory of this program
+        (``form = SettingsForm(request.form)``), not to request data or a string operation."""
+        if not isinstance(receiver, ast.Name):
+            return False
+        bound = self.reaching(scope, receiver)
+        return bool(bound) and all(
+            b.kind == "assign" and isinstance(b.value, ast.Call) and not self._reshapes(b.value)
+            and self.request_label(b.value, scope) is None and not isinstance(b.value.func, ast.Attribute)
+            for b in bound)
+
+    def _server_collection(self, name: ast.Name) -> bool:
+        """A name (of this function or an enclosing one) bound only to a collection the server builds
+        with no client data in it (``codes = get_language_codes()``, a comprehension over a table):
+        membership in it is an allowlist check."""
+        scope: _Scope | None = self.scope(self.enclosing_function(name))
+        while scope is not None and name.id not in scope.names:
+            scope = scope.parent_scope
+        bound = scope.names.get(name.id, []) if scope is not None else []
+        return bool(bound) and all(
+            b.kind == "assign" and isinstance(b.value, SERVER_COLLECTIONS)
+            and not any(o.kind == "user" for o in self.eval(b.value, None)) for b in bound)
 
     def _is_constant_name(self, expr: ast.AST) -> bool:
         return isinstance(expr, ast.Attribute) and bool(UPPER.match(expr.attr)) or (
@@ -1417,7 +1443,7 @@ class _State:
                 framework = "route"
                 routes.append(path if isinstance(path, str) else None)
                 for conv, pname in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", path or ""):
-                    (safe if conv in SAFE_CONVERTERS else path_params).add(pname)
+                    (safe if conv in SAFE_CONVERTERS or SAFE_CONVERTER_NAME.search(conv) else path_params).add(pname)
                 for pname, conv in re.findall(r"\{(\w+)(?::(\w+))?\}", path or ""):
                     (safe if conv in SAFE_CONVERTERS else path_params).add(pname)
             elif short in VIEW_DECORATORS:
@@ -2054,6 +2080,8 @@ class _State:
             return frozenset({Origin("env", f"os.environ[{key}]")})
         if qualified in {"flask.request.get_json", "flask.request.get_data"}:
             return frozenset({Origin("user", f"{dotted}()")})
+        if _record_lookup(call, qualified):
+            return frozenset({Origin("unknown", f"a record from `{_short(call.func)}()`")})
         if isinstance(func, ast.Attribute):
             receiver = func.value
             if func.attr in PREDICATE_METHODS:
@@ -2064,6 +2092,11 @@ class _State:
                 return self._union([*call.args, *call.keywords], kind)
             if func.attr == "join" and isinstance(receiver, ast.Constant):
                 return self._union(call.args, kind)
+            if not call.args and not call.keywords and func.attr not in TRANSPARENT_METHODS \
+                    and self._built_object(receiver, scope):
+                # ``form = TagForm(formdata=request.form)``; ``form.extra_form_content()``: what the
+                # object's class computes, not the client's text (its fields are read as attributes)
+                return frozenset({Origin("unknown", f"`{_short(call)}`")})
             # Module functions (json.loads, os.path.join) have a module receiver: no origins.
             return self._union([receiver, *call.args, *call.keywords], kind)
         if isinstance(func, ast.Name):
@@ -2208,6 +2241,36 @@ OWN_ADDRESS = frozenset({"url", "base_url", "url_root", "host_url"})
 # The page the client came from (``request.referrer``, the ``Referer`` header): sending the client back
 # there takes it nowhere it was not already.
 REFERER = re.compile(r"referr?er", re.I)
+
+
+# Database lookups: what they return is a stored record (its fields are whatever was stored), not
+# the key the client sent to select it. ``get_object_or_404(Page, id=page_id)``,
+# ``Page.objects.get(slug=slug)``, ``Book.query.filter_by(uuid=uuid).first()``.
+# Expressions that build a collection (a name bound only to one, with no client data, is an allowlist).
+SERVER_COLLECTIONS = (ast.Call, ast.ListComp, ast.SetComp, ast.DictComp, ast.List, ast.Set, ast.Tuple, ast.Dict)
+RECORD_FUNCTIONS = frozenset({"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"})
+RECORD_MANAGERS = frozenset({"objects", "query", "_default_manager"})
+RECORD_FETCHES = frozenset({"get", "first", "last", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none",
+                            "first_or_404", "get_or_404", "one_or_404", "all", "latest", "earliest", "aget", "afirst"})
+
+
+def _record_lookup(call: ast.Call, qualified: str) -> bool:
+    """Is ``call`` a lookup of stored records (``RECORD_FUNCTIONS``, or a fetch on a chain through an
+    ORM manager: ``Model.objects.filter(...).first()``, ``Model.query.get(id)``)?"""
+    if qualified.rsplit(".", 1)[-1] in RECORD_FUNCTIONS and qualified.startswith("django."):
+        return True
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in RECORD_FETCHES):
+        return False
+    node = func.value
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Call):
+            node = node.func
+            continue
+        if node.attr in RECORD_MANAGERS:
+            return True
+        node = node.value
+    return False
 
 
 def _string_parts(expr: ast.AST) -> list[ast.AST]:

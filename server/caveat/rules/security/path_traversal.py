@@ -50,6 +50,12 @@ for `".."` alone is not enough where an absolute name replaces the directory
 (`os.path.join(BASE, name)`, `BASE / name`) and is not counted there; it is
 where the name follows the directory in a string (`f"{BASE}/{name}"`).
 
+## Default set
+`caveat check` with no flag reports the findings about data of the remote request (a request
+attribute, a route's URL parameter) that reaches the path as the client's own text; the rest
+of the rule (a value not proven to be the request's text: a helper's parameter, configuration, a
+record's field) is in the strict profile, with new code and `--select CAV138`.
+
 ## Fix safety
 `send_file(os.path.join(DIR, name))` -> `send_from_directory(DIR, name)` and
 `extractall(...)` -> `extractall(..., filter="data")` are unsafe fixes:

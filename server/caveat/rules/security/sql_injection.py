@@ -40,6 +40,12 @@ from constant fragments whose values go in the parameters. Identifiers
 (`ORDER BY {column}`, table names, `LIMIT`) interpolated while the values are
 parameterized are reported by CAV102 instead.
 
+## Default set
+`caveat check` with no flag reports the findings about data of the remote request (a request
+attribute, a route's URL parameter) that reaches the query as the client's own text; the rest
+of the rule (a value not proven to be the request's text: a helper's parameter, configuration, a
+record's field) is in the strict profile, with new code and `--select CAV101`.
+
 ## Fix safety
 The quick-fix replaces each interpolated value by the driver's placeholder
 (`?` for sqlite3/aiosqlite/pyodbc, `%s` for psycopg/psycopg2/pymysql/MySQLdb and

@@ -38,6 +38,11 @@ with `usedforsecurity=False`); SHA-256 of non-password data (API-key lookup
 hashes, content addressing); `hashlib.scrypt`, `pbkdf2_hmac` with enough
 iterations, bcrypt/argon2; HMAC-SHA1 (still sound as a MAC).
 
+## Default set
+`caveat check` with no flag reports the weak hashes whose digest is proven, by where it flows, to
+be stored as a secret (set as a cookie, put in the session, written to a credential file); the
+rest of the rule is in the strict profile, with new code and `--select CAV133`.
+
 ## Fix safety
 Raising an RSA/DSA key size to 3072 and PBKDF2 iterations to 600,000 are
 offered; the iteration fix is unsafe because hashes stored with the old count

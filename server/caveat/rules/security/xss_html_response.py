@@ -39,6 +39,12 @@ handlers that return plain strings (sent as JSON); responses declared as
 `text/plain` or `application/json`; `Markup(...)` arguments (CAV110 reports
 those); templates rendered with `render_template`.
 
+## Default set
+`caveat check` with no flag reports the findings about data of the remote request (a request
+attribute, a route's URL parameter) that reaches the response as the client's own text; the rest
+of the rule (a value not proven to be the request's text: a helper's parameter, configuration, a
+record's field) is in the strict profile, with new code and `--select CAV113`.
+
 ## Fix safety
 The fix wraps each interpolated user value in the HTML escaping function that
 the module already imports (`markupsafe.escape`, `flask.escape`,
