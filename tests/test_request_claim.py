@@ -63,3 +63,68 @@ def test_a_claim_measured_below_the_bar_leaves_the_default():
     for (code, claim), measured in MEASURED_CLAIMS.items():
         below = measured.estimated and measured.value < ON_BY_DEFAULT
         assert ((code, claim) in default_claims()) == (code in opt_in() and not below), (code, claim)
+
+
+CLAIMS = '''import pickle
+import subprocess
+
+import requests
+from flask import Flask, request, session
+
+app = Flask(__name__)
+
+
+@app.post("/load")
+def load():
+    return pickle.loads(request.get_data())
+
+
+def load_row(row):
+    return pickle.loads(row.payload)
+
+
+@app.get("/ping")
+def ping():
+    return subprocess.run(f"ping -c 1 {request.args['host']}", shell=True, check=False).returncode
+
+
+def ping_configured(host):
+    return subprocess.run(f"ping -c 1 {host}", shell=True, check=False).returncode
+
+
+@app.get("/fetch")
+def fetch():
+    return requests.get(request.args["url"], timeout=5).text
+
+
+@app.get("/theme")
+def theme():
+    session["theme"] = request.args["theme"]
+    return "ok"
+
+
+@app.get("/calc")
+def calc():
+    return str(eval(request.args["expr"]))
+
+
+@app.get("/snippet/<slug>")
+def snippet(slug):
+    record = Snippet.query.filter_by(slug=slug).first()
+    return str(eval(record.code))
+'''
+
+
+def test_each_injection_rule_says_which_claim_its_finding_makes():
+    """The shared analysis decides the claim for every rule with a source question: request data
+    reaching the sink as the client's text, or a value the analysis cannot place (a helper's
+    parameter, a stored record)."""
+    from caveat.engine.analyzer import Engine
+    from caveat.project import Settings
+
+    found = {(f.code, f.line): f.claim for f in Engine().analyze(CLAIMS, "app.py", Settings(profile="strict")).findings
+             if f.code in {"CAV132", "CAV136", "CAV137", "CAV139", "CAV143"}}
+    assert found == {("CAV132", 12): "request", ("CAV132", 16): "",
+                     ("CAV136", 21): "request", ("CAV136", 25): "",
+                     ("CAV139", 30): "request", ("CAV143", 35): "request",
+                     ("CAV137", 41): "request", ("CAV137", 47): ""}, found

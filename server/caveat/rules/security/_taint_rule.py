@@ -13,6 +13,7 @@ class TaintSinkRule(Rule):
     family: str = ""   # a key of ``sinks.SINKS``
     kind: str = ""     # the taint kind: which escapers count as sanitizers
     remote_only: bool = True  # a CLI's own arguments (sys.argv, input()) are not an attack
+    claims = (taint.REQUEST,)
 
     def message(self, ctx: RuleContext, call: ast.Call, source: str, sink: sinks.Sink) -> str:
         raise NotImplementedError

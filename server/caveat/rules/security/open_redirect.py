@@ -50,7 +50,6 @@ No automatic fix: the right fallback location is the application's choice.
 ## References
 - https://cwe.mitre.org/data/definitions/601.html
 """
-from caveat.analysis import taint
 from caveat.engine.findings import Severity
 from caveat.rules.security._taint_rule import TaintSinkRule
 
@@ -63,7 +62,6 @@ class OpenRedirect(TaintSinkRule):
     severity = Severity.WARNING
     family = "redirect"
     kind = "redirect"
-    claims = (taint.REQUEST,)
 
     def message(self, ctx, call, source, sink):
         return (f"`{ctx.source(call.func)}` sends the client to a location taken from {source}: a link to this "
