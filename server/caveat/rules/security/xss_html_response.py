@@ -106,6 +106,10 @@ class HtmlResponse(Rule):
                 continue
             body = call.args[0] if call.args else next(
                 (kw.value for kw in call.keywords if kw.arg in ("response", "content", "text", "body")), None)
+            if isinstance(body, ast.Tuple) and body.elts:  # make_response((body, headers)): the rest is metadata
+                if any(self._declares_non_html(e) for e in body.elts[1:]):
+                    continue
+                body = body.elts[0]
             if body is None or isinstance(body, ast.Starred) or not self._is_html(call, kind) \
                     or self._typed_body(ctx, body) or _retyped(ctx, call):
                 continue
