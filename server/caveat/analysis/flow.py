@@ -135,3 +135,25 @@ def resolved_call_name(ctx: RuleContext, call: ast.Call, value_of=None) -> str |
         if constructor is not None:
             return f"{constructor}.{func.attr}"
     return None
+
+
+def alternative(ctx: RuleContext, value: ast.expr) -> ast.expr | None:
+    """The value the code chooses instead of ``value`` when the condition selecting it goes the
+    other way: the other arm of ``a if cond else b``, or what the sibling branch of an ``if``
+    assigns to the same target (``if opt: x.mode = A`` / ``else: x.mode = B`` -> B). None when
+    ``value`` is not chosen by a condition, or the other branch does not assign that target
+    directly (nested statements, ``elif`` chains: unknown)."""
+    parent = ctx.parent(value)
+    if isinstance(parent, ast.IfExp) and value is not parent.test:
+        return parent.orelse if value is parent.body else parent.body
+    if not (isinstance(parent, ast.Assign) and parent.value is value and len(parent.targets) == 1):
+        return None
+    branch = ctx.parent(parent)
+    if not isinstance(branch, ast.If) or not branch.orelse:
+        return None
+    other = branch.orelse if any(stmt is parent for stmt in branch.body) else branch.body
+    target = ast.dump(parent.targets[0])
+    for stmt in other:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and ast.dump(stmt.targets[0]) == target:
+            return stmt.value
+    return None

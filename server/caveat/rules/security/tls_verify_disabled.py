@@ -36,7 +36,10 @@ ctx = ssl.create_default_context(cafile="/etc/ssl/certs/internal-ca.pem")
 
 ## What it does not flag
 `verify=True`, `verify=` a CA bundle path or a variable, `ssl=` an
-`SSLContext`, comparisons with `ssl.CERT_NONE`, `check_hostname = True`, and
+`SSLContext`, comparisons with `ssl.CERT_NONE`, verification turned off only on the
+branch a setting selects while the other branch keeps it on (`CERT_REQUIRED if validate
+else CERT_NONE`; `if options.insecure: ctx.verify_mode = CERT_NONE` / `else: ... =
+CERT_REQUIRED`: the operator's documented choice), `check_hostname = True`, and
 `verify=False` on calls that are not about TLS (a JWT library's
 `super().__init__(token, verify=False)` in a token class, `jwt.decode`, signature and
 form helpers), and `urllib3.disable_warnings` by itself.
@@ -57,7 +60,7 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis.flow import resolved_call_name, value_before
+from caveat.analysis.flow import alternative, resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security._names import imports_any
@@ -174,6 +177,8 @@ class TlsVerifyDisabled(Rule):
 
     # --- assignments -----------------------------------------------------------------------
     def _assign(self, ctx: RuleContext, node: ast.Assign) -> None:
+        if _setting_chooses(ctx, node.value):
+            return
         for target in node.targets:
             if isinstance(target, ast.Attribute):
                 if target.attr == "check_hostname" and _is_const(node.value, False):
@@ -205,6 +210,8 @@ class TlsVerifyDisabled(Rule):
 
     def _cert_none(self, ctx: RuleContext, attribute: ast.Attribute, reported: set[int]) -> None:
         if (ctx.qualified_name(attribute) or "").rsplit(".", 1)[0] not in ("ssl", "ssl.VerifyMode"):
+            return
+        if _setting_chooses(ctx, attribute):
             return
         for ancestor in ctx.ancestors(attribute):
             if isinstance(ancestor, ast.Compare):
@@ -238,6 +245,19 @@ def _super_call_name(ctx: RuleContext, call: ast.Call) -> str:
         return ""
     bases = [ctx.qualified_name(base) or ctx.dotted_name(base) or "" for base in owner.bases]
     return " ".join([owner.name, *bases]) + f".{func.attr}"
+
+
+def _setting_chooses(ctx: RuleContext, value: ast.expr) -> bool:
+    """``CERT_REQUIRED if validate else CERT_NONE``, or ``if opts.insecure: ... = False`` with an
+    ``else`` that keeps verification on: the code offers verification and a setting turns it off
+    (an `--insecure` option, `LDAP_CERT_VALIDATE = False`), which is the operator's choice."""
+    other = alternative(ctx, value)
+    if other is None:
+        return False
+    if _is_const(other, True):
+        return True
+    name = ctx.qualified_name(other) or ctx.dotted_name(other) or ""
+    return name.endswith("CERT_REQUIRED")
 
 
 def _is_const(node: ast.AST, value: bool) -> bool:
