@@ -39,7 +39,9 @@ ctx = ssl.create_default_context(cafile="/etc/ssl/certs/internal-ca.pem")
 `SSLContext`, comparisons with `ssl.CERT_NONE`, verification turned off only on the
 branch a setting selects while the other branch keeps it on (`CERT_REQUIRED if validate
 else CERT_NONE`; `if options.insecure: ctx.verify_mode = CERT_NONE` / `else: ... =
-CERT_REQUIRED`: the operator's documented choice), `check_hostname = True`, and
+CERT_REQUIRED`: the operator's documented choice), and a function that connects only to
+read the server's certificate (`getpeercert()`, no data sent or received: a certificate-expiry
+probe must accept the expired certificate it reports on), `check_hostname = True`, and
 `verify=False` on calls that are not about TLS (a JWT library's
 `super().__init__(token, verify=False)` in a token class, `jwt.decode`, signature and
 form helpers), and `urllib3.disable_warnings` by itself.
@@ -108,9 +110,13 @@ class TlsVerifyDisabled(Rule):
                 self._cert_none(ctx, attribute, reported)
             elif attribute.attr == "_create_unverified_context" and not isinstance(ctx.parent(attribute), ast.Call):
                 if (ctx.qualified_name(attribute) or "") == "ssl._create_unverified_context":
-                    ctx.report(self, attribute, "`ssl._create_unverified_context` installed as the default turns off "
+                    self._say(ctx, attribute, "`ssl._create_unverified_context` installed as the default turns off "
                                                 "certificate checks for every HTTPS request in the process; remove it "
                                                 "and configure the CA bundle instead.")
+
+    def _say(self, ctx: RuleContext, node: ast.AST, message: str, **kwargs) -> None:
+        if not _certificate_probe(ctx, node):
+            ctx.report(self, node, message, **kwargs)
 
     # --- calls ---------------------------------------------------------------------------
     def _call(self, ctx: RuleContext, call: ast.Call) -> bool:
@@ -125,7 +131,7 @@ class TlsVerifyDisabled(Rule):
             if ctx.imports.get("ssl") == "ssl" and not call.args and not call.keywords:
                 fix = Fix("Use ssl.create_default_context() (verifies certificates)",
                           (ctx.replace(call, "ssl.create_default_context()"),), safe=True)
-            ctx.report(self, call, f"`{ctx.source(call.func)}()` makes a context that accepts any certificate for any "
+            self._say(ctx, call, f"`{ctx.source(call.func)}()` makes a context that accepts any certificate for any "
                                    f"host; use `ssl.create_default_context()` (with `cafile=` for a private CA).", fix=fix)
             return True
         label = ctx.source(call.func) or "this call"
@@ -161,7 +167,7 @@ class TlsVerifyDisabled(Rule):
             fix = single_edit_fix(f"Remove {what} (verify certificates)",
                                   rewrite_expression(ctx, call, lambda expr: without_keyword(expr, kw.arg)), safe=True)
         # Reported on the keyword: that is what to remove, and where bandit's B501 points.
-        ctx.report(self, kw, f"`{label}` is called with {what}: certificates are not verified, so anyone on the "
+        self._say(ctx, kw, f"`{label}` is called with {what}: certificates are not verified, so anyone on the "
                                f"network path can impersonate the server and read or alter the traffic. Remove it; "
                                f"for a private CA pass its bundle (`verify=\"/path/ca.pem\"`).", fix=fix)
 
@@ -182,7 +188,7 @@ class TlsVerifyDisabled(Rule):
         for target in node.targets:
             if isinstance(target, ast.Attribute):
                 if target.attr == "check_hostname" and _is_const(node.value, False):
-                    ctx.report(self, node, f"`{ctx.source(target)} = False` turns off host-name checking: any valid "
+                    self._say(ctx, node, f"`{ctx.source(target)} = False` turns off host-name checking: any valid "
                                            f"certificate, for any site, is accepted. Leave it on.",
                                fix=Fix("Keep host-name checking on", (ctx.replace(node.value, "True"),), safe=False))
                 elif target.attr == "verify_mode" and _is_cert_none(ctx, node.value):
@@ -190,10 +196,10 @@ class TlsVerifyDisabled(Rule):
                     if ctx.imports.get("ssl") == "ssl":
                         fix = Fix("Require a valid certificate (ssl.CERT_REQUIRED)",
                                   (ctx.replace(node.value, "ssl.CERT_REQUIRED"),), safe=False)
-                    ctx.report(self, node, f"`{ctx.source(target)} = CERT_NONE` accepts any certificate, so anyone on "
+                    self._say(ctx, node, f"`{ctx.source(target)} = CERT_NONE` accepts any certificate, so anyone on "
                                            f"the path can impersonate the server; keep `ssl.CERT_REQUIRED`.", fix=fix)
                 elif target.attr == "verify" and _is_const(node.value, False):
-                    ctx.report(self, node, f"`{ctx.source(target)} = False` turns off certificate verification for "
+                    self._say(ctx, node, f"`{ctx.source(target)} = False` turns off certificate verification for "
                                            f"every request of this session; remove it (or set a CA bundle path).",
                                fix=Fix("Verify certificates", (ctx.replace(node.value, "True"),), safe=False))
                 elif target.attr == "_create_default_https_context":
@@ -202,10 +208,10 @@ class TlsVerifyDisabled(Rule):
                 key = target.slice
                 if isinstance(key, ast.Constant) and isinstance(node.value, ast.Constant):
                     if key.value in CA_ENV and node.value.value == "":
-                        ctx.report(self, node, f"clearing `{key.value}` makes requests/curl skip certificate "
+                        self._say(ctx, node, f"clearing `{key.value}` makes requests/curl skip certificate "
                                                f"verification; point it at a CA bundle or leave it unset.")
                     elif key.value == "PYTHONHTTPSVERIFY" and str(node.value.value) == "0":
-                        ctx.report(self, node, "`PYTHONHTTPSVERIFY=0` turns off certificate verification for urllib; "
+                        self._say(ctx, node, "`PYTHONHTTPSVERIFY=0` turns off certificate verification for urllib; "
                                                "remove it.")
 
     def _cert_none(self, ctx: RuleContext, attribute: ast.Attribute, reported: set[int]) -> None:
@@ -220,7 +226,7 @@ class TlsVerifyDisabled(Rule):
                 if id(ancestor) in reported:
                     return
                 reported.add(id(ancestor))
-                ctx.report(self, ancestor, f"`{ctx.source(ancestor.func)}` is given `ssl.CERT_NONE`: any certificate is "
+                self._say(ctx, ancestor, f"`{ctx.source(ancestor.func)}` is given `ssl.CERT_NONE`: any certificate is "
                                            f"accepted, so anyone on the path can impersonate the server. Use "
                                            f"`ssl.CERT_REQUIRED`.")
                 return
@@ -228,7 +234,7 @@ class TlsVerifyDisabled(Rule):
                 if isinstance(ancestor, ast.Assign) and any(
                         isinstance(t, ast.Attribute) and t.attr == "verify_mode" for t in ancestor.targets):
                     return  # reported by _assign
-                ctx.report(self, attribute, "`ssl.CERT_NONE` disables certificate verification wherever this value is "
+                self._say(ctx, attribute, "`ssl.CERT_NONE` disables certificate verification wherever this value is "
                                             "used; use `ssl.CERT_REQUIRED`.")
                 return
 
@@ -245,6 +251,27 @@ def _super_call_name(ctx: RuleContext, call: ast.Call) -> str:
         return ""
     bases = [ctx.qualified_name(base) or ctx.dotted_name(base) or "" for base in owner.bases]
     return " ".join([owner.name, *bases]) + f".{func.attr}"
+
+
+# Reading the peer's certificate; and what exchanges data over a connection (or opens one that does).
+PEER_CERTIFICATE = frozenset({"getpeercert", "get_peer_certificate", "get_peer_cert_chain", "get_server_certificate",
+                              "peer_certificate"})
+EXCHANGES = frozenset({"send", "sendall", "sendto", "sendfile", "recv", "recv_into", "recvfrom", "read", "write",
+                       "makefile", "request", "urlopen", "get", "post", "put", "patch", "delete", "head", "login",
+                       "bind", "search", "execute", "sendmail", "send_message", "starttls", "getresponse",
+                       "putrequest", "ehlo", "helo"})
+
+
+def _certificate_probe(ctx: RuleContext, node: ast.AST) -> bool:
+    """The function connects only to read the server's certificate (to report its expiry or issuer):
+    it reads the peer certificate and exchanges no data, so accepting any certificate is its job
+    (an expired or self-signed one is what it reports on) and there is no traffic to intercept."""
+    function = ctx.enclosing_function(node)
+    if function is None:
+        return False
+    called = {n.func.attr for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    called |= {n.func.id for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return bool(called & PEER_CERTIFICATE) and not called & EXCHANGES
 
 
 def _setting_chooses(ctx: RuleContext, value: ast.expr) -> bool:
