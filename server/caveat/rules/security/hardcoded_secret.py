@@ -48,7 +48,9 @@ Values that are names made of words under a `*_key` or `*_token` name (marshmall
 `data_key="changed_on_delta_humanized"`, `OVERLAY_KEY = "update_check_overlay"`, a session or cache
 key's name: `SITE_ROOT_PATHS_CACHE_KEY = "site_root_paths"`),
 a password equal to the account name beside it (`User(name="tester",
-password="tester")`: a seeded demo account), and credential URLs for a server on
+password="tester")`: a seeded demo account), name-bound literals in demo code (a module's
+`if __name__ == "__main__":` self-test, factory_boy factories building demo accounts),
+and credential URLs for a server on
 this machine, a private network or an example domain
 (`"postgresql://root:taosdata@127.0.0.1:6041"` in a table of documented examples).
 Stripe `sk_test_` keys are reported at info level. The secret's value never
@@ -189,6 +191,8 @@ class HardcodedSecret(Rule):
                            f"of the source (read the environment variable {env}).")
             self._report(ctx, node, message, env if whole else None, how, severity)
             return
+        if _demo_code(ctx, node):
+            return
         match = S.CREDENTIAL_URL.search(value)
         if match is not None:
             password = match.group(2)
@@ -282,6 +286,23 @@ SECRET_ARGUMENTS = {
     "twilio.rest.Client": (1, "password", "TWILIO_AUTH_TOKEN"),
     "ftplib.FTP": (2, "passwd", "FTP_PASSWORD"), "ftplib.FTP_TLS": (2, "passwd", "FTP_PASSWORD"),
 }
+
+
+def _demo_code(ctx: RuleContext, node: ast.Constant) -> bool:
+    """Code that demonstrates or exercises the application rather than runs it: the block of a
+    module's ``if __name__ == "__main__":`` (a self-test), or a module using factory_boy (factories
+    building demo and fixture records)."""
+    if any(qualified == "factory" or qualified.startswith("factory.") for qualified in ctx.imports.values()):
+        return True
+    return any(isinstance(ancestor, ast.If) and _is_main_guard(ancestor.test)
+               and ctx.enclosing(ancestor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) is None
+               for ancestor in ctx.ancestors(node))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) \
+        and {ast.dump(test.left), ast.dump(test.comparators[0])} == {
+            ast.dump(ast.Name("__name__", ast.Load())), ast.dump(ast.Constant("__main__"))}
 
 
 def _account_name(ctx: RuleContext, node: ast.Constant, value: str) -> bool:
