@@ -36,10 +36,12 @@ ctx = ssl.create_default_context(cafile="/etc/ssl/certs/internal-ca.pem")
 
 ## What it does not flag
 `verify=True`, `verify=` a CA bundle path or a variable, `ssl=` an
-`SSLContext`, comparisons with `ssl.CERT_NONE`, verification turned off only on the
-branch a setting selects while the other branch keeps it on (`CERT_REQUIRED if validate
-else CERT_NONE`; `if options.insecure: ctx.verify_mode = CERT_NONE` / `else: ... =
-CERT_REQUIRED`: the operator's documented choice), and a function that connects only to
+`SSLContext`, comparisons with `ssl.CERT_NONE`, verification turned off only when the
+operator asks for it, the other branch keeping it on: the branch an option named for an
+insecure connection selects (`if options.ssl_insecure: ctx.verify_mode = CERT_NONE` / `else:
+... = CERT_REQUIRED`), or the "off" side of an option whose visible default is on
+(`CERT_REQUIRED if getattr(config, "LDAP_CERT_VALIDATE", True) else CERT_NONE`); an option
+that defaults to off is still reported, and a function that connects only to
 read the server's certificate (`getpeercert()`, no data sent or received: a certificate-expiry
 probe must accept the expired certificate it reports on), `check_hostname = True`, and
 `verify=False` on calls that are not about TLS (a JWT library's
@@ -62,10 +64,10 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis.flow import alternative, resolved_call_name, value_before
+from caveat.analysis.flow import choice, default_of, resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.security._names import imports_any
+from caveat.rules.security._names import imports_any, words
 from caveat.rules.fixkit import rewrite_expression, single_edit_fix, without_keyword
 
 FALSE_KEYWORDS = {
@@ -274,17 +276,40 @@ def _certificate_probe(ctx: RuleContext, node: ast.AST) -> bool:
     return bool(called & PEER_CERTIFICATE) and not called & EXCHANGES
 
 
+# Words that name an option asking for an unverified connection (``ssl_insecure``, ``skip_tls_check``).
+INSECURE_WORDS = frozenset({"insecure", "unverified", "unsafe", "noverify", "skip", "disable", "disabled", "ignore",
+                            "no", "allow"})
+
+
 def _setting_chooses(ctx: RuleContext, value: ast.expr) -> bool:
-    """``CERT_REQUIRED if validate else CERT_NONE``, or ``if opts.insecure: ... = False`` with an
-    ``else`` that keeps verification on: the code offers verification and a setting turns it off
-    (an `--insecure` option, `LDAP_CERT_VALIDATE = False`), which is the operator's choice."""
-    other = alternative(ctx, value)
-    if other is None:
+    """Verification is off only because the operator asked for it: the code keeps it on in the other
+    branch, and the branch taken here is either selected by an option named for an insecure
+    connection (``if options.ssl_insecure:``) or the "off" side of an option whose visible default is
+    on (``CERT_REQUIRED if getattr(config, "LDAP_CERT_VALIDATE", True) else CERT_NONE``). An option
+    that defaults to off, or whose name and default say nothing, leaves connections unverified
+    unless someone acts: still reported."""
+    picked = choice(ctx, value)
+    if picked is None or not _verifies(ctx, picked.other):
         return False
-    if _is_const(other, True):
-        return True
-    name = ctx.qualified_name(other) or ctx.dotted_name(other) or ""
-    return name.endswith("CERT_REQUIRED")
+    test, when_true = picked.test, picked.when_true
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, when_true = test.operand, not when_true
+    if when_true:
+        return bool(set(words(ctx.dotted_name(test) or _setting_key(test))) & INSECURE_WORDS)
+    return _is_const(default_of(ctx, test), True)
+
+
+def _setting_key(test: ast.expr) -> str:
+    """``getattr(config, "SKIP_TLS_VERIFY", False)`` / ``config.get("insecure")``: the setting's name."""
+    if isinstance(test, ast.Call):
+        keys = [a.value for a in test.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        return keys[0] if keys else ""
+    return ""
+
+
+def _verifies(ctx: RuleContext, value: ast.expr) -> bool:
+    name = ctx.qualified_name(value) or ctx.dotted_name(value) or ""
+    return _is_const(value, True) or name.endswith("CERT_REQUIRED")
 
 
 def _is_const(node: ast.AST, value: bool) -> bool:
