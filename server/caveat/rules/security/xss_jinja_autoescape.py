@@ -37,7 +37,8 @@ reported only when one of those strings is visibly HTML, not when it templates t
 caller passes in (SQL, a label format) or only parses a template to check its syntax. The
 same holds for an environment whose loader only serves the `{% import %}`s of such strings:
 the code uses it only through `from_string` (a panel snippet calling the application's form
-macros).
+macros). An environment with its own delimiters *and* an explicit `autoescape=False`
+generates source files (Python, JavaScript, Vue skeletons) on purpose.
 
 ## Fix safety
 The fix sets `autoescape=select_autoescape()` (or `autoescape=True` when
@@ -97,7 +98,7 @@ class JinjaAutoescapeOff(Rule):
             setting = next((kw for kw in call.keywords if kw.arg == "autoescape"), None)
             if setting is not None and not (isinstance(setting.value, ast.Constant) and setting.value.value is False):
                 continue
-            if self._not_html(ctx, call):
+            if self._not_html(ctx, call) or (setting is not None and _custom_delimiters(call)):
                 continue
             if _only_handed_strings(ctx, call) and not any(_html_text(t) for t in _handed(ctx, call)):
                 continue  # it renders only strings handed to it, none of them visibly HTML
@@ -167,6 +168,16 @@ class JinjaAutoescapeOff(Rule):
             return False
         loaded = [t.value for t in _handed(ctx, call) if isinstance(t, ast.Constant) and isinstance(t.value, str)]
         return bool(loaded) and all(t.lower().endswith(".sql") or SQL_TEXT.match(t) for t in loaded)
+
+
+DELIMITERS = frozenset({"variable_start_string", "variable_end_string", "block_start_string", "block_end_string",
+                        "comment_start_string", "comment_end_string", "line_statement_prefix"})
+
+
+def _custom_delimiters(env: ast.Call) -> bool:
+    """The environment replaces Jinja's delimiters (``variable_start_string="[["``): with an explicit
+    ``autoescape=False`` beside it, a generator of source files whose own ``{{ }}`` clash with Jinja's."""
+    return any(kw.arg in DELIMITERS for kw in env.keywords)
 
 
 def _has_loader(call: ast.Call) -> bool:
