@@ -46,7 +46,8 @@ password hashes, hashes, UUIDs and URLs without credentials under non-secret
 names, publishable keys (`pk_live_`), and name-bound fixtures in test files.
 Values that are names made of words under a `*_key` or `*_token` name (marshmallow's
 `data_key="changed_on_delta_humanized"`, `OVERLAY_KEY = "update_check_overlay"`, a session or cache
-key's name: `SITE_ROOT_PATHS_CACHE_KEY = "site_root_paths"`),
+key's name: `SITE_ROOT_PATHS_CACHE_KEY = "site_root_paths"`, a namespaced store key:
+`_CERT_STATUS_KEY = "portal:health:v2:"`), an environment variable's name (`"password": "PGPASSWORD"`),
 a password equal to the account name beside it (`User(name="tester",
 password="tester")`: a seeded demo account), name-bound literals in demo code (a module's
 `if __name__ == "__main__":` self-test, factory_boy factories building demo accounts),
@@ -262,8 +263,8 @@ class HardcodedSecret(Rule):
             return len(value.strip()) >= 6
         if kind == "secret":
             return len(value.strip()) >= 8
-        if S.is_identifier(value):
-            return False  # a key's or token's *name* made of words ("passed_page_view_restrictions"), not key material
+        if S.is_identifier(value) or S.is_store_key(value):
+            return False  # a key's or token's *name* made of words ("passed_page_view_restrictions", "app:health:v1:")
         if kind == "opaque-key":
             return len(value) >= 20 and S.credential_shaped(value) and S.entropy(value) >= 3.3
         return S.credential_shaped(value)
