@@ -46,9 +46,12 @@ password hashes, hashes, UUIDs and URLs without credentials under non-secret
 names, publishable keys (`pk_live_`), and name-bound fixtures in test files.
 Values that are names made of words under a `*_key` or `*_token` name (marshmallow's
 `data_key="changed_on_delta_humanized"`, `OVERLAY_KEY = "update_check_overlay"`, a session or cache
-key's name: `SITE_ROOT_PATHS_CACHE_KEY = "site_root_paths"`),
+key's name: `SITE_ROOT_PATHS_CACHE_KEY = "site_root_paths"`, a namespaced store key:
+`_CERT_STATUS_KEY = "portal:health:v2:"`), an environment variable's name (`"password": "PGPASSWORD"`),
 a password equal to the account name beside it (`User(name="tester",
-password="tester")`: a seeded demo account), and credential URLs for a server on
+password="tester")`: a seeded demo account), name-bound literals in demo code (a module's
+`if __name__ == "__main__":` self-test, factory_boy factories building demo accounts),
+and credential URLs for a server on
 this machine, a private network or an example domain
 (`"postgresql://root:taosdata@127.0.0.1:6041"` in a table of documented examples).
 Stripe `sk_test_` keys are reported at info level. The secret's value never
@@ -189,6 +192,8 @@ class HardcodedSecret(Rule):
                            f"of the source (read the environment variable {env}).")
             self._report(ctx, node, message, env if whole else None, how, severity)
             return
+        if _demo_code(ctx, node):
+            return
         match = S.CREDENTIAL_URL.search(value)
         if match is not None:
             password = match.group(2)
@@ -258,8 +263,8 @@ class HardcodedSecret(Rule):
             return len(value.strip()) >= 6
         if kind == "secret":
             return len(value.strip()) >= 8
-        if S.is_identifier(value):
-            return False  # a key's or token's *name* made of words ("passed_page_view_restrictions"), not key material
+        if S.is_identifier(value) or S.is_store_key(value):
+            return False  # a key's or token's *name* made of words ("passed_page_view_restrictions", "app:health:v1:")
         if kind == "opaque-key":
             return len(value) >= 20 and S.credential_shaped(value) and S.entropy(value) >= 3.3
         return S.credential_shaped(value)
@@ -282,6 +287,23 @@ SECRET_ARGUMENTS = {
     "twilio.rest.Client": (1, "password", "TWILIO_AUTH_TOKEN"),
     "ftplib.FTP": (2, "passwd", "FTP_PASSWORD"), "ftplib.FTP_TLS": (2, "passwd", "FTP_PASSWORD"),
 }
+
+
+def _demo_code(ctx: RuleContext, node: ast.Constant) -> bool:
+    """Code that demonstrates or exercises the application rather than runs it: the block of a
+    module's ``if __name__ == "__main__":`` (a self-test), or a module using factory_boy (factories
+    building demo and fixture records)."""
+    if any(qualified == "factory" or qualified.startswith("factory.") for qualified in ctx.imports.values()):
+        return True
+    return any(isinstance(ancestor, ast.If) and _is_main_guard(ancestor.test)
+               and ctx.enclosing(ancestor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) is None
+               for ancestor in ctx.ancestors(node))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) \
+        and {ast.dump(test.left), ast.dump(test.comparators[0])} == {
+            ast.dump(ast.Name("__name__", ast.Load())), ast.dump(ast.Constant("__main__"))}
 
 
 def _account_name(ctx: RuleContext, node: ast.Constant, value: str) -> bool:
