@@ -1486,9 +1486,11 @@ class _State:
             if arg.arg in safe or (annotation and SAFE_ANNOTATIONS.match(annotation)):
                 safe.add(arg.arg)
                 continue
-            if default_name.split(".")[-1] in {"Query", "Path", "Body", "Form", "Header", "Cookie", "File"} and \
-                    self._safe_default(default):
+            if default_name.split(".")[-1] in PARAM_MARKERS and self._safe_default(default):
                 safe.add(arg.arg)
+                continue
+            if any(self._safe_default(marker) for marker in _annotated_markers(arg.annotation)):
+                safe.add(arg.arg)  # ``name: Annotated[str, Query(pattern=r"^[\w-]+$")]``
                 continue
             user.add(arg.arg)
         fixed = bool(routes) and all(r is not None and r.startswith("/") and not re.search(r"[<{]", r) for r in routes)
@@ -2271,6 +2273,19 @@ def _record_lookup(call: ast.Call, qualified: str) -> bool:
             return True
         node = node.value
     return False
+
+
+# FastAPI's parameter declarations (a ``pattern=``/``regex=`` in one makes the framework refuse other text).
+PARAM_MARKERS = frozenset({"Query", "Path", "Body", "Form", "Header", "Cookie", "File"})
+
+
+def _annotated_markers(annotation: ast.AST | None) -> list[ast.Call]:
+    """The parameter declarations in ``Annotated[str, Query(...)]``."""
+    if not (isinstance(annotation, ast.Subscript) and (_dotted(annotation.value) or "").split(".")[-1] == "Annotated"
+            and isinstance(annotation.slice, ast.Tuple)):
+        return []
+    return [e for e in annotation.slice.elts[1:] if isinstance(e, ast.Call)
+            and (_dotted(e.func) or "").split(".")[-1] in PARAM_MARKERS]
 
 
 def _string_parts(expr: ast.AST) -> list[ast.AST]:

@@ -211,7 +211,8 @@ MEASURED: dict[str, Precision] = {
 # below the bar too: "request data reaches the sink" is a different claim from "a value not proven
 # constant reaches it" (a helper's parameter, configuration, a database row), so it has its own
 # precision, and "too few to act on" applies to it as to a rule. No entry: not judged yet.
-CLAIM_LABELS = {"request": "request data", "security-use": "digests stored as secrets"}
+CLAIM_LABELS = {"request": "request data", "security-use": "digests stored as secrets",
+                "credential": "credentials in use"}
 MEASURED_CLAIMS: dict[tuple[str, str], Precision] = {
     # The judged findings of round 1 (four applications, seed 9001; check set) that still make the claim
     # after the request claim and its validators (taint3, 2026-12-08): an `rmtree` of URL segments (worth
