@@ -72,6 +72,7 @@ from __future__ import annotations
 import ast
 import re
 
+from caveat.analysis.flow import resolved_call_name
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security import _secrets as S
@@ -157,6 +158,10 @@ class HardcodedSecret(Rule):
     fixable = True
     supersedes = ("B105", "B106", "B107")
     replaces = ("B105", "B106", "B107")
+    # A credential in use: a provider-format key, a private key, a password in a URL or connection
+    # string, or a literal that reaches a call authenticating with it (``CREDENTIAL``). The rest of
+    # the rule is a literal under a secret-sounding name.
+    claims = ("credential",)
 
     def check(self, ctx: RuleContext) -> None:
         in_tests = is_test_path(ctx)
@@ -190,7 +195,8 @@ class HardcodedSecret(Rule):
             if provider.severity_info:
                 message = (f"{where} {provider.label} (test mode, no real money at stake); still keep keys out "
                            f"of the source (read the environment variable {env}).")
-            self._report(ctx, node, message, env if whole else None, how, severity)
+            self._report(ctx, node, message, env if whole else None, how, severity,
+                         claim="" if provider.severity_info else CREDENTIAL)
             return
         if _demo_code(ctx, node):
             return
@@ -203,7 +209,8 @@ class HardcodedSecret(Rule):
                 env = _env_name(name) if name else "DATABASE_URL"
                 self._report(ctx, node, f"{label} with a password written into it; keep the credentials out of the "
                                         f"source and read the whole URL from the environment variable {env}.",
-                             env if value.strip().startswith(match.group(0)) and name else None, how, None)
+                             env if value.strip().startswith(match.group(0)) and name else None, how, None,
+                             claim=CREDENTIAL)
             return
         if not in_tests and self._connection_string(ctx, node, value, name, how):
             return
@@ -235,7 +242,8 @@ class HardcodedSecret(Rule):
             message = (f"{what} `{name}` is a hard-coded {kind}; anyone with the source has it, and it lives in the "
                        f"history after you change it. Read it at run time from the environment variable {env}.")
         self._report(ctx, node, message, env if how not in ("compare", "fallback") else None, how,
-                     Severity.WARNING if kind in ("token", "key", "opaque-key") else None)
+                     Severity.WARNING if kind in ("token", "key", "opaque-key") else None,
+                     claim=CREDENTIAL if _authenticates(ctx, node, name, how) else "")
 
     def _connection_string(self, ctx: RuleContext, node: ast.Constant, value: str, name: str | None, how: str) -> bool:
         """``"host=db user=app password=S3cret"``, ``"Server=x;Uid=sa;Pwd=S3cret;"``."""
@@ -250,7 +258,7 @@ class HardcodedSecret(Rule):
             return False
         label = f"`{name}`" if name and how in ("assign", "keyword", "dict", "default") else "this connection string"
         ctx.report(self, node, f"{label} has a password written into it; keep credentials out of the source and read "
-                               f"the connection string (or just the password) from the environment.")
+                               f"the connection string (or just the password) from the environment.", claim=CREDENTIAL)
         return True
 
     @staticmethod
@@ -270,8 +278,8 @@ class HardcodedSecret(Rule):
         return S.credential_shaped(value)
 
     def _report(self, ctx: RuleContext, node: ast.Constant, message: str, env: str | None, how: str,
-                severity: Severity | None) -> None:
-        ctx.report(self, node, message, fix=_fix(ctx, node, env, how), severity=severity)
+                severity: Severity | None, claim: str = "") -> None:
+        ctx.report(self, node, message, fix=_fix(ctx, node, env, how), severity=severity, claim=claim)
 
 
 # Secrets passed positionally: qualified name -> (argument index, keyword, name used in messages).
@@ -287,6 +295,50 @@ SECRET_ARGUMENTS = {
     "twilio.rest.Client": (1, "password", "TWILIO_AUTH_TOKEN"),
     "ftplib.FTP": (2, "passwd", "FTP_PASSWORD"), "ftplib.FTP_TLS": (2, "passwd", "FTP_PASSWORD"),
 }
+
+
+CREDENTIAL = "credential"
+# Calls that authenticate with a keyword's value (data): qualified name -> the keywords carrying it.
+CREDENTIAL_CALLS = {
+    **dict.fromkeys(("psycopg2.connect", "psycopg.connect", "asyncpg.connect", "asyncpg.create_pool",
+                     "sqlalchemy.engine.URL.create", "sqlalchemy.URL.create", "sqlalchemy.engine.url.URL.create",
+                     "redis.Redis", "redis.StrictRedis", "redis.asyncio.Redis", "pymongo.MongoClient",
+                     "motor.motor_asyncio.AsyncIOMotorClient", "ldap3.Connection", "smtplib.SMTP.login",
+                     "smtplib.SMTP_SSL.login", "imaplib.IMAP4.login", "imaplib.IMAP4_SSL.login"), ("password",)),
+    **dict.fromkeys(("pymysql.connect", "MySQLdb.connect", "mysql.connector.connect", "ftplib.FTP.login",
+                     "ftplib.FTP_TLS.login"), ("password", "passwd")),
+    "paramiko.SSHClient.connect": ("password", "passphrase"),
+    **dict.fromkeys(("boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session"),
+                    ("aws_secret_access_key", "aws_session_token")),
+    **dict.fromkeys(("openai.OpenAI", "openai.AsyncOpenAI", "anthropic.Anthropic", "anthropic.AsyncAnthropic"),
+                    ("api_key",)),
+}
+SIGNING_NAMES = frozenset(entry[2] for entry in SECRET_ARGUMENTS.values())
+
+
+def _authenticates(ctx: RuleContext, node: ast.Constant, name: str | None, how: str) -> bool:
+    """The name-bound literal reaches what authenticates or signs with it: a key argument of
+    ``SECRET_ARGUMENTS`` (jwt, hmac, Fernet, itsdangerous...), the framework's ``SECRET_KEY``
+    (``app.secret_key``, ``app.config["SECRET_KEY"]``), ``auth=(user, "...")``, an
+    ``Authorization`` header, or a credential keyword of ``CREDENTIAL_CALLS``."""
+    if how == "keyword" and name in SIGNING_NAMES:
+        return True
+    if how in ("assign", "dict", "keyword") and words(name) in (["secret", "key"], ["jwt", "secret", "key"]):
+        return True
+    if how == "dict" and (name or "").lower() == "authorization":
+        return True
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.Tuple):
+        holder = ctx.parent(parent)
+        return isinstance(holder, ast.keyword) and "auth" in (holder.arg or "").lower()
+    call = ctx.parent(parent) if isinstance(parent, ast.keyword) else parent
+    if not isinstance(call, ast.Call):
+        return False
+    keywords = CREDENTIAL_CALLS.get(ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or "", ())
+    if isinstance(parent, ast.keyword):
+        return parent.arg in keywords
+    return bool(keywords) and isinstance(call.func, ast.Attribute) and call.func.attr == "login" \
+        and len(call.args) >= 2 and call.args[1] is node
 
 
 def _demo_code(ctx: RuleContext, node: ast.Constant) -> bool:
