@@ -252,7 +252,11 @@ class _Collector:
 
     def _shadowed(self, name: ast.Name) -> bool:
         """The name is a parameter or a local of an enclosing function (``def fixture(monkeypatch)``
-        in a module that also imports ``monkeypatch``): not the import."""
+        in a module that also imports ``monkeypatch``), or a name of the class body it is read in
+        (``@url.setter`` over ``def url``: a method's decorators run in the class body, where the
+        property defined above is ``url``): not the import."""
+        if self._class_body_binds(name):
+            return True
         function = self._enclosing_function(name)
         while function is not None:
             if any(arg.arg == name.id for arg in all_args(function.args)):
@@ -260,6 +264,27 @@ class _Collector:
             if not isinstance(function, ast.Lambda) and name.id in self._stored_names(function):
                 return True
             function = self._enclosing_function(function)
+        return False
+
+    def _class_body_binds(self, name: ast.Name) -> bool:
+        """Read in a class body (a method's decorators and defaults run there, not in the method)
+        that binds the name: another statement of the body, or the decorated definition itself
+        (a member block holds one method; ``@url.setter`` over ``def url`` re-binds the class's
+        ``url``, which only a property-like member of that name can have)."""
+        child, parent = name, self.parents.get(name)
+        while parent is not None and not isinstance(parent, ast.ClassDef):
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in parent.body \
+                    or isinstance(parent, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                return False
+            child, parent = parent, self.parents.get(parent)
+        if parent is None:
+            return False
+        for stmt in parent.body:
+            if stmt is child:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.name == name.id:
+                    return True
+            elif name.id in _class_level_names(stmt):
+                return True
         return False
 
     def _stored_names(self, function: ast.AST) -> set[str]:
@@ -510,6 +535,26 @@ class _Collector:
                 return True  # optional features, platforms, versions, TYPE_CHECKING
             parent = self.parents.get(parent)
         return False
+
+
+def _class_level_names(stmt: ast.stmt) -> set[str]:
+    """The names a statement of a class body binds there (not the locals of its methods)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    names: set[str] = set()
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            stack.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _literal_type(node: ast.AST) -> str:
