@@ -10,6 +10,7 @@
     python bench/detection/real-apps/run.py --score triage-N.md  # precision per rule from a filled triage file
     python bench/detection/real-apps/run.py --set check          # the same on two more applications (CHECK_APPS)
     python bench/detection/real-apps/run.py --set blind          # and on three the team had never seen (BLIND_APPS)
+    python bench/detection/real-apps/run.py --set blind2         # and three more, chosen in session 6 (BLIND2_APPS)
 
 The four applications (``APPS``) are fetched as wheels with ``pip download --no-deps`` into
 a cache folder (``--cache``, default ``$CAVEAT_REAL_APPS_CACHE`` or
@@ -66,7 +67,15 @@ BLIND_APPS = (
     ("changedetection.io", "0.60.10", ("changedetectionio",)),
     ("jupyterhub", "6.1.1", ("jupyterhub",)),
 )
-SETS = {"main": ("tree", APPS), "check": ("tree-check", CHECK_APPS), "blind": ("tree-blind", BLIND_APPS)}
+# a second blind set (``--set blind2``): three more applications nobody on the team had looked at when
+# they were added (session 6), one per web framework: Flask, Django, FastAPI (``<cache>/tree-blind2/``)
+BLIND2_APPS = (
+    ("privacyidea", "3.14", ("privacyidea",)),
+    ("modoboa", "2.12.0", ("modoboa",)),
+    ("lnbits", "1.6.2", ("lnbits",)),
+)
+SETS = {"main": ("tree", APPS), "check": ("tree-check", CHECK_APPS), "blind": ("tree-blind", BLIND_APPS),
+        "blind2": ("tree-blind2", BLIND2_APPS)}
 # folders whose code is not the application's own: tests, migrations, vendored code, examples
 EXCLUDED_FOLDERS = frozenset({"tests", "test", "testing", "migrations", "migration", "alembic", "vendor",
                               "examples", "fixtures"})
@@ -172,6 +181,8 @@ class Measurement:
     findings: list[dict]
     seconds: float
     bandit_seconds: float | None = None  # ``bandit -r`` on the same folder, right after (--bandit)
+    bandit_findings: int | None = None
+    ruff: tuple[float, int] | None = None  # ``ruff check --select S``: seconds, findings (--bandit, if installed)
 
 
 def count_lines(tree: Path) -> tuple[int, dict[str, int]]:
@@ -208,17 +219,38 @@ def measure(tree: Path, extra: list[str], api: bool, use_cache: bool) -> Measure
     return Measurement(files, sum(loc_by_app.values()), loc_by_app, findings, seconds)
 
 
-def time_bandit(tree: Path) -> float:
-    """Wall-clock seconds of ``bandit -r`` (its defaults, quiet, JSON to /dev/null) on ``tree``: the peer
+def time_bandit(tree: Path) -> tuple[float, int]:
+    """Wall-clock seconds of ``bandit -r`` (its defaults, quiet) on ``tree`` and its finding count: the peer
     a run's time is compared with, measured in the same run because the machine's load varies."""
+    import tempfile
     import time
 
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "bandit.json"
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "bandit", "-r", "-q", "-f", "json", "-o", str(out), "."],
+                              cwd=tree, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"bandit failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        return seconds, len(json.loads(out.read_text()).get("results", []))
+
+
+def time_ruff(tree: Path) -> tuple[float, int] | None:
+    """``ruff check --select S`` (flake8-bandit's rules, ruff's other settings default) on ``tree``: seconds and
+    findings, or None when ruff is not installed beside this interpreter."""
+    import time
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        return None
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bandit", "-r", "-q", "-f", "json", "-o", os.devnull, "."],
-                          cwd=tree, capture_output=True, text=True)
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"bandit failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return time.perf_counter() - started
+    done = subprocess.run([ruff, "check", "--isolated", "--select", "S", "--no-cache", "--exit-zero",
+                           "--output-format", "json", "."], cwd=tree, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"ruff failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return seconds, len(json.loads(done.stdout or "[]"))
 
 
 def app_of(path: str) -> str:
@@ -238,8 +270,10 @@ def report(m: Measurement, title: str) -> str:
            f"{m.files} files, {m.loc:,} lines of code ({', '.join(f'{a} {m.loc_by_app[a]:,}' for a in apps)}); "
            f"{len(m.findings)} findings = {len(m.findings) / kloc:.2f} per 1,000 lines; {m.seconds:.0f} s"
            + ("" if m.bandit_seconds is None else
-              f" (`bandit -r` on the same folder right after: {m.bandit_seconds:.0f} s, "
-              f"ratio {m.seconds / m.bandit_seconds:.1f})"), "",
+              f" (`bandit -r` on the same folder right after: {m.bandit_findings} findings, {m.bandit_seconds:.0f} s, "
+              f"ratio {m.seconds / m.bandit_seconds:.1f}"
+              + ("" if m.ruff is None else f"; `ruff check --select S`: {m.ruff[1]} findings, {m.ruff[0]:.1f} s")
+              + ")"), "",
            "| rule | name | findings | per 1,000 lines | " + " | ".join(apps) + " | severity |",
            "| --- | --- | ---: | ---: | " + " | ".join("---:" for _ in apps) + " | --- |"]
     names = {f["code"]: f["name"] for f in m.findings}
@@ -361,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=default_cache())
     parser.add_argument("--set", choices=sorted(SETS), default="main",
                         help="main: the four applications the policy is measured on; check: two more (CHECK_APPS); "
-                             "blind: three the team had never seen (BLIND_APPS)")
+                             "blind: three the team had never seen (BLIND_APPS); blind2: three more (BLIND2_APPS)")
     parser.add_argument("--api", action="store_true", help="run the API stage too (default: --no-api)")
     parser.add_argument("--select", help="pass --select to caveat check (e.g. strict, ALL)")
     parser.add_argument("--new-code", choices=("auto", "strict", "default"), help="pass --new-code to caveat check")
@@ -370,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
                              "--sample/--score/--findings: git)")
     parser.add_argument("--no-cache", action="store_true", help="pass --no-cache to caveat check")
     parser.add_argument("--bandit", action="store_true",
-                        help="also time `bandit -r` on the same folder right after, as the run time's peer")
+                        help="also time `bandit -r` (and `ruff check --select S` if installed) on the same folder "
+                             "right after, as the run time's peer")
     parser.add_argument("--sample", action="store_true", help="write triage-SEED.md beside this script")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="where --sample writes (default: triage-SEED.md here)")
@@ -402,7 +437,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             m = measure(where, extra, args.api, not args.no_cache)
             if args.bandit:
-                m.bandit_seconds = time_bandit(where)
+                m.bandit_seconds, m.bandit_findings = time_bandit(where)
+                m.ruff = time_ruff(where)
         if args.score:
             entries = parse_triage(args.score.read_text())
             print(score(entries, Counter(f["code"] for f in m.findings), m.loc / 1000))
