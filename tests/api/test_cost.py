@@ -127,3 +127,33 @@ def test_a_form_feed_inside_a_line_does_not_shift_the_sites_after_it(tmp_path: P
     found = _analyze(tmp_path, "paged.py", "import os\n\n\ndef f():\n    x = 1  # page\x0c break\n"
                                            "    return os.pathx\n")
     assert len(found) == 1 and "no attribute `pathx`" in found[0]
+
+
+def test_waiting_for_another_analysis_does_not_use_up_the_time_budget(tmp_path: Path) -> None:
+    """The budget counts the CPU time of the analysis itself: an analysis that waits for jedi
+    (another document's analysis holds it, or the machine is loaded) still gets its seconds,
+    so how much of a file is checked does not depend on the load."""
+    import threading
+    import time
+
+    from caveat.providers.api import provider_for, stopped_by_budget
+    from caveat.providers.api.jedi_checks import JEDI_LOCK
+
+    settings = Settings(root=str(tmp_path), options=(("api-time-budget", 2),))
+    (tmp_path / "client.py").write_text(CLIENT)
+    held = threading.Event()
+
+    def busy_elsewhere() -> None:
+        with JEDI_LOCK:
+            held.set()
+            time.sleep(4)
+
+    other = threading.Thread(target=busy_elsewhere)
+    other.start()
+    held.wait()
+    try:
+        findings, notes = provider_for(settings).analyze(CLIENT, str(tmp_path / "client.py"), settings)
+    finally:
+        other.join()
+    assert not stopped_by_budget(notes)
+    assert [f.code for f in findings].count("CAV301") == 2
