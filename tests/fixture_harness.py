@@ -70,11 +70,16 @@ def all_findings(text: str, path: str, settings: Settings = ALL, engine: Engine 
 
 
 DIRECTIVE = re.compile(r"^#\s*caveat-fixture:\s*select\s*=\s*(.+)$", re.M)
+DEFAULT_PROFILE = re.compile(r"^#\s*caveat-fixture:\s*profile\s*=\s*default\s*$", re.M)
 
 
 def fixture_settings(text: str) -> Settings:
     """``# caveat-fixture: select=B`` at the top of a fixture narrows what runs (e.g.
-    bandit alone, where caveat rules would report the same defects in its place)."""
+    bandit alone, where caveat rules would report the same defects in its place);
+    ``# caveat-fixture: profile=default`` checks what the default set reports (committed
+    code, no flags), where a rule's narrower claim may be on and the rest of it not."""
+    if DEFAULT_PROFILE.search(text):
+        return Settings(python=sys.prefix)
     match = DIRECTIVE.search(text)
     if match is None:
         return ALL

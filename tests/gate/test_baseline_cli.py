@@ -22,6 +22,9 @@ class Client:
     def notify(self, order_id):
         return requests.post("https://warehouse.example/notify", json={"order": order_id})
 '''
+# a third finding of the default set, in a file of its own (TLS verification off: CAV135)
+KEYS = 'import requests\n\nKEYS_URL = "https://keys.example/jwks"\n\n\ndef keys():\n' \
+       '    return requests.get(KEYS_URL, verify=False, timeout=5).json()\n'
 SECRET = 'API_KEY = "sk_live_51HqLyjWDarjtT1zdp7dcXYZ"\n'
 
 
@@ -29,7 +32,7 @@ SECRET = 'API_KEY = "sk_live_51HqLyjWDarjtT1zdp7dcXYZ"\n'
 def repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "repo", {
         "pyproject.toml": '[project]\nname = "demo"\nversion = "0"\n',
-        "src/orders.py": ORDERS, "src/keys.py": SECRET})
+        "src/orders.py": ORDERS, "src/keys.py": KEYS})
 
 
 def check(repo: Path, *args: str, cwd: Path | None = None):
@@ -44,7 +47,7 @@ def test_baselined_findings_are_hidden_and_survive_lines_inserted_above(repo: Pa
     result = check(repo, "--write-baseline", "caveat-baseline.json")
     assert result.returncode == 0
     assert result.stdout.strip() == "Wrote 3 findings to caveat-baseline.json."
-    assert sorted(e["code"] for e in written(repo)) == ["CAV130", "CAV132", "CAV203"]  # committed code: the default set
+    assert sorted(e["code"] for e in written(repo)) == ["CAV132", "CAV135", "CAV203"]  # committed code: the default set
 
     quiet = check(repo, "--baseline", "caveat-baseline.json")
     assert quiet.returncode == 0, quiet.stdout
@@ -145,12 +148,15 @@ def test_sarif_marks_baselined_results_unchanged_with_the_same_fingerprints(repo
 
 
 def test_the_baseline_file_holds_no_secret(repo: Path):
-    check(repo, "--write-baseline", "caveat-baseline.json")
+    # CAV130 is in the strict profile since session 6's triage: selected by code, as a project that wants it does
+    (repo / "src" / "keys.py").write_text(SECRET)
+    check(repo, "--write-baseline", "caveat-baseline.json", "--extend-select", "CAV130")
+    assert "CAV130" in {e["code"] for e in written(repo)}
     text = (repo / "caveat-baseline.json").read_text()
     assert "51HqLyjWDarjtT1zdp7dcXYZ" not in text and "sk_live_51Hq" not in text
     # the fingerprint does not depend on the secret's value: rotating it in place keeps it hidden
     (repo / "src" / "keys.py").write_text(SECRET.replace("51HqLyjWDarjtT1zdp7dcXYZ", "51HqPPPPPPPPPPPPPPPPPPPP"))
-    assert check(repo, "--baseline", "caveat-baseline.json").returncode == 0
+    assert check(repo, "--baseline", "caveat-baseline.json", "--extend-select", "CAV130").returncode == 0
 
 
 def test_api_findings_are_baselined_too(repo: Path):

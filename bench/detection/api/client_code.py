@@ -72,6 +72,10 @@ SUITES = (
            "annotated-types==0.7.0"), exclude=("tests/mypy", "tests/pyright")),
     Suite("sqlalchemy", "SQLAlchemy==2.0.36", "sdist", ("examples/*", "test/orm/*", "test/sql/*"),
           ("SQLAlchemy==2.0.36", "pytest==8.3.3", "typing-extensions==4.12.2")),
+    # the examples alone (7,354 lines): the whole suite above (200k lines) needs about 80 minutes of
+    # two loaded cores, more than a session's measuring window
+    Suite("sqlalchemy-examples", "SQLAlchemy==2.0.36", "sdist", ("examples/*",),
+          ("SQLAlchemy==2.0.36", "pytest==8.3.3", "typing-extensions==4.12.2")),
     Suite("click", "click==8.1.7", "sdist", ("tests/*", "examples/*"), ("click==8.1.7", "pytest==8.3.3")),
     Suite("jinja2", "jinja2==3.1.4", "sdist", ("tests/*",), ("jinja2==3.1.4", "markupsafe==3.0.2", "pytest==8.3.3")),
     Suite("werkzeug", "werkzeug==3.0.6", "sdist", ("tests/*", "examples/*"),

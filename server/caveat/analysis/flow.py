@@ -7,6 +7,7 @@ receiver resolution for ``session = requests.Session(); session.get(...)``.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import Iterator
 
 from caveat.rules.base import RuleContext
@@ -134,4 +135,59 @@ def resolved_call_name(ctx: RuleContext, call: ast.Call, value_of=None) -> str |
         constructor = ctx.qualified_name(receiver.func)
         if constructor is not None:
             return f"{constructor}.{func.attr}"
+    return None
+
+
+
+@dataclass(frozen=True)
+class Choice:
+    """``value`` is what the code picks when ``test`` is true (``when_true``) or false; ``other`` is
+    what it picks otherwise."""
+    test: ast.expr
+    when_true: bool
+    other: ast.expr
+
+
+def choice(ctx: RuleContext, value: ast.expr) -> Choice | None:
+    """The condition that selects ``value`` and what the code chooses instead when it goes the other
+    way: the other arm of ``a if cond else b``, or what the sibling branch of an ``if`` assigns to the
+    same target (``if opt: x.mode = A`` / ``else: x.mode = B``). None when ``value`` is not chosen by
+    a condition, or the other branch does not assign that target directly (nested statements,
+    ``elif`` chains: unknown)."""
+    parent = ctx.parent(value)
+    if isinstance(parent, ast.IfExp) and value is not parent.test:
+        first = value is parent.body
+        return Choice(parent.test, first, parent.orelse if first else parent.body)
+    if not (isinstance(parent, ast.Assign) and parent.value is value and len(parent.targets) == 1):
+        return None
+    branch = ctx.parent(parent)
+    if not isinstance(branch, ast.If) or not branch.orelse:
+        return None
+    first = any(stmt is parent for stmt in branch.body)
+    target = ast.dump(parent.targets[0])
+    for stmt in branch.orelse if first else branch.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and ast.dump(stmt.targets[0]) == target:
+            return Choice(branch.test, first, stmt.value)
+    return None
+
+
+def default_of(ctx: RuleContext, setting: ast.expr) -> ast.expr | None:
+    """The visible default of a setting read as ``setting``: ``getattr(config, "X", True)``,
+    ``config.get("X", True)``, a parameter's default, or a local bound to one of those above."""
+    if isinstance(setting, ast.Name):
+        if is_parameter(ctx, setting):
+            function = scope_of(ctx, setting)
+            args = function.args
+            positional = args.posonlyargs + args.args
+            pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+            pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+            return next((default for arg, default in pairs if arg.arg == setting.id), None)
+        bound = value_before(ctx, setting)
+        return default_of(ctx, bound) if bound is not None and not isinstance(bound, ast.Name) else None
+    if isinstance(setting, ast.Call) and len(setting.args) >= 2 and not setting.keywords:
+        func = setting.func
+        if isinstance(func, ast.Name) and func.id == "getattr" and len(setting.args) == 3:
+            return setting.args[2]
+        if isinstance(func, ast.Attribute) and func.attr == "get" and len(setting.args) == 2:
+            return setting.args[1]
     return None

@@ -103,6 +103,16 @@ def untrusted_source(ctx: RuleContext, data: ast.AST | None) -> tuple[str, bool]
     return (f"`{text}`" if text else ""), False
 
 
+def untrusted_claim(ctx: RuleContext, data: ast.AST | None) -> str:
+    """``taint.REQUEST`` when ``data`` is the client's own bytes (``taint.request_claim_of``) or read
+    from the network; else "" (an unproven source: the application's own store, a file)."""
+    if data is None:
+        return ""
+    if taint.request_claim_of(ctx, data, taint.user_input_sources(ctx, data)) or network_source(ctx, data):
+        return taint.REQUEST
+    return ""
+
+
 def constant_path(ctx: RuleContext, node: ast.AST) -> bool:
     """Built only from literals, module constants and configuration (``/`` included)."""
     return all(origin.kind == "env" for origin in taint.origins(ctx, node, kind="path"))

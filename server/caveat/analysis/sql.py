@@ -578,6 +578,13 @@ def describe(ctx: RuleContext, node: ast.AST) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def parts_claim(ctx: RuleContext, parts: list[Part], kind: str = "sql") -> str:
+    """``taint.REQUEST`` when one of ``parts`` is proven to carry data of the remote request
+    (:func:`taint.request_claim`), else "": the claim a finding about these parts makes."""
+    return max((taint.request_claim_of(ctx, part.node, taint.user_input_sources(ctx, part.node, kind=kind))
+                for part in parts if part.node is not None), default="")
+
+
 def origin_note(ctx: RuleContext, node: ast.AST) -> str:
     sources = taint.user_input_sources(ctx, node, kind="sql")
     if sources:

@@ -211,6 +211,9 @@ SAFE_ANNOTATIONS = re.compile(
     r"UUID|uuid\.UUID|UUID4|date|datetime|time|timedelta|datetime\.\w+|PositiveInt|NonNegativeInt|"
     r"conint\(.*\)|confloat\(.*\)|Literal\[.*\]|typing\.Literal\[.*\])\s*(\]|,.*\]|\s*\|\s*None)?$")
 SAFE_CONVERTERS = frozenset({"int", "float", "uuid"})
+# An application's own URL converter named for what it accepts (``app.url_map.converters["uuid_str"] =
+# StrictUUIDConverter``): it matches that shape only.
+SAFE_CONVERTER_NAME = re.compile(r"(^|_)(uuid|int|integer|float|number|digits|hex)(_|$)", re.I)
 OBJECT_PARAM = re.compile(r"^_?(template\w*|context|status|content_type|using|form\w*|instance|obj|object|model|"
                           r"queryset|qs|user|page_obj|view|response|exception|exc|error|extra_context|"
                           r"\w+_class|\w+_form|kwargs|args|callback|func|next_view|site|admin_site)$")
@@ -251,10 +254,13 @@ ESCAPERS = {
 # Kinds where only what keeps the client's control of the value carries it: string
 # building, string methods, encodings and escaping (representation, not authority), and
 # same-module helpers we can read. The result of any other call (a lookup, a signature)
-# or an attribute of an object is something the server made.
-CLIENT_SHAPED_KINDS = frozenset({"trust"})
+# or an attribute of an object is something the server made: a redirect to
+# ``get_redirect(request, path).link`` or ``get_redirect_location(next, "index")`` goes where
+# the application's table or checker says, not where the client wrote.
+CLIENT_SHAPED_KINDS = frozenset({"trust", "redirect", "client"})
 RESHAPING_CALL = re.compile(r"(^|\.)(str|bytes|(un)?quote\w*|\w*escape\w*|\w*(en|de)code\w*|b64\w*|base64\w*|"
-                            r"(un)?hexlify|format|join|loads|dumps|strip|lower|upper|replace|normali[sz]e\w*)$")
+                            r"(un)?hexlify|format|join|loads|dumps|strip|lower|upper|replace|normali[sz]e\w*|"
+                            r"(Pure|Posix|Windows)?Path|abspath|normpath|realpath|expanduser)$")
 # Kinds whose injection needs a quote to close the literal the value is put in, and no
 # escape exists inside it (XPath 1.0): replacing the quote characters neutralises it.
 # Methods of an object built from the request (``wrapped = RequestWrapper(request)``) that hand out
@@ -272,6 +278,15 @@ NO_NAME_SANITIZERS = frozenset({"trust"})
 SANITIZER_NAME = re.compile(r"(^qn$|saniti[sz]e|(?<!un)escape|(?<!un)quote|clean|validate|whitelist|allowlist|(?<![a-z])safe_|"
                             r"_safe$|slugify|normali[sz]e_(column|field|sort|order)|get_valid_)", re.I)
 VALIDATOR_CALL = re.compile(r"^_?(validate|check|ensure|assert|verify|require)_?", re.I)
+# A predicate named for checking its argument's content, true when the value is acceptable
+# (``is_valid(x)``, ``is_safe_url(next)``, ``is_safe_redirect_url(target)``, ``allowed_file(name)``).
+VALIDATOR_PREDICATE = re.compile(r"(^|\.)_?(is_valid\w*|is_safe\w*|is_allowed\w*|valid|allowed\w*|is_\w+_valid|"
+                                 r"validate\w*|\w*has_allowed_\w+|is_\w*(trusted|permitted|whitelisted|allowlisted)\w*)$")
+# Library functions that check a value's content (by qualified name), true when it is acceptable.
+LIBRARY_VALIDATORS = frozenset({
+    "django.utils.http.url_has_allowed_host_and_scheme", "django.utils.http.is_safe_url",
+    "django.utils.http.is_same_domain", "django.http.request.validate_host",
+})
 # A helper named for measuring, not checking content (``validate_length``, ``check_max_size``).
 LENGTH_NAME = re.compile(r"(length|(^|_)len($|_)|size|(^|_)(max|min)(_|$)|limit|not_?empty|blank|(^|_)required$|"
                          r"present)", re.I)
@@ -378,6 +393,8 @@ def user_input_sources(ctx: RuleContext, expr: ast.AST, *, kind: str | None = No
 
 
 LOCAL_SOURCES = ("sys.argv", "input()", "sys.stdin", "command-line arguments", "getpass.getpass()", "raw_input()")
+# user-input labels that are not the request itself (an archive's member names: files.path_sources)
+NOT_REQUEST = ("archive member",)
 
 
 def remote_only(labels: list[str]) -> list[str]:
@@ -385,6 +402,34 @@ def remote_only(labels: list[str]) -> list[str]:
     ``input()``, argparse): a CLI that opens the path or fetches the URL it was
     given is doing its job, not being attacked."""
     return [label for label in labels if not label.startswith(LOCAL_SOURCES)]
+
+
+# A finding's claim (``Finding.claim``) when the value reaching its sink is proven to come from the
+# remote HTTP request (a request attribute, a route handler's URL capture, a request wrapper's
+# accessor): a narrower claim than "a value not proven constant", with its own precision.
+REQUEST = "request"
+
+
+# A finding's claim when the value is proven, by where it flows, to be kept as a secret: stored
+# in a cookie, the session or a credential file (``_names.security_destination(named=False)``),
+# not merely named like one.
+SECURITY_USE = "security-use"
+# The taint kind of the request claim: only what keeps the client's own text carries it
+# (``CLIENT_SHAPED_KINDS``); no kind-specific escaper is in its table (the rule's own kind applied them).
+CLIENT = "client"
+
+
+def request_claim_of(ctx: RuleContext, node: ast.AST, labels: Iterable[str]) -> str:
+    """:data:`REQUEST` when one of ``labels`` (the user-input sources a rule found reaching its sink
+    through ``node``) is the remote request and reaches ``node`` as the client's own text: through
+    string building and string methods, encodings, path joins and same-module helpers only
+    (kind :data:`CLIENT`). A field of an object built from the request, a file named by it, a
+    record looked up with it or the answer of a service it was sent to is the application's data."""
+    found = set(remote_only([label for label in labels if not label.startswith(NOT_REQUEST)]))
+    if not found:
+        return ""
+    as_text = {o.label for o in origins(ctx, node, kind=CLIENT) if o.kind == "user"}
+    return REQUEST if found & as_text else ""
 
 
 def unsafe_origins(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) -> list[Origin]:
@@ -1011,9 +1056,9 @@ class _State:
                 kinds = _dotted(test.args[1]) or ""
                 if kinds in {"int", "float", "bool"}:
                     found.extend((n, "type") for n in self._checked_names(test.args[0], self._scope_for_checks))
-            elif re.search(r"(^|\.)_?(is_valid|is_safe|is_allowed|valid|allowed|is_\w+_valid|validate\w*)$", name) \
+            elif (VALIDATOR_PREDICATE.search(name) or self.ctx.qualified_name(func) in LIBRARY_VALIDATORS) \
                     and self.trusted_helper(func):
-                for arg in test.args:
+                for arg in [*test.args, *(keyword.value for keyword in test.keywords)]:
                     found.extend((n, "validator") for n in self._checked_names(arg, self._scope_for_checks))
         return found
 
@@ -1125,10 +1170,13 @@ class _State:
         guards = list(scope.guards.get(key, ()))
         guards += [(how, node) for how, node, check in scope.kinded.get(key, ())
                    if kind in GUARD_KINDS[check] and (check != "dots" or self._after_separator(name))]
+        # Bindings that can reach the use (the flow's answer: one in another branch of an ``elif``
+        # chain does not), else every binding of the name.
+        bindings = self.reaching(scope, name) if isinstance(name, ast.Name) else scope.names.get(key, ())
         for how, node in guards:
             if how == "after" and _end(node) <= use:
                 # No rebinding between the guard and the use.
-                if not any(_end(node) < b.pos <= use for b in scope.names.get(key, ()) if b.kind != "param"):
+                if not any(_end(node) < b.pos <= use for b in bindings if b.kind != "param"):
                     return True
             elif how in ("body", "else"):
                 branch = node.body if how == "body" else node.orelse
@@ -1248,6 +1296,10 @@ class _State:
             func = _dotted(expr.func) or ""
             if func in {"frozenset", "set", "tuple", "list"} and expr.args:
                 return self.is_allowlist(expr.args[0])
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr == "keys" and not expr.args \
+                    and isinstance(expr.func.value, ast.Attribute) \
+                    and not any(o.kind == "user" for o in self.eval(expr.func.value, None)):
+                return True  # ``Model.__table__.columns.keys()``: the server's own names
             if isinstance(expr.func, ast.Attribute) and expr.func.attr in {"keys", "values"}:
                 return self.is_allowlist(expr.func.value)
             return False
@@ -1259,8 +1311,31 @@ class _State:
             scope = self.scope(self.enclosing_function(expr))
             bound = [b for b in self.reaching(scope, expr)]
             return bool(bound) and all(b.kind == "assign" and b.value is not None and self.is_allowlist(b.value)
-                                       for b in bound)
+                                       for b in bound) or self._server_collection(expr)
         return False
+
+    def _built_object(self, receiver: ast.AST, scope: _Scope) -> bool:
+        """A name bound only to the result of calling a class or factory of this program
+        (``form = SettingsForm(request.form)``), not to request data or a string operation."""
+        if not isinstance(receiver, ast.Name):
+            return False
+        bound = self.reaching(scope, receiver)
+        return bool(bound) and all(
+            b.kind == "assign" and isinstance(b.value, ast.Call) and not self._reshapes(b.value)
+            and self.request_label(b.value, scope) is None and not isinstance(b.value.func, ast.Attribute)
+            for b in bound)
+
+    def _server_collection(self, name: ast.Name) -> bool:
+        """A name (of this function or an enclosing one) bound only to a collection the server builds
+        with no client data in it (``codes = get_language_codes()``, a comprehension over a table):
+        membership in it is an allowlist check."""
+        scope: _Scope | None = self.scope(self.enclosing_function(name))
+        while scope is not None and name.id not in scope.names:
+            scope = scope.parent_scope
+        bound = scope.names.get(name.id, []) if scope is not None else []
+        return bool(bound) and all(
+            b.kind == "assign" and isinstance(b.value, SERVER_COLLECTIONS)
+            and not any(o.kind == "user" for o in self.eval(b.value, None)) for b in bound)
 
     def _is_constant_name(self, expr: ast.AST) -> bool:
         return isinstance(expr, ast.Attribute) and bool(UPPER.match(expr.attr)) or (
@@ -1368,7 +1443,7 @@ class _State:
                 framework = "route"
                 routes.append(path if isinstance(path, str) else None)
                 for conv, pname in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", path or ""):
-                    (safe if conv in SAFE_CONVERTERS else path_params).add(pname)
+                    (safe if conv in SAFE_CONVERTERS or SAFE_CONVERTER_NAME.search(conv) else path_params).add(pname)
                 for pname, conv in re.findall(r"\{(\w+)(?::(\w+))?\}", path or ""):
                     (safe if conv in SAFE_CONVERTERS else path_params).add(pname)
             elif short in VIEW_DECORATORS:
@@ -1411,9 +1486,11 @@ class _State:
             if arg.arg in safe or (annotation and SAFE_ANNOTATIONS.match(annotation)):
                 safe.add(arg.arg)
                 continue
-            if default_name.split(".")[-1] in {"Query", "Path", "Body", "Form", "Header", "Cookie", "File"} and \
-                    self._safe_default(default):
+            if default_name.split(".")[-1] in PARAM_MARKERS and self._safe_default(default):
                 safe.add(arg.arg)
+                continue
+            if any(self._safe_default(marker) for marker in _annotated_markers(arg.annotation)):
+                safe.add(arg.arg)  # ``name: Annotated[str, Query(pattern=r"^[\w-]+$")]``
                 continue
             user.add(arg.arg)
         fixed = bool(routes) and all(r is not None and r.startswith("/") and not re.search(r"[<{]", r) for r in routes)
@@ -1588,6 +1665,23 @@ class _State:
         self.memo[key] = found
         return found
 
+    def _pinned_location(self, expr: ast.JoinedStr | ast.BinOp) -> bool:
+        """Does this string start with a location that fixes the host (``PINNED_PREFIX``, the request's
+        own address)?"""
+        if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.Add):
+            return False
+        parts = _string_parts(expr)
+        first = parts[0] if parts else None
+        if self._is_constant_name(first) and len(parts) > 1 and _literal_start(parts[1]).startswith("/") \
+                and not _literal_start(parts[1]).startswith(("//", "/\\")):
+            return True  # IMAGE_HOST_URL + "/{id}/cover.jpg": a configured base, then a path under it
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return bool(PINNED_PREFIX.match(first.value))
+        if isinstance(first, ast.Attribute) and first.attr in OWN_ADDRESS and \
+                self.is_request(first.value, self.scope(self.enclosing_function(first))):
+            return True  # "https://host/..." up to a "/" after the host, always
+        return False
+
     def _union(self, nodes: Iterable[ast.AST | None], kind: str | None) -> frozenset[Origin]:
         result: set[Origin] = set()
         for node in nodes:
@@ -1614,8 +1708,8 @@ class _State:
                                                        for k in SERVER_META_KEYS)):
             return NONE  # request.META["CSRF_COOKIE"]: set by the framework's middleware
         if label is not None:
-            if kind == "redirect" and _own_location(expr):
-                return NONE  # request.url, request.path: where the client already is
+            if kind == "redirect" and (_own_location(expr) or REFERER.search(label)):
+                return NONE  # request.url, request.path, the Referer: where the client already is or came from
             if isinstance(expr, ast.Attribute) and expr.attr == "path" and self.is_request(expr.value, scope) \
                     and self._fixed_path(expr):
                 return NONE  # ``request.path`` under ``@app.route("/reports/daily")``: that path
@@ -1643,6 +1737,12 @@ class _State:
             return self.eval(expr.value, kind)
         if isinstance(expr, ast.Call):
             return self._call(expr, scope, kind)
+        if kind == "redirect" and isinstance(expr, (ast.JoinedStr, ast.BinOp)):
+            if self._pinned_location(expr):
+                return NONE  # "/orders?page=" + page: the client chooses the path or query, not the site
+            before = _before_query(expr)
+            if before is not None:  # f"{url}?{query.urlencode()}": only what precedes the "?" can
+                return self._union(before, kind)
         if isinstance(expr, ast.JoinedStr):
             return self._union(expr.values, kind)
         if isinstance(expr, ast.FormattedValue):
@@ -1836,7 +1936,7 @@ class _State:
 
     def _binding(self, b: Binding, scope: _Scope, name: ast.Name, kind: str | None) -> frozenset[Origin]:
         if b.kind == "param":
-            return self._param(b, scope, name)
+            return self._param(b, scope, name, kind)
         if b.kind in ("assign", "aug", "mutate", "with"):
             if b.kind == "with" and isinstance(b.value, ast.Call):
                 callee = self.ctx.qualified_name(b.value.func) or ""
@@ -1866,7 +1966,7 @@ class _State:
     def _is_argparse(self, call: ast.Call) -> bool:
         return isinstance(call.func, ast.Attribute) and call.func.attr in {"parse_args", "parse_known_args"}
 
-    def _param(self, b: Binding, scope: _Scope, name: ast.Name) -> frozenset[Origin]:
+    def _param(self, b: Binding, scope: _Scope, name: ast.Name, kind: str | None = None) -> frozenset[Origin]:
         func = scope.node
         if name.id in ("self", "cls") or isinstance(func, ast.Lambda):
             return NONE
@@ -1874,6 +1974,9 @@ class _State:
             return frozenset({Origin("param", name.id)})
         handler = self.handler(func) if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
         if handler is not None:
+            if name.id in handler.user_params and kind == CLIENT and handler.framework == "request-view":
+                return NONE  # a function taking ``request`` first: a view by inference only, its other
+                # parameters URL captures by inference only (``sendfile(request, filename)`` is a helper)
             if name.id in handler.user_params:
                 return frozenset({Origin("user", f"parameter `{name.id}` of route handler `{func.name}`")})
             if name.id in handler.safe_params or name.id in handler.request_params:
@@ -1979,6 +2082,8 @@ class _State:
             return frozenset({Origin("env", f"os.environ[{key}]")})
         if qualified in {"flask.request.get_json", "flask.request.get_data"}:
             return frozenset({Origin("user", f"{dotted}()")})
+        if _record_lookup(call, qualified):
+            return frozenset({Origin("unknown", f"a record from `{_short(call.func)}()`")})
         if isinstance(func, ast.Attribute):
             receiver = func.value
             if func.attr in PREDICATE_METHODS:
@@ -1989,6 +2094,11 @@ class _State:
                 return self._union([*call.args, *call.keywords], kind)
             if func.attr == "join" and isinstance(receiver, ast.Constant):
                 return self._union(call.args, kind)
+            if not call.args and not call.keywords and func.attr not in TRANSPARENT_METHODS \
+                    and self._built_object(receiver, scope):
+                # ``form = TagForm(formdata=request.form)``; ``form.extra_form_content()``: what the
+                # object's class computes, not the client's text (its fields are read as attributes)
+                return frozenset({Origin("unknown", f"`{_short(call)}`")})
             # Module functions (json.loads, os.path.join) have a module receiver: no origins.
             return self._union([receiver, *call.args, *call.keywords], kind)
         if isinstance(func, ast.Name):
@@ -2124,6 +2234,88 @@ APP_URL_BUILDERS = frozenset({"url_for", "reverse", "reverse_lazy", "resolve_url
 OWN_LOCATION = frozenset({"url", "base_url", "url_root", "host_url", "path", "full_path", "script_root", "host"})
 
 
+# Redirects: a location whose text starts with a path of this site or a fixed host (``"/orders?"``,
+# ``"https://shop.example/"``, ``url_for(...) + "?"``) cannot send the client to another site,
+# whatever follows. A prefix such as ``"/"`` or ``"https://"`` pins nothing (``"/" + "/evil.example"``).
+PINNED_PREFIX = re.compile(r"^(?:[a-zA-Z][\w+.-]*://[^/?#\\]+[/?#]|/(?=[^/\\])|[?#]|[\w.-]+[/?#])")
+# The request's own address, with its host and a "/" after it.
+OWN_ADDRESS = frozenset({"url", "base_url", "url_root", "host_url"})
+# The page the client came from (``request.referrer``, the ``Referer`` header): sending the client back
+# there takes it nowhere it was not already.
+REFERER = re.compile(r"referr?er", re.I)
+
+
+# Database lookups: what they return is a stored record (its fields are whatever was stored), not
+# the key the client sent to select it. ``get_object_or_404(Page, id=page_id)``,
+# ``Page.objects.get(slug=slug)``, ``Book.query.filter_by(uuid=uuid).first()``.
+# Expressions that build a collection (a name bound only to one, with no client data, is an allowlist).
+SERVER_COLLECTIONS = (ast.Call, ast.ListComp, ast.SetComp, ast.DictComp, ast.List, ast.Set, ast.Tuple, ast.Dict)
+RECORD_FUNCTIONS = frozenset({"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"})
+RECORD_MANAGERS = frozenset({"objects", "query", "_default_manager"})
+RECORD_FETCHES = frozenset({"get", "first", "last", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none",
+                            "first_or_404", "get_or_404", "one_or_404", "all", "latest", "earliest", "aget", "afirst"})
+
+
+def _record_lookup(call: ast.Call, qualified: str) -> bool:
+    """Is ``call`` a lookup of stored records (``RECORD_FUNCTIONS``, or a fetch on a chain through an
+    ORM manager: ``Model.objects.filter(...).first()``, ``Model.query.get(id)``)?"""
+    if qualified.rsplit(".", 1)[-1] in RECORD_FUNCTIONS and qualified.startswith("django."):
+        return True
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in RECORD_FETCHES):
+        return False
+    node = func.value
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Call):
+            node = node.func
+            continue
+        if node.attr in RECORD_MANAGERS:
+            return True
+        node = node.value
+    return False
+
+
+# FastAPI's parameter declarations (a ``pattern=``/``regex=`` in one makes the framework refuse other text).
+PARAM_MARKERS = frozenset({"Query", "Path", "Body", "Form", "Header", "Cookie", "File"})
+
+
+def _annotated_markers(annotation: ast.AST | None) -> list[ast.Call]:
+    """The parameter declarations in ``Annotated[str, Query(...)]``."""
+    if not (isinstance(annotation, ast.Subscript) and (_dotted(annotation.value) or "").split(".")[-1] == "Annotated"
+            and isinstance(annotation.slice, ast.Tuple)):
+        return []
+    return [e for e in annotation.slice.elts[1:] if isinstance(e, ast.Call)
+            and (_dotted(e.func) or "").split(".")[-1] in PARAM_MARKERS]
+
+
+def _string_parts(expr: ast.AST) -> list[ast.AST]:
+    """The pieces of an f-string or a ``+`` chain, in order (an f-string's values unwrapped)."""
+    if isinstance(expr, ast.JoinedStr):
+        return [v.value if isinstance(v, ast.FormattedValue) else v for v in expr.values]
+    return _added(expr)
+
+
+def _literal_start(expr: ast.AST) -> str:
+    """The literal text a string expression starts with (``"/{id}".format(...)``: ``"/"``)."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "format":
+        expr = expr.func.value
+    if isinstance(expr, ast.JoinedStr) and expr.values:
+        expr = expr.values[0]
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value.split("{", 1)[0] if "{" in expr.value else expr.value
+    return ""
+
+
+def _before_query(expr: ast.AST) -> list[ast.AST] | None:
+    """The pieces of a location string before the first literal ``?``, ``#`` or ``&`` (what can
+    still choose the host: a query or fragment follows); None when there is no such literal."""
+    parts = _string_parts(expr)
+    for index, part in enumerate(parts):
+        if isinstance(part, ast.Constant) and isinstance(part.value, str) and any(c in part.value for c in "?#&"):
+            return parts[:index]
+    return None
+
+
 def _own_location(expr: ast.AST) -> bool:
     """``request.url`` and its parts (``request.url[:n]``): the address the client requested."""
     while isinstance(expr, ast.Subscript):
@@ -2135,6 +2327,8 @@ def _rebinds_constant(body: list[ast.stmt], name: str) -> bool:
     """The branch ends by binding ``name`` to something that is not the checked value
     (``url = DEFAULT_URL``): past the ``if``, the unchecked value is gone."""
     last = body[-1] if body else None
+    if isinstance(last, ast.If) and last.orelse:  # if flag: url = reverse("a") / else: url = reverse("b")
+        return _rebinds_constant(last.body, name) and _rebinds_constant(last.orelse, name)
     return isinstance(last, ast.Assign) and len(last.targets) == 1 and isinstance(last.targets[0], ast.Name) \
         and last.targets[0].id == name and not any(isinstance(n, ast.Name) and n.id == name
                                                     for n in ast.walk(last.value))

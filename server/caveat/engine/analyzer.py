@@ -34,7 +34,7 @@ from caveat.engine.findings import Finding, Fix, Position, TextEdit
 from caveat.engine.suppression import parse_nosec, parse_peer_suppressions, parse_suppressions, peer_suppressed
 from caveat.project import Settings
 from caveat.providers import bandit_provider
-from caveat.rules import all_rules, caveat_rules, default_off, meta, opt_in
+from caveat.rules import all_rules, caveat_rules, default_claims, default_off, meta, opt_in
 from caveat.rules.base import RuleContext, _bindings
 
 log = logging.getLogger("caveat.engine")
@@ -631,8 +631,10 @@ class Engine:
         used: set[tuple[int, int]] = set()
         kept: list[Finding] = []
         on_new = settings.new_code_strict
+        claims = default_claims()
         enabled = [f for f in findings if settings.is_enabled(
-            f.code, f.category, off, strict, strict=on_new and (new_lines is None or f.line in new_lines))]
+            f.code, f.category, off, frozenset() if (f.code, f.claim) in claims else strict,
+            strict=on_new and (new_lines is None or f.line in new_lines))]
         for finding in self._drop_superseded(enabled):
             aliases = self._supersedes.get(finding.code, ())
             if _suppressed(finding, by_line, used, aliases) or _nosec(finding, nosec, aliases) or \

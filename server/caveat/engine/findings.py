@@ -100,6 +100,10 @@ class Finding:
     end_col: int
     fix: Fix | None = None
     source: str = "caveat"  # which provider: caveat, bandit, jedi
+    # What the finding claims when that is narrower than its rule (``analysis.taint.REQUEST``: data
+    # of the remote HTTP request reaches the sink); "" for the rule's own claim. The precision
+    # policy can put a rule's narrower claim in the default set (``rules.default_claims``).
+    claim: str = ""
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def shifted(self, delta: int) -> "Finding":

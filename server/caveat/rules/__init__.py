@@ -65,6 +65,25 @@ def opt_in() -> frozenset[str]:
     return frozenset(code for code in all_rules() if meta.below_default_bar(code)) - default_off()
 
 
+@lru_cache(maxsize=1)
+def default_claims() -> frozenset[tuple[str, str]]:
+    """(code, claim) pairs of opt-in rules whose narrower claim (``Finding.claim``) is in the
+    default set: the rule is below the policy's bar, the claim is not measured below it."""
+    from caveat.rules import meta
+
+    strict = opt_in()
+    return frozenset((rule.code, claim) for rule in caveat_rules() if rule.code in strict
+                     for claim in rule.claims if not meta.claim_below_default_bar(rule.code, claim))
+
+
 def default_of(code: str) -> str:
-    """``on``, ``strict`` (in the opt-in profile) or ``off`` (only by exact code)."""
-    return "off" if code in default_off() else "strict" if code in opt_in() else "on"
+    """``on``, ``strict`` (in the opt-in profile), ``on (request data)`` (the rule's narrower claim
+    is in the default set, the rest of it in the strict profile) or ``off`` (only by exact code)."""
+    from caveat.rules.meta import CLAIM_LABELS
+
+    if code in default_off():
+        return "off"
+    if code not in opt_in():
+        return "on"
+    claims = [CLAIM_LABELS.get(claim, claim) for c, claim in sorted(default_claims()) if c == code]
+    return f"on ({', '.join(claims)})" if claims else "strict"

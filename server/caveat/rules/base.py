@@ -117,6 +117,9 @@ class Rule:
     # The settings this rule accepts, under ``[tool.caveat.options.<name>]``; the engine
     # passes the rule their values (defaults filled in) as ``ctx.options``.
     options: ClassVar[tuple[Option, ...]] = ()
+    # Narrower claims this rule's findings can make (``Finding.claim``), each with its own
+    # measured precision (``meta.MEASURED_CLAIMS``): e.g. ``("request",)``.
+    claims: ClassVar[tuple[str, ...]] = ()
 
     def check(self, ctx: "RuleContext") -> None:
         raise NotImplementedError
@@ -325,8 +328,9 @@ class RuleContext:
     # --- output -----------------------------------------------------------
     def report(self, rule: type[Rule] | Rule, node: ast.AST | None, message: str, *,
                fix: Fix | None = None, severity: Severity | None = None,
-               start: Position | None = None, end: Position | None = None) -> None:
-        """Record a finding on ``node`` (or the explicit ``start``/``end``)."""
+               start: Position | None = None, end: Position | None = None, claim: str = "") -> None:
+        """Record a finding on ``node`` (or the explicit ``start``/``end``); ``claim``: what the
+        finding claims when that is narrower than the rule (``Finding.claim``)."""
         if start is None:
             start = self.start(node)
         if end is None:
@@ -339,7 +343,7 @@ class RuleContext:
         self.findings.append(Finding(
             code=rule.code, name=rule.name, category=rule.category, cwe=rule.cwe,
             severity=_capped(rule.code, severity) if severity else default_severity(rule), message=message,
-            line=start.line, col=start.col, end_line=end.line, end_col=end.col, fix=fix,
+            line=start.line, col=start.col, end_line=end.line, end_col=end.col, fix=fix, claim=claim,
         ))
 
 

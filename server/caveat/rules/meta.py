@@ -150,10 +150,10 @@ _R3_BLIND = ("seed 9004: independent reviewer (triage3), round 3, 2026-12-07: th
              "(pretalx 2025.2.2, changedetection.io 0.60.10, jupyterhub 6.1.1) still reported at 27ef12f; the rule has "
              "no finding on the four applications, and the policy must hold on applications nobody here has seen")
 _R4 = ("seeds 9005-9007: independent reviewer (triage3), session 6, 2026-12-08 (`caveat check` in git, main b781283): "
-       "every default-set finding of the rule on the four applications (seed 9005)")
-_R4_MORE = ("seeds 9005-9007: independent reviewer (triage3), session 6, 2026-12-08 (`caveat check` in git, main "
-            "b781283): the rule's findings on the check (9005), blind (9006) and blind2 (9007: privacyidea 3.14, "
-            "modoboa 2.12.0, lnbits 1.6.2) sets; the rule has no finding on the four applications")
+       "every default-set finding of the rule on the four applications (9005), the check (9005), blind (9006) and "
+       "blind2 (9007: privacyidea 3.14, modoboa 2.12.0, lnbits 1.6.2) sets, pooled (up to 12 per rule and set); "
+       "the lead's decision, session 6: the pooled numbers decide")
+_R4_R3 = (_R4 + "; with round 3's judgments of the rule's findings no longer reported (seeds 9003/9004)")
 
 # code -> its last triage (bench/detection/real-apps/TRIAGE.md). Update a line after re-triaging
 # the rule on a new seed.
@@ -162,24 +162,26 @@ MEASURED: dict[str, Precision] = {
     "CAV101": Precision(0, 12, 23, _R1),
     "CAV102": Precision(0, 9, 11, _R1),
     "CAV110": Precision(0, 8, 8, _R3_BLIND),  # Markup/mark_safe of code constants, escaped widgets, reverse()d URLs
+    "CAV112": Precision(0, 3, 3, _R4),  # blind 0/2 (the app's own WTForms snippets), blind2 0/1 (a code generator)
     "CAV113": Precision(0, 4, 4, _DEV),
     "CAV115": Precision(4, 11, 11, _R1),
-    "CAV120": Precision(0, 1, 1, _R4_MORE),  # blind2: a helper that only reads the token header; callers verify it
+    "CAV120": Precision(0, 1, 1, _R4),  # blind2: a helper that only reads the token header; callers verify it
     "CAV125": Precision(0, 9, 9, _R1),
-    "CAV131": Precision(0, 2, 2, _R4_MORE),  # blind2: the app's own HS256 tokens signed with its own secret
+    "CAV130": Precision(2, 12, 12, _R4),  # check 1/1, blind2 1/11: cache-key and env-variable names, demo fixtures
+    "CAV131": Precision(0, 2, 2, _R4),  # blind2: the app's own HS256 tokens signed with its own secret
     "CAV132": Precision(0, 1, 1, _R3),
     "CAV133": Precision(0, 3, 3, _R1),
-    "CAV134": Precision(1, 1, 1, _R4_MORE),  # blind2: a password generator shuffling with `random`
-    "CAV135": Precision(3, 3, 3, _R4),  # pooled 8/11 (0.73): blind 3/3, blind2 2/5 (certificate-reading probes)
+    "CAV134": Precision(1, 1, 1, _R4),  # blind2: a password generator shuffling with `random`
+    "CAV135": Precision(8, 11, 11, _R4),  # four 3/3, blind 3/3, blind2 2/5 (probes that only read a certificate)
     "CAV136": Precision(0, 1, 1, _R3),
-    "CAV137": Precision(0, 2, 2, _R3_MORE),  # 0/1 on the four, 0/1 on the blind set
+    "CAV137": Precision(0, 2, 2, _R3_MORE),  # 2 distinct findings judged: round 3's 0/2; its blind-set line, judged again in session 6, counts once
     "CAV138": Precision(1, 6, 6, _R1_CHECK),  # 1/2 on the four, 0/4 on the check set
-    "CAV139": Precision(0, 2, 2, _R3_MORE),  # 0/1 on the four, 0/1 on the check set
+    "CAV139": Precision(0, 7, 7, _R4_R3),  # blind2 0/5 (in-process ASGI transport, admin webhooks); round 3: 0/2 proxies to a fixed host
     "CAV140": Precision(1, 8, 8, _R1),
-    "CAV143": Precision(0, 1, 1, _R4_MORE),  # blind: stored in the session after an allowlist check
+    "CAV143": Precision(0, 1, 1, _R4),  # blind: stored in the session after an allowlist check
     "CAV201": Precision(0, 12, 53, _R2),
     "CAV202": Precision(0, 12, 103, _R1),
-    "CAV203": Precision(10, 10, 10, _R4),  # pooled 36/37: check 12/12, blind 3/3, blind2 11/12
+    "CAV203": Precision(36, 37, 47, _R4),  # four 10/10, check 12/12 (of 14), blind 3/3, blind2 11/12 (of 20)
     "CAV204": Precision(1, 12, 64, _R1),
     "CAV206": Precision(0, 4, 4, _R3_BLIND),  # 0/11 judged; 7 no longer reported (bundled files, Popen); left: small copies and writes
     "CAV205": Precision(0, 6, 6, _R1),
@@ -188,12 +190,7 @@ MEASURED: dict[str, Precision] = {
     # CAV112, B108, B604: judged 0/2 each in rounds 1 and 3 (Superset's SQL templates, OctoPrint's pid
     # file and admin-configured shell commands); the rules no longer report those lines (main at 27ef12f)
     # and have no finding left on the four applications, so they have no measured precision. CAV112 is
-    # 0/2 on the blind set (TRIAGE.md, round 3).
-    # Below the bar in session 6 (seeds 9005-9007) and NOT entered here, because an entry would move them to
-    # the strict profile, which is the lead's decision (TRIAGE.md, "Seeds 9005+"): CAV130 2/12 (check 1/1,
-    # blind2 1/11: cache-key names, env-variable names, demo fixtures), CAV139 0/5 (blind2: in-process ASGI
-    # transport, admin-configured webhooks), CAV112 0/3 (blind 0/2, blind2 0/1: a code generator, WTForms
-    # snippets). CAV137 stays 0/2 (its blind-set line, judged again, is the one round 3 counted).
+    # measured on the blind sets since session 6 (above).
     # CAV232: 0/2 in round 1 (a default's items extend()ed); the rule no longer reports those and has
     # no finding left on the applications (round 2), so it has no measured precision.
     "CAV233": Precision(0, 12, 17, _R2),
@@ -208,6 +205,28 @@ MEASURED: dict[str, Precision] = {
     "B104": Precision(0, 4, 4, _R1),
     "B318": Precision(0, 2, 2, _DEV),
 }
+
+# A rule's narrower claim (``Finding.claim``, declared in the rule's ``claims``) -> its last triage.
+# A rule below the bar keeps its narrower claim in the default set unless that claim is measured
+# below the bar too: "request data reaches the sink" is a different claim from "a value not proven
+# constant reaches it" (a helper's parameter, configuration, a database row), so it has its own
+# precision, and "too few to act on" applies to it as to a rule. No entry: not judged yet.
+CLAIM_LABELS = {"request": "request data", "security-use": "digests stored as secrets",
+                "credential": "credentials in use"}
+MEASURED_CLAIMS: dict[tuple[str, str], Precision] = {
+    # The judged findings of round 1 (four applications, seed 9001; check set) that still make the claim
+    # after the request claim and its validators (taint3, 2026-12-08): an `rmtree` of URL segments (worth
+    # raising) and an administrator's folder chooser (not). The other judged findings of CAV101, CAV113,
+    # CAV138 and CAV140 no longer make it (validated redirects, database paths, the Referer...).
+    ("CAV138", "request"): Precision(1, 2, 2, _R1_CHECK),
+}
+
+
+def claim_below_default_bar(code: str, claim: str) -> bool:
+    """True when the policy keeps ``code``'s findings that make ``claim`` out of the default set."""
+    measured = MEASURED_CLAIMS.get((code, claim))
+    return measured is not None and measured.estimated and measured.value < ON_BY_DEFAULT
+
 
 # Bandit tests that are one check under several ids: measured on one, the policy holds for all.
 SAME_CHECK: dict[str, str] = {f"B{n}": "B318" for n in range(313, 321)}

@@ -500,8 +500,9 @@ class ApiProvider:
             log.debug("%s:%d: `%s.%s` not reported: the declared type is a Protocol (the object has more)",
                       session.path_label, line, site.receiver, site.attr)
             return None
-        if site.attr.startswith("_") and any(r.stdlib for r, _ in receivers):
-            return None  # typeshed leaves private names out
+        if site.attr.startswith("_") and any(r.stdlib or ref is not None and ref.kind != "module"
+                                             and api.compiled_class(ref) for r, ref in receivers):
+            return None  # stubs leave private names out (typeshed; pandas' Cython ``Timedelta._repr_base``)
         if any(r.inferred and r.full_name.startswith("builtins.") and r.kind != "module" for r, _ in receivers) \
                 and not (site.literal or site.annotated):
             return None  # jedi's guesses of container items and overloads land on builtins (str) too often
@@ -558,7 +559,9 @@ class ApiProvider:
         if site.qualified and "." in site.qualified:
             ref = api.resolve(site.qualified.rsplit(".", 1)[0])
             if ref is not None and ref.kind in ("module", "class", "instance"):
-                return [(_Receiver.of(ref, api, exact=True), ref)]
+                # a library's module-level object (``flask.request``) is of its declared class or
+                # of a subclass (an application's own ``request_class``)
+                return [(_Receiver.of(ref, api, exact=ref.kind != "instance"), ref)]
             if ref is None:
                 return None
             return self._static_receivers(session, site, api)  # a property or a call's result

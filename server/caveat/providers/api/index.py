@@ -371,6 +371,10 @@ class ApiIndex:
                 names.update(n for n in inner.names if not n.startswith("_") or n in exported)
                 if not inner.closed and not overridable:
                     deciding.append(f"`from {star} import *`: {inner.reason}")
+                elif overridable and _fills_namespace(self.module(star)):
+                    # the stub cannot list what a table put there (numpy.core.numeric gets
+                    # ``int64`` from numerictypes' ``globals()[key] = ...``; numeric.pyi lacks it)
+                    deciding.append(f"`from {star} import *` of a module that fills its namespace at run time")
             if layer["open"] and not (overridable and "any name" not in layer["open"]):
                 deciding.append(layer["open"])
         if deciding:
@@ -544,6 +548,36 @@ class ApiIndex:
         on, not what the object is: the value at run time has more members."""
         return any(base.split("[", 1)[0].rsplit(".", 1)[-1] == "Protocol"
                    for info, _ in self._class_infos(ref) for base in info["bases"])
+
+    def restricted_type_variable(self, module: str, name: str) -> bool:
+        """Is ``name`` a ``TypeVar`` of ``module`` with a bound or constraints (typeshed's
+        ``_FT = TypeVar("_FT", bound=Future[Any])``)?"""
+        for layer in self._layers(self.module(module) or {}):
+            value = layer["values"].get(name)
+            if value and value[0] == "call" and value[1].rsplit(".", 1)[-1] == "TypeVar":
+                return "restricted" in value[2:]
+        return False
+
+    def compiled_class(self, ref: Ref) -> bool:
+        """Does a class of the MRO come from a module with a stub and no Python source (a
+        compiled extension: the stub is all there is, and stubs leave private names out)?"""
+        for klass in self.mro(ref):
+            entry = self.module(klass.module) or {}
+            if entry.get("pyi") and not entry.get("py"):
+                return True
+        return False
+
+    def stub_only(self, ref: Ref) -> bool:
+        """Is the class a private name a stub invents that the module's runtime source does not
+        define (typeshed's ``dbm._Database``, what ``dbm.open`` is declared to return; the
+        object is of one of the backends' classes, with more members)? A compiled module, or
+        runtime source that star-imports or changes its namespace, cannot say: False."""
+        top = ref.qualname.split(".")[0]
+        entry = self.module(ref.module)
+        if not top.startswith("_") or not entry or not entry.get("py") or not entry.get("pyi"):
+            return False
+        runtime = entry["py"]
+        return top not in runtime["members"] and not runtime["star"] and not runtime["open"]
 
     def mro(self, ref: Ref) -> list[Ref]:
         """The class and its bases, depth first (membership questions only need the set)."""
@@ -847,7 +881,7 @@ class ApiIndex:
         ref = Ref("class", ref.module, ref.qualname)
         found: list[Ref] = []
         queue = [ref]
-        tables = self._tables_for(ref)
+        tables = [self._module_table(ref.module), *self._tables_for(ref)]
         while queue and len(found) < limit:
             current = queue.pop(0)
             for table in tables:
@@ -859,6 +893,17 @@ class ApiIndex:
                         found.append(candidate)
                         queue.append(candidate)
         return found
+
+    def _module_table(self, module: str) -> dict:
+        """The subclass table of the class's own module: a stub may declare members on the
+        subclasses only (typeshed's ``ast.stmt.col_offset``; ``ast.AST`` has none), and the
+        standard library's stubs belong to no installed distribution."""
+        table: dict = {}
+        for layer in self._layers(self.module(module) or {}):
+            for qualname, info in layer["classes"].items():
+                for base in info["bases"]:
+                    table.setdefault(base.rsplit(".", 1)[-1], []).append((module, qualname))
+        return table
 
     def _tables_for(self, ref: Ref) -> list[dict]:
         if self._dists is None:
@@ -937,6 +982,13 @@ class ApiIndex:
 
 
 _CLASS_LINE = re.compile(r"^([ \t]*)class\s+(\w+)\s*\(([^)]*)\)", re.M)
+
+
+def _fills_namespace(entry: dict | None) -> bool:
+    """Whether a module's runtime source sets its own names from data at module level
+    (``globals()[key] = ...``)."""
+    runtime = (entry or {}).get("py")
+    return bool(runtime and runtime.get("fills"))
 
 
 def _python_files(folder: str, module: str):

@@ -849,6 +849,8 @@ class Inference:
                 return None  # a descriptor: the attribute holds something else
             if self.api.is_protocol(ref):  # PEP 544 structural type: what runs has more members
                 return (Value(None, unknown=f"{ref.full_name} is a Protocol"),)
+            if self.api.stub_only(ref):
+                return (Value(None, unknown=f"{ref.full_name} is a stub's invention"),)
             return (Value(Ref("instance", ref.module, ref.qualname), declared=True, origin=library.split(".")[0]),)
         classes = self._values(ast.parse(dotted, mode="eval").body) if "." in dotted else self._module_name(dotted)
         if not classes:
@@ -1183,7 +1185,10 @@ class Inference:
                 return None
             owner = value.bound.project if value.bound is not None else None
             reader = self._home(owner) if owner is not None else self  # names resolve where it is written
-            return reader.annotation(returns, bound=value.bound)
+            declared = reader.annotation(returns, bound=value.bound)
+            if declared and not reader._returns_agree(value.method, declared):
+                return (Value(None, unknown=f"what `{value.method.name}` returns is not shown to be its annotation"),)
+            return declared
         ref = value.ref
         if ref is None:
             return None
@@ -1195,12 +1200,55 @@ class Inference:
             return self._returned(ref, value.bound, call.args)
         return None
 
+    def _returns_agree(self, function: ast.AST, declared: tuple[Value, ...]) -> bool:
+        """Whether a project function's ``return`` statements back its return annotation: each
+        returned value is None or inferred as an instance of a declared class. An annotation
+        the implementation does not show (``-> OrderedDict`` over ``return tree``, an XML
+        element) is a claim, and a wrong one makes every member check on the result wrong."""
+        if any(v.unknown or (v.project is None and (v.ref is None or v.ref.kind != "instance")) for v in declared):
+            return True  # not instances of classes (a Protocol, a class object): nothing to compare
+        inside = self._in_method(function)
+        for node in _own_nodes(function):
+            if isinstance(node, (ast.Yield, ast.YieldFrom)):
+                return True  # a generator: the annotation describes the iterator
+        for node in _own_nodes(function):
+            if not isinstance(node, ast.Return) or node.value is None \
+                    or isinstance(node.value, ast.Constant) and node.value.value is None:
+                continue
+            returned = inside.values(node.value)
+            if not returned or not all(any(self._is_a(v, d) for d in declared) for v in returned):
+                return False
+        return True
+
+    def _is_a(self, value: Value, declared: Value, _depth: int = 0) -> bool:
+        """Whether ``value`` is an instance of the class ``declared`` names (or of a subclass)."""
+        if value.unknown or _depth > 8:
+            return False
+        if declared.project is not None:
+            if value.project is declared.project:
+                return True
+            bases = self.project_bases(value.project) if value.project is not None else None
+            return any(base.project is not None and self._is_a(Value(None, project=base.project, instance=True),
+                                                               declared, _depth + 1) for base in bases or ())
+        if value.project is not None:
+            library = self.library_base(value.project) if value.instance else None
+            ref = Ref("instance", library.module, library.qualname) if library is not None else None
+        else:
+            ref = value.ref if value.ref is not None and value.ref.kind == "instance" else None
+        return ref is not None and declared.ref.full_name in {k.full_name for k in self.api.mro(ref)}
+
     def _returned(self, ref: Ref, bound: Value | None, args) -> tuple[Value, ...] | None:
         signatures = self.api.signatures(ref)
         returns = {_plain(ret) for _, ret in signatures}
         if len(returns) > 1:  # overloads: one answer only when every one names the same classes
             answers = {self._returned_text(ref, text, bound) for text in sorted(returns, key=str)}
-            return answers.pop() if len(answers) == 1 else None
+            if len(answers) == 1:
+                return answers.pop()
+            if any(text and self.api.restricted_type_variable(ref.module, text.strip()) for text in returns):
+                # one overload returns its argument's type (``ensure_future(_FT) -> _FT``, ``_FT``
+                # bound to ``Future``): which one applies depends on the bound, which jedi ignores
+                return (Value(None, unknown=f"the overloads of {ref.full_name} disagree, one returns a bound TypeVar"),)
+            return None
         text = next(iter(returns), None)
         return self._returned_text(ref, text, bound)
 
@@ -1305,6 +1353,16 @@ def _names_class(api: ApiIndex, text: str, module: str, classes: set[str], own: 
         return False
     ref = api.expression(module, text)
     return ref is not None and ref.kind == "class" and ref.full_name in classes
+
+
+def _own_nodes(function: ast.AST):
+    """The nodes of a function's body, not those of the functions, lambdas and classes in it."""
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _dotted(node: ast.AST) -> str | None:

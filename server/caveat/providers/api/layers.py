@@ -19,7 +19,8 @@
   ``locals`` the local names made by a constructor call (``with:`` for ``with C() as x``);
   ``async`` for ``async def``; ``sigs``: ``[first argument's annotation, return annotation]``
   of each overload (binary operators dispatch on the first);
-- ``values``: module-level ``name = Class(...)`` (instances) and ``name = other`` (aliases).
+- ``values``: module-level ``name = Class(...)`` (instances) and ``name = other`` (aliases);
+  a ``TypeVar`` with a bound or constraints is marked ``restricted``.
 
 Resolution across modules and layers lives in ``caveat.providers.api.index``.
 """
@@ -162,6 +163,21 @@ def _targets(node: ast.AST):
         yield from _targets(node.value)
 
 
+def _fills_globals(stmt: ast.stmt) -> bool:
+    """``globals()[name] = value`` or ``globals().update(...)`` as a module-level statement
+    (``_statements`` goes through loops and branches, not into functions: numpy's
+    numerictypes sets ``int64`` and the other scalar types so)."""
+    if isinstance(stmt, ast.Assign):
+        return any(isinstance(t, ast.Subscript) and _is_globals_call(t.value) for t in stmt.targets)
+    value = stmt.value if isinstance(stmt, ast.Expr) else None
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "update" \
+        and _is_globals_call(value.func.value)
+
+
+def _is_globals_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "globals"
+
+
 def _statements(body: list[ast.stmt]):
     """Statements of a scope, through if/try/with/for/while, not into defs and classes."""
     for stmt in body:
@@ -209,6 +225,8 @@ class _LayerBuilder:
             self._module_statement(stmt)
         if _MODULE_DYNAMIC.search(self.source):
             layer["open"] = layer["open"] or "the module changes its namespace at run time"
+        if any(_fills_globals(stmt) for stmt in _statements(self.tree.body)):
+            layer["fills"] = True  # module-level ``globals()[key] = value``: names from a table
         getattr_node = next((n for n in _statements(self.tree.body) if isinstance(n, ast.FunctionDef)
                              and n.name == "__getattr__"), None)
         if getattr_node is None and any(isinstance(n, (ast.Assign, ast.AnnAssign)) and "__getattr__" in
@@ -355,6 +373,9 @@ class _LayerBuilder:
             callee = _dotted(value.func)
             if callee:
                 self.layer["values"][name] = ["call", callee]
+                if callee.rsplit(".", 1)[-1] == "TypeVar" and (len(value.args) > 1 or any(
+                        k.arg == "bound" for k in value.keywords)):
+                    self.layer["values"][name].append("restricted")  # a bound or constraints
         else:
             target = _dotted(value)
             if target:
@@ -399,6 +420,8 @@ class _LayerBuilder:
             info["open"] = "its __new__ returns objects of other classes"
         elif _CLASS_DYNAMIC.search(self._constructing_code(node)):
             info["open"] = "the class sets attributes from data (setattr / __dict__)"
+        elif any(_sets_from_data(stmt) for stmt in _statements(node.body)):
+            info["open"] = "a method sets attributes named by data (setattr(self, name, ...))"
         info["members"] = sorted(members)
         self.layer["classes"][qualname] = info
 
@@ -611,6 +634,28 @@ def _getattr_tables(function: ast.FunctionDef) -> set[str]:
 
 
 _CONSTRUCTORS = {"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"}
+# methods that restore or copy attributes the class already has (``_copy_internals``, ``__setstate__``)
+_RESTORING = re.compile(r"copy|clone|replace|restore|setstate|reduce|^__setattr__$|^__delattr__$")
+
+
+def _sets_from_data(function: ast.AST) -> bool:
+    """Whether an ordinary method sets attributes whose names come from data (a variable) on its
+    class (a classmethod: ``setattr(cls, name, event)``, a registry of events) or copies its
+    ``**kwargs`` onto the object (``for key, value in attributes.items(): setattr(self, key,
+    value)``: Jinja2's ``Environment.extend``, which extensions use to add methods)."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function.name in _CONSTRUCTORS \
+            or _RESTORING.search(function.name):
+        return False
+    positional = function.args.posonlyargs + function.args.args
+    if not positional or any(_decorator_name(d) == "staticmethod" for d in function.decorator_list):
+        return False
+    first = positional[0].arg
+    on_class = any(_decorator_name(d) == "classmethod" for d in function.decorator_list)
+    if not on_class and function.args.kwarg is None:
+        return False  # one attribute its caller names (``load_external_module(name, f)``): the caller shows it
+    return any(isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "setattr"
+               and len(call.args) >= 2 and isinstance(call.args[0], ast.Name) and call.args[0].id == first
+               and isinstance(call.args[1], ast.Name) for call in ast.walk(function))
 _CLASS_DYNAMIC = re.compile(r"\bsetattr\s*\(\s*(self|cls|klass|obj|instance|new_cls)\b|__dict__\s*\.\s*update|"
                             r"__dict__\s*\[|\bvars\s*\(\s*self\s*\)\s*\.\s*update|\blocals\s*\(\s*\)\s*\.\s*update|"
                             r"\blocals\s*\(\s*\)\s*\[")

@@ -48,8 +48,9 @@ session.post(api_url, json=payload, timeout=(3.05, 10))
   `[tool.caveat.options.missing-timeout]` to require an explicit `Config` (clients given
   a `config=` the rule cannot see are never flagged).
 - Code that calls `socket.setdefaulttimeout(...)` in the same function.
-- A socket connected only as a probe ("is this port / UNIX socket in use?"): never read,
-  written, returned or handed on in the function, only closed.
+- A socket connected only as a probe ("is this port / UNIX socket in use?", "which local
+  address routes there?"): never read, written, returned or handed on in the function, only
+  closed (or tested for `None`).
 
 This rule supersedes and replaces bandit's B113.
 
@@ -414,11 +415,24 @@ def _probe_only(ctx: RuleContext, call: ast.Call) -> bool:
         if not (isinstance(node, ast.Name) and node.id == receiver and isinstance(node.ctx, ast.Load)):
             continue
         parent = ctx.parent(node)
+        if _only_tested(ctx, node, parent):
+            continue  # ``if sock is not None:`` / ``if sock:`` hands nothing on
         if not (isinstance(parent, ast.Attribute) and isinstance(ctx.parent(parent), ast.Call)) \
                 or parent.attr in _EXCHANGES:
             if not isinstance(parent, ast.withitem):
                 return False  # talked to, returned, stored or passed on
     return True
+
+
+def _only_tested(ctx: RuleContext, node: ast.Name, parent: ast.AST) -> bool:
+    """The name is only compared with ``None`` or tested for truth (``if sock:``, ``not sock``)."""
+    if isinstance(parent, ast.Compare):
+        return all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops) \
+            and all(isinstance(side, ast.Constant) and side.value is None
+                    for side in (parent.left, *parent.comparators) if side is not node)
+    if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+        return True
+    return isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)) and parent.test is node
 
 
 def _sets_default_timeout(ctx: RuleContext, call: ast.Call) -> bool:

@@ -190,20 +190,21 @@ def imports_any(ctx: RuleContext, *modules: str) -> bool:
 
 
 # What a value protects when it is stored under one of these words.
-CREDENTIAL_WORDS = frozenset({"password", "passwd", "pwd", "credential", "credentials", "secret", "secrets",
-                              "token", "tokens", "apikey", "remember", "otp", "nonce", "salt", "session",
+CREDENTIAL_WORDS = frozenset({"password", "passwords", "passwd", "pwd", "credential", "credentials", "secret",
+                              "secrets", "token", "tokens", "apikey", "remember", "otp", "nonce", "salt", "session",
                               "sessionid", "sid", "auth", "cookie", "csrf", "xsrf"})
 COOKIE_SETTERS = frozenset({"set_cookie", "set_signed_cookie", "set_secure_cookie"})
 FILE_OPENERS = frozenset({"open", "io.open", "codecs.open", "pathlib.Path.open", "aiofiles.open"})
 
 
-def security_destination(ctx: RuleContext, expr: ast.AST) -> str | None:
+def security_destination(ctx: RuleContext, expr: ast.AST, *, named: bool = True) -> str | None:
     """Where ``expr``'s value ends up, when that place is a security use: 'a cookie'
     (``set_cookie(name, value)``), 'the session' (``session[k] = value``, or any
     mapping named for sessions), 'the credential file `passwords.txt`' (written to a
     file whose path names credentials), '`reset_token`' (stored under a name or key
     that says it protects something). Followed forward through the flow core
-    (:func:`caveat.analysis.taint.flows_to`); None when no such use is seen."""
+    (:func:`caveat.analysis.taint.flows_to`); None when no such use is seen. ``named=False``: only
+    the places the flow proves (a cookie, the session, a credential file), not names that say so."""
     from caveat.analysis import sinks, taint  # noqa: PLC0415 - analysis imports rules.base only
 
     for node in taint.flows_to(ctx, expr):
@@ -213,15 +214,15 @@ def security_destination(ctx: RuleContext, expr: ast.AST) -> str | None:
             if sinks.is_session(ctx, owner) or "session" in (ctx.dotted_name(owner) or "").lower():
                 return "the session"
             key = node.slice
-            if isinstance(key, ast.Constant) and isinstance(key.value, str) and set(words(key.value)) & CREDENTIAL_WORDS:
+            if named and isinstance(key, ast.Constant) and isinstance(key.value, str) and set(words(key.value)) & CREDENTIAL_WORDS:
                 return f"`{key.value}`"
             continue
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-            if set(words(node.attr)) & CREDENTIAL_WORDS:
+            if named and set(words(node.attr)) & CREDENTIAL_WORDS:
                 return f"`{node.attr}`"
             continue
         if isinstance(parent, ast.keyword):
-            if parent.arg and set(words(parent.arg)) & CREDENTIAL_WORDS:
+            if named and parent.arg and set(words(parent.arg)) & CREDENTIAL_WORDS:
                 return f"`{parent.arg}=`"
             parent = taint.parent_of(ctx, parent)
         if isinstance(parent, ast.Call) and node is not parent.func:
@@ -232,7 +233,7 @@ def security_destination(ctx: RuleContext, expr: ast.AST) -> str | None:
                 path = _opened_path(ctx, func.value)
                 if path and set(words(path)) & CREDENTIAL_WORDS:
                     return f"the credential file `{path}`"
-        if isinstance(parent, ast.Assign) and node is parent.value:
+        if named and isinstance(parent, ast.Assign) and node is parent.value:
             for target in parent.targets:
                 if isinstance(target, ast.Name) and set(words(target.id)) & CREDENTIAL_WORDS:
                     return f"`{target.id}`"

@@ -169,8 +169,8 @@ def not_a_secret_value(value: str, secret_words: frozenset[str]) -> bool:
         return True
     if _UUID.match(stripped):
         return False  # a UUID bound to a secret name is an API key
-    if _ENV_NAME.match(stripped):
-        return True
+    if _ENV_NAME.match(stripped) or _ENV_WORD.match(stripped) and not any(c.isdigit() for c in stripped):
+        return True  # an environment variable's name: "DB_PASSWORD", libpq's "PGPASSWORD"
     if _IDENT.match(stripped) and set(re.split(r"[_.\-]|(?<=[a-z])(?=[A-Z])", lowered)) & secret_words:
         return True  # "new_password", "api-key": a field or header name
     if " " in stripped:
@@ -183,6 +183,18 @@ def not_a_secret_value(value: str, secret_words: frozenset[str]) -> bool:
     if re.match(r"^[\w.+\-]+@[\w\-]+\.[\w.\-]+$", stripped):
         return True  # an e-mail address
     return False
+
+
+_STORE_SEGMENT = re.compile(r"^(?:[a-z][a-z_\-.]*|v?\d{1,3}|\{[a-z_]*\}|)$")
+_ENV_WORD = re.compile(r"^[A-Z][A-Z0-9]*(?:PASSWORD|PASSWD|PWD|SECRET|TOKEN|KEY|PASS)[A-Z0-9]*$")
+
+
+def is_store_key(value: str) -> bool:
+    """``"portal:health:v2:cert-status"``, ``"billing:invoice:"``: a namespaced key (of a cache, Redis,
+    a session) made of words, version numbers and placeholders between colons: where a value is
+    stored, not key material."""
+    segments = value.strip().split(":")
+    return len(segments) >= 2 and bool(segments[0]) and all(_STORE_SEGMENT.match(s) for s in segments)
 
 
 def is_identifier(value: str) -> bool:

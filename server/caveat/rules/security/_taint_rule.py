@@ -13,6 +13,7 @@ class TaintSinkRule(Rule):
     family: str = ""   # a key of ``sinks.SINKS``
     kind: str = ""     # the taint kind: which escapers count as sanitizers
     remote_only: bool = True  # a CLI's own arguments (sys.argv, input()) are not an attack
+    claims = (taint.REQUEST,)
 
     def message(self, ctx: RuleContext, call: ast.Call, source: str, sink: sinks.Sink) -> str:
         raise NotImplementedError
@@ -27,4 +28,4 @@ class TaintSinkRule(Rule):
                 found = taint.remote_only(found)
             if found:
                 reported.add(call)
-                ctx.report(self, call, self.message(ctx, call, found[0], sink))
+                ctx.report(self, call, self.message(ctx, call, found[0], sink), claim=taint.request_claim_of(ctx, arg, found))

@@ -74,6 +74,7 @@ class CodeInjection(Rule):
     fixable = True
     supersedes = ("B102", "B307", "B612")
     replaces = ("B102", "B307")
+    claims = (taint.REQUEST,)
 
     def check(self, ctx) -> None:
         for call, sink, name in sinks.sink_calls(ctx, "code"):
@@ -95,7 +96,8 @@ class CodeInjection(Rule):
                 if origin is not None:
                     f = sink.note or ctx.source(call.func)
                     ctx.report(self, call, ROLE_MESSAGES[sink.role].format(f=f, src=origin),
-                               severity=None if found else Severity.WARNING)
+                               severity=None if found else Severity.WARNING,
+                               claim=taint.request_claim_of(ctx, code, found))
 
     @staticmethod
     def _silent(ctx, call, sink, code) -> bool:
@@ -126,7 +128,8 @@ class CodeInjection(Rule):
         if found:  # input typed by the person running the program (a REPL, a CLI): a warning
             ctx.report(self, call, f"`{short}` runs code taken from {found[0]}: the caller can execute any Python in "
                                    f"this process (`__import__('os').system(...)`). {PARSE_INSTEAD}", fix=fix,
-                       severity=None if taint.remote_only(found) else Severity.WARNING)
+                       severity=None if taint.remote_only(found) else Severity.WARNING,
+                       claim=taint.request_claim_of(ctx, code, found))
             return
         origins = taint.maybe_external(taint.unsafe_origins(ctx, code, kind="code"))
         if origins and short != "compile" and not provenance.file_content(ctx, code):

@@ -59,6 +59,7 @@ class CommandInjection(Rule):
     fixable = True
     supersedes = ("B601", "B602", "B604", "B605", "B606", "B609")
     replaces = ("B602", "B605", "B606")
+    claims = (taint.REQUEST,)
 
     def check(self, ctx) -> None:
         for found in sinks.sink_calls(ctx, "command"):
@@ -71,7 +72,8 @@ class CommandInjection(Rule):
                 if sources:
                     ctx.report(self, call, f"`{ctx.source(call.func)}` runs a program whose name comes from "
                                            f"{sources[0]}: the caller chooses what executes. Map the input to a fixed "
-                                           f"program with an allowlist.")
+                                           f"program with an allowlist.",
+                               claim=taint.request_claim_of(ctx, run.value, sources))
                 continue
             origins = taint.origins(ctx, run.value, kind="shell")
             sources = sorted({o.label for o in origins if o.kind == "user"})
@@ -80,7 +82,8 @@ class CommandInjection(Rule):
                     ctx.report(self, call, f"`{ctx.source(call.func)}` splits a command string built from "
                                            f"{sources[0]} into its arguments: no shell, but the input can add its own "
                                            f"options and arguments (`-oProxyCommand=...`, `--output=/etc/...`). Build "
-                                           f"the list yourself, with the value as one element after `--`.")
+                                           f"the list yourself, with the value as one element after `--`.",
+                               claim=taint.request_claim_of(ctx, run.value, sources))
                 continue
             label, where = self._label(ctx, found, run)
             fix = None if run.how == "remote" else argv_fix(ctx, call, found.name, run.value)
@@ -89,7 +92,8 @@ class CommandInjection(Rule):
                 ctx.report(self, call, f"{label} runs a command {where} built from {sources[0]}: input such as "
                                        f"`; rm -rf ~` or `$(curl ...)` runs as its own command. {ARGUMENT_LIST}, or "
                                        f"quote each value with `shlex.quote`.", fix=fix,
-                           severity=None if taint.remote_only(sources) else Severity.WARNING)
+                           severity=None if taint.remote_only(sources) else Severity.WARNING,
+                           claim=taint.request_claim_of(ctx, run.value, sources))
             elif others:
                 ctx.report(self, call, f"{label} runs a command {where} built from {others[0]}; if that value can "
                                        f"come from a user it is command injection. {ARGUMENT_LIST}, or quote the "

@@ -46,9 +46,12 @@ password hashes, hashes, UUIDs and URLs without credentials under non-secret
 names, publishable keys (`pk_live_`), and name-bound fixtures in test files.
 Values that are names made of words under a `*_key` or `*_token` name (marshmallow's
 `data_key="changed_on_delta_humanized"`, `OVERLAY_KEY = "update_check_overlay"`, a session or cache
-key's name: `SITE_ROOT_PATHS_CACHE_KEY = "site_root_paths"`),
+key's name: `SITE_ROOT_PATHS_CACHE_KEY = "site_root_paths"`, a namespaced store key:
+`_CERT_STATUS_KEY = "portal:health:v2:"`), an environment variable's name (`"password": "PGPASSWORD"`),
 a password equal to the account name beside it (`User(name="tester",
-password="tester")`: a seeded demo account), and credential URLs for a server on
+password="tester")`: a seeded demo account), name-bound literals in demo code (a module's
+`if __name__ == "__main__":` self-test, factory_boy factories building demo accounts),
+and credential URLs for a server on
 this machine, a private network or an example domain
 (`"postgresql://root:taosdata@127.0.0.1:6041"` in a table of documented examples).
 Stripe `sk_test_` keys are reported at info level. The secret's value never
@@ -69,6 +72,7 @@ from __future__ import annotations
 import ast
 import re
 
+from caveat.analysis.flow import resolved_call_name
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security import _secrets as S
@@ -154,6 +158,10 @@ class HardcodedSecret(Rule):
     fixable = True
     supersedes = ("B105", "B106", "B107")
     replaces = ("B105", "B106", "B107")
+    # A credential in use: a provider-format key, a private key, a password in a URL or connection
+    # string, or a literal that reaches a call authenticating with it (``CREDENTIAL``). The rest of
+    # the rule is a literal under a secret-sounding name.
+    claims = ("credential",)
 
     def check(self, ctx: RuleContext) -> None:
         in_tests = is_test_path(ctx)
@@ -187,7 +195,10 @@ class HardcodedSecret(Rule):
             if provider.severity_info:
                 message = (f"{where} {provider.label} (test mode, no real money at stake); still keep keys out "
                            f"of the source (read the environment variable {env}).")
-            self._report(ctx, node, message, env if whole else None, how, severity)
+            self._report(ctx, node, message, env if whole else None, how, severity,
+                         claim="" if provider.severity_info else CREDENTIAL)
+            return
+        if _demo_code(ctx, node):
             return
         match = S.CREDENTIAL_URL.search(value)
         if match is not None:
@@ -198,7 +209,8 @@ class HardcodedSecret(Rule):
                 env = _env_name(name) if name else "DATABASE_URL"
                 self._report(ctx, node, f"{label} with a password written into it; keep the credentials out of the "
                                         f"source and read the whole URL from the environment variable {env}.",
-                             env if value.strip().startswith(match.group(0)) and name else None, how, None)
+                             env if value.strip().startswith(match.group(0)) and name else None, how, None,
+                             claim=CREDENTIAL)
             return
         if not in_tests and self._connection_string(ctx, node, value, name, how):
             return
@@ -230,7 +242,8 @@ class HardcodedSecret(Rule):
             message = (f"{what} `{name}` is a hard-coded {kind}; anyone with the source has it, and it lives in the "
                        f"history after you change it. Read it at run time from the environment variable {env}.")
         self._report(ctx, node, message, env if how not in ("compare", "fallback") else None, how,
-                     Severity.WARNING if kind in ("token", "key", "opaque-key") else None)
+                     Severity.WARNING if kind in ("token", "key", "opaque-key") else None,
+                     claim=CREDENTIAL if _authenticates(ctx, node, name, how) else "")
 
     def _connection_string(self, ctx: RuleContext, node: ast.Constant, value: str, name: str | None, how: str) -> bool:
         """``"host=db user=app password=S3cret"``, ``"Server=x;Uid=sa;Pwd=S3cret;"``."""
@@ -245,7 +258,7 @@ class HardcodedSecret(Rule):
             return False
         label = f"`{name}`" if name and how in ("assign", "keyword", "dict", "default") else "this connection string"
         ctx.report(self, node, f"{label} has a password written into it; keep credentials out of the source and read "
-                               f"the connection string (or just the password) from the environment.")
+                               f"the connection string (or just the password) from the environment.", claim=CREDENTIAL)
         return True
 
     @staticmethod
@@ -258,15 +271,15 @@ class HardcodedSecret(Rule):
             return len(value.strip()) >= 6
         if kind == "secret":
             return len(value.strip()) >= 8
-        if S.is_identifier(value):
-            return False  # a key's or token's *name* made of words ("passed_page_view_restrictions"), not key material
+        if S.is_identifier(value) or S.is_store_key(value):
+            return False  # a key's or token's *name* made of words ("passed_page_view_restrictions", "app:health:v1:")
         if kind == "opaque-key":
             return len(value) >= 20 and S.credential_shaped(value) and S.entropy(value) >= 3.3
         return S.credential_shaped(value)
 
     def _report(self, ctx: RuleContext, node: ast.Constant, message: str, env: str | None, how: str,
-                severity: Severity | None) -> None:
-        ctx.report(self, node, message, fix=_fix(ctx, node, env, how), severity=severity)
+                severity: Severity | None, claim: str = "") -> None:
+        ctx.report(self, node, message, fix=_fix(ctx, node, env, how), severity=severity, claim=claim)
 
 
 # Secrets passed positionally: qualified name -> (argument index, keyword, name used in messages).
@@ -282,6 +295,67 @@ SECRET_ARGUMENTS = {
     "twilio.rest.Client": (1, "password", "TWILIO_AUTH_TOKEN"),
     "ftplib.FTP": (2, "passwd", "FTP_PASSWORD"), "ftplib.FTP_TLS": (2, "passwd", "FTP_PASSWORD"),
 }
+
+
+CREDENTIAL = "credential"
+# Calls that authenticate with a keyword's value (data): qualified name -> the keywords carrying it.
+CREDENTIAL_CALLS = {
+    **dict.fromkeys(("psycopg2.connect", "psycopg.connect", "asyncpg.connect", "asyncpg.create_pool",
+                     "sqlalchemy.engine.URL.create", "sqlalchemy.URL.create", "sqlalchemy.engine.url.URL.create",
+                     "redis.Redis", "redis.StrictRedis", "redis.asyncio.Redis", "pymongo.MongoClient",
+                     "motor.motor_asyncio.AsyncIOMotorClient", "ldap3.Connection", "smtplib.SMTP.login",
+                     "smtplib.SMTP_SSL.login", "imaplib.IMAP4.login", "imaplib.IMAP4_SSL.login"), ("password",)),
+    **dict.fromkeys(("pymysql.connect", "MySQLdb.connect", "mysql.connector.connect", "ftplib.FTP.login",
+                     "ftplib.FTP_TLS.login"), ("password", "passwd")),
+    "paramiko.SSHClient.connect": ("password", "passphrase"),
+    **dict.fromkeys(("boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session"),
+                    ("aws_secret_access_key", "aws_session_token")),
+    **dict.fromkeys(("openai.OpenAI", "openai.AsyncOpenAI", "anthropic.Anthropic", "anthropic.AsyncAnthropic"),
+                    ("api_key",)),
+}
+SIGNING_NAMES = frozenset(entry[2] for entry in SECRET_ARGUMENTS.values())
+
+
+def _authenticates(ctx: RuleContext, node: ast.Constant, name: str | None, how: str) -> bool:
+    """The name-bound literal reaches what authenticates or signs with it: a key argument of
+    ``SECRET_ARGUMENTS`` (jwt, hmac, Fernet, itsdangerous...), the framework's ``SECRET_KEY``
+    (``app.secret_key``, ``app.config["SECRET_KEY"]``), ``auth=(user, "...")``, an
+    ``Authorization`` header, or a credential keyword of ``CREDENTIAL_CALLS``."""
+    if how == "keyword" and name in SIGNING_NAMES:
+        return True
+    if how in ("assign", "dict", "keyword") and words(name) in (["secret", "key"], ["jwt", "secret", "key"]):
+        return True
+    if how == "dict" and (name or "").lower() == "authorization":
+        return True
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.Tuple):
+        holder = ctx.parent(parent)
+        return isinstance(holder, ast.keyword) and "auth" in (holder.arg or "").lower()
+    call = ctx.parent(parent) if isinstance(parent, ast.keyword) else parent
+    if not isinstance(call, ast.Call):
+        return False
+    keywords = CREDENTIAL_CALLS.get(ctx.qualified_name(call.func) or resolved_call_name(ctx, call) or "", ())
+    if isinstance(parent, ast.keyword):
+        return parent.arg in keywords
+    return bool(keywords) and isinstance(call.func, ast.Attribute) and call.func.attr == "login" \
+        and len(call.args) >= 2 and call.args[1] is node
+
+
+def _demo_code(ctx: RuleContext, node: ast.Constant) -> bool:
+    """Code that demonstrates or exercises the application rather than runs it: the block of a
+    module's ``if __name__ == "__main__":`` (a self-test), or a module using factory_boy (factories
+    building demo and fixture records)."""
+    if any(qualified == "factory" or qualified.startswith("factory.") for qualified in ctx.imports.values()):
+        return True
+    return any(isinstance(ancestor, ast.If) and _is_main_guard(ancestor.test)
+               and ctx.enclosing(ancestor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) is None
+               for ancestor in ctx.ancestors(node))
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq) \
+        and {ast.dump(test.left), ast.dump(test.comparators[0])} == {
+            ast.dump(ast.Name("__name__", ast.Load())), ast.dump(ast.Constant("__main__"))}
 
 
 def _account_name(ctx: RuleContext, node: ast.Constant, value: str) -> bool:

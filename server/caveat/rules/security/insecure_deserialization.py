@@ -52,7 +52,7 @@ stop loading. Pickle itself has no mechanical fix: switch the format.
 """
 import ast
 
-from caveat.analysis import provenance, sinks
+from caveat.analysis import provenance, sinks, taint
 from caveat.analysis.taint import constant_value
 from caveat.analysis.dataflow import UNKNOWN
 from caveat.engine.findings import Severity
@@ -73,6 +73,7 @@ class InsecureDeserialization(Rule):
     fixable = True
     supersedes = ("B301", "B302", "B506", "B614")
     replaces = ("B301", "B302")
+    claims = (taint.REQUEST,)
 
     def check(self, ctx) -> None:
         for call, sink, _ in sinks.sink_calls(ctx, "deserialization"):
@@ -118,7 +119,7 @@ class InsecureDeserialization(Rule):
         source, untrusted = provenance.untrusted_source(ctx, data)
         if untrusted:
             ctx.report(self, call, f"{verb}, and it loads {source}: that is remote code execution. Instead, {advice}.",
-                       fix=fix, severity=Severity.ERROR)
+                       fix=fix, severity=Severity.ERROR, claim=provenance.untrusted_claim(ctx, data))
         elif not (provenance.constant_file(ctx, data) or provenance.cache_backend(ctx, call) or (data is not None and (
                 constant_value(ctx, data) is not UNKNOWN or provenance.constant_data(ctx, data)))):
             where = f" {source}" if source else ""

@@ -29,10 +29,20 @@ def done():
 
 ## What it does not flag
 Constant locations, `url_for(...)`, the request's own URL (`request.url`,
-`request.path`), a value checked against an allowlist of hosts
-or paths (`if urlparse(url).hostname not in ALLOWED: abort(400)`), or validated
-by a helper such as `url_has_allowed_host_and_scheme` (also `if not
-is_safe(url): url = "/"`).
+`request.path`), the page the client came from (the Referer), a value checked against an
+allowlist of hosts or paths (`if urlparse(url).hostname not in ALLOWED: abort(400)`), or
+validated by Django's `url_has_allowed_host_and_scheme` or a helper such as `is_safe_url` (also
+`if not is_safe(url): url = "/"`); a location whose start fixes the host (`"/orders?page=" + p`,
+`f"https://shop.example/{p}"`, `BASE_URL + "/..."`), what follows a literal `?`, `#` or `&`
+(`f"{url}?{request.query_string}"`), and a location that is a field of an object or the answer of
+a function of another module (`get_redirect(request).link`): the application's data, not the
+client's text.
+
+## Default set
+`caveat check` with no flag reports the findings about data of the remote request (a request
+attribute, a route's URL parameter) that reaches the redirect as the client's own text; the rest
+of the rule (a value not proven to be the request's text: a helper's parameter, configuration, a
+record's field) is in the strict profile, with new code and `--select CAV140`.
 
 ## Fix safety
 No automatic fix: the right fallback location is the application's choice.

@@ -50,6 +50,12 @@ for `".."` alone is not enough where an absolute name replaces the directory
 (`os.path.join(BASE, name)`, `BASE / name`) and is not counted there; it is
 where the name follows the directory in a string (`f"{BASE}/{name}"`).
 
+## Default set
+`caveat check` with no flag reports the findings about data of the remote request (a request
+attribute, a route's URL parameter) that reaches the path as the client's own text; the rest
+of the rule (a value not proven to be the request's text: a helper's parameter, configuration, a
+record's field) is in the strict profile, with new code and `--select CAV138`.
+
 ## Fix safety
 `send_file(os.path.join(DIR, name))` -> `send_from_directory(DIR, name)` and
 `extractall(...)` -> `extractall(..., filter="data")` are unsafe fixes:
@@ -95,6 +101,7 @@ class PathTraversal(Rule):
     fixable = True
     supersedes = ("B202",)
     replaces = ("B202",)  # bandit flags every extractall once tarfile is imported, zipfile's included
+    claims = (taint.REQUEST,)
 
     def check(self, ctx: RuleContext) -> None:
         done: set[int] = set()  # one finding per built path, however many sinks use it
@@ -123,7 +130,8 @@ class PathTraversal(Rule):
                                        f"and uses it (`{ast.unparse(found.sink.func)}` inside it) without a "
                                        f"containment check, and this call passes {sources[0]}: {ESCAPE} escape the "
                                        f"intended directory. Reduce the name with `secure_filename`, or resolve the "
-                                       f"path in the helper and check `is_relative_to(BASE)`.")
+                                       f"path in the helper and check `is_relative_to(BASE)`.",
+                           claim=max((taint.request_claim_of(ctx, arg, sources) for arg in call.args), default=""))
                 return
 
     def _check_path(self, ctx: RuleContext, call: ast.Call, use: files.PathUse, done: set[int]) -> bool:
@@ -150,7 +158,8 @@ class PathTraversal(Rule):
         shape = "archive" if sources[0].startswith("archive member") else \
             "serve" if use.sink.endswith("send_file") else "use"
         fix = _send_from_directory_fix(ctx, call, use.path) if shape == "serve" and site is call else None
-        ctx.report(self, site, MESSAGES[shape].format(subject=subject, source=sources[0]), fix=fix)
+        ctx.report(self, site, MESSAGES[shape].format(subject=subject, source=sources[0]), fix=fix,
+                   claim=taint.request_claim_of(ctx, use.path, sources))
         return True
 
 

@@ -40,6 +40,12 @@ from constant fragments whose values go in the parameters. Identifiers
 (`ORDER BY {column}`, table names, `LIMIT`) interpolated while the values are
 parameterized are reported by CAV102 instead.
 
+## Default set
+`caveat check` with no flag reports the findings about data of the remote request (a request
+attribute, a route's URL parameter) that reaches the query as the client's own text; the rest
+of the rule (a value not proven to be the request's text: a helper's parameter, configuration, a
+record's field) is in the strict profile, with new code and `--select CAV101`.
+
 ## Fix safety
 The quick-fix replaces each interpolated value by the driver's placeholder
 (`?` for sqlite3/aiosqlite/pyodbc, `%s` for psycopg/psycopg2/pymysql/MySQLdb and
@@ -60,7 +66,8 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis.sql import SqlUse, describe, driver_style, origin_note, sql_uses
+from caveat.analysis import taint
+from caveat.analysis.sql import SqlUse, describe, driver_style, origin_note, parts_claim, sql_uses
 from caveat.engine.findings import Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security._query_fix import parameters_fix
@@ -75,6 +82,7 @@ class SqlInjection(Rule):
     fixable = True
     supersedes = ("B608", "B610", "B611")
     replaces = ("B608", "B610", "B611")
+    claims = (taint.REQUEST,)
 
     def check(self, ctx: RuleContext) -> None:
         for use in sql_uses(ctx):
@@ -83,12 +91,12 @@ class SqlInjection(Rule):
                 ctx.report(self, use.call, (
                     f"The whole SQL text passed to `{use.sink}` is `{describe(ctx, leaf)}`"
                     f"{origin_note(ctx, leaf)}: the client chooses the statement. Run fixed SQL and pass "
-                    "the values as parameters."))
+                    "the values as parameters."), claim=parts_claim(ctx, use.unsafe[:1]))
                 continue
             values = use.values
             if not values:
                 continue
-            ctx.report(self, use.call, _message(ctx, use), fix=parameters_fix(ctx, use))
+            ctx.report(self, use.call, _message(ctx, use), fix=parameters_fix(ctx, use), claim=parts_claim(ctx, values))
 
 
 def _message(ctx: RuleContext, use: SqlUse) -> str:

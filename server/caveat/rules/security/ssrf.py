@@ -87,6 +87,7 @@ class Ssrf(Rule):
     fixable = False
     supersedes = ("B310",)
     replaces = ("B310",)
+    claims = (taint.REQUEST,)
 
     def check(self, ctx: RuleContext) -> None:
         for call in ctx.nodes(ast.Call):
@@ -130,7 +131,8 @@ class Ssrf(Rule):
             return
         ctx.report(self, call, f"`{label}` fetches a URL whose host comes from {sources[0]}: the caller can make "
                                f"the server request {INTERNAL}. Check the parsed host against an allowlist first: "
-                               f"`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`.")
+                               f"`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`.",
+                   claim=taint.request_claim_of(ctx, url, sources))
 
     def _through_helper(self, ctx: RuleContext, call: ast.Call) -> None:
         """``fetch_json(session, data["url"])`` where the same-module helper fetches its
@@ -144,5 +146,6 @@ class Ssrf(Rule):
                                        f"(`{ast.unparse(found.sink.func)}` inside it) without checking the host, and "
                                        f"this call passes {sources[0]}: the caller can make the server request "
                                        f"internal services (169.254.169.254, localhost). Check the parsed host against "
-                                       f"an allowlist, in the helper or before the call.")
+                                       f"an allowlist, in the helper or before the call.",
+                           claim=max((taint.request_claim_of(ctx, arg, sources) for arg in call.args), default=""))
                 return

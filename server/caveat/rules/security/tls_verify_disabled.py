@@ -36,7 +36,14 @@ ctx = ssl.create_default_context(cafile="/etc/ssl/certs/internal-ca.pem")
 
 ## What it does not flag
 `verify=True`, `verify=` a CA bundle path or a variable, `ssl=` an
-`SSLContext`, comparisons with `ssl.CERT_NONE`, `check_hostname = True`, and
+`SSLContext`, comparisons with `ssl.CERT_NONE`, verification turned off only when the
+operator asks for it, the other branch keeping it on: the branch an option named for an
+insecure connection selects (`if options.ssl_insecure: ctx.verify_mode = CERT_NONE` / `else:
+... = CERT_REQUIRED`), or the "off" side of an option whose visible default is on
+(`CERT_REQUIRED if getattr(config, "LDAP_CERT_VALIDATE", True) else CERT_NONE`); an option
+that defaults to off is still reported, and a function that connects only to
+read the server's certificate (`getpeercert()`, no data sent or received: a certificate-expiry
+probe must accept the expired certificate it reports on), `check_hostname = True`, and
 `verify=False` on calls that are not about TLS (a JWT library's
 `super().__init__(token, verify=False)` in a token class, `jwt.decode`, signature and
 form helpers), and `urllib3.disable_warnings` by itself.
@@ -57,10 +64,10 @@ from __future__ import annotations
 
 import ast
 
-from caveat.analysis.flow import resolved_call_name, value_before
+from caveat.analysis.flow import choice, default_of, resolved_call_name, value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
-from caveat.rules.security._names import imports_any
+from caveat.rules.security._names import imports_any, words
 from caveat.rules.fixkit import rewrite_expression, single_edit_fix, without_keyword
 
 FALSE_KEYWORDS = {
@@ -105,9 +112,13 @@ class TlsVerifyDisabled(Rule):
                 self._cert_none(ctx, attribute, reported)
             elif attribute.attr == "_create_unverified_context" and not isinstance(ctx.parent(attribute), ast.Call):
                 if (ctx.qualified_name(attribute) or "") == "ssl._create_unverified_context":
-                    ctx.report(self, attribute, "`ssl._create_unverified_context` installed as the default turns off "
+                    self._say(ctx, attribute, "`ssl._create_unverified_context` installed as the default turns off "
                                                 "certificate checks for every HTTPS request in the process; remove it "
                                                 "and configure the CA bundle instead.")
+
+    def _say(self, ctx: RuleContext, node: ast.AST, message: str, **kwargs) -> None:
+        if not _certificate_probe(ctx, node):
+            ctx.report(self, node, message, **kwargs)
 
     # --- calls ---------------------------------------------------------------------------
     def _call(self, ctx: RuleContext, call: ast.Call) -> bool:
@@ -122,7 +133,7 @@ class TlsVerifyDisabled(Rule):
             if ctx.imports.get("ssl") == "ssl" and not call.args and not call.keywords:
                 fix = Fix("Use ssl.create_default_context() (verifies certificates)",
                           (ctx.replace(call, "ssl.create_default_context()"),), safe=True)
-            ctx.report(self, call, f"`{ctx.source(call.func)}()` makes a context that accepts any certificate for any "
+            self._say(ctx, call, f"`{ctx.source(call.func)}()` makes a context that accepts any certificate for any "
                                    f"host; use `ssl.create_default_context()` (with `cafile=` for a private CA).", fix=fix)
             return True
         label = ctx.source(call.func) or "this call"
@@ -158,7 +169,7 @@ class TlsVerifyDisabled(Rule):
             fix = single_edit_fix(f"Remove {what} (verify certificates)",
                                   rewrite_expression(ctx, call, lambda expr: without_keyword(expr, kw.arg)), safe=True)
         # Reported on the keyword: that is what to remove, and where bandit's B501 points.
-        ctx.report(self, kw, f"`{label}` is called with {what}: certificates are not verified, so anyone on the "
+        self._say(ctx, kw, f"`{label}` is called with {what}: certificates are not verified, so anyone on the "
                                f"network path can impersonate the server and read or alter the traffic. Remove it; "
                                f"for a private CA pass its bundle (`verify=\"/path/ca.pem\"`).", fix=fix)
 
@@ -174,10 +185,12 @@ class TlsVerifyDisabled(Rule):
 
     # --- assignments -----------------------------------------------------------------------
     def _assign(self, ctx: RuleContext, node: ast.Assign) -> None:
+        if _setting_chooses(ctx, node.value):
+            return
         for target in node.targets:
             if isinstance(target, ast.Attribute):
                 if target.attr == "check_hostname" and _is_const(node.value, False):
-                    ctx.report(self, node, f"`{ctx.source(target)} = False` turns off host-name checking: any valid "
+                    self._say(ctx, node, f"`{ctx.source(target)} = False` turns off host-name checking: any valid "
                                            f"certificate, for any site, is accepted. Leave it on.",
                                fix=Fix("Keep host-name checking on", (ctx.replace(node.value, "True"),), safe=False))
                 elif target.attr == "verify_mode" and _is_cert_none(ctx, node.value):
@@ -185,10 +198,10 @@ class TlsVerifyDisabled(Rule):
                     if ctx.imports.get("ssl") == "ssl":
                         fix = Fix("Require a valid certificate (ssl.CERT_REQUIRED)",
                                   (ctx.replace(node.value, "ssl.CERT_REQUIRED"),), safe=False)
-                    ctx.report(self, node, f"`{ctx.source(target)} = CERT_NONE` accepts any certificate, so anyone on "
+                    self._say(ctx, node, f"`{ctx.source(target)} = CERT_NONE` accepts any certificate, so anyone on "
                                            f"the path can impersonate the server; keep `ssl.CERT_REQUIRED`.", fix=fix)
                 elif target.attr == "verify" and _is_const(node.value, False):
-                    ctx.report(self, node, f"`{ctx.source(target)} = False` turns off certificate verification for "
+                    self._say(ctx, node, f"`{ctx.source(target)} = False` turns off certificate verification for "
                                            f"every request of this session; remove it (or set a CA bundle path).",
                                fix=Fix("Verify certificates", (ctx.replace(node.value, "True"),), safe=False))
                 elif target.attr == "_create_default_https_context":
@@ -197,14 +210,16 @@ class TlsVerifyDisabled(Rule):
                 key = target.slice
                 if isinstance(key, ast.Constant) and isinstance(node.value, ast.Constant):
                     if key.value in CA_ENV and node.value.value == "":
-                        ctx.report(self, node, f"clearing `{key.value}` makes requests/curl skip certificate "
+                        self._say(ctx, node, f"clearing `{key.value}` makes requests/curl skip certificate "
                                                f"verification; point it at a CA bundle or leave it unset.")
                     elif key.value == "PYTHONHTTPSVERIFY" and str(node.value.value) == "0":
-                        ctx.report(self, node, "`PYTHONHTTPSVERIFY=0` turns off certificate verification for urllib; "
+                        self._say(ctx, node, "`PYTHONHTTPSVERIFY=0` turns off certificate verification for urllib; "
                                                "remove it.")
 
     def _cert_none(self, ctx: RuleContext, attribute: ast.Attribute, reported: set[int]) -> None:
         if (ctx.qualified_name(attribute) or "").rsplit(".", 1)[0] not in ("ssl", "ssl.VerifyMode"):
+            return
+        if _setting_chooses(ctx, attribute):
             return
         for ancestor in ctx.ancestors(attribute):
             if isinstance(ancestor, ast.Compare):
@@ -213,7 +228,7 @@ class TlsVerifyDisabled(Rule):
                 if id(ancestor) in reported:
                     return
                 reported.add(id(ancestor))
-                ctx.report(self, ancestor, f"`{ctx.source(ancestor.func)}` is given `ssl.CERT_NONE`: any certificate is "
+                self._say(ctx, ancestor, f"`{ctx.source(ancestor.func)}` is given `ssl.CERT_NONE`: any certificate is "
                                            f"accepted, so anyone on the path can impersonate the server. Use "
                                            f"`ssl.CERT_REQUIRED`.")
                 return
@@ -221,7 +236,7 @@ class TlsVerifyDisabled(Rule):
                 if isinstance(ancestor, ast.Assign) and any(
                         isinstance(t, ast.Attribute) and t.attr == "verify_mode" for t in ancestor.targets):
                     return  # reported by _assign
-                ctx.report(self, attribute, "`ssl.CERT_NONE` disables certificate verification wherever this value is "
+                self._say(ctx, attribute, "`ssl.CERT_NONE` disables certificate verification wherever this value is "
                                             "used; use `ssl.CERT_REQUIRED`.")
                 return
 
@@ -238,6 +253,63 @@ def _super_call_name(ctx: RuleContext, call: ast.Call) -> str:
         return ""
     bases = [ctx.qualified_name(base) or ctx.dotted_name(base) or "" for base in owner.bases]
     return " ".join([owner.name, *bases]) + f".{func.attr}"
+
+
+# Reading the peer's certificate; and what exchanges data over a connection (or opens one that does).
+PEER_CERTIFICATE = frozenset({"getpeercert", "get_peer_certificate", "get_peer_cert_chain", "get_server_certificate",
+                              "peer_certificate"})
+EXCHANGES = frozenset({"send", "sendall", "sendto", "sendfile", "recv", "recv_into", "recvfrom", "read", "write",
+                       "makefile", "request", "urlopen", "get", "post", "put", "patch", "delete", "head", "login",
+                       "bind", "search", "execute", "sendmail", "send_message", "starttls", "getresponse",
+                       "putrequest", "ehlo", "helo"})
+
+
+def _certificate_probe(ctx: RuleContext, node: ast.AST) -> bool:
+    """The function connects only to read the server's certificate (to report its expiry or issuer):
+    it reads the peer certificate and exchanges no data, so accepting any certificate is its job
+    (an expired or self-signed one is what it reports on) and there is no traffic to intercept."""
+    function = ctx.enclosing_function(node)
+    if function is None:
+        return False
+    called = {n.func.attr for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    called |= {n.func.id for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return bool(called & PEER_CERTIFICATE) and not called & EXCHANGES
+
+
+# Words that name an option asking for an unverified connection (``ssl_insecure``, ``skip_tls_check``).
+INSECURE_WORDS = frozenset({"insecure", "unverified", "unsafe", "noverify", "skip", "disable", "disabled", "ignore",
+                            "no", "allow"})
+
+
+def _setting_chooses(ctx: RuleContext, value: ast.expr) -> bool:
+    """Verification is off only because the operator asked for it: the code keeps it on in the other
+    branch, and the branch taken here is either selected by an option named for an insecure
+    connection (``if options.ssl_insecure:``) or the "off" side of an option whose visible default is
+    on (``CERT_REQUIRED if getattr(config, "LDAP_CERT_VALIDATE", True) else CERT_NONE``). An option
+    that defaults to off, or whose name and default say nothing, leaves connections unverified
+    unless someone acts: still reported."""
+    picked = choice(ctx, value)
+    if picked is None or not _verifies(ctx, picked.other):
+        return False
+    test, when_true = picked.test, picked.when_true
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, when_true = test.operand, not when_true
+    if when_true:
+        return bool(set(words(ctx.dotted_name(test) or _setting_key(test))) & INSECURE_WORDS)
+    return _is_const(default_of(ctx, test), True)
+
+
+def _setting_key(test: ast.expr) -> str:
+    """``getattr(config, "SKIP_TLS_VERIFY", False)`` / ``config.get("insecure")``: the setting's name."""
+    if isinstance(test, ast.Call):
+        keys = [a.value for a in test.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        return keys[0] if keys else ""
+    return ""
+
+
+def _verifies(ctx: RuleContext, value: ast.expr) -> bool:
+    name = ctx.qualified_name(value) or ctx.dotted_name(value) or ""
+    return _is_const(value, True) or name.endswith("CERT_REQUIRED")
 
 
 def _is_const(node: ast.AST, value: bool) -> bool:

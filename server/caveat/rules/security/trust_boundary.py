@@ -47,6 +47,7 @@ class TrustBoundary(Rule):
     category = "trust-boundary"
     cwe = 501
     severity = Severity.WARNING
+    claims = (taint.REQUEST,)
 
     def check(self, ctx: RuleContext) -> None:
         for statement, key, value in sinks.session_stores(ctx):
@@ -55,5 +56,6 @@ class TrustBoundary(Rule):
                 if found:
                     ctx.report(self, statement, f"{found[0]} is {what} the session: later code trusts the session as "
                                                 f"the server's own state. Validate the value against what the user "
-                                                f"may set (an allowlist, a lookup) before storing it.")
+                                                f"may set (an allowlist, a lookup) before storing it.",
+                               claim=taint.request_claim_of(ctx, part, found))
                     break

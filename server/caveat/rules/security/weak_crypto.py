@@ -38,6 +38,11 @@ with `usedforsecurity=False`); SHA-256 of non-password data (API-key lookup
 hashes, content addressing); `hashlib.scrypt`, `pbkdf2_hmac` with enough
 iterations, bcrypt/argon2; HMAC-SHA1 (still sound as a MAC).
 
+## Default set
+`caveat check` with no flag reports the weak hashes whose digest is proven, by where it flows, to
+be stored as a secret (set as a cookie, put in the session, written to a credential file); the
+rest of the rule is in the strict profile, with new code and `--select CAV133`.
+
 ## Fix safety
 Raising an RSA/DSA key size to 3072 and PBKDF2 iterations to 600,000 are
 offered; the iteration fix is unsafe because hashes stored with the old count
@@ -55,6 +60,7 @@ from __future__ import annotations
 
 import ast
 
+from caveat.analysis import taint
 from caveat.analysis.flow import value_before
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
@@ -125,6 +131,7 @@ class WeakCrypto(Rule):
     # B504 flags every ssl.wrap_socket without an explicit version: the default negotiates
     # the best version, so it is noise; the old versions themselves are reported here.
     replaces = ("B303", "B324", "B504")
+    claims = (taint.SECURITY_USE,)
 
     def check(self, ctx: RuleContext) -> None:
         for call in ctx.nodes(ast.Call):
@@ -210,7 +217,8 @@ class WeakCrypto(Rule):
         if password is not None:
             ctx.report(self, call, f"`{func}` hashes the password (`{password}`) with a fast hash: a stolen table can be "
                                    f"brute-forced at billions of guesses per second, salted or not. Use a slow, salted "
-                                   f"password hash: argon2 (`argon2-cffi`), `bcrypt`, or `hashlib.scrypt`.")
+                                   f"password hash: argon2 (`argon2-cffi`), `bcrypt`, or `hashlib.scrypt`.",
+                       claim=_stored_claim(ctx, call))
             return
         if digest not in BROKEN_HASHES:
             return
@@ -234,7 +242,7 @@ class WeakCrypto(Rule):
         ctx.report(self, call, f"`{func}` ({digest.upper()}) is used for a security value here ({why}): "
                                f"{digest.upper()} collisions are practical, so it cannot protect tokens or "
                                f"signatures. Use `hmac` with `hashlib.sha256`, or `secrets` for random tokens.",
-                   severity=Severity.WARNING)
+                   severity=Severity.WARNING, claim=_stored_claim(ctx, call))
 
     @staticmethod
     def _updates(ctx: RuleContext, call: ast.Call) -> list[ast.AST]:
@@ -378,6 +386,12 @@ class WeakCrypto(Rule):
         ctx.report(self, call, f"a {size.value}-bit key is too short (factoring/discrete logs of this size are within "
                                f"reach); use at least 2048 bits, 3072 for keys that must last.",
                    fix=Fix("Use a 3072-bit key", (ctx.replace(size, "3072"),), safe=True))
+
+
+def _stored_claim(ctx: RuleContext, call: ast.Call) -> str:
+    """``taint.SECURITY_USE`` when the digest is proven, by where it flows, to be kept as a secret
+    (a cookie, the session, a credential file), not only named like one."""
+    return taint.SECURITY_USE if security_destination(ctx, call, named=False) else ""
 
 
 def _kw(call: ast.Call, name: str) -> ast.AST | None:

@@ -39,6 +39,12 @@ handlers that return plain strings (sent as JSON); responses declared as
 `text/plain` or `application/json`; `Markup(...)` arguments (CAV110 reports
 those); templates rendered with `render_template`.
 
+## Default set
+`caveat check` with no flag reports the findings about data of the remote request (a request
+attribute, a route's URL parameter) that reaches the response as the client's own text; the rest
+of the rule (a value not proven to be the request's text: a helper's parameter, configuration, a
+record's field) is in the strict profile, with new code and `--select CAV113`.
+
 ## Fix safety
 The fix wraps each interpolated user value in the HTML escaping function that
 the module already imports (`markupsafe.escape`, `flask.escape`,
@@ -56,6 +62,7 @@ import ast
 import re
 
 from caveat.analysis import taint
+from caveat.analysis.sql import parts_claim
 from caveat.engine.findings import Fix, Severity
 from caveat.rules.base import Rule, RuleContext
 from caveat.rules.security.xss_common import (
@@ -88,6 +95,7 @@ class HtmlResponse(Rule):
     cwe = 79
     severity = Severity.ERROR
     fixable = True
+    claims = (taint.REQUEST,)
 
     def check(self, ctx: RuleContext) -> None:
         if not ctx.imports_any(*WEB_MODULES):
@@ -98,8 +106,12 @@ class HtmlResponse(Rule):
                 continue
             body = call.args[0] if call.args else next(
                 (kw.value for kw in call.keywords if kw.arg in ("response", "content", "text", "body")), None)
+            if isinstance(body, ast.Tuple) and body.elts:  # make_response((body, headers)): the rest is metadata
+                if any(self._declares_non_html(e) for e in body.elts[1:]):
+                    continue
+                body = body.elts[0]
             if body is None or isinstance(body, ast.Starred) or not self._is_html(call, kind) \
-                    or self._typed_body(ctx, body):
+                    or self._typed_body(ctx, body) or _retyped(ctx, call):
                 continue
             self._report(ctx, call, body, f"`{ctx.source(call.func)}`")
         for node in ctx.nodes(ast.Return):
@@ -129,7 +141,7 @@ class HtmlResponse(Rule):
             f"{where[0].upper()}{where[1:]} sends HTML that interpolates {names_of(ctx, bad)}"
             f"{source_note(ctx, bad)} unescaped: markup in the request is reflected into the page "
             "(cross-site scripting). Escape it (`markupsafe.escape(...)`) or render a template."),
-            fix=_fix(ctx, bad))
+            fix=_fix(ctx, bad), claim=parts_claim(ctx, bad, kind="html"))
 
     def _is_html(self, call: ast.Call, kind: str) -> bool:
         if kind == "always":
@@ -180,6 +192,31 @@ class HtmlResponse(Rule):
         if (ctx.is_imported("fastapi") or ctx.is_imported("starlette")) and not flask_style and not hook:
             return False  # FastAPI serializes a returned str as JSON
         return hook or any(ctx.is_imported(module) for module in HTML_FRAMEWORKS)
+
+
+def _retyped(ctx: RuleContext, call: ast.Call) -> bool:
+    """``response = make_response(body)`` followed in the function by ``response.headers["Content-Type"]
+    = "application/json"`` (or ``response.mimetype = ...``, ``response.content_type = ...``): the body
+    is sent as that type, not HTML."""
+    statement = ctx.parent(call)
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)):
+        return False
+    name = statement.targets[0].id
+    for node in ast.walk(ctx.enclosing_function(call) or ctx.tree):
+        if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Constant) or len(node.targets) != 1:
+            continue
+        target = node.targets[0]
+        if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) \
+                and str(target.slice.value).lower() == "content-type":
+            target = target.value
+            if not (isinstance(target, ast.Attribute) and target.attr == "headers"):
+                continue
+        elif not (isinstance(target, ast.Attribute) and target.attr in ("mimetype", "content_type")):
+            continue
+        if isinstance(target.value, ast.Name) and target.value.id == name:
+            return not HTML_TYPE.search(str(node.value.value))
+    return False
 
 
 def _fix(ctx: RuleContext, bad) -> Fix | None:

@@ -34,7 +34,11 @@ block names only non-HTML templates (`.txt`, `.sql`, `.yaml`, `.md`, `.py`,
 `.sh`, `.ini`, `.toml`...), or the environment is a `NativeEnvironment`. An environment
 without a loader renders only the strings the code hands it (`env.from_string(text)`): it is
 reported only when one of those strings is visibly HTML, not when it templates text the
-caller passes in (SQL, a label format) or only parses a template to check its syntax.
+caller passes in (SQL, a label format) or only parses a template to check its syntax. The
+same holds for an environment whose loader only serves the `{% import %}`s of such strings:
+the code uses it only through `from_string` (a panel snippet calling the application's form
+macros). An environment with its own delimiters *and* an explicit `autoescape=False`
+generates source files (Python, JavaScript, Vue skeletons) on purpose.
 
 ## Fix safety
 The fix sets `autoescape=select_autoescape()` (or `autoescape=True` when
@@ -94,9 +98,9 @@ class JinjaAutoescapeOff(Rule):
             setting = next((kw for kw in call.keywords if kw.arg == "autoescape"), None)
             if setting is not None and not (isinstance(setting.value, ast.Constant) and setting.value.value is False):
                 continue
-            if self._not_html(ctx, call):
+            if self._not_html(ctx, call) or (setting is not None and _custom_delimiters(call)):
                 continue
-            if not _has_loader(call) and not any(_html_text(t) for t in _handed(ctx, call)):
+            if _only_handed_strings(ctx, call) and not any(_html_text(t) for t in _handed(ctx, call)):
                 continue  # it renders only strings handed to it, none of them visibly HTML
             what = "`autoescape=False`" if setting is not None else "no `autoescape=`"
             ctx.report(self, call, (
@@ -166,9 +170,29 @@ class JinjaAutoescapeOff(Rule):
         return bool(loaded) and all(t.lower().endswith(".sql") or SQL_TEXT.match(t) for t in loaded)
 
 
+DELIMITERS = frozenset({"variable_start_string", "variable_end_string", "block_start_string", "block_end_string",
+                        "comment_start_string", "comment_end_string", "line_statement_prefix"})
+
+
+def _custom_delimiters(env: ast.Call) -> bool:
+    """The environment replaces Jinja's delimiters (``variable_start_string="[["``): with an explicit
+    ``autoescape=False`` beside it, a generator of source files whose own ``{{ }}`` clash with Jinja's."""
+    return any(kw.arg in DELIMITERS for kw in env.keywords)
+
+
 def _has_loader(call: ast.Call) -> bool:
     """Does the environment load templates by name (``loader=``; a positional argument may be one)?"""
     return bool(call.args) or any(kw.arg == "loader" for kw in call.keywords)
+
+
+def _only_handed_strings(ctx: RuleContext, env: ast.Call) -> bool:
+    """Every template the environment renders is a string the code hands to ``from_string``: it has
+    no loader, or the code uses it only through ``from_string`` (the loader then only serves the
+    ``{% import %}``s of those strings)."""
+    if not _has_loader(env):
+        return True
+    loads = _loads(ctx, env)
+    return bool(loads) and all(load.func.attr == "from_string" for load in loads)
 
 
 def _html_text(template: ast.expr) -> bool:
@@ -178,12 +202,18 @@ def _html_text(template: ast.expr) -> bool:
 
 def _handed(ctx: RuleContext, env: ast.Call) -> list[ast.expr]:
     """The template sources or names handed to the environment ``env`` builds, where the code can see
-    them: ``Environment().from_string(t)``; ``e = Environment()`` then ``e.get_template(t)`` in the same
-    function (or, for a module-level ``e``, in the module's functions); ``self.e = ...`` in its method."""
+    them (``_loads``)."""
+    return [load.args[0] for load in _loads(ctx, env)]
+
+
+def _loads(ctx: RuleContext, env: ast.Call) -> list[ast.Call]:
+    """The calls that hand the environment ``env`` builds a template source or name, where the code can
+    see them: ``Environment().from_string(t)``; ``e = Environment()`` then ``e.get_template(t)`` in the
+    same function (or, for a module-level ``e``, in the module's functions); ``self.e = ...`` in its method."""
     parent = ctx.parent(env)
     if isinstance(parent, ast.Attribute) and parent.attr in LOADS:
         use = ctx.parent(parent)
-        return [use.args[0]] if isinstance(use, ast.Call) and use.args else []
+        return [use] if isinstance(use, ast.Call) and use.args else []
     statement = ctx.statement_of(env)
     if not (isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is env):
         return []
@@ -192,7 +222,7 @@ def _handed(ctx: RuleContext, env: ast.Call) -> list[ast.expr]:
     scopes: list[ast.AST] = [function or ctx.tree]
     if function is None and isinstance(target, ast.Name):
         scopes.extend(ctx.module_functions.values())
-    return [node.args[0] for scope in scopes for node in ast.walk(scope)
+    return [node for scope in scopes for node in ast.walk(scope)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LOADS
             and node.args and _same_reference(node.func.value, target)]
 
