@@ -58,6 +58,27 @@ def _client_imports() -> tuple[str, ...]:
     return tuple(sorted({m for s in SINKS["url"] if s.role == "verb" for m in s.imports}))
 
 
+# Transports that answer in the same process (the application itself, a test double): a client built
+# with one sends nothing over the network, whatever URL it is given.
+IN_PROCESS_TRANSPORTS = frozenset({"ASGITransport", "WSGITransport", "MockTransport"})
+
+
+def in_process_client(ctx: RuleContext, call: ast.Call) -> bool:
+    """``client.get(url)`` where ``client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))``
+    (also bound by ``async with``)."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if not isinstance(receiver, ast.Name):
+        return False
+    for binding in taint.bindings_before(ctx, receiver):
+        value = binding.value
+        transport = next((k.value for k in value.keywords if k.arg == "transport"), None) \
+            if isinstance(value, ast.Call) else None
+        if isinstance(transport, ast.Call) and \
+                (ctx.dotted_name(transport.func) or "").rsplit(".", 1)[-1] in IN_PROCESS_TRANSPORTS:
+            return True
+    return False
+
+
 def url_argument(ctx: RuleContext, call: ast.Call, resolve: bool = True) -> ast.AST | None:
     """The URL (or host) ``call`` fetches or connects to, if it is one of ``SINKS["url"]``:
     by keyword ``url=`` (``base_url=`` for a bound client) or the row's position.
@@ -82,6 +103,8 @@ def url_argument(ctx: RuleContext, call: ast.Call, resolve: bool = True) -> ast.
             return None
         if attr == "stream" and name.startswith("requests."):
             return None
+    if in_process_client(ctx, call):
+        return None
     position = sink.args[0] if not name.endswith("Request") else 0
     found = next((k for k in call.keywords if k.arg == "url"), None)
     if found is not None:

@@ -55,7 +55,8 @@ query (`f"https://api.github.com/users/{name}"`, `params={"q": q}`), hosts
 checked against an allowlist (`urlparse(url).hostname in ALLOWED_HOSTS`, a
 `validate_url` / `is_safe_url` helper that checks the host, an `is_private`
 address check), URLs from configuration (environment variables, settings
-constants), paths relative to a client's fixed base URL (`client.get(f"/users/{name}")`),
+constants), paths relative to a client's fixed base URL (`client.get(f"/users/{name}")`), a client
+whose transport answers in the process (`httpx.AsyncClient(transport=httpx.ASGITransport(app=app))`),
 the parameter of a private helper (`_fetch(url)`), whose callers are checked, and a
 request object built for a constant URL and fetched later (`Request(URL, data=body)`:
 the body goes to that server).
