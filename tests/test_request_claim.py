@@ -51,8 +51,10 @@ def test_the_default_reports_the_request_claim_and_not_the_rest(tmp_path: Path):
 
 def test_rules_listing_names_the_claim_that_is_on():
     for code in ("CAV101", "CAV113", "CAV138", "CAV140"):
-        if code in opt_in():
+        if code in opt_in() and (code, "request") in default_claims():  # a claim measured below the bar is off
             assert default_of(code) == "on (request data)", code
+        elif code in opt_in():
+            assert default_of(code) == "strict", code
     listed = {r["code"]: r for r in json.loads(caveat("rules", "--format", "json").stdout)}
     assert listed["CAV101"]["default"] == default_of("CAV101")
     row = next(r for r in caveat("rules").stdout.splitlines() if r.startswith("CAV101"))

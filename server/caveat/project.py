@@ -247,7 +247,7 @@ def _parse_report(value: Any, source: str) -> dict[str, Any]:
 # --- options -----------------------------------------------------------------
 # Options of the engine rather than of one rule: directly under [tool.caveat.options].
 ENGINE_OPTIONS = (
-    Option("api-time-budget", float, 30.0, "Seconds the API checks (jedi) may spend on one analysis of a "
+    Option("api-time-budget", float, 30.0, "CPU seconds the API checks (jedi) may spend on one analysis of a "
            "file; what is left is checked on the next one.", at_least=0),
 )
 

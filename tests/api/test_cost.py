@@ -91,3 +91,69 @@ def test_a_parameter_type_is_not_guessed_from_the_calls_jedi_finds(tmp_path: Pat
     lines = sorted(f.line for r in results for f in r.findings if f.code == "CAV301")
     expected = [i + 2 for i, line in enumerate(GUESSED.splitlines()) if line.strip() == "# expect: CAV301"]
     assert lines == expected
+
+
+def _analyze(root: Path, name: str, text: str) -> list[str]:
+    from caveat.providers.api import provider_for
+
+    settings = Settings(root=str(root))
+    (root / name).write_text(text)
+    findings, _ = provider_for(settings).analyze(text, str(root / name), settings)
+    return [f.message for f in findings]
+
+
+def test_a_workspace_module_changed_on_disk_is_read_again_by_the_next_file(tmp_path: Path) -> None:
+    """jedi's inference state is shared by the files of a run: a module of the project it has
+    loaded must not outlive a change of its file (a saved edit in the editor)."""
+    import os
+
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text("import json\n\n\ndef codec():\n    return json\n")
+    first = _analyze(tmp_path, "first.py", "from helpers import codec\n\n\ndef save(value):\n"
+                                           "    return codec().dumpz(value)\n")
+    assert len(first) == 1 and "module `json`" in first[0]
+    helpers.write_text("import pickle\n\n\ndef codec():\n    return pickle\n")
+    stat = helpers.stat()
+    os.utime(helpers, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    second = _analyze(tmp_path, "second.py", "from helpers import codec\n\n\ndef store(value):\n"
+                                             "    return codec().dumpz(value)\n")
+    assert len(second) == 1 and "module `pickle`" in second[0]
+
+
+def test_a_form_feed_inside_a_line_does_not_shift_the_sites_after_it(tmp_path: Path) -> None:
+    """Only \\r\\n, \\r and \\n end a line for Python (and ``ast``); a form feed (an old page
+    break) is whitespace. Counting it as a line end put every later site off by one line,
+    and the site was skipped."""
+    found = _analyze(tmp_path, "paged.py", "import os\n\n\ndef f():\n    x = 1  # page\x0c break\n"
+                                           "    return os.pathx\n")
+    assert len(found) == 1 and "no attribute `pathx`" in found[0]
+
+
+def test_waiting_for_another_analysis_does_not_use_up_the_time_budget(tmp_path: Path) -> None:
+    """The budget counts the CPU time of the analysis itself: an analysis that waits for jedi
+    (another document's analysis holds it, or the machine is loaded) still gets its seconds,
+    so how much of a file is checked does not depend on the load."""
+    import threading
+    import time
+
+    from caveat.providers.api import provider_for, stopped_by_budget
+    from caveat.providers.api.jedi_checks import JEDI_LOCK
+
+    settings = Settings(root=str(tmp_path), options=(("api-time-budget", 2),))
+    (tmp_path / "client.py").write_text(CLIENT)
+    held = threading.Event()
+
+    def busy_elsewhere() -> None:
+        with JEDI_LOCK:
+            held.set()
+            time.sleep(4)
+
+    other = threading.Thread(target=busy_elsewhere)
+    other.start()
+    held.wait()
+    try:
+        findings, notes = provider_for(settings).analyze(CLIENT, str(tmp_path / "client.py"), settings)
+    finally:
+        other.join()
+    assert not stopped_by_budget(notes)
+    assert [f.code for f in findings].count("CAV301") == 2

@@ -164,3 +164,36 @@ def test_private_members_of_compiled_classes_are_not_judged_from_their_stubs(tmp
     findings, notes = api_findings(tmp_path, str(env), PANDAS_CODE, "deltas.py")
     assert lines_of(findings, "CAV301") == expected_lines(PANDAS_CODE, "CAV301"), (
         [(f.line, f.message) for f in findings], notes)
+
+
+REBOUND_CODE = '''import json
+
+
+class Base:
+    pass
+
+
+Base = json.loads(json.dumps({}), object_hook=lambda d: Base)
+
+
+def create_all(engine):
+    # ok: CAV301
+    Base.metadata.create_all(engine)
+
+
+class Plain:
+    pass
+
+
+def plain():
+    # expect: CAV301
+    return Plain.metadata
+'''
+
+
+def test_a_class_name_rebound_at_module_level_is_not_the_class(tmp_path: Path) -> None:
+    """SQLAlchemy's examples/association/dict_of_sets_with_default.py: ``class Base: ...`` then
+    ``Base = declarative_base(cls=Base)``; ``Base.metadata`` is the declarative base's."""
+    from tests.api.test_uncertain_receivers import assert_reported_where_expected
+
+    assert_reported_where_expected(tmp_path, "models.py", REBOUND_CODE, "CAV301")

@@ -153,6 +153,8 @@ _R4 = ("seeds 9005-9007: independent reviewer (triage3), session 6, 2026-12-08 (
        "every default-set finding of the rule on the four applications (9005), the check (9005), blind (9006) and "
        "blind2 (9007: privacyidea 3.14, modoboa 2.12.0, lnbits 1.6.2) sets, pooled (up to 12 per rule and set); "
        "the lead's decision, session 6: the pooled numbers decide")
+_R4_CLAIM = ("session 6, phase B: independent reviewer (triage3), 2026-12-08: every default finding of the claim on "
+             "the four applications, check, blind and blind2 (`caveat check --no-api` in git, main 7aea9ed)")
 _R4_R3 = (_R4 + "; with round 3's judgments of the rule's findings no longer reported (seeds 9003/9004)")
 
 # code -> its last triage (bench/detection/real-apps/TRIAGE.md). Update a line after re-triaging
@@ -218,7 +220,15 @@ MEASURED_CLAIMS: dict[tuple[str, str], Precision] = {
     # after the request claim and its validators (taint3, 2026-12-08): an `rmtree` of URL segments (worth
     # raising) and an administrator's folder chooser (not). The other judged findings of CAV101, CAV113,
     # CAV138 and CAV140 no longer make it (validated redirects, database paths, the Referer...).
-    ("CAV138", "request"): Precision(1, 2, 2, _R1_CHECK),
+    # Session 6, phase B (triage3, seeds 9005-9007; main 7aea9ed, taint3's claim as landed): every finding of
+    # the claim in the default on the four sets, judged: CAV138 1/4 (worth: the same `rmtree` of URL segments;
+    # not: the folder chooser again, and a locale that reaches a path and a redirect only through an allowlist
+    # lookup of the configured languages), CAV140 0/3 (`next` checked with url_has_allowed_host_and_scheme
+    # through a variable; same-site paths built from an allowlisted locale), CAV139 0/1 (an in-process ASGI
+    # transport to the application itself).
+    ("CAV138", "request"): Precision(1, 4, 4, _R4_CLAIM),
+    ("CAV139", "request"): Precision(0, 1, 1, _R4_CLAIM),
+    ("CAV140", "request"): Precision(0, 3, 3, _R4_CLAIM),
 }
 
 

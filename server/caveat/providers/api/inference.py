@@ -728,8 +728,8 @@ class Inference:
     def _module_name(self, name: str) -> tuple[Value, ...] | None:
         model = self.model
         if name in model.classes:
-            if name in model.imports:  # imported and then defined: which one a line sees depends on where it is
-                return None
+            if name in model.imports or name in model.bindings:
+                return None  # imported or rebound too (``Base = declarative_base(cls=Base)``): which one a line sees depends on where it is
             return (Value(None, exact=True, project=model.classes[name]),)
         if name in model.functions:
             return (Value(None, method=model.functions[name]),)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import jedi
+from parso import cache as parso_cache
 from jedi.api.environment import InterpreterEnvironment
 from jedi.inference.gradual import typeshed as _typeshed
 
@@ -73,12 +75,84 @@ class Receiver:
     stdlib: bool
 
 
+class _SharedStates:
+    """jedi's inference state (its module cache and memoized inferences), shared by the Scripts
+    of one project whose sys.path is the same: each new Script otherwise infers the libraries
+    it touches from scratch, which was most of jedi's cost on a whole project. A state is
+    dropped when a workspace module it loaded changed on disk (library modules change only
+    with the environment, which makes a new project), and after ``MAX_SCRIPTS`` Scripts
+    (bounded memory in a long-running server)."""
+
+    MAX_SCRIPTS = 400
+    MAX_STATES = 6
+
+    def __init__(self) -> None:
+        self.project = None
+        self.states: OrderedDict = OrderedDict()  # sys.path -> [state, scripts served, {path: watched}]
+
+    def adopt(self, script: jedi.Script, project: jedi.Project, root: Path, library_paths: tuple[str, ...]) -> None:
+        """Give ``script`` the shared state of its sys.path (or make its own the shared one)."""
+        if project is not self.project:
+            self.project, self.states = project, OrderedDict()
+        fresh = script._inference_state
+        key = tuple(project._get_sys_path(fresh))  # depends on the script's folder
+        entry = self.states.get(key)
+        if entry is not None and (entry[1] >= self.MAX_SCRIPTS or self._changed(entry, root, library_paths)):
+            del self.states[key]
+            entry = None
+        if entry is None:
+            entry = self.states[key] = [fresh, 0, {}]
+            if len(self.states) > self.MAX_STATES:
+                self.states.popitem(last=False)
+        self.states.move_to_end(key)
+        entry[1] += 1
+        script._inference_state = entry[0]
+
+    @staticmethod
+    def _changed(entry: list, root: Path, library_paths: tuple[str, ...]) -> bool:
+        """Whether a workspace module the state holds is older than its file: parso's cache of
+        the file no longer holds the tree the state inferred, or the file changed after that
+        tree was parsed (parso's own test)."""
+        state, _, watched = entry
+        prefix = os.path.realpath(str(root)) + os.sep
+        parsed = parso_cache.parser_cache.get(state.grammar._hashed, {})
+        for values in list(state.module_cache._name_cache.values()):
+            for value in values:
+                node = getattr(value, "tree_node", None)
+                try:
+                    path = value.py__file__()
+                except Exception:
+                    continue
+                if node is None or path is None:
+                    continue
+                if path not in watched:
+                    real = os.path.realpath(path)
+                    watched[path] = real.startswith(prefix) and not real.startswith(library_paths)
+                if not watched[path]:
+                    continue  # a library module: it changes only with the environment
+                item = parsed.get(path)
+                if item is None or item.node is not node or _mtime(path) > item.change_time:
+                    return True
+        return False
+
+
+def _mtime(path) -> float:
+    try:
+        return os.path.getmtime(path)
+    except OSError:
+        return float("inf")
+
+
+SHARED_STATES = _SharedStates()  # used under JEDI_LOCK
+
+
 class Session:
     """One document version: a jedi Script plus caches shared across versions."""
 
     def __init__(self, text: str, path: str | None, project: jedi.Project, env: Environment,
                  root: Path, member_cache: dict) -> None:
         self.script = jedi.Script(text, path=path or None, project=project, environment=jedi_environment())
+        SHARED_STATES.adopt(self.script, project, root, tuple(os.path.realpath(p) for p in env.paths))
         self.env = env
         self.root = root
         self.member_cache = member_cache

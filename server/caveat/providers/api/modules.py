@@ -150,20 +150,32 @@ _DEFINED = re.compile(r"\b(?:def|class)\s+(\w+)|\.(\w+)\s*(?::[^=\n]*)?=(?!=)|^[
                       re.M)
 
 
+_FILE_NAMES: dict[str, tuple[tuple[int, int], frozenset[str]]] = {}  # path -> ((mtime, size), names)
+
+
 def _defined_attributes(path: str, names: set[str]) -> int:
     """Add the names a project file defines (defs, classes, assignments, ``x.attr = ...``):
     an attribute of that name may be the project's own object, which jedi cannot always tell
-    from a library's. Returns the bytes read."""
+    from a library's. Returns the bytes read. A file unchanged since the last rescan of the
+    workspace is not read again."""
     try:
-        if os.path.getsize(path) > 2 * 1024 * 1024:
-            return 0
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+        stat = os.stat(path)
     except OSError:
         return 0
-    for match in _DEFINED.finditer(text):
-        names.add(match.group(1) or match.group(2) or match.group(3))
-    return len(text)
+    if stat.st_size > 2 * 1024 * 1024:
+        return 0
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    known = _FILE_NAMES.get(path)
+    if known is None or known[0] != stamp:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            return 0
+        known = _FILE_NAMES[path] = (stamp, frozenset(match.group(1) or match.group(2) or match.group(3)
+                                                      for match in _DEFINED.finditer(text)))
+    names.update(known[1])
+    return stat.st_size
 
 
 @dataclass(frozen=True)

@@ -88,9 +88,13 @@ class BlockSites:
     imports: tuple[ImportSite, ...]
 
 
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
 class _Positions:
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines(keepends=True)
+        # lines as the tokenizer (and so ``ast``) counts them: only \r\n, \r and \n end one
+        self.lines = _LINES.findall(text)
 
     def col(self, line: int, byte_col: int) -> int:
         if not 0 < line <= len(self.lines):
@@ -102,6 +106,19 @@ class _Positions:
 
     def text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+    def segment(self, node: ast.AST) -> str:
+        """``ast.get_source_segment`` without splitting the whole text on each call (that made
+        the sites of a large block quadratic)."""
+        first, last = node.lineno, node.end_lineno
+        start, end = node.col_offset, node.end_col_offset
+        if last is None or end is None or not 0 < first <= last <= len(self.lines):
+            return ""
+        if first == last:
+            return self.lines[first - 1].encode("utf-8")[start:end].decode("utf-8", "replace")
+        return (self.lines[first - 1].encode("utf-8")[start:].decode("utf-8", "replace")
+                + "".join(self.lines[first:last - 1])
+                + self.lines[last - 1].encode("utf-8")[:end].decode("utf-8", "replace"))
 
 
 @lru_cache(maxsize=20_000)
@@ -119,7 +136,19 @@ class _Collector:
         self.tree = tree
         self.pos = _Positions(text)
         self.imports = dict(imports)
-        for node in ast.walk(tree):
+        # one traversal: each node's parent, and the nodes ``run`` looks at
+        self.parents: dict[ast.AST, ast.AST] = {}
+        self._sited: list[ast.AST] = []  # attributes, calls, imports
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+                stack.append(child)
+            if isinstance(node, (ast.Attribute, ast.Call, ast.Import, ast.ImportFrom)):
+                self._sited.append(node)
+        for node in sorted((n for n in self._sited if isinstance(n, (ast.Import, ast.ImportFrom))),
+                           key=lambda n: (n.lineno, n.col_offset)):  # in source order: the last binding wins
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     local = alias.asname or alias.name.split(".")[0]
@@ -135,20 +164,14 @@ class _Collector:
         self._annotated_names: dict[int, set[str]] = {}
         self._bound_names: dict[int, set[str]] = {}
         self._unparsed: dict[int, str] = {}
-        self._source = text
-        self.parents: dict[ast.AST, ast.AST] = {}
-        for parent in ast.walk(tree):
-            for child in ast.iter_child_nodes(parent):
-                self.parents[child] = parent
 
     def run(self) -> BlockSites:
         attributes: list[AttrSite] = []
         index_of: dict[ast.AST, int] = {}
         calls: list[CallSite] = []
         imports: list[ImportSite] = []
-        nodes = sorted((n for n in ast.walk(self.tree) if isinstance(n, (ast.Attribute, ast.Call, ast.Import, ast.ImportFrom))),
-                       key=lambda n: (n.lineno, n.col_offset, -(getattr(n, "end_col_offset", 0) or 0)))
-        attr_nodes = [n for n in ast.walk(self.tree) if isinstance(n, ast.Attribute)]
+        nodes = sorted(self._sited, key=lambda n: (n.lineno, n.col_offset, -(getattr(n, "end_col_offset", 0) or 0)))
+        attr_nodes = [n for n in self._sited if isinstance(n, ast.Attribute)]
         # Receivers first (inner attributes start at the same column but end earlier).
         attr_nodes.sort(key=lambda n: (n.lineno, n.col_offset, n.end_lineno or 0, n.end_col_offset or 0))
         for node in attr_nodes:
@@ -191,7 +214,7 @@ class _Collector:
         recv_col = self.pos.col(recv_line, value.end_col_offset or 0) - 1
         parent = self.parents.get(node)
         is_call = isinstance(parent, ast.Call) and parent.func is node
-        receiver_source = ast.get_source_segment(self._source, value) or ""
+        receiver_source = self.pos.segment(value) or ""
         if len(receiver_source) > 40 or "\n" in receiver_source:
             receiver_source = receiver_source.split("\n", 1)[0][:37] + "..."
         parent_site = index_of.get(value) if isinstance(value, ast.Attribute) else None
@@ -398,7 +421,7 @@ class _Collector:
                       and isinstance(target.args[1], ast.Constant)):
                     stored.add((ast.unparse(target.args[0]), str(target.args[1].value)))
             self._stored[key] = stored
-        return (ast.unparse(node.value), node.attr) in stored
+        return (self._unparse(node.value), node.attr) in stored
 
     def _ignored_line(self, line: int) -> bool:
         text = self.pos.text(line)
@@ -407,7 +430,7 @@ class _Collector:
     def _narrowed(self, node: ast.AST, receiver: ast.AST) -> bool:
         """The receiver's type is tested (isinstance, hasattr, type(...) ...) in the same scope:
         jedi does not narrow, so its idea of the type may be the wrong branch's."""
-        target = ast.unparse(receiver)
+        target = self._unparse(receiver)
         scope = self._enclosing_function(node) or self.tree
         key = id(scope)
         tested = self._tested.get(key)
@@ -435,7 +458,7 @@ class _Collector:
             kline = keyword.lineno
             kcol = self.pos.col(kline, keyword.col_offset)
             keywords.append(Keyword(keyword.arg, kline, kcol, kcol + len(keyword.arg)))
-        callee = ast.get_source_segment(self._source, func) or ""
+        callee = self.pos.segment(func) or ""
         if len(callee) > 40 or "\n" in callee:
             callee = callee.split("\n", 1)[0][:37] + "..."
         # ``Generic[int](...)``: the callee is the subscripted class, not its index
