@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from caveat.providers.api.index import _SAFE_CLASS_DECORATORS, ApiIndex, Names, Ref
-from caveat.providers.api.sites import all_args
+from caveat.providers.api.sites import all_args, class_body_reading
 
 _TYPING_PREFIXES = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.", "_collections_abc.",
                     "abc.", "types.", "numbers.")
@@ -582,18 +582,14 @@ class Inference:
     def _class_body_name(self, node: ast.Name) -> bool:
         """Whether the name is read in a class body (a method's decorators and defaults run
         there) and the class defines that name."""
-        child, parent = node, self.parents.get(node)
-        while parent is not None:
-            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in parent.body \
-                    or isinstance(parent, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                return False
-            if isinstance(parent, (ast.ClassDef, _ClassStub)):
-                project = self.model.classes.get(parent.name)
-                body = getattr(parent, "body", ())
-                return (project is not None and node.id in project.names) or any(
-                    node.id in _bound_names(stmt) for stmt in body if stmt is not child)
-            child, parent = parent, self.parents.get(parent)
-        return False
+        found = class_body_reading(node, self.parents, (ast.ClassDef, _ClassStub))
+        if found is None:
+            return False
+        parent, child = found
+        project = self.model.classes.get(parent.name)
+        body = getattr(parent, "body", ())
+        return (project is not None and node.id in project.names) or any(
+            node.id in _bound_names(stmt) for stmt in body if stmt is not child)
 
     def _scope_of(self, node: ast.AST):
         """The enclosing function, lambda or comprehension (class bodies are not scopes for

@@ -294,14 +294,10 @@ class _Collector:
         that binds the name: another statement of the body, or the decorated definition itself
         (a member block holds one method; ``@url.setter`` over ``def url`` re-binds the class's
         ``url``, which only a property-like member of that name can have)."""
-        child, parent = name, self.parents.get(name)
-        while parent is not None and not isinstance(parent, ast.ClassDef):
-            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in parent.body \
-                    or isinstance(parent, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                return False
-            child, parent = parent, self.parents.get(parent)
-        if parent is None:
+        found = class_body_reading(name, self.parents)
+        if found is None:
             return False
+        parent, child = found
         for stmt in parent.body:
             if stmt is child:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.name == name.id:
@@ -558,6 +554,21 @@ class _Collector:
                 return True  # optional features, platforms, versions, TYPE_CHECKING
             parent = self.parents.get(parent)
         return False
+
+
+def class_body_reading(node: ast.AST, parents: dict, classes: tuple[type, ...] = (ast.ClassDef,)):
+    """``(class, statement)`` when ``node`` is read in that class's body, in that statement of it
+    (a method's decorators, defaults and annotations run in the class body, not in the method);
+    None inside a function body, a lambda or a comprehension, or outside any class."""
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)) and child in parent.body \
+                or isinstance(parent, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return None
+        if isinstance(parent, classes):
+            return parent, child
+        child, parent = parent, parents.get(parent)
+    return None
 
 
 def _class_level_names(stmt: ast.stmt) -> set[str]:
