@@ -432,6 +432,12 @@ def request_claim_of(ctx: RuleContext, node: ast.AST, labels: Iterable[str]) -> 
     return REQUEST if found & as_text else ""
 
 
+def call_claim(ctx: RuleContext, call: ast.Call, labels: Iterable[str]) -> str:
+    """:func:`request_claim_of` for a call of a helper that reaches the sink inside it: the
+    claim of any of the call's positional arguments."""
+    return max((request_claim_of(ctx, arg, labels) for arg in call.args), default="")
+
+
 def unsafe_origins(ctx: RuleContext, expr: ast.AST, *, kind: str | None = None) -> list[Origin]:
     """Origins that are not proven developer-controlled (user input first)."""
     found = [o for o in origins(ctx, expr, kind=kind) if o.kind != "env"]

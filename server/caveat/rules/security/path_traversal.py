@@ -131,7 +131,7 @@ class PathTraversal(Rule):
                                        f"containment check, and this call passes {sources[0]}: {ESCAPE} escape the "
                                        f"intended directory. Reduce the name with `secure_filename`, or resolve the "
                                        f"path in the helper and check `is_relative_to(BASE)`.",
-                           claim=max((taint.request_claim_of(ctx, arg, sources) for arg in call.args), default=""))
+                           claim=taint.call_claim(ctx, call, sources))
                 return
 
     def _check_path(self, ctx: RuleContext, call: ast.Call, use: files.PathUse, done: set[int]) -> bool:

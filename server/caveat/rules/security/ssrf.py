@@ -148,5 +148,5 @@ class Ssrf(Rule):
                                        f"this call passes {sources[0]}: the caller can make the server request "
                                        f"internal services (169.254.169.254, localhost). Check the parsed host against "
                                        f"an allowlist, in the helper or before the call.",
-                           claim=max((taint.request_claim_of(ctx, arg, sources) for arg in call.args), default=""))
+                           claim=taint.call_claim(ctx, call, sources))
                 return
